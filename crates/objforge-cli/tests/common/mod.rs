@@ -1,0 +1,113 @@
+//! What every end-to-end test does: build a spec with the real `objforge` binary, check the
+//! object with the strict validators, link it with a real linker, run it, look at the result.
+//!
+//! A tool that is missing fails the test with the package to install; nothing is skipped.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `objforge` binary cargo built for this test run.
+pub fn objforge() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_objforge"))
+}
+
+/// A fresh scratch directory for one test, under the target directory (kept for inspection).
+pub fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Path of a fixture under `crates/objforge-cli/tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// Path of a file under the repository's `examples/`.
+pub fn example(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(rel)
+}
+
+/// Runs a command to completion, panicking with the package name if the program is missing.
+pub fn run(cmd: &mut Command) -> Output {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    match cmd.output() {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "`{program}` is not installed: run scripts/test (it installs the test tools) or apt-get install the package that has it"
+        ),
+        Err(e) => panic!("running `{program}`: {e}"),
+    }
+}
+
+/// Runs a command and panics, showing its output, unless it exits 0. Returns stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let shown = format!("{cmd:?}");
+    let out = run(cmd);
+    if !out.status.success() {
+        panic!(
+            "{shown} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `objforge build SPEC -o OUT`, which must succeed.
+pub fn build(spec: &Path, out: &Path) {
+    run_ok(objforge().arg("build").arg(spec).arg("-o").arg(out));
+}
+
+/// The strict ELF checks every object must pass: `eu-elflint --gnu-ld --strict` says
+/// "No errors", and `llvm-readobj-19 --all` prints no warning.
+pub fn check_elf(obj: &Path) {
+    let out = run(Command::new("eu-elflint")
+        .args(["--gnu-ld", "--strict"])
+        .arg(obj));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("No errors"),
+        "eu-elflint --gnu-ld --strict {}:\n{text}",
+        obj.display()
+    );
+    let out = run(Command::new("llvm-readobj-19").arg("--all").arg(obj));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.to_lowercase().contains("warning"),
+        "llvm-readobj-19 --all {}:\n{stderr}",
+        obj.display()
+    );
+}
+
+/// Links with `ld.lld-19` (a second, independent linker) into `out`, with extra arguments.
+pub fn link_lld(objs: &[&Path], args: &[&str], out: &Path) {
+    run_ok(
+        Command::new("ld.lld-19")
+            .args(args)
+            .args(objs)
+            .arg("-o")
+            .arg(out),
+    );
+}
+
+/// Runs a linked program (optionally under an emulator such as `qemu-aarch64`) and returns
+/// (stdout, exit code).
+pub fn run_program(emulator: Option<&str>, exe: &Path) -> (String, i32) {
+    let out = match emulator {
+        Some(emu) => run(Command::new(emu).arg(exe)),
+        None => run(&mut Command::new(exe)),
+    };
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}

@@ -1,0 +1,115 @@
+//! The library's one error type, and the places it points at.
+
+use std::fmt;
+
+/// Where in the model something is wrong, spelled like a path into the JSON contract:
+/// `sections[2].align`, `relocations[7].offset`, `symbols[3]`.
+///
+/// Indices are the ids the builder handed out, which are the positions in the spec's arrays
+/// when the model came from JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The target triple or format.
+    Target,
+    /// An option (`options.NAME`).
+    Option(&'static str),
+    /// A section, optionally one of its fields.
+    Section(usize, Option<&'static str>),
+    /// A symbol, optionally one of its fields.
+    Symbol(usize, Option<&'static str>),
+    /// A relocation, optionally one of its fields.
+    Relocation(usize, Option<&'static str>),
+    /// The object as a whole (counts, sizes).
+    Object,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (array, index, field) = match self {
+            Place::Target => return f.write_str("target"),
+            Place::Option(name) => return write!(f, "options.{name}"),
+            Place::Object => return f.write_str("object"),
+            Place::Section(i, field) => ("sections", i, field),
+            Place::Symbol(i, field) => ("symbols", i, field),
+            Place::Relocation(i, field) => ("relocations", i, field),
+        };
+        write!(f, "{array}[{index}]")?;
+        if let Some(field) = field {
+            write!(f, ".{field}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong while building or writing an object.
+///
+/// `Display` gives one line, `PLACE: what is wrong`, that a user can act on.
+#[derive(Debug)]
+pub enum Error {
+    /// The model is inconsistent: a dangling reference, an offset out of range, a bad alignment.
+    Invalid {
+        /// Where.
+        place: Place,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// The model is fine, but the target format or architecture cannot express part of it.
+    Unsupported {
+        /// Where.
+        place: Place,
+        /// What cannot be expressed, in words.
+        message: String,
+    },
+    /// Writing to the output failed.
+    Io(std::io::Error),
+}
+
+impl Error {
+    pub(crate) fn invalid(place: Place, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            place,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn unsupported(place: Place, message: impl Into<String>) -> Error {
+        Error::Unsupported {
+            place,
+            message: message.into(),
+        }
+    }
+
+    /// The place the error points at, if it points at one.
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            Error::Invalid { place, .. } | Error::Unsupported { place, .. } => Some(place),
+            Error::Io(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid { place, message } | Error::Unsupported { place, message } => {
+                write!(f, "{place}: {message}")
+            }
+            Error::Io(e) => write!(f, "writing the object: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(e)
+    }
+}

@@ -1,0 +1,48 @@
+//! objforge turns a compiler backend's output — code and data bytes, symbols, relocations —
+//! into a relocatable object file the platform's linker accepts.
+//!
+//! Build an [`Object`] for a [`Target`], add [`Section`]s, [`Symbol`]s and [`Relocation`]s
+//! with portable [`RelocKind`]s, then call [`Object::write`]. The model is format-neutral; the
+//! writer maps each relocation to the format's own type, or returns an [`Error`] naming the
+//! relocation when the format cannot express it.
+//!
+//! Formats: ELF (x86_64, i386, aarch64, riscv64) today; Mach-O, COFF and Wasm are planned.
+#![deny(missing_docs)]
+
+mod arch;
+mod bytes;
+mod elf;
+mod error;
+mod model;
+mod reloc;
+mod strtab;
+mod target;
+mod validate;
+mod write;
+
+pub use error::{Error, Place};
+pub use model::{
+    Binding, Object, Options, Relocation, RelocationId, Section, SectionData, SectionFlags,
+    SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind, Visibility,
+};
+pub use reloc::{FieldShape, NativeReloc, RelocKind, ALL_KINDS};
+pub use target::{Architecture, Endianness, FloatAbi, Format, Target};
+pub use validate::MAX_NAME_LEN;
+
+/// Whether `format` on `arch` can express `kind` at all (some kinds also depend on where
+/// their symbols are; the writer checks that).
+pub fn supports(format: Format, arch: Architecture, kind: RelocKind) -> bool {
+    match format {
+        // Without a difference relocation, ELF spells `diff*` as PC-relative (same section).
+        Format::Elf => {
+            arch::elf_encoding(arch, kind, &[]).is_some()
+                || kind
+                    .diff_as_pcrel()
+                    .is_some_and(|k| arch::elf_encoding(arch, k, &[]).is_some())
+        }
+        _ => false,
+    }
+}
+
+/// Formats this build can write.
+pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf];

@@ -1,0 +1,596 @@
+//! The format-neutral object model a backend fills in: sections, symbols, relocations.
+
+use crate::reloc::RelocKind;
+use crate::target::Target;
+
+/// Index of a section in its [`Object`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SectionId(pub usize);
+
+/// Index of a symbol in its [`Object`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SymbolId(pub usize);
+
+/// Index of a relocation in its [`Object`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RelocationId(pub usize);
+
+/// What a section holds; decides its format type and flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SectionKind {
+    /// Executable code.
+    Text,
+    /// Writable initialised data.
+    Data,
+    /// Read-only data.
+    Rodata,
+    /// Zero-initialised writable data (takes no file space).
+    Bss,
+    /// Thread-local initialised data.
+    TlsData,
+    /// Thread-local zero-initialised data.
+    TlsBss,
+    /// Debug information (not loaded).
+    Debug,
+    /// Anything else: not loaded, no flags; the name decides the rest.
+    Other,
+}
+
+impl SectionKind {
+    /// The contract's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Text => "text",
+            SectionKind::Data => "data",
+            SectionKind::Rodata => "rodata",
+            SectionKind::Bss => "bss",
+            SectionKind::TlsData => "tls_data",
+            SectionKind::TlsBss => "tls_bss",
+            SectionKind::Debug => "debug",
+            SectionKind::Other => "other",
+        }
+    }
+
+    /// Parses the contract's spelling.
+    pub fn from_name(name: &str) -> Option<SectionKind> {
+        Some(match name {
+            "text" => SectionKind::Text,
+            "data" => SectionKind::Data,
+            "rodata" => SectionKind::Rodata,
+            "bss" => SectionKind::Bss,
+            "tls_data" => SectionKind::TlsData,
+            "tls_bss" => SectionKind::TlsBss,
+            "debug" => SectionKind::Debug,
+            "other" => SectionKind::Other,
+            _ => return None,
+        })
+    }
+
+    /// Whether the section takes no file space (only a size).
+    pub fn is_zero_fill(self) -> bool {
+        matches!(self, SectionKind::Bss | SectionKind::TlsBss)
+    }
+
+    /// Whether the section is loaded into memory when the program runs.
+    pub fn is_allocated(self) -> bool {
+        !matches!(self, SectionKind::Debug | SectionKind::Other)
+    }
+}
+
+/// A section's contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionData {
+    /// Bytes, with relocated fields zero.
+    Bytes(Vec<u8>),
+    /// This many zero bytes (no file space for `bss` kinds).
+    Zero(u64),
+}
+
+impl SectionData {
+    /// Size in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            SectionData::Bytes(b) => b.len() as u64,
+            SectionData::Zero(n) => *n,
+        }
+    }
+
+    /// Whether the section is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Extra format flags for a section (the contract's `flags` list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SectionFlags {
+    /// NUL-terminated strings the linker may merge (ELF `SHF_MERGE|SHF_STRINGS`).
+    pub merge_strings: bool,
+    /// Fixed-size constants the linker may merge (ELF `SHF_MERGE`); needs an entry size.
+    pub merge: bool,
+    /// The linker drops the section from the output (ELF `SHF_EXCLUDE`).
+    pub exclude: bool,
+    /// The linker keeps the section even if nothing references it (ELF `SHF_GNU_RETAIN`).
+    pub retain: bool,
+}
+
+impl SectionFlags {
+    /// Every flag name the contract's `flags` list accepts.
+    pub const NAMES: &'static [&'static str] = &["merge_strings", "merge", "exclude", "retain"];
+
+    /// Sets the flag called `name`; false if there is no such flag.
+    pub fn set(&mut self, name: &str) -> bool {
+        match name {
+            "merge_strings" => self.merge_strings = true,
+            "merge" => self.merge = true,
+            "exclude" => self.exclude = true,
+            "retain" => self.retain = true,
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// A section: a named run of bytes (or zero fill) with a kind and alignment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// The name as the format spells it (`.text`, `.rodata.str1.1`).
+    pub name: String,
+    /// What it holds.
+    pub kind: SectionKind,
+    /// Alignment in bytes, a power of two.
+    pub align: u64,
+    /// Contents.
+    pub data: SectionData,
+    /// Extra flags.
+    pub flags: SectionFlags,
+    /// Entry size for merge sections (ELF `sh_entsize`); 0 = the format's default.
+    pub entsize: u64,
+    /// The COMDAT group (ELF section group) the section belongs to, by group name.
+    pub comdat: Option<String>,
+}
+
+impl Section {
+    /// An empty section of `kind` called `name`, aligned to 1.
+    pub fn new(name: impl Into<String>, kind: SectionKind) -> Section {
+        let data = if kind.is_zero_fill() {
+            SectionData::Zero(0)
+        } else {
+            SectionData::Bytes(Vec::new())
+        };
+        Section {
+            name: name.into(),
+            kind,
+            align: 1,
+            data,
+            flags: SectionFlags::default(),
+            entsize: 0,
+            comdat: None,
+        }
+    }
+
+    /// Sets the alignment.
+    pub fn with_align(mut self, align: u64) -> Section {
+        self.align = align;
+        self
+    }
+
+    /// Sets the bytes.
+    pub fn with_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Section {
+        self.data = SectionData::Bytes(bytes.into());
+        self
+    }
+
+    /// Makes the section `size` zero bytes.
+    pub fn with_zero_fill(mut self, size: u64) -> Section {
+        self.data = SectionData::Zero(size);
+        self
+    }
+
+    /// Sets the flags.
+    pub fn with_flags(mut self, flags: SectionFlags) -> Section {
+        self.flags = flags;
+        self
+    }
+
+    /// Puts the section in a COMDAT group.
+    pub fn with_comdat(mut self, group: impl Into<String>) -> Section {
+        self.comdat = Some(group.into());
+        self
+    }
+}
+
+/// What a symbol names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolKind {
+    /// Nothing in particular.
+    None,
+    /// A function.
+    Func,
+    /// A data object.
+    Object,
+    /// A thread-local variable.
+    Tls,
+    /// The section's own symbol.
+    Section,
+    /// The source file name.
+    File,
+}
+
+impl SymbolKind {
+    /// The contract's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            SymbolKind::None => "none",
+            SymbolKind::Func => "func",
+            SymbolKind::Object => "object",
+            SymbolKind::Tls => "tls",
+            SymbolKind::Section => "section",
+            SymbolKind::File => "file",
+        }
+    }
+
+    /// Parses the contract's spelling.
+    pub fn from_name(name: &str) -> Option<SymbolKind> {
+        Some(match name {
+            "none" => SymbolKind::None,
+            "func" => SymbolKind::Func,
+            "object" => SymbolKind::Object,
+            "tls" => SymbolKind::Tls,
+            "section" => SymbolKind::Section,
+            "file" => SymbolKind::File,
+            _ => return None,
+        })
+    }
+}
+
+/// A symbol's linkage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Binding {
+    /// Visible only in this object.
+    Local,
+    /// Visible to the linker; one definition wins.
+    Global,
+    /// Like global, but a missing or other definition is not an error.
+    Weak,
+}
+
+impl Binding {
+    /// Parses the contract's spelling.
+    pub fn from_name(name: &str) -> Option<Binding> {
+        Some(match name {
+            "local" => Binding::Local,
+            "global" => Binding::Global,
+            "weak" => Binding::Weak,
+            _ => return None,
+        })
+    }
+}
+
+/// A symbol's visibility outside its linked module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Visibility {
+    /// Exported as the binding says.
+    Default,
+    /// Not exported from the linked module.
+    Hidden,
+    /// Exported, but references inside the module bind locally.
+    Protected,
+}
+
+impl Visibility {
+    /// Parses the contract's spelling.
+    pub fn from_name(name: &str) -> Option<Visibility> {
+        Some(match name {
+            "default" => Visibility::Default,
+            "hidden" => Visibility::Hidden,
+            "protected" => Visibility::Protected,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a symbol's value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolDefinition {
+    /// At `offset` in `section`.
+    Defined {
+        /// The section.
+        section: SectionId,
+        /// Byte offset in it.
+        offset: u64,
+    },
+    /// Defined elsewhere (imported).
+    Undefined,
+    /// A common (tentative) symbol the linker allocates.
+    Common {
+        /// Bytes.
+        size: u64,
+        /// Alignment, a power of two.
+        align: u64,
+    },
+    /// No section at all: an ELF `STT_FILE` symbol.
+    Absolute,
+}
+
+/// A named address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    /// The source-level name (the writer applies the platform's C prefix if mangling is on).
+    pub name: String,
+    /// Where its value comes from.
+    pub definition: SymbolDefinition,
+    /// What it names.
+    pub kind: SymbolKind,
+    /// Linkage.
+    pub binding: Binding,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Size in bytes (0 = unknown).
+    pub size: u64,
+}
+
+impl Symbol {
+    /// A local symbol at `offset` in `section`.
+    pub fn defined(name: impl Into<String>, section: SectionId, offset: u64) -> Symbol {
+        Symbol {
+            name: name.into(),
+            definition: SymbolDefinition::Defined { section, offset },
+            kind: SymbolKind::None,
+            binding: Binding::Local,
+            visibility: Visibility::Default,
+            size: 0,
+        }
+    }
+
+    /// An undefined (imported) global symbol.
+    pub fn undefined(name: impl Into<String>) -> Symbol {
+        Symbol {
+            name: name.into(),
+            definition: SymbolDefinition::Undefined,
+            kind: SymbolKind::None,
+            binding: Binding::Global,
+            visibility: Visibility::Default,
+            size: 0,
+        }
+    }
+
+    /// A global common symbol of `size` bytes.
+    pub fn common(name: impl Into<String>, size: u64, align: u64) -> Symbol {
+        Symbol {
+            name: name.into(),
+            definition: SymbolDefinition::Common { size, align },
+            kind: SymbolKind::Object,
+            binding: Binding::Global,
+            visibility: Visibility::Default,
+            size,
+        }
+    }
+
+    /// The section's own symbol.
+    pub fn section(section: SectionId) -> Symbol {
+        Symbol {
+            kind: SymbolKind::Section,
+            ..Symbol::defined("", section, 0)
+        }
+    }
+
+    /// A source-file symbol.
+    pub fn file(name: impl Into<String>) -> Symbol {
+        Symbol {
+            name: name.into(),
+            definition: SymbolDefinition::Absolute,
+            kind: SymbolKind::File,
+            binding: Binding::Local,
+            visibility: Visibility::Default,
+            size: 0,
+        }
+    }
+
+    /// Sets the kind.
+    pub fn with_kind(mut self, kind: SymbolKind) -> Symbol {
+        self.kind = kind;
+        self
+    }
+
+    /// Sets the binding.
+    pub fn with_binding(mut self, binding: Binding) -> Symbol {
+        self.binding = binding;
+        self
+    }
+
+    /// Sets the visibility.
+    pub fn with_visibility(mut self, visibility: Visibility) -> Symbol {
+        self.visibility = visibility;
+        self
+    }
+
+    /// Sets the size.
+    pub fn with_size(mut self, size: u64) -> Symbol {
+        self.size = size;
+        self
+    }
+
+    /// The section it is defined in, if any.
+    pub fn section_id(&self) -> Option<SectionId> {
+        match self.definition {
+            SymbolDefinition::Defined { section, .. } => Some(section),
+            _ => None,
+        }
+    }
+}
+
+/// A place in a section the linker patches with a symbol's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relocation {
+    /// The section holding the field.
+    pub section: SectionId,
+    /// Offset of the field (of the instruction, for instruction kinds).
+    pub offset: u64,
+    /// The symbol whose address goes in (optional only for `rv_pcrel_lo12_*`).
+    pub symbol: Option<SymbolId>,
+    /// What to compute and how to encode it.
+    pub kind: RelocKind,
+    /// The addend, always explicit (RELA meaning) whatever the format stores.
+    pub addend: i64,
+    /// `rv_pcrel_lo12_*`: offset, in the same section, of the hi20 relocation it completes.
+    pub pair: Option<u64>,
+    /// `diff*`: the symbol subtracted.
+    pub minus: Option<SymbolId>,
+}
+
+impl Relocation {
+    /// A relocation of `kind` at `offset` in `section` against `symbol`, addend 0.
+    pub fn new(section: SectionId, offset: u64, symbol: SymbolId, kind: RelocKind) -> Relocation {
+        Relocation {
+            section,
+            offset,
+            symbol: Some(symbol),
+            kind,
+            addend: 0,
+            pair: None,
+            minus: None,
+        }
+    }
+
+    /// A RISC-V `%pcrel_lo` completing the hi20 relocation at `hi20_offset`.
+    pub fn pcrel_lo12(
+        section: SectionId,
+        offset: u64,
+        kind: RelocKind,
+        hi20_offset: u64,
+    ) -> Relocation {
+        Relocation {
+            section,
+            offset,
+            symbol: None,
+            kind,
+            addend: 0,
+            pair: Some(hi20_offset),
+            minus: None,
+        }
+    }
+
+    /// A `diff*` relocation: `plus` + addend - `minus`.
+    pub fn difference(
+        section: SectionId,
+        offset: u64,
+        kind: RelocKind,
+        plus: SymbolId,
+        minus: SymbolId,
+    ) -> Relocation {
+        Relocation {
+            minus: Some(minus),
+            ..Relocation::new(section, offset, plus, kind)
+        }
+    }
+
+    /// Sets the addend.
+    pub fn with_addend(mut self, addend: i64) -> Relocation {
+        self.addend = addend;
+        self
+    }
+}
+
+/// Format knobs (the contract's `options`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Apply the platform's C symbol prefix (`_` on Mach-O and 32-bit Windows). Default true.
+    pub mangle: bool,
+    /// Mark the stack non-executable (ELF `.note.GNU-stack` without `SHF_EXECINSTR`). Default true.
+    pub noexec_stack: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            mangle: true,
+            noexec_stack: true,
+        }
+    }
+}
+
+/// One relocatable object, format-neutral. Build it with the `add_*` methods, then
+/// [`Object::write`] it.
+///
+/// ```
+/// use objforge::*;
+/// let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+/// // call puts; ret  (the call's rel32 is zero: the relocation fills it)
+/// let text = obj.add_section(
+///     Section::new(".text", SectionKind::Text).with_align(16)
+///         .with_bytes(vec![0xe8, 0, 0, 0, 0, 0xc3]),
+/// );
+/// obj.add_symbol(Symbol::defined("f", text, 0).with_kind(SymbolKind::Func)
+///     .with_binding(Binding::Global).with_size(6));
+/// let puts = obj.add_symbol(Symbol::undefined("puts"));
+/// obj.add_relocation(Relocation::new(text, 1, puts, RelocKind::X86Branch32).with_addend(-4));
+/// let bytes = obj.write().unwrap();
+/// assert_eq!(&bytes[..4], b"\x7fELF");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// What the object is for.
+    pub target: Target,
+    /// Format knobs.
+    pub options: Options,
+    /// Sections, in output order.
+    pub sections: Vec<Section>,
+    /// Symbols, in any order (the writer orders them as the format requires).
+    pub symbols: Vec<Symbol>,
+    /// Relocations, in any order.
+    pub relocations: Vec<Relocation>,
+}
+
+impl Object {
+    /// An empty object for `target`.
+    pub fn new(target: Target) -> Object {
+        Object {
+            target,
+            options: Options::default(),
+            sections: Vec::new(),
+            symbols: Vec::new(),
+            relocations: Vec::new(),
+        }
+    }
+
+    /// Adds a section and returns its id.
+    pub fn add_section(&mut self, section: Section) -> SectionId {
+        self.sections.push(section);
+        SectionId(self.sections.len() - 1)
+    }
+
+    /// Adds a symbol and returns its id.
+    pub fn add_symbol(&mut self, symbol: Symbol) -> SymbolId {
+        self.symbols.push(symbol);
+        SymbolId(self.symbols.len() - 1)
+    }
+
+    /// Adds a relocation and returns its id.
+    pub fn add_relocation(&mut self, relocation: Relocation) -> RelocationId {
+        self.relocations.push(relocation);
+        RelocationId(self.relocations.len() - 1)
+    }
+
+    /// The section with this id, if there is one.
+    pub fn section(&self, id: SectionId) -> Option<&Section> {
+        self.sections.get(id.0)
+    }
+
+    /// The symbol with this id, if there is one.
+    pub fn symbol(&self, id: SymbolId) -> Option<&Symbol> {
+        self.symbols.get(id.0)
+    }
+
+    /// Checks the model, then writes the object file in the target's format.
+    pub fn write(&self) -> Result<Vec<u8>, crate::Error> {
+        crate::write::write(self)
+    }
+
+    /// Like [`Object::write`], into any `std::io::Write`.
+    pub fn write_to<W: std::io::Write>(&self, mut out: W) -> Result<(), crate::Error> {
+        let bytes = self.write()?;
+        out.write_all(&bytes)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! The portable relocation vocabulary: one kind per thing a backend wants patched, whatever the
+//! container format calls it. The per-architecture tables in [`crate::arch`] map each kind to the
+//! format's own relocation types.
+
+use std::fmt;
+
+/// A portable relocation kind (the contract's `kind` strings), or a native pass-through.
+///
+/// S is the symbol's address, A the addend, P the address of the field; see
+/// `docs/relocations.md` for each kind's formula and native encodings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // each variant is documented by its contract name in `name()`.
+pub enum RelocKind {
+    Abs8,
+    Abs16,
+    Abs32,
+    /// 32-bit absolute, used sign-extended (x86_64 `R_X86_64_32S`).
+    Abs32S,
+    Abs64,
+    Pcrel8,
+    Pcrel16,
+    Pcrel32,
+    Pcrel64,
+    /// Offset of S + A from the start of S's section (DWARF, COFF `SECREL`).
+    Secrel32,
+    /// Index of S's section (COFF `SECTION`).
+    Secidx16,
+    /// S + A minus the image base (COFF `ADDR32NB`).
+    Imagerel32,
+    /// x86 `call`/`jmp` rel32 (through the PLT where there is one).
+    X86Branch32,
+    /// x86_64 RIP-relative displacement to S's GOT slot.
+    X86GotPcrel32,
+    A64Call26,
+    A64Jump26,
+    A64Condbr19,
+    A64Tstbr14,
+    A64LdrLit19,
+    A64Adr21,
+    A64Adrp21,
+    A64AddLo12,
+    A64Ldst8Lo12,
+    A64Ldst16Lo12,
+    A64Ldst32Lo12,
+    A64Ldst64Lo12,
+    A64Ldst128Lo12,
+    A64GotAdrp21,
+    A64GotLd64Lo12,
+    /// AUIPC+JALR pair (8 bytes).
+    RvCall,
+    RvPcrelHi20,
+    RvGotHi20,
+    /// Completes the `RvPcrelHi20`/`RvGotHi20` at [`crate::Relocation::pair`].
+    RvPcrelLo12I,
+    /// Completes the `RvPcrelHi20`/`RvGotHi20` at [`crate::Relocation::pair`].
+    RvPcrelLo12S,
+    RvHi20,
+    RvLo12I,
+    RvLo12S,
+    RvBranch,
+    RvJal,
+    RvRvcBranch,
+    RvRvcJump,
+    /// S + A - M with M the relocation's `minus` symbol.
+    Diff8,
+    Diff16,
+    Diff32,
+    Diff64,
+    /// The format's own relocation, passed through unchanged.
+    Native(NativeReloc),
+}
+
+/// A format's own relocation encoding, for what the portable kinds do not cover (TLS models,
+/// exotic relaxations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NativeReloc {
+    /// ELF `r_type`, COFF `Type`, Mach-O `r_type`.
+    pub r_type: u32,
+    /// Mach-O `r_pcrel`.
+    pub pcrel: bool,
+    /// Mach-O `r_length` (log2 of the field size).
+    pub length: u8,
+    /// Bytes of section data the relocation patches, if known (0 = unknown); used for bounds
+    /// and overlap checks only.
+    pub size: u8,
+}
+
+/// How a relocated field sits in the section, for bounds, alignment and overlap checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldShape {
+    /// Plain data of this many bytes.
+    Data(u8),
+    /// An instruction (or instruction pair) of this many bytes, needing this alignment.
+    Instruction {
+        /// Bytes patched.
+        size: u8,
+        /// Required alignment of the offset.
+        align: u8,
+    },
+}
+
+impl FieldShape {
+    /// Bytes covered.
+    pub fn size(self) -> u8 {
+        match self {
+            FieldShape::Data(n) | FieldShape::Instruction { size: n, .. } => n,
+        }
+    }
+}
+
+/// Every portable kind with its contract name, in the contract's order.
+pub const ALL_KINDS: &[RelocKind] = &[
+    RelocKind::Abs8,
+    RelocKind::Abs16,
+    RelocKind::Abs32,
+    RelocKind::Abs32S,
+    RelocKind::Abs64,
+    RelocKind::Pcrel8,
+    RelocKind::Pcrel16,
+    RelocKind::Pcrel32,
+    RelocKind::Pcrel64,
+    RelocKind::Secrel32,
+    RelocKind::Secidx16,
+    RelocKind::Imagerel32,
+    RelocKind::X86Branch32,
+    RelocKind::X86GotPcrel32,
+    RelocKind::A64Call26,
+    RelocKind::A64Jump26,
+    RelocKind::A64Condbr19,
+    RelocKind::A64Tstbr14,
+    RelocKind::A64LdrLit19,
+    RelocKind::A64Adr21,
+    RelocKind::A64Adrp21,
+    RelocKind::A64AddLo12,
+    RelocKind::A64Ldst8Lo12,
+    RelocKind::A64Ldst16Lo12,
+    RelocKind::A64Ldst32Lo12,
+    RelocKind::A64Ldst64Lo12,
+    RelocKind::A64Ldst128Lo12,
+    RelocKind::A64GotAdrp21,
+    RelocKind::A64GotLd64Lo12,
+    RelocKind::RvCall,
+    RelocKind::RvPcrelHi20,
+    RelocKind::RvGotHi20,
+    RelocKind::RvPcrelLo12I,
+    RelocKind::RvPcrelLo12S,
+    RelocKind::RvHi20,
+    RelocKind::RvLo12I,
+    RelocKind::RvLo12S,
+    RelocKind::RvBranch,
+    RelocKind::RvJal,
+    RelocKind::RvRvcBranch,
+    RelocKind::RvRvcJump,
+    RelocKind::Diff8,
+    RelocKind::Diff16,
+    RelocKind::Diff32,
+    RelocKind::Diff64,
+];
+
+impl RelocKind {
+    /// The contract's name (`abs64`, `a64_adrp21`, ...); `native` for a pass-through.
+    pub fn name(self) -> &'static str {
+        use RelocKind::*;
+        match self {
+            Abs8 => "abs8",
+            Abs16 => "abs16",
+            Abs32 => "abs32",
+            Abs32S => "abs32s",
+            Abs64 => "abs64",
+            Pcrel8 => "pcrel8",
+            Pcrel16 => "pcrel16",
+            Pcrel32 => "pcrel32",
+            Pcrel64 => "pcrel64",
+            Secrel32 => "secrel32",
+            Secidx16 => "secidx16",
+            Imagerel32 => "imagerel32",
+            X86Branch32 => "x86_branch32",
+            X86GotPcrel32 => "x86_gotpcrel32",
+            A64Call26 => "a64_call26",
+            A64Jump26 => "a64_jump26",
+            A64Condbr19 => "a64_condbr19",
+            A64Tstbr14 => "a64_tstbr14",
+            A64LdrLit19 => "a64_ldr_lit19",
+            A64Adr21 => "a64_adr21",
+            A64Adrp21 => "a64_adrp21",
+            A64AddLo12 => "a64_add_lo12",
+            A64Ldst8Lo12 => "a64_ldst8_lo12",
+            A64Ldst16Lo12 => "a64_ldst16_lo12",
+            A64Ldst32Lo12 => "a64_ldst32_lo12",
+            A64Ldst64Lo12 => "a64_ldst64_lo12",
+            A64Ldst128Lo12 => "a64_ldst128_lo12",
+            A64GotAdrp21 => "a64_got_adrp21",
+            A64GotLd64Lo12 => "a64_got_ld64_lo12",
+            RvCall => "rv_call",
+            RvPcrelHi20 => "rv_pcrel_hi20",
+            RvGotHi20 => "rv_got_hi20",
+            RvPcrelLo12I => "rv_pcrel_lo12_i",
+            RvPcrelLo12S => "rv_pcrel_lo12_s",
+            RvHi20 => "rv_hi20",
+            RvLo12I => "rv_lo12_i",
+            RvLo12S => "rv_lo12_s",
+            RvBranch => "rv_branch",
+            RvJal => "rv_jal",
+            RvRvcBranch => "rv_rvc_branch",
+            RvRvcJump => "rv_rvc_jump",
+            Diff8 => "diff8",
+            Diff16 => "diff16",
+            Diff32 => "diff32",
+            Diff64 => "diff64",
+            Native(_) => "native",
+        }
+    }
+
+    /// Parses a portable kind's contract name (not `native`, which needs its encoding).
+    pub fn from_name(name: &str) -> Option<RelocKind> {
+        ALL_KINDS.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// How the field sits in the section. Native kinds report their declared size as data.
+    pub fn shape(self) -> FieldShape {
+        use RelocKind::*;
+        let a64 = FieldShape::Instruction { size: 4, align: 4 };
+        // RISC-V instructions may sit on 2-byte boundaries when the C extension is in use.
+        let rv = FieldShape::Instruction { size: 4, align: 2 };
+        match self {
+            Abs8 | Pcrel8 | Diff8 => FieldShape::Data(1),
+            Abs16 | Pcrel16 | Diff16 | Secidx16 => FieldShape::Data(2),
+            Abs32 | Abs32S | Pcrel32 | Diff32 | Secrel32 | Imagerel32 => FieldShape::Data(4),
+            Abs64 | Pcrel64 | Diff64 => FieldShape::Data(8),
+            X86Branch32 | X86GotPcrel32 => FieldShape::Data(4),
+            A64Call26 | A64Jump26 | A64Condbr19 | A64Tstbr14 | A64LdrLit19 | A64Adr21
+            | A64Adrp21 | A64AddLo12 | A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12
+            | A64Ldst64Lo12 | A64Ldst128Lo12 | A64GotAdrp21 | A64GotLd64Lo12 => a64,
+            RvCall => FieldShape::Instruction { size: 8, align: 2 },
+            RvPcrelHi20 | RvGotHi20 | RvPcrelLo12I | RvPcrelLo12S | RvHi20 | RvLo12I | RvLo12S
+            | RvBranch | RvJal => rv,
+            RvRvcBranch | RvRvcJump => FieldShape::Instruction { size: 2, align: 2 },
+            Native(n) => FieldShape::Data(n.size),
+        }
+    }
+
+    /// Whether this is one of the `diff*` kinds, which subtract a second symbol.
+    pub fn is_diff(self) -> bool {
+        matches!(
+            self,
+            RelocKind::Diff8 | RelocKind::Diff16 | RelocKind::Diff32 | RelocKind::Diff64
+        )
+    }
+
+    /// Whether this is a RISC-V `%pcrel_lo` kind, which completes a hi20 at `pair`.
+    pub fn is_pcrel_lo12(self) -> bool {
+        matches!(self, RelocKind::RvPcrelLo12I | RelocKind::RvPcrelLo12S)
+    }
+
+    /// The PC-relative kind of the same width as a `diff*` kind (used where a format has no
+    /// symbol-difference relocation but the subtracted symbol lies in the field's section).
+    pub fn diff_as_pcrel(self) -> Option<RelocKind> {
+        Some(match self {
+            RelocKind::Diff8 => RelocKind::Pcrel8,
+            RelocKind::Diff16 => RelocKind::Pcrel16,
+            RelocKind::Diff32 => RelocKind::Pcrel32,
+            RelocKind::Diff64 => RelocKind::Pcrel64,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for RelocKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,207 @@
+//! What an object is for: architecture, container format, byte order, pointer width.
+
+use std::fmt;
+
+use crate::error::{Error, Place};
+
+/// An instruction-set architecture objforge knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Architecture {
+    /// AMD64 / Intel 64.
+    X86_64,
+    /// 32-bit x86 (i386 .. i686).
+    I386,
+    /// 64-bit Arm (AArch64, `arm64` in Apple's spelling).
+    Aarch64,
+    /// 64-bit RISC-V.
+    Riscv64,
+}
+
+impl Architecture {
+    /// Width of an address in bytes.
+    pub fn pointer_width(self) -> u8 {
+        match self {
+            Architecture::I386 => 4,
+            Architecture::X86_64 | Architecture::Aarch64 | Architecture::Riscv64 => 8,
+        }
+    }
+
+    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::I386 => "i386",
+            Architecture::Aarch64 => "aarch64",
+            Architecture::Riscv64 => "riscv64",
+        }
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A container format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// ELF (Linux, the BSDs).
+    Elf,
+    /// Mach-O (Apple platforms).
+    MachO,
+    /// COFF (Windows).
+    Coff,
+    /// WebAssembly objects.
+    Wasm,
+}
+
+impl Format {
+    /// The contract's spelling: `elf`, `macho`, `coff`, `wasm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Elf => "elf",
+            Format::MachO => "macho",
+            Format::Coff => "coff",
+            Format::Wasm => "wasm",
+        }
+    }
+
+    /// Parses the contract's spelling.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Some(match name {
+            "elf" => Format::Elf,
+            "macho" => Format::MachO,
+            "coff" => Format::Coff,
+            "wasm" => Format::Wasm,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Byte order of the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endianness {
+    /// Least significant byte first.
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+/// The RISC-V floating-point calling convention, recorded in ELF `e_flags`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FloatAbi {
+    /// Floats passed in integer registers (`lp64`, `ilp32`, `soft`).
+    Soft,
+    /// Single-precision floats in FP registers (`lp64f`).
+    Single,
+    /// Double-precision floats in FP registers (`lp64d`, `hard`).
+    Double,
+}
+
+impl FloatAbi {
+    /// Parses the contract's spelling (`lp64d`, `lp64f`, `lp64`, `ilp32d`, `hard`, `soft` ...).
+    pub fn from_name(name: &str) -> Option<FloatAbi> {
+        Some(match name {
+            "lp64" | "ilp32" | "soft" => FloatAbi::Soft,
+            "lp64f" | "ilp32f" => FloatAbi::Single,
+            "lp64d" | "ilp32d" | "hard" => FloatAbi::Double,
+            _ => return None,
+        })
+    }
+}
+
+/// Everything the writer needs to know about where the object will run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The instruction set.
+    pub arch: Architecture,
+    /// The container format.
+    pub format: Format,
+    /// Byte order.
+    pub endianness: Endianness,
+    /// RISC-V: whether the compressed ("C") extension is in use (sets `EF_RISCV_RVC`).
+    pub riscv_compressed: bool,
+    /// RISC-V: the float ABI (`EF_RISCV_FLOAT_ABI_*`).
+    pub float_abi: FloatAbi,
+}
+
+impl Target {
+    /// A target for `arch` in `format`, little-endian, with the platform's usual defaults.
+    pub fn new(arch: Architecture, format: Format) -> Target {
+        Target {
+            arch,
+            format,
+            endianness: Endianness::Little,
+            riscv_compressed: arch == Architecture::Riscv64,
+            float_abi: if arch == Architecture::Riscv64 {
+                FloatAbi::Double
+            } else {
+                FloatAbi::Soft
+            },
+        }
+    }
+
+    /// Parses an LLVM-style triple such as `x86_64-unknown-linux-gnu`, `aarch64-apple-macos`,
+    /// `riscv64gc-unknown-linux-gnu` or `i686-pc-windows-msvc`.
+    ///
+    /// ```
+    /// use objforge::{Architecture, Format, Target};
+    /// let t = Target::from_triple("riscv64gc-unknown-linux-gnu").unwrap();
+    /// assert_eq!((t.arch, t.format), (Architecture::Riscv64, Format::Elf));
+    /// ```
+    pub fn from_triple(triple: &str) -> Result<Target, Error> {
+        let bad = |why: String| Error::Invalid {
+            place: Place::Target,
+            message: why,
+        };
+        let mut parts = triple.split('-');
+        let arch_part = parts.next().unwrap_or("");
+        let rest: Vec<&str> = parts.collect();
+        let arch = match arch_part {
+            "x86_64" | "amd64" | "x86_64h" => Architecture::X86_64,
+            "i386" | "i486" | "i586" | "i686" | "x86" => Architecture::I386,
+            "aarch64" | "arm64" => Architecture::Aarch64,
+            a if a.starts_with("riscv64") => Architecture::Riscv64,
+            "" => return Err(bad("the triple is empty".into())),
+            other => {
+                return Err(bad(format!(
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64)"
+                )))
+            }
+        };
+        let has = |word: &str| rest.iter().any(|p| p.starts_with(word));
+        let format = if has("windows") || has("win32") || has("uefi") {
+            Format::Coff
+        } else if has("apple")
+            || has("macos")
+            || has("darwin")
+            || has("ios")
+            || has("tvos")
+            || has("watchos")
+            || has("visionos")
+            || has("xros")
+        {
+            Format::MachO
+        } else {
+            Format::Elf
+        };
+        let mut target = Target::new(arch, format);
+        if arch == Architecture::Riscv64 {
+            // `riscv64gc` and `riscv64imac` carry C; a bare `riscv64` in LLVM means the default
+            // `gc` profile for Linux.
+            let ext = &arch_part["riscv64".len()..];
+            target.riscv_compressed = ext.is_empty() || ext.contains('c');
+            if !(ext.is_empty() || ext.contains('g') || ext.contains('d')) {
+                target.float_abi = FloatAbi::Soft;
+            }
+        }
+        Ok(target)
+    }
+}

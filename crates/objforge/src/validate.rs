@@ -1,0 +1,367 @@
+//! Format-neutral checks a model must pass before any writer sees it. Each error names the
+//! element and field at fault, so the writers may assume ids are in range, offsets in bounds
+//! and fields well placed.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Place};
+use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolKind};
+use crate::reloc::FieldShape;
+
+/// Longest name objforge accepts for a section or symbol, in bytes.
+pub const MAX_NAME_LEN: usize = 1 << 20;
+
+fn is_power_of_two(n: u64) -> bool {
+    n != 0 && n & (n - 1) == 0
+}
+
+fn check_name(name: &str, place: Place) -> Result<(), Error> {
+    if name.contains('\0') {
+        return Err(Error::invalid(place, "the name contains a NUL byte"));
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(Error::invalid(
+            place,
+            format!(
+                "the name is {} bytes long; the limit is {MAX_NAME_LEN}",
+                name.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks every section, symbol and relocation of `obj`.
+pub fn validate(obj: &Object) -> Result<(), Error> {
+    check_sections(obj)?;
+    check_symbols(obj)?;
+    check_relocations(obj)
+}
+
+fn check_sections(obj: &Object) -> Result<(), Error> {
+    for (i, s) in obj.sections.iter().enumerate() {
+        let at = |field| Place::Section(i, Some(field));
+        if s.name.is_empty() {
+            return Err(Error::invalid(at("name"), "a section needs a name"));
+        }
+        check_name(&s.name, at("name"))?;
+        if !is_power_of_two(s.align) {
+            return Err(Error::invalid(
+                at("align"),
+                format!("{} is not a power of two", s.align),
+            ));
+        }
+        if s.kind.is_zero_fill() {
+            if let SectionData::Bytes(b) = &s.data {
+                if !b.is_empty() {
+                    return Err(Error::invalid(
+                        at("kind"),
+                        format!(
+                            "a {} section holds no bytes ({} given); give it a `size` instead",
+                            s.kind.name(),
+                            b.len()
+                        ),
+                    ));
+                }
+            }
+        }
+        if s.flags.merge && s.entsize == 0 {
+            return Err(Error::invalid(
+                at("flags"),
+                "`merge` needs an entry size (`entsize`)",
+            ));
+        }
+        if let Some(group) = &s.comdat {
+            if group.is_empty() {
+                return Err(Error::invalid(at("comdat"), "the group name is empty"));
+            }
+            check_name(group, at("comdat"))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_symbols(obj: &Object) -> Result<(), Error> {
+    let mut globals: HashMap<&str, usize> = HashMap::new();
+    for (i, sym) in obj.symbols.iter().enumerate() {
+        let at = |field| Place::Symbol(i, Some(field));
+        check_name(&sym.name, at("name"))?;
+        match sym.definition {
+            SymbolDefinition::Defined { section, offset } => {
+                let Some(sec) = obj.sections.get(section.0) else {
+                    return Err(Error::invalid(
+                        at("section"),
+                        format!(
+                            "there is no section {} (the object has {})",
+                            section.0,
+                            obj.sections.len()
+                        ),
+                    ));
+                };
+                if offset > sec.data.len() {
+                    return Err(Error::invalid(
+                        at("offset"),
+                        format!(
+                            "{offset} is past the end of {} ({} bytes)",
+                            sec.name,
+                            sec.data.len()
+                        ),
+                    ));
+                }
+                if sym.kind == SymbolKind::Section && offset != 0 {
+                    return Err(Error::invalid(
+                        at("offset"),
+                        "a section symbol is at offset 0",
+                    ));
+                }
+                if sym.kind == SymbolKind::Tls
+                    && !matches!(
+                        sec.kind,
+                        crate::SectionKind::TlsData | crate::SectionKind::TlsBss
+                    )
+                {
+                    return Err(Error::invalid(
+                        at("kind"),
+                        format!(
+                            "a tls symbol must be in a tls_data or tls_bss section, not {} ({})",
+                            sec.name,
+                            sec.kind.name()
+                        ),
+                    ));
+                }
+            }
+            SymbolDefinition::Undefined => {
+                if sym.name.is_empty() {
+                    return Err(Error::invalid(
+                        at("name"),
+                        "an undefined symbol needs a name",
+                    ));
+                }
+                if sym.binding == Binding::Local {
+                    return Err(Error::invalid(
+                        at("binding"),
+                        format!(
+                            "`{}` is undefined, so it cannot be local (give it a section, or make it global)",
+                            sym.name
+                        ),
+                    ));
+                }
+                if matches!(sym.kind, SymbolKind::Section | SymbolKind::File) {
+                    return Err(Error::invalid(
+                        at("kind"),
+                        format!("a {} symbol cannot be undefined", sym.kind.name()),
+                    ));
+                }
+            }
+            SymbolDefinition::Common { size, align } => {
+                if !is_power_of_two(align) {
+                    return Err(Error::invalid(
+                        at("common"),
+                        format!("align {align} is not a power of two"),
+                    ));
+                }
+                if size == 0 {
+                    return Err(Error::invalid(at("common"), "size must be at least 1"));
+                }
+                if sym.binding == Binding::Local {
+                    return Err(Error::invalid(
+                        at("binding"),
+                        "a common symbol cannot be local",
+                    ));
+                }
+            }
+            SymbolDefinition::Absolute => {
+                if sym.kind != SymbolKind::File {
+                    return Err(Error::invalid(
+                        at("section"),
+                        "only a file symbol has no section",
+                    ));
+                }
+            }
+        }
+        if sym.kind == SymbolKind::File && sym.binding != Binding::Local {
+            return Err(Error::invalid(at("binding"), "a file symbol is local"));
+        }
+        if sym.kind == SymbolKind::Section && sym.binding != Binding::Local {
+            return Err(Error::invalid(at("binding"), "a section symbol is local"));
+        }
+        if sym.binding != Binding::Local {
+            if sym.name.is_empty() {
+                return Err(Error::invalid(at("name"), "a global symbol needs a name"));
+            }
+            if let Some(first) = globals.insert(&sym.name, i) {
+                return Err(Error::invalid(
+                    at("name"),
+                    format!(
+                        "duplicate global symbol `{}` (also symbols[{first}])",
+                        sym.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_relocations(obj: &Object) -> Result<(), Error> {
+    // (section, start, end, index) of every field with a known size, for the overlap check.
+    let mut fields: Vec<(usize, u64, u64, usize)> = Vec::with_capacity(obj.relocations.len());
+    let hi20s: std::collections::HashSet<(usize, u64)> = obj
+        .relocations
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.kind,
+                crate::RelocKind::RvPcrelHi20 | crate::RelocKind::RvGotHi20
+            )
+        })
+        .map(|h| (h.section.0, h.offset))
+        .collect();
+    for (i, r) in obj.relocations.iter().enumerate() {
+        let at = |field| Place::Relocation(i, Some(field));
+        let Some(sec) = obj.sections.get(r.section.0) else {
+            return Err(Error::invalid(
+                at("section"),
+                format!(
+                    "there is no section {} (the object has {})",
+                    r.section.0,
+                    obj.sections.len()
+                ),
+            ));
+        };
+        if sec.kind.is_zero_fill() {
+            return Err(Error::invalid(
+                at("section"),
+                format!(
+                    "{} is a {} section: it has no bytes to patch",
+                    sec.name,
+                    sec.kind.name()
+                ),
+            ));
+        }
+        let shape = r.kind.shape();
+        let size = u64::from(shape.size());
+        let len = sec.data.len();
+        if r.offset.checked_add(size).is_none_or(|end| end > len) || r.offset >= len {
+            return Err(Error::invalid(
+                at("offset"),
+                format!(
+                    "{} is past the end of {} ({len} bytes){}",
+                    r.offset,
+                    sec.name,
+                    if size > 1 {
+                        format!(" for a {size}-byte {} field", r.kind)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+        if let FieldShape::Instruction { align, .. } = shape {
+            if r.offset % u64::from(align) != 0 {
+                return Err(Error::invalid(
+                    at("offset"),
+                    format!(
+                        "{} is not a multiple of {align}: a {} relocation patches an aligned instruction",
+                        r.offset, r.kind
+                    ),
+                ));
+            }
+        }
+        match r.symbol {
+            Some(s) if s.0 >= obj.symbols.len() => {
+                return Err(Error::invalid(
+                    at("symbol"),
+                    format!(
+                        "there is no symbol {} (the object has {})",
+                        s.0,
+                        obj.symbols.len()
+                    ),
+                ))
+            }
+            None if !r.kind.is_pcrel_lo12() => {
+                return Err(Error::invalid(
+                    at("symbol"),
+                    format!("a {} relocation needs a symbol", r.kind),
+                ))
+            }
+            _ => {}
+        }
+        if r.kind.is_pcrel_lo12() {
+            let Some(pair) = r.pair else {
+                return Err(Error::invalid(
+                    at("pair"),
+                    format!(
+                        "a {} relocation needs `pair`: the offset of its rv_pcrel_hi20/rv_got_hi20",
+                        r.kind
+                    ),
+                ));
+            };
+            if !hi20s.contains(&(r.section.0, pair)) {
+                return Err(Error::invalid(
+                    at("pair"),
+                    format!(
+                        "there is no rv_pcrel_hi20 or rv_got_hi20 relocation at offset {pair} of {}",
+                        sec.name
+                    ),
+                ));
+            }
+        } else if r.pair.is_some() {
+            return Err(Error::invalid(
+                at("pair"),
+                "only rv_pcrel_lo12_i/_s relocations take `pair`",
+            ));
+        }
+        match (r.kind.is_diff(), r.minus) {
+            (true, None) => {
+                return Err(Error::invalid(
+                    at("minus"),
+                    format!("a {} relocation needs `minus`", r.kind),
+                ))
+            }
+            (true, Some(m)) if m.0 >= obj.symbols.len() => {
+                return Err(Error::invalid(
+                    at("minus"),
+                    format!(
+                        "there is no symbol {} (the object has {})",
+                        m.0,
+                        obj.symbols.len()
+                    ),
+                ))
+            }
+            (false, Some(_)) => {
+                return Err(Error::invalid(
+                    at("minus"),
+                    "only diff* relocations take `minus`",
+                ))
+            }
+            _ => {}
+        }
+        if size > 0 {
+            fields.push((r.section.0, r.offset, r.offset + size, i));
+        }
+    }
+    check_overlaps(fields)
+}
+
+fn check_overlaps(mut fields: Vec<(usize, u64, u64, usize)>) -> Result<(), Error> {
+    // Most backends emit relocations in order already; sorting is then a linear pass.
+    fields.sort_unstable();
+    for pair in fields.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.0 == b.0 && b.1 < a.2 {
+            let (first, second) = (a.3.min(b.3), a.3.max(b.3));
+            return Err(Error::invalid(
+                Place::Relocation(second, Some("offset")),
+                format!(
+                    "the field at {}..{} overlaps relocations[{first}] at {}..{}",
+                    if second == b.3 { b.1 } else { a.1 },
+                    if second == b.3 { b.2 } else { a.2 },
+                    if second == b.3 { a.1 } else { b.1 },
+                    if second == b.3 { a.2 } else { b.2 },
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
