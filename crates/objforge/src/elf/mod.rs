@@ -184,8 +184,10 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
             0
         });
     }
-    let note_shndx = next_index;
-    let symtab_shndx = note_shndx + 1;
+    // The backend may have given its own `.note.GNU-stack`; otherwise add the empty one that
+    // tells the linker this code needs no executable stack.
+    let add_note = !obj.sections.iter().any(|s| s.name == ".note.GNU-stack");
+    let symtab_shndx = next_index + u32::from(add_note);
     let needs_xindex = symtab_shndx > SHN_LORESERVE;
     let strtab_shndx = symtab_shndx + 1 + u32::from(needs_xindex);
     let shstrtab_shndx = strtab_shndx + 1;
@@ -462,21 +464,23 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
             });
         }
     }
-    headers.push(SectionHeader {
-        name: note_name,
-        sh_type: SHT_PROGBITS,
-        flags: if obj.options.noexec_stack {
-            0
-        } else {
-            SHF_EXECINSTR
-        },
-        offset: note_offset as u64,
-        size: 0,
-        link: 0,
-        info: 0,
-        align: 1,
-        entsize: 0,
-    });
+    if add_note {
+        headers.push(SectionHeader {
+            name: note_name,
+            sh_type: SHT_PROGBITS,
+            flags: if obj.options.noexec_stack {
+                0
+            } else {
+                SHF_EXECINSTR
+            },
+            offset: note_offset as u64,
+            size: 0,
+            link: 0,
+            info: 0,
+            align: 1,
+            entsize: 0,
+        });
+    }
     headers.push(SectionHeader {
         name: symtab_name,
         sh_type: SHT_SYMTAB,
