@@ -49,18 +49,31 @@ fn seventy_thousand_sections_link_and_run() {
         .collect();
     obj.add_relocation(Relocation::new(text, 3, symbols[0], RelocKind::Pcrel32).with_addend(-4));
     for i in 0..N - 1 {
-        obj.add_relocation(Relocation::new(links[i], 0, symbols[i + 1], RelocKind::Abs64));
+        obj.add_relocation(Relocation::new(
+            links[i],
+            0,
+            symbols[i + 1],
+            RelocKind::Abs64,
+        ));
     }
     let o = dir.join("chain.o");
     std::fs::write(&o, obj.write().unwrap()).unwrap();
 
-    let header = common::run_ok(Command::new("llvm-readobj-19").arg("--file-headers").arg(&o));
+    let header = common::run_ok(
+        Command::new("llvm-readobj-19")
+            .arg("--file-headers")
+            .arg(&o),
+    );
     assert!(header.contains("SectionHeaderCount: 0"), "{header}");
     common::check_elf(&o);
     for (linker, args) in [("ld", vec!["-static"]), ("ld.lld-19", vec!["-static"])] {
         let exe = dir.join(format!("chain-{linker}"));
         common::run_ok(Command::new(linker).args(&args).arg(&o).arg("-o").arg(&exe));
-        assert_eq!(common::run_program(None, &exe), (String::new(), 42), "{linker}");
+        assert_eq!(
+            common::run_program(None, &exe),
+            (String::new(), 42),
+            "{linker}"
+        );
     }
 }
 
@@ -88,7 +101,8 @@ fn a_million_relocations_link_and_run() {
             .with_kind(SymbolKind::Func)
             .with_binding(Binding::Global),
     );
-    let table_sym = obj.add_symbol(Symbol::defined("table", table, 0).with_kind(SymbolKind::Object));
+    let table_sym =
+        obj.add_symbol(Symbol::defined("table", table, 0).with_kind(SymbolKind::Object));
     let target = obj.add_symbol(
         Symbol::defined("target", rodata, 0)
             .with_kind(SymbolKind::Object)
@@ -108,6 +122,10 @@ fn a_million_relocations_link_and_run() {
     for (linker, args) in [("ld", vec!["-static"]), ("ld.lld-19", vec!["-static"])] {
         let exe = dir.join(format!("table-{linker}"));
         common::run_ok(Command::new(linker).args(&args).arg(&o).arg("-o").arg(&exe));
-        assert_eq!(common::run_program(None, &exe), (String::new(), 42), "{linker}");
+        assert_eq!(
+            common::run_program(None, &exe),
+            (String::new(), 42),
+            "{linker}"
+        );
     }
 }

@@ -77,8 +77,16 @@ fn kind_the_architecture_cannot_express() {
         error(&obj),
         "relocations[0].kind: kind a64_call26 has no ELF encoding on x86_64"
     );
-    assert!(!supports(Format::Elf, Architecture::X86_64, RelocKind::A64Call26));
-    assert!(supports(Format::Elf, Architecture::X86_64, RelocKind::Diff32));
+    assert!(!supports(
+        Format::Elf,
+        Architecture::X86_64,
+        RelocKind::A64Call26
+    ));
+    assert!(supports(
+        Format::Elf,
+        Architecture::X86_64,
+        RelocKind::Diff32
+    ));
     assert!(!supports(Format::Elf, Architecture::I386, RelocKind::Abs64));
 }
 
