@@ -209,10 +209,13 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
     let hi20s: std::collections::HashSet<(usize, u64)> = obj
         .relocations
         .iter()
+        // A native hi20 (a TLS model's, say) may be completed by a portable lo12 too.
         .filter(|h| {
             matches!(
                 h.kind,
-                crate::RelocKind::RvPcrelHi20 | crate::RelocKind::RvGotHi20
+                crate::RelocKind::RvPcrelHi20
+                    | crate::RelocKind::RvGotHi20
+                    | crate::RelocKind::Native(_)
             )
         })
         .map(|h| (h.section.0, h.offset))
@@ -262,7 +265,7 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
                 return Err(Error::invalid(
                     at("offset"),
                     format!(
-                        "{} is not a multiple of {align}: a {} relocation patches an aligned instruction",
+                        "{} is not a multiple of {align}: {} patches an aligned instruction",
                         r.offset, r.kind
                     ),
                 ));
@@ -301,7 +304,7 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
                 return Err(Error::invalid(
                     at("pair"),
                     format!(
-                        "there is no rv_pcrel_hi20 or rv_got_hi20 relocation at offset {pair} of {}",
+                        "there is no rv_pcrel_hi20, rv_got_hi20 or native relocation at offset {pair} of {}",
                         sec.name
                     ),
                 ));

@@ -63,7 +63,7 @@ fn misaligned_instruction_relocation() {
     obj.add_relocation(Relocation::new(t, 6, f, RelocKind::A64Call26));
     assert_eq!(
         error(&obj),
-        "relocations[0].offset: 6 is not a multiple of 4: a a64_call26 relocation patches an aligned instruction"
+        "relocations[0].offset: 6 is not a multiple of 4: a64_call26 patches an aligned instruction"
     );
 }
 
@@ -152,7 +152,7 @@ fn pcrel_lo12_needs_its_hi20() {
     obj.add_relocation(Relocation::pcrel_lo12(t, 4, RelocKind::RvPcrelLo12I, 0));
     assert_eq!(
         error(&obj),
-        "relocations[0].pair: there is no rv_pcrel_hi20 or rv_got_hi20 relocation at offset 0 of .text"
+        "relocations[0].pair: there is no rv_pcrel_hi20, rv_got_hi20 or native relocation at offset 0 of .text"
     );
 }
 

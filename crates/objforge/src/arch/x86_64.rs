@@ -39,7 +39,7 @@ pub(crate) fn elf_type(kind: RelocKind, before: &[u8]) -> Option<u32> {
 }
 
 /// Picks the relaxable GOT relocation when the instruction is one the linker may rewrite:
-/// `mov reg, [rip+disp]` (0x8b), `call/jmp [rip+disp]` (ff /2, ff /4), and with a REX prefix
+/// `mov reg, [rip+disp]` (0x8b), `call/jmp [rip+disp]` (ff /2, ff /4), and with a REX.W prefix
 /// also `test`/`add`/... forms the psABI allows (0x85, 0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b,
 /// 0x33, 0x3b). ModRM must be RIP-relative (mod 00, r/m 101).
 fn gotpcrel_type(before: &[u8]) -> u32 {
@@ -49,7 +49,10 @@ fn gotpcrel_type(before: &[u8]) -> u32 {
     if modrm & 0xc7 != 0x05 {
         return elf::R_GOTPCREL;
     }
-    let rex = before.len() >= 3 && (0x40..=0x4f).contains(&before[before.len() - 3]);
+    // Only a REX.W prefix counts: a GOT slot holds a 64-bit address, so a sensible load or
+    // ALU use of it is 64-bit, and requiring W keeps a stray 0x40..0x47 byte that ends the
+    // previous instruction from being taken for a prefix the linker would then rewrite.
+    let rex = before.len() >= 3 && (0x48..=0x4f).contains(&before[before.len() - 3]);
     let reg = (modrm >> 3) & 7;
     match opcode {
         0x8b if rex => elf::R_REX_GOTPCRELX,
