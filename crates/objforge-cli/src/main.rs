@@ -1,1 +1,303 @@
-fn main() {}
+//! `objforge`: builds a relocatable object file from a JSON description (an objspec, see
+//! `docs/spec.md`) with the objforge library.
+//!
+//! This file holds the command line: argument parsing, dispatch, error reporting and the atomic
+//! write of the output. The JSON-to-model translation lives in [`spec`].
+
+mod decode;
+mod json;
+mod spec;
+mod targets;
+
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code for bad input (the spec, a file it names, the output).
+const EXIT_FAILURE: u8 = 1;
+/// Exit code for a command line objforge does not understand.
+const EXIT_USAGE: u8 = 2;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const USAGE: &str = "\
+usage: objforge build SPEC.json -o OUT   build a relocatable object file from a JSON spec
+       objforge targets                 list formats, architectures and relocation kinds
+       objforge help [COMMAND]          show this help, or a command's
+       objforge --version               show the version
+
+objforge writes the object files a compiler backend describes in JSON: sections with their
+bytes, symbols and relocations (the format is documented in docs/spec.md).
+";
+
+const BUILD_HELP: &str = "\
+usage: objforge build SPEC.json -o OUT
+
+Reads SPEC.json (`-` for standard input), builds the object it describes and writes it to OUT.
+Paths in a section's `file` field are relative to SPEC.json's directory (or to the current
+directory when the spec comes from standard input).
+
+OUT is written atomically: objforge writes a temporary file next to it and renames it into
+place only when everything succeeded, so a failed build leaves no OUT behind and an existing
+OUT untouched.
+
+options:
+  -o, --output OUT   where to write the object file (required)
+  -h, --help         show this help
+
+Errors are one line on standard error, `objforge: PLACE: what is wrong`, where PLACE is a path
+into the JSON (`relocations[4].symbol`) or `SPEC.json:LINE:COLUMN` for malformed JSON. The exit
+code is 1 for bad input and 2 for a bad command line.
+";
+
+const TARGETS_HELP: &str = "\
+usage: objforge targets
+
+Lists the object formats objforge can write and, for each format and architecture, the
+portable relocation kinds it can express.
+";
+
+/// Why the command failed: the one-line message (without the `objforge: ` prefix) and the
+/// exit code.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// Bad input: exit code 1.
+    fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: EXIT_FAILURE,
+        }
+    }
+
+    /// A bad command line: exit code 2, with a pointer to the help.
+    fn usage(message: impl Into<String>, command: Option<&str>) -> Failure {
+        let help = match command {
+            Some(c) => format!("objforge help {c}"),
+            None => "objforge --help".into(),
+        };
+        Failure {
+            message: format!("{} (see `{help}`)", message.into()),
+            code: EXIT_USAGE,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            // Nothing useful is left to do if even stderr is gone.
+            let _ = writeln!(io::stderr(), "objforge: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Dispatches on the subcommand.
+fn run(args: &[OsString]) -> Result<(), Failure> {
+    let Some((first, rest)) = args.split_first() else {
+        return Err(Failure::usage("no command given", None));
+    };
+    match first.to_str() {
+        Some("build") => build_command(rest),
+        Some("targets") => {
+            if let Some(arg) = rest.first() {
+                if is_help(arg) {
+                    return print(TARGETS_HELP);
+                }
+                return Err(Failure::usage(
+                    format!("targets: unexpected argument {}", arg.to_string_lossy()),
+                    Some("targets"),
+                ));
+            }
+            print(&targets::table())
+        }
+        Some("help" | "--help" | "-h") => match rest.first().and_then(|a| a.to_str()) {
+            None => print(USAGE),
+            Some("build") => print(BUILD_HELP),
+            Some("targets") => print(TARGETS_HELP),
+            Some(other) => Err(Failure::usage(format!("no command `{other}`"), None)),
+        },
+        Some("--version" | "-V" | "version") => print(&format!("objforge {VERSION}\n")),
+        _ => Err(Failure::usage(
+            format!("unknown command `{}`", first.to_string_lossy()),
+            None,
+        )),
+    }
+}
+
+fn is_help(arg: &OsStr) -> bool {
+    arg == "-h" || arg == "--help"
+}
+
+/// Writes `text` to stdout. A closed pipe (`objforge targets | head`) is not an error.
+fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::input(format!("writing to standard output: {e}"))),
+    }
+}
+
+/// `objforge build SPEC -o OUT`: parses the arguments, then [`build`].
+fn build_command(args: &[OsString]) -> Result<(), Failure> {
+    let usage = |message: String| Failure::usage(format!("build: {message}"), Some("build"));
+    let mut spec: Option<&OsStr> = None;
+    let mut out: Option<&OsStr> = None;
+    let mut only_files = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_str();
+        if only_files || text.is_none() || arg == "-" || !arg.to_string_lossy().starts_with('-') {
+            if let Some(first) = spec {
+                return Err(usage(format!(
+                    "more than one spec file ({} and {})",
+                    first.to_string_lossy(),
+                    arg.to_string_lossy()
+                )));
+            }
+            spec = Some(arg);
+            continue;
+        }
+        let text = text.unwrap_or_default();
+        let value = match text {
+            "--" => {
+                only_files = true;
+                continue;
+            }
+            "-h" | "--help" => return print(BUILD_HELP),
+            "-o" | "--output" => match args.next() {
+                Some(v) => v.as_os_str(),
+                None => return Err(usage(format!("{text} needs a file name"))),
+            },
+            _ => match text
+                .strip_prefix("--output=")
+                .or_else(|| text.strip_prefix("-o"))
+            {
+                Some(v) => OsStr::new(v),
+                None => return Err(usage(format!("unknown option `{text}`"))),
+            },
+        };
+        if out.is_some() {
+            return Err(usage("the output is given more than once".into()));
+        }
+        if value.is_empty() {
+            return Err(usage("the output file name is empty".into()));
+        }
+        out = Some(value);
+    }
+    let Some(spec) = spec else {
+        return Err(usage("no spec file given".into()));
+    };
+    let Some(out) = out else {
+        return Err(usage("no output file given (-o OUT)".into()));
+    };
+    build(spec, Path::new(out))
+}
+
+/// Reads the spec, builds the object and writes it atomically to `out`.
+fn build(spec: &OsStr, out: &Path) -> Result<(), Failure> {
+    let (text, name, base_dir) = if spec == "-" {
+        let mut text = Vec::new();
+        io::stdin()
+            .read_to_end(&mut text)
+            .map_err(|e| Failure::input(format!("<stdin>: cannot read: {e}")))?;
+        (text, "<stdin>".to_string(), PathBuf::new())
+    } else {
+        let path = Path::new(spec);
+        let name = path.display().to_string();
+        let text =
+            fs::read(path).map_err(|e| Failure::input(format!("{name}: cannot read: {e}")))?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        (text, name, base_dir)
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| Failure::input(json_error(&name, &e)))?;
+    drop(text);
+    let object = spec::load(json::Node::root(&doc, &name), &base_dir)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    // The parsed document is several times the size of the object; free it before writing.
+    drop(doc);
+    let bytes = object.write().map_err(|e| Failure::input(e.to_string()))?;
+    write_atomically(out, &bytes)
+}
+
+/// A JSON syntax error as `NAME:LINE:COLUMN: message`.
+fn json_error(name: &str, e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    let message = match message.strip_prefix("EOF while parsing") {
+        Some(rest) => format!("the file ends while parsing{rest}"),
+        None => message.to_string(),
+    };
+    if e.line() == 0 {
+        format!("{name}: {message}")
+    } else {
+        // serde_json reports column 0 for the position just after a newline; editors count
+        // from 1.
+        format!("{name}:{}:{}: {message}", e.line(), e.column().max(1))
+    }
+}
+
+/// A temporary file that is removed when dropped, unless it was renamed into place.
+struct TempFile {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Writes `bytes` to `out` atomically: into a new temporary file in the same directory, then
+/// renamed over `out`. On any failure the temporary file is removed and `out` is untouched.
+fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let shown = out.display();
+    let fail = |what: &str, e: io::Error| Failure::input(format!("{shown}: {what}: {e}"));
+    let Some(file_name) = out.file_name() else {
+        return Err(Failure::input(format!("{shown}: not a file name")));
+    };
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut attempt = 0u32;
+    let (file, mut temp) = loop {
+        let mut temp_name = OsString::from(".");
+        temp_name.push(file_name);
+        temp_name.push(format!(".objforge-{}-{attempt}.tmp", std::process::id()));
+        let path = dir.join(temp_name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => break (file, TempFile { path, kept: false }),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(fail("cannot create a temporary file next to it", e)),
+        }
+    };
+    write_all_to(file, bytes).map_err(|e| fail("cannot write", e))?;
+    fs::rename(&temp.path, out).map_err(|e| fail("cannot replace", e))?;
+    temp.kept = true;
+    Ok(())
+}
+
+/// Writes all of `bytes` to `file` (closed when dropped).
+fn write_all_to(mut file: File, bytes: &[u8]) -> io::Result<()> {
+    file.write_all(bytes)?;
+    file.flush()
+}

@@ -200,3 +200,19 @@ fn triples() {
         "target: unknown architecture `mips` in `mips-unknown-linux-gnu` (known: x86_64, i386..i686, aarch64/arm64, riscv64)"
     );
 }
+
+#[test]
+fn zero_filled_data_section_takes_file_space() {
+    let mut obj = Object::new(Target::from_triple("i686-unknown-linux-gnu").unwrap());
+    let d = obj.add_section(Section::new(".data", SectionKind::Data).with_zero_fill(16));
+    let r = obj.add_section(Section::new(".rodata", SectionKind::Rodata).with_bytes(vec![0xaa; 4]));
+    let f = obj.add_symbol(Symbol::defined("r", r, 0));
+    obj.add_relocation(Relocation::new(d, 8, f, RelocKind::Abs32).with_addend(0x1234));
+    let bytes = obj.write().unwrap();
+    // The REL addend lands inside .data, and .rodata's bytes follow the 16 zero bytes.
+    let data_at = bytes
+        .windows(20)
+        .position(|w| w[..8] == [0; 8] && w[8..12] == [0x34, 0x12, 0, 0] && w[16..] == [0xaa; 4])
+        .expect(".data then .rodata");
+    assert!(data_at >= 52);
+}

@@ -348,8 +348,8 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
             offset = align_to(offset, s.align.min(1 << 16) as usize);
         }
         section_offsets.push(offset);
-        if let SectionData::Bytes(b) = &s.data {
-            offset += b.len();
+        if !s.kind.is_zero_fill() {
+            offset += s.data.len() as usize;
         }
     }
     let mut group_members: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
@@ -527,9 +527,14 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     let mut out = Out::with_capacity(total, obj.target.endianness == Endianness::Big);
     write_file_header(&mut out, obj, &class, shoff, shnum, shstrtab_shndx);
     for (i, s) in obj.sections.iter().enumerate() {
-        if let SectionData::Bytes(b) = &s.data {
-            out.pad_to(section_offsets[i]);
-            out.bytes(b);
+        if s.kind.is_zero_fill() {
+            continue;
+        }
+        out.pad_to(section_offsets[i]);
+        match &s.data {
+            SectionData::Bytes(b) => out.bytes(b),
+            // Zeros asked for by size in a section that occupies file space.
+            SectionData::Zero(n) => out.pad_to(out.len() + *n as usize),
         }
     }
     for &(section, field_offset, size, value) in &implicit {

@@ -1,0 +1,175 @@
+//! Decoders for a section's inline contents: `hex` and `base64` text to bytes.
+//!
+//! Errors are messages without a place; the caller prefixes the JSON path. Positions are
+//! 1-based character counts into the string, which is what an editor shows.
+
+/// Decodes hex text: pairs of hex digits (either case), with whitespace allowed between bytes
+/// (`"e8 00000000 c3"`), but not inside one.
+pub fn hex(text: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::with_capacity(text.len() / 2);
+    let mut high: Option<(usize, u8)> = None;
+    for (index, c) in text.chars().enumerate() {
+        let position = index + 1;
+        if c.is_whitespace() {
+            if let Some((start, _)) = high {
+                return Err(format!(
+                    "the byte starting at character {start} has one hex digit; whitespace may separate bytes, not split them"
+                ));
+            }
+            continue;
+        }
+        let Some(digit) = c.to_digit(16) else {
+            return Err(format!(
+                "{} at character {position} is not a hex digit",
+                crate::json::quote(&c.to_string())
+            ));
+        };
+        // `to_digit(16)` is at most 15, so the narrowing is exact.
+        let digit = digit as u8;
+        match high.take() {
+            None => high = Some((position, digit)),
+            Some((_, h)) => bytes.push(h << 4 | digit),
+        }
+    }
+    if let Some((start, _)) = high {
+        return Err(format!(
+            "odd number of hex digits: the byte starting at character {start} has only one"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The value of one character of the standard base64 alphabet.
+fn base64_value(c: u8) -> Option<u8> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    })
+}
+
+/// Decodes standard base64 (RFC 4648 alphabet `A-Z a-z 0-9 + /`, padded with `=` to a multiple
+/// of four characters). Whitespace anywhere is ignored, so wrapped lines are fine. Leftover bits
+/// in the last group must be zero, as every encoder writes them.
+pub fn base64(text: &str) -> Result<Vec<u8>, String> {
+    // (1-based character position, byte) of every non-whitespace character.
+    let mut symbols: Vec<(usize, u8)> = Vec::with_capacity(text.len());
+    for (index, c) in text.chars().enumerate() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let position = index + 1;
+        if !c.is_ascii() {
+            return Err(format!(
+                "{} at character {position} is not in the base64 alphabet",
+                crate::json::quote(&c.to_string())
+            ));
+        }
+        symbols.push((position, c as u8));
+    }
+    if !symbols.len().is_multiple_of(4) {
+        return Err(format!(
+            "{} characters (not counting whitespace) is not a multiple of 4; standard base64 is padded with `=`",
+            symbols.len()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(symbols.len() / 4 * 3);
+    let groups = symbols.len() / 4;
+    for (g, group) in symbols.chunks_exact(4).enumerate() {
+        let last = g + 1 == groups;
+        let mut values = [0u8; 4];
+        let mut padding = 0;
+        for (k, &(position, c)) in group.iter().enumerate() {
+            if c == b'=' {
+                // Padding may only fill the last one or two places of the last group.
+                if !last || k < 2 {
+                    return Err(format!(
+                        "`=` at character {position} is padding, which only ends the text"
+                    ));
+                }
+                padding += 1;
+                continue;
+            }
+            if padding > 0 {
+                return Err(format!(
+                    "{} at character {position} follows padding `=`",
+                    crate::json::quote(&(c as char).to_string())
+                ));
+            }
+            let Some(v) = base64_value(c) else {
+                let hint = if c == b'-' || c == b'_' {
+                    " (this looks like URL-safe base64; use `+` and `/`)"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "{} at character {position} is not in the standard base64 alphabet{hint}",
+                    crate::json::quote(&(c as char).to_string())
+                ));
+            };
+            if let Some(slot) = values.get_mut(k) {
+                *slot = v;
+            }
+        }
+        let [a, b, c, d] = values;
+        let word = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        let [_, b0, b1, b2] = word.to_be_bytes();
+        let (keep, leftover_mask) = match padding {
+            0 => (3, 0),
+            1 => (2, 0xff),
+            _ => (1, 0xffff),
+        };
+        if word & leftover_mask != 0 {
+            let position = group.first().map_or(0, |&(p, _)| p);
+            return Err(format!(
+                "the last group (from character {position}) has unused bits set; the text is truncated or not base64"
+            ));
+        }
+        bytes.extend_from_slice(&[b0, b1, b2][..keep]);
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_allows_whitespace_between_bytes() {
+        assert_eq!(hex("e8 00000000\n\tC3"), Ok(vec![0xe8, 0, 0, 0, 0, 0xc3]));
+        assert_eq!(hex(""), Ok(vec![]));
+        assert!(hex("e").is_err());
+        assert!(hex("e 8").is_err());
+        assert!(hex("zz").unwrap_err().contains("character 1"));
+    }
+
+    #[test]
+    fn base64_round_trips_rfc4648_vectors() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(coded), Ok(plain.as_bytes().to_vec()), "{coded}");
+        }
+        assert_eq!(base64("Zm9v\nYmFy"), Ok(b"foobar".to_vec()));
+        assert_eq!(base64("//+A"), Ok(vec![0xff, 0xff, 0x80]));
+    }
+
+    #[test]
+    fn base64_rejects_bad_text() {
+        assert!(base64("Zg").is_err()); // unpadded
+        assert!(base64("Zh==").is_err()); // leftover bits
+        assert!(base64("Z===").is_err()); // too much padding
+        assert!(base64("Zg==Zg==").is_err()); // padding in the middle
+        assert!(base64("Zm9-").unwrap_err().contains("URL-safe"));
+        assert!(base64("Zm9é").is_err());
+    }
+}

@@ -1,0 +1,596 @@
+//! Turns an objspec document (see `docs/spec.md`) into an [`objforge::Object`].
+//!
+//! The JSON arrays map one to one onto the model: `sections[i]` becomes `SectionId(i)`,
+//! `symbols[i]` `SymbolId(i)`, `relocations[i]` `RelocationId(i)`. So the library's own errors,
+//! which name `relocations[7].offset`, already point into the JSON; this module only reports
+//! what the JSON itself gets wrong (types, unknown keys, names that resolve to nothing) and
+//! leaves the model's rules to the library.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use objforge::{
+    Binding, FloatAbi, Format, NativeReloc, Object, RelocKind, Relocation, Section, SectionData,
+    SectionFlags, SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind, Target,
+    Visibility, ALL_KINDS, WRITABLE_FORMATS,
+};
+
+use crate::decode;
+use crate::json::{quote, suggestion, Fields, Node, SpecError};
+
+/// Keys of the top-level object.
+const TOP_FIELDS: &[&str] = &[
+    "target",
+    "format",
+    "options",
+    "sections",
+    "symbols",
+    "relocations",
+    "comment",
+];
+/// Keys of `options`.
+const OPTIONS: &[&str] = &["mangle", "float_abi", "platform", "exec_stack"];
+/// Keys of `options.platform` (Mach-O; accepted and ignored for other formats).
+const PLATFORM_FIELDS: &[&str] = &["os", "min", "sdk"];
+/// Keys of a section.
+const SECTION_FIELDS: &[&str] = &[
+    "name", "kind", "align", "hex", "base64", "file", "size", "flags", "comdat", "entsize",
+    "comment",
+];
+/// A section's contents fields, of which exactly one must be given.
+const CONTENTS: &[&str] = &["hex", "base64", "file", "size"];
+/// Keys of a symbol.
+const SYMBOL_FIELDS: &[&str] = &[
+    "name",
+    "section",
+    "offset",
+    "size",
+    "kind",
+    "binding",
+    "visibility",
+    "common",
+    "comment",
+];
+/// Keys of a symbol's `common`.
+const COMMON_FIELDS: &[&str] = &["size", "align"];
+/// Keys of a relocation.
+const RELOCATION_FIELDS: &[&str] = &[
+    "section", "offset", "symbol", "kind", "addend", "pair", "minus", "native", "comment",
+];
+/// Keys of a relocation's `native`.
+const NATIVE_FIELDS: &[&str] = &["type", "pcrel", "length", "size"];
+
+/// Spellings of `SectionKind`, for error messages.
+const SECTION_KINDS: &[&str] = &[
+    "text", "data", "rodata", "bss", "tls_data", "tls_bss", "debug", "other",
+];
+/// Spellings of `SymbolKind`, for error messages.
+const SYMBOL_KINDS: &[&str] = &["func", "object", "tls", "section", "file", "none"];
+/// Spellings of `Binding`, for error messages.
+const BINDINGS: &[&str] = &["local", "global", "weak"];
+/// Spellings of `Visibility`, for error messages.
+const VISIBILITIES: &[&str] = &["default", "hidden", "protected"];
+/// Spellings of `Format`, for error messages.
+const FORMATS: &[&str] = &["elf", "macho", "coff", "wasm"];
+
+/// Reads the spec `doc` into an object. `base_dir` is where `file` contents are looked up
+/// (the spec file's directory).
+pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
+    let top = doc.object(TOP_FIELDS, "field")?;
+
+    let target_node = top.required("target")?;
+    let mut target = Target::from_triple(target_node.str()?).map_err(|e| library_error(&e))?;
+    let format_node = top.get("format");
+    if let Some(node) = format_node {
+        target.format = one_of(node, FORMATS, "format", Format::from_name)?;
+    }
+    let mut obj = Object::new(target);
+    if let Some(node) = top.get("options") {
+        read_options(node, &mut obj)?;
+    }
+
+    let sections = match top.get("sections") {
+        Some(node) => read_sections(node, base_dir, &mut obj)?,
+        None => Names::default(),
+    };
+    let symbols = match top.get("symbols") {
+        Some(node) => read_symbols(node, &sections, &mut obj)?,
+        None => Names::default(),
+    };
+    if let Some(node) = top.get("relocations") {
+        read_relocations(node, &sections, &symbols, &mut obj)?;
+    }
+
+    if !WRITABLE_FORMATS.contains(&obj.target.format) {
+        let at = format_node.unwrap_or(target_node);
+        let writable: Vec<&str> = WRITABLE_FORMATS.iter().map(|f| f.name()).collect();
+        return Err(at.error(format!(
+            "writing {} objects is not implemented yet (objforge writes: {})",
+            obj.target.format,
+            writable.join(", ")
+        )));
+    }
+    Ok(obj)
+}
+
+/// A library error as a spec error: its place is already a path into the JSON.
+pub fn library_error(e: &objforge::Error) -> SpecError {
+    match e.place() {
+        Some(place) => {
+            let text = e.to_string();
+            let prefix = format!("{place}: ");
+            SpecError {
+                path: place.to_string(),
+                message: text.strip_prefix(&prefix).unwrap_or(&text).to_string(),
+            }
+        }
+        None => SpecError {
+            path: "object".into(),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Parses a string field that must be one of `names`, via `parse`.
+fn one_of<T>(
+    node: Node<'_>,
+    names: &[&str],
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, SpecError> {
+    let text = node.str()?;
+    parse(text).ok_or_else(|| {
+        node.error(format!(
+            "unknown {what} {}{} (known: {})",
+            quote(text),
+            suggestion(text, names.iter().copied()),
+            names.join(", ")
+        ))
+    })
+}
+
+/// Applies `options` to the object's options and target.
+fn read_options(node: Node<'_>, obj: &mut Object) -> Result<(), SpecError> {
+    let options = node.object(OPTIONS, "option")?;
+    if let Some(n) = options.get("mangle") {
+        obj.options.mangle = n.bool()?;
+    }
+    if let Some(n) = options.get("exec_stack") {
+        obj.options.noexec_stack = !n.bool()?;
+    }
+    if let Some(n) = options.get("float_abi") {
+        const ABIS: &[&str] = &[
+            "lp64", "lp64f", "lp64d", "ilp32", "ilp32f", "ilp32d", "soft", "hard",
+        ];
+        obj.target.float_abi = one_of(n, ABIS, "float ABI", FloatAbi::from_name)?;
+    }
+    if let Some(n) = options.get("platform") {
+        // Mach-O's minimum OS version; checked for shape, unused by the formats written today.
+        let platform = n.object(PLATFORM_FIELDS, "field")?;
+        for key in PLATFORM_FIELDS {
+            if let Some(v) = platform.get(key) {
+                v.str()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Indices by name, to resolve the references the spec makes by name.
+#[derive(Default)]
+struct Names {
+    by_name: HashMap<String, Vec<usize>>,
+    count: usize,
+}
+
+impl Names {
+    fn add(&mut self, name: &str, index: usize) {
+        self.count = index + 1;
+        if !name.is_empty() {
+            self.by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(index);
+        }
+    }
+}
+
+/// Resolves a reference to a section or symbol: a name that exactly one of them has, or an
+/// index into the array (checked against the array's length by the library).
+fn resolve(node: Node<'_>, names: &Names, array: &str) -> Result<usize, SpecError> {
+    let noun = if array == "sections" {
+        "section"
+    } else {
+        "symbol"
+    };
+    match node.value() {
+        serde_json::Value::String(name) => {
+            match names.by_name.get(name.as_str()).map(Vec::as_slice) {
+                Some([one]) => Ok(*one),
+                Some(many) => {
+                    let listed: Vec<String> =
+                        many.iter().map(|i| format!("{array}[{i}]")).collect();
+                    Err(node.error(format!(
+                        "{} {noun}s are named {} ({}); refer to one by its index",
+                        many.len(),
+                        quote(name),
+                        listed.join(", ")
+                    )))
+                }
+                None => Err(node.error(format!(
+                    "no {noun} named {}{}",
+                    quote(name),
+                    suggestion(name, names.by_name.keys().map(String::as_str))
+                ))),
+            }
+        }
+        serde_json::Value::Number(_) => {
+            let index = node.u64()?;
+            usize::try_from(index).map_err(|_| node.error(format!("there is no {noun} {index}")))
+        }
+        _ => Err(node.expected(&format!("a {noun} name or an index into `{array}`"))),
+    }
+}
+
+/// The kind a section has when `kind` is not given, from the usual names.
+pub fn default_section_kind(name: &str) -> SectionKind {
+    let starts = |prefix: &str| name.starts_with(prefix);
+    if starts(".text") {
+        SectionKind::Text
+    } else if starts(".data")
+        || starts(".init_array")
+        || starts(".fini_array")
+        || starts(".preinit_array")
+    {
+        SectionKind::Data
+    } else if starts(".rodata") {
+        SectionKind::Rodata
+    } else if starts(".bss") {
+        SectionKind::Bss
+    } else if starts(".tdata") {
+        SectionKind::TlsData
+    } else if starts(".tbss") {
+        SectionKind::TlsBss
+    } else if starts(".debug") {
+        SectionKind::Debug
+    } else {
+        SectionKind::Other
+    }
+}
+
+/// Adds every section in array order, so `sections[i]` is `SectionId(i)`; returns their names.
+fn read_sections(node: Node<'_>, base_dir: &Path, obj: &mut Object) -> Result<Names, SpecError> {
+    let mut names = Names::default();
+    let items = node.array()?;
+    for (i, item) in items.iter().enumerate() {
+        let section = read_section(item, base_dir)?;
+        names.add(&section.name, i);
+        obj.add_section(section);
+    }
+    Ok(names)
+}
+
+/// One section, with defaults filled in.
+fn read_section(node: Node<'_>, base_dir: &Path) -> Result<Section, SpecError> {
+    let fields = node.object(SECTION_FIELDS, "field")?;
+    let name = fields.required("name")?.str()?;
+    let kind = match fields.get("kind") {
+        Some(n) => one_of(n, SECTION_KINDS, "section kind", SectionKind::from_name)?,
+        None => default_section_kind(name),
+    };
+    let mut section = Section::new(name, kind);
+    if let Some(n) = fields.get("align") {
+        let align = n.u64()?;
+        if !align.is_power_of_two() {
+            return Err(n.error(format!("expected a power of two, got {align}")));
+        }
+        section.align = align;
+    }
+    section.data = read_contents(&fields, kind, base_dir)?;
+    if let Some(n) = fields.get("flags") {
+        let list = n.array()?;
+        for flag in list.iter() {
+            let text = flag.str()?;
+            if !section.flags.set(text) {
+                return Err(flag.error(format!(
+                    "unknown section flag {}{} (known: {})",
+                    quote(text),
+                    suggestion(text, SectionFlags::NAMES.iter().copied()),
+                    SectionFlags::NAMES.join(", ")
+                )));
+            }
+        }
+    }
+    if let Some(n) = fields.get("comdat") {
+        section.comdat = Some(n.str()?.to_string());
+    }
+    if let Some(n) = fields.get("entsize") {
+        section.entsize = n.u64()?;
+    }
+    Ok(section)
+}
+
+/// A section's contents from whichever one of `hex`, `base64`, `file`, `size` is given.
+fn read_contents(
+    fields: &Fields<'_>,
+    kind: SectionKind,
+    base_dir: &Path,
+) -> Result<SectionData, SpecError> {
+    let given: Vec<&str> = CONTENTS.iter().copied().filter(|k| fields.has(k)).collect();
+    let (first, node) = match given.as_slice() {
+        [] => {
+            return Err(fields
+                .node()
+                .error("a section needs its contents: one of `hex`, `base64`, `file` or `size`"))
+        }
+        [one] => (*one, fields.get(one)),
+        [first, second, ..] => {
+            let at = fields.get(second).unwrap_or(fields.node());
+            return Err(at.error(format!(
+                "give only one of `hex`, `base64`, `file` and `size` (`{first}` is given too)"
+            )));
+        }
+    };
+    let Some(node) = node else {
+        return Err(fields.node().error("a section needs its contents"));
+    };
+    if kind.is_zero_fill() && first != "size" {
+        return Err(node.error(format!(
+            "a {} section holds no bytes; give it a `size` instead",
+            kind.name()
+        )));
+    }
+    let bytes = match first {
+        "hex" => decode::hex(node.str()?).map_err(|m| node.error(m))?,
+        "base64" => decode::base64(node.str()?).map_err(|m| node.error(m))?,
+        "file" => {
+            let rel = node.str()?;
+            let path = base_dir.join(rel);
+            std::fs::read(&path).map_err(|e| {
+                let resolved = if path.as_path() == Path::new(rel) {
+                    String::new()
+                } else {
+                    format!(" (at {})", path.display())
+                };
+                node.error(format!("cannot read {}{resolved}: {e}", quote(rel)))
+            })?
+        }
+        _ => {
+            let size = node.u64()?;
+            if kind.is_zero_fill() {
+                return Ok(SectionData::Zero(size));
+            }
+            // Sections with file contents are written from bytes, so materialise the zeros.
+            return zeros(size)
+                .map(SectionData::Bytes)
+                .ok_or_else(|| node.error(format!("{size} bytes of zeros do not fit in memory")));
+        }
+    };
+    Ok(SectionData::Bytes(bytes))
+}
+
+/// `size` zero bytes, or `None` if they cannot be allocated.
+fn zeros(size: u64) -> Option<Vec<u8>> {
+    let size = usize::try_from(size).ok()?;
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(size).ok()?;
+    bytes.resize(size, 0);
+    Some(bytes)
+}
+
+/// Adds every symbol in array order, so `symbols[i]` is `SymbolId(i)`; returns their names.
+fn read_symbols(node: Node<'_>, sections: &Names, obj: &mut Object) -> Result<Names, SpecError> {
+    let mut names = Names::default();
+    let items = node.array()?;
+    for (i, item) in items.iter().enumerate() {
+        let symbol = read_symbol(item, sections)?;
+        names.add(&symbol.name, i);
+        obj.add_symbol(symbol);
+    }
+    Ok(names)
+}
+
+/// One symbol: defined, undefined, common, file or section symbol, from which fields are given.
+fn read_symbol(node: Node<'_>, sections: &Names) -> Result<Symbol, SpecError> {
+    let fields = node.object(SYMBOL_FIELDS, "field")?;
+    let kind = match fields.get("kind") {
+        Some(n) => Some(one_of(
+            n,
+            SYMBOL_KINDS,
+            "symbol kind",
+            SymbolKind::from_name,
+        )?),
+        None => None,
+    };
+    // A section symbol may go unnamed (the format gives it none); everything else needs one.
+    let name = match (fields.get("name"), kind) {
+        (Some(n), _) => n.str()?.to_string(),
+        (None, Some(SymbolKind::Section)) => String::new(),
+        (None, _) => return Err(fields.missing("name", "missing (this field is required)")),
+    };
+
+    let section = fields.get("section");
+    let common = fields.get("common");
+    let offset = fields.get("offset");
+    if let (Some(_), Some(c)) = (section, common) {
+        return Err(c.error("a common symbol has no `section` (the linker allocates it)"));
+    }
+    if let (None, Some(o)) = (section, offset) {
+        return Err(o.error("only a defined symbol (one with a `section`) has an offset"));
+    }
+    if kind == Some(SymbolKind::File) {
+        if let Some(n) = section.or(common) {
+            return Err(n.error("a file symbol has no section"));
+        }
+    }
+    if kind == Some(SymbolKind::Section) && section.is_none() {
+        return Err(fields.missing(
+            "section",
+            "a section symbol needs the `section` it stands for",
+        ));
+    }
+
+    let (definition, default_binding, default_kind, default_size) = if let Some(n) = section {
+        let index = resolve(n, sections, "sections")?;
+        let offset = match offset {
+            Some(o) => o.u64()?,
+            None => 0,
+        };
+        let definition = SymbolDefinition::Defined {
+            section: SectionId(index),
+            offset,
+        };
+        (definition, Binding::Local, SymbolKind::None, 0)
+    } else if let Some(n) = common {
+        let c = n.object(COMMON_FIELDS, "field")?;
+        let size = c.required("size")?.u64()?;
+        let align = match c.get("align") {
+            Some(a) => {
+                let align = a.u64()?;
+                if !align.is_power_of_two() {
+                    return Err(a.error(format!("expected a power of two, got {align}")));
+                }
+                align
+            }
+            None => 1,
+        };
+        let definition = SymbolDefinition::Common { size, align };
+        (definition, Binding::Global, SymbolKind::Object, size)
+    } else if kind == Some(SymbolKind::File) {
+        (
+            SymbolDefinition::Absolute,
+            Binding::Local,
+            SymbolKind::File,
+            0,
+        )
+    } else {
+        (
+            SymbolDefinition::Undefined,
+            Binding::Global,
+            SymbolKind::None,
+            0,
+        )
+    };
+
+    Ok(Symbol {
+        name,
+        definition,
+        kind: kind.unwrap_or(default_kind),
+        binding: match fields.get("binding") {
+            Some(n) => one_of(n, BINDINGS, "binding", Binding::from_name)?,
+            None => default_binding,
+        },
+        visibility: match fields.get("visibility") {
+            Some(n) => one_of(n, VISIBILITIES, "visibility", Visibility::from_name)?,
+            None => Visibility::Default,
+        },
+        size: match fields.get("size") {
+            Some(n) => n.u64()?,
+            None => default_size,
+        },
+    })
+}
+
+/// Adds every relocation in array order, so `relocations[i]` is `RelocationId(i)`.
+fn read_relocations(
+    node: Node<'_>,
+    sections: &Names,
+    symbols: &Names,
+    obj: &mut Object,
+) -> Result<(), SpecError> {
+    let items = node.array()?;
+    obj.relocations.reserve(items.len());
+    for item in items.iter() {
+        let relocation = read_relocation(item, sections, symbols)?;
+        obj.add_relocation(relocation);
+    }
+    Ok(())
+}
+
+/// One relocation, with its references resolved.
+fn read_relocation(
+    node: Node<'_>,
+    sections: &Names,
+    symbols: &Names,
+) -> Result<Relocation, SpecError> {
+    let fields = node.object(RELOCATION_FIELDS, "field")?;
+    let section = SectionId(resolve(fields.required("section")?, sections, "sections")?);
+    let offset = fields.required("offset")?.u64()?;
+    let kind = read_kind(&fields)?;
+    let symbol = match fields.get("symbol") {
+        Some(n) => Some(SymbolId(resolve(n, symbols, "symbols")?)),
+        None => None,
+    };
+    let addend = match fields.get("addend") {
+        Some(n) => n.i64()?,
+        None => 0,
+    };
+    let pair = match fields.get("pair") {
+        Some(n) => Some(n.u64()?),
+        None => None,
+    };
+    let minus = match fields.get("minus") {
+        Some(n) => Some(SymbolId(resolve(n, symbols, "symbols")?)),
+        None => None,
+    };
+    Ok(Relocation {
+        section,
+        offset,
+        symbol,
+        kind,
+        addend,
+        pair,
+        minus,
+    })
+}
+
+/// A relocation's `kind`, with its `native` encoding when the kind is `native`.
+fn read_kind(fields: &Fields<'_>) -> Result<RelocKind, SpecError> {
+    let node = fields.required("kind")?;
+    let name = node.str()?;
+    let native = fields.get("native");
+    if name != "native" {
+        if let Some(n) = native {
+            return Err(n.error(format!(
+                "only kind \"native\" takes `native` (this relocation is {})",
+                quote(name)
+            )));
+        }
+        return RelocKind::from_name(name).ok_or_else(|| {
+            node.error(format!(
+                "unknown relocation kind {}{} (`objforge targets` lists them, with \"native\")",
+                quote(name),
+                suggestion(name, ALL_KINDS.iter().map(|k| k.name()).chain(["native"]))
+            ))
+        });
+    }
+    let Some(n) = native else {
+        return Err(fields.missing(
+            "native",
+            "kind \"native\" needs `native`: the format's own encoding, such as {\"type\": 10}",
+        ));
+    };
+    let encoding = n.object(NATIVE_FIELDS, "field")?;
+    let r_type = encoding
+        .required("type")?
+        .u64_at_most(u64::from(u32::MAX))?;
+    let pcrel = match encoding.get("pcrel") {
+        Some(p) => p.bool()?,
+        None => false,
+    };
+    let length = match encoding.get("length") {
+        Some(l) => l.u64_at_most(3)?,
+        None => 0,
+    };
+    let size = match encoding.get("size") {
+        Some(s) => s.u64_at_most(u64::from(u8::MAX))?,
+        None => 0,
+    };
+    // The bounds above make the narrowing conversions exact.
+    Ok(RelocKind::Native(NativeReloc {
+        r_type: u32::try_from(r_type).unwrap_or(u32::MAX),
+        pcrel,
+        length: u8::try_from(length).unwrap_or(0),
+        size: u8::try_from(size).unwrap_or(0),
+    }))
+}
