@@ -99,42 +99,6 @@ fn link_both_and_run(dir: &Path, objs: &[&Path], name: &str, expected: &str) -> 
     [gnu, lld]
 }
 
-/// `llvm-readobj-19 -r` of an object, one `SECTION: OFFSET TYPE SYMBOL ADDEND` line per
-/// relocation.
-fn relocations(obj: &Path) -> Vec<String> {
-    let text = common::run_ok(Command::new("llvm-readobj-19").arg("-r").arg(obj));
-    let mut section = String::new();
-    let mut out = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("Section (") {
-            // `Section (4) .rela.text {`
-            section = rest
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-        } else if line.starts_with("0x") {
-            out.push(format!("{section}: {line}"));
-        }
-    }
-    out
-}
-
-/// The bytes of section `name` in a linked file.
-fn section_bytes(dir: &Path, file: &Path, name: &str) -> Vec<u8> {
-    let dump = dir.join(format!(
-        "{}{name}.bin",
-        file.file_name().unwrap().to_string_lossy()
-    ));
-    common::run_ok(
-        Command::new("llvm-objcopy-19")
-            .arg(format!("--dump-section={name}={}", dump.display()))
-            .arg(file)
-            .arg(dir.join("objcopy-discard.out")),
-    );
-    std::fs::read(dump).expect("read dumped section")
-}
-
 /// Every AArch64 ELF relocation kind objforge has, plus a native one (TLS local-exec), in one
 /// static program that checks each resolved value at run time.
 #[test]
@@ -145,7 +109,7 @@ fn aarch64_every_relocation_kind_links_and_runs() {
     // The object carries every AArch64 type the portable kinds map to, and the translations:
     // diff* became PREL* with the distance to the minus symbol folded into the addend,
     // secrel32 became ABS32 against the symbol in the non-allocated section.
-    let relocs = relocations(&obj);
+    let relocs = common::relocation_lines(&obj);
     let has = |line: &str| {
         assert!(
             relocs.iter().any(|r| r == line),
@@ -202,7 +166,7 @@ fn aarch64_every_relocation_kind_links_and_runs() {
         // The non-allocated references hold offsets in .objforge_strings: "objforge" at 8,
         // "aarch64" + 4, "relocs" at 17 (16 bits).
         assert_eq!(
-            section_bytes(&dir, &exe, ".objforge_refs"),
+            common::section_bytes(&exe, ".objforge_refs"),
             [8, 0, 0, 0, 4, 0, 0, 0, 17, 0],
             "{}",
             exe.display()

@@ -32,21 +32,6 @@ ok diff16
 ok diff32
 ";
 
-/// The bytes of section `name` of `file`, through `llvm-objcopy-19 --dump-section`.
-fn section_bytes(file: &Path, name: &str) -> Vec<u8> {
-    let dir = file.parent().unwrap();
-    let stem = file.file_name().unwrap().to_string_lossy();
-    let dump = dir.join(format!("{stem}{name}.bin"));
-    let copy = dir.join(format!("{stem}.copy"));
-    common::run_ok(
-        Command::new("llvm-objcopy-19")
-            .arg(format!("--dump-section={name}={}", dump.display()))
-            .arg(file)
-            .arg(&copy),
-    );
-    std::fs::read(&dump).unwrap()
-}
-
 /// REL keeps the addend in the field: for every relocation of the spec, the object's field
 /// holds the addend (for `diff*`, which become PC-relative, the addend plus the distance from
 /// the `minus` label to the field), truncated to the field's size.
@@ -78,7 +63,7 @@ fn check_addends_in_place(spec: &Value, obj: &Path) {
         }
         let bytes = sections
             .entry(section)
-            .or_insert_with(|| section_bytes(obj, section));
+            .or_insert_with(|| common::section_bytes(obj, section));
         let mut field = [0u8; 8];
         field[..size].copy_from_slice(&bytes[offset..offset + size]);
         let mask = if size == 8 {

@@ -127,31 +127,11 @@ fn run_riscv64(exe: &Path) -> (String, i32) {
     common::run_program(Some("qemu-riscv64"), exe)
 }
 
-/// `llvm-readobj-19 ARGS FILE`, which must succeed.
-fn readobj(args: &[&str], file: &Path) -> String {
-    common::run_ok(Command::new("llvm-readobj-19").args(args).arg(file))
-}
-
-/// The contents of section `name` of the linked file `exe`.
-fn section_bytes(dir: &Path, exe: &Path, name: &str) -> Vec<u8> {
-    let dump = dir.join(format!(
-        "{}{name}.bin",
-        exe.file_name().unwrap().to_string_lossy()
-    ));
-    common::run_ok(
-        Command::new("llvm-objcopy-19")
-            .arg(format!("--dump-section={name}={}", dump.display()))
-            .arg(exe)
-            .arg(dir.join("objcopy-discard")),
-    );
-    std::fs::read(&dump).unwrap()
-}
-
 /// The `secrel32` fields of `.objforge.strrefs` are offsets into `.debug_str` (which is not
 /// loaded, so the program cannot check them itself): check them in the linked file.
-fn check_secrel(dir: &Path, exe: &Path) {
-    let refs = section_bytes(dir, exe, ".objforge.strrefs");
-    let strings = section_bytes(dir, exe, ".debug_str");
+fn check_secrel(exe: &Path) {
+    let refs = common::section_bytes(exe, ".objforge.strrefs");
+    let strings = common::section_bytes(exe, ".debug_str");
     let offsets: Vec<u32> = refs
         .chunks(4)
         .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
@@ -184,7 +164,7 @@ fn riscv64_every_relocation_kind_links_and_runs() {
     }
 
     let obj = build_checked(&dir, &spec, "every_reloc");
-    let relocs = readobj(&["-r"], &obj);
+    let relocs = common::readobj(&["-r"], &obj);
     for ty in RISCV64_TYPES {
         assert!(
             relocs.contains(&format!(" {ty} ")),
@@ -199,7 +179,7 @@ fn riscv64_every_relocation_kind_links_and_runs() {
     ] {
         assert!(relocs.contains(line), "no `{line}`:\n{relocs}");
     }
-    let headers = readobj(&["--file-headers"], &obj);
+    let headers = common::readobj(&["--file-headers"], &obj);
     assert!(
         headers.contains("Flags [ (0x5)"),
         "default e_flags should be RVC | FLOAT_ABI_DOUBLE:\n{headers}"
@@ -212,12 +192,12 @@ fn riscv64_every_relocation_kind_links_and_runs() {
     let exe = dir.join("every_reloc");
     link_gnu(&[&obj], &exe);
     assert_eq!(run_riscv64(&exe), expected, "GNU ld");
-    check_secrel(&dir, &exe);
+    check_secrel(&exe);
 
     let exe_lld = dir.join("every_reloc-lld");
     common::link_lld(&[&obj], LLD_ARGS, &exe_lld);
     assert_eq!(run_riscv64(&exe_lld), expected, "ld.lld");
-    check_secrel(&dir, &exe_lld);
+    check_secrel(&exe_lld);
 }
 
 /// `spec` with `target` replaced (if given) and `options.float_abi` set to `abi` (or removed,
@@ -250,7 +230,7 @@ fn variant(
 
 /// `llvm-readobj-19 --file-headers` of the object built from `spec` and checked.
 fn file_headers(dir: &Path, spec: &Path, name: &str) -> String {
-    readobj(&["--file-headers"], &build_checked(dir, spec, name))
+    common::readobj(&["--file-headers"], &build_checked(dir, spec, name))
 }
 
 #[test]

@@ -62,29 +62,20 @@ struct Entry {
 
 /// The relocation entries of an object, as an independent reader sees them.
 fn relocations(obj: &Path) -> Vec<Entry> {
-    let text = common::run_ok(Command::new("llvm-readobj-19").arg("-r").arg(obj));
-    let mut section = String::new();
-    let mut out = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("Section (") {
-            section = rest.split_whitespace().nth(1).unwrap_or("").to_string();
-        } else if let Some(entry) = line.strip_prefix("0x") {
-            // OFFSET TYPE SYMBOL ADDEND
+    common::relocation_lines(obj)
+        .iter()
+        .map(|line| {
+            // SECTION: OFFSET TYPE [SYMBOL [ADDEND]]
+            let (section, entry) = line.split_once(": ").unwrap_or_default();
             let f: Vec<&str> = entry.split_whitespace().collect();
-            let (symbol, addend) = match f.len() {
-                4 => (f[2].to_string(), hex(f[3])),
-                3 => (f[2].to_string(), 0),
-                _ => (String::new(), 0),
-            };
-            out.push(Entry {
-                section: section.clone(),
-                r_type: f[1].to_string(),
-                symbol,
-                addend,
-            });
-        }
-    }
-    out
+            Entry {
+                section: section.to_string(),
+                r_type: f.get(1).unwrap_or(&"").to_string(),
+                symbol: f.get(2).unwrap_or(&"").to_string(),
+                addend: f.get(3).map_or(0, |a| hex(a)),
+            }
+        })
+        .collect()
 }
 
 /// An addend as llvm-readobj prints it: hex, two's complement (`0xFFFFFFFFFFFFFFFC` = -4).
@@ -113,21 +104,6 @@ fn got_relocations(entries: &[Entry]) -> Vec<(&str, &str)> {
         .filter(|e| e.r_type.contains("GOTPCREL"))
         .map(|e| (e.symbol.as_str(), e.r_type.as_str()))
         .collect()
-}
-
-/// The bytes of section `name` of `file`, through `llvm-objcopy-19 --dump-section`.
-fn section_bytes(file: &Path, name: &str) -> Vec<u8> {
-    let dir = file.parent().unwrap();
-    let stem = file.file_name().unwrap().to_string_lossy();
-    let dump = dir.join(format!("{stem}{name}.bin"));
-    let copy = dir.join(format!("{stem}.copy"));
-    common::run_ok(
-        Command::new("llvm-objcopy-19")
-            .arg(format!("--dump-section={name}={}", dump.display()))
-            .arg(file)
-            .arg(&copy),
-    );
-    std::fs::read(&dump).unwrap()
 }
 
 fn build_checked(dir: &Path, spec: &Path, name: &str) -> PathBuf {
@@ -231,7 +207,7 @@ fn static_program_uses_every_x86_64_relocation_kind() {
         // .debug_bar is not loaded, so the program cannot see it: the linked field holds
         // dbg_entry's offset in .debug_foo (8) plus the addend (2).
         assert_eq!(
-            section_bytes(exe, ".debug_bar"),
+            common::section_bytes(exe, ".debug_bar"),
             [0x11, 0x11, 0x11, 0x11, 10, 0, 0, 0],
             "{}",
             exe.display()

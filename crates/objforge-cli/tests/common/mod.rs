@@ -111,3 +111,44 @@ pub fn run_program(emulator: Option<&str>, exe: &Path) -> (String, i32) {
         out.status.code().unwrap_or(-1),
     )
 }
+
+/// `llvm-readobj-19 ARGS FILE`, which must succeed.
+pub fn readobj(args: &[&str], file: &Path) -> String {
+    run_ok(Command::new("llvm-readobj-19").args(args).arg(file))
+}
+
+/// The bytes of section `name` of an object or linked file, through
+/// `llvm-objcopy-19 --dump-section` (the dump lands next to the file).
+pub fn section_bytes(file: &Path, name: &str) -> Vec<u8> {
+    let stem = file.file_name().map(|s| s.to_string_lossy().into_owned());
+    let stem = stem.expect("a file name");
+    let dump = file.with_file_name(format!("{stem}{name}.bin"));
+    run_ok(
+        Command::new("llvm-objcopy-19")
+            .arg(format!("--dump-section={name}={}", dump.display()))
+            .arg(file)
+            .arg(file.with_file_name(format!("{stem}.objcopy-discard"))),
+    );
+    std::fs::read(&dump).expect("read the dumped section")
+}
+
+/// The relocations of an object as `llvm-readobj-19 -r` sees them, one
+/// `SECTION: OFFSET TYPE SYMBOL ADDEND` line each (`.rela.text: 0x10 R_X86_64_PC32 msg 0xFFFFFFFFFFFFFFFC`).
+pub fn relocation_lines(obj: &Path) -> Vec<String> {
+    let text = readobj(&["-r"], obj);
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("Section (") {
+            // `Section (4) .rela.text {`
+            section = rest
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
+        } else if line.starts_with("0x") {
+            out.push(format!("{section}: {line}"));
+        }
+    }
+    out
+}
