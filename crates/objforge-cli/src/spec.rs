@@ -10,10 +10,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use objforge::{
-    Binding, FloatAbi, Format, NativeReloc, Object, RelocKind, Relocation, Section, SectionData,
-    SectionFlags, SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind, Target,
-    Visibility, ALL_KINDS, WRITABLE_FORMATS,
+    AppleOs, Binding, ComdatSelection, FloatAbi, Format, NativeReloc, Object, Platform, RelocKind,
+    Relocation, Section, SectionData, SectionFlags, SectionId, SectionKind, Symbol,
+    SymbolDefinition, SymbolId, SymbolKind, Target, Version, Visibility, ALL_KINDS,
+    WRITABLE_FORMATS,
 };
+
+mod debug;
 
 use crate::decode;
 use crate::json::{quote, suggestion, Fields, Node, SpecError};
@@ -26,15 +29,34 @@ const TOP_FIELDS: &[&str] = &[
     "sections",
     "symbols",
     "relocations",
+    "debug",
     "comment",
 ];
 /// Keys of `options`.
-const OPTIONS: &[&str] = &["mangle", "float_abi", "platform", "exec_stack"];
-/// Keys of `options.platform` (Mach-O; accepted and ignored for other formats).
+const OPTIONS: &[&str] = &[
+    "mangle",
+    "float_abi",
+    "platform",
+    "exec_stack",
+    "directives",
+    "bigobj",
+];
+/// Keys of `options.platform` (Mach-O's `LC_BUILD_VERSION`; ignored by other formats).
 const PLATFORM_FIELDS: &[&str] = &["os", "min", "sdk"];
 /// Keys of a section.
 const SECTION_FIELDS: &[&str] = &[
-    "name", "kind", "align", "hex", "base64", "file", "size", "flags", "comdat", "entsize",
+    "name",
+    "kind",
+    "align",
+    "hex",
+    "base64",
+    "file",
+    "size",
+    "flags",
+    "comdat",
+    "entsize",
+    "comdat_selection",
+    "comdat_associate",
     "comment",
 ];
 /// A section's contents fields, of which exactly one must be given.
@@ -85,6 +107,8 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
         target.format = one_of(node, FORMATS, "format", Format::from_name)?;
     }
     let mut obj = Object::new(target);
+    // Mach-O's platform follows the triple (`arm64-apple-ios17.0`) unless `options` says.
+    obj.options.platform = Platform::from_triple(target_node.str()?);
     if let Some(node) = top.get("options") {
         read_options(node, &mut obj)?;
     }
@@ -109,6 +133,10 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
             obj.target.format,
             writable.join(", ")
         )));
+    }
+    // Last: the debug information describes the sections read above.
+    if let Some(node) = top.get("debug") {
+        debug::read_debug(node, &sections, &mut obj)?;
     }
     Ok(obj)
 }
@@ -158,6 +186,16 @@ fn read_options(node: Node<'_>, obj: &mut Object) -> Result<(), SpecError> {
     if let Some(n) = options.get("exec_stack") {
         obj.options.noexec_stack = !n.bool()?;
     }
+    if let Some(n) = options.get("directives") {
+        // COFF's `.drectve`; ignored by other formats.
+        let list = n.array()?;
+        for d in list.iter() {
+            obj.options.directives.push(d.str()?.to_string());
+        }
+    }
+    if let Some(n) = options.get("bigobj") {
+        obj.options.bigobj = n.bool()?;
+    }
     if let Some(n) = options.get("float_abi") {
         const ABIS: &[&str] = &[
             "lp64", "lp64f", "lp64d", "ilp32", "ilp32f", "ilp32d", "soft", "hard",
@@ -165,15 +203,43 @@ fn read_options(node: Node<'_>, obj: &mut Object) -> Result<(), SpecError> {
         obj.target.float_abi = one_of(n, ABIS, "float ABI", FloatAbi::from_name)?;
     }
     if let Some(n) = options.get("platform") {
-        // Mach-O's minimum OS version; checked for shape, unused by the formats written today.
-        let platform = n.object(PLATFORM_FIELDS, "field")?;
-        for key in PLATFORM_FIELDS {
-            if let Some(v) = platform.get(key) {
-                v.str()?;
-            }
-        }
+        obj.options.platform = Some(read_platform(n, obj.options.platform)?);
     }
     Ok(())
+}
+
+/// `options.platform`: `{"os": "ios", "min": "17.0", "sdk": "17.2"}`. A missing `os` is the
+/// triple's (macOS if it names none); a missing `min` the triple's version for that OS, or
+/// the OS's default; a missing `sdk` is `min`.
+fn read_platform(node: Node<'_>, from_triple: Option<Platform>) -> Result<Platform, SpecError> {
+    let fields = node.object(PLATFORM_FIELDS, "field")?;
+    let base = from_triple.unwrap_or_default();
+    let os = match fields.get("os") {
+        Some(n) => {
+            let names: Vec<&str> = AppleOs::ALL.iter().map(|os| os.name()).collect();
+            one_of(n, &names, "platform", AppleOs::from_name)?
+        }
+        None => base.os,
+    };
+    let version = |n: Node<'_>| {
+        let text = n.str()?;
+        Version::parse(text).ok_or_else(|| {
+            n.error(format!(
+                "expected a version such as \"11.0\" or \"10.15.4\" (at most 65535.255.255), got {}",
+                quote(text)
+            ))
+        })
+    };
+    let min = match fields.get("min") {
+        Some(n) => version(n)?,
+        None if os == base.os => base.min,
+        None => os.default_min(),
+    };
+    let sdk = match fields.get("sdk") {
+        Some(n) => version(n)?,
+        None => min,
+    };
+    Ok(Platform { os, min, sdk })
 }
 
 /// Indices by name, to resolve the references the spec makes by name.
@@ -234,6 +300,20 @@ fn resolve(node: Node<'_>, names: &Names, array: &str) -> Result<usize, SpecErro
 
 /// The kind a section has when `kind` is not given, from the usual names.
 pub fn default_section_kind(name: &str) -> SectionKind {
+    // Mach-O's `__SEGMENT,__section`.
+    if let Some((segment, section)) = name.split_once(',') {
+        return match (segment, section) {
+            (_, "__text") => SectionKind::Text,
+            (_, "__bss" | "__common") => SectionKind::Bss,
+            (_, "__thread_bss") => SectionKind::TlsBss,
+            // A thread-local variable's symbol is its descriptor in `__thread_vars`.
+            (_, "__thread_vars" | "__thread_data") => SectionKind::TlsData,
+            ("__DWARF", _) => SectionKind::Debug,
+            ("__TEXT", _) => SectionKind::Rodata,
+            ("__DATA" | "__DATA_CONST", _) => SectionKind::Data,
+            _ => SectionKind::Other,
+        };
+    }
     let starts = |prefix: &str| name.starts_with(prefix);
     if starts(".text") {
         SectionKind::Text
@@ -243,11 +323,12 @@ pub fn default_section_kind(name: &str) -> SectionKind {
         || starts(".preinit_array")
     {
         SectionKind::Data
-    } else if starts(".rodata") {
+    } else if starts(".rodata") || starts(".rdata") || starts(".pdata") || starts(".xdata") {
+        // COFF's read-only data and unwind tables too.
         SectionKind::Rodata
     } else if starts(".bss") {
         SectionKind::Bss
-    } else if starts(".tdata") {
+    } else if starts(".tdata") || starts(".tls") {
         SectionKind::TlsData
     } else if starts(".tbss") {
         SectionKind::TlsBss
@@ -267,10 +348,23 @@ fn read_sections(node: Node<'_>, base_dir: &Path, obj: &mut Object) -> Result<Na
         names.add(&section.name, i);
         obj.add_section(section);
     }
+    // `comdat_associate` may name a later section, so it is resolved once all are named.
+    for (i, item) in items.iter().enumerate() {
+        if let Some(n) = item
+            .object(SECTION_FIELDS, "field")?
+            .get("comdat_associate")
+        {
+            let target = SectionId(resolve(n, &names, "sections")?);
+            if let Some(section) = obj.sections.get_mut(i) {
+                section.comdat_selection = ComdatSelection::Associative(target);
+            }
+        }
+    }
     Ok(names)
 }
 
-/// One section, with defaults filled in.
+/// One section, with defaults filled in (its `comdat_associate` is resolved by the caller,
+/// once every section is named).
 fn read_section(node: Node<'_>, base_dir: &Path) -> Result<Section, SpecError> {
     let fields = node.object(SECTION_FIELDS, "field")?;
     let name = fields.required("name")?.str()?;
@@ -306,6 +400,32 @@ fn read_section(node: Node<'_>, base_dir: &Path) -> Result<Section, SpecError> {
     }
     if let Some(n) = fields.get("entsize") {
         section.entsize = n.u64()?;
+    }
+    let associate = fields.get("comdat_associate");
+    match fields.get("comdat_selection") {
+        // The section it follows is resolved by the caller, once every section is named.
+        Some(n) if n.str()? == "associative" && associate.is_some() => {}
+        Some(n) if n.str()? == "associative" => {
+            return Err(fields.missing(
+                "comdat_associate",
+                "selection \"associative\" needs `comdat_associate`: the section this one follows",
+            ));
+        }
+        Some(n) => {
+            section.comdat_selection = one_of(
+                n,
+                ComdatSelection::NAMES,
+                "COMDAT selection",
+                ComdatSelection::from_name,
+            )?;
+            if let Some(a) = associate {
+                return Err(a.error(format!(
+                    "only selection \"associative\" takes `comdat_associate` (this section's is {})",
+                    quote(n.str()?)
+                )));
+            }
+        }
+        None => {}
     }
     Ok(section)
 }

@@ -61,6 +61,10 @@ pub fn table() -> String {
                 .filter(|&&k| supports(format, arch, k))
                 .map(|k| k.name())
                 .collect();
+            // Mach-O, for one, is written for some architectures only.
+            if kinds.is_empty() {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "{:<7} {:<8} {}",

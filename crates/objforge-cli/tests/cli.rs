@@ -157,11 +157,12 @@ fn a_bad_command_line_exits_2_with_one_line() {
 fn targets_lists_each_architecture_with_its_kinds() {
     let (stdout, stderr, code) = objforge(&["targets"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("writable formats: elf\n"), "{stdout}");
+    let writable = stdout.lines().next().unwrap_or_default();
     assert!(
-        stdout.contains("not yet writable: macho, coff, wasm\n"),
+        writable.starts_with("writable formats: elf, macho"),
         "{stdout}"
     );
+    assert!(!stdout.contains("not yet writable: macho"), "{stdout}");
     let line = |arch: &str| -> Vec<String> {
         let row = stdout
             .lines()
@@ -503,7 +504,7 @@ fn unknown_keys_and_names_are_named_with_a_suggestion() {
         "cli_unknown_option",
         &format!(r#"{{{X86_64}, "options": {{"pic": true}}}}"#),
         "options.pic",
-        "known options here: mangle, float_abi, platform, exec_stack",
+        "known options here: mangle, float_abi, platform, exec_stack, directives, bigobj",
     );
     fails(
         "cli_unknown_kind",
@@ -523,9 +524,9 @@ fn unknown_keys_and_names_are_named_with_a_suggestion() {
     );
     fails(
         "cli_unwritable_format",
-        &format!(r#"{{{X86_64}, "format": "macho"}}"#),
+        &format!(r#"{{{X86_64}, "format": "wasm"}}"#),
         "format",
-        "writing macho objects is not implemented yet",
+        "writing wasm objects is not implemented yet",
     );
     fails(
         "cli_top_level_array",

@@ -19,6 +19,9 @@ pub enum Place {
     Symbol(usize, Option<&'static str>),
     /// A relocation, optionally one of its fields.
     Relocation(usize, Option<&'static str>),
+    /// Part of the debug information, by its path under `debug` (`lines[3].file`,
+    /// `functions[1].blocks[0].size`); empty for the debug information as a whole.
+    Debug(String),
     /// The object as a whole (counts, sizes).
     Object,
 }
@@ -29,6 +32,8 @@ impl fmt::Display for Place {
             Place::Target => return f.write_str("target"),
             Place::Option(name) => return write!(f, "options.{name}"),
             Place::Object => return f.write_str("object"),
+            Place::Debug(path) if path.is_empty() => return f.write_str("debug"),
+            Place::Debug(path) => return write!(f, "debug.{path}"),
             Place::Section(i, field) => ("sections", i, field),
             Place::Symbol(i, field) => ("symbols", i, field),
             Place::Relocation(i, field) => ("relocations", i, field),

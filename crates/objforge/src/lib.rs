@@ -6,14 +6,23 @@
 //! writer maps each relocation to the format's own type, or returns an [`Error`] naming the
 //! relocation when the format cannot express it.
 //!
-//! Formats: ELF (x86_64, i386, aarch64, riscv64) today; Mach-O, COFF and Wasm are planned.
+//! Debug information: record source lines and functions in a [`dwarf::DebugInfo`] while
+//! emitting code, then [`Object::add_debug_info`] adds them as DWARF sections.
+//!
+//! Formats: ELF (x86_64, i386, aarch64, riscv64), Mach-O (x86_64, arm64) and COFF (x86_64, i386,
+//! arm64); Wasm is planned.
 #![deny(missing_docs)]
 
 mod arch;
 mod bytes;
+mod coff;
+pub mod dwarf;
 mod elf;
 mod error;
+mod hash;
+mod macho;
 mod model;
+mod platform;
 mod reloc;
 mod strtab;
 mod target;
@@ -22,9 +31,11 @@ mod write;
 
 pub use error::{Error, Place};
 pub use model::{
-    Binding, Object, Options, Relocation, RelocationId, Section, SectionData, SectionFlags,
-    SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind, Visibility,
+    Binding, ComdatSelection, Object, Options, Relocation, RelocationId, Section, SectionData,
+    SectionFlags, SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind,
+    Visibility,
 };
+pub use platform::{AppleOs, Platform, Version};
 pub use reloc::{FieldShape, NativeReloc, RelocKind, ALL_KINDS};
 pub use target::{Architecture, Endianness, FloatAbi, Format, Target};
 pub use validate::MAX_NAME_LEN;
@@ -40,9 +51,20 @@ pub fn supports(format: Format, arch: Architecture, kind: RelocKind) -> bool {
                     .diff_as_pcrel()
                     .is_some_and(|k| arch::elf_encoding(arch, k, &[]).is_some())
         }
+        // `secrel32` is written as the offset itself: Mach-O does not link DWARF.
+        Format::MachO => {
+            arch::macho_encoding(arch, kind, 0, &[], false).is_some()
+                || (kind == RelocKind::Secrel32
+                    && matches!(arch, Architecture::X86_64 | Architecture::Aarch64))
+        }
+        // COFF has no difference relocation either: `diff32` is REL32 (same section).
+        Format::Coff => {
+            let coff = |k| arch::coff_type(arch, k, 0).is_some();
+            coff(kind) || kind.diff_as_pcrel().is_some_and(coff)
+        }
         _ => false,
     }
 }
 
 /// Formats this build can write.
-pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf];
+pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf, Format::MachO, Format::Coff];

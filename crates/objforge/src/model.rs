@@ -1,5 +1,6 @@
 //! The format-neutral object model a backend fills in: sections, symbols, relocations.
 
+use crate::platform::Platform;
 use crate::reloc::RelocKind;
 use crate::target::Target;
 
@@ -131,6 +132,64 @@ impl SectionFlags {
     }
 }
 
+/// How the linker chooses among COMDATs of the same name from different objects: COFF's
+/// `IMAGE_COMDAT_SELECT_*`. ELF section groups always behave as [`ComdatSelection::Any`].
+///
+/// The selection belongs to the group: any section of it may state it, and those that do must
+/// agree. The other sections of a group follow its leader (COFF: they are associative to it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ComdatSelection {
+    /// Keep any one of them (the default).
+    #[default]
+    Any,
+    /// More than one is an error (a duplicate symbol).
+    NoDuplicates,
+    /// Keep any one; they must all have the same size.
+    SameSize,
+    /// Keep any one; they must all have the same contents.
+    ExactMatch,
+    /// Keep the largest.
+    Largest,
+    /// Keep this section exactly when the given section of the same group is kept.
+    Associative(SectionId),
+}
+
+impl ComdatSelection {
+    /// The contract's spellings, in `IMAGE_COMDAT_SELECT_*` order.
+    pub const NAMES: &'static [&'static str] = &[
+        "no_duplicates",
+        "any",
+        "same_size",
+        "exact_match",
+        "associative",
+        "largest",
+    ];
+
+    /// The contract's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            ComdatSelection::Any => "any",
+            ComdatSelection::NoDuplicates => "no_duplicates",
+            ComdatSelection::SameSize => "same_size",
+            ComdatSelection::ExactMatch => "exact_match",
+            ComdatSelection::Largest => "largest",
+            ComdatSelection::Associative(_) => "associative",
+        }
+    }
+
+    /// Parses the contract's spelling; `associative` needs its section, so it is `None` here.
+    pub fn from_name(name: &str) -> Option<ComdatSelection> {
+        Some(match name {
+            "any" => ComdatSelection::Any,
+            "no_duplicates" => ComdatSelection::NoDuplicates,
+            "same_size" => ComdatSelection::SameSize,
+            "exact_match" => ComdatSelection::ExactMatch,
+            "largest" => ComdatSelection::Largest,
+            _ => return None,
+        })
+    }
+}
+
 /// A section: a named run of bytes (or zero fill) with a kind and alignment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Section {
@@ -148,6 +207,9 @@ pub struct Section {
     pub entsize: u64,
     /// The COMDAT group (ELF section group) the section belongs to, by group name.
     pub comdat: Option<String>,
+    /// How the linker chooses among same-named COMDATs (COFF); ignored by ELF, whose groups
+    /// always behave as [`ComdatSelection::Any`]. Only meaningful with `comdat`.
+    pub comdat_selection: ComdatSelection,
 }
 
 impl Section {
@@ -166,6 +228,7 @@ impl Section {
             flags: SectionFlags::default(),
             entsize: 0,
             comdat: None,
+            comdat_selection: ComdatSelection::Any,
         }
     }
 
@@ -196,6 +259,12 @@ impl Section {
     /// Puts the section in a COMDAT group.
     pub fn with_comdat(mut self, group: impl Into<String>) -> Section {
         self.comdat = Some(group.into());
+        self
+    }
+
+    /// Sets how the linker chooses among same-named COMDATs (see [`ComdatSelection`]).
+    pub fn with_comdat_selection(mut self, selection: ComdatSelection) -> Section {
+        self.comdat_selection = selection;
         self
     }
 }
@@ -499,6 +568,15 @@ pub struct Options {
     pub mangle: bool,
     /// Mark the stack non-executable (ELF `.note.GNU-stack` without `SHF_EXECINSTR`). Default true.
     pub noexec_stack: bool,
+    /// COFF: linker directives written to a `.drectve` section (`/DEFAULTLIB:msvcrt`,
+    /// `/EXPORT:f`), each as given, separated by spaces. Ignored by other formats.
+    pub directives: Vec<String>,
+    /// COFF: write the bigobj header (`ANON_OBJECT_HEADER_BIGOBJ`) even when the section count
+    /// does not need it (more than 65,279 sections always get it). Ignored by other formats.
+    pub bigobj: bool,
+    /// Mach-O: the OS, minimum version and SDK recorded in `LC_BUILD_VERSION`. `None`: macOS
+    /// 11.0 ([`Platform::default`]); [`Platform::from_triple`] derives one from a triple.
+    pub platform: Option<Platform>,
 }
 
 impl Default for Options {
@@ -506,6 +584,9 @@ impl Default for Options {
         Options {
             mangle: true,
             noexec_stack: true,
+            directives: Vec::new(),
+            bigobj: false,
+            platform: None,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use crate::hash::FxHashMap;
+
 /// Handle to a string added to a [`StringTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct StringId(u32);
@@ -12,16 +14,29 @@ pub(crate) struct StringId(u32);
 pub(crate) struct StringTable<'a> {
     strings: Vec<Cow<'a, [u8]>>,
     offsets: Vec<u32>,
+    /// Ids of the strings that own their bytes, in file order.
+    placed: Vec<u32>,
     size: usize,
+    tail_merge: bool,
 }
 
 impl<'a> StringTable<'a> {
     /// A table whose first byte is NUL, so offset 0 is the empty string (ELF, Mach-O).
+    /// Equal strings are stored once.
     pub(crate) fn new() -> StringTable<'a> {
         StringTable {
-            strings: Vec::new(),
-            offsets: Vec::new(),
             size: 1,
+            ..StringTable::default()
+        }
+    }
+
+    /// Like [`StringTable::new`], and a string that ends another is stored inside it
+    /// (`.text` within `.rela.text`). Costs a sort: meant for section names, not for
+    /// hundreds of thousands of symbols.
+    pub(crate) fn tail_merged() -> StringTable<'a> {
+        StringTable {
+            tail_merge: true,
+            ..StringTable::new()
         }
     }
 
@@ -31,36 +46,70 @@ impl<'a> StringTable<'a> {
         StringId((self.strings.len() - 1) as u32)
     }
 
-    /// Lays the strings out: sorts by reversed bytes so that each string sits next to the
-    /// longer strings it is a suffix of, then shares tails.
+    /// Lays the strings out.
     pub(crate) fn finish(&mut self) {
+        self.offsets = vec![0; self.strings.len()];
+        if self.tail_merge {
+            self.finish_tail_merged();
+        } else {
+            self.finish_deduplicated();
+        }
+    }
+
+    fn place(&mut self, id: u32) -> usize {
+        let at = self.size;
+        self.size += self.strings[id as usize].len() + 1;
+        self.placed.push(id);
+        at
+    }
+
+    fn finish_deduplicated(&mut self) {
+        let mut seen: FxHashMap<&[u8], u32> = FxHashMap::default();
+        seen.reserve(self.strings.len());
+        let mut size = self.size;
+        for (id, s) in self.strings.iter().enumerate() {
+            if s.is_empty() {
+                continue;
+            }
+            let offset = *seen.entry(&s[..]).or_insert_with(|| {
+                let at = size;
+                size += s.len() + 1;
+                self.placed.push(id as u32);
+                at as u32
+            });
+            self.offsets[id] = offset;
+        }
+        self.size = size;
+    }
+
+    /// Sorts by reversed bytes so that each string sits next to the longer strings it is a
+    /// suffix of, then shares tails.
+    fn finish_tail_merged(&mut self) {
         let mut order: Vec<u32> = (0..self.strings.len() as u32).collect();
         let strings = &self.strings;
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (&strings[a as usize], &strings[b as usize]);
             b.iter().rev().cmp(a.iter().rev())
         });
-        self.offsets = vec![0; self.strings.len()];
-        let mut size = 1usize;
-        let mut prev: Option<(&[u8], usize)> = None;
+        let mut prev: Option<(u32, usize)> = None;
         for id in order {
-            let s: &[u8] = &self.strings[id as usize];
-            let offset = if s.is_empty() {
-                0
-            } else {
-                match prev {
-                    Some((p, at)) if p.ends_with(s) => at + p.len() - s.len(),
-                    _ => {
-                        let at = size;
-                        size += s.len() + 1;
-                        prev = Some((s, at));
-                        at
-                    }
+            let len = self.strings[id as usize].len();
+            if len == 0 {
+                continue;
+            }
+            let offset = match prev {
+                Some((p, at)) if self.strings[p as usize].ends_with(&self.strings[id as usize]) => {
+                    at + self.strings[p as usize].len() - len
+                }
+                _ => {
+                    let at = self.place(id);
+                    prev = Some((id, at));
+                    at
                 }
             };
             self.offsets[id as usize] = offset as u32;
         }
-        self.size = size;
+        // Owners were placed in sorted order; the bytes are written in that order too.
     }
 
     /// Bytes the table takes, after [`StringTable::finish`].
@@ -73,15 +122,12 @@ impl<'a> StringTable<'a> {
         self.offsets[id.0 as usize]
     }
 
-    /// Appends the table: the leading NUL, then each distinct tail-group once.
+    /// Appends the table: the leading NUL, then each stored string and its NUL.
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.resize(start + self.size, 0);
-        for (s, &at) in self.strings.iter().zip(&self.offsets) {
-            if !s.is_empty() {
-                let at = start + at as usize;
-                out[at..at + s.len()].copy_from_slice(s);
-            }
+        out.push(0);
+        for &id in &self.placed {
+            out.extend_from_slice(&self.strings[id as usize]);
+            out.push(0);
         }
     }
 }
@@ -92,7 +138,7 @@ mod tests {
 
     #[test]
     fn shares_tails_and_duplicates() {
-        let mut t = StringTable::new();
+        let mut t = StringTable::tail_merged();
         let text = t.add(&b".text"[..]);
         let rela = t.add(&b".rela.text"[..]);
         let again = t.add(&b".text"[..]);
@@ -105,6 +151,25 @@ mod tests {
         assert_eq!(t.offset(text), 6);
         assert_eq!(t.offset(again), 6);
         assert_eq!(t.offset(empty), 0);
+        assert_eq!(t.size(), out.len());
+    }
+}
+
+#[cfg(test)]
+mod dedup_tests {
+    use super::*;
+
+    #[test]
+    fn stores_equal_strings_once_in_order() {
+        let mut t = StringTable::new();
+        let a = t.add(&b"main"[..]);
+        let b = t.add(&b"puts"[..]);
+        let c = t.add(&b"main"[..]);
+        t.finish();
+        let mut out = Vec::new();
+        t.write(&mut out);
+        assert_eq!(out, b"\0main\0puts\0");
+        assert_eq!((t.offset(a), t.offset(b), t.offset(c)), (1, 6, 1));
         assert_eq!(t.size(), out.len());
     }
 }

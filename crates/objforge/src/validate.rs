@@ -2,10 +2,9 @@
 //! element and field at fault, so the writers may assume ids are in range, offsets in bounds
 //! and fields well placed.
 
-use std::collections::HashMap;
-
 use crate::error::{Error, Place};
-use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolKind};
+use crate::hash::{FxHashMap, FxHashSet};
+use crate::model::{Binding, ComdatSelection, Object, SectionData, SymbolDefinition, SymbolKind};
 use crate::reloc::FieldShape;
 
 /// Longest name objforge accepts for a section or symbol, in bytes.
@@ -34,6 +33,7 @@ fn check_name(name: &str, place: Place) -> Result<(), Error> {
 /// Checks every section, symbol and relocation of `obj`.
 pub fn validate(obj: &Object) -> Result<(), Error> {
     check_sections(obj)?;
+    check_comdat_selections(obj)?;
     check_symbols(obj)?;
     check_relocations(obj)
 }
@@ -81,8 +81,74 @@ fn check_sections(obj: &Object) -> Result<(), Error> {
     Ok(())
 }
 
+/// A selection needs a group; a group's stated selections agree; an associative section
+/// follows a non-associative section of its own group.
+fn check_comdat_selections(obj: &Object) -> Result<(), Error> {
+    // Group name -> the first section that stated the group's selection.
+    let mut stated: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, s) in obj.sections.iter().enumerate() {
+        let selection = s.comdat_selection;
+        if selection == ComdatSelection::Any {
+            continue;
+        }
+        let Some(group) = s.comdat.as_deref() else {
+            return Err(Error::invalid(
+                Place::Section(i, Some("comdat_selection")),
+                format!(
+                    "a COMDAT selection ({}) needs `comdat`, the group the section belongs to",
+                    selection.name()
+                ),
+            ));
+        };
+        if let ComdatSelection::Associative(target) = selection {
+            let at = Place::Section(i, Some("comdat_associate"));
+            let Some(t) = obj.sections.get(target.0) else {
+                return Err(Error::invalid(
+                    at,
+                    format!(
+                        "there is no section {} (the object has {})",
+                        target.0,
+                        obj.sections.len()
+                    ),
+                ));
+            };
+            let problem = if target.0 == i {
+                Some("a section cannot be associative to itself".to_string())
+            } else if t.comdat.as_deref() != Some(group) {
+                Some(format!(
+                    "sections[{}] ({}) is not in COMDAT group `{group}`; a section follows one of its own group",
+                    target.0, t.name
+                ))
+            } else if matches!(t.comdat_selection, ComdatSelection::Associative(_)) {
+                Some(format!(
+                    "sections[{}] ({}) is itself associative; follow a section that is not",
+                    target.0, t.name
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                return Err(Error::invalid(at, message));
+            }
+            continue;
+        }
+        let first = *stated.entry(group).or_insert(i);
+        let first_selection = obj.sections[first].comdat_selection;
+        if first_selection != selection {
+            return Err(Error::invalid(
+                Place::Section(i, Some("comdat_selection")),
+                format!(
+                    "COMDAT group `{group}` already has selection {} (sections[{first}]); a group has one selection",
+                    first_selection.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_symbols(obj: &Object) -> Result<(), Error> {
-    let mut globals: HashMap<&str, usize> = HashMap::new();
+    let mut globals: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, sym) in obj.symbols.iter().enumerate() {
         let at = |field| Place::Symbol(i, Some(field));
         check_name(&sym.name, at("name"))?;
@@ -206,7 +272,7 @@ fn check_symbols(obj: &Object) -> Result<(), Error> {
 fn check_relocations(obj: &Object) -> Result<(), Error> {
     // (section, start, end, index) of every field with a known size, for the overlap check.
     let mut fields: Vec<(usize, u64, u64, usize)> = Vec::with_capacity(obj.relocations.len());
-    let hi20s: std::collections::HashSet<(usize, u64)> = obj
+    let hi20s: FxHashSet<(usize, u64)> = obj
         .relocations
         .iter()
         // A native hi20 (a TLS model's, say) may be completed by a portable lo12 too.
@@ -348,8 +414,10 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
 }
 
 fn check_overlaps(mut fields: Vec<(usize, u64, u64, usize)>) -> Result<(), Error> {
-    // Most backends emit relocations in order already; sorting is then a linear pass.
-    fields.sort_unstable();
+    // Most backends emit relocations in order already; then there is nothing to sort.
+    if !fields.is_sorted() {
+        fields.sort_unstable();
+    }
     for pair in fields.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         if a.0 == b.0 && b.1 < a.2 {

@@ -9,9 +9,11 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     crate::validate::validate(obj)?;
     match obj.target.format {
         Format::Elf => crate::elf::write(obj),
+        Format::Coff => crate::coff::write(obj),
+        Format::MachO => crate::macho::write(obj),
         other => Err(Error::unsupported(
             Place::Target,
-            format!("writing {other} objects is not implemented yet (only elf)"),
+            format!("writing {other} objects is not implemented yet (elf, macho and coff are)"),
         )),
     }
 }

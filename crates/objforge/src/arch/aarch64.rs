@@ -55,3 +55,128 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         _ => return None,
     })
 }
+
+/// `ARM64_RELOC_*` types (Mach-O, `<mach-o/arm64/reloc.h>`).
+pub(crate) mod macho {
+    pub const UNSIGNED: u8 = 0;
+    pub const SUBTRACTOR: u8 = 1;
+    pub const BRANCH26: u8 = 2;
+    pub const PAGE21: u8 = 3;
+    pub const PAGEOFF12: u8 = 4;
+    pub const GOT_LOAD_PAGE21: u8 = 5;
+    pub const GOT_LOAD_PAGEOFF12: u8 = 6;
+    #[allow(dead_code)] // written only as a `native` relocation
+    pub const POINTER_TO_GOT: u8 = 7;
+    pub const TLVP_LOAD_PAGE21: u8 = 8;
+    pub const TLVP_LOAD_PAGEOFF12: u8 = 9;
+    pub const ADDEND: u8 = 10;
+    /// `ARM64_RELOC_ADDEND` holds a signed 24-bit addend in `r_symbolnum`.
+    pub const ADDEND_MIN: i64 = -(1 << 23);
+    /// See [`ADDEND_MIN`].
+    pub const ADDEND_MAX: i64 = (1 << 23) - 1;
+}
+
+/// The Mach-O encoding for `kind`. Only `UNSIGNED` (and `SUBTRACTOR` pairs) keep the addend in
+/// the field; `BRANCH26`, `PAGE21` and `PAGEOFF12` take it from an `ARM64_RELOC_ADDEND` before
+/// them; the GOT and TLV loads take none. Every `LDR/STR` scale is one `PAGEOFF12`: the linker
+/// reads the access size from the instruction. `tls`: the symbol is a thread-local variable,
+/// so GOT-style loads become `TLVP_LOAD_*`.
+pub(crate) fn macho_encoding(kind: RelocKind, tls: bool) -> Option<super::MachoEncoding> {
+    use super::{MachoAddend, MachoEncoding, MachoReloc};
+    use RelocKind::*;
+    let one = |r_type, pcrel, length, addend| {
+        MachoEncoding::One(MachoReloc {
+            r_type,
+            pcrel,
+            length,
+            local: r_type == macho::UNSIGNED,
+            addend,
+        })
+    };
+    let in_field = MachoAddend::Field {
+        pc_bias: 0,
+        extra: 0,
+    };
+    Some(match kind {
+        Abs32 => one(macho::UNSIGNED, false, 2, in_field),
+        Abs64 => one(macho::UNSIGNED, false, 3, in_field),
+        Pcrel32 | Pcrel64 => MachoEncoding::FromField {
+            subtractor: macho::SUBTRACTOR,
+            unsigned: macho::UNSIGNED,
+            length: if kind == Pcrel32 { 2 } else { 3 },
+        },
+        Diff32 | Diff64 => MachoEncoding::Difference {
+            subtractor: macho::SUBTRACTOR,
+            unsigned: macho::UNSIGNED,
+            length: if kind == Diff32 { 2 } else { 3 },
+        },
+        A64Call26 | A64Jump26 => one(macho::BRANCH26, true, 2, MachoAddend::Paired),
+        A64Adrp21 => one(macho::PAGE21, true, 2, MachoAddend::Paired),
+        A64AddLo12 | A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12
+        | A64Ldst128Lo12 => one(macho::PAGEOFF12, false, 2, MachoAddend::Paired),
+        A64GotAdrp21 if tls => one(macho::TLVP_LOAD_PAGE21, true, 2, MachoAddend::Zero),
+        A64GotLd64Lo12 if tls => one(macho::TLVP_LOAD_PAGEOFF12, false, 2, MachoAddend::Zero),
+        A64GotAdrp21 => one(macho::GOT_LOAD_PAGE21, true, 2, MachoAddend::Zero),
+        A64GotLd64Lo12 => one(macho::GOT_LOAD_PAGEOFF12, false, 2, MachoAddend::Zero),
+        Native(n) => {
+            let r_type = u8::try_from(n.r_type).ok().filter(|&t| t <= 0xf)?;
+            if n.length > 3 {
+                return None;
+            }
+            let addend = match r_type {
+                macho::UNSIGNED | macho::SUBTRACTOR => in_field,
+                macho::BRANCH26 | macho::PAGE21 | macho::PAGEOFF12 => MachoAddend::Paired,
+                _ => MachoAddend::Zero,
+            };
+            MachoEncoding::One(MachoReloc {
+                r_type,
+                pcrel: n.pcrel,
+                length: n.length,
+                local: false,
+                addend,
+            })
+        }
+        _ => return None,
+    })
+}
+
+/// `IMAGE_REL_ARM64_*` types (PE/COFF specification, "Type Indicators").
+pub(crate) mod coff {
+    pub const ADDR32: u16 = 0x1;
+    pub const ADDR32NB: u16 = 0x2;
+    pub const BRANCH26: u16 = 0x3;
+    pub const PAGEBASE_REL21: u16 = 0x4;
+    pub const REL21: u16 = 0x5;
+    pub const PAGEOFFSET_12A: u16 = 0x6;
+    pub const PAGEOFFSET_12L: u16 = 0x7;
+    pub const SECREL: u16 = 0x8;
+    pub const SECTION: u16 = 0xd;
+    pub const ADDR64: u16 = 0xe;
+    pub const BRANCH19: u16 = 0xf;
+    pub const BRANCH14: u16 = 0x10;
+    pub const REL32: u16 = 0x11;
+}
+
+/// The COFF type for `kind`. Every `a64_ldst*_lo12` is `PAGEOFFSET_12L`: the linker reads
+/// the access size from the instruction.
+pub(crate) fn coff_type(kind: RelocKind) -> Option<u16> {
+    use RelocKind::*;
+    Some(match kind {
+        Abs32 => coff::ADDR32,
+        Abs64 => coff::ADDR64,
+        Imagerel32 => coff::ADDR32NB,
+        Pcrel32 => coff::REL32,
+        Secrel32 => coff::SECREL,
+        Secidx16 => coff::SECTION,
+        A64Call26 | A64Jump26 => coff::BRANCH26,
+        A64Condbr19 => coff::BRANCH19,
+        A64Tstbr14 => coff::BRANCH14,
+        A64Adr21 => coff::REL21,
+        A64Adrp21 => coff::PAGEBASE_REL21,
+        A64AddLo12 => coff::PAGEOFFSET_12A,
+        A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => {
+            coff::PAGEOFFSET_12L
+        }
+        _ => return None,
+    })
+}

@@ -27,3 +27,25 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         _ => return None,
     })
 }
+
+/// `IMAGE_REL_I386_*` types (PE/COFF specification, "Type Indicators").
+pub(crate) mod coff {
+    pub const DIR32: u16 = 0x6;
+    pub const DIR32NB: u16 = 0x7;
+    pub const SECTION: u16 = 0xa;
+    pub const SECREL: u16 = 0xb;
+    pub const REL32: u16 = 0x14;
+}
+
+/// The COFF type for `kind`.
+pub(crate) fn coff_type(kind: RelocKind) -> Option<u16> {
+    use RelocKind::*;
+    Some(match kind {
+        Abs32 => coff::DIR32,
+        Imagerel32 => coff::DIR32NB,
+        Secrel32 => coff::SECREL,
+        Secidx16 => coff::SECTION,
+        Pcrel32 | X86Branch32 => coff::REL32,
+        _ => return None,
+    })
+}

@@ -36,3 +36,93 @@ pub(crate) fn elf_encoding(
         Architecture::Riscv64 => riscv64::elf_encoding(kind),
     }
 }
+
+/// Where a Mach-O relocation's addend goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MachoAddend {
+    /// In the field itself. The linker computes a PC-relative value from `pc_bias` bytes past
+    /// the field's start (x86_64: 4, the end of the displacement), and takes the target to be
+    /// `extra` bytes further on (`X86_64_RELOC_SIGNED_1/_2/_4`: bytes of immediate after it).
+    Field {
+        /// Bytes from the field's start to where the linker's PC is.
+        pc_bias: i64,
+        /// Extra bytes the type itself adds to the stored addend.
+        extra: i64,
+    },
+    /// In an `ARM64_RELOC_ADDEND` entry just before, when not zero.
+    Paired,
+    /// Nowhere: the addend must be zero.
+    Zero,
+}
+
+/// One Mach-O relocation entry as an architecture spells a portable kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MachoReloc {
+    /// `r_type`.
+    pub r_type: u8,
+    /// `r_pcrel`.
+    pub pcrel: bool,
+    /// `r_length`: log2 of the field's size.
+    pub length: u8,
+    /// Whether the format lets it be section-relative (`r_extern = 0`) for a local target.
+    pub local: bool,
+    /// Where the addend goes.
+    pub addend: MachoAddend,
+}
+
+/// How one portable relocation is spelled as Mach-O relocation entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MachoEncoding {
+    /// One entry (preceded by an `ARM64_RELOC_ADDEND` when its addend is paired and not zero).
+    One(MachoReloc),
+    /// S + A - M as `SUBTRACTOR` (against M) followed by `UNSIGNED` (against S), at the same
+    /// offset, both `length` (log2 bytes) long.
+    Difference {
+        /// The architecture's `SUBTRACTOR` type.
+        subtractor: u8,
+        /// The architecture's `UNSIGNED` type.
+        unsigned: u8,
+        /// `r_length`.
+        length: u8,
+    },
+    /// S + A - P for a data field: a [`MachoEncoding::Difference`] whose M is the symbol that
+    /// starts the field's subsection.
+    FromField {
+        /// The architecture's `SUBTRACTOR` type.
+        subtractor: u8,
+        /// The architecture's `UNSIGNED` type.
+        unsigned: u8,
+        /// `r_length`.
+        length: u8,
+    },
+}
+
+/// The Mach-O encoding of `kind` on `arch`, or `None` if Mach-O has none there.
+///
+/// `addend` picks x86_64's `SIGNED_1/_2/_4`; `before` holds up to three bytes preceding the
+/// field (x86_64 tells a `movq` GOT load from other GOT uses); `tls` says the symbol is a
+/// thread-local variable, whose GOT-style loads become TLV loads.
+pub(crate) fn macho_encoding(
+    arch: Architecture,
+    kind: RelocKind,
+    addend: i64,
+    before: &[u8],
+    tls: bool,
+) -> Option<MachoEncoding> {
+    match arch {
+        Architecture::X86_64 => x86_64::macho_encoding(kind, addend, before, tls),
+        Architecture::Aarch64 => aarch64::macho_encoding(kind, tls),
+        Architecture::I386 | Architecture::Riscv64 => None,
+    }
+}
+
+/// The COFF relocation type of `kind` on `arch`, or `None` if COFF has none there. `addend`
+/// picks x86_64's `REL32_1`..`REL32_5`. (`diff*` is the caller's: it becomes PC-relative.)
+pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Option<u16> {
+    match arch {
+        Architecture::X86_64 => x86_64::coff_type(kind, addend),
+        Architecture::I386 => i386::coff_type(kind),
+        Architecture::Aarch64 => aarch64::coff_type(kind),
+        Architecture::Riscv64 => None,
+    }
+}

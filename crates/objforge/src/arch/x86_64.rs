@@ -62,3 +62,136 @@ fn gotpcrel_type(before: &[u8]) -> u32 {
         _ => elf::R_GOTPCREL,
     }
 }
+
+/// `X86_64_RELOC_*` types (Mach-O, `<mach-o/x86_64/reloc.h>`).
+pub(crate) mod macho {
+    pub const UNSIGNED: u8 = 0;
+    pub const SIGNED: u8 = 1;
+    pub const BRANCH: u8 = 2;
+    pub const GOT_LOAD: u8 = 3;
+    pub const GOT: u8 = 4;
+    pub const SUBTRACTOR: u8 = 5;
+    pub const SIGNED_1: u8 = 6;
+    pub const SIGNED_2: u8 = 7;
+    pub const SIGNED_4: u8 = 8;
+    pub const TLV: u8 = 9;
+}
+
+/// The Mach-O encoding for `kind`. Every addend is stored in the field; a PC-relative one
+/// counts from the end of the 4-byte field, so `-4 - n` (n bytes of immediate after the field)
+/// picks `SIGNED_n`. `before` is up to three bytes preceding the field: a `movq` load (REX.W
+/// `8b`, RIP-relative) is what `GOT_LOAD` and `TLV` may be used on.
+pub(crate) fn macho_encoding(
+    kind: RelocKind,
+    addend: i64,
+    before: &[u8],
+    tls: bool,
+) -> Option<super::MachoEncoding> {
+    use super::{MachoAddend, MachoEncoding, MachoReloc};
+    use RelocKind::*;
+    let one = |r_type, pcrel, length, local, extra| {
+        MachoEncoding::One(MachoReloc {
+            r_type,
+            pcrel,
+            length,
+            local,
+            addend: MachoAddend::Field {
+                pc_bias: if pcrel { 4 } else { 0 },
+                extra,
+            },
+        })
+    };
+    let pair = |length| (macho::SUBTRACTOR, macho::UNSIGNED, length);
+    Some(match kind {
+        Abs32 => one(macho::UNSIGNED, false, 2, true, 0),
+        Abs64 => one(macho::UNSIGNED, false, 3, true, 0),
+        Pcrel32 => {
+            let (r_type, extra) = match addend.checked_add(4) {
+                Some(-1) => (macho::SIGNED_1, 1),
+                Some(-2) => (macho::SIGNED_2, 2),
+                Some(-4) => (macho::SIGNED_4, 4),
+                _ => (macho::SIGNED, 0),
+            };
+            one(r_type, true, 2, true, extra)
+        }
+        Pcrel64 | Diff32 | Diff64 => {
+            let (subtractor, unsigned, length) = pair(if kind == Diff32 { 2 } else { 3 });
+            if kind == Pcrel64 {
+                MachoEncoding::FromField {
+                    subtractor,
+                    unsigned,
+                    length,
+                }
+            } else {
+                MachoEncoding::Difference {
+                    subtractor,
+                    unsigned,
+                    length,
+                }
+            }
+        }
+        X86Branch32 => one(macho::BRANCH, true, 2, false, 0),
+        X86GotPcrel32 if tls => {
+            if !is_movq_load(before) {
+                return None;
+            }
+            one(macho::TLV, true, 2, false, 0)
+        }
+        X86GotPcrel32 if is_movq_load(before) => one(macho::GOT_LOAD, true, 2, false, 0),
+        X86GotPcrel32 => one(macho::GOT, true, 2, false, 0),
+        Native(n) => {
+            let r_type = u8::try_from(n.r_type).ok().filter(|&t| t <= 0xf)?;
+            if n.length > 3 {
+                return None;
+            }
+            let extra = match r_type {
+                macho::SIGNED_1 => 1,
+                macho::SIGNED_2 => 2,
+                macho::SIGNED_4 => 4,
+                _ => 0,
+            };
+            one(r_type, n.pcrel, n.length, false, extra)
+        }
+        _ => return None,
+    })
+}
+
+/// Whether the three bytes before a field are REX.W, `8b` (mov r64, r/m64) and a RIP-relative
+/// ModRM: the `movq sym@GOTPCREL(%rip), %reg` a Mach-O linker may turn into a `leaq`.
+pub(crate) fn is_movq_load(before: &[u8]) -> bool {
+    matches!(before, [.., rex, 0x8b, modrm] if (0x48..=0x4f).contains(rex) && modrm & 0xc7 == 0x05)
+}
+
+/// `IMAGE_REL_AMD64_*` types (PE/COFF specification, "Type Indicators").
+pub(crate) mod coff {
+    pub const ADDR64: u16 = 0x1;
+    pub const ADDR32: u16 = 0x2;
+    pub const ADDR32NB: u16 = 0x3;
+    /// `REL32_k` is `REL32 + k`: the displacement is measured from `k` bytes past the field's end.
+    pub const REL32: u16 = 0x4;
+    pub const REL32_5: u16 = 0x9;
+    pub const SECTION: u16 = 0xa;
+    pub const SECREL: u16 = 0xb;
+}
+
+/// The COFF type for `kind` with RELA addend `addend`.
+///
+/// A RIP-relative field is measured from the end of its instruction, so a backend's addend for
+/// `sym` is -(4 + k) when k bytes of instruction (an immediate) follow the field: that k picks
+/// `REL32_k`, as MSVC writes it, and the field then holds 0. Any other addend (one that also
+/// points into `sym`) gets `REL32`, with the whole adjustment stored in the field.
+pub(crate) fn coff_type(kind: RelocKind, addend: i64) -> Option<u16> {
+    use RelocKind::*;
+    Some(match kind {
+        Abs32 | Abs32S => coff::ADDR32,
+        Abs64 => coff::ADDR64,
+        Imagerel32 => coff::ADDR32NB,
+        Secrel32 => coff::SECREL,
+        Secidx16 => coff::SECTION,
+        Pcrel32 | X86Branch32 => match (-4i64).saturating_sub(addend) {
+            k @ 1..=5 => coff::REL32 + k as u16,
+            _ => coff::REL32,
+        },
+        _ => return None,
+    })
+}

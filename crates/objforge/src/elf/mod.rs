@@ -8,8 +8,6 @@
 mod consts;
 mod symtab;
 
-use std::collections::HashMap;
-
 use self::consts::*;
 use self::symtab::{SymbolSection, SymbolTable, SymtabEntry};
 use crate::arch::{elf_encoding, ElfEncoding};
@@ -148,7 +146,7 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     let mut groups: Vec<&str> = Vec::new();
     let mut group_of_section: Vec<Option<usize>> = vec![None; obj.sections.len()];
     {
-        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        let mut by_name: crate::hash::FxHashMap<&str, usize> = Default::default();
         for (i, s) in obj.sections.iter().enumerate() {
             if let Some(g) = &s.comdat {
                 let next = groups.len();
@@ -316,7 +314,7 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     }
 
     // --- Section names.
-    let mut shstrtab = StringTable::new();
+    let mut shstrtab = StringTable::tail_merged();
     let rel_prefix = if class.rela { ".rela" } else { ".rel" };
     let no_name = shstrtab.add(&b""[..]);
     let group_name = shstrtab.add(&b".group"[..]);

@@ -2,10 +2,9 @@
 //! section symbols, group signatures, the backend's locals, RISC-V `%pcrel_hi` labels), then
 //! every global and weak symbol; `sh_info` is the index of the first non-local.
 
-use std::collections::HashMap;
-
 use super::consts::*;
 use crate::error::Error;
+use crate::hash::FxHashMap;
 use crate::model::{Binding, Object, SymbolDefinition, SymbolKind, Visibility};
 use crate::strtab::{StringId, StringTable};
 
@@ -37,7 +36,7 @@ pub(super) struct SymbolTable {
     /// `.symtab` index of each group's signature symbol.
     pub group_signature: Vec<u32>,
     /// `.symtab` index of the label at each (section, offset) a `%pcrel_lo` refers to.
-    pcrel_labels: HashMap<(usize, u64), u32>,
+    pcrel_labels: FxHashMap<(usize, u64), u32>,
 }
 
 impl SymbolTable {
@@ -86,13 +85,16 @@ impl SymbolTable {
 
         // A group's signature is the global symbol of that name if there is one; otherwise
         // a local symbol in the group section itself, as assemblers make.
-        let globals: HashMap<&str, usize> = obj
-            .symbols
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.binding != Binding::Local)
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
+        let globals: FxHashMap<&str, usize> = if groups.is_empty() {
+            FxHashMap::default()
+        } else {
+            obj.symbols
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.binding != Binding::Local)
+                .map(|(i, s)| (s.name.as_str(), i))
+                .collect()
+        };
         let mut group_signature = vec![0u32; groups.len()];
         let mut group_global: Vec<Option<usize>> = vec![None; groups.len()];
         for (g, &name) in groups.iter().enumerate() {
@@ -125,7 +127,7 @@ impl SymbolTable {
             entries.push(entry(obj, strtab, section_shndx, i, STB_LOCAL));
         }
 
-        let mut pcrel_labels = HashMap::new();
+        let mut pcrel_labels = FxHashMap::default();
         for r in &obj.relocations {
             if let (true, Some(pair)) = (r.kind.is_pcrel_lo12(), r.pair) {
                 let next = entries.len() as u32;

@@ -1,0 +1,148 @@
+//! COMDAT groups as COFF spells them. The model names a group per section (`comdat`); COFF
+//! marks each section `IMAGE_SCN_LNK_COMDAT` and gives it a selection in its section
+//! definition. One section of a group is its *leader*: it carries the group's selection, and
+//! the symbol right after its section symbol — the COMDAT symbol, named like the group — is
+//! what the linker matches across objects. Every other section of the group is associative:
+//! kept exactly when its associated section (the leader, unless the backend chose another)
+//! is kept.
+
+use std::collections::HashMap;
+
+use super::consts::*;
+use crate::error::{Error, Place};
+use crate::model::{Binding, ComdatSelection, Object, SymbolDefinition};
+
+/// The COMDAT symbol that follows a leader's section symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Key<'a> {
+    /// The backend's global symbol named like the group (`symbols[i]`).
+    Symbol(usize),
+    /// No such symbol: an external symbol of the group's name at offset 0 of the leader.
+    Synthesized(&'a str),
+}
+
+/// How each of the object's sections takes part in COMDAT selection.
+pub(super) struct Comdats<'a> {
+    /// Per model section: its `IMAGE_COMDAT_SELECT_*`, 0 when it is not a COMDAT.
+    pub selection: Vec<u8>,
+    /// Per model section: the section an associative one follows.
+    pub associated: Vec<Option<usize>>,
+    /// Per model section: the COMDAT symbol, for leaders.
+    pub key: Vec<Option<Key<'a>>>,
+    /// Per model symbol: whether it is a leader's COMDAT symbol (written with its section).
+    pub is_key: Vec<bool>,
+}
+
+fn select(selection: ComdatSelection) -> u8 {
+    match selection {
+        ComdatSelection::Any => IMAGE_COMDAT_SELECT_ANY,
+        ComdatSelection::NoDuplicates => IMAGE_COMDAT_SELECT_NODUPLICATES,
+        ComdatSelection::SameSize => IMAGE_COMDAT_SELECT_SAME_SIZE,
+        ComdatSelection::ExactMatch => IMAGE_COMDAT_SELECT_EXACT_MATCH,
+        ComdatSelection::Largest => IMAGE_COMDAT_SELECT_LARGEST,
+        ComdatSelection::Associative(_) => IMAGE_COMDAT_SELECT_ASSOCIATIVE,
+    }
+}
+
+/// Picks each group's leader, selection and COMDAT symbol. The model was validated: explicit
+/// selections of a group agree, and an associative section names a non-associative section of
+/// its own group.
+pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
+    let n = obj.sections.len();
+    let mut comdats = Comdats {
+        selection: vec![0; n],
+        associated: vec![None; n],
+        key: vec![None; n],
+        is_key: vec![false; obj.symbols.len()],
+    };
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in obj.sections.iter().enumerate() {
+        if let Some(g) = s.comdat.as_deref() {
+            let next = groups.len();
+            let at = *by_name.entry(g).or_insert(next);
+            if at == next {
+                groups.push((g, Vec::new()));
+            }
+            if let Some((_, members)) = groups.get_mut(at) {
+                members.push(i);
+            }
+        }
+    }
+    let globals: HashMap<&str, usize> = obj
+        .symbols
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.binding != Binding::Local)
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let explicitly_associative = |i: usize| {
+        matches!(
+            obj.sections[i].comdat_selection,
+            ComdatSelection::Associative(_)
+        )
+    };
+
+    for (group, members) in &groups {
+        let selection = members
+            .iter()
+            .map(|&i| obj.sections[i].comdat_selection)
+            .find(|s| !matches!(s, ComdatSelection::Any | ComdatSelection::Associative(_)))
+            .unwrap_or(ComdatSelection::Any);
+        let (leader, key) = match globals.get(group) {
+            Some(&k) => {
+                let sym = &obj.symbols[k];
+                let at = |field| Place::Symbol(k, Some(field));
+                let section = match sym.definition {
+                    SymbolDefinition::Defined { section, .. }
+                        if members.contains(&section.0) && !explicitly_associative(section.0) =>
+                    {
+                        section.0
+                    }
+                    _ => {
+                        return Err(Error::unsupported(
+                            at("section"),
+                            format!(
+                                "`{group}` names a COMDAT group, and COFF needs that symbol defined in one of the group's non-associative sections ({})",
+                                list(members)
+                            ),
+                        ))
+                    }
+                };
+                if sym.binding == Binding::Weak {
+                    return Err(Error::unsupported(
+                        at("binding"),
+                        format!("`{group}` is the COMDAT symbol of its group, which COFF cannot make weak (the COMDAT selection already settles duplicates)"),
+                    ));
+                }
+                comdats.is_key[k] = true;
+                (section, Key::Symbol(k))
+            }
+            None => {
+                // Validation guarantees a non-associative member: an associative one names one.
+                let Some(&first) = members.iter().find(|&&i| !explicitly_associative(i)) else {
+                    continue;
+                };
+                (first, Key::Synthesized(group))
+            }
+        };
+        comdats.selection[leader] = select(selection);
+        comdats.key[leader] = Some(key);
+        for &i in members {
+            if i == leader {
+                continue;
+            }
+            comdats.selection[i] = IMAGE_COMDAT_SELECT_ASSOCIATIVE;
+            comdats.associated[i] = Some(match obj.sections[i].comdat_selection {
+                ComdatSelection::Associative(t) => t.0,
+                _ => leader,
+            });
+        }
+    }
+    Ok(comdats)
+}
+
+fn list(members: &[usize]) -> String {
+    let names: Vec<String> = members.iter().map(|i| format!("sections[{i}]")).collect();
+    names.join(", ")
+}

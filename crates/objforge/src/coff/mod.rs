@@ -1,0 +1,558 @@
+//! The COFF writer: relocatable objects (`IMAGE_FILE_HEADER`, or the bigobj header) for
+//! x86_64 (AMD64), i386 and arm64, as link.exe, lld-link and MinGW ld read them.
+//!
+//! This file reads top to bottom as the file it writes:
+//!
+//! ```text
+//! IMAGE_FILE_HEADER            (ANON_OBJECT_HEADER_BIGOBJ past 65,279 sections, or when asked)
+//! IMAGE_SECTION_HEADER         one per section: the backend's, then `.drectve` from the options
+//! per section                  its raw data (addends stored in place), then its IMAGE_RELOCATIONs
+//! symbol table                 IMAGE_SYMBOL (IMAGE_SYMBOL_EX in bigobj) with auxiliary records
+//! string table                 its size, then the long names
+//! ```
+//!
+//! The layout is computed once, then every part is emitted in file order into one buffer of
+//! the final size. [`comdat`] decides the COMDAT leaders and selections, [`symtab`] builds the
+//! symbol table, [`reloc`] maps relocations and computes the addends stored in place.
+
+mod comdat;
+mod consts;
+mod reloc;
+mod symtab;
+
+use consts::*;
+use reloc::Relocations;
+use symtab::{Aux, Name, SymbolRecord, SymbolTable};
+
+use crate::bytes::Out;
+use crate::error::{Error, Place};
+use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition};
+use crate::strtab::StringTable;
+use crate::target::Architecture;
+
+/// What a section header's raw data is.
+#[derive(Clone, Copy)]
+enum Contents<'a> {
+    /// These bytes (the relocated fields get their addends on the way out).
+    Bytes(&'a [u8]),
+    /// This many zero bytes, in the file.
+    Zeros(usize),
+    /// Uninitialized data: a size, no file space (`.bss`).
+    Uninitialized,
+}
+
+/// One `IMAGE_SECTION_HEADER`, with what follows it in the file.
+struct SectionHeader<'a> {
+    name: Name,
+    contents: Contents<'a>,
+    size_of_raw_data: u32,
+    pointer_to_raw_data: u32,
+    pointer_to_relocations: u32,
+    /// Relocation entries, without the overflow entry.
+    relocation_count: usize,
+    characteristics: u32,
+    /// `IMAGE_COMDAT_SELECT_*`, 0 for a section that is not a COMDAT.
+    selection: u8,
+    /// 1-based number of the section an associative COMDAT follows; 0 otherwise.
+    associated: u32,
+}
+
+impl SectionHeader<'_> {
+    fn overflows(&self) -> bool {
+        self.relocation_count >= MAX_RELOCATIONS
+    }
+
+    /// Relocation entries in the file: the overflow form adds one holding the count.
+    fn entries_in_file(&self) -> usize {
+        self.relocation_count + usize::from(self.overflows())
+    }
+}
+
+/// The header sizes that differ between the two headers.
+struct Shape {
+    bigobj: bool,
+    /// Bytes of each symbol record and each auxiliary record.
+    record_size: usize,
+}
+
+/// Writes `obj` (already validated) as a COFF relocatable object.
+pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
+    let machine = machine(obj.target.arch)?;
+    for (i, s) in obj.sections.iter().enumerate() {
+        check_section(i, s)?;
+    }
+
+    // --- Sections: the backend's, then `.drectve` from the options.
+    let drectve = drectve(obj)?;
+    let mut section_names: Vec<&str> = obj.sections.iter().map(|s| s.name.as_str()).collect();
+    if drectve.is_some() {
+        section_names.push(DRECTVE_NAME);
+    }
+    let bigobj = obj.options.bigobj || section_names.len() > MAX_SECTIONS;
+    if section_names.len() > i32::MAX as usize {
+        return Err(Error::unsupported(
+            Place::Object,
+            format!(
+                "{} sections are more than COFF numbers",
+                section_names.len()
+            ),
+        ));
+    }
+    let shape = Shape {
+        bigobj,
+        record_size: if bigobj {
+            SYMBOL_SIZE_BIGOBJ
+        } else {
+            SYMBOL_SIZE
+        },
+    };
+
+    // --- COMDATs, symbols, relocations.
+    let comdats = comdat::plan(obj)?;
+    let mut strtab = StringTable::new();
+    let symbols = SymbolTable::build(
+        obj,
+        &comdats,
+        &section_names,
+        &mut strtab,
+        shape.record_size,
+    )?;
+    let relocations = reloc::plan(obj, &symbols.index_of_user)?;
+
+    // --- Section headers.
+    let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
+    for (i, s) in obj.sections.iter().enumerate() {
+        let (contents, size) = match (&s.data, s.kind) {
+            (SectionData::Zero(n), SectionKind::Bss) => (Contents::Uninitialized, *n),
+            (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
+            (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
+        };
+        let relocation_count = relocations.entries.get(i).map_or(0, Vec::len);
+        let mut characteristics = characteristics(s) | align_flag(s.align);
+        let selection = comdats.selection.get(i).copied().unwrap_or(0);
+        if selection != 0 {
+            characteristics |= IMAGE_SCN_LNK_COMDAT;
+        }
+        if relocation_count >= MAX_RELOCATIONS {
+            characteristics |= IMAGE_SCN_LNK_NRELOC_OVFL;
+        }
+        headers.push(SectionHeader {
+            name: Name::new(s.name.as_bytes(), &mut strtab),
+            contents,
+            // Checked against u32::MAX by `check_section`.
+            size_of_raw_data: size as u32,
+            pointer_to_raw_data: 0,
+            pointer_to_relocations: 0,
+            relocation_count,
+            characteristics,
+            selection,
+            associated: comdats
+                .associated
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or(0, |a| a as u32 + 1),
+        });
+    }
+    if let Some(text) = &drectve {
+        headers.push(SectionHeader {
+            name: Name::new(DRECTVE_NAME.as_bytes(), &mut strtab),
+            contents: Contents::Bytes(text),
+            size_of_raw_data: text.len() as u32,
+            pointer_to_raw_data: 0,
+            pointer_to_relocations: 0,
+            relocation_count: 0,
+            characteristics: IMAGE_SCN_LNK_INFO | IMAGE_SCN_LNK_REMOVE | IMAGE_SCN_ALIGN_1BYTES,
+            selection: 0,
+            associated: 0,
+        });
+    }
+    strtab.finish();
+
+    // --- Layout: every offset, once.
+    let header_size = if shape.bigobj {
+        BIGOBJ_HEADER_SIZE
+    } else {
+        FILE_HEADER_SIZE
+    };
+    let mut offset = header_size + headers.len() * SECTION_HEADER_SIZE;
+    for h in &mut headers {
+        let in_file = match h.contents {
+            Contents::Uninitialized => 0,
+            _ => h.size_of_raw_data as usize,
+        };
+        if in_file > 0 {
+            h.pointer_to_raw_data = file_offset(offset)?;
+            offset += in_file;
+        }
+        if h.relocation_count > 0 {
+            h.pointer_to_relocations = file_offset(offset)?;
+            offset += h.entries_in_file() * RELOCATION_SIZE;
+        }
+    }
+    let pointer_to_symbol_table = file_offset(offset)?;
+    offset += symbols.number_of_symbols as usize * shape.record_size;
+    let string_table_size = STRING_TABLE_SIZE_FIELD as usize + strtab.size();
+    let total = offset + string_table_size;
+
+    // --- Emit, in file order, into one buffer of the final size.
+    let mut out = Out::with_capacity(total, false);
+    write_file_header(
+        &mut out,
+        &shape,
+        machine,
+        headers.len() as u32,
+        pointer_to_symbol_table,
+        symbols.number_of_symbols,
+    );
+    for h in &headers {
+        write_section_header(&mut out, &strtab, h);
+    }
+    let mut checksums = vec![0u32; headers.len()];
+    for (k, h) in headers.iter().enumerate() {
+        if h.pointer_to_raw_data != 0 {
+            let start = out.len();
+            match h.contents {
+                Contents::Bytes(b) => out.bytes(b),
+                Contents::Zeros(n) => out.pad_to(start + n),
+                Contents::Uninitialized => {}
+            }
+            apply_patches(&mut out, start, &relocations, k);
+            checksums[k] = checksum(out.vec().get(start..).unwrap_or(&[]));
+        }
+        if h.relocation_count > 0 {
+            debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
+            if h.overflows() {
+                // The real count, this entry included, in the first entry's VirtualAddress.
+                out.u32(h.entries_in_file() as u32);
+                out.u32(0);
+                out.u16(0);
+            }
+            for e in relocations.entries.get(k).map_or(&[][..], Vec::as_slice) {
+                out.u32(e.virtual_address);
+                out.u32(e.symbol_table_index);
+                out.u16(e.type_);
+            }
+        }
+    }
+    debug_assert_eq!(out.len(), pointer_to_symbol_table as usize);
+    for record in &symbols.records {
+        write_symbol(&mut out, &shape, &strtab, &headers, &checksums, record);
+    }
+    out.u32(string_table_size as u32);
+    strtab.write(out.vec());
+    debug_assert_eq!(out.len(), total);
+    Ok(out.into_vec())
+}
+
+fn machine(arch: Architecture) -> Result<u16, Error> {
+    match arch {
+        Architecture::X86_64 => Ok(IMAGE_FILE_MACHINE_AMD64),
+        Architecture::I386 => Ok(IMAGE_FILE_MACHINE_I386),
+        Architecture::Aarch64 => Ok(IMAGE_FILE_MACHINE_ARM64),
+        Architecture::Riscv64 => Err(Error::unsupported(
+            Place::Target,
+            "objforge writes COFF for x86_64, i386 and aarch64 (arm64), not riscv64",
+        )),
+    }
+}
+
+/// What COFF cannot hold of a section: more than 4 GiB, an alignment past 8192.
+fn check_section(i: usize, s: &Section) -> Result<(), Error> {
+    if s.data.len() > u64::from(u32::MAX) {
+        return Err(Error::unsupported(
+            Place::Section(i, None),
+            format!("{} bytes do not fit a COFF section", s.data.len()),
+        ));
+    }
+    if s.align > MAX_ALIGN {
+        return Err(Error::unsupported(
+            Place::Section(i, Some("align")),
+            format!(
+                "COFF aligns sections to at most {MAX_ALIGN} bytes, not {}",
+                s.align
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The `.drectve` text: the options' directives, then `-aligncomm` for common symbols aligned
+/// past 1 byte (COFF commons carry no alignment of their own). `None` when there are none.
+fn drectve(obj: &Object) -> Result<Option<Vec<u8>>, Error> {
+    let place = Place::Option("directives");
+    let mut text = Vec::new();
+    for d in &obj.options.directives {
+        if d.contains('\0') {
+            return Err(Error::invalid(place, "a directive contains a NUL byte"));
+        }
+        text.push(b' ');
+        text.extend_from_slice(d.as_bytes());
+    }
+    for s in &obj.symbols {
+        if let SymbolDefinition::Common { align, .. } = s.definition {
+            if align > 1 {
+                text.extend_from_slice(b" -aligncomm:\"");
+                text.extend_from_slice(&symtab::decorate(obj, &s.name));
+                text.extend_from_slice(format!("\",{}", align.trailing_zeros()).as_bytes());
+            }
+        }
+    }
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Some(i) = obj.sections.iter().position(|s| s.name == DRECTVE_NAME) {
+        return Err(Error::invalid(
+            place,
+            format!("the object has its own {DRECTVE_NAME} (sections[{i}]); put every directive in one place (common symbols aligned past 1 byte add `-aligncomm` directives)"),
+        ));
+    }
+    if text.len() > u32::MAX as usize {
+        return Err(Error::unsupported(place, "the directives exceed 4 GiB"));
+    }
+    Ok(Some(text))
+}
+
+/// Content, access and discard flags from the kind (and, for `.drectve`, the name).
+fn characteristics(s: &Section) -> u32 {
+    let data = IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ;
+    let mut c = match s.kind {
+        SectionKind::Text => IMAGE_SCN_CNT_CODE | IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_MEM_READ,
+        SectionKind::Rodata => data,
+        // Thread-local zero data is part of the TLS template, so it takes file space.
+        SectionKind::Data | SectionKind::TlsData | SectionKind::TlsBss => {
+            data | IMAGE_SCN_MEM_WRITE
+        }
+        SectionKind::Bss => {
+            IMAGE_SCN_CNT_UNINITIALIZED_DATA | IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE
+        }
+        SectionKind::Other if s.name == DRECTVE_NAME => IMAGE_SCN_LNK_INFO | IMAGE_SCN_LNK_REMOVE,
+        SectionKind::Debug | SectionKind::Other => data | IMAGE_SCN_MEM_DISCARDABLE,
+    };
+    if s.flags.exclude {
+        c |= IMAGE_SCN_LNK_REMOVE;
+    }
+    c
+}
+
+/// `IMAGE_SCN_ALIGN_{align}BYTES` (`align` is a power of two, at most 8192).
+fn align_flag(align: u64) -> u32 {
+    (align.trailing_zeros() + 1) << 20
+}
+
+/// A file offset, which COFF keeps in 32 bits.
+fn file_offset(offset: usize) -> Result<u32, Error> {
+    u32::try_from(offset).map_err(|_| {
+        Error::unsupported(
+            Place::Object,
+            format!("the object would be {offset}+ bytes; COFF file offsets are 32-bit"),
+        )
+    })
+}
+
+/// Stores the addends of section `k`'s relocations in the bytes just written from `start`.
+fn apply_patches(out: &mut Out, start: usize, relocations: &Relocations, k: usize) {
+    let Some(patches) = relocations.patches.get(k) else {
+        return;
+    };
+    let bytes = out.vec();
+    for p in patches {
+        let at = start + p.offset;
+        let len = usize::from(p.len);
+        if let (Some(field), Some(value)) = (bytes.get_mut(at..at + len), p.bytes.get(..len)) {
+            field.copy_from_slice(value);
+        } else {
+            debug_assert!(false, "a relocation's field lies outside its section");
+        }
+    }
+}
+
+/// The section checksum as MSVC computes it: CRC-32 (reflected, polynomial 0xEDB88320)
+/// started from 0 and not inverted at the end — LLVM's `JamCRC` with an initial value of 0.
+fn checksum(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut bit = 0;
+            while bit < 8 {
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                bit += 1;
+            }
+            table[i] = c;
+            i += 1;
+        }
+        table
+    };
+    bytes.iter().fold(0u32, |crc, &b| {
+        TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8)
+    })
+}
+
+fn write_file_header(
+    out: &mut Out,
+    shape: &Shape,
+    machine: u16,
+    number_of_sections: u32,
+    pointer_to_symbol_table: u32,
+    number_of_symbols: u32,
+) {
+    if shape.bigobj {
+        out.u16(IMAGE_FILE_MACHINE_UNKNOWN); // Sig1
+        out.u16(BIGOBJ_SIG2);
+        out.u16(BIGOBJ_VERSION);
+        out.u16(machine);
+        out.u32(0); // TimeDateStamp: 0 keeps builds reproducible
+        out.bytes(&BIGOBJ_CLASS_ID);
+        out.u32(0); // SizeOfData
+        out.u32(0); // Flags
+        out.u32(0); // MetaDataSize
+        out.u32(0); // MetaDataOffset
+        out.u32(number_of_sections);
+        out.u32(pointer_to_symbol_table);
+        out.u32(number_of_symbols);
+    } else {
+        out.u16(machine);
+        out.u16(number_of_sections as u16);
+        out.u32(0); // TimeDateStamp
+        out.u32(pointer_to_symbol_table);
+        out.u32(number_of_symbols);
+        out.u16(0); // SizeOfOptionalHeader
+        out.u16(0); // Characteristics
+    }
+}
+
+/// A long section name is `/` and the decimal string table offset, or past 7 digits `//` and
+/// the offset in base64 (LLVM's and link.exe's form).
+fn section_name_field(name: Name, strtab: &StringTable) -> [u8; SHORT_NAME_LEN] {
+    match name {
+        Name::Short(bytes) => bytes,
+        Name::Long(id) => long_name_field(STRING_TABLE_SIZE_FIELD + strtab.offset(id)),
+    }
+}
+
+fn long_name_field(offset: u32) -> [u8; SHORT_NAME_LEN] {
+    let mut field = [0u8; SHORT_NAME_LEN];
+    if offset <= MAX_DECIMAL_NAME_OFFSET {
+        let text = format!("/{offset}");
+        field[..text.len()].copy_from_slice(text.as_bytes());
+    } else {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        field[0] = b'/';
+        field[1] = b'/';
+        let mut v = u64::from(offset);
+        for slot in field[2..].iter_mut().rev() {
+            *slot = ALPHABET[(v % 64) as usize];
+            v /= 64;
+        }
+    }
+    field
+}
+
+fn write_section_header(out: &mut Out, strtab: &StringTable, h: &SectionHeader) {
+    out.bytes(&section_name_field(h.name, strtab));
+    out.u32(0); // VirtualSize
+    out.u32(0); // VirtualAddress
+    out.u32(h.size_of_raw_data);
+    out.u32(h.pointer_to_raw_data);
+    out.u32(h.pointer_to_relocations);
+    out.u32(0); // PointerToLinenumbers
+    out.u16(h.relocation_count.min(MAX_RELOCATIONS) as u16);
+    out.u16(0); // NumberOfLinenumbers
+    out.u32(h.characteristics);
+}
+
+fn write_symbol(
+    out: &mut Out,
+    shape: &Shape,
+    strtab: &StringTable,
+    headers: &[SectionHeader],
+    checksums: &[u32],
+    s: &SymbolRecord,
+) {
+    match s.name {
+        Name::Short(bytes) => out.bytes(&bytes),
+        Name::Long(id) => {
+            out.u32(0);
+            out.u32(STRING_TABLE_SIZE_FIELD + strtab.offset(id));
+        }
+    }
+    out.u32(s.value);
+    if shape.bigobj {
+        out.u32(s.section_number as u32);
+    } else {
+        out.u16(s.section_number as i16 as u16);
+    }
+    out.u16(s.type_);
+    out.u8(s.storage_class);
+    out.u8(s.aux.count(shape.record_size) as u8);
+    let start = out.len();
+    match s.aux {
+        Aux::None => return,
+        Aux::Section(k) => {
+            let (Some(h), Some(&checksum)) = (headers.get(k), checksums.get(k)) else {
+                debug_assert!(
+                    false,
+                    "a section definition for a section that is not there"
+                );
+                return;
+            };
+            out.u32(h.size_of_raw_data); // Length
+            out.u16(h.relocation_count.min(MAX_RELOCATIONS) as u16);
+            out.u16(0); // NumberOfLinenumbers
+            out.u32(checksum);
+            out.u16(h.associated as u16); // Number
+            out.u8(h.selection);
+            out.u8(0); // reserved
+            out.u16(if shape.bigobj {
+                (h.associated >> 16) as u16 // HighNumber
+            } else {
+                0
+            });
+        }
+        Aux::File(name) => out.bytes(name),
+        Aux::WeakExternal { tag_index } => {
+            out.u32(tag_index);
+            out.u32(IMAGE_WEAK_EXTERN_SEARCH_ALIAS);
+        }
+    }
+    out.pad_to(start + s.aux.count(shape.record_size) * shape.record_size);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_matches_llvm() {
+        // The .text of a small clang-19 object; llvm-readobj shows its checksum 0x80CDE3C1.
+        let text = [
+            0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x48, 0x83, 0x3d, 0xff, 0xff, 0xff, 0xff, 0x00, 0x0f, 0x84, 0x00, 0x00,
+            0x00, 0x00, 0x48, 0xff, 0x25, 0x00, 0x00, 0x00, 0x00,
+        ];
+        assert_eq!(checksum(&text), 0x80cd_e3c1);
+        assert_eq!(checksum(&[]), 0);
+    }
+
+    #[test]
+    fn long_section_names() {
+        let mut t = StringTable::new();
+        let id = t.add(&b".text$a_long_name"[..]);
+        t.finish();
+        assert_eq!(&section_name_field(Name::Long(id), &t), b"/5\0\0\0\0\0\0");
+        assert_eq!(
+            &section_name_field(Name::Short(*b".text\0\0\0"), &t),
+            b".text\0\0\0"
+        );
+        assert_eq!(&long_name_field(9_999_999), b"/9999999");
+        // 10,000,000 = 38 * 64^3 + 9 * 64^2 + 26 * 64 + 0: "AAmJaA".
+        assert_eq!(&long_name_field(10_000_000), b"//AAmJaA");
+    }
+}

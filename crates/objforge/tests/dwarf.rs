@@ -1,0 +1,340 @@
+//! The debug-information API without external tools: what `add_debug_info` adds to the model
+//! for each format, and that bad input is an error naming its place, leaving the object as it
+//! was. (`crates/objforge-cli/tests/dwarf_*.rs` check the output with DWARF readers, linkers
+//! and debuggers.)
+
+use objforge::dwarf::{DebugInfo, DwarfVersion, FileId, Function, LexicalBlock, LineRow};
+use objforge::*;
+
+/// An object for `triple` with 32 bytes of code in `.text`, and debug information for it.
+fn sample(triple: &str, version: DwarfVersion) -> (Object, DebugInfo) {
+    let mut obj = Object::new(Target::from_triple(triple).unwrap());
+    let text = obj.add_section(Section::new(".text", SectionKind::Text).with_bytes(vec![0u8; 32]));
+    let mut debug = DebugInfo::new("a.mini", "/src");
+    debug.version = version;
+    let file = debug.add_file("a.mini");
+    debug.add_row(LineRow::new(text, 0, file, 1));
+    debug.add_row(LineRow::new(text, 8, file, 2));
+    debug.add_function(
+        Function::new("f", text, 0, 32)
+            .with_declaration(file, 1)
+            .with_block(LexicalBlock::new(8, 8)),
+    );
+    (obj, debug)
+}
+
+/// Names of the sections from index `from` on.
+fn names(obj: &Object, from: usize) -> Vec<&str> {
+    obj.sections[from..]
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+/// The relocations in the section called `name`, as (offset, kind, target section, addend).
+fn relocations_in(obj: &Object, name: &str) -> Vec<(u64, RelocKind, String, i64)> {
+    obj.relocations
+        .iter()
+        .filter(|r| obj.sections[r.section.0].name == name)
+        .map(|r| {
+            let symbol = &obj.symbols[r.symbol.unwrap().0];
+            assert_eq!(symbol.kind, SymbolKind::Section);
+            let target = obj.sections[symbol.section_id().unwrap().0].name.clone();
+            (r.offset, r.kind, target, r.addend)
+        })
+        .collect()
+}
+
+/// The bytes of the section called `name`.
+fn bytes<'o>(obj: &'o Object, name: &str) -> &'o [u8] {
+    let s = obj.sections.iter().find(|s| s.name == name).unwrap();
+    match &s.data {
+        SectionData::Bytes(b) => b,
+        SectionData::Zero(_) => panic!("{name} has no bytes"),
+    }
+}
+
+/// `add_debug_info` fails with this message; the object is unchanged.
+fn error(obj: &mut Object, debug: &DebugInfo) -> String {
+    let count = |o: &Object| (o.sections.len(), o.symbols.len(), o.relocations.len());
+    let before = count(obj);
+    let e = obj.add_debug_info(debug).unwrap_err().to_string();
+    assert_eq!(count(obj), before, "the object changed on error: {e}");
+    e
+}
+
+#[test]
+fn elf_gets_the_sections_of_each_version() {
+    let (mut obj, debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    let added = obj.add_debug_info(&debug).unwrap();
+    assert_eq!(added, (1..8).map(SectionId).collect::<Vec<_>>());
+    assert_eq!(
+        names(&obj, 1),
+        [
+            ".debug_abbrev",
+            ".debug_info",
+            ".debug_str_offsets",
+            ".debug_str",
+            ".debug_addr",
+            ".debug_line",
+            ".debug_line_str"
+        ]
+    );
+    assert!(obj.sections[1..]
+        .iter()
+        .all(|s| s.kind == SectionKind::Debug));
+    // The string sections may be merged by the linker.
+    let merge: Vec<&str> = obj.sections[1..]
+        .iter()
+        .filter(|s| s.flags.merge_strings)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(merge, [".debug_str", ".debug_line_str"]);
+    // Offsets are secrel32 against the debug sections, addresses abs64 against .text, all
+    // through section symbols.
+    assert_eq!(
+        relocations_in(&obj, ".debug_addr"),
+        [
+            (8, RelocKind::Abs64, ".text".into(), 0),
+            (16, RelocKind::Abs64, ".text".into(), 8)
+        ]
+    );
+    assert_eq!(
+        relocations_in(&obj, ".debug_info")[0],
+        (8, RelocKind::Secrel32, ".debug_abbrev".into(), 0)
+    );
+    obj.write().unwrap();
+
+    let (mut obj, debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V4);
+    obj.add_debug_info(&debug).unwrap();
+    assert_eq!(
+        names(&obj, 1),
+        [
+            ".debug_abbrev",
+            ".debug_info",
+            ".debug_aranges",
+            ".debug_str",
+            ".debug_line"
+        ]
+    );
+    obj.write().unwrap();
+}
+
+#[test]
+fn code_in_two_sections_gets_a_range_list() {
+    for (version, list) in [
+        (DwarfVersion::V5, ".debug_rnglists"),
+        (DwarfVersion::V4, ".debug_ranges"),
+    ] {
+        let (mut obj, mut debug) = sample("aarch64-unknown-linux-gnu", version);
+        let cold =
+            obj.add_section(Section::new(".text.cold", SectionKind::Text).with_bytes(vec![0u8; 8]));
+        debug.add_function(Function::new("g", cold, 0, 8));
+        obj.add_debug_info(&debug).unwrap();
+        assert!(names(&obj, 2).contains(&list), "{:?}", names(&obj, 2));
+        obj.write().unwrap();
+    }
+}
+
+#[test]
+fn i386_addresses_are_four_bytes() {
+    let (mut obj, debug) = sample("i686-unknown-linux-gnu", DwarfVersion::V4);
+    obj.add_debug_info(&debug).unwrap();
+    let kinds: Vec<RelocKind> = obj
+        .relocations
+        .iter()
+        .map(|r| r.kind)
+        .filter(|k| *k != RelocKind::Secrel32)
+        .collect();
+    assert!(!kinds.is_empty());
+    assert!(kinds.iter().all(|&k| k == RelocKind::Abs32), "{kinds:?}");
+    obj.write().unwrap();
+}
+
+#[test]
+fn macho_writes_offsets_in_place_in_the_dwarf_segment() {
+    let (mut obj, debug) = sample("arm64-apple-macos", DwarfVersion::V5);
+    obj.add_debug_info(&debug).unwrap();
+    assert_eq!(
+        names(&obj, 1),
+        [
+            "__DWARF,__debug_abbrev",
+            "__DWARF,__debug_info",
+            "__DWARF,__debug_str_offs",
+            "__DWARF,__debug_str",
+            "__DWARF,__debug_addr",
+            "__DWARF,__debug_line",
+            "__DWARF,__debug_line_str"
+        ]
+    );
+    // Only addresses are relocated; no merge flags.
+    assert!(obj.relocations.iter().all(|r| r.kind == RelocKind::Abs64));
+    assert!(!obj.relocations.is_empty());
+    assert!(obj.sections.iter().all(|s| !s.flags.merge_strings));
+    // DW_AT_str_offsets_base (8) and DW_AT_stmt_list (0) are in the unit's bytes; the first
+    // .debug_str_offsets entry is the offset of the first string (1: after the leading NUL).
+    let info = bytes(&obj, "__DWARF,__debug_info");
+    let offsets = bytes(&obj, "__DWARF,__debug_str_offs");
+    assert_eq!(&offsets[8..12], [1, 0, 0, 0]);
+    let str_offsets_base = u32::from_le_bytes(info[14..18].try_into().unwrap());
+    assert_eq!(str_offsets_base, 8, "{info:02x?}");
+}
+
+#[test]
+fn coff_relocates_section_offsets() {
+    let (mut obj, debug) = sample("x86_64-pc-windows-msvc", DwarfVersion::V4);
+    obj.add_debug_info(&debug).unwrap();
+    assert_eq!(names(&obj, 1)[1], ".debug_info");
+    assert_eq!(
+        relocations_in(&obj, ".debug_info")[0],
+        (6, RelocKind::Secrel32, ".debug_abbrev".into(), 0)
+    );
+    assert!(obj.sections.iter().all(|s| !s.flags.merge_strings));
+}
+
+#[test]
+fn wasm_is_refused() {
+    let (mut obj, debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    obj.target.format = Format::Wasm;
+    assert_eq!(
+        error(&mut obj, &debug),
+        "target: objforge writes DWARF for ELF, Mach-O and COFF objects, not wasm"
+    );
+}
+
+#[test]
+fn an_existing_section_symbol_is_reused() {
+    let (mut obj, debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    let own = obj.add_symbol(Symbol::section(SectionId(0)));
+    obj.add_debug_info(&debug).unwrap();
+    let text_symbols: Vec<SymbolId> = obj
+        .relocations
+        .iter()
+        .filter(|r| r.kind == RelocKind::Abs64)
+        .filter_map(|r| r.symbol)
+        .collect();
+    assert!(text_symbols.iter().all(|&s| s == own), "{text_symbols:?}");
+}
+
+/// A change to the sample that makes it wrong.
+type Edit = dyn Fn(&mut Object, &mut DebugInfo);
+
+#[test]
+fn bad_input_names_its_place() {
+    let triple = "x86_64-unknown-linux-gnu";
+    let cases: Vec<(Box<Edit>, &str)> = vec![
+        (
+            Box::new(|_, d| d.lines[1].file = FileId(4)),
+            "debug.lines[1].file: there is no file 4 (`files` has 1)",
+        ),
+        (
+            Box::new(|_, d| d.lines[0].section = SectionId(9)),
+            "debug.lines[0].section: there is no section 9 (the object has 1)",
+        ),
+        (
+            Box::new(|_, d| d.lines[1].offset = 32),
+            "debug.lines[1].offset: 32 is past the end of .text (32 bytes); only an end_sequence row may be at the end",
+        ),
+        (
+            Box::new(|_, d| d.end_sequence(SectionId(0), 33)),
+            "debug.lines[2].offset: 33 is past the end of .text (32 bytes)",
+        ),
+        (
+            Box::new(|_, d| d.add_row(LineRow::new(SectionId(0), 4, FileId(0), 9))),
+            "debug.lines[2].offset: 4 comes before lines[1] at 8 in .text: rows of one section go in address order",
+        ),
+        (
+            Box::new(|o, d| {
+                let s = o.add_section(Section::new(".debug_x", SectionKind::Debug).with_bytes(vec![0; 4]));
+                d.lines[1].section = s;
+            }),
+            "debug.lines[1].section: .debug_x is a debug section, which is not loaded; debug information describes code",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].size = 0),
+            "debug.functions[0].size: a function covers at least one byte",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].offset = 40),
+            "debug.functions[0].offset: 40 is past the end of .text (32 bytes)",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].size = u64::MAX),
+            "debug.functions[0].size: 18446744073709551615 bytes from 0 run past the end of .text (32 bytes)",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].file = FileId(1)),
+            "debug.functions[0].file: there is no file 1 (`files` has 1)",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].linkage_name = Some(String::new())),
+            "debug.functions[0].linkage_name: empty",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].blocks[0].blocks.push(LexicalBlock::new(4, 2))),
+            "debug.functions[0].blocks[0].blocks[0].offset: 4 is outside the enclosing code (8..16)",
+        ),
+        (
+            Box::new(|_, d| d.functions[0].blocks[0].size = 0),
+            "debug.functions[0].blocks[0].size: a block covers at least one byte",
+        ),
+        (
+            Box::new(|_, d| d.name = "a\0b".into()),
+            "debug.name: contains a NUL byte",
+        ),
+        (
+            Box::new(|_, d| d.comp_dir.clear()),
+            "debug.comp_dir: empty",
+        ),
+        (
+            Box::new(|_, d| d.files[0].clear()),
+            "debug.files[0]: empty",
+        ),
+        (
+            Box::new(|o, _| {
+                o.add_section(Section::new(".debug_line", SectionKind::Debug));
+            }),
+            "debug: the object already has a .debug_line section (sections[1]); the debug information writes its own sections, once per object",
+        ),
+    ];
+    for (edit, expected) in cases {
+        let (mut obj, mut debug) = sample(triple, DwarfVersion::V5);
+        edit(&mut obj, &mut debug);
+        assert_eq!(error(&mut obj, &debug), expected);
+    }
+}
+
+#[test]
+fn blocks_nest_only_so_deep() {
+    let (mut obj, mut debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    let mut block = LexicalBlock::new(8, 1);
+    for _ in 0..300 {
+        block = LexicalBlock::new(8, 1).with_block(block);
+    }
+    debug.functions[0].blocks = vec![block];
+    let e = error(&mut obj, &debug);
+    assert!(e.ends_with("blocks nest more than 256 deep"), "{e}");
+}
+
+#[test]
+fn a_second_unit_is_refused() {
+    let (mut obj, debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    obj.add_debug_info(&debug).unwrap();
+    let e = error(&mut obj, &debug);
+    assert!(
+        e.starts_with("debug: the object already has a .debug_abbrev section (sections[1])"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_unit_without_code_is_written() {
+    let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    let debug = DebugInfo::new("empty.mini", "/src");
+    obj.add_debug_info(&debug).unwrap();
+    assert!(obj
+        .relocations
+        .iter()
+        .all(|r| r.kind == RelocKind::Secrel32));
+    obj.write().unwrap();
+}
