@@ -1,20 +1,25 @@
 //! objforge against the `object` crate's writer, on identical input, in one run.
 //!
-//! Workload W1: 100,000 x86_64 functions of 64 bytes in `.text`, each with one RIP-relative
-//! reference to its data word (pcrel32, addend -4) and one call (x86_branch32) to one of 1,000
-//! imports; 100,000 8-byte data words in `.data`, each an abs64 pointer to a function; one
-//! global symbol per function and per data word. W1×10 scales every count by ten.
+//! The workload (W1 and W1×10) is described in the crate's library (`src/lib.rs`). For each
+//! format both writers can produce, this times "build the model + write the bytes" for each
+//! writer, the runs of the two interleaved so that noise from the rest of the machine falls on
+//! both alike, and prints the median, the ratio object/objforge and the output sizes. A
+//! counting global allocator measures the heap: what objforge's model holds, the peak while
+//! building and writing with `Object::write` (bytes in a `Vec`) and with `Object::write_to`
+//! (streamed to a sink), and the `object` crate's peak.
 //!
-//! For each format both writers can produce, it times "build the model + write the bytes"
-//! (the median of several runs), and measures the peak heap each needs above what the input
-//! already holds, with a counting allocator.
-//!
-//! Run: `cargo run --release -p objforge-bench` (`-- --quick` for W1 only).
+//! Run: `cargo run --release -p objforge-bench` (about 30 s; `-- --quick` for W1 only;
+//! `-- --cold` to leave glibc's allocator as it is, see [`keep_freed_memory`]).
+//! For profiling, one writer on one format in a loop:
+//! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use objforge_bench::{import_of, Workload, CALL_DISP, FUNCTION_SIZE, LEA_DISP};
 
 /// The system allocator, counting live bytes and their high-water mark.
 struct Counting;
@@ -22,12 +27,23 @@ struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+fn grew(by: usize) {
+    let live = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
         }
         p
     }
@@ -39,9 +55,7 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size > layout.size() {
-                let grow = new_size - layout.size();
-                let live = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
-                PEAK.fetch_max(live, Ordering::Relaxed);
+                grew(new_size - layout.size());
             } else {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
             }
@@ -53,128 +67,40 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The workload, as plain data both writers are fed from.
-struct Workload {
-    functions: usize,
-    imports: usize,
-    function_names: Vec<String>,
-    data_names: Vec<String>,
-    import_names: Vec<String>,
-    text: Vec<u8>,
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+extern "C" {
+    /// glibc's `mallopt(3)`.
+    fn mallopt(param: i32, value: i32) -> i32;
 }
 
-/// Bytes of one function: `lea rax, [rip+data]`, `call import`, padding, `ret`.
-const FUNCTION_SIZE: usize = 64;
-const LEA_DISP: usize = 3;
-const CALL_DISP: usize = 8;
-
-impl Workload {
-    fn new(scale: usize) -> Workload {
-        let functions = 100_000 * scale;
-        let imports = 1_000;
-        let mut body = [0x90u8; FUNCTION_SIZE];
-        body[..7].copy_from_slice(&[0x48, 0x8d, 0x05, 0, 0, 0, 0]);
-        body[7..12].copy_from_slice(&[0xe8, 0, 0, 0, 0]);
-        body[FUNCTION_SIZE - 1] = 0xc3;
-        Workload {
-            functions,
-            imports,
-            function_names: (0..functions).map(|i| format!("function_{i}")).collect(),
-            data_names: (0..functions).map(|i| format!("data_word_{i}")).collect(),
-            import_names: (0..imports).map(|i| format!("import_{i}")).collect(),
-            text: body.repeat(functions),
+/// Keeps freed memory in the process for the next run (glibc otherwise gives every block
+/// over 32 MiB, and the top of the heap, back to the kernel at once). Without this, each run
+/// at W1×10 pays for faulting in hundreds of MiB of fresh pages while each run at W1 reuses
+/// the previous run's, and the comparison measures the kernel rather than the writers.
+/// `--cold` leaves glibc's defaults.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const M_TRIM_THRESHOLD: i32 = -1;
+        const M_MMAP_MAX: i32 = -4;
+        // SAFETY: mallopt only changes glibc's tuning parameters; it is called before any
+        // other thread exists.
+        unsafe {
+            mallopt(M_MMAP_MAX, 0);
+            mallopt(M_TRIM_THRESHOLD, i32::MAX);
         }
     }
-
-    /// Bytes the input itself holds: code, data words, names, and one relocation record
-    /// (offset, symbol, kind, addend: 24 bytes) per relocation.
-    fn input_bytes(&self) -> usize {
-        let names: usize = self
-            .function_names
-            .iter()
-            .chain(&self.data_names)
-            .chain(&self.import_names)
-            .map(String::len)
-            .sum();
-        self.text.len() + 8 * self.functions + names + 24 * 3 * self.functions
-    }
 }
 
-fn build_objforge(w: &Workload, format: objforge::Format) -> Vec<u8> {
-    use objforge::*;
-    let mut obj = Object::new(Target::new(Architecture::X86_64, format));
-    obj.sections.reserve(2);
-    obj.symbols.reserve(2 * w.functions + w.imports);
-    obj.relocations.reserve(3 * w.functions);
-    let text = obj.add_section(
-        Section::new(".text", SectionKind::Text)
-            .with_align(16)
-            .with_bytes(w.text.clone()),
-    );
-    let data = obj.add_section(
-        Section::new(".data", SectionKind::Data)
-            .with_align(8)
-            .with_bytes(vec![0; 8 * w.functions]),
-    );
-    let imports: Vec<SymbolId> = w
-        .import_names
-        .iter()
-        .map(|n| obj.add_symbol(Symbol::undefined(n.as_str())))
-        .collect();
-    let first_function = obj.symbols.len();
-    for (i, name) in w.function_names.iter().enumerate() {
-        obj.add_symbol(
-            Symbol::defined(name.as_str(), text, (i * FUNCTION_SIZE) as u64)
-                .with_kind(SymbolKind::Func)
-                .with_binding(Binding::Global)
-                .with_size(FUNCTION_SIZE as u64),
-        );
-    }
-    let first_data = obj.symbols.len();
-    for (i, name) in w.data_names.iter().enumerate() {
-        obj.add_symbol(
-            Symbol::defined(name.as_str(), data, 8 * i as u64)
-                .with_kind(SymbolKind::Object)
-                .with_binding(Binding::Global)
-                .with_size(8),
-        );
-    }
-    for i in 0..w.functions {
-        let at = (i * FUNCTION_SIZE) as u64;
-        obj.add_relocation(
-            Relocation::new(
-                text,
-                at + LEA_DISP as u64,
-                SymbolId(first_data + i),
-                RelocKind::Pcrel32,
-            )
-            .with_addend(-4),
-        );
-        obj.add_relocation(
-            Relocation::new(
-                text,
-                at + CALL_DISP as u64,
-                imports[i % w.imports],
-                RelocKind::X86Branch32,
-            )
-            .with_addend(-4),
-        );
-    }
-    for i in 0..w.functions {
-        obj.add_relocation(Relocation::new(
-            data,
-            8 * i as u64,
-            SymbolId(first_function + i),
-            RelocKind::Abs64,
-        ));
-    }
-    match obj.write() {
-        Ok(bytes) => bytes,
-        Err(e) => panic!("objforge: {e}"),
-    }
+/// Starts a heap measurement: returns the live bytes now, and makes them the peak.
+fn heap_mark() -> usize {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    base
 }
 
-fn build_object(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
+/// Builds the workload with the `object` crate's writer and writes it.
+fn object_crate(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
     use object::write::{Object, Relocation, Symbol, SymbolSection};
     use object::*;
     let mut obj = Object::new(format, Architecture::X86_64, Endianness::Little);
@@ -238,18 +164,18 @@ fn build_object(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
         encoding,
         size,
     };
-    for i in 0..w.functions {
+    for (i, &word) in words.iter().enumerate() {
         let at = (i * FUNCTION_SIZE) as u64;
         let relocations = [
             Relocation {
                 offset: at + LEA_DISP as u64,
-                symbol: words[i],
+                symbol: word,
                 addend: -4,
                 flags: flags(RelocationKind::Relative, RelocationEncoding::Generic, 32),
             },
             Relocation {
                 offset: at + CALL_DISP as u64,
-                symbol: imports[i % w.imports],
+                symbol: imports[import_of(i)],
                 addend: -4,
                 flags: flags(
                     RelocationKind::PltRelative,
@@ -281,92 +207,311 @@ fn build_object(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
     }
 }
 
-/// One writer's numbers for one format and workload.
-struct Measurement {
-    median: Duration,
-    size: usize,
-    peak_heap: usize,
+/// A `Write` that only counts: the streaming writer's memory without any file system's.
+struct Sink(usize);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += black_box(buf).len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-fn measure(runs: usize, mut f: impl FnMut() -> Vec<u8>) -> Measurement {
-    let mut times = Vec::with_capacity(runs);
-    let mut size = 0;
-    let mut peak_heap = 0;
-    for _ in 0..runs {
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        let start = Instant::now();
-        let bytes = black_box(f());
-        times.push(start.elapsed());
-        peak_heap = peak_heap.max(PEAK.load(Ordering::Relaxed) - base);
-        size = bytes.len();
-        drop(bytes);
+/// One objforge run: build + `write`, then build + `write_to`.
+struct OursRun {
+    time: Duration,
+    stream_time: Duration,
+    size: usize,
+    model: usize,
+    peak: usize,
+    stream_peak: usize,
+}
+
+fn objforge_run(w: &Workload, format: objforge::Format) -> OursRun {
+    let base = heap_mark();
+    let start = Instant::now();
+    let obj = w.objforge_model(format);
+    let model = LIVE.load(Ordering::Relaxed) - base;
+    let bytes = match obj.write() {
+        Ok(bytes) => black_box(bytes),
+        Err(e) => panic!("objforge: {e}"),
+    };
+    let time = start.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let size = bytes.len();
+    drop(bytes);
+    drop(obj);
+
+    let base = heap_mark();
+    let start = Instant::now();
+    let obj = w.objforge_model(format);
+    let mut sink = Sink(0);
+    if let Err(e) = obj.write_to(&mut sink) {
+        panic!("objforge: {e}");
     }
-    times.sort();
-    Measurement {
-        median: times[times.len() / 2],
+    let stream_time = start.elapsed();
+    let stream_peak = PEAK.load(Ordering::Relaxed) - base;
+    assert_eq!(sink.0, size, "write_to and write disagree on the size");
+    drop(obj);
+    OursRun {
+        time,
+        stream_time,
         size,
-        peak_heap,
+        model,
+        peak,
+        stream_peak,
     }
+}
+
+/// One `object` run: build + write.
+fn object_run(w: &Workload, format: object::BinaryFormat) -> (Duration, usize, usize) {
+    let base = heap_mark();
+    let start = Instant::now();
+    let bytes = black_box(object_crate(w, format));
+    let time = start.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    (time, bytes.len(), peak)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times.get(times.len() / 2).copied().unwrap_or_default()
 }
 
 fn mib(n: usize) -> f64 {
     n as f64 / (1024.0 * 1024.0)
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Medians and peaks of one format at one scale.
+struct Row {
+    label: &'static str,
+    format: &'static str,
+    ours: Option<Duration>,
+    ours_stream: Option<Duration>,
+    theirs: Option<Duration>,
+    ours_runs: usize,
+    theirs_runs: usize,
+    ours_size: usize,
+    theirs_size: usize,
+    model: usize,
+    input: usize,
+    peak: usize,
+    stream_peak: usize,
+    theirs_peak: usize,
+}
+
+struct Options {
+    quick: bool,
+    cold: bool,
+    only: Option<String>,
+    format: Option<String>,
+    scale: Option<usize>,
+    runs: Option<usize>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        quick: false,
+        cold: false,
+        only: None,
+        format: None,
+        scale: None,
+        runs: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .unwrap_or_else(|| panic!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--cold" => o.cold = true,
+            "--only" => o.only = Some(value("--only")),
+            "--format" => o.format = Some(value("--format")),
+            "--scale" => o.scale = value("--scale").parse().ok(),
+            "--runs" => o.runs = value("--runs").parse().ok(),
+            "--help" | "-h" => {
+                println!(
+                    "objforge-bench [--quick] [--cold] [--only objforge|object] [--format elf|macho|coff] [--scale N] [--runs N]"
+                );
+                std::process::exit(0);
+            }
+            other => panic!("unknown argument {other} (try --help)"),
+        }
+    }
+    o
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let o = options();
+    if !o.cold {
+        keep_freed_memory();
+    }
     let formats = [
         (objforge::Format::Elf, object::BinaryFormat::Elf),
         (objforge::Format::MachO, object::BinaryFormat::MachO),
         (objforge::Format::Coff, object::BinaryFormat::Coff),
     ];
+    // (scale, label, objforge runs, object runs): the object crate takes seconds per W1×10
+    // run, so it runs once there; its W1×10 time only shows its growth.
+    let scales: Vec<(usize, &'static str, usize, usize)> = match o.scale {
+        Some(s) => vec![(s, "custom", o.runs.unwrap_or(5), o.runs.unwrap_or(5))],
+        None if o.quick => vec![(1, "W1", 9, 9)],
+        None => vec![(1, "W1", 9, 9), (10, "W1x10", 3, 1)],
+    };
+    let run_ours = o.only.as_deref() != Some("object");
+    let run_theirs = o.only.as_deref() != Some("objforge");
+    let mut rows = Vec::new();
+    for &(scale, label, ours_runs, theirs_runs) in &scales {
+        let w = Workload::new(scale);
+        for (ours, theirs) in formats {
+            if o.format.as_deref().is_some_and(|f| f != ours.name()) {
+                continue;
+            }
+            let mut row = Row {
+                label,
+                format: ours.name(),
+                ours: None,
+                ours_stream: None,
+                theirs: None,
+                ours_runs,
+                theirs_runs,
+                ours_size: 0,
+                theirs_size: 0,
+                model: 0,
+                input: w.input_bytes(),
+                peak: 0,
+                stream_peak: 0,
+                theirs_peak: 0,
+            };
+            let (mut a, mut s, mut b) = (Vec::new(), Vec::new(), Vec::new());
+            for run in 0..ours_runs.max(theirs_runs) {
+                if run_ours && run < ours_runs {
+                    let r = objforge_run(&w, ours);
+                    a.push(r.time);
+                    s.push(r.stream_time);
+                    row.ours_size = r.size;
+                    row.model = r.model;
+                    row.peak = row.peak.max(r.peak);
+                    row.stream_peak = row.stream_peak.max(r.stream_peak);
+                }
+                if run_theirs && run < theirs_runs {
+                    let (t, size, peak) = object_run(&w, theirs);
+                    b.push(t);
+                    row.theirs_size = size;
+                    row.theirs_peak = row.theirs_peak.max(peak);
+                }
+            }
+            row.ours = (!a.is_empty()).then(|| median(a));
+            row.ours_stream = (!s.is_empty()).then(|| median(s));
+            row.theirs = (!b.is_empty()).then(|| median(b));
+            rows.push(row);
+        }
+    }
+    print_report(&rows, o.cold);
+}
+
+fn print_report(rows: &[Row], cold: bool) {
+    let opt_ms = |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.1}", ms(d)));
     println!(
-        "{:<6} {:<6} {:>12} {:>12} {:>7} {:>11} {:>11} {:>10} {:>10} {:>9}",
+        "Time: build the model + write the bytes, median of the runs (ms); {}",
+        if cold {
+            "--cold: glibc malloc defaults, large blocks are fresh pages every run"
+        } else {
+            "freed memory is reused by the next run"
+        }
+    );
+    println!(
+        "{:<7} {:<6} {:>10} {:>10} {:>10} {:>8} {:>6} {:>11} {:>11}",
         "work",
         "format",
         "objforge",
+        "write_to",
         "object",
-        "ratio",
-        "objforge",
-        "object",
-        "objforge",
-        "object",
-        "input"
+        "obj/of",
+        "runs",
+        "of out MiB",
+        "obj out MiB"
     );
+    for r in rows {
+        let ratio = match (r.ours, r.theirs) {
+            (Some(a), Some(b)) => format!("{:.2}x", b.as_secs_f64() / a.as_secs_f64()),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<7} {:<6} {:>10} {:>10} {:>10} {:>8} {:>6} {:>11.1} {:>11.1}",
+            r.label,
+            r.format,
+            opt_ms(r.ours),
+            opt_ms(r.ours_stream),
+            opt_ms(r.theirs),
+            ratio,
+            format!("{}/{}", r.ours_runs, r.theirs_runs),
+            mib(r.ours_size),
+            mib(r.theirs_size),
+        );
+    }
+    let growth: Vec<String> = ["elf", "macho", "coff"]
+        .iter()
+        .filter_map(|f| {
+            let at = |label| rows.iter().find(|r| r.label == label && r.format == *f);
+            let (one, ten) = (at("W1")?, at("W1x10")?);
+            let g = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+                (Some(a), Some(b)) => format!("{:.1}x", b.as_secs_f64() / a.as_secs_f64()),
+                _ => "-".into(),
+            };
+            Some(format!(
+                "{f}: objforge {}, object {}",
+                g(one.ours, ten.ours),
+                g(one.theirs, ten.theirs)
+            ))
+        })
+        .collect();
+    if !growth.is_empty() {
+        println!("W1x10 / W1: {}", growth.join("; "));
+    }
+    println!();
+    println!("Heap (MiB): the model objforge writes from; peak while building + writing;");
+    println!("limit = model + 1.3 x output; input = the workload's raw bytes (code, data, names,");
+    println!("24 bytes per relocation)");
     println!(
-        "{:<6} {:<6} {:>12} {:>12} {:>7} {:>11} {:>11} {:>10} {:>10} {:>9}",
-        "", "", "median", "median", "obj/of", "out MiB", "out MiB", "peak MiB", "peak MiB", "MiB"
+        "{:<7} {:<6} {:>7} {:>7} {:>7} {:>9} {:>9} {:>8} {:>9} {:>9}",
+        "work",
+        "format",
+        "input",
+        "model",
+        "output",
+        "write()",
+        "write_to",
+        "limit",
+        "in+1.3out",
+        "object"
     );
-    let scales: &[(usize, &str, usize)] = if quick {
-        &[(1, "W1", 7)]
-    } else {
-        &[(1, "W1", 7), (10, "W1x10", 3)]
-    };
-    for &(scale, label, runs) in scales {
-        let w = Workload::new(scale);
-        for (ours, theirs) in formats {
-            if !objforge::WRITABLE_FORMATS.contains(&ours) {
-                println!(
-                    "{label:<6} {:<6} (objforge cannot write this format yet)",
-                    ours.name()
-                );
-                continue;
-            }
-            let a = measure(runs, || build_objforge(&w, ours));
-            let b = measure(runs, || build_object(&w, theirs));
-            println!(
-                "{label:<6} {:<6} {:>10.1}ms {:>10.1}ms {:>6.2}x {:>11.1} {:>11.1} {:>10.1} {:>10.1} {:>9.1}",
-                ours.name(),
-                a.median.as_secs_f64() * 1e3,
-                b.median.as_secs_f64() * 1e3,
-                b.median.as_secs_f64() / a.median.as_secs_f64(),
-                mib(a.size),
-                mib(b.size),
-                mib(a.peak_heap),
-                mib(b.peak_heap),
-                mib(w.input_bytes()),
-            );
-        }
+    for r in rows.iter().filter(|r| r.ours.is_some()) {
+        println!(
+            "{:<7} {:<6} {:>7.1} {:>7.1} {:>7.1} {:>9.1} {:>9.1} {:>8.1} {:>9.1} {:>9}",
+            r.label,
+            r.format,
+            mib(r.input),
+            mib(r.model),
+            mib(r.ours_size),
+            mib(r.peak),
+            mib(r.stream_peak),
+            mib(r.model) + 1.3 * mib(r.ours_size),
+            mib(r.input) + 1.3 * mib(r.ours_size),
+            if r.theirs.is_some() {
+                format!("{:.1}", mib(r.theirs_peak))
+            } else {
+                "-".into()
+            },
+        );
     }
 }

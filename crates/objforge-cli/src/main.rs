@@ -5,6 +5,7 @@
 //! write of the output. The JSON-to-model translation lives in [`spec`].
 
 mod decode;
+mod dump;
 mod json;
 mod spec;
 mod targets;
@@ -24,6 +25,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const USAGE: &str = "\
 usage: objforge build SPEC.json -o OUT   build a relocatable object file from a JSON spec
+       objforge dump OBJ [-o SPEC.json]  write the JSON spec of an existing object file
        objforge targets                 list formats, architectures and relocation kinds
        objforge help [COMMAND]          show this help, or a command's
        objforge --version               show the version
@@ -108,6 +110,7 @@ fn run(args: &[OsString]) -> Result<(), Failure> {
     };
     match first.to_str() {
         Some("build") => build_command(rest),
+        Some("dump") => dump::command::run(rest),
         Some("targets") => {
             if let Some(arg) = rest.first() {
                 if is_help(arg) {
@@ -123,6 +126,7 @@ fn run(args: &[OsString]) -> Result<(), Failure> {
         Some("help" | "--help" | "-h") => match rest.first().and_then(|a| a.to_str()) {
             None => print(USAGE),
             Some("build") => print(BUILD_HELP),
+            Some("dump") => print(dump::command::HELP),
             Some("targets") => print(TARGETS_HELP),
             Some(other) => Err(Failure::usage(format!("no command `{other}`"), None)),
         },

@@ -17,6 +17,7 @@ use objforge::{
 };
 
 mod debug;
+mod wasm;
 
 use crate::decode;
 use crate::json::{quote, suggestion, Fields, Node, SpecError};
@@ -30,6 +31,7 @@ const TOP_FIELDS: &[&str] = &[
     "symbols",
     "relocations",
     "debug",
+    "wasm",
     "comment",
 ];
 /// Keys of `options`.
@@ -105,6 +107,19 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
     let format_node = top.get("format");
     if let Some(node) = format_node {
         target.format = one_of(node, FORMATS, "format", Format::from_name)?;
+        // WebAssembly architectures have their own format, and it has no other architecture.
+        if target.arch.is_wasm() && target.format != Format::Wasm {
+            return Err(node.error(format!(
+                "a {} target is written as format wasm, not {}",
+                target.arch, target.format
+            )));
+        }
+        if !target.arch.is_wasm() && target.format == Format::Wasm {
+            return Err(node.error(format!(
+                "format wasm is for wasm32 and wasm64 targets, not {}",
+                target.arch
+            )));
+        }
     }
     let mut obj = Object::new(target);
     // Mach-O's platform follows the triple (`arm64-apple-ios17.0`) unless `options` says.
@@ -123,6 +138,9 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
     };
     if let Some(node) = top.get("relocations") {
         read_relocations(node, &sections, &symbols, &mut obj)?;
+    }
+    if let Some(node) = top.get("wasm") {
+        wasm::read_wasm(node, &sections, &symbols, &mut obj)?;
     }
 
     if !WRITABLE_FORMATS.contains(&obj.target.format) {
@@ -250,6 +268,14 @@ struct Names {
 }
 
 impl Names {
+    /// The name of element `index`, if it has one.
+    fn name_of(&self, index: usize) -> Option<String> {
+        self.by_name
+            .iter()
+            .find(|(_, indices)| indices.contains(&index))
+            .map(|(name, _)| name.clone())
+    }
+
     fn add(&mut self, name: &str, index: usize) {
         self.count = index + 1;
         if !name.is_empty() {

@@ -11,6 +11,8 @@ const ARCHITECTURES: &[Architecture] = &[
     Architecture::I386,
     Architecture::Aarch64,
     Architecture::Riscv64,
+    Architecture::Wasm32,
+    Architecture::Wasm64,
 ];
 
 /// Every format the contract names, in the order the table lists them.
@@ -23,7 +25,9 @@ fn lists_are_complete(arch: Architecture, format: Format) {
         Architecture::X86_64
         | Architecture::I386
         | Architecture::Aarch64
-        | Architecture::Riscv64 => {}
+        | Architecture::Riscv64
+        | Architecture::Wasm32
+        | Architecture::Wasm64 => {}
     }
     match format {
         Format::Elf | Format::MachO | Format::Coff | Format::Wasm => {}

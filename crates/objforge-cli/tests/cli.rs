@@ -523,10 +523,10 @@ fn unknown_keys_and_names_are_named_with_a_suggestion() {
         "missing",
     );
     fails(
-        "cli_unwritable_format",
+        "cli_wasm_format_on_x86_64",
         &format!(r#"{{{X86_64}, "format": "wasm"}}"#),
         "format",
-        "writing wasm objects is not implemented yet",
+        "format wasm is for wasm32 and wasm64 targets, not x86_64",
     );
     fails(
         "cli_top_level_array",

@@ -1,74 +1,200 @@
-//! The output buffer: allocated once at the final size, filled front to back.
+//! The output: one buffer allocated at the final size ([`Out::try_with_capacity`], for
+//! `Object::write`), or a small buffer handed to a `std::io::Write` each time it fills
+//! ([`Out::stream`], for `Object::write_to`). Either way the writers fill it front to back,
+//! every part once.
+//!
+//! A section's bytes with values stored in some of its fields (implicit addends) go out with
+//! [`Out::patched`]: the bytes between fields from the model, each field from its [`Patch`].
+//! With the whole file in memory a writer may instead copy the bytes as they are and, while it
+//! writes the relocations (which it has to map anyway), store each value with
+//! [`Out::overwrite`] — one pass over the relocations fewer.
 
-/// A growable byte buffer with integer writers in the target's byte order.
-pub(crate) struct Out {
+use std::io::Write;
+
+use crate::error::{Error, Place};
+
+/// Bytes the streaming buffer collects before handing them on.
+const CHUNK: usize = 64 * 1024;
+
+/// The output, with integer writers in the target's byte order.
+pub(crate) struct Out<'w> {
     buf: Vec<u8>,
+    /// `buf` is handed on when it would grow past this (never, without a stream).
+    limit: usize,
+    /// Bytes already handed to `stream`.
+    flushed: usize,
+    stream: Option<&'w mut dyn Write>,
+    /// The first error `stream` returned; nothing more is written after it.
+    error: Option<std::io::Error>,
     big_endian: bool,
 }
 
-impl Out {
-    /// An empty buffer with room for exactly `capacity` bytes.
-    pub(crate) fn with_capacity(capacity: usize, big_endian: bool) -> Out {
+impl Out<'static> {
+    /// An empty buffer with room for exactly `capacity` bytes; an allocation the machine
+    /// cannot make is an error (at the object), not an abort.
+    pub(crate) fn try_with_capacity(capacity: usize, big_endian: bool) -> Result<Self, Error> {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(capacity).map_err(|_| {
+            Error::unsupported(
+                Place::Object,
+                format!("cannot allocate {capacity} bytes for the object file"),
+            )
+        })?;
+        Ok(Out {
+            buf,
+            limit: usize::MAX,
+            flushed: 0,
+            stream: None,
+            error: None,
+            big_endian,
+        })
+    }
+}
+
+impl<'w> Out<'w> {
+    /// Output that goes to `stream` in chunks of at most 64 KiB.
+    pub(crate) fn stream(stream: &'w mut dyn Write, big_endian: bool) -> Out<'w> {
         Out {
-            buf: Vec::with_capacity(capacity),
+            buf: Vec::with_capacity(CHUNK),
+            limit: CHUNK,
+            flushed: 0,
+            stream: Some(stream),
+            error: None,
             big_endian,
         }
     }
 
+    /// Whether the whole file is in memory (rather than streamed), so that bytes already
+    /// written may be overwritten.
+    pub(crate) fn holds_file(&self) -> bool {
+        self.stream.is_none()
+    }
+
+    /// Stores `bytes` at `at`, over bytes already written (the whole file in memory); a range
+    /// not yet written is ignored.
+    #[inline]
+    pub(crate) fn overwrite(&mut self, at: usize, bytes: &[u8]) {
+        debug_assert!(self.holds_file(), "overwriting a stream");
+        if let Some(field) = self.buf.get_mut(at..at.saturating_add(bytes.len())) {
+            field.copy_from_slice(bytes);
+        }
+    }
+
+    /// The checksum of bytes already written (the whole file in memory).
+    pub(crate) fn crc_of(&self, range: std::ops::Range<usize>) -> u32 {
+        let mut crc = Crc::default();
+        crc.update(self.buf.get(range).unwrap_or(&[]));
+        crc.value()
+    }
+
+    /// Whether integers are written big-endian.
+    pub(crate) fn is_big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    /// Bytes written so far: the offset in the file of the next one.
     pub(crate) fn len(&self) -> usize {
-        self.buf.len()
+        self.flushed + self.buf.len()
     }
 
-    pub(crate) fn vec(&mut self) -> &mut Vec<u8> {
-        &mut self.buf
+    /// The whole file, from a buffer made by [`Out::try_with_capacity`].
+    pub(crate) fn into_vec(mut self) -> Result<Vec<u8>, Error> {
+        self.finish()?;
+        Ok(self.buf)
     }
 
-    pub(crate) fn into_vec(self) -> Vec<u8> {
-        self.buf
+    /// Hands the rest to the stream, if there is one; the first error the stream returned.
+    pub(crate) fn finish(&mut self) -> Result<(), Error> {
+        self.flush();
+        if let Some(stream) = self.stream.as_mut() {
+            if self.error.is_none() {
+                if let Err(e) = stream.flush() {
+                    self.error = Some(e);
+                }
+            }
+        }
+        match self.error.take() {
+            Some(e) => Err(Error::Io(e)),
+            None => Ok(()),
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        if self.error.is_none() {
+            if let Err(e) = stream.write_all(&self.buf) {
+                self.error = Some(e);
+            }
+        }
+        self.flushed += self.buf.len();
+        self.buf.clear();
+    }
+
+    /// Makes room for `n` more bytes in the buffer.
+    #[inline]
+    fn room(&mut self, n: usize) {
+        if self.buf.len() + n > self.limit {
+            self.flush();
+        }
+    }
+
+    /// Appends `b`.
+    #[inline]
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.room(b.len());
+        if b.len() > self.limit {
+            // Larger than the whole chunk: straight to the stream (the buffer is empty).
+            if let (Some(stream), None) = (self.stream.as_mut(), &self.error) {
+                if let Err(e) = stream.write_all(b) {
+                    self.error = Some(e);
+                }
+            }
+            self.flushed += b.len();
+            return;
+        }
+        self.buf.extend_from_slice(b);
+    }
+
+    /// Appends `n` zero bytes.
+    pub(crate) fn zeros(&mut self, mut n: usize) {
+        while n > 0 {
+            let step = n.min(self.limit);
+            self.room(step);
+            self.buf.resize(self.buf.len() + step, 0);
+            n -= step;
+        }
     }
 
     /// Zero-fills up to `offset` (a no-op if already there).
     pub(crate) fn pad_to(&mut self, offset: usize) {
-        debug_assert!(offset >= self.buf.len(), "layout ran backwards");
-        self.buf.resize(offset.max(self.buf.len()), 0);
+        debug_assert!(offset >= self.len(), "layout ran backwards");
+        self.zeros(offset.saturating_sub(self.len()));
     }
 
-    pub(crate) fn bytes(&mut self, b: &[u8]) {
-        self.buf.extend_from_slice(b);
-    }
-
+    #[inline]
     pub(crate) fn u8(&mut self, v: u8) {
-        self.buf.push(v);
+        self.bytes(&[v]);
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, v: u16) {
-        let b = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.buf.extend_from_slice(&b);
+        self.bytes(&self.e16(v));
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, v: u32) {
-        let b = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.buf.extend_from_slice(&b);
+        self.bytes(&self.e32(v));
     }
 
+    #[inline]
     pub(crate) fn u64(&mut self, v: u64) {
-        let b = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.buf.extend_from_slice(&b);
+        self.bytes(&self.e64(v));
     }
 
     /// A 32- or 64-bit word, as the ELF class has it.
+    #[inline]
     pub(crate) fn word(&mut self, is64: bool, v: u64) {
         if is64 {
             self.u64(v)
@@ -77,17 +203,389 @@ impl Out {
         }
     }
 
-    /// Overwrites `size` bytes at `at` (already written) with `value`, truncated.
-    pub(crate) fn patch_int(&mut self, at: usize, size: u8, value: i64) {
-        let size = usize::from(size);
-        let le = value.to_le_bytes();
-        let field = &mut self.buf[at..at + size];
+    /// `v` in the target's byte order.
+    #[inline]
+    pub(crate) fn e16(&self, v: u16) -> [u8; 2] {
         if self.big_endian {
-            for (i, b) in field.iter_mut().enumerate() {
-                *b = le[size - 1 - i];
-            }
+            v.to_be_bytes()
         } else {
-            field.copy_from_slice(&le[..size]);
+            v.to_le_bytes()
         }
+    }
+
+    /// `v` in the target's byte order.
+    #[inline]
+    pub(crate) fn e32(&self, v: u32) -> [u8; 4] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// `v` in the target's byte order.
+    #[inline]
+    pub(crate) fn e64(&self, v: u64) -> [u8; 8] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// Appends `data` with each patch's bytes in place of the bytes at its offset (see
+    /// [`Patcher`]).
+    pub(crate) fn patched(
+        &mut self,
+        data: &[u8],
+        patches: impl Iterator<Item = Patch>,
+        in_order: bool,
+        crc: Option<&mut Crc>,
+    ) {
+        let mut patcher = Patcher::new(self, data, in_order, crc);
+        for p in patches {
+            patcher.patch(&p);
+        }
+        patcher.finish();
+    }
+}
+
+/// Writes a section's bytes with values stored in some of its fields, the patches given one
+/// by one, in the order the relocations have them (a later patch wins).
+///
+/// Into a buffer of the whole file, the bytes are copied at once and each field overwritten
+/// in place. Into a stream, when `in_order` says the patches come by offset, each after the
+/// previous one's end (the writer found that while laying out), they are merged as the bytes
+/// go out; otherwise the bytes are copied and patched first. Patches past the end are
+/// ignored (validation rejects them). A checksum, if asked for, covers the bytes as patched.
+pub(crate) struct Patcher<'o, 'w, 'd, 'c> {
+    out: &'o mut Out<'w>,
+    data: &'d [u8],
+    how: How,
+    crc: Option<&'c mut Crc>,
+}
+
+enum How {
+    /// In the file's buffer, from `start`.
+    InPlace { start: usize },
+    /// Streamed; `data[..at]` is out.
+    Merged { at: usize },
+    /// Copied, to be streamed at the end.
+    Copied(Vec<u8>),
+}
+
+impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
+    pub(crate) fn new(
+        out: &'o mut Out<'w>,
+        data: &'d [u8],
+        in_order: bool,
+        crc: Option<&'c mut Crc>,
+    ) -> Self {
+        let how = if out.stream.is_none() {
+            let start = out.buf.len();
+            out.buf.extend_from_slice(data);
+            How::InPlace { start }
+        } else if in_order {
+            How::Merged { at: 0 }
+        } else {
+            How::Copied(data.to_vec())
+        };
+        Patcher {
+            out,
+            data,
+            how,
+            crc,
+        }
+    }
+
+    /// Stores `p`.
+    #[inline]
+    pub(crate) fn patch(&mut self, p: &Patch) {
+        let offset = usize::try_from(p.offset).unwrap_or(usize::MAX);
+        let len = usize::from(p.len);
+        let end = offset.saturating_add(len);
+        let (Some(value), true) = (p.bytes.get(..len), end <= self.data.len()) else {
+            debug_assert!(false, "a patch past the end");
+            return;
+        };
+        match &mut self.how {
+            How::InPlace { start } => {
+                if let Some(field) = self.out.buf.get_mut(*start + offset..*start + end) {
+                    field.copy_from_slice(value);
+                }
+            }
+            How::Merged { at } => {
+                let Some(before) = self.data.get(*at..offset) else {
+                    debug_assert!(false, "a patch out of order");
+                    return;
+                };
+                if let Some(crc) = self.crc.as_deref_mut() {
+                    crc.update(before);
+                    crc.update(value);
+                }
+                self.out.bytes(before);
+                self.out.bytes(value);
+                *at = end;
+            }
+            How::Copied(copy) => {
+                if let Some(field) = copy.get_mut(offset..end) {
+                    field.copy_from_slice(value);
+                }
+            }
+        }
+    }
+
+    /// Writes what is left.
+    pub(crate) fn finish(self) {
+        let Patcher {
+            out,
+            data,
+            how,
+            crc,
+        } = self;
+        match how {
+            How::InPlace { start } => {
+                if let Some(crc) = crc {
+                    crc.update(out.buf.get(start..).unwrap_or(&[]));
+                }
+            }
+            How::Merged { at } => {
+                let rest = data.get(at..).unwrap_or(&[]);
+                if let Some(crc) = crc {
+                    crc.update(rest);
+                }
+                out.bytes(rest);
+            }
+            How::Copied(copy) => {
+                if let Some(crc) = crc {
+                    crc.update(&copy);
+                }
+                out.bytes(&copy);
+            }
+        }
+    }
+}
+
+/// Bytes that replace a field of a section's data: a value stored in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Patch {
+    /// Offset in the section.
+    pub offset: u64,
+    /// The new bytes; the first `len` count.
+    pub bytes: [u8; 8],
+    pub len: u8,
+}
+
+impl Patch {
+    /// The low `size` bytes (at most 8) of `value`, in the given byte order, at `offset`.
+    #[inline]
+    pub(crate) fn int(offset: u64, size: u8, value: i64, big_endian: bool) -> Patch {
+        let size = size.min(8);
+        let bytes = if !big_endian {
+            value.to_le_bytes()
+        } else if size == 0 {
+            [0; 8]
+        } else {
+            // The low `size` bytes, most significant first, at the front.
+            ((value as u64) << (64 - 8 * u32::from(size))).to_be_bytes()
+        };
+        Patch {
+            offset,
+            bytes,
+            len: size,
+        }
+    }
+
+    /// The offset just past the field.
+    pub(crate) fn end(&self) -> u64 {
+        self.offset.saturating_add(u64::from(self.len))
+    }
+}
+
+/// Tracks whether patches arrive by offset, each after the previous one's end.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PatchOrder {
+    end: u64,
+    broken: bool,
+}
+
+impl PatchOrder {
+    /// Notes the next patch.
+    pub(crate) fn see(&mut self, p: &Patch) {
+        if p.offset < self.end {
+            self.broken = true;
+        }
+        self.end = p.end();
+    }
+
+    /// Whether every patch seen came after the previous one.
+    pub(crate) fn in_order(&self) -> bool {
+        !self.broken
+    }
+}
+
+/// CRC-32 (reflected, polynomial 0xEDB88320) started from 0 and not inverted at the end, as
+/// COFF section checksums use it — LLVM's `JamCRC` with an initial value of 0. Sixteen table
+/// lookups per sixteen bytes (slicing-by-16; the tables take 16 KiB).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Crc(u32);
+
+static CRC_TABLES: [[u32; 256]; 16] = {
+    let mut tables = [[0u32; 256]; 16];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            bit += 1;
+        }
+        tables[0][i] = c;
+        i += 1;
+    }
+    let mut t = 1;
+    while t < 16 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = tables[t - 1][i];
+            tables[t][i] = (prev >> 8) ^ tables[0][(prev & 0xff) as usize];
+            i += 1;
+        }
+        t += 1;
+    }
+    tables
+};
+
+impl Crc {
+    /// Feeds `bytes`.
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        let t = &CRC_TABLES;
+        let at = |table: usize, byte: u8| t[table][usize::from(byte)];
+        let mut crc = self.0;
+        let mut chunks = bytes.chunks_exact(16);
+        for c in &mut chunks {
+            let mut lo = [0u8; 8];
+            let mut hi = [0u8; 8];
+            lo.copy_from_slice(&c[..8]);
+            hi.copy_from_slice(&c[8..]);
+            let a = (u64::from_le_bytes(lo) ^ u64::from(crc)).to_le_bytes();
+            let b = hi;
+            crc = at(15, a[0])
+                ^ at(14, a[1])
+                ^ at(13, a[2])
+                ^ at(12, a[3])
+                ^ at(11, a[4])
+                ^ at(10, a[5])
+                ^ at(9, a[6])
+                ^ at(8, a[7])
+                ^ at(7, b[0])
+                ^ at(6, b[1])
+                ^ at(5, b[2])
+                ^ at(4, b[3])
+                ^ at(3, b[4])
+                ^ at(2, b[5])
+                ^ at(1, b[6])
+                ^ at(0, b[7]);
+        }
+        for &b in chunks.remainder() {
+            crc = at(0, (crc as u8) ^ b) ^ (crc >> 8);
+        }
+        self.0 = crc;
+    }
+
+    /// The checksum of everything fed.
+    pub(crate) fn value(&self) -> u32 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crc_bytewise(bytes: &[u8]) -> u32 {
+        bytes.iter().fold(0u32, |crc, &b| {
+            CRC_TABLES[0][usize::from((crc as u8) ^ b)] ^ (crc >> 8)
+        })
+    }
+
+    #[test]
+    fn crc_slices_agree_with_bytewise() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000] {
+            let mut c = Crc::default();
+            c.update(&data[..len]);
+            assert_eq!(c.value(), crc_bytewise(&data[..len]), "len {len}");
+            // Fed in pieces, the same.
+            let mut c = Crc::default();
+            for piece in data[..len].chunks(5) {
+                c.update(piece);
+            }
+            assert_eq!(c.value(), crc_bytewise(&data[..len]), "len {len} in pieces");
+        }
+    }
+
+    #[test]
+    fn patches_merge_or_copy_alike() {
+        let data: Vec<u8> = (0..32).collect();
+        let patches = [
+            Patch::int(2, 2, 0x1111, false),
+            Patch::int(10, 4, -1, false),
+        ];
+        let streamed = |in_order: bool| {
+            let mut sink = Vec::new();
+            let mut out = Out::stream(&mut sink, false);
+            let mut crc = Crc::default();
+            out.patched(&data, patches.iter().copied(), in_order, Some(&mut crc));
+            out.finish().unwrap();
+            (sink, crc.value())
+        };
+        let mut out = Out::try_with_capacity(32, false).unwrap();
+        let mut crc = Crc::default();
+        out.patched(&data, patches.iter().copied(), true, Some(&mut crc));
+        let whole = (out.into_vec().unwrap(), crc.value());
+        assert_eq!(streamed(true), whole);
+        assert_eq!(streamed(false), whole);
+        assert_eq!(&whole.0[..6], &[0, 1, 0x11, 0x11, 4, 5]);
+    }
+
+    #[test]
+    fn patch_helpers() {
+        let data: Vec<u8> = (0..32).collect();
+        let patches = [
+            Patch::int(2, 2, 0x1111, false),
+            Patch::int(10, 4, -1, false),
+        ];
+        assert_eq!(&Patch::int(0, 2, 0x1234, true).bytes[..2], &[0x12, 0x34]);
+        assert_eq!(&Patch::int(0, 8, 0x0102, true).bytes[6..], &[1, 2]);
+        assert_eq!(&Patch::int(0, 4, 0x0102, false).bytes[..2], &[2, 1]);
+        let mut a = Out::try_with_capacity(32, false).unwrap();
+        a.patched(&data, patches.iter().copied(), true, None);
+        let mut b = Out::try_with_capacity(32, false).unwrap();
+        b.patched(&data, patches.iter().copied(), false, None);
+        let (a, b) = (a.into_vec().unwrap(), b.into_vec().unwrap());
+        assert_eq!(a, b);
+        assert_eq!(&a[..6], &[0, 1, 0x11, 0x11, 4, 5]);
+        assert_eq!(&a[10..14], &[0xff; 4]);
+        assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn streams_in_chunks() {
+        let mut sink = Vec::new();
+        let mut out = Out::stream(&mut sink, true);
+        out.u32(0x0102_0304);
+        out.zeros(3 * CHUNK + 5);
+        out.bytes(&vec![7; 2 * CHUNK]);
+        out.u16(0x0506);
+        assert_eq!(out.len(), 4 + 3 * CHUNK + 5 + 2 * CHUNK + 2);
+        out.finish().unwrap();
+        assert_eq!(sink.len(), 4 + 5 * CHUNK + 5 + 2);
+        assert_eq!(&sink[..4], &[1, 2, 3, 4]);
+        assert_eq!(&sink[sink.len() - 2..], &[5, 6]);
     }
 }

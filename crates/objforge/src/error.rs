@@ -22,6 +22,9 @@ pub enum Place {
     /// Part of the debug information, by its path under `debug` (`lines[3].file`,
     /// `functions[1].blocks[0].size`); empty for the debug information as a whole.
     Debug(String),
+    /// Part of the WebAssembly module description, by its path under `wasm` (`imports[2].type`,
+    /// `functions[0].section`); empty for the description as a whole.
+    Wasm(String),
     /// The object as a whole (counts, sizes).
     Object,
 }
@@ -34,6 +37,8 @@ impl fmt::Display for Place {
             Place::Object => return f.write_str("object"),
             Place::Debug(path) if path.is_empty() => return f.write_str("debug"),
             Place::Debug(path) => return write!(f, "debug.{path}"),
+            Place::Wasm(path) if path.is_empty() => return f.write_str("wasm"),
+            Place::Wasm(path) => return write!(f, "wasm.{path}"),
             Place::Section(i, field) => ("sections", i, field),
             Place::Symbol(i, field) => ("symbols", i, field),
             Place::Relocation(i, field) => ("relocations", i, field),

@@ -9,8 +9,9 @@
 //! Debug information: record source lines and functions in a [`dwarf::DebugInfo`] while
 //! emitting code, then [`Object::add_debug_info`] adds them as DWARF sections.
 //!
-//! Formats: ELF (x86_64, i386, aarch64, riscv64), Mach-O (x86_64, arm64) and COFF (x86_64, i386,
-//! arm64); Wasm is planned.
+//! Formats: ELF (x86_64, i386, aarch64, riscv64), Mach-O (x86_64, arm64), COFF (x86_64, i386,
+//! arm64) and WebAssembly (wasm32, wasm64: relocatable objects for `wasm-ld`, or plain
+//! modules; see [`wasm`]).
 #![deny(missing_docs)]
 
 mod arch;
@@ -19,14 +20,18 @@ mod coff;
 pub mod dwarf;
 mod elf;
 mod error;
+mod groups;
 mod hash;
+mod limits;
 mod macho;
 mod model;
+mod names;
 mod platform;
 mod reloc;
 mod strtab;
 mod target;
 mod validate;
+pub mod wasm;
 mod write;
 
 pub use error::{Error, Place};
@@ -62,9 +67,9 @@ pub fn supports(format: Format, arch: Architecture, kind: RelocKind) -> bool {
             let coff = |k| arch::coff_type(arch, k, 0).is_some();
             coff(kind) || kind.diff_as_pcrel().is_some_and(coff)
         }
-        _ => false,
+        Format::Wasm => arch.is_wasm() && wasm::supported(arch == Architecture::Wasm64, kind),
     }
 }
 
 /// Formats this build can write.
-pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf, Format::MachO, Format::Coff];
+pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];

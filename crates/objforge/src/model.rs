@@ -621,6 +621,9 @@ pub struct Object {
     pub symbols: Vec<Symbol>,
     /// Relocations, in any order.
     pub relocations: Vec<Relocation>,
+    /// What a WebAssembly module has beyond sections, symbols and relocations (signatures,
+    /// imports, globals, ...); see [`crate::wasm`]. Ignored by the other formats.
+    pub wasm: crate::wasm::WasmModule,
 }
 
 impl Object {
@@ -632,6 +635,7 @@ impl Object {
             sections: Vec::new(),
             symbols: Vec::new(),
             relocations: Vec::new(),
+            wasm: crate::wasm::WasmModule::default(),
         }
     }
 
@@ -668,10 +672,12 @@ impl Object {
         crate::write::write(self)
     }
 
-    /// Like [`Object::write`], into any `std::io::Write`.
+    /// Like [`Object::write`], into any `std::io::Write`: the file goes out front to back in
+    /// chunks of at most 64 KiB, never whole in memory (ELF, Mach-O and COFF). Every error in
+    /// the model is reported before the first byte is written; an I/O error is
+    /// [`Error::Io`](crate::Error::Io). Wrap a file in a `BufWriter` only if it is unbuffered
+    /// for other reasons: the chunks are already large.
     pub fn write_to<W: std::io::Write>(&self, mut out: W) -> Result<(), crate::Error> {
-        let bytes = self.write()?;
-        out.write_all(&bytes)?;
-        Ok(())
+        crate::write::write_to(self, &mut out)
     }
 }

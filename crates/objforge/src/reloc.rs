@@ -66,6 +66,47 @@ pub enum RelocKind {
     Diff16,
     Diff32,
     Diff64,
+    /// Wasm: a function index in a 5-byte padded ULEB (`call`), `R_WASM_FUNCTION_INDEX_LEB`.
+    WasmFuncIndexLeb,
+    /// Wasm: a function index as a 4-byte little-endian word, `R_WASM_FUNCTION_INDEX_I32`.
+    WasmFuncIndexI32,
+    /// Wasm: a function's slot in the indirect function table, 5-byte padded SLEB
+    /// (`i32.const` taking a function's address), `R_WASM_TABLE_INDEX_SLEB`.
+    WasmTableIndexSleb,
+    /// Wasm: a function's table slot as a 4-byte word (a function pointer in data),
+    /// `R_WASM_TABLE_INDEX_I32`.
+    WasmTableIndexI32,
+    /// Wasm64: a function's table slot, 10-byte padded SLEB (`i64.const`).
+    WasmTableIndexSleb64,
+    /// Wasm64: a function's table slot as an 8-byte word.
+    WasmTableIndexI64,
+    /// Wasm: a data address S + A, 5-byte padded ULEB (a load/store offset).
+    WasmMemoryAddrLeb,
+    /// Wasm: a data address S + A, 5-byte padded SLEB (`i32.const`).
+    WasmMemoryAddrSleb,
+    /// Wasm: a data address S + A as a 4-byte word (a pointer in data).
+    WasmMemoryAddrI32,
+    /// Wasm64: a data address S + A, 10-byte padded ULEB.
+    WasmMemoryAddrLeb64,
+    /// Wasm64: a data address S + A, 10-byte padded SLEB (`i64.const`).
+    WasmMemoryAddrSleb64,
+    /// Wasm64: a data address S + A as an 8-byte word.
+    WasmMemoryAddrI64,
+    /// Wasm: a type index, 5-byte padded ULEB (`call_indirect`). It has no symbol: the
+    /// relocation's addend is the index into the module's types.
+    WasmTypeIndexLeb,
+    /// Wasm: a global index, 5-byte padded ULEB (`global.get`/`global.set`).
+    WasmGlobalIndexLeb,
+    /// Wasm: a global index as a 4-byte word.
+    WasmGlobalIndexI32,
+    /// Wasm: a table number, 5-byte padded ULEB (`call_indirect`, `table.*`).
+    WasmTableNumberLeb,
+    /// Wasm: S + A as a byte offset into the code section, S a function (DWARF).
+    WasmFunctionOffsetI32,
+    /// Wasm64: S + A as a byte offset into the code section, as an 8-byte word.
+    WasmFunctionOffsetI64,
+    /// Wasm: S + A as a byte offset into S's custom section, S a section symbol (DWARF).
+    WasmSectionOffsetI32,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -90,6 +131,10 @@ pub struct NativeReloc {
 pub enum FieldShape {
     /// Plain data of this many bytes.
     Data(u8),
+    /// A LEB128 number padded to exactly this many bytes (5 for 32 bits, 10 for 64): every
+    /// byte but the last has the continuation bit set, so a linker can rewrite it in place.
+    /// Wasm's relocatable immediates.
+    PaddedLeb(u8),
     /// An instruction (or instruction pair) of this many bytes, needing this alignment.
     Instruction {
         /// Bytes patched.
@@ -103,7 +148,9 @@ impl FieldShape {
     /// Bytes covered.
     pub fn size(self) -> u8 {
         match self {
-            FieldShape::Data(n) | FieldShape::Instruction { size: n, .. } => n,
+            FieldShape::Data(n)
+            | FieldShape::PaddedLeb(n)
+            | FieldShape::Instruction { size: n, .. } => n,
         }
     }
 }
@@ -155,6 +202,25 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::Diff16,
     RelocKind::Diff32,
     RelocKind::Diff64,
+    RelocKind::WasmFuncIndexLeb,
+    RelocKind::WasmFuncIndexI32,
+    RelocKind::WasmTableIndexSleb,
+    RelocKind::WasmTableIndexI32,
+    RelocKind::WasmTableIndexSleb64,
+    RelocKind::WasmTableIndexI64,
+    RelocKind::WasmMemoryAddrLeb,
+    RelocKind::WasmMemoryAddrSleb,
+    RelocKind::WasmMemoryAddrI32,
+    RelocKind::WasmMemoryAddrLeb64,
+    RelocKind::WasmMemoryAddrSleb64,
+    RelocKind::WasmMemoryAddrI64,
+    RelocKind::WasmTypeIndexLeb,
+    RelocKind::WasmGlobalIndexLeb,
+    RelocKind::WasmGlobalIndexI32,
+    RelocKind::WasmTableNumberLeb,
+    RelocKind::WasmFunctionOffsetI32,
+    RelocKind::WasmFunctionOffsetI64,
+    RelocKind::WasmSectionOffsetI32,
 ];
 
 impl RelocKind {
@@ -207,6 +273,25 @@ impl RelocKind {
             Diff16 => "diff16",
             Diff32 => "diff32",
             Diff64 => "diff64",
+            WasmFuncIndexLeb => "wasm_func_index_leb",
+            WasmFuncIndexI32 => "wasm_func_index_i32",
+            WasmTableIndexSleb => "wasm_table_index_sleb",
+            WasmTableIndexI32 => "wasm_table_index_i32",
+            WasmTableIndexSleb64 => "wasm_table_index_sleb64",
+            WasmTableIndexI64 => "wasm_table_index_i64",
+            WasmMemoryAddrLeb => "wasm_memory_addr_leb",
+            WasmMemoryAddrSleb => "wasm_memory_addr_sleb",
+            WasmMemoryAddrI32 => "wasm_memory_addr_i32",
+            WasmMemoryAddrLeb64 => "wasm_memory_addr_leb64",
+            WasmMemoryAddrSleb64 => "wasm_memory_addr_sleb64",
+            WasmMemoryAddrI64 => "wasm_memory_addr_i64",
+            WasmTypeIndexLeb => "wasm_type_index_leb",
+            WasmGlobalIndexLeb => "wasm_global_index_leb",
+            WasmGlobalIndexI32 => "wasm_global_index_i32",
+            WasmTableNumberLeb => "wasm_table_number_leb",
+            WasmFunctionOffsetI32 => "wasm_function_offset_i32",
+            WasmFunctionOffsetI64 => "wasm_function_offset_i64",
+            WasmSectionOffsetI32 => "wasm_section_offset_i32",
             Native(_) => "native",
         }
     }
@@ -235,6 +320,20 @@ impl RelocKind {
             RvPcrelHi20 | RvGotHi20 | RvPcrelLo12I | RvPcrelLo12S | RvHi20 | RvLo12I | RvLo12S
             | RvBranch | RvJal => rv,
             RvRvcBranch | RvRvcJump => FieldShape::Instruction { size: 2, align: 2 },
+            WasmFuncIndexLeb | WasmTableIndexSleb | WasmMemoryAddrLeb | WasmMemoryAddrSleb
+            | WasmTypeIndexLeb | WasmGlobalIndexLeb | WasmTableNumberLeb => {
+                FieldShape::PaddedLeb(5)
+            }
+            WasmTableIndexSleb64 | WasmMemoryAddrLeb64 | WasmMemoryAddrSleb64 => {
+                FieldShape::PaddedLeb(10)
+            }
+            WasmFuncIndexI32
+            | WasmTableIndexI32
+            | WasmMemoryAddrI32
+            | WasmGlobalIndexI32
+            | WasmFunctionOffsetI32
+            | WasmSectionOffsetI32 => FieldShape::Data(4),
+            WasmTableIndexI64 | WasmMemoryAddrI64 | WasmFunctionOffsetI64 => FieldShape::Data(8),
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -245,6 +344,17 @@ impl RelocKind {
             self,
             RelocKind::Diff8 | RelocKind::Diff16 | RelocKind::Diff32 | RelocKind::Diff64
         )
+    }
+
+    /// Whether a relocation of this kind names a symbol. The exceptions: RISC-V's `%pcrel_lo`
+    /// (its hi20 at `pair` names it) and Wasm's type index (its addend is the type).
+    pub fn needs_symbol(self) -> bool {
+        !self.is_pcrel_lo12() && self != RelocKind::WasmTypeIndexLeb
+    }
+
+    /// Whether this is one of the Wasm kinds (`wasm_*`), which only Wasm objects express.
+    pub fn is_wasm(self) -> bool {
+        self.name().starts_with("wasm_")
     }
 
     /// Whether this is a RISC-V `%pcrel_lo` kind, which completes a hi20 at `pair`.

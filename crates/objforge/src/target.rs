@@ -15,25 +15,40 @@ pub enum Architecture {
     Aarch64,
     /// 64-bit RISC-V.
     Riscv64,
+    /// WebAssembly with 32-bit linear memory addresses.
+    Wasm32,
+    /// WebAssembly with 64-bit linear memory addresses (the memory64 proposal).
+    Wasm64,
 }
 
 impl Architecture {
     /// Width of an address in bytes.
     pub fn pointer_width(self) -> u8 {
         match self {
-            Architecture::I386 => 4,
-            Architecture::X86_64 | Architecture::Aarch64 | Architecture::Riscv64 => 8,
+            Architecture::I386 | Architecture::Wasm32 => 4,
+            Architecture::X86_64
+            | Architecture::Aarch64
+            | Architecture::Riscv64
+            | Architecture::Wasm64 => 8,
         }
     }
 
-    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`).
+    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `wasm32`,
+    /// `wasm64`).
     pub fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
             Architecture::I386 => "i386",
             Architecture::Aarch64 => "aarch64",
             Architecture::Riscv64 => "riscv64",
+            Architecture::Wasm32 => "wasm32",
+            Architecture::Wasm64 => "wasm64",
         }
+    }
+
+    /// Whether this is a WebAssembly architecture (written only as [`Format::Wasm`]).
+    pub fn is_wasm(self) -> bool {
+        matches!(self, Architecture::Wasm32 | Architecture::Wasm64)
     }
 }
 
@@ -149,7 +164,8 @@ impl Target {
     }
 
     /// Parses an LLVM-style triple such as `x86_64-unknown-linux-gnu`, `aarch64-apple-macos`,
-    /// `riscv64gc-unknown-linux-gnu` or `i686-pc-windows-msvc`.
+    /// `riscv64gc-unknown-linux-gnu`, `i686-pc-windows-msvc` or `wasm32-unknown-unknown` (every
+    /// `wasm32-*`/`wasm64-*` triple, `wasm32-wasi` included, is [`Format::Wasm`]).
     ///
     /// ```
     /// use objforge::{Architecture, Format, Target};
@@ -169,13 +185,18 @@ impl Target {
             "i386" | "i486" | "i586" | "i686" | "x86" => Architecture::I386,
             "aarch64" | "arm64" => Architecture::Aarch64,
             a if a.starts_with("riscv64") => Architecture::Riscv64,
+            "wasm32" => Architecture::Wasm32,
+            "wasm64" => Architecture::Wasm64,
             "" => return Err(bad("the triple is empty".into())),
             other => {
                 return Err(bad(format!(
-                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64)"
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, wasm32, wasm64)"
                 )))
             }
         };
+        if arch.is_wasm() {
+            return Ok(Target::new(arch, Format::Wasm));
+        }
         let has = |word: &str| rest.iter().any(|p| p.starts_with(word));
         let format = if has("windows") || has("win32") || has("uefi") {
             Format::Coff

@@ -3,8 +3,10 @@
 //! and fields well placed.
 
 use crate::error::{Error, Place};
-use crate::hash::{FxHashMap, FxHashSet};
+use crate::groups::{Counter, RelocGroups};
+use crate::hash::FxHashSet;
 use crate::model::{Binding, ComdatSelection, Object, SectionData, SymbolDefinition, SymbolKind};
+use crate::names::SameNames;
 use crate::reloc::FieldShape;
 
 /// Longest name objforge accepts for a section or symbol, in bytes.
@@ -15,7 +17,8 @@ fn is_power_of_two(n: u64) -> bool {
 }
 
 fn check_name(name: &str, place: Place) -> Result<(), Error> {
-    if name.contains('\0') {
+    // A plain loop: names are short, and memchr's setup costs more than it saves on them.
+    if name.bytes().any(|b| b == 0) {
         return Err(Error::invalid(place, "the name contains a NUL byte"));
     }
     if name.len() > MAX_NAME_LEN {
@@ -30,12 +33,44 @@ fn check_name(name: &str, place: Place) -> Result<(), Error> {
     Ok(())
 }
 
+/// What validation found that the writers use too, so that they need not find it again.
+pub(crate) struct Validated {
+    /// Which symbols share a name (found for the duplicate-global check), for the string
+    /// tables.
+    pub names: SameNames,
+    /// The relocations of each section (counted while checking them).
+    pub relocs: RelocGroups,
+    /// Whether any relocation is a RISC-V `%pcrel_lo`.
+    pub pcrel_lo12: bool,
+}
+
 /// Checks every section, symbol and relocation of `obj`.
-pub fn validate(obj: &Object) -> Result<(), Error> {
+pub(crate) fn validate(obj: &Object) -> Result<Validated, Error> {
+    let on = std::env::var("OF_TIME").is_ok();
+    let t = std::time::Instant::now();
     check_sections(obj)?;
     check_comdat_selections(obj)?;
-    check_symbols(obj)?;
-    check_relocations(obj)
+    let names = check_symbols(obj)?;
+    if on {
+        eprint!("[syms {:.2} ", t.elapsed().as_secs_f64() * 1e3);
+    }
+    let t = std::time::Instant::now();
+    let (relocs, pcrel_lo12) = check_relocations(obj)?;
+    if on {
+        eprint!("relocs {:.2} ", t.elapsed().as_secs_f64() * 1e3);
+    }
+    let t = std::time::Instant::now();
+    crate::limits::check_total_size(obj)?;
+    crate::limits::check_debug_references(obj)?;
+    crate::limits::check_reach(obj)?;
+    if on {
+        eprint!("limits {:.2}] ", t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(Validated {
+        names,
+        relocs,
+        pcrel_lo12,
+    })
 }
 
 fn check_sections(obj: &Object) -> Result<(), Error> {
@@ -147,8 +182,30 @@ fn check_comdat_selections(obj: &Object) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_symbols(obj: &Object) -> Result<(), Error> {
-    let mut globals: FxHashMap<&str, usize> = FxHashMap::default();
+fn check_symbols(obj: &Object) -> Result<SameNames, Error> {
+    if u32::try_from(obj.symbols.len()).is_err() {
+        return Err(Error::unsupported(
+            Place::Object,
+            format!(
+                "{} symbols; no object format numbers more than 2^32 - 1",
+                obj.symbols.len()
+            ),
+        ));
+    }
+    // Every name hashed once, here; the writers' string tables reuse the grouping.
+    let t = std::time::Instant::now();
+    let (names, duplicate) = SameNames::find(
+        obj.symbols.len(),
+        |i| obj.symbols.get(i).map_or(&[], |s| s.name.as_bytes()),
+        |i| {
+            obj.symbols
+                .get(i)
+                .is_some_and(|s| s.binding != Binding::Local)
+        },
+    );
+    if std::env::var("OF_TIME").is_ok() {
+        eprint!("(same {:.2}) ", t.elapsed().as_secs_f64() * 1e3);
+    }
     for (i, sym) in obj.symbols.iter().enumerate() {
         let at = |field| Place::Symbol(i, Some(field));
         check_name(&sym.name, at("name"))?;
@@ -255,37 +312,27 @@ fn check_symbols(obj: &Object) -> Result<(), Error> {
             if sym.name.is_empty() {
                 return Err(Error::invalid(at("name"), "a global symbol needs a name"));
             }
-            if let Some(first) = globals.insert(&sym.name, i) {
+            if let Some(d) = duplicate.filter(|d| d.second == i) {
                 return Err(Error::invalid(
                     at("name"),
                     format!(
-                        "duplicate global symbol `{}` (also symbols[{first}])",
-                        sym.name
+                        "duplicate global symbol `{}` (also symbols[{}])",
+                        sym.name, d.first
                     ),
                 ));
             }
         }
     }
-    Ok(())
+    Ok(names)
 }
 
-fn check_relocations(obj: &Object) -> Result<(), Error> {
+/// Also returns the relocations grouped by section, and whether any is a `%pcrel_lo`.
+fn check_relocations(obj: &Object) -> Result<(RelocGroups, bool), Error> {
+    let mut counter = Counter::new(obj.sections.len());
     // (section, start, end, index) of every field with a known size, for the overlap check.
-    let mut fields: Vec<(usize, u64, u64, usize)> = Vec::with_capacity(obj.relocations.len());
-    let hi20s: FxHashSet<(usize, u64)> = obj
-        .relocations
-        .iter()
-        // A native hi20 (a TLS model's, say) may be completed by a portable lo12 too.
-        .filter(|h| {
-            matches!(
-                h.kind,
-                crate::RelocKind::RvPcrelHi20
-                    | crate::RelocKind::RvGotHi20
-                    | crate::RelocKind::Native(_)
-            )
-        })
-        .map(|h| (h.section.0, h.offset))
-        .collect();
+    let mut fields = Fields::default();
+    // Built at the first `%pcrel_lo` (most objects have none, and skip the pass).
+    let mut hi20s: Option<FxHashSet<(usize, u64)>> = None;
     for (i, r) in obj.relocations.iter().enumerate() {
         let at = |field| Place::Relocation(i, Some(field));
         let Some(sec) = obj.sections.get(r.section.0) else {
@@ -298,6 +345,7 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
                 ),
             ));
         };
+        counter.see(r.section.0);
         if sec.kind.is_zero_fill() {
             return Err(Error::invalid(
                 at("section"),
@@ -348,7 +396,7 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
                     ),
                 ))
             }
-            None if !r.kind.is_pcrel_lo12() => {
+            None if r.kind.needs_symbol() => {
                 return Err(Error::invalid(
                     at("symbol"),
                     format!("a {} relocation needs a symbol", r.kind),
@@ -366,6 +414,7 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
                     ),
                 ));
             };
+            let hi20s = hi20s.get_or_insert_with(|| hi20_fields(obj));
             if !hi20s.contains(&(r.section.0, pair)) {
                 return Err(Error::invalid(
                     at("pair"),
@@ -410,29 +459,98 @@ fn check_relocations(obj: &Object) -> Result<(), Error> {
             fields.push((r.section.0, r.offset, r.offset + size, i));
         }
     }
-    check_overlaps(fields)
+    fields.check(obj)?;
+    Ok((RelocGroups::from_counts(obj, counter), hi20s.is_some()))
 }
 
-fn check_overlaps(mut fields: Vec<(usize, u64, u64, usize)>) -> Result<(), Error> {
-    // Most backends emit relocations in order already; then there is nothing to sort.
-    if !fields.is_sorted() {
-        fields.sort_unstable();
-    }
-    for pair in fields.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        if a.0 == b.0 && b.1 < a.2 {
-            let (first, second) = (a.3.min(b.3), a.3.max(b.3));
-            return Err(Error::invalid(
-                Place::Relocation(second, Some("offset")),
-                format!(
-                    "the field at {}..{} overlaps relocations[{first}] at {}..{}",
-                    if second == b.3 { b.1 } else { a.1 },
-                    if second == b.3 { b.2 } else { a.2 },
-                    if second == b.3 { a.1 } else { b.1 },
-                    if second == b.3 { a.2 } else { b.2 },
-                ),
-            ));
+/// Where a `%pcrel_lo` may find its hi20: (section, offset) of every relocation that can be
+/// one. A native hi20 (a TLS model's, say) may be completed by a portable lo12 too.
+fn hi20_fields(obj: &Object) -> FxHashSet<(usize, u64)> {
+    obj.relocations
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.kind,
+                crate::RelocKind::RvPcrelHi20
+                    | crate::RelocKind::RvGotHi20
+                    | crate::RelocKind::Native(_)
+            )
+        })
+        .map(|h| (h.section.0, h.offset))
+        .collect()
+}
+
+/// One relocated field: (section, start, end, relocation index).
+type Field = (usize, u64, u64, usize);
+
+/// The overlap check. Most backends emit relocations in order already: then each field is
+/// compared with the one before it as it comes, and nothing is stored. Only when a field
+/// comes out of order are the fields collected (from the model again) and sorted.
+#[derive(Default)]
+struct Fields {
+    prev: Option<Field>,
+    sorted: bool,
+    overlap: Option<(Field, Field)>,
+}
+
+impl Fields {
+    fn push(&mut self, field: Field) {
+        match self.prev {
+            None => self.sorted = true,
+            Some(prev) if self.sorted => {
+                if field < prev {
+                    self.sorted = false;
+                } else if self.overlap.is_none() && prev.0 == field.0 && field.1 < prev.2 {
+                    self.overlap = Some((prev, field));
+                }
+            }
+            Some(_) => {}
         }
+        self.prev = Some(field);
     }
-    Ok(())
+
+    fn check(self, obj: &Object) -> Result<(), Error> {
+        if self.prev.is_none() {
+            return Ok(());
+        }
+        if self.sorted {
+            return match self.overlap {
+                Some((a, b)) => Err(overlap_error(a, b)),
+                None => Ok(()),
+            };
+        }
+        let mut fields: Vec<Field> = obj
+            .relocations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let size = u64::from(r.kind.shape().size());
+                (size > 0).then(|| (r.section.0, r.offset, r.offset + size, i))
+            })
+            .collect();
+        fields.sort_unstable();
+        for pair in fields.windows(2) {
+            if let [a, b] = *pair {
+                if a.0 == b.0 && b.1 < a.2 {
+                    return Err(overlap_error(a, b));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error for fields `a` and `b` (by offset) that overlap, at the later relocation.
+fn overlap_error(a: Field, b: Field) -> Error {
+    let (first, second) = (a.3.min(b.3), a.3.max(b.3));
+    Error::invalid(
+        Place::Relocation(second, Some("offset")),
+        format!(
+            "the field at {}..{} overlaps relocations[{first}] at {}..{}",
+            if second == b.3 { b.1 } else { a.1 },
+            if second == b.3 { b.2 } else { a.2 },
+            if second == b.3 { a.1 } else { b.1 },
+            if second == b.3 { a.2 } else { b.2 },
+        ),
+    )
 }

@@ -1,19 +1,147 @@
-//! The one entry point from the model to bytes: validate, then hand to the format's writer.
+//! The entry points from the model to bytes: validate, lay the file out in the target's
+//! format (every offset and size, and every error the model can cause, found here), then emit
+//! it front to back — into one buffer of the final size ([`write`]) or straight into a
+//! `std::io::Write` ([`write_to`]).
 
-use crate::error::{Error, Place};
+use std::io::Write;
+
+use crate::bytes::Out;
+use crate::error::Error;
 use crate::model::Object;
 use crate::target::Format;
+use crate::validate::Validated;
 
-/// Validates `obj` and writes it in its target's format.
-pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    crate::validate::validate(obj)?;
-    match obj.target.format {
-        Format::Elf => crate::elf::write(obj),
-        Format::Coff => crate::coff::write(obj),
-        Format::MachO => crate::macho::write(obj),
-        other => Err(Error::unsupported(
-            Place::Target,
-            format!("writing {other} objects is not implemented yet (elf, macho and coff are)"),
-        )),
+/// How a writer's mapping function (one relocation to its entries, say) reports what it
+/// cannot write. [`Unchecked`], the copy of the function that runs for every relocation,
+/// builds no messages and carries no large `Error` through its returns; only when it fails
+/// does the layout call the [`Checked`] copy of the same function, for the error.
+pub(crate) trait Report {
+    /// What an `Err` carries.
+    type Error;
+    /// The error `make` would build, or nothing.
+    fn error(make: impl FnOnce() -> Error) -> Self::Error;
+}
+
+/// Errors in full.
+pub(crate) enum Checked {}
+
+impl Report for Checked {
+    type Error = Error;
+    #[inline(always)]
+    fn error(make: impl FnOnce() -> Error) -> Error {
+        make()
     }
+}
+
+/// Errors as `()`: for code that runs after [`Checked`] found none.
+pub(crate) enum Unchecked {}
+
+impl Report for Unchecked {
+    type Error = ();
+    #[inline(always)]
+    fn error(_: impl FnOnce() -> Error) {}
+}
+
+/// A file laid out: its size is known and writing it cannot fail (but for the stream's I/O).
+pub(crate) trait Layout {
+    /// Bytes the file takes.
+    fn size(&self) -> usize;
+    /// Whether integers are big-endian.
+    fn big_endian(&self) -> bool;
+    /// Writes the whole file, [`Layout::size`] bytes.
+    fn emit(&self, out: &mut Out);
+}
+
+/// A writer that produces the whole file at once.
+impl Layout for Vec<u8> {
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn big_endian(&self) -> bool {
+        false
+    }
+    fn emit(&self, out: &mut Out) {
+        out.bytes(self);
+    }
+}
+
+/// Validates `obj`, lays it out in its target's format and hands the layout to `go`.
+fn with_layout<T>(
+    obj: &Object,
+    go: impl FnOnce(&dyn Layout) -> Result<T, Error>,
+) -> Result<T, Error> {
+    // The writers take the names by value: they need them only while laying out.
+    let t0 = std::time::Instant::now();
+    let Validated {
+        names,
+        relocs,
+        pcrel_lo12,
+    } = crate::validate::validate(obj)?;
+    let t1 = t0.elapsed();
+    if std::env::var("OF_TIME").is_ok() {
+        eprint!("validate {:.2} ", t1.as_secs_f64() * 1e3);
+    }
+    match obj.target.format {
+        Format::Elf => {
+            let t = std::time::Instant::now();
+            let l = crate::elf::Layout::new(obj, names, &relocs, pcrel_lo12)?;
+            if std::env::var("OF_TIME").is_ok() {
+                eprint!("layout {:.2} ", t.elapsed().as_secs_f64() * 1e3);
+            }
+            let t = std::time::Instant::now();
+            let r = go(&l);
+            if std::env::var("OF_TIME").is_ok() {
+                eprintln!("emit {:.2}", t.elapsed().as_secs_f64() * 1e3);
+            }
+            r
+        }
+        Format::Coff => {
+            let t = std::time::Instant::now();
+            let l = crate::coff::Layout::new(obj, names, &relocs)?;
+            if std::env::var("OF_TIME").is_ok() {
+                eprint!("layout {:.2} ", t.elapsed().as_secs_f64() * 1e3);
+            }
+            let t = std::time::Instant::now();
+            let r = go(&l);
+            if std::env::var("OF_TIME").is_ok() {
+                eprintln!("emit {:.2}", t.elapsed().as_secs_f64() * 1e3);
+            }
+            r
+        }
+        Format::MachO => {
+            let t = std::time::Instant::now();
+            let l = crate::macho::Layout::new(obj, names, &relocs)?;
+            if std::env::var("OF_TIME").is_ok() {
+                eprint!("layout {:.2} ", t.elapsed().as_secs_f64() * 1e3);
+            }
+            let t = std::time::Instant::now();
+            let r = go(&l);
+            if std::env::var("OF_TIME").is_ok() {
+                eprintln!("emit {:.2}", t.elapsed().as_secs_f64() * 1e3);
+            }
+            r
+        }
+        Format::Wasm => go(&crate::wasm::write(obj)?),
+    }
+}
+
+/// Validates `obj` and writes it in its target's format, into a buffer of the final size.
+pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
+    with_layout(obj, |layout| {
+        let mut out = Out::try_with_capacity(layout.size(), layout.big_endian())?;
+        layout.emit(&mut out);
+        debug_assert_eq!(out.len(), layout.size(), "written != laid out");
+        out.into_vec()
+    })
+}
+
+/// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
+/// error in the model is found before the first byte goes out.
+pub(crate) fn write_to(obj: &Object, stream: &mut dyn Write) -> Result<(), Error> {
+    with_layout(obj, |layout| {
+        let mut out = Out::stream(stream, layout.big_endian());
+        layout.emit(&mut out);
+        debug_assert_eq!(out.len(), layout.size(), "written != laid out");
+        out.finish()
+    })
 }

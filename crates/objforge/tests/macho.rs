@@ -21,6 +21,8 @@ fn object_with(triple: &str, kind: RelocKind) -> Object {
     let d = obj.add_symbol(Symbol::defined("d", debug, 0));
     let (section, offset) = match kind.shape() {
         FieldShape::Instruction { .. } => (text, 4),
+        // A 10-byte LEB would run past .data at 8.
+        FieldShape::PaddedLeb(_) => (data, 0),
         _ if kind == RelocKind::X86Branch32 || kind == RelocKind::X86GotPcrel32 => (text, 3),
         _ if kind == RelocKind::Secrel32 => (debug, 0),
         _ => (data, 8),

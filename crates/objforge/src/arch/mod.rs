@@ -21,6 +21,7 @@ pub(crate) enum ElfEncoding {
 ///
 /// `before` holds up to three bytes preceding the field, which x86_64 inspects to pick the
 /// relaxable GOT relocation.
+#[inline]
 pub(crate) fn elf_encoding(
     arch: Architecture,
     kind: RelocKind,
@@ -34,6 +35,7 @@ pub(crate) fn elf_encoding(
         Architecture::I386 => i386::elf_type(kind).map(ElfEncoding::One),
         Architecture::Aarch64 => aarch64::elf_type(kind).map(ElfEncoding::One),
         Architecture::Riscv64 => riscv64::elf_encoding(kind),
+        Architecture::Wasm32 | Architecture::Wasm64 => None,
     }
 }
 
@@ -45,9 +47,9 @@ pub(crate) enum MachoAddend {
     /// `extra` bytes further on (`X86_64_RELOC_SIGNED_1/_2/_4`: bytes of immediate after it).
     Field {
         /// Bytes from the field's start to where the linker's PC is.
-        pc_bias: i64,
+        pc_bias: i8,
         /// Extra bytes the type itself adds to the stored addend.
-        extra: i64,
+        extra: i8,
     },
     /// In an `ARM64_RELOC_ADDEND` entry just before, when not zero.
     Paired,
@@ -102,6 +104,7 @@ pub(crate) enum MachoEncoding {
 /// `addend` picks x86_64's `SIGNED_1/_2/_4`; `before` holds up to three bytes preceding the
 /// field (x86_64 tells a `movq` GOT load from other GOT uses); `tls` says the symbol is a
 /// thread-local variable, whose GOT-style loads become TLV loads.
+#[inline(always)]
 pub(crate) fn macho_encoding(
     arch: Architecture,
     kind: RelocKind,
@@ -112,17 +115,21 @@ pub(crate) fn macho_encoding(
     match arch {
         Architecture::X86_64 => x86_64::macho_encoding(kind, addend, before, tls),
         Architecture::Aarch64 => aarch64::macho_encoding(kind, tls),
-        Architecture::I386 | Architecture::Riscv64 => None,
+        Architecture::I386
+        | Architecture::Riscv64
+        | Architecture::Wasm32
+        | Architecture::Wasm64 => None,
     }
 }
 
 /// The COFF relocation type of `kind` on `arch`, or `None` if COFF has none there. `addend`
 /// picks x86_64's `REL32_1`..`REL32_5`. (`diff*` is the caller's: it becomes PC-relative.)
+#[inline]
 pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Option<u16> {
     match arch {
         Architecture::X86_64 => x86_64::coff_type(kind, addend),
         Architecture::I386 => i386::coff_type(kind),
         Architecture::Aarch64 => aarch64::coff_type(kind),
-        Architecture::Riscv64 => None,
+        Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64 => None,
     }
 }

@@ -20,6 +20,7 @@ pub(crate) mod elf {
 }
 
 /// The ELF type for `kind`; `before` is up to three bytes preceding the field.
+#[inline]
 pub(crate) fn elf_type(kind: RelocKind, before: &[u8]) -> Option<u32> {
     use RelocKind::*;
     Some(match kind {
@@ -81,6 +82,7 @@ pub(crate) mod macho {
 /// counts from the end of the 4-byte field, so `-4 - n` (n bytes of immediate after the field)
 /// picks `SIGNED_n`. `before` is up to three bytes preceding the field: a `movq` load (REX.W
 /// `8b`, RIP-relative) is what `GOT_LOAD` and `TLV` may be used on.
+#[inline(always)]
 pub(crate) fn macho_encoding(
     kind: RelocKind,
     addend: i64,
@@ -180,6 +182,7 @@ pub(crate) mod coff {
 /// `sym` is -(4 + k) when k bytes of instruction (an immediate) follow the field: that k picks
 /// `REL32_k`, as MSVC writes it, and the field then holds 0. Any other addend (one that also
 /// points into `sym`) gets `REL32`, with the whole adjustment stored in the field.
+#[inline]
 pub(crate) fn coff_type(kind: RelocKind, addend: i64) -> Option<u16> {
     use RelocKind::*;
     Some(match kind {

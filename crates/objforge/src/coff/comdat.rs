@@ -69,6 +69,9 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
             }
         }
     }
+    if groups.is_empty() {
+        return Ok(comdats);
+    }
     let globals: HashMap<&str, usize> = obj
         .symbols
         .iter()

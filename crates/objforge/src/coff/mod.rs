@@ -11,24 +11,29 @@
 //! string table                 its size, then the long names
 //! ```
 //!
-//! The layout is computed once, then every part is emitted in file order into one buffer of
-//! the final size. [`comdat`] decides the COMDAT leaders and selections, [`symtab`] builds the
-//! symbol table, [`reloc`] maps relocations and computes the addends stored in place.
+//! [`Layout::new`] computes the layout once and finds every error; then
+//! [`Layout::emit`](crate::write::Layout::emit) writes every part in file order, producing
+//! each relocation entry, stored addend and symbol record from the model as it goes.
+//! [`comdat`] decides the COMDAT leaders and selections, [`symtab`] numbers the symbol table,
+//! [`reloc`] maps relocations and computes the addends stored in place.
 
 mod comdat;
 mod consts;
 mod reloc;
 mod symtab;
 
+use comdat::Comdats;
 use consts::*;
-use reloc::Relocations;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
-use crate::bytes::Out;
+use crate::bytes::{Crc, Out, PatchOrder};
 use crate::error::{Error, Place};
-use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition};
+use crate::groups::RelocGroups;
+use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
+use crate::names::SameNames;
 use crate::strtab::StringTable;
 use crate::target::Architecture;
+use crate::write::{Checked, Unchecked};
 
 /// What a section header's raw data is.
 #[derive(Clone, Copy)]
@@ -39,6 +44,8 @@ enum Contents<'a> {
     Zeros(usize),
     /// Uninitialized data: a size, no file space (`.bss`).
     Uninitialized,
+    /// The `.drectve` text objforge makes from the options.
+    Directives,
 }
 
 /// One `IMAGE_SECTION_HEADER`, with what follows it in the file.
@@ -50,6 +57,8 @@ struct SectionHeader<'a> {
     pointer_to_relocations: u32,
     /// Relocation entries, without the overflow entry.
     relocation_count: usize,
+    /// Whether addends are stored in its fields, and come by offset.
+    patched: Option<bool>,
     characteristics: u32,
     /// `IMAGE_COMDAT_SELECT_*`, 0 for a section that is not a COMDAT.
     selection: u8,
@@ -75,174 +84,316 @@ struct Shape {
     record_size: usize,
 }
 
-/// Writes `obj` (already validated) as a COFF relocatable object.
-pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    let machine = machine(obj.target.arch)?;
-    for (i, s) in obj.sections.iter().enumerate() {
-        check_section(i, s)?;
-    }
+/// A COFF object laid out: every offset, ready to be written.
+pub(crate) struct Layout<'a> {
+    obj: &'a Object,
+    machine: u16,
+    shape: Shape,
+    comdats: Comdats<'a>,
+    symbols: SymbolTable,
+    strtab: StringTable<'a>,
+    relocs: &'a RelocGroups,
+    headers: Vec<SectionHeader<'a>>,
+    /// The `.drectve` text from the options, if any.
+    drectve: Option<Vec<u8>>,
+    pointer_to_symbol_table: u32,
+    string_table_size: usize,
+    total: usize,
+}
 
-    // --- Sections: the backend's, then `.drectve` from the options.
-    let drectve = drectve(obj)?;
-    let mut section_names: Vec<&str> = obj.sections.iter().map(|s| s.name.as_str()).collect();
-    if drectve.is_some() {
-        section_names.push(DRECTVE_NAME);
-    }
-    let bigobj = obj.options.bigobj || section_names.len() > MAX_SECTIONS;
-    if section_names.len() > i32::MAX as usize {
-        return Err(Error::unsupported(
-            Place::Object,
-            format!(
-                "{} sections are more than COFF numbers",
-                section_names.len()
-            ),
-        ));
-    }
-    let shape = Shape {
-        bigobj,
-        record_size: if bigobj {
-            SYMBOL_SIZE_BIGOBJ
+impl<'a> Layout<'a> {
+    /// Lays out `obj` (already validated; `names` and `relocs` from validation).
+    pub(crate) fn new(
+        obj: &'a Object,
+        names: SameNames,
+        relocs: &'a RelocGroups,
+    ) -> Result<Layout<'a>, Error> {
+        let machine = machine(obj.target.arch)?;
+        for (i, s) in obj.sections.iter().enumerate() {
+            check_section(i, s)?;
+        }
+
+        // --- Sections: the backend's, then `.drectve` from the options.
+        let drectve = drectve(obj)?;
+        let mut section_names: Vec<&str> = obj.sections.iter().map(|s| s.name.as_str()).collect();
+        if drectve.is_some() {
+            section_names.push(DRECTVE_NAME);
+        }
+        let bigobj = obj.options.bigobj || section_names.len() > MAX_SECTIONS;
+        if section_names.len() > i32::MAX as usize {
+            return Err(Error::unsupported(
+                Place::Object,
+                format!(
+                    "{} sections are more than COFF numbers",
+                    section_names.len()
+                ),
+            ));
+        }
+        let shape = Shape {
+            bigobj,
+            record_size: if bigobj {
+                SYMBOL_SIZE_BIGOBJ
+            } else {
+                SYMBOL_SIZE
+            },
+        };
+
+        // --- COMDATs, symbols, relocations.
+        let comdats = comdat::plan(obj)?;
+        let mut strtab = StringTable::new();
+        let prefix = symtab::prefix(obj);
+        strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+            obj.symbols.get(i).is_some_and(|s| {
+                !matches!(s.kind, SymbolKind::File | SymbolKind::Section)
+                    && Name::is_long(prefix, s)
+            })
+        });
+        let symbols = SymbolTable::build(
+            obj,
+            &comdats,
+            &section_names,
+            &mut strtab,
+            shape.record_size,
+        )?;
+        strtab.finish();
+
+        // --- Section headers.
+        let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
+        for (i, s) in obj.sections.iter().enumerate() {
+            let (contents, size) = match (&s.data, s.kind) {
+                (SectionData::Zero(n), SectionKind::Bss) => (Contents::Uninitialized, *n),
+                (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
+                (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
+            };
+            let mut relocation_count = 0;
+            let mut patches = PatchOrder::default();
+            let mut any = false;
+            let mut m = reloc::Mapped::default();
+            for r in relocs.of(i) {
+                let index_of_user = |s| symbols.index_of_user(s);
+                if reloc::map::<Unchecked>(obj, r, index_of_user, &mut m).is_err() {
+                    // The same function again, for the message.
+                    reloc::map::<Checked>(obj, r, index_of_user, &mut m)?;
+                }
+                relocation_count += 1;
+                if let Some(p) = &m.patch {
+                    patches.see(p);
+                    any = true;
+                }
+            }
+            let mut characteristics = characteristics(s) | align_flag(s.align);
+            let selection = comdats.selection.get(i).copied().unwrap_or(0);
+            if selection != 0 {
+                characteristics |= IMAGE_SCN_LNK_COMDAT;
+            }
+            if relocation_count >= MAX_RELOCATIONS {
+                characteristics |= IMAGE_SCN_LNK_NRELOC_OVFL;
+            }
+            headers.push(SectionHeader {
+                name: symbols
+                    .section_names
+                    .get(i)
+                    .copied()
+                    .unwrap_or(Name::Short([0; 8])),
+                contents,
+                // Checked against u32::MAX by `check_section`.
+                size_of_raw_data: size as u32,
+                pointer_to_raw_data: 0,
+                pointer_to_relocations: 0,
+                relocation_count,
+                patched: any.then(|| patches.in_order()),
+                characteristics,
+                selection,
+                associated: comdats
+                    .associated
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map_or(0, |a| a as u32 + 1),
+            });
+        }
+        if let Some(text) = &drectve {
+            headers.push(SectionHeader {
+                name: symbols
+                    .section_names
+                    .get(obj.sections.len())
+                    .copied()
+                    .unwrap_or(Name::Short([0; 8])),
+                contents: Contents::Directives,
+                size_of_raw_data: text.len() as u32,
+                pointer_to_raw_data: 0,
+                pointer_to_relocations: 0,
+                relocation_count: 0,
+                patched: None,
+                characteristics: IMAGE_SCN_LNK_INFO | IMAGE_SCN_LNK_REMOVE | IMAGE_SCN_ALIGN_1BYTES,
+                selection: 0,
+                associated: 0,
+            });
+        }
+
+        // --- Layout: every offset, once.
+        let header_size = if shape.bigobj {
+            BIGOBJ_HEADER_SIZE
         } else {
-            SYMBOL_SIZE
-        },
-    };
-
-    // --- COMDATs, symbols, relocations.
-    let comdats = comdat::plan(obj)?;
-    let mut strtab = StringTable::new();
-    let symbols = SymbolTable::build(
-        obj,
-        &comdats,
-        &section_names,
-        &mut strtab,
-        shape.record_size,
-    )?;
-    let relocations = reloc::plan(obj, &symbols.index_of_user)?;
-
-    // --- Section headers.
-    let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
-    for (i, s) in obj.sections.iter().enumerate() {
-        let (contents, size) = match (&s.data, s.kind) {
-            (SectionData::Zero(n), SectionKind::Bss) => (Contents::Uninitialized, *n),
-            (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
-            (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
+            FILE_HEADER_SIZE
         };
-        let relocation_count = relocations.entries.get(i).map_or(0, Vec::len);
-        let mut characteristics = characteristics(s) | align_flag(s.align);
-        let selection = comdats.selection.get(i).copied().unwrap_or(0);
-        if selection != 0 {
-            characteristics |= IMAGE_SCN_LNK_COMDAT;
+        let mut offset = header_size + headers.len() * SECTION_HEADER_SIZE;
+        for h in &mut headers {
+            let in_file = match h.contents {
+                Contents::Uninitialized => 0,
+                _ => h.size_of_raw_data as usize,
+            };
+            if in_file > 0 {
+                h.pointer_to_raw_data = file_offset(offset)?;
+                offset += in_file;
+            }
+            if h.relocation_count > 0 {
+                h.pointer_to_relocations = file_offset(offset)?;
+                offset += h.entries_in_file() * RELOCATION_SIZE;
+            }
         }
-        if relocation_count >= MAX_RELOCATIONS {
-            characteristics |= IMAGE_SCN_LNK_NRELOC_OVFL;
+        let pointer_to_symbol_table = file_offset(offset)?;
+        offset += symbols.number_of_symbols as usize * shape.record_size;
+        let string_table_size = STRING_TABLE_SIZE_FIELD as usize + strtab.size();
+        let total = offset + string_table_size;
+        if u32::try_from(string_table_size).is_err() {
+            return Err(Error::unsupported(
+                Place::Object,
+                "the string table would pass 4 GiB, the most COFF counts",
+            ));
         }
-        headers.push(SectionHeader {
-            name: Name::new(s.name.as_bytes(), &mut strtab),
-            contents,
-            // Checked against u32::MAX by `check_section`.
-            size_of_raw_data: size as u32,
-            pointer_to_raw_data: 0,
-            pointer_to_relocations: 0,
-            relocation_count,
-            characteristics,
-            selection,
-            associated: comdats
-                .associated
-                .get(i)
-                .copied()
-                .flatten()
-                .map_or(0, |a| a as u32 + 1),
-        });
+        Ok(Layout {
+            obj,
+            machine,
+            shape,
+            comdats,
+            symbols,
+            strtab,
+            relocs,
+            headers,
+            drectve,
+            pointer_to_symbol_table,
+            string_table_size,
+            total,
+        })
     }
-    if let Some(text) = &drectve {
-        headers.push(SectionHeader {
-            name: Name::new(DRECTVE_NAME.as_bytes(), &mut strtab),
-            contents: Contents::Bytes(text),
-            size_of_raw_data: text.len() as u32,
-            pointer_to_raw_data: 0,
-            pointer_to_relocations: 0,
-            relocation_count: 0,
-            characteristics: IMAGE_SCN_LNK_INFO | IMAGE_SCN_LNK_REMOVE | IMAGE_SCN_ALIGN_1BYTES,
-            selection: 0,
-            associated: 0,
-        });
-    }
-    strtab.finish();
 
-    // --- Layout: every offset, once.
-    let header_size = if shape.bigobj {
-        BIGOBJ_HEADER_SIZE
-    } else {
-        FILE_HEADER_SIZE
-    };
-    let mut offset = header_size + headers.len() * SECTION_HEADER_SIZE;
-    for h in &mut headers {
-        let in_file = match h.contents {
-            Contents::Uninitialized => 0,
-            _ => h.size_of_raw_data as usize,
+    /// Whether section `k`'s addends are written with its relocation entries (over its raw
+    /// data, already written) rather than with its raw data.
+    fn patches_with_entries(out: &Out, h: &SectionHeader) -> bool {
+        out.holds_file() && h.patched == Some(true)
+    }
+
+    /// Section `k`'s raw data, with the addends stored in place unless they come with the
+    /// entries; returns its checksum (valid only when they do not).
+    fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader) -> u32 {
+        let zeros;
+        let data: &[u8] = match h.contents {
+            Contents::Bytes(b) => b,
+            Contents::Directives => self.drectve.as_deref().unwrap_or(&[]),
+            // Zeros have a checksum of 0: the CRC starts at 0 and is not inverted.
+            Contents::Zeros(n) if h.patched.is_none() => {
+                out.zeros(n);
+                return 0;
+            }
+            Contents::Zeros(n) => {
+                zeros = vec![0; n];
+                &zeros
+            }
+            Contents::Uninitialized => return 0,
         };
-        if in_file > 0 {
-            h.pointer_to_raw_data = file_offset(offset)?;
-            offset += in_file;
+        let mut crc = Crc::default();
+        let patched = if Self::patches_with_entries(out, h) {
+            None
+        } else {
+            h.patched
+        };
+        match patched {
+            None => {
+                crc.update(data);
+                out.bytes(data);
+            }
+            Some(in_order) => {
+                let index_of_user = |s: usize| self.symbols.index_of_user(s);
+                let mut m = reloc::Mapped::default();
+                let patches = self.relocs.of(k).filter_map(|r| {
+                    reloc::map::<Unchecked>(self.obj, r, index_of_user, &mut m).ok()?;
+                    m.patch
+                });
+                out.patched(data, patches, in_order, Some(&mut crc));
+            }
         }
-        if h.relocation_count > 0 {
-            h.pointer_to_relocations = file_offset(offset)?;
-            offset += h.entries_in_file() * RELOCATION_SIZE;
-        }
+        crc.value()
     }
-    let pointer_to_symbol_table = file_offset(offset)?;
-    offset += symbols.number_of_symbols as usize * shape.record_size;
-    let string_table_size = STRING_TABLE_SIZE_FIELD as usize + strtab.size();
-    let total = offset + string_table_size;
+}
 
-    // --- Emit, in file order, into one buffer of the final size.
-    let mut out = Out::with_capacity(total, false);
-    write_file_header(
-        &mut out,
-        &shape,
-        machine,
-        headers.len() as u32,
-        pointer_to_symbol_table,
-        symbols.number_of_symbols,
-    );
-    for h in &headers {
-        write_section_header(&mut out, &strtab, h);
+impl crate::write::Layout for Layout<'_> {
+    fn size(&self) -> usize {
+        self.total
     }
-    let mut checksums = vec![0u32; headers.len()];
-    for (k, h) in headers.iter().enumerate() {
-        if h.pointer_to_raw_data != 0 {
-            let start = out.len();
-            match h.contents {
-                Contents::Bytes(b) => out.bytes(b),
-                Contents::Zeros(n) => out.pad_to(start + n),
-                Contents::Uninitialized => {}
-            }
-            apply_patches(&mut out, start, &relocations, k);
-            checksums[k] = checksum(out.vec().get(start..).unwrap_or(&[]));
+
+    fn big_endian(&self) -> bool {
+        false
+    }
+
+    fn emit(&self, out: &mut Out) {
+        let (obj, headers) = (self.obj, &self.headers);
+        write_file_header(
+            out,
+            &self.shape,
+            self.machine,
+            headers.len() as u32,
+            self.pointer_to_symbol_table,
+            self.symbols.number_of_symbols,
+        );
+        for h in headers {
+            write_section_header(out, &self.strtab, h);
         }
-        if h.relocation_count > 0 {
-            debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
-            if h.overflows() {
-                // The real count, this entry included, in the first entry's VirtualAddress.
-                out.u32(h.entries_in_file() as u32);
-                out.u32(0);
-                out.u16(0);
+        let mut checksums = vec![0u32; headers.len()];
+        for (k, (h, checksum)) in headers.iter().zip(&mut checksums).enumerate() {
+            let with_entries = Self::patches_with_entries(out, h);
+            let start = h.pointer_to_raw_data as usize;
+            if h.pointer_to_raw_data != 0 {
+                debug_assert_eq!(out.len(), start);
+                *checksum = self.write_contents(out, k, h);
             }
-            for e in relocations.entries.get(k).map_or(&[][..], Vec::as_slice) {
-                out.u32(e.virtual_address);
-                out.u32(e.symbol_table_index);
-                out.u16(e.type_);
+            if h.relocation_count > 0 {
+                debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
+                if h.overflows() {
+                    // The real count, this entry included, in the first entry's VirtualAddress.
+                    out.u32(h.entries_in_file() as u32);
+                    out.u32(0);
+                    out.u16(0);
+                }
+                let index_of_user = |s: usize| self.symbols.index_of_user(s);
+                let mut m = reloc::Mapped::default();
+                for r in self.relocs.of(k) {
+                    if reloc::map::<Unchecked>(obj, r, index_of_user, &mut m).is_ok() {
+                        if let (true, Some(p)) = (with_entries, &m.patch) {
+                            let len = usize::from(p.len);
+                            let value = p.bytes.get(..len).unwrap_or(&[]);
+                            out.overwrite(start + p.offset as usize, value);
+                        }
+                        let e = &m.entry;
+                        let mut rec = [0u8; RELOCATION_SIZE];
+                        rec[0..4].copy_from_slice(&e.virtual_address.to_le_bytes());
+                        rec[4..8].copy_from_slice(&e.symbol_table_index.to_le_bytes());
+                        rec[8..10].copy_from_slice(&e.type_.to_le_bytes());
+                        out.bytes(&rec);
+                    }
+                }
+            }
+            if with_entries {
+                *checksum = out.crc_of(start..start + h.size_of_raw_data as usize);
             }
         }
+        debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);
+        self.symbols.walk(obj, &self.comdats, true, |_, _, record| {
+            write_symbol(out, &self.shape, &self.strtab, headers, &checksums, &record);
+        });
+        out.u32(self.string_table_size as u32);
+        self.strtab.emit(out);
     }
-    debug_assert_eq!(out.len(), pointer_to_symbol_table as usize);
-    for record in &symbols.records {
-        write_symbol(&mut out, &shape, &strtab, &headers, &checksums, record);
-    }
-    out.u32(string_table_size as u32);
-    strtab.write(out.vec());
-    debug_assert_eq!(out.len(), total);
-    Ok(out.into_vec())
 }
 
 fn machine(arch: Architecture) -> Result<u16, Error> {
@@ -250,10 +401,12 @@ fn machine(arch: Architecture) -> Result<u16, Error> {
         Architecture::X86_64 => Ok(IMAGE_FILE_MACHINE_AMD64),
         Architecture::I386 => Ok(IMAGE_FILE_MACHINE_I386),
         Architecture::Aarch64 => Ok(IMAGE_FILE_MACHINE_ARM64),
-        Architecture::Riscv64 => Err(Error::unsupported(
-            Place::Target,
-            "objforge writes COFF for x86_64, i386 and aarch64 (arm64), not riscv64",
-        )),
+        other @ (Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64) => {
+            Err(Error::unsupported(
+                Place::Target,
+                format!("objforge writes COFF for x86_64, i386 and aarch64 (arm64), not {other}"),
+            ))
+        }
     }
 }
 
@@ -350,50 +503,6 @@ fn file_offset(offset: usize) -> Result<u32, Error> {
     })
 }
 
-/// Stores the addends of section `k`'s relocations in the bytes just written from `start`.
-fn apply_patches(out: &mut Out, start: usize, relocations: &Relocations, k: usize) {
-    let Some(patches) = relocations.patches.get(k) else {
-        return;
-    };
-    let bytes = out.vec();
-    for p in patches {
-        let at = start + p.offset;
-        let len = usize::from(p.len);
-        if let (Some(field), Some(value)) = (bytes.get_mut(at..at + len), p.bytes.get(..len)) {
-            field.copy_from_slice(value);
-        } else {
-            debug_assert!(false, "a relocation's field lies outside its section");
-        }
-    }
-}
-
-/// The section checksum as MSVC computes it: CRC-32 (reflected, polynomial 0xEDB88320)
-/// started from 0 and not inverted at the end — LLVM's `JamCRC` with an initial value of 0.
-fn checksum(bytes: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut bit = 0;
-            while bit < 8 {
-                c = if c & 1 != 0 {
-                    0xedb8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                bit += 1;
-            }
-            table[i] = c;
-            i += 1;
-        }
-        table
-    };
-    bytes.iter().fold(0u32, |crc, &b| {
-        TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8)
-    })
-}
-
 fn write_file_header(
     out: &mut Out,
     shape: &Shape,
@@ -433,6 +542,7 @@ fn section_name_field(name: Name, strtab: &StringTable) -> [u8; SHORT_NAME_LEN] 
     match name {
         Name::Short(bytes) => bytes,
         Name::Long(id) => long_name_field(STRING_TABLE_SIZE_FIELD + strtab.offset(id)),
+        Name::Symbol(i) => long_name_field(STRING_TABLE_SIZE_FIELD + strtab.symbol_offset(i)),
     }
 }
 
@@ -476,22 +586,30 @@ fn write_symbol(
     checksums: &[u32],
     s: &SymbolRecord,
 ) {
-    match s.name {
-        Name::Short(bytes) => out.bytes(&bytes),
-        Name::Long(id) => {
-            out.u32(0);
-            out.u32(STRING_TABLE_SIZE_FIELD + strtab.offset(id));
-        }
-    }
-    out.u32(s.value);
-    if shape.bigobj {
-        out.u32(s.section_number as u32);
+    // The record itself, assembled whole: 18 bytes, 20 in bigobj.
+    let mut record = [0u8; SYMBOL_SIZE_BIGOBJ];
+    let long = |offset: u32| {
+        let mut field = [0u8; SHORT_NAME_LEN];
+        field[4..].copy_from_slice(&(STRING_TABLE_SIZE_FIELD + offset).to_le_bytes());
+        field
+    };
+    record[..8].copy_from_slice(&match s.name {
+        Name::Short(bytes) => bytes,
+        Name::Long(id) => long(strtab.offset(id)),
+        Name::Symbol(i) => long(strtab.symbol_offset(i)),
+    });
+    record[8..12].copy_from_slice(&s.value.to_le_bytes());
+    let at = if shape.bigobj {
+        record[12..16].copy_from_slice(&(s.section_number as u32).to_le_bytes());
+        16
     } else {
-        out.u16(s.section_number as i16 as u16);
-    }
-    out.u16(s.type_);
-    out.u8(s.storage_class);
-    out.u8(s.aux.count(shape.record_size) as u8);
+        record[12..14].copy_from_slice(&(s.section_number as i16 as u16).to_le_bytes());
+        14
+    };
+    record[at..at + 2].copy_from_slice(&s.type_.to_le_bytes());
+    record[at + 2] = s.storage_class;
+    record[at + 3] = s.aux.count(shape.record_size) as u8;
+    out.bytes(&record[..at + 4]);
     let start = out.len();
     match s.aux {
         Aux::None => return,
@@ -537,6 +655,11 @@ mod tests {
             0x00, 0x00, 0x48, 0x83, 0x3d, 0xff, 0xff, 0xff, 0xff, 0x00, 0x0f, 0x84, 0x00, 0x00,
             0x00, 0x00, 0x48, 0xff, 0x25, 0x00, 0x00, 0x00, 0x00,
         ];
+        let checksum = |bytes: &[u8]| {
+            let mut crc = Crc::default();
+            crc.update(bytes);
+            crc.value()
+        };
         assert_eq!(checksum(&text), 0x80cd_e3c1);
         assert_eq!(checksum(&[]), 0);
     }

@@ -2,35 +2,25 @@
 //! the addend stored in the field — as an integer in a data field, in the immediate of an
 //! ARM64 instruction. How the addend is stored follows from the COFF type alone, so a
 //! `native` relocation of a type objforge knows gets the same treatment as a portable one.
+//!
+//! [`map`] is a pure function of the model: the layout calls it for every relocation to find
+//! errors and count entries, and the writer again while writing the fields and the entries,
+//! so neither is ever stored.
 
 use crate::arch::{aarch64::coff as arm64, i386::coff as i386, x86_64::coff as amd64};
+use crate::bytes::Patch;
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData, SymbolDefinition};
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
+use crate::write::Report;
 
 /// One `IMAGE_RELOCATION`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(super) struct RelocationEntry {
     pub virtual_address: u32,
     pub symbol_table_index: u32,
     pub type_: u16,
-}
-
-/// Bytes that replace part of a section's contents: an addend stored in place.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Patch {
-    /// Offset in the section.
-    pub offset: usize,
-    /// The new bytes; the first `len` count.
-    pub bytes: [u8; 8],
-    pub len: u8,
-}
-
-/// Every section's relocation entries and in-place addends, by model section index.
-pub(super) struct Relocations {
-    pub entries: Vec<Vec<RelocationEntry>>,
-    pub patches: Vec<Vec<Patch>>,
 }
 
 /// How a COFF type keeps its addend.
@@ -81,7 +71,7 @@ fn field(arch: Architecture, type_: u16) -> Option<Field> {
             arm64::PAGEOFFSET_12L => Some(Field::Ldst12),
             _ => None,
         },
-        Architecture::Riscv64 => None,
+        Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64 => None,
     }
 }
 
@@ -124,7 +114,7 @@ fn type_name(arch: Architecture, type_: u16) -> String {
             arm64::REL32 => "REL32",
             _ => "",
         },
-        Architecture::Riscv64 => "",
+        Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64 => "",
     };
     let prefix = match arch {
         Architecture::X86_64 => "IMAGE_REL_AMD64_",
@@ -138,16 +128,25 @@ fn type_name(arch: Architecture, type_: u16) -> String {
     }
 }
 
-/// Maps every relocation of `obj` to its entry and its in-place addend. `index_of_user` is
-/// each model symbol's symbol table index.
-pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, Error> {
+/// What one model relocation is written as: its entry, and its in-place addend.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Mapped {
+    pub entry: RelocationEntry,
+    pub patch: Option<Patch>,
+}
+
+/// Relocation `i` (in range) of `obj` as its entry and its in-place addend, in `out`.
+/// `index_of_user` gives each model symbol's symbol table index.
+#[inline(always)]
+pub(super) fn map<R: Report>(
+    obj: &Object,
+    i: usize,
+    index_of_user: impl Fn(usize) -> u32,
+    out: &mut Mapped,
+) -> Result<(), R::Error> {
     let arch = obj.target.arch;
-    let n = obj.sections.len();
-    let mut entries: Vec<Vec<RelocationEntry>> = Vec::new();
-    entries.resize_with(n, Vec::new);
-    let mut patches: Vec<Vec<Patch>> = Vec::new();
-    patches.resize_with(n, Vec::new);
-    for (i, r) in obj.relocations.iter().enumerate() {
+    {
+        let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
         let section = &obj.sections[r.section.0];
         let mut kind = r.kind;
@@ -164,28 +163,34 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
                         .wrapping_sub(offset as i64);
                 }
                 _ => {
-                    return Err(Error::unsupported(
+                    return Err(R::error(|| {
+                        Error::unsupported(
                         at("minus"),
                         format!(
                             "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
                             m.name, section.name
                         ),
-                    ))
+                    )
+                    }))
                 }
             }
         }
         let type_ = match kind {
             RelocKind::Native(native) => u16::try_from(native.r_type).map_err(|_| {
-                Error::invalid(
-                    at("native.type"),
-                    format!("COFF relocation types are 16-bit; {} is not", native.r_type),
-                )
+                R::error(|| {
+                    Error::invalid(
+                        at("native.type"),
+                        format!("COFF relocation types are 16-bit; {} is not", native.r_type),
+                    )
+                })
             })?,
             _ => crate::arch::coff_type(arch, kind, addend).ok_or_else(|| {
-                Error::unsupported(
-                    at("kind"),
-                    format!("kind {} has no COFF encoding on {arch}", r.kind),
-                )
+                R::error(|| {
+                    Error::unsupported(
+                        at("kind"),
+                        format!("kind {} has no COFF encoding on {arch}", r.kind),
+                    )
+                })
             })?,
         };
         let field = match (field(arch, type_), kind) {
@@ -199,10 +204,12 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
                 }
             }
             (None, _) => {
-                return Err(Error::unsupported(
+                return Err(R::error(|| {
+                    Error::unsupported(
                     at("addend"),
                     format!("COFF keeps the addend in the field, and objforge does not know how {} stores it: give `native.size` (1, 2, 4 or 8) to store it as an integer", type_name(arch, type_)),
-                ))
+                )
+                }))
             }
         };
         let size = match field {
@@ -216,15 +223,17 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
             .checked_add(size as u64)
             .is_none_or(|end| end > len)
         {
-            return Err(Error::invalid(
-                at("offset"),
-                format!(
+            return Err(R::error(|| {
+                Error::invalid(
+                    at("offset"),
+                    format!(
                     "{} is past the end of {} ({len} bytes) for the {size}-byte field of COFF {}",
                     r.offset,
                     section.name,
                     type_name(arch, type_)
                 ),
-            ));
+                )
+            }));
         }
         let original = |from: usize| -> u32 {
             match &section.data {
@@ -239,9 +248,10 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
             Field::Data { size, bias } => {
                 let value = addend.checked_add(bias).filter(|v| fits(*v, size));
                 let Some(value) = value else {
-                    return Err(Error::invalid(
-                        at("addend"),
-                        format!(
+                    return Err(R::error(|| {
+                        Error::invalid(
+                            at("addend"),
+                            format!(
                             "{addend} does not fit the {size}-byte field where COFF {} stores it{}",
                             type_name(arch, type_),
                             if bias != 0 {
@@ -250,10 +260,11 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
                                 String::new()
                             }
                         ),
-                    ));
+                        )
+                    }));
                 };
                 Some(Patch {
-                    offset,
+                    offset: r.offset,
                     bytes: value.to_le_bytes(),
                     len: size,
                 })
@@ -261,30 +272,34 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
             Field::Opaque => None,
             Field::Branch => {
                 if addend != 0 {
-                    return Err(Error::unsupported(
+                    return Err(R::error(|| {
+                        Error::unsupported(
                         at("addend"),
                         format!("{} cannot carry an addend in COFF: the linker ORs the branch offset into the instruction; branch to a symbol at the target instead", r.kind),
-                    ));
+                    )
+                    }));
                 }
                 None
             }
             Field::Adr => {
                 if !(-(1 << 20)..1 << 20).contains(&addend) {
-                    return Err(Error::invalid(
+                    return Err(R::error(|| {
+                        Error::invalid(
                         at("addend"),
                         format!("{addend} does not fit the signed 21-bit immediate where ARM64 COFF stores an ADRP/ADR addend"),
-                    ));
+                    )
+                    }));
                 }
                 let imm = addend as u32;
                 let insn = original(offset) & !((0x3 << 29) | (0x7ffff << 5));
                 Some(word(
-                    offset,
+                    r.offset,
                     insn | ((imm & 0x3) << 29) | (((imm >> 2) & 0x7ffff) << 5),
                 ))
             }
             Field::Add12 => {
                 let insn = original(offset) & !(0xfff << 10);
-                Some(word(offset, insn | (((addend as u32) & 0xfff) << 10)))
+                Some(word(r.offset, insn | (((addend as u32) & 0xfff) << 10)))
             }
             Field::Ldst12 => {
                 let insn = original(offset);
@@ -304,7 +319,8 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
                     _ => None,
                 };
                 if wanted.is_some_and(|w| w != scale) {
-                    return Err(Error::invalid(
+                    return Err(R::error(|| {
+                        Error::invalid(
                         at("kind"),
                         format!(
                             "{} at {} of {}: the instruction there accesses {} bytes, and ARM64 COFF scales the offset by the instruction's size",
@@ -313,34 +329,32 @@ pub(super) fn plan(obj: &Object, index_of_user: &[u32]) -> Result<Relocations, E
                             section.name,
                             1u32 << scale
                         ),
-                    ));
+                    )
+                    }));
                 }
                 let low = (addend as u32) & 0xfff;
                 if low & ((1 << scale) - 1) != 0 {
-                    return Err(Error::invalid(
+                    return Err(R::error(|| {
+                        Error::invalid(
                         at("addend"),
                         format!("{addend} is not a multiple of {}, the size of the access, as ARM64 COFF stores it scaled", 1u32 << scale),
-                    ));
+                    )
+                    }));
                 }
                 let insn = insn & !(0xfff << 10);
-                Some(word(offset, insn | ((low >> scale) << 10)))
+                Some(word(r.offset, insn | ((low >> scale) << 10)))
             }
         };
-        if let Some(p) = patch {
-            patches[r.section.0].push(p);
-        }
-        let symbol_table_index = r
-            .symbol
-            .and_then(|s| index_of_user.get(s.0).copied())
-            .unwrap_or(0);
-        entries[r.section.0].push(RelocationEntry {
+        let symbol_table_index = r.symbol.map_or(0, |s| index_of_user(s.0));
+        out.entry = RelocationEntry {
             // Sections are at most 4 GiB (checked before), so the offset fits.
             virtual_address: r.offset as u32,
             symbol_table_index,
             type_,
-        });
+        };
+        out.patch = patch;
+        Ok(())
     }
-    Ok(Relocations { entries, patches })
 }
 
 /// Whether `value` fits a field of `size` bytes, read as signed or unsigned.
@@ -354,7 +368,7 @@ fn fits(value: i64, size: u8) -> bool {
     }
 }
 
-fn word(offset: usize, insn: u32) -> Patch {
+fn word(offset: u64, insn: u32) -> Patch {
     let mut bytes = [0; 8];
     bytes[..4].copy_from_slice(&insn.to_le_bytes());
     Patch {

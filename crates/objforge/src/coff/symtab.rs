@@ -2,14 +2,17 @@
 //! section's symbol with its section definition (a leader's COMDAT symbol right after it, as
 //! COFF requires), then the backend's symbols in their order — a weak one as a weak external
 //! followed by the default it falls back to.
+//!
+//! [`SymbolTable::build`] names and numbers the records; [`SymbolTable::walk`] produces them
+//! one by one, for the layout to count and for the writer to write, so no record is stored.
 
 use std::borrow::Cow;
 
 use super::comdat::{Comdats, Key};
 use super::consts::*;
 use crate::error::{Error, Place};
-use crate::model::{Binding, Object, SymbolDefinition, SymbolKind};
-use crate::strtab::{StringId, StringTable};
+use crate::model::{Binding, Object, Symbol, SymbolDefinition, SymbolKind};
+use crate::strtab::{Prefix, StringId, StringTable};
 use crate::target::Architecture;
 
 /// A section or symbol name: inline when it fits 8 bytes, else in the string table.
@@ -17,8 +20,10 @@ use crate::target::Architecture;
 pub(super) enum Name {
     /// Up to 8 bytes, NUL-padded.
     Short([u8; SHORT_NAME_LEN]),
-    /// The string table's copy.
+    /// A string added to the string table.
     Long(StringId),
+    /// Model symbol `i`'s name, which the string table holds.
+    Symbol(usize),
 }
 
 impl Name {
@@ -31,6 +36,24 @@ impl Name {
         } else {
             Name::Long(strtab.add(name))
         }
+    }
+
+    /// Model symbol `i`'s name, with `prefix`.
+    fn of_symbol(prefix: Prefix, s: &Symbol, i: usize) -> Name {
+        let p = prefix.of(&s.name);
+        if p.len() + s.name.len() <= SHORT_NAME_LEN {
+            let mut short = [0; SHORT_NAME_LEN];
+            short[..p.len()].copy_from_slice(p);
+            short[p.len()..p.len() + s.name.len()].copy_from_slice(s.name.as_bytes());
+            Name::Short(short)
+        } else {
+            Name::Symbol(i)
+        }
+    }
+
+    /// Whether model symbol `s`'s name, with `prefix`, goes in the string table.
+    pub(super) fn is_long(prefix: Prefix, s: &Symbol) -> bool {
+        prefix.of(&s.name).len() + s.name.len() > SHORT_NAME_LEN
     }
 }
 
@@ -70,65 +93,57 @@ pub(super) struct SymbolRecord<'a> {
     pub aux: Aux<'a>,
 }
 
-pub(super) struct SymbolTable<'a> {
-    pub records: Vec<SymbolRecord<'a>>,
+pub(super) struct SymbolTable {
     /// `NumberOfSymbols`: records plus auxiliary records.
     pub number_of_symbols: u32,
     /// Symbol table index of each model symbol (a section symbol: its section's).
-    pub index_of_user: Vec<u32>,
+    index_of_user: Vec<u32>,
+    /// Whether objforge writes `@feat.00` (the backend did not give one).
+    feat: bool,
+    /// Every section's name, the model's then `.drectve`'s; section `k` has number `k + 1`.
+    pub section_names: Vec<Name>,
+    /// Per model section leading a group no symbol names: its COMDAT symbol's name.
+    key_names: Vec<Option<Name>>,
+    /// The names of the weak symbols' defaults, in symbol order.
+    weak_defaults: Vec<Name>,
+    record_size: usize,
+    pub prefix: Prefix,
 }
 
 /// The name as the linker sees it: 32-bit Windows puts `_` before C names. Names that begin
 /// with `?` (MSVC C++) or `@` (fastcall, `@feat.00`) are already complete.
 pub(super) fn decorate<'a>(obj: &Object, name: &'a str) -> Cow<'a, [u8]> {
-    let prefix = obj.target.arch == Architecture::I386
-        && obj.options.mangle
-        && !name.is_empty()
-        && !name.starts_with(['?', '@']);
-    if prefix {
-        Cow::Owned([b"_", name.as_bytes()].concat())
-    } else {
+    let p = prefix(obj).of(name);
+    if p.is_empty() {
         Cow::Borrowed(name.as_bytes())
+    } else {
+        Cow::Owned([p, name.as_bytes()].concat())
     }
 }
 
-struct Builder<'a> {
-    records: Vec<SymbolRecord<'a>>,
-    next_index: usize,
-    record_size: usize,
-}
-
-impl<'a> Builder<'a> {
-    fn push(&mut self, record: SymbolRecord<'a>) -> u32 {
-        let index = self.next_index as u32;
-        self.next_index += 1 + record.aux.count(self.record_size);
-        self.records.push(record);
-        index
+/// What goes before a C name on this target.
+pub(super) fn prefix(obj: &Object) -> Prefix {
+    if obj.target.arch == Architecture::I386 && obj.options.mangle {
+        Prefix::Windows32
+    } else {
+        Prefix::None
     }
 }
 
-impl<'a> SymbolTable<'a> {
+impl SymbolTable {
     /// `section_names` holds every section's name, the model's then `.drectve`'s if any;
-    /// section `i` has number `i + 1`.
-    pub(super) fn build(
+    /// section `i` has number `i + 1`. The model's long names are in `strtab` already.
+    pub(super) fn build<'a>(
         obj: &'a Object,
         comdats: &Comdats<'a>,
         section_names: &[&'a str],
         strtab: &mut StringTable<'a>,
         record_size: usize,
-    ) -> Result<SymbolTable<'a>, Error> {
-        let mut b = Builder {
-            records: Vec::with_capacity(2 * section_names.len() + obj.symbols.len() + 1),
-            next_index: 0,
-            record_size,
-        };
-        let mut index_of_user = vec![0u32; obj.symbols.len()];
-
+    ) -> Result<SymbolTable, Error> {
         for (i, s) in obj.symbols.iter().enumerate() {
-            if s.kind != SymbolKind::File {
-                continue;
-            }
-            if s.name.len().div_ceil(record_size) > usize::from(u8::MAX) {
+            if s.kind == SymbolKind::File
+                && s.name.len().div_ceil(record_size) > usize::from(u8::MAX)
+            {
                 return Err(Error::unsupported(
                     Place::Symbol(i, Some("name")),
                     format!(
@@ -138,68 +153,17 @@ impl<'a> SymbolTable<'a> {
                     ),
                 ));
             }
-            index_of_user[i] = b.push(SymbolRecord {
-                name: Name::new(FILE_SYMBOL_NAME.as_bytes(), strtab),
-                value: 0,
-                section_number: IMAGE_SYM_DEBUG,
-                type_: IMAGE_SYM_TYPE_NULL,
-                storage_class: IMAGE_SYM_CLASS_FILE,
-                aux: Aux::File(s.name.as_bytes()),
-            });
         }
-
-        if !obj.symbols.iter().any(|s| s.name == FEAT00_NAME) {
-            let feat = if obj.target.arch == Architecture::I386 {
-                FEAT00_SAFESEH
-            } else {
-                0
-            };
-            b.push(SymbolRecord {
-                name: Name::new(FEAT00_NAME.as_bytes(), strtab),
-                value: feat,
-                section_number: IMAGE_SYM_ABSOLUTE,
-                type_: IMAGE_SYM_TYPE_NULL,
-                storage_class: IMAGE_SYM_CLASS_STATIC,
-                aux: Aux::None,
-            });
-        }
-
-        let mut section_symbol = Vec::with_capacity(section_names.len());
-        for (k, &name) in section_names.iter().enumerate() {
-            let number = k as i32 + 1;
-            section_symbol.push(b.push(SymbolRecord {
-                name: Name::new(name.as_bytes(), strtab),
-                value: 0,
-                section_number: number,
-                type_: IMAGE_SYM_TYPE_NULL,
-                storage_class: IMAGE_SYM_CLASS_STATIC,
-                aux: Aux::Section(k),
-            }));
-            match comdats.key.get(k).copied().flatten() {
-                Some(Key::Symbol(i)) => {
-                    let s = &obj.symbols[i];
-                    index_of_user[i] = b.push(SymbolRecord {
-                        name: Name::new(decorate(obj, &s.name), strtab),
-                        value: defined_offset(s.definition),
-                        section_number: number,
-                        type_: symbol_type(s.kind),
-                        storage_class: IMAGE_SYM_CLASS_EXTERNAL,
-                        aux: Aux::None,
-                    });
-                }
-                Some(Key::Synthesized(group)) => {
-                    b.push(SymbolRecord {
-                        name: Name::new(decorate(obj, group), strtab),
-                        value: 0,
-                        section_number: number,
-                        type_: IMAGE_SYM_TYPE_NULL,
-                        storage_class: IMAGE_SYM_CLASS_EXTERNAL,
-                        aux: Aux::None,
-                    });
-                }
-                None => {}
-            }
-        }
+        let names: Vec<Name> = section_names
+            .iter()
+            .map(|name| Name::new(name.as_bytes(), strtab))
+            .collect();
+        let key_names = (0..section_names.len())
+            .map(|k| match comdats.key.get(k).copied().flatten() {
+                Some(Key::Synthesized(group)) => Some(Name::new(decorate(obj, group), strtab)),
+                _ => None,
+            })
+            .collect();
 
         // A weak symbol's default is external too, so it needs a name no other object uses:
         // LLVM's scheme, `.weak.NAME.default.` and the object's first strong global.
@@ -211,17 +175,193 @@ impl<'a> SymbolTable<'a> {
                     && matches!(s.definition, SymbolDefinition::Defined { .. })
             })
             .map_or(Cow::Borrowed(&b""[..]), |s| decorate(obj, &s.name));
-
+        let mut weak_defaults = Vec::new();
         for (i, s) in obj.symbols.iter().enumerate() {
-            if comdats.is_key.get(i).copied().unwrap_or(false) || s.kind == SymbolKind::File {
+            if !writes_own_record(comdats, i, s) {
                 continue;
             }
-            if s.kind == SymbolKind::Section {
+            let value = match s.definition {
+                SymbolDefinition::Common { size, .. } => size,
+                SymbolDefinition::Defined { offset, .. } => offset,
+                _ => 0,
+            };
+            if u32::try_from(value).is_err() {
+                return Err(Error::unsupported(
+                    Place::Symbol(i, Some("common")),
+                    format!("a COFF common symbol holds at most {} bytes", u32::MAX),
+                ));
+            }
+            if is_weak_external(s) {
+                let name = decorate(obj, &s.name);
+                let default_name = [b".weak.", &name[..], b".default.", &suffix[..]].concat();
+                weak_defaults.push(Name::new(default_name, strtab));
+            }
+        }
+
+        let mut table = SymbolTable {
+            number_of_symbols: 0,
+            index_of_user: Vec::new(),
+            feat: !obj.symbols.iter().any(|s| s.name == FEAT00_NAME),
+            section_names: names,
+            key_names,
+            weak_defaults,
+            record_size,
+            prefix: prefix(obj),
+        };
+        let mut index_of_user = vec![0u32; obj.symbols.len()];
+        let mut section_symbol = vec![0u32; section_names.len()];
+        let mut count = 0usize;
+        table.walk(obj, comdats, false, |index, user, record| {
+            if let Some(i) = user {
+                index_of_user[i] = index;
+            }
+            if let Aux::Section(k) = record.aux {
+                section_symbol[k] = index;
+            }
+            count = index as usize + 1 + record.aux.count(record_size);
+        });
+        for (i, s) in obj.symbols.iter().enumerate() {
+            if s.kind == SymbolKind::Section && !comdats.is_key.get(i).copied().unwrap_or(false) {
                 let section = s.section_id().map_or(0, |id| id.0);
                 index_of_user[i] = section_symbol.get(section).copied().unwrap_or(0);
+            }
+        }
+        let Ok(number_of_symbols) = u32::try_from(count) else {
+            return Err(Error::unsupported(
+                Place::Object,
+                "more symbol records than a COFF symbol table counts",
+            ));
+        };
+        table.number_of_symbols = number_of_symbols;
+        table.index_of_user = index_of_user;
+        Ok(table)
+    }
+
+    /// The symbol table index of model symbol `i`.
+    #[inline]
+    pub(super) fn index_of_user(&self, i: usize) -> u32 {
+        self.index_of_user.get(i).copied().unwrap_or(0)
+    }
+
+    /// Calls `each(index, model symbol, record)` for every record, in table order. Without
+    /// `named`, the model's symbols' records carry no name (for counting them).
+    pub(super) fn walk<'o>(
+        &self,
+        obj: &'o Object,
+        comdats: &Comdats,
+        named: bool,
+        mut each: impl FnMut(u32, Option<usize>, SymbolRecord<'o>),
+    ) {
+        let name_of = |s: &Symbol, i: usize| {
+            if named {
+                Name::of_symbol(self.prefix, s, i)
+            } else {
+                Name::Short([0; SHORT_NAME_LEN])
+            }
+        };
+        let mut next = 0usize;
+        let mut push = |user: Option<usize>, mut record: SymbolRecord<'o>| {
+            let index = next as u32;
+            if let Aux::WeakExternal { tag_index } = &mut record.aux {
+                // Its default comes right after it and its auxiliary record.
+                *tag_index = index + 2;
+            }
+            next += 1 + record.aux.count(self.record_size);
+            each(index, user, record);
+            index
+        };
+        for (i, s) in obj.symbols.iter().enumerate() {
+            if s.kind == SymbolKind::File {
+                let mut short = [0; SHORT_NAME_LEN];
+                short[..FILE_SYMBOL_NAME.len()].copy_from_slice(FILE_SYMBOL_NAME.as_bytes());
+                push(
+                    Some(i),
+                    SymbolRecord {
+                        name: Name::Short(short),
+                        value: 0,
+                        section_number: IMAGE_SYM_DEBUG,
+                        type_: IMAGE_SYM_TYPE_NULL,
+                        storage_class: IMAGE_SYM_CLASS_FILE,
+                        aux: Aux::File(s.name.as_bytes()),
+                    },
+                );
+            }
+        }
+
+        if self.feat {
+            let feat = if obj.target.arch == Architecture::I386 {
+                FEAT00_SAFESEH
+            } else {
+                0
+            };
+            let mut short = [0; SHORT_NAME_LEN];
+            short[..FEAT00_NAME.len()].copy_from_slice(FEAT00_NAME.as_bytes());
+            push(
+                None,
+                SymbolRecord {
+                    name: Name::Short(short),
+                    value: feat,
+                    section_number: IMAGE_SYM_ABSOLUTE,
+                    type_: IMAGE_SYM_TYPE_NULL,
+                    storage_class: IMAGE_SYM_CLASS_STATIC,
+                    aux: Aux::None,
+                },
+            );
+        }
+
+        for (k, &name) in self.section_names.iter().enumerate() {
+            let number = k as i32 + 1;
+            push(
+                None,
+                SymbolRecord {
+                    name,
+                    value: 0,
+                    section_number: number,
+                    type_: IMAGE_SYM_TYPE_NULL,
+                    storage_class: IMAGE_SYM_CLASS_STATIC,
+                    aux: Aux::Section(k),
+                },
+            );
+            match comdats.key.get(k).copied().flatten() {
+                Some(Key::Symbol(i)) => {
+                    let s = &obj.symbols[i];
+                    push(
+                        Some(i),
+                        SymbolRecord {
+                            name: name_of(s, i),
+                            value: defined_offset(s.definition),
+                            section_number: number,
+                            type_: symbol_type(s.kind),
+                            storage_class: IMAGE_SYM_CLASS_EXTERNAL,
+                            aux: Aux::None,
+                        },
+                    );
+                }
+                Some(Key::Synthesized(_)) => {
+                    if let Some(Some(name)) = self.key_names.get(k) {
+                        push(
+                            None,
+                            SymbolRecord {
+                                name: *name,
+                                value: 0,
+                                section_number: number,
+                                type_: IMAGE_SYM_TYPE_NULL,
+                                storage_class: IMAGE_SYM_CLASS_EXTERNAL,
+                                aux: Aux::None,
+                            },
+                        );
+                    }
+                }
+                None => {}
+            }
+        }
+
+        let mut weak_defaults = self.weak_defaults.iter();
+        for (i, s) in obj.symbols.iter().enumerate() {
+            if !writes_own_record(comdats, i, s) {
                 continue;
             }
-            let name = decorate(obj, &s.name);
+            let name = name_of(s, i);
             let type_ = symbol_type(s.kind);
             let (section_number, value) = match s.definition {
                 SymbolDefinition::Defined { section, offset } => (section.0 as i32 + 1, offset),
@@ -229,41 +369,39 @@ impl<'a> SymbolTable<'a> {
                 SymbolDefinition::Common { size, .. } => (IMAGE_SYM_UNDEFINED, size),
                 SymbolDefinition::Absolute => (IMAGE_SYM_ABSOLUTE, 0),
             };
-            let Ok(value) = u32::try_from(value) else {
-                return Err(Error::unsupported(
-                    Place::Symbol(i, Some("common")),
-                    format!("a COFF common symbol holds at most {} bytes", u32::MAX),
-                ));
-            };
-            let is_common = matches!(s.definition, SymbolDefinition::Common { .. });
-            if s.binding == Binding::Weak && !is_common {
+            // Checked to fit by `build`.
+            let value = value as u32;
+            if is_weak_external(s) {
                 // The weak external, then the default it resolves to when nothing else
                 // defines the name: the definition here, or absolute 0 for a weak reference.
-                let default_name = [b".weak.", &name[..], b".default.", &suffix[..]].concat();
-                let weak = b.next_index as u32;
-                index_of_user[i] = b.push(SymbolRecord {
-                    name: Name::new(name, strtab),
-                    value: 0,
-                    section_number: IMAGE_SYM_UNDEFINED,
-                    type_,
-                    storage_class: IMAGE_SYM_CLASS_WEAK_EXTERNAL,
-                    aux: Aux::WeakExternal {
-                        tag_index: weak + 2,
+                let default_name = weak_defaults.next().copied().unwrap_or(Name::Short([0; 8]));
+                push(
+                    Some(i),
+                    SymbolRecord {
+                        name,
+                        value: 0,
+                        section_number: IMAGE_SYM_UNDEFINED,
+                        type_,
+                        storage_class: IMAGE_SYM_CLASS_WEAK_EXTERNAL,
+                        aux: Aux::WeakExternal { tag_index: 0 },
                     },
-                });
+                );
                 let defined = section_number != IMAGE_SYM_UNDEFINED;
-                b.push(SymbolRecord {
-                    name: Name::new(default_name, strtab),
-                    value,
-                    section_number: if defined {
-                        section_number
-                    } else {
-                        IMAGE_SYM_ABSOLUTE
+                push(
+                    None,
+                    SymbolRecord {
+                        name: default_name,
+                        value,
+                        section_number: if defined {
+                            section_number
+                        } else {
+                            IMAGE_SYM_ABSOLUTE
+                        },
+                        type_,
+                        storage_class: IMAGE_SYM_CLASS_EXTERNAL,
+                        aux: Aux::None,
                     },
-                    type_,
-                    storage_class: IMAGE_SYM_CLASS_EXTERNAL,
-                    aux: Aux::None,
-                });
+                );
                 continue;
             }
             let storage_class = if s.binding == Binding::Local {
@@ -271,27 +409,31 @@ impl<'a> SymbolTable<'a> {
             } else {
                 IMAGE_SYM_CLASS_EXTERNAL
             };
-            index_of_user[i] = b.push(SymbolRecord {
-                name: Name::new(name, strtab),
-                value,
-                section_number,
-                type_,
-                storage_class,
-                aux: Aux::None,
-            });
+            push(
+                Some(i),
+                SymbolRecord {
+                    name,
+                    value,
+                    section_number,
+                    type_,
+                    storage_class,
+                    aux: Aux::None,
+                },
+            );
         }
-        let Ok(number_of_symbols) = u32::try_from(b.next_index) else {
-            return Err(Error::unsupported(
-                Place::Object,
-                "more symbol records than a COFF symbol table counts",
-            ));
-        };
-        Ok(SymbolTable {
-            records: b.records,
-            number_of_symbols,
-            index_of_user,
-        })
     }
+}
+
+/// Whether model symbol `i` gets a record among the backend's symbols (not a file symbol, a
+/// section symbol or a COMDAT symbol, which are written earlier).
+fn writes_own_record(comdats: &Comdats, i: usize, s: &Symbol) -> bool {
+    !comdats.is_key.get(i).copied().unwrap_or(false)
+        && !matches!(s.kind, SymbolKind::File | SymbolKind::Section)
+}
+
+/// A weak symbol other than a common one: a weak external and its default.
+fn is_weak_external(s: &Symbol) -> bool {
+    s.binding == Binding::Weak && !matches!(s.definition, SymbolDefinition::Common { .. })
 }
 
 fn defined_offset(definition: SymbolDefinition) -> u32 {

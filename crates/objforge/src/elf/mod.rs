@@ -4,32 +4,31 @@
 //! `.note.GNU-stack` (empty), `.symtab`, `.symtab_shndx` (only with extended numbering),
 //! `.strtab`, `.shstrtab`, section header table. Section header order: null, groups, each user
 //! section followed by its relocation section, then the note and the tables.
+//!
+//! [`Layout::new`] finds every error, numbers every section and symbol, and fixes every offset
+//! and size; [`Layout::emit`](crate::write::Layout::emit) then writes the file in that order,
+//! producing each symbol and relocation entry from the model as it goes.
 
 mod consts;
+mod reloc;
 mod symtab;
 
 use self::consts::*;
-use self::symtab::{SymbolSection, SymbolTable, SymtabEntry};
-use crate::arch::{elf_encoding, ElfEncoding};
-use crate::bytes::Out;
+use self::reloc::{Entry, Mapper, Sink};
+use self::symtab::{has_entry, SymbolTable};
+use crate::bytes::{Out, Patch, PatchOrder, Patcher};
 use crate::error::{Error, Place};
-use crate::model::{Object, SectionData, SectionKind, SymbolDefinition};
-use crate::reloc::{FieldShape, RelocKind};
-use crate::strtab::{StringId, StringTable};
+use crate::groups::RelocGroups;
+use crate::model::{Object, SectionData, SectionKind};
+use crate::names::SameNames;
+use crate::strtab::{Prefix, StringId, StringTable};
 use crate::target::{Architecture, Endianness, FloatAbi};
-
-/// One relocation entry as written.
-struct RelocationEntry {
-    offset: u64,
-    symbol: u32,
-    r_type: u32,
-    addend: i64,
-}
+use crate::write::{Checked, Unchecked};
 
 /// Per-class sizes and choices.
-struct Class {
-    is64: bool,
-    rela: bool,
+pub(super) struct Class {
+    pub is64: bool,
+    pub rela: bool,
 }
 
 impl Class {
@@ -75,6 +74,8 @@ fn machine(arch: Architecture) -> u16 {
         Architecture::I386 => EM_386,
         Architecture::Aarch64 => EM_AARCH64,
         Architecture::Riscv64 => EM_RISCV,
+        // Refused at the top of `write`: WebAssembly has its own object format.
+        Architecture::Wasm32 | Architecture::Wasm64 => 0,
     }
 }
 
@@ -98,7 +99,10 @@ fn e_flags(obj: &Object) -> u32 {
 
 /// The section type, from the kind and, for the special names the gABI reserves, the name.
 fn section_type(name: &str, kind: SectionKind) -> u32 {
-    let special = |base: &str| name == base || name.starts_with(&format!("{base}."));
+    let special = |base: &str| {
+        name.strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
     if kind.is_zero_fill() {
         SHT_NOBITS
     } else if special(".init_array") {
@@ -124,490 +128,556 @@ fn section_flags(kind: SectionKind) -> u64 {
     }
 }
 
-/// Writes `obj` (already validated) as an ELF relocatable object.
-pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    let arch = obj.target.arch;
-    let class = Class {
-        is64: arch.pointer_width() == 8,
-        rela: arch != Architecture::I386,
-    };
-    if !class.is64 {
-        for (i, s) in obj.sections.iter().enumerate() {
-            if s.data.len() > u64::from(u32::MAX) {
-                return Err(Error::unsupported(
-                    Place::Section(i, None),
-                    format!("{} bytes do not fit a 32-bit ELF section", s.data.len()),
-                ));
-            }
-        }
-    }
+/// An ELF object laid out: every index, offset and size, ready to be written.
+pub(crate) struct Layout<'a> {
+    obj: &'a Object,
+    class: Class,
+    big_endian: bool,
+    relocs: &'a RelocGroups,
+    symbols: SymbolTable,
+    strtab: StringTable<'a>,
+    shstrtab: StringTable<'a>,
+    headers: Vec<SectionHeader>,
+    section_shndx: Vec<u32>,
+    /// Per model section: where its contents go, and its relocation section.
+    section_offsets: Vec<usize>,
+    reloc_offsets: Vec<usize>,
+    /// Per model section: it has REL addends to store, and they come in offset order.
+    implicit: Vec<Option<bool>>,
+    group_members: Vec<Vec<u32>>,
+    groups_offset: usize,
+    symtab_offset: usize,
+    needs_xindex: bool,
+    strtab_offset: usize,
+    shoff: usize,
+    shnum: u32,
+    shstrtab_shndx: u32,
+    total: usize,
+}
 
-    // --- Section header indices.
-    let mut groups: Vec<&str> = Vec::new();
-    let mut group_of_section: Vec<Option<usize>> = vec![None; obj.sections.len()];
-    {
-        let mut by_name: crate::hash::FxHashMap<&str, usize> = Default::default();
-        for (i, s) in obj.sections.iter().enumerate() {
-            if let Some(g) = &s.comdat {
-                let next = groups.len();
-                let gi = *by_name.entry(g.as_str()).or_insert(next);
-                if gi == next {
-                    groups.push(g.as_str());
+impl<'a> Layout<'a> {
+    /// Lays out `obj` (already validated; `names`, `relocs` and whether a relocation is a
+    /// `%pcrel_lo`, from validation).
+    pub(crate) fn new(
+        obj: &'a Object,
+        names: SameNames,
+        relocs: &'a RelocGroups,
+        pcrel_lo12: bool,
+    ) -> Result<Layout<'a>, Error> {
+        let arch = obj.target.arch;
+        if arch.is_wasm() {
+            return Err(Error::unsupported(
+                Place::Target,
+                format!("objforge writes ELF for x86_64, i386, aarch64 and riscv64, not {arch}; WebAssembly objects are format wasm"),
+            ));
+        }
+        let class = Class {
+            is64: arch.pointer_width() == 8,
+            rela: arch != Architecture::I386,
+        };
+        if !class.is64 {
+            for (i, s) in obj.sections.iter().enumerate() {
+                if s.data.len() > u64::from(u32::MAX) {
+                    return Err(Error::unsupported(
+                        Place::Section(i, None),
+                        format!("{} bytes do not fit a 32-bit ELF section", s.data.len()),
+                    ));
                 }
-                group_of_section[i] = Some(gi);
             }
         }
-    }
-    let mut has_relocs = vec![false; obj.sections.len()];
-    for r in &obj.relocations {
-        has_relocs[r.section.0] = true;
-    }
-    let mut next_index = 1u32;
-    let group_shndx: Vec<u32> = groups
-        .iter()
-        .map(|_| {
-            next_index += 1;
-            next_index - 1
-        })
-        .collect();
-    let mut section_shndx = Vec::with_capacity(obj.sections.len());
-    let mut reloc_shndx = Vec::with_capacity(obj.sections.len());
-    for &has in &has_relocs {
-        section_shndx.push(next_index);
-        next_index += 1;
-        reloc_shndx.push(if has {
-            next_index += 1;
-            next_index - 1
-        } else {
-            0
-        });
-    }
-    // The backend may have given its own `.note.GNU-stack`; otherwise add the empty one that
-    // tells the linker this code needs no executable stack.
-    let add_note = !obj.sections.iter().any(|s| s.name == ".note.GNU-stack");
-    let symtab_shndx = next_index + u32::from(add_note);
-    let needs_xindex = symtab_shndx > SHN_LORESERVE;
-    let strtab_shndx = symtab_shndx + 1 + u32::from(needs_xindex);
-    let shstrtab_shndx = strtab_shndx + 1;
-    let shnum = shstrtab_shndx + 1;
 
-    // --- Symbol table.
-    let mut strtab = StringTable::new();
-    let symbols = SymbolTable::build(obj, &mut strtab, &section_shndx, &groups, &group_shndx)?;
-
-    // --- Relocation entries, per section.
-    let mut entries: Vec<Vec<RelocationEntry>> = Vec::new();
-    entries.resize_with(obj.sections.len(), Vec::new);
-    // (section, offset, size, value) of addends stored in place (REL).
-    let mut implicit: Vec<(usize, u64, u8, i64)> = Vec::new();
-    for (i, r) in obj.relocations.iter().enumerate() {
-        let at = |field| Place::Relocation(i, Some(field));
-        let bytes: &[u8] = match &obj.sections[r.section.0].data {
-            SectionData::Bytes(b) => b,
-            SectionData::Zero(_) => &[],
-        };
-        let mut kind = r.kind;
-        let mut addend = r.addend;
-        let symbol = match r.symbol {
-            Some(s) => symbols.index_of_user[s.0],
-            None => 0,
-        };
-        if kind.is_pcrel_lo12() {
-            if addend != 0 {
-                return Err(Error::invalid(
-                    at("addend"),
-                    format!("a {kind} relocation takes its value from the hi20 at `pair`; its addend must be 0"),
-                ));
+        // --- Section header indices.
+        let mut groups: Vec<&str> = Vec::new();
+        let mut group_of_section: Vec<Option<usize>> = vec![None; obj.sections.len()];
+        {
+            let mut by_name: crate::hash::FxHashMap<&str, usize> = Default::default();
+            for (i, s) in obj.sections.iter().enumerate() {
+                if let Some(g) = &s.comdat {
+                    let next = groups.len();
+                    let gi = *by_name.entry(g.as_str()).or_insert(next);
+                    if gi == next {
+                        groups.push(g.as_str());
+                    }
+                    group_of_section[i] = Some(gi);
+                }
             }
-            let pair = r.pair.unwrap_or(0);
-            let label = symbols.pcrel_label(r.section.0, pair);
-            entries[r.section.0].push(RelocationEntry {
-                offset: r.offset,
-                symbol: label,
-                r_type: match elf_encoding(arch, kind, &[]) {
-                    Some(ElfEncoding::One(t)) => t,
-                    _ => return Err(no_encoding(i, kind, arch)),
-                },
-                addend: 0,
+        }
+        let mut next_index = 1u32;
+        let group_shndx: Vec<u32> = groups
+            .iter()
+            .map(|_| {
+                next_index += 1;
+                next_index - 1
+            })
+            .collect();
+        let mut section_shndx = Vec::with_capacity(obj.sections.len());
+        let mut reloc_shndx = Vec::with_capacity(obj.sections.len());
+        for k in 0..obj.sections.len() {
+            section_shndx.push(next_index);
+            next_index += 1;
+            reloc_shndx.push(if relocs.count(k) > 0 {
+                next_index += 1;
+                next_index - 1
+            } else {
+                0
             });
-            continue;
         }
-        if kind == RelocKind::Secrel32 {
-            let target_alloc = r
-                .symbol
-                .and_then(|s| obj.symbols[s.0].section_id())
-                .map(|s| obj.sections[s.0].kind.is_allocated());
-            if target_alloc != Some(false) {
-                return Err(Error::unsupported(
-                    at("kind"),
-                    "secrel32 on ELF needs a symbol defined in a non-allocated (debug/other) section, where an address is the offset in the section",
-                ));
-            }
-        }
-        if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
-            let add_sub = matches!(elf_encoding(arch, kind, &[]), Some(ElfEncoding::AddSub(..)));
-            if !add_sub {
-                // No symbol-difference relocation: S + A - M is PC-relative when M lies in the
-                // field's own section, with the distance from M to the field folded into A.
-                let m = &obj.symbols[minus.0];
-                match m.definition {
-                    SymbolDefinition::Defined { section, offset } if section == r.section => {
-                        kind = kind.diff_as_pcrel().unwrap_or(kind);
-                        addend = addend
-                            .wrapping_add(r.offset as i64)
-                            .wrapping_sub(offset as i64);
-                    }
-                    _ => {
-                        return Err(Error::unsupported(
-                            at("minus"),
-                            format!(
-                                "ELF on {arch} has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                                m.name, obj.sections[r.section.0].name
-                            ),
-                        ))
-                    }
-                }
-            }
-        }
-        let before = if matches!(kind, RelocKind::X86GotPcrel32) {
-            let start = r.offset.saturating_sub(3) as usize;
-            bytes.get(start..r.offset as usize).unwrap_or(&[])
-        } else {
-            &[]
+        // The backend may have given its own `.note.GNU-stack`; otherwise add the empty one
+        // that tells the linker this code needs no executable stack.
+        let add_note = !obj.sections.iter().any(|s| s.name == ".note.GNU-stack");
+        let symtab_shndx = next_index + u32::from(add_note);
+        let needs_xindex = symtab_shndx > SHN_LORESERVE;
+        let strtab_shndx = symtab_shndx + 1 + u32::from(needs_xindex);
+        let shstrtab_shndx = strtab_shndx + 1;
+        let shnum = shstrtab_shndx + 1;
+
+        // --- Symbol table: the model's names first (equal ones once, as validation found).
+        let mut strtab = StringTable::new();
+        strtab.add_symbol_names(&obj.symbols, &names, Prefix::None, |i| {
+            obj.symbols.get(i).is_some_and(|s| has_entry(s.kind))
+        });
+        let symbols = SymbolTable::build(
+            obj,
+            &mut strtab,
+            &section_shndx,
+            &groups,
+            &group_shndx,
+            pcrel_lo12,
+        );
+
+        // --- Relocations: every error now, and the number of entries per section.
+        let mapper = Mapper {
+            obj,
+            class: &class,
+            symbols: &symbols,
+            big_endian: obj.target.endianness == Endianness::Big,
         };
-        let encoding =
-            elf_encoding(arch, kind, before).ok_or_else(|| no_encoding(i, kind, arch))?;
-        match encoding {
-            ElfEncoding::One(r_type) => {
-                if !class.rela && addend != 0 {
-                    let size = match kind.shape() {
-                        FieldShape::Data(n) => n,
-                        FieldShape::Instruction { .. } => 0,
-                    };
-                    check_implicit_addend(i, kind, size, addend)?;
-                    implicit.push((r.section.0, r.offset, size, addend));
-                    addend = 0;
+        let mut reloc_entries = vec![0usize; obj.sections.len()];
+        let mut implicit: Vec<Option<bool>> = vec![None; obj.sections.len()];
+        for (k, (entries, implicit)) in reloc_entries.iter_mut().zip(&mut implicit).enumerate() {
+            let mut count = Count::default();
+            for i in relocs.of(k) {
+                if mapper.map::<Unchecked, _>(i, &mut count).is_err() {
+                    // The same function again, for the message.
+                    mapper.map::<Checked, _>(i, &mut count)?;
                 }
-                entries[r.section.0].push(RelocationEntry {
-                    offset: r.offset,
-                    symbol,
-                    r_type,
-                    addend,
-                });
             }
-            ElfEncoding::AddSub(add, sub) => {
-                let minus = r.minus.map(|m| symbols.index_of_user[m.0]).unwrap_or(0);
-                entries[r.section.0].push(RelocationEntry {
-                    offset: r.offset,
-                    symbol,
-                    r_type: add,
-                    addend,
-                });
-                entries[r.section.0].push(RelocationEntry {
-                    offset: r.offset,
-                    symbol: minus,
-                    r_type: sub,
-                    addend: 0,
-                });
+            *entries = count.entries;
+            *implicit = count.any_patch.then(|| count.patches.in_order());
+        }
+
+        // --- Section names.
+        let mut shstrtab = StringTable::tail_merged();
+        let rel_prefix = if class.rela { ".rela" } else { ".rel" };
+        let no_name = shstrtab.add(&b""[..]);
+        let group_name = shstrtab.add(&b".group"[..]);
+        let section_names: Vec<StringId> = obj
+            .sections
+            .iter()
+            .map(|s| shstrtab.add(s.name.as_bytes()))
+            .collect();
+        let reloc_names: Vec<Option<StringId>> = obj
+            .sections
+            .iter()
+            .zip(&reloc_entries)
+            .map(|(s, &n)| {
+                (n > 0).then(|| shstrtab.add(format!("{rel_prefix}{}", s.name).into_bytes()))
+            })
+            .collect();
+        let note_name = shstrtab.add(&b".note.GNU-stack"[..]);
+        let symtab_name = shstrtab.add(&b".symtab"[..]);
+        let xindex_name = shstrtab.add(&b".symtab_shndx"[..]);
+        let strtab_name = shstrtab.add(&b".strtab"[..]);
+        let shstrtab_name = shstrtab.add(&b".shstrtab"[..]);
+        strtab.finish();
+        shstrtab.finish();
+
+        // --- Layout: every offset and size, once.
+        let mut offset = class.pick(EHDR_SIZE);
+        let mut section_offsets = Vec::with_capacity(obj.sections.len());
+        for s in &obj.sections {
+            if !s.kind.is_zero_fill() {
+                offset = align_to(offset, s.align.min(1 << 16) as usize);
             }
-        }
-    }
-
-    // --- Section names.
-    let mut shstrtab = StringTable::tail_merged();
-    let rel_prefix = if class.rela { ".rela" } else { ".rel" };
-    let no_name = shstrtab.add(&b""[..]);
-    let group_name = shstrtab.add(&b".group"[..]);
-    let section_names: Vec<StringId> = obj
-        .sections
-        .iter()
-        .map(|s| shstrtab.add(s.name.as_bytes()))
-        .collect();
-    let reloc_names: Vec<Option<StringId>> = obj
-        .sections
-        .iter()
-        .zip(&has_relocs)
-        .map(|(s, &has)| has.then(|| shstrtab.add(format!("{rel_prefix}{}", s.name).into_bytes())))
-        .collect();
-    let note_name = shstrtab.add(&b".note.GNU-stack"[..]);
-    let symtab_name = shstrtab.add(&b".symtab"[..]);
-    let xindex_name = shstrtab.add(&b".symtab_shndx"[..]);
-    let strtab_name = shstrtab.add(&b".strtab"[..]);
-    let shstrtab_name = shstrtab.add(&b".shstrtab"[..]);
-    strtab.finish();
-    shstrtab.finish();
-
-    // --- Layout: every offset and size, once.
-    let mut headers: Vec<SectionHeader> = Vec::with_capacity(shnum as usize);
-    let mut offset = class.pick(EHDR_SIZE);
-    let mut section_offsets = Vec::with_capacity(obj.sections.len());
-    for s in &obj.sections {
-        if !s.kind.is_zero_fill() {
-            offset = align_to(offset, s.align.min(1 << 16) as usize);
-        }
-        section_offsets.push(offset);
-        if !s.kind.is_zero_fill() {
-            offset += s.data.len() as usize;
-        }
-    }
-    let mut group_members: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
-    for (i, g) in group_of_section.iter().enumerate() {
-        if let Some(g) = g {
-            group_members[*g].push(section_shndx[i]);
-            if reloc_shndx[i] != 0 {
-                group_members[*g].push(reloc_shndx[i]);
+            section_offsets.push(offset);
+            if !s.kind.is_zero_fill() {
+                offset += s.data.len() as usize;
             }
         }
-    }
-    offset = align_to(offset, 4);
-    let mut group_offsets = Vec::with_capacity(groups.len());
-    for members in &group_members {
-        group_offsets.push(offset);
-        offset += 4 * (1 + members.len());
-    }
-    offset = align_to(offset, class.word_align());
-    let mut reloc_offsets = Vec::with_capacity(obj.sections.len());
-    for e in &entries {
-        reloc_offsets.push(offset);
-        offset += e.len() * class.rel_entsize();
-    }
-    let note_offset = offset;
-    offset = align_to(offset, class.word_align());
-    let symtab_offset = offset;
-    offset += symbols.entries.len() * class.pick(SYM_SIZE);
-    let xindex_offset = offset;
-    if needs_xindex {
-        offset += symbols.entries.len() * 4;
-    }
-    let strtab_offset = offset;
-    offset += strtab.size();
-    let shstrtab_offset = offset;
-    offset += shstrtab.size();
-    offset = align_to(offset, class.word_align());
-    let shoff = offset;
-    let total = shoff + shnum as usize * class.pick(SHDR_SIZE);
+        let mut group_members: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
+        for (i, g) in group_of_section.iter().enumerate() {
+            if let Some(members) = g.and_then(|g| group_members.get_mut(g)) {
+                members.push(section_shndx[i]);
+                if reloc_shndx[i] != 0 {
+                    members.push(reloc_shndx[i]);
+                }
+            }
+        }
+        offset = align_to(offset, 4);
+        let groups_offset = offset;
+        let mut group_offsets = Vec::with_capacity(groups.len());
+        for members in &group_members {
+            group_offsets.push(offset);
+            offset += 4 * (1 + members.len());
+        }
+        offset = align_to(offset, class.word_align());
+        let mut reloc_offsets = Vec::with_capacity(obj.sections.len());
+        for &n in &reloc_entries {
+            reloc_offsets.push(offset);
+            offset += n * class.rel_entsize();
+        }
+        let note_offset = offset;
+        offset = align_to(offset, class.word_align());
+        let symtab_offset = offset;
+        let nsyms = symbols.count as usize;
+        offset += nsyms * class.pick(SYM_SIZE);
+        let xindex_offset = offset;
+        if needs_xindex {
+            offset += nsyms * 4;
+        }
+        let strtab_offset = offset;
+        offset += strtab.size();
+        let shstrtab_offset = offset;
+        offset += shstrtab.size();
+        offset = align_to(offset, class.word_align());
+        let shoff = offset;
+        let total = shoff + shnum as usize * class.pick(SHDR_SIZE);
 
-    // --- Section headers, in index order.
-    headers.push(SectionHeader {
-        name: no_name,
-        sh_type: 0,
-        flags: 0,
-        offset: 0,
-        size: if shnum >= SHN_LORESERVE {
-            u64::from(shnum)
-        } else {
-            0
-        },
-        link: if shstrtab_shndx >= SHN_LORESERVE {
-            shstrtab_shndx
-        } else {
-            0
-        },
-        info: 0,
-        align: 0,
-        entsize: 0,
-    });
-    for (g, members) in group_members.iter().enumerate() {
+        // --- Section headers, in index order.
+        let mut headers: Vec<SectionHeader> = Vec::with_capacity(shnum as usize);
         headers.push(SectionHeader {
-            name: group_name,
-            sh_type: SHT_GROUP,
+            name: no_name,
+            sh_type: 0,
             flags: 0,
-            offset: group_offsets[g] as u64,
-            size: 4 * (1 + members.len() as u64),
-            link: symtab_shndx,
-            info: symbols.group_signature[g],
-            align: 4,
-            entsize: 4,
+            offset: 0,
+            size: if shnum >= SHN_LORESERVE {
+                u64::from(shnum)
+            } else {
+                0
+            },
+            link: if shstrtab_shndx >= SHN_LORESERVE {
+                shstrtab_shndx
+            } else {
+                0
+            },
+            info: 0,
+            align: 0,
+            entsize: 0,
         });
-    }
-    for (i, s) in obj.sections.iter().enumerate() {
-        let group_flag = if s.comdat.is_some() { SHF_GROUP } else { 0 };
-        let mut flags = section_flags(s.kind) | group_flag;
-        let mut entsize = s.entsize;
-        if s.flags.merge_strings {
-            flags |= SHF_MERGE | SHF_STRINGS;
-            entsize = entsize.max(1);
+        for (g, members) in group_members.iter().enumerate() {
+            headers.push(SectionHeader {
+                name: group_name,
+                sh_type: SHT_GROUP,
+                flags: 0,
+                offset: group_offsets[g] as u64,
+                size: 4 * (1 + members.len() as u64),
+                link: symtab_shndx,
+                info: symbols.group_signature[g],
+                align: 4,
+                entsize: 4,
+            });
         }
-        if s.flags.merge {
-            flags |= SHF_MERGE;
+        for (i, s) in obj.sections.iter().enumerate() {
+            let group_flag = if s.comdat.is_some() { SHF_GROUP } else { 0 };
+            let mut flags = section_flags(s.kind) | group_flag;
+            let mut entsize = s.entsize;
+            if s.flags.merge_strings {
+                flags |= SHF_MERGE | SHF_STRINGS;
+                entsize = entsize.max(1);
+            }
+            if s.flags.merge {
+                flags |= SHF_MERGE;
+            }
+            if s.flags.exclude {
+                flags |= SHF_EXCLUDE;
+            }
+            if s.flags.retain {
+                flags |= SHF_GNU_RETAIN;
+            }
+            headers.push(SectionHeader {
+                name: section_names[i],
+                sh_type: section_type(&s.name, s.kind),
+                flags,
+                offset: section_offsets[i] as u64,
+                size: s.data.len(),
+                link: 0,
+                info: 0,
+                align: s.align,
+                entsize,
+            });
+            if let Some(name) = reloc_names[i] {
+                headers.push(SectionHeader {
+                    name,
+                    sh_type: if class.rela { SHT_RELA } else { SHT_REL },
+                    flags: SHF_INFO_LINK | group_flag,
+                    offset: reloc_offsets[i] as u64,
+                    size: (reloc_entries[i] * class.rel_entsize()) as u64,
+                    link: symtab_shndx,
+                    info: section_shndx[i],
+                    align: class.word_align() as u64,
+                    entsize: class.rel_entsize() as u64,
+                });
+            }
         }
-        if s.flags.exclude {
-            flags |= SHF_EXCLUDE;
-        }
-        if s.flags.retain {
-            flags |= SHF_GNU_RETAIN;
+        if add_note {
+            headers.push(SectionHeader {
+                name: note_name,
+                sh_type: SHT_PROGBITS,
+                flags: if obj.options.noexec_stack {
+                    0
+                } else {
+                    SHF_EXECINSTR
+                },
+                offset: note_offset as u64,
+                size: 0,
+                link: 0,
+                info: 0,
+                align: 1,
+                entsize: 0,
+            });
         }
         headers.push(SectionHeader {
-            name: section_names[i],
-            sh_type: section_type(&s.name, s.kind),
-            flags,
-            offset: section_offsets[i] as u64,
-            size: s.data.len(),
-            link: 0,
-            info: 0,
-            align: s.align,
-            entsize,
+            name: symtab_name,
+            sh_type: SHT_SYMTAB,
+            flags: 0,
+            offset: symtab_offset as u64,
+            size: (nsyms * class.pick(SYM_SIZE)) as u64,
+            link: strtab_shndx,
+            info: symbols.first_global,
+            align: class.word_align() as u64,
+            entsize: class.pick(SYM_SIZE) as u64,
         });
-        if let Some(name) = reloc_names[i] {
+        if needs_xindex {
+            headers.push(SectionHeader {
+                name: xindex_name,
+                sh_type: SHT_SYMTAB_SHNDX,
+                flags: 0,
+                offset: xindex_offset as u64,
+                size: (nsyms * 4) as u64,
+                link: symtab_shndx,
+                info: 0,
+                align: 4,
+                entsize: 4,
+            });
+        }
+        for (name, off, size) in [
+            (strtab_name, strtab_offset, strtab.size()),
+            (shstrtab_name, shstrtab_offset, shstrtab.size()),
+        ] {
             headers.push(SectionHeader {
                 name,
-                sh_type: if class.rela { SHT_RELA } else { SHT_REL },
-                flags: SHF_INFO_LINK | group_flag,
-                offset: reloc_offsets[i] as u64,
-                size: (entries[i].len() * class.rel_entsize()) as u64,
-                link: symtab_shndx,
-                info: section_shndx[i],
-                align: class.word_align() as u64,
-                entsize: class.rel_entsize() as u64,
+                sh_type: SHT_STRTAB,
+                flags: 0,
+                offset: off as u64,
+                size: size as u64,
+                link: 0,
+                info: 0,
+                align: 1,
+                entsize: 0,
             });
         }
-    }
-    if add_note {
-        headers.push(SectionHeader {
-            name: note_name,
-            sh_type: SHT_PROGBITS,
-            flags: if obj.options.noexec_stack {
-                0
-            } else {
-                SHF_EXECINSTR
-            },
-            offset: note_offset as u64,
-            size: 0,
-            link: 0,
-            info: 0,
-            align: 1,
-            entsize: 0,
-        });
-    }
-    headers.push(SectionHeader {
-        name: symtab_name,
-        sh_type: SHT_SYMTAB,
-        flags: 0,
-        offset: symtab_offset as u64,
-        size: (symbols.entries.len() * class.pick(SYM_SIZE)) as u64,
-        link: strtab_shndx,
-        info: symbols.first_global,
-        align: class.word_align() as u64,
-        entsize: class.pick(SYM_SIZE) as u64,
-    });
-    if needs_xindex {
-        headers.push(SectionHeader {
-            name: xindex_name,
-            sh_type: SHT_SYMTAB_SHNDX,
-            flags: 0,
-            offset: xindex_offset as u64,
-            size: (symbols.entries.len() * 4) as u64,
-            link: symtab_shndx,
-            info: 0,
-            align: 4,
-            entsize: 4,
-        });
-    }
-    for (name, off, size) in [
-        (strtab_name, strtab_offset, strtab.size()),
-        (shstrtab_name, shstrtab_offset, shstrtab.size()),
-    ] {
-        headers.push(SectionHeader {
-            name,
-            sh_type: SHT_STRTAB,
-            flags: 0,
-            offset: off as u64,
-            size: size as u64,
-            link: 0,
-            info: 0,
-            align: 1,
-            entsize: 0,
-        });
-    }
-    debug_assert_eq!(headers.len(), shnum as usize);
+        debug_assert_eq!(headers.len(), shnum as usize);
 
-    // --- Emit, in file order, into one buffer of the final size.
-    let mut out = Out::with_capacity(total, obj.target.endianness == Endianness::Big);
-    write_file_header(&mut out, obj, &class, shoff, shnum, shstrtab_shndx);
-    for (i, s) in obj.sections.iter().enumerate() {
-        if s.kind.is_zero_fill() {
-            continue;
+        Ok(Layout {
+            obj,
+            class,
+            big_endian: obj.target.endianness == Endianness::Big,
+            relocs,
+            symbols,
+            strtab,
+            shstrtab,
+            headers,
+            section_shndx,
+            section_offsets,
+            reloc_offsets,
+            implicit,
+            group_members,
+            groups_offset,
+            symtab_offset,
+            needs_xindex,
+            strtab_offset,
+            shoff,
+            shnum,
+            shstrtab_shndx,
+            total,
+        })
+    }
+
+    fn mapper(&self) -> Mapper<'_> {
+        Mapper {
+            obj: self.obj,
+            class: &self.class,
+            symbols: &self.symbols,
+            big_endian: self.big_endian,
         }
-        out.pad_to(section_offsets[i]);
-        match &s.data {
-            SectionData::Bytes(b) => out.bytes(b),
+    }
+
+    /// Section `k`'s contents, with REL addends stored in their fields.
+    fn write_contents(&self, out: &mut Out, k: usize) {
+        let Some(s) = self.obj.sections.get(k) else {
+            return;
+        };
+        let implicit = self.implicit.get(k).copied().flatten();
+        let zeros;
+        let data: &[u8] = match (&s.data, implicit) {
+            (SectionData::Bytes(b), _) => b,
             // Zeros asked for by size in a section that occupies file space.
-            SectionData::Zero(n) => out.pad_to(out.len() + *n as usize),
+            (SectionData::Zero(n), None) => return out.zeros(*n as usize),
+            (SectionData::Zero(n), Some(_)) => {
+                zeros = vec![0; *n as usize];
+                &zeros
+            }
+        };
+        match implicit {
+            None => out.bytes(data),
+            Some(in_order) => {
+                let mapper = self.mapper();
+                let mut patcher = Patcher::new(out, data, in_order, None);
+                for i in self.relocs.of(k) {
+                    let _ = mapper.map::<Unchecked, _>(i, &mut patcher);
+                }
+                patcher.finish();
+            }
         }
     }
-    for &(section, field_offset, size, value) in &implicit {
-        out.patch_int(
-            section_offsets[section] + field_offset as usize,
-            size,
-            value,
+
+    fn write_entry(&self, out: &mut Out, e: &Entry) {
+        let big = self.big_endian;
+        let e32 = |v: u32| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let e64 = |v: u64| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        if self.class.is64 {
+            let mut rec = [0u8; 24];
+            rec[0..8].copy_from_slice(&e64(e.offset));
+            rec[8..16].copy_from_slice(&e64((u64::from(e.symbol) << 32) | u64::from(e.r_type)));
+            rec[16..24].copy_from_slice(&e64(e.addend as u64));
+            let n = if self.class.rela { 24 } else { 16 };
+            out.bytes(&rec[..n]);
+        } else {
+            let mut rec = [0u8; 12];
+            rec[0..4].copy_from_slice(&e32(e.offset as u32));
+            rec[4..8].copy_from_slice(&e32((e.symbol << 8) | (e.r_type & 0xff)));
+            rec[8..12].copy_from_slice(&e32(e.addend as u32));
+            let n = if self.class.rela { 12 } else { 8 };
+            out.bytes(&rec[..n]);
+        }
+    }
+}
+
+/// Counts a section's entries, and sees whether its REL addends come by offset.
+#[derive(Default)]
+struct Count {
+    entries: usize,
+    patches: PatchOrder,
+    any_patch: bool,
+}
+
+impl Sink for Count {
+    #[inline]
+    fn entry(&mut self, _: Entry) {
+        self.entries += 1;
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        self.patches.see(&p);
+        self.any_patch = true;
+    }
+}
+
+/// Stores a section's REL addends in its bytes as they go out.
+impl Sink for Patcher<'_, '_, '_, '_> {
+    #[inline]
+    fn entry(&mut self, _: Entry) {}
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        Patcher::patch(self, &p);
+    }
+}
+
+/// Writes a section's entries.
+struct Entries<'l, 'a, 'o, 'w> {
+    layout: &'l Layout<'a>,
+    out: &'o mut Out<'w>,
+}
+
+impl Sink for Entries<'_, '_, '_, '_> {
+    #[inline]
+    fn entry(&mut self, e: Entry) {
+        self.layout.write_entry(self.out, &e);
+    }
+    #[inline]
+    fn patch(&mut self, _: Patch) {}
+}
+
+impl crate::write::Layout for Layout<'_> {
+    fn size(&self) -> usize {
+        self.total
+    }
+
+    fn big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    fn emit(&self, out: &mut Out) {
+        let obj = self.obj;
+        write_file_header(
+            out,
+            obj,
+            &self.class,
+            self.shoff,
+            self.shnum,
+            self.shstrtab_shndx,
         );
-    }
-    out.pad_to(align_to(out.len(), 4));
-    for members in &group_members {
-        out.u32(GRP_COMDAT);
-        for &m in members {
-            out.u32(m);
+        for (k, s) in obj.sections.iter().enumerate() {
+            if s.kind.is_zero_fill() {
+                continue;
+            }
+            out.pad_to(self.section_offsets[k]);
+            self.write_contents(out, k);
         }
-    }
-    for (i, e) in entries.iter().enumerate() {
-        if !e.is_empty() {
-            out.pad_to(reloc_offsets[i]);
+        out.pad_to(self.groups_offset);
+        for members in &self.group_members {
+            out.u32(GRP_COMDAT);
+            for &m in members {
+                out.u32(m);
+            }
         }
-        for entry in e {
-            write_relocation(&mut out, &class, entry);
+        let mapper = self.mapper();
+        for k in 0..obj.sections.len() {
+            if self.relocs.count(k) == 0 {
+                continue;
+            }
+            out.pad_to(self.reloc_offsets[k]);
+            let mut sink = Entries { layout: self, out };
+            for i in self.relocs.of(k) {
+                let _ = mapper.map::<Unchecked, _>(i, &mut sink);
+            }
         }
-    }
-    out.pad_to(symtab_offset);
-    for entry in &symbols.entries {
-        write_symbol(&mut out, &class, &strtab, entry);
-    }
-    if needs_xindex {
-        for entry in &symbols.entries {
-            out.u32(match entry.shndx {
-                SymbolSection::Index(i) if i >= SHN_LORESERVE => i,
-                _ => 0,
-            });
+        out.pad_to(self.symtab_offset);
+        self.symbols
+            .write(out, &self.class, obj, &self.strtab, &self.section_shndx);
+        if self.needs_xindex {
+            self.symbols
+                .write_xindex(out, obj, &self.strtab, &self.section_shndx);
         }
-    }
-    out.pad_to(strtab_offset);
-    strtab.write(out.vec());
-    shstrtab.write(out.vec());
-    out.pad_to(shoff);
-    for h in &headers {
-        write_section_header(&mut out, &class, &shstrtab, h);
-    }
-    debug_assert_eq!(out.len(), total);
-    Ok(out.into_vec())
-}
-
-fn no_encoding(i: usize, kind: RelocKind, arch: Architecture) -> Error {
-    Error::unsupported(
-        Place::Relocation(i, Some("kind")),
-        format!("kind {kind} has no ELF encoding on {arch}"),
-    )
-}
-
-/// REL keeps the addend in the field: it must fit there.
-fn check_implicit_addend(i: usize, kind: RelocKind, size: u8, addend: i64) -> Result<(), Error> {
-    let fits = match size {
-        1 => (-0x80..=0xff).contains(&addend),
-        2 => (-0x8000..=0xffff).contains(&addend),
-        4 => (-0x8000_0000..=0xffff_ffff).contains(&addend),
-        8 => true,
-        _ => false,
-    };
-    if fits {
-        Ok(())
-    } else if size == 0 {
-        Err(Error::unsupported(
-            Place::Relocation(i, Some("addend")),
-            format!("REL stores the addend in the field, and the size of this {kind} field is unknown (give `native.size`)"),
-        ))
-    } else {
-        Err(Error::invalid(
-            Place::Relocation(i, Some("addend")),
-            format!("{addend} does not fit the {size}-byte field where REL stores it"),
-        ))
+        out.pad_to(self.strtab_offset);
+        self.strtab.emit(out);
+        self.shstrtab.emit(out);
+        out.pad_to(self.shoff);
+        for h in &self.headers {
+            write_section_header(out, &self.class, &self.shstrtab, h);
+        }
     }
 }
 
@@ -662,42 +732,4 @@ fn write_section_header(out: &mut Out, class: &Class, names: &StringTable, h: &S
     out.u32(h.info);
     out.word(class.is64, h.align);
     out.word(class.is64, h.entsize);
-}
-
-fn write_symbol(out: &mut Out, class: &Class, names: &StringTable, s: &SymtabEntry) {
-    let shndx = match s.shndx {
-        SymbolSection::Undefined => SHN_UNDEF as u16,
-        SymbolSection::Absolute => SHN_ABS as u16,
-        SymbolSection::Common => SHN_COMMON as u16,
-        SymbolSection::Index(i) if i >= SHN_LORESERVE => SHN_XINDEX as u16,
-        SymbolSection::Index(i) => i as u16,
-    };
-    out.u32(names.offset(s.name));
-    if class.is64 {
-        out.u8(s.info);
-        out.u8(s.other);
-        out.u16(shndx);
-        out.u64(s.value);
-        out.u64(s.size);
-    } else {
-        out.u32(s.value as u32);
-        out.u32(s.size as u32);
-        out.u8(s.info);
-        out.u8(s.other);
-        out.u16(shndx);
-    }
-}
-
-fn write_relocation(out: &mut Out, class: &Class, e: &RelocationEntry) {
-    if class.is64 {
-        out.u64(e.offset);
-        out.u64((u64::from(e.symbol) << 32) | u64::from(e.r_type));
-        out.u64(e.addend as u64);
-    } else {
-        out.u32(e.offset as u32);
-        out.u32((e.symbol << 8) | (e.r_type & 0xff));
-        if class.rela {
-            out.u32(e.addend as u32);
-        }
-    }
 }

@@ -1,16 +1,27 @@
 //! `.symtab` in the order the gABI demands: the null entry, then every local (file symbols,
 //! section symbols, group signatures, the backend's locals, RISC-V `%pcrel_hi` labels), then
 //! every global and weak symbol; `sh_info` is the index of the first non-local.
+//!
+//! The layout only numbers the entries ([`SymbolTable::build`]); [`SymbolTable::write`]
+//! produces each one from the model as it goes out, so no entry is stored.
 
 use super::consts::*;
-use crate::error::Error;
+use super::Class;
+use crate::bytes::Out;
 use crate::hash::FxHashMap;
 use crate::model::{Binding, Object, SymbolDefinition, SymbolKind, Visibility};
 use crate::strtab::{StringId, StringTable};
 
+/// A local symbol objforge adds: a group's signature or a `%pcrel_hi` label.
+struct Added {
+    name: StringId,
+    shndx: u32,
+    value: u64,
+}
+
 /// Which section a symbol belongs to, before the `SHN_XINDEX` escape is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum SymbolSection {
+enum SymbolSection {
     Undefined,
     Absolute,
     Common,
@@ -18,74 +29,99 @@ pub(super) enum SymbolSection {
     Index(u32),
 }
 
-/// One `.symtab` entry, class-neutral.
-pub(super) struct SymtabEntry {
-    pub name: StringId,
-    pub info: u8,
-    pub other: u8,
-    pub shndx: SymbolSection,
-    pub value: u64,
-    pub size: u64,
+impl SymbolSection {
+    /// `st_shndx`.
+    fn field(self) -> u16 {
+        match self {
+            SymbolSection::Undefined => SHN_UNDEF as u16,
+            SymbolSection::Absolute => SHN_ABS as u16,
+            SymbolSection::Common => SHN_COMMON as u16,
+            SymbolSection::Index(i) if i >= SHN_LORESERVE => SHN_XINDEX as u16,
+            SymbolSection::Index(i) => i as u16,
+        }
+    }
+
+    /// The `.symtab_shndx` entry.
+    fn extended(self) -> u32 {
+        match self {
+            SymbolSection::Index(i) if i >= SHN_LORESERVE => i,
+            _ => 0,
+        }
+    }
 }
 
+/// One entry: (name offset, `st_info`, `st_other`, section, value, size).
+type Fields = (u32, u8, u8, SymbolSection, u64, u64);
+
 pub(super) struct SymbolTable {
-    pub entries: Vec<SymtabEntry>,
+    /// Entries, the null one included.
+    pub count: u32,
     pub first_global: u32,
+    /// File symbols and the backend's other locals (a pass over the model skips the kinds it
+    /// has none of).
+    files: u32,
+    locals: u32,
     /// `.symtab` index of each model symbol (section-kind symbols share the section's entry).
-    pub index_of_user: Vec<u32>,
+    index_of_user: Vec<u32>,
     /// `.symtab` index of each group's signature symbol.
     pub group_signature: Vec<u32>,
+    /// Signatures of groups no global names, then labels, in entry order.
+    signatures: Vec<Added>,
+    labels: Vec<Added>,
     /// `.symtab` index of the label at each (section, offset) a `%pcrel_lo` refers to.
     pcrel_labels: FxHashMap<(usize, u64), u32>,
 }
 
+/// Whether model symbol `kind` has an entry of its own (a section symbol uses its section's).
+pub(super) fn has_entry(kind: SymbolKind) -> bool {
+    kind != SymbolKind::Section
+}
+
 impl SymbolTable {
+    /// Numbers every entry; adds the names of the entries objforge makes to `strtab` (the
+    /// model's names are in it already).
     pub(super) fn build<'a>(
         obj: &'a Object,
         strtab: &mut StringTable<'a>,
         section_shndx: &[u32],
         groups: &[&'a str],
         group_shndx: &[u32],
-    ) -> Result<SymbolTable, Error> {
-        let mut entries = Vec::with_capacity(1 + obj.sections.len() + obj.symbols.len());
-        let mut index_of_user = vec![0u32; obj.symbols.len()];
-        let empty = strtab.add(&b""[..]);
-        entries.push(SymtabEntry {
-            name: empty,
-            info: 0,
-            other: 0,
-            shndx: SymbolSection::Undefined,
-            value: 0,
-            size: 0,
-        });
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if s.kind == SymbolKind::File {
-                index_of_user[i] = entries.len() as u32;
-                entries.push(SymtabEntry {
-                    name: strtab.add(s.name.as_bytes()),
-                    info: STT_FILE,
-                    other: STV_DEFAULT,
-                    shndx: SymbolSection::Absolute,
-                    value: 0,
-                    size: 0,
-                });
-            }
+        pcrel_lo12: bool,
+    ) -> SymbolTable {
+        // One pass over the symbols: each one's rank among its kind of entry (file symbols,
+        // the backend's locals, globals); the entries before each kind are counted after.
+        const FILE: u8 = 0;
+        const SECTION: u8 = 1;
+        const LOCAL: u8 = 2;
+        const GLOBAL: u8 = 3;
+        let mut kind_of = Vec::with_capacity(obj.symbols.len());
+        let mut index_of_user = Vec::with_capacity(obj.symbols.len());
+        let mut counts = [0u32; 4];
+        for s in &obj.symbols {
+            let kind = if s.kind == SymbolKind::File {
+                FILE
+            } else if s.binding != Binding::Local {
+                GLOBAL
+            } else if s.kind == SymbolKind::Section {
+                SECTION
+            } else {
+                LOCAL
+            };
+            let rank = match kind {
+                SECTION => s.section_id().map_or(0, |id| id.0 as u32),
+                _ => counts[usize::from(kind)],
+            };
+            counts[usize::from(kind)] += 1;
+            kind_of.push(kind);
+            index_of_user.push(rank);
         }
-        let first_section_symbol = entries.len() as u32;
-        for &shndx in section_shndx {
-            entries.push(SymtabEntry {
-                name: empty,
-                info: STT_SECTION,
-                other: STV_DEFAULT,
-                shndx: SymbolSection::Index(shndx),
-                value: 0,
-                size: 0,
-            });
-        }
+        let [files, _, locals, globals] = counts;
+        let first_section_symbol = 1 + files;
+        let mut next = first_section_symbol + section_shndx.len() as u32;
 
         // A group's signature is the global symbol of that name if there is one; otherwise
         // a local symbol in the group section itself, as assemblers make.
-        let globals: FxHashMap<&str, usize> = if groups.is_empty() {
+        let by_name: FxHashMap<&str, usize> = if groups.is_empty() {
             FxHashMap::default()
         } else {
             obj.symbols
@@ -97,79 +133,70 @@ impl SymbolTable {
         };
         let mut group_signature = vec![0u32; groups.len()];
         let mut group_global: Vec<Option<usize>> = vec![None; groups.len()];
+        let mut signatures = Vec::new();
         for (g, &name) in groups.iter().enumerate() {
-            match globals.get(name) {
+            match by_name.get(name) {
                 Some(&i) => group_global[g] = Some(i),
                 None => {
-                    group_signature[g] = entries.len() as u32;
-                    entries.push(SymtabEntry {
+                    group_signature[g] = next;
+                    next += 1;
+                    signatures.push(Added {
                         name: strtab.add(name.as_bytes()),
-                        info: STT_NOTYPE,
-                        other: STV_DEFAULT,
-                        shndx: SymbolSection::Index(group_shndx[g]),
+                        shndx: group_shndx.get(g).copied().unwrap_or(0),
                         value: 0,
-                        size: 0,
                     });
                 }
             }
         }
-
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if s.binding != Binding::Local || s.kind == SymbolKind::File {
-                continue;
-            }
-            if s.kind == SymbolKind::Section {
-                let section = s.section_id().map_or(0, |id| id.0);
-                index_of_user[i] = first_section_symbol + section as u32;
-                continue;
-            }
-            index_of_user[i] = entries.len() as u32;
-            entries.push(entry(obj, strtab, section_shndx, i, STB_LOCAL));
-        }
+        let first_local = next;
+        next += locals;
 
         let mut pcrel_labels = FxHashMap::default();
-        for r in &obj.relocations {
-            if let (true, Some(pair)) = (r.kind.is_pcrel_lo12(), r.pair) {
-                let next = entries.len() as u32;
-                let index = *pcrel_labels.entry((r.section.0, pair)).or_insert(next);
-                if index == next {
-                    entries.push(SymtabEntry {
-                        name: strtab.add(format!(".Lpcrel_hi{}", next).into_bytes()),
-                        info: STT_NOTYPE,
-                        other: STV_DEFAULT,
-                        shndx: SymbolSection::Index(section_shndx[r.section.0]),
-                        value: pair,
-                        size: 0,
-                    });
+        let mut labels = Vec::new();
+        if pcrel_lo12 {
+            for r in &obj.relocations {
+                if let (true, Some(pair)) = (r.kind.is_pcrel_lo12(), r.pair) {
+                    let index = *pcrel_labels.entry((r.section.0, pair)).or_insert(next);
+                    if index == next {
+                        labels.push(Added {
+                            name: strtab.add(format!(".Lpcrel_hi{next}").into_bytes()),
+                            shndx: section_shndx.get(r.section.0).copied().unwrap_or(0),
+                            value: pair,
+                        });
+                        next += 1;
+                    }
                 }
             }
         }
 
-        let first_global = entries.len() as u32;
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if s.binding == Binding::Local {
-                continue;
-            }
-            let bind = if s.binding == Binding::Weak {
-                STB_WEAK
-            } else {
-                STB_GLOBAL
-            };
-            index_of_user[i] = entries.len() as u32;
-            entries.push(entry(obj, strtab, section_shndx, i, bind));
+        let first_global = next;
+        next += globals;
+        let base = [1, first_section_symbol, first_local, first_global];
+        for (index, &kind) in index_of_user.iter_mut().zip(&kind_of) {
+            *index += base[usize::from(kind)];
         }
         for (g, global) in group_global.iter().enumerate() {
             if let Some(i) = global {
                 group_signature[g] = index_of_user[*i];
             }
         }
-        Ok(SymbolTable {
-            entries,
+        SymbolTable {
+            count: next,
             first_global,
+            files,
+            locals,
             index_of_user,
             group_signature,
+            signatures,
+            labels,
             pcrel_labels,
-        })
+        }
+    }
+
+    /// The `.symtab` index of model symbol `i`.
+    #[inline]
+    pub(super) fn index_of_user(&self, i: usize) -> u32 {
+        self.index_of_user.get(i).copied().unwrap_or(0)
     }
 
     /// The label a `%pcrel_lo` at `pair` in `section` refers to.
@@ -179,43 +206,156 @@ impl SymbolTable {
             .copied()
             .unwrap_or(0)
     }
-}
 
-fn entry<'a>(
-    obj: &'a Object,
-    strtab: &mut StringTable<'a>,
-    section_shndx: &[u32],
-    i: usize,
-    bind: u8,
-) -> SymtabEntry {
-    let s = &obj.symbols[i];
-    let kind = match s.kind {
-        SymbolKind::None | SymbolKind::Section | SymbolKind::File => STT_NOTYPE,
-        SymbolKind::Func => STT_FUNC,
-        SymbolKind::Object => STT_OBJECT,
-        SymbolKind::Tls => STT_TLS,
-    };
-    let other = match s.visibility {
-        Visibility::Default => STV_DEFAULT,
-        Visibility::Hidden => STV_HIDDEN,
-        Visibility::Protected => STV_PROTECTED,
-    };
-    let (shndx, value, size) = match s.definition {
-        SymbolDefinition::Defined { section, offset } => (
-            SymbolSection::Index(section_shndx[section.0]),
-            offset,
-            s.size,
-        ),
-        SymbolDefinition::Undefined => (SymbolSection::Undefined, 0, s.size),
-        SymbolDefinition::Common { size, align } => (SymbolSection::Common, align, size),
-        SymbolDefinition::Absolute => (SymbolSection::Absolute, 0, 0),
-    };
-    SymtabEntry {
-        name: strtab.add(s.name.as_bytes()),
-        info: (bind << 4) | kind,
-        other,
-        shndx,
-        value,
-        size,
+    /// Calls `each` with every entry, in order.
+    fn for_each(
+        &self,
+        obj: &Object,
+        strtab: &StringTable,
+        section_shndx: &[u32],
+        mut each: impl FnMut(Fields),
+    ) {
+        use SymbolSection::{Absolute, Index, Undefined};
+        each((0, 0, 0, Undefined, 0, 0));
+        if self.files > 0 {
+            for (i, s) in obj.symbols.iter().enumerate() {
+                if s.kind == SymbolKind::File {
+                    each((
+                        strtab.symbol_offset(i),
+                        STT_FILE,
+                        STV_DEFAULT,
+                        Absolute,
+                        0,
+                        0,
+                    ));
+                }
+            }
+        }
+        for &shndx in section_shndx {
+            each((0, STT_SECTION, STV_DEFAULT, Index(shndx), 0, 0));
+        }
+        let added = |a: &Added| -> Fields {
+            let name = strtab.offset(a.name);
+            (name, STT_NOTYPE, STV_DEFAULT, Index(a.shndx), a.value, 0)
+        };
+        for a in &self.signatures {
+            each(added(a));
+        }
+        let user = |i: usize, bind: u8| -> Fields {
+            let s = &obj.symbols[i];
+            let kind = match s.kind {
+                SymbolKind::None | SymbolKind::Section | SymbolKind::File => STT_NOTYPE,
+                SymbolKind::Func => STT_FUNC,
+                SymbolKind::Object => STT_OBJECT,
+                SymbolKind::Tls => STT_TLS,
+            };
+            let other = match s.visibility {
+                Visibility::Default => STV_DEFAULT,
+                Visibility::Hidden => STV_HIDDEN,
+                Visibility::Protected => STV_PROTECTED,
+            };
+            let (shndx, value, size) = match s.definition {
+                SymbolDefinition::Defined { section, offset } => (
+                    Index(section_shndx.get(section.0).copied().unwrap_or(0)),
+                    offset,
+                    s.size,
+                ),
+                SymbolDefinition::Undefined => (Undefined, 0, s.size),
+                SymbolDefinition::Common { size, align } => (SymbolSection::Common, align, size),
+                SymbolDefinition::Absolute => (Absolute, 0, 0),
+            };
+            let name = strtab.symbol_offset(i);
+            (name, (bind << 4) | kind, other, shndx, value, size)
+        };
+        if self.locals > 0 {
+            for (i, s) in obj.symbols.iter().enumerate() {
+                if s.binding == Binding::Local && has_entry(s.kind) && s.kind != SymbolKind::File {
+                    each(user(i, STB_LOCAL));
+                }
+            }
+        }
+        for a in &self.labels {
+            each(added(a));
+        }
+        for (i, s) in obj.symbols.iter().enumerate() {
+            match s.binding {
+                Binding::Local => {}
+                Binding::Global => each(user(i, STB_GLOBAL)),
+                Binding::Weak => each(user(i, STB_WEAK)),
+            }
+        }
+    }
+
+    /// Writes every `.symtab` entry.
+    pub(super) fn write(
+        &self,
+        out: &mut Out,
+        class: &Class,
+        obj: &Object,
+        strtab: &StringTable,
+        section_shndx: &[u32],
+    ) {
+        let big = out.is_big_endian();
+        self.for_each(
+            obj,
+            strtab,
+            section_shndx,
+            |(name, info, other, section, value, size)| {
+                let shndx = section.field();
+                let e32 = |v: u32| {
+                    if big {
+                        v.to_be_bytes()
+                    } else {
+                        v.to_le_bytes()
+                    }
+                };
+                let e16 = |v: u16| {
+                    if big {
+                        v.to_be_bytes()
+                    } else {
+                        v.to_le_bytes()
+                    }
+                };
+                let e64 = |v: u64| {
+                    if big {
+                        v.to_be_bytes()
+                    } else {
+                        v.to_le_bytes()
+                    }
+                };
+                if class.is64 {
+                    let mut rec = [0u8; 24];
+                    rec[0..4].copy_from_slice(&e32(name));
+                    rec[4] = info;
+                    rec[5] = other;
+                    rec[6..8].copy_from_slice(&e16(shndx));
+                    rec[8..16].copy_from_slice(&e64(value));
+                    rec[16..24].copy_from_slice(&e64(size));
+                    out.bytes(&rec);
+                } else {
+                    let mut rec = [0u8; 16];
+                    rec[0..4].copy_from_slice(&e32(name));
+                    rec[4..8].copy_from_slice(&e32(value as u32));
+                    rec[8..12].copy_from_slice(&e32(size as u32));
+                    rec[12] = info;
+                    rec[13] = other;
+                    rec[14..16].copy_from_slice(&e16(shndx));
+                    out.bytes(&rec);
+                }
+            },
+        );
+    }
+
+    /// Writes `.symtab_shndx`: each entry's section index when it needs `SHN_XINDEX`, else 0.
+    pub(super) fn write_xindex(
+        &self,
+        out: &mut Out,
+        obj: &Object,
+        strtab: &StringTable,
+        section_shndx: &[u32],
+    ) {
+        self.for_each(obj, strtab, section_shndx, |(_, _, _, section, _, _)| {
+            out.u32(section.extended());
+        });
     }
 }

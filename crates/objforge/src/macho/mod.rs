@@ -9,6 +9,10 @@
 //! segment's file size ends where the last contents do. The header says
 //! `MH_SUBSECTIONS_VIA_SYMBOLS`: every symbol starts a piece the linker may place or drop on
 //! its own.
+//!
+//! [`Layout::new`] finds every error, numbers every symbol and fixes every offset;
+//! [`Layout::emit`](crate::write::Layout::emit) then writes the file, producing each
+//! relocation entry, stored field and `nlist_64` from the model as it goes.
 
 mod consts;
 mod reloc;
@@ -16,15 +20,18 @@ mod sections;
 mod symtab;
 
 use self::consts::*;
-use self::reloc::{RelocationInfo, Relocations};
+use self::reloc::{RelocationInfo, Sink, Writer};
 use self::sections::{MachoSection, Sections};
-use self::symtab::{Nlist, SymbolTable};
-use crate::bytes::Out;
+use self::symtab::{is_written, SymbolTable};
+use crate::bytes::{Out, Patch, PatchOrder, Patcher};
 use crate::error::{Error, Place};
+use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData};
+use crate::names::SameNames;
 use crate::platform::{AppleOs, Platform};
-use crate::strtab::StringTable;
+use crate::strtab::{Prefix, StringTable};
 use crate::target::Architecture;
+use crate::write::{Checked, Unchecked};
 
 /// The number of load commands: segment, build version, symtab, dysymtab.
 const NCMDS: u32 = 4;
@@ -37,7 +44,10 @@ fn cpu(arch: Architecture) -> Option<(u32, u32)> {
     match arch {
         Architecture::X86_64 => Some((CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL)),
         Architecture::Aarch64 => Some((CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_ALL)),
-        Architecture::I386 | Architecture::Riscv64 => None,
+        Architecture::I386
+        | Architecture::Riscv64
+        | Architecture::Wasm32
+        | Architecture::Wasm64 => None,
     }
 }
 
@@ -58,129 +68,378 @@ fn platform_number(os: AppleOs) -> u32 {
     }
 }
 
-/// Writes `obj` (already validated) as a Mach-O relocatable object.
-pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    let Some((cputype, cpusubtype)) = cpu(obj.target.arch) else {
-        return Err(Error::unsupported(
-            Place::Target,
-            format!(
-                "objforge writes Mach-O for x86_64 and arm64 (aarch64), not {}",
-                obj.target.arch
-            ),
-        ));
-    };
-    let platform = obj.options.platform.unwrap_or_default();
+/// The order a section's relocation entries are written in: by address, highest first (as
+/// LLVM writes them, and as ld64.lld reads them fastest), each pair kept together in its
+/// order.
+enum Descending {
+    /// The model has the section's relocations by increasing offset: backwards.
+    Reversed,
+    /// Otherwise: these model relocations, by decreasing offset (equal ones in model order).
+    Sorted(Vec<u32>),
+}
 
-    // --- Sections, symbols, relocations.
-    let sections = Sections::lay_out(obj)?;
-    let mut strtab = StringTable::new();
-    let needs_start = reloc::sections_needing_a_start(obj);
-    let symbols = SymbolTable::build(obj, &sections, &needs_start, &mut strtab)?;
-    let relocations = reloc::build(obj, &sections, &symbols)?;
-    strtab.finish();
+/// A Mach-O object laid out: every index, offset and size, ready to be written.
+pub(crate) struct Layout<'a> {
+    obj: &'a Object,
+    cputype: u32,
+    cpusubtype: u32,
+    platform: Platform,
+    sections: Sections,
+    symbols: SymbolTable,
+    strtab: StringTable<'a>,
+    relocs: &'a RelocGroups,
+    /// Per model section: the order of its relocation entries, how many there are, and
+    /// whether values are stored in its fields (and come by offset).
+    order: Vec<Descending>,
+    entries: Vec<usize>,
+    patched: Vec<Option<bool>>,
+    /// Per `section_64`: (reloff, nreloc).
+    reloc_at: Vec<(usize, usize)>,
+    sizeofcmds: usize,
+    fileoff: usize,
+    symoff: usize,
+    stroff: usize,
+    strsize: usize,
+    total: usize,
+}
 
-    // --- Layout: every offset and size, once.
-    let nsects = sections.list.len();
-    let segment_size = SEGMENT_COMMAND_SIZE + nsects * SECTION_SIZE;
-    let sizeofcmds =
-        segment_size + BUILD_VERSION_SIZE + SYMTAB_COMMAND_SIZE + DYSYMTAB_COMMAND_SIZE;
-    let fileoff = HEADER_SIZE + sizeofcmds;
-    let too_big = || {
-        Error::unsupported(
-            Place::Object,
-            "the object would pass 4 GiB, the reach of Mach-O's 32-bit file offsets",
-        )
-    };
-    let filesize = usize::try_from(sections.filesize).map_err(|_| too_big())?;
-    let mut offset = align_to(fileoff + filesize, 8);
-    // Per `section_64`: (reloff, nreloc).
-    let mut reloc_at = Vec::with_capacity(nsects);
-    for s in &sections.list {
-        let n = relocations.per_section[s.model].len();
-        reloc_at.push(if n == 0 { (0, 0) } else { (offset, n) });
-        offset += n * RELOCATION_SIZE;
+impl<'a> Layout<'a> {
+    /// Lays out `obj` (already validated; `names` and `relocs` from validation).
+    pub(crate) fn new(
+        obj: &'a Object,
+        names: SameNames,
+        relocs: &'a RelocGroups,
+    ) -> Result<Layout<'a>, Error> {
+        let Some((cputype, cpusubtype)) = cpu(obj.target.arch) else {
+            return Err(Error::unsupported(
+                Place::Target,
+                format!(
+                    "objforge writes Mach-O for x86_64 and arm64 (aarch64), not {}",
+                    obj.target.arch
+                ),
+            ));
+        };
+        let platform = obj.options.platform.unwrap_or_default();
+        let __t = std::time::Instant::now();
+
+        // --- Sections, symbols, relocations.
+        let sections = Sections::lay_out(obj)?;
+        let mut strtab = StringTable::new();
+        let prefix = if obj.options.mangle {
+            Prefix::Underscore
+        } else {
+            Prefix::None
+        };
+        strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+            obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
+        });
+        if std::env::var("OF_TIME").is_ok() {
+            eprint!("sections+strtab {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
+        }
+        let __t = std::time::Instant::now();
+        let starts = reloc::sections_needing_a_start(obj);
+        if std::env::var("OF_TIME").is_ok() {
+            eprint!("needs_start {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
+        }
+        let __t = std::time::Instant::now();
+        let symbols = SymbolTable::build(
+            obj,
+            &sections,
+            &starts.needs_start,
+            &starts.needs_subsections,
+            &mut strtab,
+        )?;
+        if std::env::var("OF_TIME").is_ok() {
+            eprint!("symtab {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
+        }
+        let __t = std::time::Instant::now();
+        strtab.finish();
+        let writer = Writer {
+            obj,
+            sections: &sections,
+            symbols: &symbols,
+        };
+        let n = obj.sections.len();
+        let mut order = Vec::with_capacity(n);
+        let mut entries = vec![0usize; n];
+        let mut patched = vec![None; n];
+        for k in 0..n {
+            let mut count = Count::default();
+            let mut ascending = true;
+            let mut prev: Option<u64> = None;
+            for i in relocs.of(k) {
+                if writer.relocation::<Unchecked, _>(i, &mut count).is_err() {
+                    // The same function again, for the message.
+                    writer.relocation::<Checked, _>(i, &mut count)?;
+                }
+                let offset = obj.relocations[i].offset;
+                ascending &= prev.is_none_or(|p| p < offset);
+                prev = Some(offset);
+            }
+            entries[k] = count.entries;
+            patched[k] = count.any_patch.then(|| count.patches.in_order());
+            order.push(if ascending {
+                Descending::Reversed
+            } else {
+                let mut sorted: Vec<u32> = relocs.of(k).map(|i| i as u32).collect();
+                sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset));
+                Descending::Sorted(sorted)
+            });
+        }
+
+        if std::env::var("OF_TIME").is_ok() {
+            eprint!("relocs {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
+        }
+        let __t = std::time::Instant::now();
+        // --- Layout: every offset and size, once.
+        let nsects = sections.list.len();
+        let segment_size = SEGMENT_COMMAND_SIZE + nsects * SECTION_SIZE;
+        let sizeofcmds =
+            segment_size + BUILD_VERSION_SIZE + SYMTAB_COMMAND_SIZE + DYSYMTAB_COMMAND_SIZE;
+        let fileoff = HEADER_SIZE + sizeofcmds;
+        let too_big = || {
+            Error::unsupported(
+                Place::Object,
+                "the object would pass 4 GiB, the reach of Mach-O's 32-bit file offsets",
+            )
+        };
+        let filesize = usize::try_from(sections.filesize).map_err(|_| too_big())?;
+        let mut offset = align_to(fileoff + filesize, 8);
+        let mut reloc_at = Vec::with_capacity(nsects);
+        for s in &sections.list {
+            let n = entries[s.model];
+            reloc_at.push(if n == 0 { (0, 0) } else { (offset, n) });
+            offset += n * RELOCATION_SIZE;
+        }
+        let symoff = align_to(offset, 8);
+        let stroff = symoff + symbols.count as usize * NLIST_SIZE;
+        let strsize = align_to(strtab.size(), 8);
+        let total = stroff + strsize;
+        if u32::try_from(total).is_err() {
+            return Err(too_big());
+        }
+        Ok(Layout {
+            obj,
+            cputype,
+            cpusubtype,
+            platform,
+            sections,
+            symbols,
+            strtab,
+            relocs,
+            order,
+            entries,
+            patched,
+            reloc_at,
+            sizeofcmds,
+            fileoff,
+            symoff,
+            stroff,
+            strsize,
+            total,
+        })
     }
-    let symoff = align_to(offset, 8);
-    let stroff = symoff + symbols.entries.len() * NLIST_SIZE;
-    let strsize = align_to(strtab.size(), 8);
-    let total = stroff + strsize;
-    let offset32 = |n: usize| u32::try_from(n).map_err(|_| too_big());
-    offset32(total)?;
 
-    // --- Emit, in file order, into one buffer of the final size.
-    let mut out = Out::with_capacity(total, false);
-    out.u32(MH_MAGIC_64);
-    out.u32(cputype);
-    out.u32(cpusubtype);
-    out.u32(MH_OBJECT);
-    out.u32(NCMDS);
-    out.u32(sizeofcmds as u32);
-    out.u32(MH_SUBSECTIONS_VIA_SYMBOLS);
-    out.u32(0); // reserved
-
-    out.u32(LC_SEGMENT_64);
-    out.u32(segment_size as u32);
-    name16(&mut out, ""); // an object's one segment is unnamed
-    out.u64(0); // vmaddr
-    out.u64(sections.vmsize);
-    out.u64(fileoff as u64);
-    out.u64(sections.filesize);
-    out.u32(VM_PROT_ALL); // maxprot
-    out.u32(VM_PROT_ALL); // initprot
-    out.u32(nsects as u32);
-    out.u32(0); // flags
-    for (s, &(reloff, nreloc)) in sections.list.iter().zip(&reloc_at) {
-        write_section_header(&mut out, s, fileoff, reloff as u32, nreloc as u32);
-    }
-
-    write_build_version(&mut out, &platform);
-
-    out.u32(LC_SYMTAB);
-    out.u32(SYMTAB_COMMAND_SIZE as u32);
-    out.u32(symoff as u32);
-    out.u32(symbols.entries.len() as u32);
-    out.u32(stroff as u32);
-    out.u32(strsize as u32);
-
-    out.u32(LC_DYSYMTAB);
-    out.u32(DYSYMTAB_COMMAND_SIZE as u32);
-    out.u32(0); // ilocalsym
-    out.u32(symbols.nlocal);
-    out.u32(symbols.nlocal); // iextdefsym
-    out.u32(symbols.nextdef);
-    out.u32(symbols.nlocal + symbols.nextdef); // iundefsym
-    out.u32(symbols.nundef);
-    // Table of contents, module table, external references, indirect symbols, external and
-    // local relocations: none in an object.
-    for _ in 0..12 {
-        out.u32(0);
-    }
-    debug_assert_eq!(out.len(), fileoff);
-
-    for s in sections.list.iter().filter(|s| !s.zero_fill) {
-        out.pad_to(fileoff + s.addr as usize);
-        match &obj.sections[s.model].data {
-            SectionData::Bytes(b) => out.bytes(b),
-            // Zeros asked for by size in a section that occupies file space.
-            SectionData::Zero(n) => out.pad_to(out.len() + *n as usize),
+    fn writer(&self) -> Writer<'_> {
+        Writer {
+            obj: self.obj,
+            sections: &self.sections,
+            symbols: &self.symbols,
         }
     }
-    for p in &relocations.patches {
-        let at = fileoff + sections.of_model(p.section).addr as usize + p.offset as usize;
-        out.patch_int(at, p.size, p.value);
+
+    /// Whether the values stored in model section `k`'s fields are written with its
+    /// relocation entries (over its bytes, already written) rather than with its bytes.
+    fn patches_with_entries(&self, out: &Out, k: usize) -> bool {
+        // A section with values to store but no entries (`secrel32` only) stores them with
+        // its bytes: its entries are never written.
+        out.holds_file()
+            && self.patched.get(k) == Some(&Some(true))
+            && self.entries.get(k).is_some_and(|&n| n > 0)
     }
 
-    out.pad_to(align_to(out.len(), 8));
-    write_relocations(&mut out, &sections, &relocations);
-
-    out.pad_to(symoff);
-    for entry in &symbols.entries {
-        write_symbol(&mut out, &strtab, entry);
+    /// Model section `k`'s contents, with the values stored in its fields unless they come
+    /// with the entries.
+    fn write_contents(&self, out: &mut Out, k: usize) {
+        let Some(s) = self.obj.sections.get(k) else {
+            return;
+        };
+        let patched = if self.patches_with_entries(out, k) {
+            None
+        } else {
+            self.patched.get(k).copied().flatten()
+        };
+        let zeros;
+        let data: &[u8] = match (&s.data, patched) {
+            (SectionData::Bytes(b), _) => b,
+            // Zeros asked for by size in a section that occupies file space.
+            (SectionData::Zero(n), None) => return out.zeros(*n as usize),
+            (SectionData::Zero(n), Some(_)) => {
+                zeros = vec![0; *n as usize];
+                &zeros
+            }
+        };
+        match patched {
+            None => out.bytes(data),
+            Some(in_order) => {
+                let writer = self.writer();
+                let mut patcher = Patcher::new(out, data, in_order, None);
+                for i in self.relocs.of(k) {
+                    let _ = writer.relocation::<Unchecked, _>(i, &mut patcher);
+                }
+                patcher.finish();
+            }
+        }
     }
-    strtab.write(out.vec());
-    out.pad_to(total);
-    debug_assert_eq!(out.len(), total);
-    Ok(out.into_vec())
+
+    /// Model section `k`'s relocation entries, in [`Descending`] order (and the values in its
+    /// fields, when they come with the entries).
+    fn write_relocations(&self, out: &mut Out, k: usize) {
+        let writer = self.writer();
+        let patch_at = self
+            .patches_with_entries(out, k)
+            .then(|| self.fileoff + self.sections.of_model(k).addr as usize);
+        let mut sink = Entries { out, patch_at };
+        let mut one = |i: usize| {
+            let _ = writer.relocation::<Unchecked, _>(i, &mut sink);
+        };
+        match self.order.get(k) {
+            Some(Descending::Reversed) => self.relocs.of(k).rev().for_each(&mut one),
+            Some(Descending::Sorted(list)) => list.iter().for_each(|&i| one(i as usize)),
+            None => {}
+        }
+    }
+}
+
+/// Counts a section's entries, and sees whether its patches come by offset.
+#[derive(Default)]
+struct Count {
+    entries: usize,
+    patches: PatchOrder,
+    any_patch: bool,
+}
+
+impl Sink for Count {
+    #[inline]
+    fn entry(&mut self, _: RelocationInfo) {
+        self.entries += 1;
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        self.patches.see(&p);
+        self.any_patch = true;
+    }
+}
+
+/// Stores a section's values in its bytes as they go out.
+impl Sink for Patcher<'_, '_, '_, '_> {
+    #[inline]
+    fn entry(&mut self, _: RelocationInfo) {}
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        Patcher::patch(self, &p);
+    }
+}
+
+/// Writes a section's entries; and its values over its bytes (already written), from
+/// `patch_at`, when they come with the entries.
+struct Entries<'o, 'w> {
+    out: &'o mut Out<'w>,
+    patch_at: Option<usize>,
+}
+
+impl Sink for Entries<'_, '_> {
+    #[inline]
+    fn entry(&mut self, e: RelocationInfo) {
+        write_relocation(self.out, &e);
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        if let Some(start) = self.patch_at {
+            let len = usize::from(p.len);
+            self.out
+                .overwrite(start + p.offset as usize, p.bytes.get(..len).unwrap_or(&[]));
+        }
+    }
+}
+
+impl crate::write::Layout for Layout<'_> {
+    fn size(&self) -> usize {
+        self.total
+    }
+
+    fn big_endian(&self) -> bool {
+        false
+    }
+
+    fn emit(&self, out: &mut Out) {
+        let (sections, symbols) = (&self.sections, &self.symbols);
+        let nsects = sections.list.len();
+        out.u32(MH_MAGIC_64);
+        out.u32(self.cputype);
+        out.u32(self.cpusubtype);
+        out.u32(MH_OBJECT);
+        out.u32(NCMDS);
+        out.u32(self.sizeofcmds as u32);
+        out.u32(MH_SUBSECTIONS_VIA_SYMBOLS);
+        out.u32(0); // reserved
+
+        out.u32(LC_SEGMENT_64);
+        out.u32((SEGMENT_COMMAND_SIZE + nsects * SECTION_SIZE) as u32);
+        name16(out, ""); // an object's one segment is unnamed
+        out.u64(0); // vmaddr
+        out.u64(sections.vmsize);
+        out.u64(self.fileoff as u64);
+        out.u64(sections.filesize);
+        out.u32(VM_PROT_ALL); // maxprot
+        out.u32(VM_PROT_ALL); // initprot
+        out.u32(nsects as u32);
+        out.u32(0); // flags
+        for (s, &(reloff, nreloc)) in sections.list.iter().zip(&self.reloc_at) {
+            write_section_header(out, s, self.fileoff, reloff as u32, nreloc as u32);
+        }
+
+        write_build_version(out, &self.platform);
+
+        out.u32(LC_SYMTAB);
+        out.u32(SYMTAB_COMMAND_SIZE as u32);
+        out.u32(self.symoff as u32);
+        out.u32(symbols.count);
+        out.u32(self.stroff as u32);
+        out.u32(self.strsize as u32);
+
+        out.u32(LC_DYSYMTAB);
+        out.u32(DYSYMTAB_COMMAND_SIZE as u32);
+        out.u32(0); // ilocalsym
+        out.u32(symbols.nlocal);
+        out.u32(symbols.nlocal); // iextdefsym
+        out.u32(symbols.nextdef);
+        out.u32(symbols.nlocal + symbols.nextdef); // iundefsym
+        out.u32(symbols.nundef);
+        // Table of contents, module table, external references, indirect symbols, external and
+        // local relocations: none in an object.
+        for _ in 0..12 {
+            out.u32(0);
+        }
+        debug_assert_eq!(out.len(), self.fileoff);
+
+        for s in sections.list.iter().filter(|s| !s.zero_fill) {
+            out.pad_to(self.fileoff + s.addr as usize);
+            self.write_contents(out, s.model);
+        }
+
+        out.pad_to(align_to(out.len(), 8));
+        for s in &sections.list {
+            if self.entries.get(s.model).is_some_and(|&n| n > 0) {
+                self.write_relocations(out, s.model);
+            }
+        }
+
+        out.pad_to(self.symoff);
+        symbols.write(out, self.obj, sections, &self.strtab);
+        self.strtab.emit(out);
+        out.pad_to(self.total);
+    }
 }
 
 /// A segment or section name: the bytes, zero-padded to 16 (checked to fit when mapped).
@@ -219,29 +478,10 @@ fn write_build_version(out: &mut Out, platform: &Platform) {
     out.u32(0); // ntools
 }
 
-fn write_relocations(out: &mut Out, sections: &Sections, relocations: &Relocations) {
-    for s in &sections.list {
-        for e in &relocations.per_section[s.model] {
-            write_relocation(out, e);
-        }
-    }
-}
-
 fn write_relocation(out: &mut Out, e: &RelocationInfo) {
-    out.u32(e.address);
-    out.u32(
-        (e.symbolnum & R_SYMBOLNUM_MASK)
-            | (u32::from(e.pcrel) << R_PCREL_SHIFT)
-            | (u32::from(e.length & 3) << R_LENGTH_SHIFT)
-            | (u32::from(e.is_extern) << R_EXTERN_SHIFT)
-            | (u32::from(e.r_type & 0xf) << R_TYPE_SHIFT),
-    );
-}
-
-fn write_symbol(out: &mut Out, names: &StringTable, s: &Nlist) {
-    out.u32(names.offset(s.name));
-    out.u8(s.n_type);
-    out.u8(s.n_sect);
-    out.u16(s.n_desc);
-    out.u64(s.n_value);
+    let info = e.info;
+    let mut rec = [0u8; RELOCATION_SIZE];
+    rec[0..4].copy_from_slice(&e.address.to_le_bytes());
+    rec[4..8].copy_from_slice(&info.to_le_bytes());
+    out.bytes(&rec);
 }

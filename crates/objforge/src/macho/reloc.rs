@@ -8,55 +8,80 @@
 //! (`r_extern = 0`, the field holding the target's address in the object) where the type
 //! allows it: x86_64 `UNSIGNED` and `SIGNED*`, arm64 `UNSIGNED`. Everything else names a
 //! symbol (`r_extern = 1`); ld64.lld insists on it for the arm64 page relocations.
-
-use std::cmp::Reverse;
+//!
+//! [`Writer::relocation`] is a pure function of the model and the layout: the layout calls it
+//! for every relocation to find errors and count entries, and the writer again while writing
+//! the entries and the fields, so neither is ever stored.
 
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
+use crate::bytes::Patch;
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolId, SymbolKind};
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
+use crate::write::Report;
 
-/// One `relocation_info`.
+use super::consts::{
+    R_EXTERN_SHIFT, R_LENGTH_SHIFT, R_PCREL_SHIFT, R_SYMBOLNUM_MASK, R_TYPE_SHIFT,
+};
+
+/// One `relocation_info`: `r_address`, then `r_symbolnum`, `r_pcrel`, `r_length`,
+/// `r_extern` and `r_type` packed in a word.
+#[derive(Clone, Copy, Debug, Default)]
 pub(super) struct RelocationInfo {
     pub address: u32,
-    pub symbolnum: u32,
-    pub pcrel: bool,
-    pub length: u8,
-    pub is_extern: bool,
-    pub r_type: u8,
+    pub info: u32,
 }
 
-/// A value stored in a section's bytes: an implicit addend, or a value objforge resolves.
-pub(super) struct Patch {
-    /// The model section.
-    pub section: usize,
-    pub offset: u64,
-    pub size: u8,
-    pub value: i64,
+impl RelocationInfo {
+    #[inline]
+    fn new(
+        address: u32,
+        symbolnum: u32,
+        pcrel: bool,
+        length: u8,
+        is_extern: bool,
+        r_type: u8,
+    ) -> RelocationInfo {
+        RelocationInfo {
+            address,
+            info: (symbolnum & R_SYMBOLNUM_MASK)
+                | (u32::from(pcrel) << R_PCREL_SHIFT)
+                | (u32::from(length & 3) << R_LENGTH_SHIFT)
+                | (u32::from(is_extern) << R_EXTERN_SHIFT)
+                | (u32::from(r_type & 0xf) << R_TYPE_SHIFT),
+        }
+    }
 }
 
-pub(super) struct Relocations {
-    /// Per model section, in the order written: by address, highest first (as LLVM writes
-    /// them, and as ld64.lld reads them fastest), each pair kept together in its order.
-    pub per_section: Vec<Vec<RelocationInfo>>,
-    pub patches: Vec<Patch>,
+/// Receives what one model relocation is written as, as [`Writer::relocation`] finds it: up
+/// to two entries at its address (in this order), and a value stored in its field (an
+/// implicit addend, or a value objforge resolves). Handing them over one by one, rather than
+/// returning them together, keeps them in registers.
+pub(super) trait Sink {
+    fn entry(&mut self, e: RelocationInfo);
+    fn patch(&mut self, p: Patch);
+}
+
+/// Per model section: whether it needs a symbol at its start, and whether a relocation in it
+/// refers to the start of its subsection.
+pub(super) struct Starts {
+    pub needs_start: Vec<bool>,
+    pub needs_subsections: Vec<bool>,
 }
 
 /// The sections that need a symbol at their start: those a relocation reaches through a
 /// section symbol (which Mach-O does not have), and those holding a PC-relative data field
 /// that no symbol precedes (the `SUBTRACTOR` needs one).
-pub(super) fn sections_needing_a_start(obj: &Object) -> Vec<bool> {
-    let mut needs = vec![false; obj.sections.len()];
-    let mut first_symbol: Vec<Option<u64>> = vec![None; obj.sections.len()];
-    for s in obj.symbols.iter().filter(|s| is_written(s.kind)) {
-        if let SymbolDefinition::Defined { section, offset } = s.definition {
-            let first = &mut first_symbol[section.0];
-            *first = Some(first.map_or(offset, |f| f.min(offset)));
-        }
-    }
+pub(super) fn sections_needing_a_start(obj: &Object) -> Starts {
+    let n = obj.sections.len();
+    let mut needs = vec![false; n];
+    let mut needs_subsections = vec![false; n];
+    // Per section, the lowest offset of a PC-relative data field, if it has one.
+    let mut lowest_field: Vec<Option<u64>> = vec![None; n];
+    let mut any_field = false;
     for r in &obj.relocations {
         for id in [r.symbol, r.minus].into_iter().flatten() {
             let s = &obj.symbols[id.0];
@@ -68,69 +93,78 @@ pub(super) fn sections_needing_a_start(obj: &Object) -> Vec<bool> {
             arch::macho_encoding(obj.target.arch, r.kind, r.addend, &[], false),
             Some(MachoEncoding::FromField { .. })
         );
-        if from_field && first_symbol[r.section.0].is_none_or(|first| first > r.offset) {
-            needs[r.section.0] = true;
+        if from_field {
+            needs_subsections[r.section.0] = true;
+            let lowest = &mut lowest_field[r.section.0];
+            *lowest = Some(lowest.map_or(r.offset, |l| l.min(r.offset)));
+            any_field = true;
         }
     }
-    needs
+    if any_field {
+        // Which of those sections have no symbol at or before their first such field.
+        let mut first_symbol: Vec<Option<u64>> = vec![None; n];
+        for s in obj.symbols.iter().filter(|s| is_written(s.kind)) {
+            if let SymbolDefinition::Defined { section, offset } = s.definition {
+                let first = &mut first_symbol[section.0];
+                *first = Some(first.map_or(offset, |f| f.min(offset)));
+            }
+        }
+        for ((need, lowest), first) in needs.iter_mut().zip(&lowest_field).zip(&first_symbol) {
+            if let Some(lowest) = lowest {
+                if first.is_none_or(|first| first > *lowest) {
+                    *need = true;
+                }
+            }
+        }
+    }
+    Starts {
+        needs_start: needs,
+        needs_subsections,
+    }
 }
 
-/// Builds every relocation entry, and the values to store in the sections.
-pub(super) fn build(
-    obj: &Object,
-    sections: &Sections,
-    symbols: &SymbolTable,
-) -> Result<Relocations, Error> {
-    let mut out = Relocations {
-        per_section: Vec::new(),
-        patches: Vec::new(),
-    };
-    out.per_section.resize_with(obj.sections.len(), Vec::new);
-    let writer = Writer {
-        obj,
-        sections,
-        symbols,
-    };
-    for i in 0..obj.relocations.len() {
-        writer.relocation(i, &mut out)?;
-    }
-    for entries in &mut out.per_section {
-        // Stable: the entries of a pair keep their order.
-        entries.sort_by_key(|e| Reverse(e.address));
-    }
-    Ok(out)
-}
-
-struct Writer<'a> {
-    obj: &'a Object,
-    sections: &'a Sections,
-    symbols: &'a SymbolTable,
+/// Maps the relocations of one object.
+pub(super) struct Writer<'a> {
+    pub obj: &'a Object,
+    pub sections: &'a Sections,
+    pub symbols: &'a SymbolTable,
 }
 
 impl Writer<'_> {
-    fn relocation(&self, i: usize, out: &mut Relocations) -> Result<(), Error> {
+    /// Relocation `i` (in range) as entries and a stored value, handed to `out`; or why it
+    /// cannot be written (then `out` may have some of them).
+    #[inline(always)]
+    pub(super) fn relocation<R: Report, S: Sink>(
+        &self,
+        i: usize,
+        out: &mut S,
+    ) -> Result<(), R::Error> {
         let obj = self.obj;
         let arch = obj.target.arch;
         let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
         let section = r.section.0;
         let Some(target) = r.symbol else {
-            return Err(no_encoding(i, r.kind, arch, false));
+            return Err(R::error(|| no_encoding(i, r.kind, arch, false)));
         };
         let sym = &obj.symbols[target.0];
         if sym.kind == SymbolKind::File {
-            return Err(Error::invalid(
-                at("symbol"),
-                format!("`{}` is a file symbol, which has no address", sym.name),
-            ));
+            return Err(R::error(|| {
+                Error::invalid(
+                    at("symbol"),
+                    format!("`{}` is a file symbol, which has no address", sym.name),
+                )
+            }));
         }
         if r.kind == RelocKind::Secrel32 {
-            return self.section_offset(i, out);
+            out.patch(self.section_offset::<R>(i)?);
+            return Ok(());
         }
-        let address = u32::try_from(r.offset)
+        let Some(address) = u32::try_from(r.offset)
             .ok()
             .filter(|&a| a <= i32::MAX as u32)
-            .ok_or_else(|| {
+        else {
+            return Err(R::error(|| {
                 Error::unsupported(
                     at("offset"),
                     format!(
@@ -138,72 +172,72 @@ impl Writer<'_> {
                         r.offset
                     ),
                 )
-            })?;
-        let bytes: &[u8] = match &obj.sections[section].data {
-            SectionData::Bytes(b) => b,
-            SectionData::Zero(_) => &[],
+            }));
         };
         let before = if r.kind == RelocKind::X86GotPcrel32 {
+            let bytes: &[u8] = match &obj.sections[section].data {
+                SectionData::Bytes(b) => b,
+                SectionData::Zero(_) => &[],
+            };
             let start = r.offset.saturating_sub(3) as usize;
             bytes.get(start..address as usize).unwrap_or(&[])
         } else {
             &[]
         };
         let tls = sym.kind == SymbolKind::Tls;
-        let encoding = arch::macho_encoding(arch, r.kind, r.addend, before, tls)
-            .ok_or_else(|| no_encoding(i, r.kind, arch, tls))?;
-        let entries = &mut out.per_section[section];
+        let Some(encoding) = arch::macho_encoding(arch, r.kind, r.addend, before, tls) else {
+            return Err(R::error(|| no_encoding(i, r.kind, arch, tls)));
+        };
         match encoding {
             MachoEncoding::One(m) => {
-                let (is_extern, symbolnum, stored) = self.referent(i, &m, target, r.addend)?;
+                let (is_extern, symbolnum, stored) = self.referent::<R>(i, &m, target, r.addend)?;
                 match m.addend {
                     MachoAddend::Field { .. } => {
-                        out.patches.push(self.field(i, 1 << m.length, stored)?);
+                        out.patch(self.field::<R>(i, 1 << m.length, stored)?);
                     }
                     MachoAddend::Paired if r.addend != 0 => {
                         if !(aarch64::macho::ADDEND_MIN..=aarch64::macho::ADDEND_MAX)
                             .contains(&r.addend)
                         {
-                            return Err(Error::unsupported(
-                                at("addend"),
-                                format!(
-                                    "{} is out of range for ARM64_RELOC_ADDEND, which holds a signed 24-bit addend ({}..={})",
-                                    r.addend,
-                                    aarch64::macho::ADDEND_MIN,
-                                    aarch64::macho::ADDEND_MAX
-                                ),
-                            ));
+                            return Err(R::error(|| {
+                                Error::unsupported(
+                                    at("addend"),
+                                    format!(
+                                        "{} is out of range for ARM64_RELOC_ADDEND, which holds a signed 24-bit addend ({}..={})",
+                                        r.addend,
+                                        aarch64::macho::ADDEND_MIN,
+                                        aarch64::macho::ADDEND_MAX
+                                    ),
+                                )
+                            }));
                         }
-                        entries.push(RelocationInfo {
+                        out.entry(RelocationInfo::new(
                             address,
                             // Two's complement, cut to the 24 bits of r_symbolnum.
-                            symbolnum: (r.addend as u32) & super::consts::R_SYMBOLNUM_MASK,
-                            pcrel: false,
-                            length: 2,
-                            is_extern: false,
-                            r_type: aarch64::macho::ADDEND,
-                        });
+                            r.addend as u32,
+                            false,
+                            2,
+                            false,
+                            aarch64::macho::ADDEND,
+                        ));
                     }
                     MachoAddend::Paired => {}
                     MachoAddend::Zero if r.addend != 0 => {
-                        return Err(Error::unsupported(
-                            at("addend"),
-                            format!(
-                                "kind {} takes no addend on Mach-O {arch} (ARM64_RELOC_ADDEND may only precede BRANCH26, PAGE21 and PAGEOFF12); got {}",
-                                r.kind, r.addend
-                            ),
-                        ));
+                        return Err(R::error(|| {
+                            Error::unsupported(
+                                at("addend"),
+                                format!(
+                                    "kind {} takes no addend on Mach-O {arch} (ARM64_RELOC_ADDEND may only precede BRANCH26, PAGE21 and PAGEOFF12); got {}",
+                                    r.kind, r.addend
+                                ),
+                            )
+                        }));
                     }
                     MachoAddend::Zero => {}
                 }
-                entries.push(RelocationInfo {
-                    address,
-                    symbolnum,
-                    pcrel: m.pcrel,
-                    length: m.length,
-                    is_extern,
-                    r_type: m.r_type,
-                });
+                out.entry(RelocationInfo::new(
+                    address, symbolnum, m.pcrel, m.length, is_extern, m.r_type,
+                ));
             }
             MachoEncoding::Difference {
                 subtractor,
@@ -218,26 +252,30 @@ impl Writer<'_> {
                 let (minus, addend) = match encoding {
                     MachoEncoding::Difference { .. } => {
                         // `validate` makes sure a diff* relocation has `minus`.
-                        let minus = r.minus.ok_or_else(|| {
-                            Error::invalid(
-                                at("minus"),
-                                format!("a {} relocation needs `minus`", r.kind),
-                            )
-                        })?;
-                        (self.subtrahend(i, minus)?, i128::from(r.addend))
+                        let Some(minus) = r.minus else {
+                            return Err(R::error(|| {
+                                Error::invalid(
+                                    at("minus"),
+                                    format!("a {} relocation needs `minus`", r.kind),
+                                )
+                            }));
+                        };
+                        (self.subtrahend::<R>(i, minus)?, i128::from(r.addend))
                     }
                     // S + A - P = S + (A - (P - M)) - M, M the start of P's subsection.
                     _ => {
-                        let (start, index) = self
-                            .symbols
-                            .subsection_at(section, r.offset)
-                            .ok_or_else(|| missing_start(i))?;
+                        let Some((start, index)) = self.symbols.subsection_at(section, r.offset)
+                        else {
+                            return Err(R::error(|| missing_start(i)));
+                        };
                         (index, i128::from(r.addend) - i128::from(r.offset - start))
                     }
                 };
-                let addend = i64::try_from(addend).map_err(|_| {
-                    Error::unsupported(at("addend"), "the addend is out of the 64-bit range")
-                })?;
+                let Ok(addend) = i64::try_from(addend) else {
+                    return Err(R::error(|| {
+                        Error::unsupported(at("addend"), "the addend is out of the 64-bit range")
+                    }));
+                };
                 let m = MachoReloc {
                     r_type: unsigned,
                     pcrel: false,
@@ -248,24 +286,14 @@ impl Writer<'_> {
                         extra: 0,
                     },
                 };
-                let (is_extern, symbolnum, stored) = self.referent(i, &m, target, addend)?;
-                out.patches.push(self.field(i, 1 << length, stored)?);
-                entries.push(RelocationInfo {
-                    address,
-                    symbolnum: minus,
-                    pcrel: false,
-                    length,
-                    is_extern: true,
-                    r_type: subtractor,
-                });
-                entries.push(RelocationInfo {
-                    address,
-                    symbolnum,
-                    pcrel: false,
-                    length,
-                    is_extern,
-                    r_type: unsigned,
-                });
+                let (is_extern, symbolnum, stored) = self.referent::<R>(i, &m, target, addend)?;
+                out.patch(self.field::<R>(i, 1 << length, stored)?);
+                out.entry(RelocationInfo::new(
+                    address, minus, false, length, true, subtractor,
+                ));
+                out.entry(RelocationInfo::new(
+                    address, symbolnum, false, length, is_extern, unsigned,
+                ));
             }
         }
         Ok(())
@@ -275,13 +303,14 @@ impl Writer<'_> {
     /// value stored in the field)`. Section-relative when `m` may be and the target is a
     /// local definition whose referenced address stays inside its section (the linker finds
     /// the subsection by that address); otherwise the symbol (or its section's `ltmpN`).
-    fn referent(
+    #[inline(always)]
+    fn referent<R: Report>(
         &self,
         i: usize,
         m: &MachoReloc,
         target: SymbolId,
         addend: i64,
-    ) -> Result<(bool, u32, i128), Error> {
+    ) -> Result<(bool, u32, i128), R::Error> {
         let obj = self.obj;
         let r = &obj.relocations[i];
         let sym = &obj.symbols[target.0];
@@ -293,7 +322,7 @@ impl Writer<'_> {
         if let (true, Binding::Local, SymbolDefinition::Defined { section, offset }) =
             (m.local, sym.binding, sym.definition)
         {
-            let referenced = i128::from(offset) + addend + i128::from(pc_bias + extra);
+            let referenced = i128::from(offset) + addend + i128::from(pc_bias) + i128::from(extra);
             let size = obj.sections[section.0].data.len();
             if (0..=i128::from(size)).contains(&referenced) {
                 let s = i128::from(self.sections.of_model(section.0).addr + offset);
@@ -306,13 +335,19 @@ impl Writer<'_> {
                 return Ok((false, u32::from(self.sections.n_sect(section.0)), stored));
             }
         }
-        let index = self.symbol_index(i, target, "symbol")?;
+        let index = self.symbol_index::<R>(i, target, "symbol")?;
         Ok((true, index, addend + i128::from(pc_bias)))
     }
 
     /// The symbol-table index a relocation names for model symbol `id`.
-    fn symbol_index(&self, i: usize, id: SymbolId, field: &'static str) -> Result<u32, Error> {
-        if let Some(index) = self.symbols.index_of_user[id.0] {
+    #[inline(always)]
+    fn symbol_index<R: Report>(
+        &self,
+        i: usize,
+        id: SymbolId,
+        field: &'static str,
+    ) -> Result<u32, R::Error> {
+        if let Some(index) = self.symbols.index_of_user(id.0) {
             return Ok(index);
         }
         // A section symbol: the section's `ltmpN`, which `sections_needing_a_start` asked for.
@@ -320,34 +355,39 @@ impl Writer<'_> {
             .section_id()
             .and_then(|s| self.symbols.section_start[s.0])
             .ok_or_else(|| {
-                Error::invalid(
-                    Place::Relocation(i, Some(field)),
-                    format!(
-                        "`{}` has no Mach-O symbol to refer to",
-                        self.obj.symbols[id.0].name
-                    ),
-                )
+                R::error(|| {
+                    Error::invalid(
+                        Place::Relocation(i, Some(field)),
+                        format!(
+                            "`{}` has no Mach-O symbol to refer to",
+                            self.obj.symbols[id.0].name
+                        ),
+                    )
+                })
             })
     }
 
     /// The `SUBTRACTOR`'s symbol: M must be defined here (the linker subtracts its address).
-    fn subtrahend(&self, i: usize, minus: SymbolId) -> Result<u32, Error> {
+    fn subtrahend<R: Report>(&self, i: usize, minus: SymbolId) -> Result<u32, R::Error> {
         let m = &self.obj.symbols[minus.0];
         if m.section_id().is_none() {
-            return Err(Error::unsupported(
-                Place::Relocation(i, Some("minus")),
-                format!(
-                    "`{}` is not defined in this object; a Mach-O SUBTRACTOR subtracts a symbol defined here",
-                    m.name
-                ),
-            ));
+            return Err(R::error(|| {
+                Error::unsupported(
+                    Place::Relocation(i, Some("minus")),
+                    format!(
+                        "`{}` is not defined in this object; a Mach-O SUBTRACTOR subtracts a symbol defined here",
+                        m.name
+                    ),
+                )
+            }));
         }
-        self.symbol_index(i, minus, "minus")
+        self.symbol_index::<R>(i, minus, "minus")
     }
 
     /// Stores `value` in relocation `i`'s `size`-byte field, if it fits (as the linker reads
     /// it back: sign-extended).
-    fn field(&self, i: usize, size: u8, value: i128) -> Result<Patch, Error> {
+    #[inline(always)]
+    fn field<R: Report>(&self, i: usize, size: u8, value: i128) -> Result<Patch, R::Error> {
         let r = &self.obj.relocations[i];
         let fits = match size {
             1 => i8::try_from(value).is_ok(),
@@ -355,69 +395,75 @@ impl Writer<'_> {
             4 => i32::try_from(value).is_ok(),
             _ => i64::try_from(value).is_ok(),
         };
+        let len = self.obj.sections[r.section.0].data.len();
+        let inside = r
+            .offset
+            .checked_add(u64::from(size))
+            .is_some_and(|end| end <= len);
+        if !fits || !inside {
+            return Err(R::error(|| self.field_error(i, size, fits)));
+        }
+        Ok(Patch::int(r.offset, size, value as i64, false))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn field_error(&self, i: usize, size: u8, fits: bool) -> Error {
+        let r = &self.obj.relocations[i];
         if !fits {
-            return Err(Error::unsupported(
+            return Error::unsupported(
                 Place::Relocation(i, Some("addend")),
                 format!(
                     "{} does not fit the {size}-byte field where Mach-O stores the addend",
                     r.addend
                 ),
-            ));
+            );
         }
-        let len = self.obj.sections[r.section.0].data.len();
-        if r.offset
-            .checked_add(u64::from(size))
-            .is_none_or(|end| end > len)
-        {
-            return Err(Error::invalid(
-                Place::Relocation(i, Some("offset")),
-                format!(
-                    "the {size}-byte field at {} is past the end of {} ({len} bytes)",
-                    r.offset, self.obj.sections[r.section.0].name
-                ),
-            ));
-        }
-        Ok(Patch {
-            section: r.section.0,
-            offset: r.offset,
-            size,
-            value: value as i64,
-        })
+        let section = &self.obj.sections[r.section.0];
+        Error::invalid(
+            Place::Relocation(i, Some("offset")),
+            format!(
+                "the {size}-byte field at {} is past the end of {} ({} bytes)",
+                r.offset,
+                section.name,
+                section.data.len()
+            ),
+        )
     }
 
     /// `secrel32`: Mach-O keeps DWARF's section offsets as plain numbers (debug sections are
     /// not linked), so objforge writes S's offset in its section plus A, and no relocation.
-    fn section_offset(&self, i: usize, out: &mut Relocations) -> Result<(), Error> {
+    fn section_offset<R: Report>(&self, i: usize) -> Result<Patch, R::Error> {
         let obj = self.obj;
         let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
         let sym = r.symbol.map(|s| &obj.symbols[s.0]);
         let Some(SymbolDefinition::Defined { section, offset }) = sym.map(|s| s.definition) else {
-            return Err(Error::unsupported(
+            return Err(R::error(|| {
+                Error::unsupported(
                 at("symbol"),
                 "secrel32 on Mach-O needs a symbol defined in this object: objforge writes its offset, since Mach-O has no section-relative relocation",
-            ));
+            )
+            }));
         };
         if obj.sections[section.0].kind.is_allocated() {
-            return Err(Error::unsupported(
+            return Err(R::error(|| {
+                Error::unsupported(
                 at("kind"),
                 "secrel32 on Mach-O needs a symbol in a non-allocated (debug/other) section, whose offsets the linker leaves alone",
-            ));
+            )
+            }));
         }
         let value = i128::from(offset) + i128::from(r.addend);
         if u32::try_from(value).is_err() {
-            return Err(Error::invalid(
-                at("addend"),
-                format!("the section offset {value} does not fit the 4-byte field"),
-            ));
+            return Err(R::error(|| {
+                Error::invalid(
+                    at("addend"),
+                    format!("the section offset {value} does not fit the 4-byte field"),
+                )
+            }));
         }
-        out.patches.push(Patch {
-            section: r.section.0,
-            offset: r.offset,
-            size: 4,
-            value: value as i64,
-        });
-        Ok(())
+        Ok(Patch::int(r.offset, 4, value as i64, false))
     }
 }
 

@@ -163,6 +163,14 @@ fn describe(i: usize, s: &Section) -> Result<MachoSection, Error> {
         _ => {}
     }
     if s.flags.retain {
+        if s.kind.is_zero_fill() {
+            // LLVM's readers take a zero-fill section with any attribute bit for one with
+            // contents, and refuse the object (its "contents" overlap the headers).
+            return Err(Error::unsupported(
+                at("flags"),
+                "Mach-O cannot mark a zero-fill section `retain` in a way LLVM's tools read; give the section contents (zeros) instead",
+            ));
+        }
         attributes |= S_ATTR_NO_DEAD_STRIP;
     }
     Ok(MachoSection {

@@ -1,47 +1,52 @@
 //! The symbol table in the order `LC_DYSYMTAB` describes: local symbols, then external
-//! definitions sorted by name, then undefined (and common) symbols sorted by name.
+//! definitions sorted by name, then undefined (and common) symbols sorted by name — the sort
+//! `<mach-o/loader.h>` asks of an object, whose sorted external definitions serve as its
+//! table of contents.
 //!
 //! Section and file symbols have no Mach-O form and are not written. A section that a
 //! relocation must reach through a symbol, and that has none where it is needed, gets a local
 //! `ltmpN` at its start, as LLVM's assembler makes.
-
-use std::borrow::Cow;
+//!
+//! The layout numbers the entries ([`SymbolTable::build`]); [`SymbolTable::write`] produces
+//! each `nlist_64` from the model as it goes out.
 
 use super::consts::*;
 use super::sections::Sections;
+use crate::bytes::Out;
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SymbolDefinition, SymbolKind, Visibility};
+use crate::names::sort_by_name;
 use crate::strtab::{StringId, StringTable};
 
-/// One `nlist_64`.
-pub(super) struct Nlist {
-    pub name: StringId,
-    pub n_type: u8,
-    pub n_sect: u8,
-    pub n_desc: u16,
-    pub n_value: u64,
+/// One `nlist_64`, before its name's offset is known.
+struct Nlist {
+    n_type: u8,
+    n_sect: u8,
+    n_desc: u16,
+    n_value: u64,
 }
 
+/// No entry (a section or file symbol).
+const ABSENT: u32 = u32::MAX;
+
 pub(super) struct SymbolTable {
-    pub entries: Vec<Nlist>,
+    pub count: u32,
     pub nlocal: u32,
     pub nextdef: u32,
     pub nundef: u32,
-    /// Symbol-table index of each model symbol; `None` for section and file symbols.
-    pub index_of_user: Vec<Option<u32>>,
+    /// Symbol-table index of each model symbol; [`ABSENT`] for section and file symbols.
+    index_of_user: Vec<u32>,
     /// Symbol-table index of the `ltmpN` at the start of each model section that has one.
     pub section_start: Vec<Option<u32>>,
-    /// Per model section, the (offset, index) of every symbol defined in it, by offset: the
-    /// starts of the subsections the linker splits it into.
-    pub starts: Vec<Vec<(u64, u32)>>,
-}
-
-/// What an `nlist` is written for.
-enum Written {
-    /// Model symbol `i`.
-    User(usize),
-    /// The start of model section `s` (`ltmpN`).
-    SectionStart(usize),
+    /// The `ltmpN` symbols, after the model's locals: (model section, name).
+    starts_written: Vec<(usize, StringId)>,
+    /// External definitions, then undefined symbols, by name (model indices).
+    extdefs: Vec<u32>,
+    undefs: Vec<u32>,
+    /// Per model section whose subsections a relocation needs, the (offset, index) of every
+    /// symbol defined in it, by offset: the starts of the subsections the linker splits it
+    /// into. Empty for the other sections.
+    starts: Vec<Vec<(u64, u32)>>,
 }
 
 /// Whether model symbol `kind` has an `nlist` of its own.
@@ -49,113 +54,191 @@ pub(super) fn is_written(kind: SymbolKind) -> bool {
     !matches!(kind, SymbolKind::Section | SymbolKind::File)
 }
 
+/// Whether a written model symbol is a local definition (the rest are external definitions,
+/// or undefined and common symbols).
+fn is_local(s: &crate::model::Symbol) -> bool {
+    matches!(
+        (s.definition, s.binding),
+        (SymbolDefinition::Defined { .. }, Binding::Local)
+    )
+}
+
 impl SymbolTable {
-    /// `needs_start[s]`: model section `s` needs an `ltmpN` symbol at offset 0.
+    /// `needs_start[s]`: model section `s` needs an `ltmpN` symbol at offset 0;
+    /// `needs_subsections[s]`: a relocation in `s` refers to the start of its subsection.
+    /// The model's names are in `strtab` already; this adds the `ltmpN` names.
     pub(super) fn build<'a>(
         obj: &'a Object,
         sections: &Sections,
         needs_start: &[bool],
+        needs_subsections: &[bool],
         strtab: &mut StringTable<'a>,
     ) -> Result<SymbolTable, Error> {
-        let mangle = obj.options.mangle;
-        let name_of = |name: &'a str| -> Cow<'a, [u8]> {
-            if mangle && !name.is_empty() {
-                Cow::Owned(format!("_{name}").into_bytes())
-            } else {
-                Cow::Borrowed(name.as_bytes())
-            }
-        };
-        let mut locals = Vec::new();
+        let mut nlocal = 0u32;
         let mut extdefs = Vec::new();
         let mut undefs = Vec::new();
         for (i, s) in obj.symbols.iter().enumerate() {
             if !is_written(s.kind) {
                 continue;
             }
-            let group = match (s.definition, s.binding) {
-                (SymbolDefinition::Defined { .. }, Binding::Local) => &mut locals,
-                (SymbolDefinition::Defined { .. }, _) => &mut extdefs,
-                _ => &mut undefs,
-            };
-            group.push((name_of(&s.name), Written::User(i)));
+            if is_local(s) {
+                nlocal += 1;
+            } else if matches!(s.definition, SymbolDefinition::Defined { .. }) {
+                extdefs.push(i as u32);
+            } else {
+                undefs.push(i as u32);
+            }
         }
+        let mut starts_written = Vec::new();
         for (section, &needed) in needs_start.iter().enumerate() {
             if needed {
                 let ordinal = sections.n_sect(section) - 1;
-                let name = Cow::Owned(format!("ltmp{ordinal}").into_bytes());
-                locals.push((name, Written::SectionStart(section)));
+                let name = strtab.add(format!("ltmp{ordinal}").into_bytes());
+                starts_written.push((section, name));
             }
         }
+        nlocal += starts_written.len() as u32;
         // The linker looks external definitions and undefined symbols up by name.
-        extdefs.sort_by(|a, b| a.0.cmp(&b.0));
-        undefs.sort_by(|a, b| a.0.cmp(&b.0));
+        let name = |i: u32| {
+            obj.symbols
+                .get(i as usize)
+                .map_or(&[][..], |s| s.name.as_bytes())
+        };
+        sort_by_name(&mut extdefs, name);
+        sort_by_name(&mut undefs, name);
+        for &i in &undefs {
+            if let Some(SymbolDefinition::Common { align, .. }) =
+                obj.symbols.get(i as usize).map(|s| s.definition)
+            {
+                common_align(i as usize, align)?;
+            }
+        }
 
-        let count = locals.len() + extdefs.len() + undefs.len();
+        let count = nlocal as usize + extdefs.len() + undefs.len();
         if count > R_SYMBOLNUM_MASK as usize {
             return Err(Error::unsupported(
                 Place::Object,
                 format!("{count} symbols; a Mach-O relocation numbers symbols in 24 bits"),
             ));
         }
-        let mut table = SymbolTable {
-            entries: Vec::with_capacity(count),
-            nlocal: locals.len() as u32,
-            nextdef: extdefs.len() as u32,
-            nundef: undefs.len() as u32,
-            index_of_user: vec![None; obj.symbols.len()],
-            section_start: vec![None; obj.sections.len()],
-            starts: vec![Vec::new(); obj.sections.len()],
-        };
-        for (name, written) in locals.into_iter().chain(extdefs).chain(undefs) {
-            let index = table.entries.len() as u32;
-            let name = strtab.add(name);
-            let entry = match written {
-                Written::User(i) => {
-                    table.index_of_user[i] = Some(index);
-                    nlist(obj, sections, i, name)?
-                }
-                Written::SectionStart(section) => {
-                    table.section_start[section] = Some(index);
-                    Nlist {
-                        name,
-                        n_type: N_SECT,
-                        n_sect: sections.n_sect(section),
-                        n_desc: 0,
-                        n_value: sections.of_model(section).addr,
+        let mut index_of_user = vec![ABSENT; obj.symbols.len()];
+        let mut next = 0u32;
+        for (i, s) in obj.symbols.iter().enumerate() {
+            if is_written(s.kind) && is_local(s) {
+                index_of_user[i] = next;
+                next += 1;
+            }
+        }
+        let mut section_start = vec![None; obj.sections.len()];
+        for &(section, _) in &starts_written {
+            section_start[section] = Some(next);
+            next += 1;
+        }
+        for &i in extdefs.iter().chain(&undefs) {
+            index_of_user[i as usize] = next;
+            next += 1;
+        }
+
+        let mut starts: Vec<Vec<(u64, u32)>> = vec![Vec::new(); obj.sections.len()];
+        if needs_subsections.iter().any(|&n| n) {
+            for (i, s) in obj.symbols.iter().enumerate() {
+                if let SymbolDefinition::Defined { section, offset } = s.definition {
+                    let index = index_of_user[i];
+                    if index != ABSENT && needs_subsections.get(section.0) == Some(&true) {
+                        starts[section.0].push((offset, index));
                     }
                 }
-            };
-            table.entries.push(entry);
-        }
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if let (SymbolDefinition::Defined { section, offset }, Some(index)) =
-                (s.definition, table.index_of_user[i])
-            {
-                table.starts[section.0].push((offset, index));
+            }
+            for (section, index) in section_start.iter().enumerate() {
+                if let (Some(index), Some(true)) = (index, needs_subsections.get(section)) {
+                    starts[section].push((0, *index));
+                }
+            }
+            for starts in &mut starts {
+                starts.sort_unstable();
             }
         }
-        for (section, index) in table.section_start.iter().enumerate() {
-            if let Some(index) = index {
-                table.starts[section].push((0, *index));
-            }
-        }
-        for starts in &mut table.starts {
-            starts.sort_unstable();
-        }
-        Ok(table)
+        Ok(SymbolTable {
+            count: next,
+            nlocal,
+            nextdef: extdefs.len() as u32,
+            nundef: undefs.len() as u32,
+            index_of_user,
+            section_start,
+            starts_written,
+            extdefs,
+            undefs,
+            starts,
+        })
+    }
+
+    /// The symbol-table index of model symbol `i`, if it has an entry.
+    #[inline]
+    pub(super) fn index_of_user(&self, i: usize) -> Option<u32> {
+        self.index_of_user.get(i).copied().filter(|&x| x != ABSENT)
     }
 
     /// The symbol that starts the subsection holding `offset` of model section `section`, and
-    /// its offset: the last symbol at or before `offset`.
+    /// its offset: the last symbol at or before `offset`. Only for sections the layout said
+    /// need it.
     pub(super) fn subsection_at(&self, section: usize, offset: u64) -> Option<(u64, u32)> {
         let starts = self.starts.get(section)?;
         let after = starts.partition_point(|&(at, _)| at <= offset);
         after.checked_sub(1).and_then(|i| starts.get(i)).copied()
     }
+
+    /// Writes every `nlist_64`, in table order.
+    pub(super) fn write(
+        &self,
+        out: &mut Out,
+        obj: &Object,
+        sections: &Sections,
+        strtab: &StringTable,
+    ) {
+        let mut put = |name: u32, n: Nlist| {
+            let mut rec = [0u8; NLIST_SIZE];
+            rec[0..4].copy_from_slice(&name.to_le_bytes());
+            rec[4] = n.n_type;
+            rec[5] = n.n_sect;
+            rec[6..8].copy_from_slice(&n.n_desc.to_le_bytes());
+            rec[8..16].copy_from_slice(&n.n_value.to_le_bytes());
+            out.bytes(&rec);
+        };
+        for (i, s) in obj.symbols.iter().enumerate() {
+            if is_written(s.kind) && is_local(s) {
+                put(strtab.symbol_offset(i), nlist(obj, sections, i));
+            }
+        }
+        for &(section, name) in &self.starts_written {
+            let n = Nlist {
+                n_type: N_SECT,
+                n_sect: sections.n_sect(section),
+                n_desc: 0,
+                n_value: sections.of_model(section).addr,
+            };
+            put(strtab.offset(name), n);
+        }
+        for &i in self.extdefs.iter().chain(&self.undefs) {
+            let i = i as usize;
+            put(strtab.symbol_offset(i), nlist(obj, sections, i));
+        }
+    }
 }
 
-/// The `nlist_64` of model symbol `i`.
-fn nlist(obj: &Object, sections: &Sections, i: usize, name: StringId) -> Result<Nlist, Error> {
+/// The log2 alignment of a common symbol, which Mach-O keeps in 4 bits (at most 2^15).
+fn common_align(i: usize, align: u64) -> Result<u16, Error> {
+    let log2 = align.trailing_zeros();
+    if log2 > 15 {
+        return Err(Error::unsupported(
+            Place::Symbol(i, Some("common")),
+            format!("align {align} is over 2^15, the most a Mach-O common symbol records"),
+        ));
+    }
+    Ok(log2 as u16)
+}
+
+/// The `nlist_64` of model symbol `i` (checked by [`SymbolTable::build`]).
+fn nlist(obj: &Object, sections: &Sections, i: usize) -> Nlist {
     let s = &obj.symbols[i];
     let external = if s.binding == Binding::Local {
         0
@@ -168,9 +251,8 @@ fn nlist(obj: &Object, sections: &Sections, i: usize, name: StringId) -> Result<
     } else {
         0
     };
-    Ok(match s.definition {
+    match s.definition {
         SymbolDefinition::Defined { section, offset } => Nlist {
-            name,
             n_type: N_SECT | external | private,
             n_sect: sections.n_sect(section.0),
             n_desc: if s.binding == Binding::Weak {
@@ -181,7 +263,6 @@ fn nlist(obj: &Object, sections: &Sections, i: usize, name: StringId) -> Result<
             n_value: sections.of_model(section.0).addr + offset,
         },
         SymbolDefinition::Undefined => Nlist {
-            name,
             n_type: N_UNDF | N_EXT,
             n_sect: 0,
             n_desc: if s.binding == Binding::Weak {
@@ -191,30 +272,19 @@ fn nlist(obj: &Object, sections: &Sections, i: usize, name: StringId) -> Result<
             },
             n_value: 0,
         },
-        SymbolDefinition::Common { size, align } => {
-            let log2 = align.trailing_zeros();
-            if log2 > 15 {
-                return Err(Error::unsupported(
-                    Place::Symbol(i, Some("common")),
-                    format!("align {align} is over 2^15, the most a Mach-O common symbol records"),
-                ));
-            }
-            Nlist {
-                name,
-                n_type: N_UNDF | N_EXT | private,
-                n_sect: 0,
-                // SET_COMM_ALIGN: log2 of the alignment in bits 8..12.
-                n_desc: (log2 as u16) << 8,
-                n_value: size,
-            }
-        }
+        SymbolDefinition::Common { size, align } => Nlist {
+            n_type: N_UNDF | N_EXT | private,
+            n_sect: 0,
+            // SET_COMM_ALIGN: log2 of the alignment in bits 8..12.
+            n_desc: common_align(i, align).unwrap_or(0) << 8,
+            n_value: size,
+        },
         // File symbols are not written (`is_written`); nothing else lacks a section.
         SymbolDefinition::Absolute => Nlist {
-            name,
             n_type: N_UNDF,
             n_sect: 0,
             n_desc: 0,
             n_value: 0,
         },
-    })
+    }
 }

@@ -1,0 +1,171 @@
+//! Workload W1, shared by the benchmark (`src/main.rs`) and the test that links a W1 object
+//! (`crates/objforge-cli/tests/bench_w1_links.rs`).
+//!
+//! W1: 100,000 x86_64 functions of 64 bytes in `.text`, each with one RIP-relative reference
+//! to its data word (`lea rax, [rip+data_word_N]`: pcrel32, addend -4) and one call to one of
+//! 1,000 imports (`call import_M`: x86_branch32, addend -4); 100,000 8-byte data words in
+//! `.data`, each an abs64 pointer to its function; one global symbol per function and per data
+//! word. W1×10 scales the functions and data words by ten (the imports stay 1,000).
+
+use objforge::{
+    Architecture, Binding, Format, Object, RelocKind, Relocation, Section, SectionKind, Symbol,
+    SymbolId, SymbolKind, Target,
+};
+
+/// Bytes of one function.
+pub const FUNCTION_SIZE: usize = 64;
+/// Offset in a function of the `lea`'s displacement (the pcrel32 field).
+pub const LEA_DISP: usize = 3;
+/// Offset in a function of the `call`'s displacement (the x86_branch32 field).
+pub const CALL_DISP: usize = 8;
+/// Functions (and data words) at scale 1.
+pub const FUNCTIONS: usize = 100_000;
+/// Imported functions, at every scale.
+pub const IMPORTS: usize = 1_000;
+
+/// One function's bytes: `lea rax, [rip+0]`, `call 0`, `nop` padding, `ret`.
+pub fn function_body() -> [u8; FUNCTION_SIZE] {
+    let mut body = [0x90u8; FUNCTION_SIZE];
+    body[..7].copy_from_slice(&[0x48, 0x8d, 0x05, 0, 0, 0, 0]);
+    body[7..12].copy_from_slice(&[0xe8, 0, 0, 0, 0]);
+    body[FUNCTION_SIZE - 1] = 0xc3;
+    body
+}
+
+/// Name of function `i`.
+pub fn function_name(i: usize) -> String {
+    format!("function_{i}")
+}
+
+/// Name of data word `i`.
+pub fn data_name(i: usize) -> String {
+    format!("data_word_{i}")
+}
+
+/// Name of import `i`.
+pub fn import_name(i: usize) -> String {
+    format!("import_{i}")
+}
+
+/// The import function `i` calls.
+pub fn import_of(i: usize) -> usize {
+    i % IMPORTS
+}
+
+/// The workload as plain data, from which each writer's model is built.
+pub struct Workload {
+    /// Number of functions, and of data words.
+    pub functions: usize,
+    /// Names of the functions.
+    pub function_names: Vec<String>,
+    /// Names of the data words.
+    pub data_names: Vec<String>,
+    /// Names of the imports.
+    pub import_names: Vec<String>,
+    /// The code: every function's bytes, back to back.
+    pub text: Vec<u8>,
+}
+
+impl Workload {
+    /// W1 at `scale` (1 for W1, 10 for W1×10).
+    pub fn new(scale: usize) -> Workload {
+        let functions = FUNCTIONS * scale;
+        Workload {
+            functions,
+            function_names: (0..functions).map(function_name).collect(),
+            data_names: (0..functions).map(data_name).collect(),
+            import_names: (0..IMPORTS).map(import_name).collect(),
+            text: function_body().repeat(functions),
+        }
+    }
+
+    /// Relocations in the workload: two per function, one per data word.
+    pub fn relocations(&self) -> usize {
+        3 * self.functions
+    }
+
+    /// Bytes the input itself holds, whoever's model it goes into: code, data words, names,
+    /// and one (offset, symbol, kind, addend) record of 24 bytes per relocation.
+    pub fn input_bytes(&self) -> usize {
+        let names: usize = self
+            .function_names
+            .iter()
+            .chain(&self.data_names)
+            .chain(&self.import_names)
+            .map(String::len)
+            .sum();
+        self.text.len() + 8 * self.functions + names + 24 * self.relocations()
+    }
+
+    /// The objforge model of the workload for `format` on x86_64: `.text`, `.data`, the
+    /// imports, a global per function and per data word, and every relocation.
+    pub fn objforge_model(&self, format: Format) -> Object {
+        let mut obj = Object::new(Target::new(Architecture::X86_64, format));
+        obj.sections.reserve(2);
+        obj.symbols
+            .reserve(2 * self.functions + self.import_names.len());
+        obj.relocations.reserve(self.relocations());
+        let text = obj.add_section(
+            Section::new(".text", SectionKind::Text)
+                .with_align(16)
+                .with_bytes(self.text.clone()),
+        );
+        let data = obj.add_section(
+            Section::new(".data", SectionKind::Data)
+                .with_align(8)
+                .with_bytes(vec![0; 8 * self.functions]),
+        );
+        let first_import = obj.symbols.len();
+        for name in &self.import_names {
+            obj.add_symbol(Symbol::undefined(name.as_str()));
+        }
+        let first_function = obj.symbols.len();
+        for (i, name) in self.function_names.iter().enumerate() {
+            obj.add_symbol(
+                Symbol::defined(name.as_str(), text, (i * FUNCTION_SIZE) as u64)
+                    .with_kind(SymbolKind::Func)
+                    .with_binding(Binding::Global)
+                    .with_size(FUNCTION_SIZE as u64),
+            );
+        }
+        let first_data = obj.symbols.len();
+        for (i, name) in self.data_names.iter().enumerate() {
+            obj.add_symbol(
+                Symbol::defined(name.as_str(), data, 8 * i as u64)
+                    .with_kind(SymbolKind::Object)
+                    .with_binding(Binding::Global)
+                    .with_size(8),
+            );
+        }
+        for i in 0..self.functions {
+            let at = (i * FUNCTION_SIZE) as u64;
+            obj.add_relocation(
+                Relocation::new(
+                    text,
+                    at + LEA_DISP as u64,
+                    SymbolId(first_data + i),
+                    RelocKind::Pcrel32,
+                )
+                .with_addend(-4),
+            );
+            obj.add_relocation(
+                Relocation::new(
+                    text,
+                    at + CALL_DISP as u64,
+                    SymbolId(first_import + import_of(i)),
+                    RelocKind::X86Branch32,
+                )
+                .with_addend(-4),
+            );
+        }
+        for i in 0..self.functions {
+            obj.add_relocation(Relocation::new(
+                data,
+                8 * i as u64,
+                SymbolId(first_function + i),
+                RelocKind::Abs64,
+            ));
+        }
+        obj
+    }
+}

@@ -1,0 +1,189 @@
+//! The `objforge dump` command line: arguments, reading the object, writing the spec (and its
+//! side files) atomically.
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{print, write_atomically, Failure};
+
+/// `objforge help dump`.
+pub const HELP: &str = "\
+usage: objforge dump OBJ [-o SPEC.json] [--pretty] [--max-inline BYTES]
+
+Reads the relocatable object OBJ (`-` for standard input) and writes the objspec that
+`objforge build` turns back into an equivalent object: sections with their bytes (relocated
+fields cleared, every addend explicit), symbols, COMDAT groups and relocations, as portable
+kinds where one fits and `native` otherwise. Reads ELF (x86_64, i386, aarch64, riscv64),
+Mach-O (x86_64, arm64) and COFF (x86_64, i386, arm64); docs/dump.md says what changes on the
+way and what becomes `native`.
+
+options:
+  -o, --output SPEC.json   where to write the spec (default, or `-`: standard output).
+                           Written atomically: on any error there is no SPEC.json
+      --pretty             indent everything (default: one line per section, symbol and
+                           relocation)
+      --max-inline BYTES   with -o, sections larger than this go to side files in
+                           SPEC.d/ next to the spec (`file` contents); default 65536
+  -h, --help               show this help
+
+What the spec cannot express yet (an absolute symbol, an indirect function, a section flag
+objforge does not write) is an error naming the section and offset or the symbol; nothing is
+dropped silently. Errors are one line on standard error; the exit code is 1 for bad input and
+2 for a bad command line.
+";
+
+/// The default for `--max-inline`.
+const MAX_INLINE: u64 = 65536;
+
+/// `objforge dump OBJ [-o SPEC] [--pretty] [--max-inline N]`.
+pub fn run(args: &[OsString]) -> Result<(), Failure> {
+    let usage = |message: String| Failure::usage(format!("dump: {message}"), Some("dump"));
+    let mut input: Option<&OsStr> = None;
+    let mut output: Option<&OsStr> = None;
+    let mut pretty = false;
+    let mut max_inline = MAX_INLINE;
+    let mut only_files = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_str();
+        if only_files || text.is_none() || arg == "-" || !arg.to_string_lossy().starts_with('-') {
+            if let Some(first) = input {
+                return Err(usage(format!(
+                    "more than one object ({} and {})",
+                    first.to_string_lossy(),
+                    arg.to_string_lossy()
+                )));
+            }
+            input = Some(arg);
+            continue;
+        }
+        let text = text.unwrap_or_default();
+        match text {
+            "--" => only_files = true,
+            "-h" | "--help" => return print(HELP),
+            "--pretty" => pretty = true,
+            "-o" | "--output" => {
+                let Some(v) = args.next() else {
+                    return Err(usage(format!("{text} needs a file name")));
+                };
+                if output.replace(v.as_os_str()).is_some() {
+                    return Err(usage("the output is given more than once".into()));
+                }
+            }
+            "--max-inline" => {
+                let Some(v) = args.next() else {
+                    return Err(usage("--max-inline needs a number of bytes".into()));
+                };
+                max_inline = parse_bytes(v).ok_or_else(|| {
+                    usage(format!(
+                        "--max-inline takes a number of bytes, not {}",
+                        v.to_string_lossy()
+                    ))
+                })?;
+            }
+            _ => {
+                if let Some(v) = text.strip_prefix("--max-inline=") {
+                    max_inline = parse_bytes(OsStr::new(v)).ok_or_else(|| {
+                        usage(format!("--max-inline takes a number of bytes, not {v}"))
+                    })?;
+                } else if let Some(v) = text
+                    .strip_prefix("--output=")
+                    .or_else(|| text.strip_prefix("-o"))
+                {
+                    if output.replace(OsStr::new(v)).is_some() {
+                        return Err(usage("the output is given more than once".into()));
+                    }
+                } else {
+                    return Err(usage(format!("unknown option `{text}`")));
+                }
+            }
+        }
+    }
+    let Some(input) = input else {
+        return Err(usage("no object file given".into()));
+    };
+    if output.is_some_and(OsStr::is_empty) {
+        return Err(usage("the output file name is empty".into()));
+    }
+    // `-o -` is standard output, as no `-o` is.
+    let output = output.filter(|o| *o != "-");
+    dump(input, output.map(Path::new), pretty, max_inline)
+}
+
+fn parse_bytes(text: &OsStr) -> Option<u64> {
+    text.to_str()?.parse().ok()
+}
+
+/// Reads `input`, dumps it and writes the spec to `output` (standard output if `None`).
+fn dump(
+    input: &OsStr,
+    output: Option<&Path>,
+    pretty: bool,
+    max_inline: u64,
+) -> Result<(), Failure> {
+    let (data, name) = if input == "-" {
+        let mut data = Vec::new();
+        io::stdin()
+            .read_to_end(&mut data)
+            .map_err(|e| Failure::input(format!("<stdin>: cannot read: {e}")))?;
+        (data, "<stdin>".to_string())
+    } else {
+        let path = Path::new(input);
+        let name = path.display().to_string();
+        let data =
+            fs::read(path).map_err(|e| Failure::input(format!("{name}: cannot read: {e}")))?;
+        (data, name)
+    };
+    let dumped = super::read(&data).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    drop(data);
+    let object = dumped.object;
+    let side_files = output.and_then(|out| {
+        let stem = out.file_stem()?.to_string_lossy().into_owned();
+        let dir_name = format!("{stem}.d");
+        let parent = out.parent().unwrap_or(Path::new(""));
+        Some((parent.join(&dir_name), dir_name))
+    });
+    let emitted = super::emit(
+        &object,
+        &super::EmitOptions {
+            pretty,
+            side_files,
+            max_inline,
+        },
+    );
+    // The notes follow the spec, so that a failure is only ever one line.
+    let notes = |result: Result<(), Failure>| {
+        if result.is_ok() {
+            for note in &dumped.notes {
+                let _ = writeln!(io::stderr(), "objforge: note: {name}: {note}");
+            }
+        }
+        result
+    };
+    let Some(out) = output else {
+        return notes(print(&emitted.spec));
+    };
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = (|| {
+        if let Some((first, _)) = emitted.side_files.first() {
+            if let Some(dir) = first.parent() {
+                fs::create_dir_all(dir).map_err(|e| {
+                    Failure::input(format!("{}: cannot create: {e}", dir.display()))
+                })?;
+            }
+        }
+        for (path, bytes) in &emitted.side_files {
+            write_atomically(path, bytes)?;
+            written.push(path.clone());
+        }
+        write_atomically(out, emitted.spec.as_bytes())
+    })();
+    if result.is_err() {
+        for path in &written {
+            let _ = fs::remove_file(path);
+        }
+    }
+    notes(result)
+}

@@ -1,0 +1,205 @@
+//! The external checkers and linkers, run over many objects per invocation: `llvm-readobj-19
+//! --all` (every format), `eu-elflint --gnu-ld --strict` (ELF) and the platform's linker
+//! (`ld.lld-19 -r` for ELF, `ld64.lld-19 -dylib` for Mach-O, which has no `-r`, and
+//! `lld-link-19 /dll` for COFF). A batch that fails is run again one object at a time, so
+//! every finding names its object and nothing a batch causes (two objects' sections merged
+//! past a field's reach) is blamed on one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use objforge::{Architecture, Format};
+
+/// One problem a tool reported about one object.
+#[derive(Debug)]
+pub struct Finding {
+    /// The object.
+    pub file: PathBuf,
+    /// The tool.
+    pub tool: &'static str,
+    /// What it said.
+    pub message: String,
+}
+
+/// Objects per linker run.
+const BATCH: usize = 40;
+
+/// Objects per reader run (`llvm-readobj`, `eu-elflint`), which are cheap per object.
+const READ_BATCH: usize = 250;
+
+fn run(cmd: &mut Command) -> Output {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    match cmd.output() {
+        Ok(out) => out,
+        Err(e) => panic!("`{program}` cannot run ({e}): scripts/test installs the test tools"),
+    }
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Runs `check` over `files` in batches; a batch it rejects is checked one file at a time.
+fn batched(
+    files: &[PathBuf],
+    tool: &'static str,
+    check: &dyn Fn(&[PathBuf]) -> Option<String>,
+) -> Vec<Finding> {
+    batched_by(files, BATCH, tool, check)
+}
+
+/// [`batched`] with `size` objects per run.
+fn batched_by(
+    files: &[PathBuf],
+    size: usize,
+    tool: &'static str,
+    check: &dyn Fn(&[PathBuf]) -> Option<String>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for chunk in files.chunks(size) {
+        if check(chunk).is_none() {
+            continue;
+        }
+        for file in chunk {
+            if let Some(message) = check(std::slice::from_ref(file)) {
+                findings.push(Finding {
+                    file: file.clone(),
+                    tool,
+                    message,
+                });
+            }
+        }
+    }
+    findings
+}
+
+/// `llvm-readobj-19 --all`: exit 0 and no warning.
+pub fn readobj(files: &[PathBuf]) -> Vec<Finding> {
+    batched_by(files, READ_BATCH, "llvm-readobj-19 --all", &|chunk| {
+        let out = run(Command::new("llvm-readobj-19").arg("--all").args(chunk));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let bad = !out.status.success() || stderr.to_lowercase().contains("warning");
+        bad.then(|| stderr.into_owned())
+    })
+}
+
+/// `eu-elflint --gnu-ld --strict`: "No errors" for every file.
+pub fn elflint(files: &[PathBuf]) -> Vec<Finding> {
+    batched_by(
+        files,
+        READ_BATCH,
+        "eu-elflint --gnu-ld --strict",
+        &|chunk| {
+            let out = run(Command::new("eu-elflint")
+                .args(["--gnu-ld", "--strict"])
+                .args(chunk));
+            let all = text(&out);
+            let clean = out.status.success() && all.matches("No errors").count() == chunk.len();
+            (!clean).then_some(all)
+        },
+    )
+}
+
+/// The platform's linker accepts the objects: `ld.lld-19 -r` (ELF), `ld64.lld-19 -dylib
+/// -undefined dynamic_lookup` (Mach-O), `lld-link-19 /dll /noentry /force:unresolved`
+/// (COFF, keeping every section, `/opt:noref`; only undefined-symbol warnings are expected). `scratch` holds the outputs.
+pub fn link(format: Format, arch: Architecture, files: &[PathBuf], scratch: &Path) -> Vec<Finding> {
+    let out_file = scratch.join(format!("linked-{format}-{arch}"));
+    match format {
+        Format::Elf => batched(files, "ld.lld-19 -r", &|chunk| {
+            let out = run(Command::new("ld.lld-19")
+                .arg("-r")
+                .args(chunk)
+                .arg("-o")
+                .arg(&out_file));
+            let all = text(&out);
+            (!out.status.success() || !all.trim().is_empty()).then_some(all)
+        }),
+        Format::MachO => {
+            let arch = if arch == Architecture::Aarch64 {
+                "arm64"
+            } else {
+                "x86_64"
+            };
+            batched(files, "ld64.lld-19 -dylib", &|chunk| {
+                let out = run(Command::new("ld64.lld-19")
+                    .args(["-arch", arch, "-dylib", "-undefined", "dynamic_lookup"])
+                    .args(["-platform_version", "macos", "11.0", "14.0"])
+                    .args(chunk)
+                    .arg("-o")
+                    .arg(&out_file));
+                let all = text(&out);
+                (!out.status.success() || !all.trim().is_empty()).then_some(all)
+            })
+        }
+        Format::Coff => {
+            let machine = match arch {
+                Architecture::X86_64 => "/machine:x64",
+                Architecture::I386 => "/machine:x86",
+                _ => "/machine:arm64",
+            };
+            batched(files, "lld-link-19 /dll", &|chunk| {
+                let out = run(Command::new("lld-link-19")
+                    .args([
+                        "/dll",
+                        "/noentry",
+                        "/force:unresolved",
+                        "/safeseh:no",
+                        "/opt:noref",
+                    ])
+                    .arg(machine)
+                    .arg(format!("/out:{}", out_file.display()))
+                    .args(chunk));
+                let all = text(&out);
+                // /force:unresolved turns undefined symbols into warnings, which are expected.
+                let unexpected: Vec<&str> = all
+                    .lines()
+                    .filter(|l| {
+                        let l = l.trim();
+                        !l.is_empty()
+                            && !l.contains("undefined symbol")
+                            && !l.starts_with(">>>")
+                            && !l.contains("output file")
+                    })
+                    .collect();
+                (!unexpected.is_empty()).then(|| unexpected.join("\n"))
+            })
+        }
+        Format::Wasm => Vec::new(),
+    }
+}
+
+/// GNU ld, the other linker of the platform where there is one: `ld -r` for ELF (the
+/// architecture's binutils), MinGW's `ld -r` for x86_64 and i386 COFF.
+pub fn link_gnu(
+    format: Format,
+    arch: Architecture,
+    files: &[PathBuf],
+    scratch: &Path,
+) -> Vec<Finding> {
+    let out_file = scratch.join(format!("gnu-linked-{format}-{arch}"));
+    let (program, emulation): (&str, &[&str]) = match (format, arch) {
+        (Format::Elf, Architecture::X86_64) => ("ld", &["-m", "elf_x86_64"]),
+        (Format::Elf, Architecture::I386) => ("ld", &["-m", "elf_i386"]),
+        (Format::Elf, Architecture::Aarch64) => ("aarch64-linux-gnu-ld", &[]),
+        (Format::Elf, Architecture::Riscv64) => ("riscv64-linux-gnu-ld", &[]),
+        (Format::Coff, Architecture::X86_64) => ("x86_64-w64-mingw32-ld", &[]),
+        (Format::Coff, Architecture::I386) => ("i686-w64-mingw32-ld", &[]),
+        _ => return Vec::new(),
+    };
+    batched(files, program, &|chunk| {
+        let out = run(Command::new(program)
+            .args(emulation)
+            .arg("-r")
+            .args(chunk)
+            .arg("-o")
+            .arg(&out_file));
+        // An object that asks for an executable stack (`exec_stack`) is told it has one.
+        let all: Vec<String> = text(&out)
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.contains("requires executable stack"))
+            .map(str::to_string)
+            .collect();
+        (!out.status.success() || !all.is_empty()).then(|| all.join("\n"))
+    })
+}

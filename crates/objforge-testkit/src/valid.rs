@@ -1,0 +1,704 @@
+//! Random *valid* models for one (format, architecture): every section kind, local, global,
+//! weak and hidden symbols, undefined and common symbols, section and file symbols, COMDAT
+//! groups where the format has them, and every relocation kind the target expresses, with
+//! fields inside their sections, aligned where an instruction needs it, never overlapping, and
+//! each kind's own rules kept (a `secrel32` against a non-allocated section where the format
+//! needs one, a `diff*` whose subtracted symbol the format can reach, an addend the field or
+//! the format can hold, a PC-relative value inside the field's reach).
+//!
+//! Global names carry a tag, so that many generated objects can be linked in one run of a
+//! linker without clashing.
+
+use objforge::*;
+
+use crate::source::Source;
+use crate::targets::{Case, Naming};
+
+/// Instruction templates, so that a relocated instruction is one a linker can decode.
+fn template(kind: RelocKind) -> Option<&'static [u8]> {
+    use RelocKind::*;
+    Some(match kind {
+        A64Call26 => &[0x00, 0x00, 0x00, 0x94],
+        A64Jump26 => &[0x00, 0x00, 0x00, 0x14],
+        A64Condbr19 => &[0x00, 0x00, 0x00, 0x54],
+        A64Tstbr14 => &[0x00, 0x00, 0x00, 0x36],
+        A64LdrLit19 => &[0x00, 0x00, 0x00, 0x58],
+        A64Adr21 => &[0x00, 0x00, 0x00, 0x10],
+        A64Adrp21 | A64GotAdrp21 => &[0x00, 0x00, 0x00, 0x90],
+        A64AddLo12 => &[0x00, 0x00, 0x00, 0x91],
+        A64Ldst8Lo12 => &[0x20, 0x00, 0x40, 0x39],
+        A64Ldst16Lo12 => &[0x20, 0x00, 0x40, 0x79],
+        A64Ldst32Lo12 => &[0x20, 0x00, 0x40, 0xb9],
+        A64Ldst64Lo12 | A64GotLd64Lo12 => &[0x20, 0x00, 0x40, 0xf9],
+        A64Ldst128Lo12 => &[0x20, 0x00, 0xc0, 0x3d],
+        RvCall => &[0x97, 0x00, 0x00, 0x00, 0xe7, 0x80, 0x00, 0x00],
+        RvPcrelHi20 | RvGotHi20 => &[0x17, 0x05, 0x00, 0x00],
+        RvHi20 => &[0x37, 0x05, 0x00, 0x00],
+        RvPcrelLo12I | RvLo12I => &[0x13, 0x05, 0x05, 0x00],
+        RvPcrelLo12S | RvLo12S => &[0x23, 0x20, 0xa5, 0x00],
+        RvBranch => &[0x63, 0x00, 0x00, 0x00],
+        RvJal => &[0x6f, 0x00, 0x00, 0x00],
+        RvRvcBranch => &[0x01, 0xc0],
+        RvRvcJump => &[0x01, 0xa0],
+        _ => return None,
+    })
+}
+
+/// The access size an `a64_ldst*_lo12` scales by (its addend's low 12 bits must be a multiple).
+fn access_size(kind: RelocKind) -> i64 {
+    use RelocKind::*;
+    match kind {
+        A64Ldst16Lo12 => 2,
+        A64Ldst32Lo12 => 4,
+        A64Ldst64Lo12 | A64GotLd64Lo12 => 8,
+        A64Ldst128Lo12 => 16,
+        _ => 1,
+    }
+}
+
+/// The reach of a PC-relative field (S + A - P), as the architecture manuals give it:
+/// (min, max, multiple of).
+fn reach(kind: RelocKind) -> Option<(i64, i64, i64)> {
+    use RelocKind::*;
+    let bits = |n: u32, step| Some((-(1i64 << (n - 1)), (1i64 << (n - 1)) - 1, step));
+    match kind {
+        Pcrel8 => bits(8, 1),
+        Pcrel16 => bits(16, 1),
+        Pcrel32 | X86Branch32 => bits(32, 1),
+        A64Call26 | A64Jump26 => bits(28, 4),
+        A64Condbr19 | A64LdrLit19 => bits(21, 4),
+        A64Tstbr14 => bits(16, 4),
+        A64Adr21 => bits(21, 1),
+        RvBranch => bits(13, 2),
+        RvJal => bits(21, 2),
+        RvRvcBranch => bits(9, 2),
+        RvRvcJump => bits(12, 2),
+        _ => None,
+    }
+}
+
+/// Section names per naming scheme: `(name, kind)` for section `i`.
+fn section_name(naming: Naming, kind: SectionKind, i: usize) -> String {
+    use SectionKind::*;
+    match naming {
+        Naming::Elf => {
+            let base = match kind {
+                Text => ".text",
+                Data => ".data",
+                Rodata => ".rodata",
+                Bss => ".bss",
+                TlsData => ".tdata",
+                TlsBss => ".tbss",
+                Debug => ".debug_objforge",
+                Other => ".objforge",
+            };
+            format!("{base}.{i}")
+        }
+        Naming::Coff => {
+            let base = match kind {
+                Text => ".text",
+                Data => ".data",
+                Rodata => ".rdata",
+                Bss => ".bss",
+                TlsData => ".tls",
+                TlsBss => ".tls$z",
+                Debug => ".debug_of",
+                Other => ".other",
+            };
+            if base.contains('$') {
+                format!("{base}{i}")
+            } else {
+                format!("{base}${i}")
+            }
+        }
+        Naming::MachO => {
+            let (segment, section) = match kind {
+                Text => ("__TEXT", "__text"),
+                Data => ("__DATA", "__data"),
+                Rodata => ("__TEXT", "__const"),
+                Bss => ("__DATA", "__bss"),
+                TlsData => ("__DATA", "__thread_data"),
+                TlsBss => ("__DATA", "__thread_bss"),
+                Debug => ("__DWARF", "__debug_of"),
+                Other => ("__OBJFORGE", "__other"),
+            };
+            format!("{segment},{section}{i}")
+        }
+    }
+}
+
+const KINDS: &[SectionKind] = &[
+    SectionKind::Text,
+    SectionKind::Data,
+    SectionKind::Rodata,
+    SectionKind::Bss,
+    SectionKind::TlsData,
+    SectionKind::TlsBss,
+    SectionKind::Debug,
+    SectionKind::Other,
+];
+
+/// What the generator remembers of a section while filling it.
+struct SectionPlan {
+    /// Holds NUL-terminated strings or fixed-size constants: no relocations, no symbols
+    /// inside.
+    merge: bool,
+}
+
+/// A random valid model for `case`; global names start with `tag`.
+pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
+    let p = case.profile;
+    let arch = case.arch;
+    let mut obj = Object::new(case.target());
+    if arch == Architecture::Riscv64 {
+        obj.target.riscv_compressed = src.bool();
+        obj.target.float_abi = src.pick(&[FloatAbi::Soft, FloatAbi::Single, FloatAbi::Double]);
+    }
+    obj.options.mangle = !src.one_in(8);
+    obj.options.noexec_stack = !src.one_in(8);
+    obj.options.bigobj = src.one_in(6);
+
+    // --- Sections.
+    let mut plans = Vec::new();
+    let nsections = 1 + src.below(6);
+    for i in 0..nsections {
+        let kind = src.pick(KINDS);
+        let mut s = Section::new(section_name(p.naming, kind, i), kind);
+        s.align = (1u64 << src.below(6)).min(p.max_align);
+        if src.one_in(12) {
+            s.align = p.max_align;
+        }
+        let len = src.below(161);
+        let mut merge = false;
+        if kind.is_zero_fill() {
+            s.data = SectionData::Zero(len as u64);
+        } else if kind == SectionKind::Rodata && src.one_in(6) {
+            // NUL-terminated strings the linker may merge.
+            let mut bytes = Vec::new();
+            for _ in 0..1 + src.below(4) {
+                let n = src.below(8);
+                bytes.extend((0..n).map(|_| b'a' + src.u8() % 26));
+                bytes.push(0);
+            }
+            s.data = SectionData::Bytes(bytes);
+            s.flags.merge_strings = true;
+            merge = true;
+        } else if kind == SectionKind::Rodata && !p.merge_entsizes.is_empty() && src.one_in(6) {
+            let entsize = src.pick(p.merge_entsizes);
+            let n = entsize as usize * (1 + src.below(4));
+            s.data = SectionData::Bytes(src.bytes(n));
+            s.flags.merge = true;
+            s.entsize = entsize;
+            merge = true;
+        } else if src.one_in(8) {
+            // Zeros asked for by size in a section with file contents.
+            s.data = SectionData::Zero(len as u64);
+        } else {
+            s.data = SectionData::Bytes(src.bytes(len));
+        }
+        if src.one_in(10) && (p.retain_zero_fill || !kind.is_zero_fill()) {
+            s.flags.retain = true;
+        }
+        if p.exclude && kind == SectionKind::Other && src.one_in(4) {
+            s.flags.exclude = true;
+        }
+        obj.add_section(s);
+        plans.push(SectionPlan { merge });
+    }
+
+    // --- COMDAT groups: a run of sections; COFF's selection on the first, the others
+    // associative to it or following it by default.
+    let mut comdat_keys: Vec<(String, SectionId)> = Vec::new();
+    if p.comdat && src.one_in(2) {
+        let first = src.below(nsections);
+        let count = 1 + src.below(3);
+        let group = format!("{tag}grp{first}");
+        // Members the linker keeps: lld-link drops debug sections, and with a debug leader
+        // the whole group.
+        let members: Vec<usize> = (first..nsections.min(first + count))
+            .filter(|&i| obj.sections[i].kind.is_allocated())
+            .collect();
+        if members.len() >= p.group_min_members {
+            let leader = members[0];
+            let selection = src.pick(&[
+                ComdatSelection::Any,
+                ComdatSelection::NoDuplicates,
+                ComdatSelection::SameSize,
+                ComdatSelection::ExactMatch,
+                ComdatSelection::Largest,
+            ]);
+            for &m in &members {
+                let s = &mut obj.sections[m];
+                s.comdat = Some(group.clone());
+                if m == leader {
+                    s.comdat_selection = selection;
+                } else if src.bool() {
+                    s.comdat_selection = ComdatSelection::Associative(SectionId(leader));
+                }
+            }
+            if src.bool() && obj.sections[leader].kind.is_allocated() {
+                comdat_keys.push((group, SectionId(leader)));
+            }
+        }
+    }
+
+    // --- Symbols.
+    let mut defined: Vec<SymbolId> = Vec::new();
+    if src.one_in(3) {
+        obj.add_symbol(Symbol::file(format!("{tag}source.c")));
+    }
+    for i in 0..nsections {
+        if src.one_in(3) {
+            let id = obj.add_symbol(Symbol::section(SectionId(i)));
+            defined.push(id);
+        }
+    }
+    for (group, leader) in &comdat_keys {
+        let id = obj.add_symbol(
+            Symbol::defined(group.clone(), *leader, 0)
+                .with_binding(Binding::Global)
+                .with_kind(SymbolKind::Func),
+        );
+        defined.push(id);
+    }
+    let ndefined = src.below(9);
+    for k in 0..ndefined {
+        let section = src.below(nsections);
+        let s = &obj.sections[section];
+        let len = s.data.len();
+        let mut offset = if plans[section].merge {
+            0
+        } else {
+            src.range(0, len)
+        };
+        if arch == Architecture::Aarch64 {
+            // A label starts an instruction (ld64.lld splits sections at labels, and misreads
+            // an instruction in a piece that starts off the 4-byte grid).
+            offset -= offset % 4;
+        }
+        let tls = matches!(s.kind, SectionKind::TlsData | SectionKind::TlsBss);
+        let kind = if tls && p.tls_symbols && src.bool() {
+            SymbolKind::Tls
+        } else {
+            src.pick(&[SymbolKind::None, SymbolKind::Func, SymbolKind::Object])
+        };
+        let mut binding = src.pick(&[
+            Binding::Local,
+            Binding::Local,
+            Binding::Global,
+            Binding::Weak,
+        ]);
+        if !s.kind.is_allocated() {
+            // A global in a section the linker drops (COFF) or leaves alone (Mach-O DWARF)
+            // names nothing a program can reach.
+            binding = Binding::Local;
+        }
+        // Local names may repeat; globals are unique and tagged.
+        let name = match binding {
+            Binding::Local => format!("l{}", src.below(4)),
+            _ => format!("{tag}g{k}"),
+        };
+        let visibility = if binding == Binding::Local {
+            Visibility::Default
+        } else {
+            src.pick(&[
+                Visibility::Default,
+                Visibility::Hidden,
+                Visibility::Protected,
+            ])
+        };
+        let size = if src.bool() { len - offset } else { 0 };
+        let id = obj.add_symbol(Symbol {
+            name,
+            definition: SymbolDefinition::Defined {
+                section: SectionId(section),
+                offset,
+            },
+            kind,
+            binding,
+            visibility,
+            size,
+        });
+        defined.push(id);
+    }
+    for k in 0..src.below(4) {
+        obj.add_symbol(
+            Symbol::undefined(format!("{tag}u{k}"))
+                .with_binding(src.pick(&[Binding::Global, Binding::Global, Binding::Weak]))
+                .with_kind(src.pick(&[SymbolKind::None, SymbolKind::Func, SymbolKind::Object]))
+                .with_visibility(src.pick(&[Visibility::Default, Visibility::Hidden])),
+        );
+    }
+    for k in 0..src.below(3) {
+        let align = (1u64 << src.below(6)).min(p.max_common_align);
+        obj.add_symbol(Symbol::common(
+            format!("{tag}c{k}"),
+            1 + src.range(0, 63),
+            align,
+        ));
+    }
+
+    // --- Relocations.
+    let kinds = case.kinds();
+    if !kinds.is_empty() {
+        for (section, plan) in plans.iter().enumerate() {
+            if plan.merge || obj.sections[section].kind.is_zero_fill() {
+                continue;
+            }
+            relocations(&mut obj, case, section, &kinds, &defined, src);
+        }
+    }
+    align_ldst_targets(&mut obj);
+    obj
+}
+
+/// An `a64_ldst*_lo12` to a defined symbol needs S + A aligned to the access in the linked
+/// image: the generator aligned S + A in the section, and here the section itself.
+fn align_ldst_targets(obj: &mut Object) {
+    let mut wanted: Vec<(usize, u64)> = Vec::new();
+    for r in &obj.relocations {
+        let size = access_size(r.kind) as u64;
+        if size > 1 {
+            if let Some(section) = r.symbol.and_then(|s| obj.symbols[s.0].section_id()) {
+                wanted.push((section.0, size));
+            }
+        }
+    }
+    for (section, size) in wanted {
+        let s = &mut obj.sections[section];
+        s.align = s.align.max(size);
+    }
+}
+
+/// Whether the symbol's distance from a field in `section` is fixed when the object is
+/// written (objforge checks those against the field's reach).
+fn pinned_offset(obj: &Object, id: SymbolId, section: usize) -> Option<u64> {
+    let s = &obj.symbols[id.0];
+    let pinned = s.binding == Binding::Local
+        || (s.binding == Binding::Global && s.visibility != Visibility::Default);
+    match s.definition {
+        SymbolDefinition::Defined {
+            section: at,
+            offset,
+        } if at.0 == section && pinned => Some(offset),
+        _ => None,
+    }
+}
+
+/// Fills `section` with relocations, front to back.
+fn relocations(
+    obj: &mut Object,
+    case: &Case,
+    section: usize,
+    kinds: &[RelocKind],
+    defined: &[SymbolId],
+    src: &mut Source<'_>,
+) {
+    let p = case.profile;
+    let arch = case.arch;
+    let len = obj.sections[section].data.len();
+    // The relocated fields go into a copy of the bytes (instruction templates), written back
+    // at the end.
+    let mut bytes = match &obj.sections[section].data {
+        SectionData::Bytes(b) => b.clone(),
+        SectionData::Zero(n) => vec![0; *n as usize],
+    };
+    let mut touched = false;
+    let allocated = obj.sections[section].kind.is_allocated();
+    // Outside loaded memory a field has no address to be relative to: only absolute,
+    // section-relative and (where the format has a real one) difference relocations.
+    let kinds: Vec<RelocKind> = kinds
+        .iter()
+        .copied()
+        .filter(|&k| {
+            allocated
+                || matches!(
+                    k,
+                    RelocKind::Abs8
+                        | RelocKind::Abs16
+                        | RelocKind::Abs32
+                        | RelocKind::Abs64
+                        | RelocKind::Secrel32
+                )
+                || (k.is_diff() && !(p.diff_minus_in_field_section)(arch))
+        })
+        .collect();
+    if kinds.is_empty() {
+        return;
+    }
+    // From loaded memory, only loaded memory (or another object) can be reached: COFF drops
+    // debug sections, Mach-O does not link them.
+    let from_debug = obj.sections[section].kind == SectionKind::Debug;
+    let reachable = |s: &SymbolId| {
+        obj.symbols[s.0].section_id().is_none_or(|at| {
+            let into = obj.sections[at.0].kind;
+            (into.is_allocated() || !allocated)
+                && (into != SectionKind::Debug || (from_debug && p.debug_targets))
+        })
+    };
+    let targets: Vec<SymbolId> = (0..obj.symbols.len())
+        .map(SymbolId)
+        .filter(|&s| obj.symbols[s.0].kind != SymbolKind::File)
+        .filter(reachable)
+        .collect();
+    // `secrel32` reaches further (a Mach-O one is a plain value), but not into a section the
+    // linker drops (COFF debug sections) from one it keeps.
+    let all_defined: Vec<SymbolId> = defined
+        .iter()
+        .copied()
+        .filter(|s| {
+            obj.symbols[s.0]
+                .section_id()
+                .is_none_or(|at| obj.sections[at.0].kind != SectionKind::Debug || from_debug)
+        })
+        .collect();
+    let all_defined = &all_defined[..];
+    let defined: Vec<SymbolId> = defined.iter().copied().filter(reachable).collect();
+    let defined = &defined[..];
+    if targets.is_empty() {
+        return;
+    }
+    let mut hi20s: Vec<u64> = Vec::new();
+    let mut at = 0u64;
+    let mut end_of_last = 0u64;
+    while at < len {
+        at += src.below(6) as u64;
+        let kind = src.pick(&kinds);
+        let shape = kind.shape();
+        let size = u64::from(shape.size());
+        if let FieldShape::Instruction { align, .. } = shape {
+            at = at.next_multiple_of(u64::from(align));
+        }
+        if at + size > len {
+            break;
+        }
+        // A section offset (`secrel32`) reaches any section where the format has it.
+        let pool = if kind == RelocKind::Secrel32 && !allocated {
+            all_defined
+        } else {
+            defined
+        };
+        let Some(r) = relocation(obj, case, section, at, kind, &targets, pool, &hi20s, src) else {
+            // Nothing this kind could refer to here: move on (the bytes may have run out, and
+            // every later choice be the same).
+            at += size;
+            continue;
+        };
+        // The contract: a relocated data field is zero in the model (objforge stores what the
+        // format needs there).
+        if let FieldShape::Data(n) = kind.shape() {
+            bytes[at as usize..at as usize + usize::from(n)].fill(0);
+            touched = true;
+        }
+        if let Some(t) = template(kind) {
+            if kind.shape().size() as usize == t.len() {
+                bytes[at as usize..at as usize + t.len()].copy_from_slice(t);
+                touched = true;
+            }
+        }
+        if kind == RelocKind::X86GotPcrel32 && at >= end_of_last + 3 && src.bool() {
+            // movq sym@GOTPCREL(%rip), %rax: the relaxable (and Mach-O TLV) form.
+            bytes[at as usize - 3..at as usize].copy_from_slice(&[0x48, 0x8b, 0x05]);
+            touched = true;
+        }
+        if matches!(kind, RelocKind::RvPcrelHi20 | RelocKind::RvGotHi20) {
+            hi20s.push(at);
+        }
+        obj.add_relocation(r);
+        at += size;
+        end_of_last = at;
+    }
+    if touched {
+        obj.sections[section].data = SectionData::Bytes(bytes);
+    }
+}
+
+/// One relocation of `kind` at `at` in `section` that keeps every rule, or `None` when the
+/// model has nothing it could refer to.
+#[allow(clippy::too_many_arguments)]
+fn relocation(
+    obj: &Object,
+    case: &Case,
+    section: usize,
+    at: u64,
+    kind: RelocKind,
+    targets: &[SymbolId],
+    defined: &[SymbolId],
+    hi20s: &[u64],
+    src: &mut Source<'_>,
+) -> Option<Relocation> {
+    use RelocKind::*;
+    let p = case.profile;
+    let format = case.format();
+    let arch = case.arch;
+    let sid = SectionId(section);
+    if kind.is_pcrel_lo12() {
+        let pair = *hi20s.get(src.below(hi20s.len().max(1)))?;
+        return Some(Relocation::pcrel_lo12(sid, at, kind, pair));
+    }
+    let sym = |id: SymbolId| &obj.symbols[id.0];
+    let in_unallocated = |id: &SymbolId| {
+        sym(*id)
+            .section_id()
+            .is_some_and(|s| !obj.sections[s.0].kind.is_allocated())
+    };
+    // The target.
+    let candidates: Vec<SymbolId> = match kind {
+        Secrel32 if p.secrel_needs_unallocated => {
+            defined.iter().copied().filter(in_unallocated).collect()
+        }
+        Secrel32 | Secidx16 => defined.to_vec(),
+        _ => targets.to_vec(),
+    };
+    let candidates: Vec<SymbolId> = candidates
+        .into_iter()
+        .filter(|&c| {
+            let s = sym(c);
+            let defined = s.section_id().is_some();
+            match kind {
+                // Mach-O: an image above 4 GiB, a dylib's globals bound at run time.
+                Abs32 if p.abs32_local_only => defined && s.binding == Binding::Local,
+                // ELF REL (i386) keeps a 1- or 2-byte field's addend in it, and `ld -r`
+                // rewrites that addend for a local target as sections merge: only external
+                // targets stay in reach.
+                Abs8 | Abs16 | Pcrel8 | Pcrel16
+                    if arch == Architecture::I386 && format == Format::Elf =>
+                {
+                    !defined
+                }
+                // A difference written as PC-relative has an addend that points anywhere;
+                // a mergeable section is cut into pieces at S + A.
+                _ if kind.is_diff() => !s.section_id().is_some_and(|t| {
+                    let t = &obj.sections[t.0];
+                    t.flags.merge || t.flags.merge_strings
+                }),
+                // The final address must be aligned to the access: only symbols whose
+                // alignment is known (defined here, or resolved elsewhere).
+                A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => defined,
+                _ => true,
+            }
+        })
+        .collect();
+    let mut target = *candidates.get(src.below(candidates.len().max(1)))?;
+    let tls = sym(target).kind == SymbolKind::Tls;
+    if format == Format::MachO && tls && kind == X86GotPcrel32 {
+        // X86_64_RELOC_TLV needs the movq before the field, which the caller may not write.
+        target = *targets.iter().find(|&&t| sym(t).kind != SymbolKind::Tls)?;
+    }
+    // The subtracted symbol of a difference.
+    let minus = if kind.is_diff() {
+        let same: Vec<SymbolId> = defined
+            .iter()
+            .copied()
+            .filter(|&d| sym(d).section_id() == Some(sid))
+            .collect();
+        let pool = if (p.diff_minus_in_field_section)(arch) {
+            same
+        } else {
+            defined.to_vec()
+        };
+        Some(*pool.get(src.below(pool.len().max(1)))?)
+    } else {
+        None
+    };
+    // The addend, within what the format and field hold.
+    let mut addend: i64 = match src.u8() % 4 {
+        0 => 0,
+        1 => -4,
+        2 => i64::from(src.u8() as i8),
+        _ => i64::from(src.u16() as i16) / 16,
+    };
+    let a64_ldst = matches!(
+        kind,
+        A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12
+    );
+    if a64_ldst || kind == A64GotLd64Lo12 {
+        addend -= addend.rem_euclid(access_size(kind));
+    }
+    // A mergeable section is split into pieces: S + A must stay inside it.
+    let target_merges = sym(target).section_id().is_some_and(|t| {
+        let t = &obj.sections[t.0];
+        t.flags.merge || t.flags.merge_strings
+    });
+    if target_merges {
+        addend = 0;
+    }
+    // An aligned access to a defined symbol: S + A aligned to the access size (its section
+    // is aligned enough: see `align_ldst_targets`).
+    if a64_ldst {
+        if let SymbolDefinition::Defined { offset, .. } = sym(target).definition {
+            // COFF keeps the addend scaled, so it and the offset must both be multiples.
+            if offset as i64 % access_size(kind) != 0 {
+                return None;
+            }
+        }
+    }
+    let zero_addend = match format {
+        Format::MachO => matches!(kind, A64GotAdrp21 | A64GotLd64Lo12 | X86GotPcrel32),
+        Format::Coff => matches!(kind, A64Call26 | A64Jump26 | A64Condbr19 | A64Tstbr14),
+        _ => false,
+    };
+    if zero_addend {
+        addend = if kind == X86GotPcrel32 { -4 } else { 0 };
+    }
+    if kind == Secrel32 && format == Format::MachO {
+        addend = addend.abs();
+    }
+    // i386 REL keeps the addend in the field.
+    if arch == Architecture::I386 && format == Format::Elf {
+        let bits = 8 * u32::from(kind.shape().size());
+        if bits < 64 {
+            addend = addend.clamp(-(1 << (bits - 1)), (1 << (bits - 1)) - 1);
+        }
+    }
+    // A field whose value is fixed now must hold it: adjust the addend, or give up.
+    if let Some((min, max, step)) = reach(kind) {
+        if let Some(s) = pinned_offset(obj, target, section) {
+            let value = s as i64 + addend - at as i64;
+            if value < min || value > max || value % step != 0 {
+                if zero_addend {
+                    return None;
+                }
+                // Point at the field itself, plus a small multiple of the step.
+                addend = at as i64 - s as i64 + step * i64::from(src.u8() % 4);
+            }
+        }
+    }
+    if let (Some(m), Diff8 | Diff16 | Diff32) = (minus, kind) {
+        if let (Some(ms), Some(ss)) = (
+            sym(m).section_id().and_then(|s| pinned_offset(obj, m, s.0)),
+            sym(target)
+                .section_id()
+                .and_then(|s| pinned_offset(obj, target, s.0)),
+        ) {
+            if sym(m).section_id() == sym(target).section_id() {
+                let bits = 8 * u32::from(kind.shape().size());
+                let value = ss as i64 + addend - ms as i64;
+                if value < -(1 << (bits - 1)) || value >= 1 << bits {
+                    addend = ms as i64 - ss as i64;
+                }
+            }
+        }
+    }
+    // i386 REL keeps the addend in the field, a difference's with the distance from M to the
+    // field folded in: it must fit.
+    if arch == Architecture::I386 && format == Format::Elf {
+        let stored = match minus.map(|m| sym(m).definition) {
+            Some(SymbolDefinition::Defined { offset, .. }) => addend + at as i64 - offset as i64,
+            _ => addend,
+        };
+        let bits = 8 * u32::from(kind.shape().size());
+        if bits < 64 && (stored < -(1 << (bits - 1)) || stored >= 1 << bits) {
+            return None;
+        }
+    }
+    Some(Relocation {
+        section: sid,
+        offset: at,
+        symbol: Some(target),
+        kind,
+        addend,
+        pair: None,
+        minus,
+    })
+}

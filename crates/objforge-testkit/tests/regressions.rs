@@ -1,0 +1,281 @@
+//! What the fuzzers and the property tests found, pinned as explicit models (independent of
+//! how a fuzz target reads its bytes), and the relocation range checks at their edges.
+
+use objforge::*;
+
+fn target(arch: Architecture, format: Format) -> Object {
+    Object::new(Target::new(arch, format))
+}
+
+fn error(obj: &Object) -> String {
+    match obj.write() {
+        Ok(_) => panic!("the model was written"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn text_name(format: Format) -> &'static str {
+    match format {
+        Format::MachO => "__TEXT,__text",
+        _ => ".text",
+    }
+}
+
+/// Fuzzer (builder): a section of `u64::MAX - n` zero bytes with file space made the Mach-O
+/// writer's offset arithmetic overflow (a panic in debug builds). Every format now refuses
+/// sizes no object can have, and an allocation that fails is an error, not an abort.
+#[test]
+fn huge_zero_filled_sections_are_errors() {
+    for format in [Format::Elf, Format::MachO, Format::Coff] {
+        // (An ELF section of 8 GiB is legal: it would be written, so it is not tried here.)
+        let sizes: &[u64] = if format == Format::Elf {
+            &[u64::MAX - 7, 1 << 50, 1 << 47]
+        } else {
+            &[u64::MAX - 7, 1 << 50, 1 << 47, 1 << 33]
+        };
+        for &size in sizes {
+            let mut obj = target(Architecture::X86_64, format);
+            obj.add_section(
+                Section::new(text_name(format), SectionKind::Text).with_zero_fill(size),
+            );
+            let e = error(&obj);
+            assert!(
+                e.starts_with("sections[0]") || e.starts_with("object"),
+                "{format} {size}: {e}"
+            );
+        }
+    }
+}
+
+/// Tool test (llvm-readobj): a Mach-O zero-fill section marked `retain` carried
+/// `S_ATTR_NO_DEAD_STRIP`, which LLVM's readers take for a section with contents
+/// overlapping the headers, and refuse the object.
+#[test]
+fn macho_retained_zero_fill_is_an_error() {
+    let mut obj = target(Architecture::Aarch64, Format::MachO);
+    let mut bss = Section::new("__DATA,__bss", SectionKind::Bss).with_zero_fill(16);
+    bss.flags.retain = true;
+    obj.add_section(bss);
+    assert!(error(&obj).starts_with("sections[0].flags: Mach-O cannot mark a zero-fill section"));
+}
+
+/// Tool test (ld64.lld crashed): a Mach-O relocation naming a symbol in a `__DWARF` section,
+/// from code or from another debug section. Mach-O does not link DWARF; its offsets are
+/// `secrel32` values, which stay allowed.
+#[test]
+fn macho_relocations_into_debug_sections_are_errors() {
+    for from in [SectionKind::Text, SectionKind::Debug] {
+        let mut obj = target(Architecture::X86_64, Format::MachO);
+        let name = if from == SectionKind::Text {
+            "__TEXT,__text"
+        } else {
+            "__DWARF,__debug_info"
+        };
+        let s = obj.add_section(Section::new(name, from).with_bytes(vec![0; 16]));
+        let d = obj.add_section(
+            Section::new("__DWARF,__debug_str", SectionKind::Debug).with_bytes(vec![0; 16]),
+        );
+        let l = obj.add_symbol(Symbol::defined("l", d, 4));
+        obj.add_relocation(Relocation::new(s, 0, l, RelocKind::Abs64));
+        assert!(
+            error(&obj).starts_with(
+                "relocations[0].symbol: `l` is in __DWARF,__debug_str, a debug section"
+            ),
+            "{from:?}"
+        );
+        obj.relocations[0].kind = RelocKind::Secrel32;
+        if from == SectionKind::Debug {
+            let out = obj.write().expect("secrel32 into a debug section");
+            // The offset itself, in the field.
+            let file = object::File::parse(&*out).expect("parse");
+            use object::{Object as _, ObjectSection as _};
+            let info = file.section_by_name("__debug_info").expect("__debug_info");
+            assert_eq!(&info.data().expect("data")[..4], &4u32.to_le_bytes());
+        }
+    }
+}
+
+/// Property test (Mach-O, while the writer was being reshaped): a `secrel32` in a section
+/// with no relocation entries of its own lost the value it stores in its field.
+#[test]
+fn macho_secrel32_alone_in_its_section_is_stored() {
+    for arch in [Architecture::X86_64, Architecture::Aarch64] {
+        let mut obj = target(arch, Format::MachO);
+        let other = obj.add_section(
+            Section::new("__OBJFORGE,__other", SectionKind::Other).with_bytes(vec![0; 8]),
+        );
+        let d = obj.add_section(
+            Section::new("__DWARF,__debug_line", SectionKind::Debug).with_bytes(vec![0; 64]),
+        );
+        let l = obj.add_symbol(Symbol::defined("l", d, 40));
+        obj.add_relocation(Relocation::new(other, 2, l, RelocKind::Secrel32).with_addend(2));
+        let out = obj.write().expect("write");
+        let file = object::File::parse(&*out).expect("parse");
+        use object::{Object as _, ObjectSection as _};
+        let s = file.section_by_name("__other").expect("__other");
+        assert_eq!(
+            &s.data().expect("data")[2..6],
+            &42u32.to_le_bytes(),
+            "{arch}"
+        );
+    }
+}
+
+/// A PC-relative field to a symbol of its own section holds the distance, or the model is
+/// refused naming the relocation: at the edge of the reach both ways, on every format that
+/// has the kind.
+#[test]
+fn pc_relative_fields_to_their_own_section_stay_in_reach() {
+    // (kind, architecture, formats, largest forward distance, step)
+    let cases: &[(RelocKind, Architecture, &[Format], u64, u64)] = &[
+        (
+            RelocKind::Pcrel8,
+            Architecture::X86_64,
+            &[Format::Elf],
+            127,
+            1,
+        ),
+        (
+            RelocKind::Pcrel8,
+            Architecture::I386,
+            &[Format::Elf],
+            127,
+            1,
+        ),
+        (
+            RelocKind::Pcrel16,
+            Architecture::X86_64,
+            &[Format::Elf],
+            32767,
+            1,
+        ),
+        (
+            RelocKind::Pcrel16,
+            Architecture::Aarch64,
+            &[Format::Elf],
+            32767,
+            1,
+        ),
+        (
+            RelocKind::A64Tstbr14,
+            Architecture::Aarch64,
+            &[Format::Elf, Format::Coff],
+            32764,
+            4,
+        ),
+        (
+            RelocKind::A64Condbr19,
+            Architecture::Aarch64,
+            &[Format::Elf, Format::Coff],
+            (1 << 20) - 4,
+            4,
+        ),
+        (
+            RelocKind::A64Adr21,
+            Architecture::Aarch64,
+            &[Format::Elf, Format::Coff],
+            (1 << 20) - 1,
+            1,
+        ),
+        (
+            RelocKind::RvBranch,
+            Architecture::Riscv64,
+            &[Format::Elf],
+            4094,
+            2,
+        ),
+        (
+            RelocKind::RvRvcBranch,
+            Architecture::Riscv64,
+            &[Format::Elf],
+            254,
+            2,
+        ),
+        (
+            RelocKind::RvRvcJump,
+            Architecture::Riscv64,
+            &[Format::Elf],
+            2046,
+            2,
+        ),
+        (
+            RelocKind::RvJal,
+            Architecture::Riscv64,
+            &[Format::Elf],
+            (1 << 20) - 2,
+            2,
+        ),
+    ];
+    for &(kind, arch, formats, max, step) in cases {
+        for &format in formats {
+            let build = |distance: u64| {
+                let mut obj = target(arch, format);
+                let size = (distance + 16).next_multiple_of(4) as usize;
+                let s = obj.add_section(
+                    Section::new(text_name(format), SectionKind::Text).with_bytes(vec![0; size]),
+                );
+                let far = obj.add_symbol(Symbol::defined("far", s, distance));
+                obj.add_relocation(Relocation::new(s, 0, far, kind));
+                obj
+            };
+            assert!(
+                build(max).write().is_ok(),
+                "{kind} {arch} {format}: {max} is in reach"
+            );
+            let e = error(&build(max + step));
+            assert!(
+                e.starts_with("relocations[0]: ") && e.contains("the field reaches"),
+                "{kind} {arch} {format}: {e}"
+            );
+            if step > 1 {
+                let e = error(&build(max - step + 1));
+                assert!(
+                    e.contains("not a multiple of"),
+                    "{kind} {arch} {format}: {e}"
+                );
+            }
+        }
+    }
+}
+
+/// `a64_call26` reaches ±128 MiB: a branch to a local symbol further on in the same section
+/// is refused on every format with the kind (the check runs before anything is allocated).
+#[test]
+fn a64_call26_beyond_128_mib_is_an_error() {
+    for format in [Format::Elf, Format::MachO, Format::Coff] {
+        let mut obj = target(Architecture::Aarch64, format);
+        let s = obj.add_section(
+            Section::new(text_name(format), SectionKind::Text).with_zero_fill((1 << 27) + 64),
+        );
+        let far = obj.add_symbol(Symbol::defined("far", s, 1 << 27));
+        obj.add_relocation(Relocation::new(s, 0, far, RelocKind::A64Call26));
+        let e = error(&obj);
+        assert!(
+            e.starts_with("relocations[0]: a64_call26 at 0 of"),
+            "{format}: {e}"
+        );
+        // A global target may be preempted, or reached through a stub: the linker decides.
+        obj.symbols[0].binding = Binding::Global;
+        let e = obj.write().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            !e.starts_with("relocations[0]: a64_call26"),
+            "{format}: {e}"
+        );
+    }
+}
+
+/// A symbol difference between two symbols of one section must fit its field, where RISC-V's
+/// ADD/SUB pairs would wrap silently.
+#[test]
+fn differences_fit_their_fields() {
+    let mut obj = target(Architecture::Riscv64, Format::Elf);
+    let d = obj.add_section(Section::new(".data", SectionKind::Data).with_bytes(vec![0; 600]));
+    let a = obj.add_symbol(Symbol::defined("a", d, 0));
+    let b = obj.add_symbol(Symbol::defined("b", d, 300));
+    obj.add_relocation(Relocation::difference(d, 0, RelocKind::Diff8, b, a));
+    assert!(error(&obj).starts_with(
+        "relocations[0]: diff8: the difference of the two symbols plus the addend is 300"
+    ));
+    obj.relocations[0].addend = -100;
+    assert!(obj.write().is_ok());
+}

@@ -1,0 +1,208 @@
+//! How one model relocation becomes ELF relocation entries: one entry, or two at the same
+//! offset for a RISC-V symbol difference (`ADD*` then `SUB*`); and, for REL (i386), the addend
+//! stored in the field instead.
+//!
+//! [`Mapper::map`] is a pure function of the model and the symbol table: the layout calls it
+//! for every relocation to find errors and count entries, and the writer calls it again while
+//! writing, so no entry is ever stored.
+
+use super::symtab::SymbolTable;
+use super::Class;
+use crate::arch::{elf_encoding, ElfEncoding};
+use crate::bytes::Patch;
+use crate::error::{Error, Place};
+use crate::model::{Object, SectionData, SymbolDefinition};
+use crate::reloc::{FieldShape, RelocKind};
+use crate::target::Architecture;
+use crate::write::Report;
+
+/// One relocation entry as written.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Entry {
+    pub offset: u64,
+    pub symbol: u32,
+    pub r_type: u32,
+    pub addend: i64,
+}
+
+/// Receives what one model relocation is written as, as [`Mapper::map`] finds it: its
+/// entries (one, or two at the same offset), and for REL the addend stored in the field.
+/// Handing them over one by one, rather than returning them together, keeps them in
+/// registers.
+pub(super) trait Sink {
+    fn entry(&mut self, e: Entry);
+    fn patch(&mut self, p: Patch);
+}
+
+/// Maps relocations of one object.
+pub(super) struct Mapper<'a> {
+    pub obj: &'a Object,
+    pub class: &'a Class,
+    pub symbols: &'a SymbolTable,
+    pub big_endian: bool,
+}
+
+impl Mapper<'_> {
+    /// Relocation `i` (in range) as entries (and a stored addend), handed to `out`; or why it
+    /// cannot be written.
+    #[inline(always)]
+    pub(super) fn map<R: Report, S: Sink>(&self, i: usize, out: &mut S) -> Result<(), R::Error> {
+        let obj = self.obj;
+        let arch = obj.target.arch;
+        let r = &obj.relocations[i];
+        let at = |field| Place::Relocation(i, Some(field));
+        let mut kind = r.kind;
+        let mut addend = r.addend;
+        let symbol = match r.symbol {
+            Some(s) => self.symbols.index_of_user(s.0),
+            None => 0,
+        };
+        if kind.is_pcrel_lo12() {
+            if addend != 0 {
+                return Err(R::error(|| {
+                    Error::invalid(
+                    at("addend"),
+                    format!("a {kind} relocation takes its value from the hi20 at `pair`; its addend must be 0"),
+                )
+                }));
+            }
+            let pair = r.pair.unwrap_or(0);
+            out.entry(Entry {
+                offset: r.offset,
+                symbol: self.symbols.pcrel_label(r.section.0, pair),
+                r_type: match elf_encoding(arch, kind, &[]) {
+                    Some(ElfEncoding::One(t)) => t,
+                    _ => return Err(R::error(|| no_encoding(i, kind, arch))),
+                },
+                addend: 0,
+            });
+            return Ok(());
+        }
+        if kind == RelocKind::Secrel32 {
+            let target_alloc = r
+                .symbol
+                .and_then(|s| obj.symbols[s.0].section_id())
+                .map(|s| obj.sections[s.0].kind.is_allocated());
+            if target_alloc != Some(false) {
+                return Err(R::error(|| {
+                    Error::unsupported(
+                    at("kind"),
+                    "secrel32 on ELF needs a symbol defined in a non-allocated (debug/other) section, where an address is the offset in the section",
+                )
+                }));
+            }
+        }
+        if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
+            let add_sub = matches!(elf_encoding(arch, kind, &[]), Some(ElfEncoding::AddSub(..)));
+            if !add_sub {
+                // No symbol-difference relocation: S + A - M is PC-relative when M lies in the
+                // field's own section, with the distance from M to the field folded into A.
+                let m = &obj.symbols[minus.0];
+                match m.definition {
+                    SymbolDefinition::Defined { section, offset } if section == r.section => {
+                        kind = kind.diff_as_pcrel().unwrap_or(kind);
+                        addend = addend
+                            .wrapping_add(r.offset as i64)
+                            .wrapping_sub(offset as i64);
+                    }
+                    _ => {
+                        return Err(R::error(|| {
+                            Error::unsupported(
+                            at("minus"),
+                            format!(
+                                "ELF on {arch} has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
+                                m.name, obj.sections[r.section.0].name
+                            ),
+                        )
+                        }))
+                    }
+                }
+            }
+        }
+        let before: &[u8] = if matches!(kind, RelocKind::X86GotPcrel32) {
+            match &obj.sections[r.section.0].data {
+                SectionData::Bytes(b) => {
+                    let start = r.offset.saturating_sub(3) as usize;
+                    b.get(start..r.offset as usize).unwrap_or(&[])
+                }
+                SectionData::Zero(_) => &[],
+            }
+        } else {
+            &[]
+        };
+        let Some(encoding) = elf_encoding(arch, kind, before) else {
+            return Err(R::error(|| no_encoding(i, kind, arch)));
+        };
+        match encoding {
+            ElfEncoding::One(r_type) => {
+                if !self.class.rela && addend != 0 {
+                    let size = match kind.shape() {
+                        FieldShape::Data(n) => n,
+                        FieldShape::Instruction { .. } | FieldShape::PaddedLeb(_) => 0,
+                    };
+                    if let Err(e) = check_implicit_addend(i, kind, size, addend) {
+                        return Err(R::error(|| e));
+                    }
+                    out.patch(Patch::int(r.offset, size, addend, self.big_endian));
+                    addend = 0;
+                }
+                out.entry(Entry {
+                    offset: r.offset,
+                    symbol,
+                    r_type,
+                    addend,
+                });
+            }
+            ElfEncoding::AddSub(add, sub) => {
+                let minus = r
+                    .minus
+                    .map(|m| self.symbols.index_of_user(m.0))
+                    .unwrap_or(0);
+                out.entry(Entry {
+                    offset: r.offset,
+                    symbol,
+                    r_type: add,
+                    addend,
+                });
+                out.entry(Entry {
+                    offset: r.offset,
+                    symbol: minus,
+                    r_type: sub,
+                    addend: 0,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn no_encoding(i: usize, kind: RelocKind, arch: Architecture) -> Error {
+    Error::unsupported(
+        Place::Relocation(i, Some("kind")),
+        format!("kind {kind} has no ELF encoding on {arch}"),
+    )
+}
+
+/// REL keeps the addend in the field: it must fit there.
+fn check_implicit_addend(i: usize, kind: RelocKind, size: u8, addend: i64) -> Result<(), Error> {
+    let fits = match size {
+        1 => (-0x80..=0xff).contains(&addend),
+        2 => (-0x8000..=0xffff).contains(&addend),
+        4 => (-0x8000_0000..=0xffff_ffff).contains(&addend),
+        8 => true,
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else if size == 0 {
+        Err(Error::unsupported(
+            Place::Relocation(i, Some("addend")),
+            format!("REL stores the addend in the field, and the size of this {kind} field is unknown (give `native.size`)"),
+        ))
+    } else {
+        Err(Error::invalid(
+            Place::Relocation(i, Some("addend")),
+            format!("{addend} does not fit the {size}-byte field where REL stores it"),
+        ))
+    }
+}

@@ -1,0 +1,274 @@
+//! Which symbols share a name, found once for the whole write: validation uses it to refuse a
+//! duplicate global, and every writer's string table to store each name once — so no name is
+//! hashed twice.
+//!
+//! Each name is hashed once; the (hash, index) pairs are radix-sorted, which brings equal
+//! names together without the random memory accesses of a hash table of hundreds of
+//! thousands of entries; only names whose hashes collide are compared.
+
+use crate::hash::FxHasher;
+use std::hash::Hasher;
+
+/// For each symbol, the first symbol with the same name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SameNames {
+    first: Vec<u32>,
+}
+
+/// A non-local name seen twice: `symbols[second]` repeats `symbols[first]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Duplicate {
+    pub first: usize,
+    pub second: usize,
+}
+
+impl SameNames {
+    /// Groups `count` names (`name(i)`), and finds the first `i` whose name a lower non-local
+    /// symbol (`global(j)`) already has, when `i` is non-local too. Empty names are never
+    /// duplicates. At most `u32::MAX` names.
+    pub(crate) fn find<'a>(
+        count: usize,
+        name: impl Fn(usize) -> &'a [u8],
+        global: impl Fn(usize) -> bool,
+    ) -> (SameNames, Option<Duplicate>) {
+        let mut first: Vec<u32> = (0..count as u32).collect();
+        let mut keys: Vec<u64> = (0..count)
+            .map(|i| (u64::from(hash32(name(i))) << 32) | i as u64)
+            .collect();
+        radix_sort_high32(&mut keys);
+        let mut duplicate: Option<Duplicate> = None;
+        let mut run: Vec<u32> = Vec::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let hash = keys[start] >> 32;
+            let mut end = start + 1;
+            while keys.get(end).is_some_and(|k| k >> 32 == hash) {
+                end += 1;
+            }
+            if end - start > 1 {
+                // Names whose hashes collide: sort by (name, index) and group equal names.
+                run.clear();
+                run.extend(keys[start..end].iter().map(|&k| k as u32));
+                run.sort_unstable_by(|&a, &b| {
+                    name(a as usize).cmp(name(b as usize)).then(a.cmp(&b))
+                });
+                let mut g = 0;
+                while g < run.len() {
+                    let leader = run[g];
+                    let mut h = g + 1;
+                    while run
+                        .get(h)
+                        .is_some_and(|&m| name(m as usize) == name(leader as usize))
+                    {
+                        h += 1;
+                    }
+                    let mut first_global: Option<usize> = None;
+                    for &m in &run[g..h] {
+                        let m = m as usize;
+                        first[m] = leader;
+                        if !global(m) || name(m).is_empty() {
+                            continue;
+                        }
+                        match first_global {
+                            None => first_global = Some(m),
+                            Some(f) => {
+                                if duplicate.is_none_or(|d| m < d.second) {
+                                    duplicate = Some(Duplicate {
+                                        first: f,
+                                        second: m,
+                                    });
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    g = h;
+                }
+            }
+            start = end;
+        }
+        (SameNames { first }, duplicate)
+    }
+
+    /// The first symbol whose name equals symbol `i`'s (`i` itself if none before it).
+    #[inline]
+    pub(crate) fn first(&self, i: usize) -> usize {
+        self.first.get(i).map_or(i, |&f| f as usize)
+    }
+}
+
+fn hash32(bytes: &[u8]) -> u32 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    (h.finish() >> 32) as u32
+}
+
+/// Sorts by the high 32 bits, keeping the order of equal ones (LSD radix, 8 bits a pass).
+fn radix_sort_high32(keys: &mut Vec<u64>) {
+    if keys.len() < 256 {
+        // The low bits are the index, already ascending: sorting whole keys is the same.
+        keys.sort_unstable();
+        return;
+    }
+    let mut other = vec![0u64; keys.len()];
+    for pass in 0..4 {
+        let shift = 32 + 8 * pass;
+        let mut counts = [0usize; 256];
+        for &k in keys.iter() {
+            counts[((k >> shift) & 0xff) as usize] += 1;
+        }
+        if counts.contains(&keys.len()) {
+            continue; // every key has the same byte here
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for &k in keys.iter() {
+            let slot = &mut counts[((k >> shift) & 0xff) as usize];
+            other[*slot] = k;
+            *slot += 1;
+        }
+        std::mem::swap(keys, &mut other);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_equal_names_and_finds_the_first_duplicate() {
+        let names = ["a", "b", "a", "", "c", "b", "", "c", "a"];
+        let globals = [false, true, false, true, true, false, true, true, true];
+        let (same, dup) = SameNames::find(names.len(), |i| names[i].as_bytes(), |i| globals[i]);
+        let firsts: Vec<usize> = (0..names.len()).map(|i| same.first(i)).collect();
+        assert_eq!(firsts, [0, 1, 0, 3, 4, 1, 3, 4, 0]);
+        // `c` at 7 repeats the global at 4; `a` at 8 is the first non-local `a`; empty names
+        // never count.
+        assert_eq!(
+            dup,
+            Some(Duplicate {
+                first: 4,
+                second: 7
+            })
+        );
+    }
+
+    #[test]
+    fn many_names_sort_like_few() {
+        let names: Vec<String> = (0..5000).map(|i| format!("n{}", i % 1700)).collect();
+        let (same, dup) = SameNames::find(names.len(), |i| names[i].as_bytes(), |_| false);
+        assert_eq!(dup, None);
+        for i in 0..names.len() {
+            assert_eq!(same.first(i), i % 1700, "{i}");
+        }
+        let (_, dup) = SameNames::find(names.len(), |i| names[i].as_bytes(), |i| i >= 10);
+        assert_eq!(
+            dup,
+            Some(Duplicate {
+                first: 10,
+                second: 1710
+            })
+        );
+    }
+}
+
+/// Sorts `ids` by the bytes of `name(id)`, a name before any longer name it begins; equal
+/// names by id. The names must hold no NUL byte (validation makes sure).
+///
+/// Eight bytes at a time: each name's first sixteen bytes become two integer keys, read once,
+/// in symbol order. The entries are sorted by the first key; runs of equal first keys (names
+/// often share a prefix: `function_1`, `function_2`, ...) by the second; only runs that agree
+/// on all sixteen bytes read their names again, further on. So the usual sort is a few
+/// integer sorts, with no string comparisons and none of the random accesses to the names
+/// they would make.
+pub(crate) fn sort_by_name<'a>(ids: &mut [u32], name: impl Fn(u32) -> &'a [u8]) {
+    let mut keyed: Vec<(u64, u64, u32)> = ids
+        .iter()
+        .map(|&id| {
+            let n = name(id);
+            (key8(n, 0), key8(n, 8), id)
+        })
+        .collect();
+    sort_level(&mut keyed, 0, &name);
+    for (slot, (_, _, id)) in ids.iter_mut().zip(keyed) {
+        *slot = id;
+    }
+}
+
+/// Bytes `depth..depth + 8` of `name` as a big-endian integer, zero-padded.
+#[inline]
+fn key8(name: &[u8], depth: usize) -> u64 {
+    let mut key = [0u8; 8];
+    if let Some(rest) = name.get(depth..) {
+        let n = rest.len().min(8);
+        key[..n].copy_from_slice(&rest[..n]);
+    }
+    u64::from_be_bytes(key)
+}
+
+/// Past this many bytes of common prefix, a run is sorted by comparing the rest of the names.
+const KEYED_DEPTH: usize = 64;
+
+/// Sorts `v` (names equal before `depth`; `.0` holds bytes `depth..depth + 8`, `.1` the
+/// eight after) by the first key, then each run of equal first keys deeper.
+fn sort_level<'a>(v: &mut [(u64, u64, u32)], depth: usize, name: &impl Fn(u32) -> &'a [u8]) {
+    v.sort_unstable_by_key(|e| e.0);
+    let next = depth + 8;
+    let mut start = 0;
+    while start < v.len() {
+        let key = v[start].0;
+        let mut end = start + 1;
+        while v.get(end).is_some_and(|e| e.0 == key) {
+            end += 1;
+        }
+        let run = &mut v[start..end];
+        // A key whose last byte is 0 holds the rest of a name: equal keys of that kind are
+        // equal names, with nothing further to compare.
+        if run.len() > 1 && key & 0xff != 0 {
+            if next >= KEYED_DEPTH {
+                run.sort_unstable_by(|a, b| {
+                    let rest = |e: &(u64, u64, u32)| name(e.2).get(next..).unwrap_or(&[]);
+                    rest(a).cmp(rest(b)).then(a.2.cmp(&b.2))
+                });
+            } else {
+                // The second key moves up; the one after it is read from the names only if
+                // this run needs it.
+                let deeper = run.iter().any(|e| e.1 & 0xff != 0);
+                for e in run.iter_mut() {
+                    e.0 = e.1;
+                    e.1 = if deeper { key8(name(e.2), next + 8) } else { 0 };
+                }
+                sort_level(run, next, name);
+            }
+        } else if run.len() > 1 {
+            run.sort_unstable_by_key(|e| e.2);
+        }
+        start = end;
+    }
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::sort_by_name;
+
+    #[test]
+    fn sorts_like_bytes() {
+        let mut names: Vec<String> = (0..3000).map(|i| format!("function_{i}")).collect();
+        names.extend((0..50).map(|i| format!("{}{i}", "p".repeat(100))));
+        names.extend(["", "a", "ab", "a\u{1}", "function_", "zz", "function_1"].map(String::from));
+        let mut ids: Vec<u32> = (0..names.len() as u32).collect();
+        sort_by_name(&mut ids, |i| names[i as usize].as_bytes());
+        let mut expected: Vec<u32> = (0..names.len() as u32).collect();
+        expected.sort_by(|&a, &b| {
+            names[a as usize]
+                .as_bytes()
+                .cmp(names[b as usize].as_bytes())
+                .then(a.cmp(&b))
+        });
+        assert_eq!(ids, expected);
+    }
+}
