@@ -2,14 +2,16 @@
 //!
 //! The workload (W1 and W1×10) is described in the crate's library (`src/lib.rs`). For each
 //! format both writers can produce, this times "build the model + write the bytes" for each
-//! writer, the runs of the two interleaved so that noise from the rest of the machine falls on
-//! both alike, and prints the median, the ratio object/objforge and the output sizes. A
+//! writer, every run of both writers at both scales interleaved so that noise from the rest of
+//! the machine falls on all of them alike, and prints the medians, the ratio object/objforge,
+//! how each writer's time grows from W1 to W1×10, and the output sizes. A
 //! counting global allocator measures the heap: what objforge's model holds, the peak while
 //! building and writing with `Object::write` (bytes in a `Vec`) and with `Object::write_to`
 //! (streamed to a sink), and the `object` crate's peak.
 //!
 //! Run: `cargo run --release -p objforge-bench` (about 30 s; `-- --quick` for W1 only;
-//! `-- --cold` to leave glibc's allocator as it is, see [`keep_freed_memory`]).
+//! `-- --cold` to leave glibc's allocator as it is, see [`keep_freed_memory`]). The results,
+//! and what they mean, are in `docs/performance.md`.
 //! For profiling, one writer on one format in a loop:
 //! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5`.
 
@@ -276,9 +278,17 @@ fn object_run(w: &Workload, format: object::BinaryFormat) -> (Duration, usize, u
     (time, bytes.len(), peak)
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
+/// The times of one format at one scale.
+#[derive(Default)]
+struct Samples {
+    ours: Vec<Duration>,
+    stream: Vec<Duration>,
+    theirs: Vec<Duration>,
+}
+
+fn median(mut times: Vec<Duration>) -> Option<Duration> {
     times.sort();
-    times.get(times.len() / 2).copied().unwrap_or_default()
+    times.get(times.len() / 2).copied()
 }
 
 fn mib(n: usize) -> f64 {
@@ -365,57 +375,73 @@ fn main() {
     let scales: Vec<(usize, &'static str, usize, usize)> = match o.scale {
         Some(s) => vec![(s, "custom", o.runs.unwrap_or(5), o.runs.unwrap_or(5))],
         None if o.quick => vec![(1, "W1", 9, 9)],
-        None => vec![(1, "W1", 9, 9), (10, "W1x10", 3, 1)],
+        None => vec![(1, "W1", 9, 9), (10, "W1x10", 5, 1)],
     };
     let run_ours = o.only.as_deref() != Some("object");
     let run_theirs = o.only.as_deref() != Some("objforge");
+    let workloads: Vec<Workload> = scales.iter().map(|&(s, ..)| Workload::new(s)).collect();
     let mut rows = Vec::new();
-    for &(scale, label, ours_runs, theirs_runs) in &scales {
-        let w = Workload::new(scale);
-        for (ours, theirs) in formats {
-            if o.format.as_deref().is_some_and(|f| f != ours.name()) {
-                continue;
-            }
-            let mut row = Row {
-                label,
-                format: ours.name(),
-                ours: None,
-                ours_stream: None,
-                theirs: None,
-                ours_runs,
-                theirs_runs,
-                ours_size: 0,
-                theirs_size: 0,
-                model: 0,
-                input: w.input_bytes(),
-                peak: 0,
-                stream_peak: 0,
-                theirs_peak: 0,
-            };
-            let (mut a, mut s, mut b) = (Vec::new(), Vec::new(), Vec::new());
-            for run in 0..ours_runs.max(theirs_runs) {
-                if run_ours && run < ours_runs {
-                    let r = objforge_run(&w, ours);
-                    a.push(r.time);
-                    s.push(r.stream_time);
+    for (ours, theirs) in formats {
+        if o.format.as_deref().is_some_and(|f| f != ours.name()) {
+            continue;
+        }
+        // Every run of this format, both writers and both scales, interleaved: whatever else
+        // the machine does meanwhile falls on all of them alike.
+        let mut these: Vec<(Row, Samples)> = scales
+            .iter()
+            .zip(&workloads)
+            .map(|(&(_, label, ours_runs, theirs_runs), w)| {
+                let row = Row {
+                    label,
+                    format: ours.name(),
+                    ours: None,
+                    ours_stream: None,
+                    theirs: None,
+                    ours_runs,
+                    theirs_runs,
+                    ours_size: 0,
+                    theirs_size: 0,
+                    model: 0,
+                    input: w.input_bytes(),
+                    peak: 0,
+                    stream_peak: 0,
+                    theirs_peak: 0,
+                };
+                (row, Samples::default())
+            })
+            .collect();
+        let rounds = scales
+            .iter()
+            .map(|&(_, _, a, b)| a.max(b))
+            .max()
+            .unwrap_or(0);
+        for round in 0..rounds {
+            for ((row, samples), w) in these.iter_mut().zip(&workloads) {
+                if run_ours && round < row.ours_runs {
+                    let r = objforge_run(w, ours);
+                    samples.ours.push(r.time);
+                    samples.stream.push(r.stream_time);
                     row.ours_size = r.size;
                     row.model = r.model;
                     row.peak = row.peak.max(r.peak);
                     row.stream_peak = row.stream_peak.max(r.stream_peak);
                 }
-                if run_theirs && run < theirs_runs {
-                    let (t, size, peak) = object_run(&w, theirs);
-                    b.push(t);
+                if run_theirs && round < row.theirs_runs {
+                    let (t, size, peak) = object_run(w, theirs);
+                    samples.theirs.push(t);
                     row.theirs_size = size;
                     row.theirs_peak = row.theirs_peak.max(peak);
                 }
             }
-            row.ours = (!a.is_empty()).then(|| median(a));
-            row.ours_stream = (!s.is_empty()).then(|| median(s));
-            row.theirs = (!b.is_empty()).then(|| median(b));
+        }
+        for (mut row, samples) in these {
+            row.ours = median(samples.ours);
+            row.ours_stream = median(samples.stream);
+            row.theirs = median(samples.theirs);
             rows.push(row);
         }
     }
+    rows.sort_by_key(|r| scales.iter().position(|s| s.1 == r.label));
     print_report(&rows, o.cold);
 }
 

@@ -80,16 +80,26 @@ impl<'w> Out<'w> {
         }
     }
 
+    /// The `n` bytes at `at`, already written (the whole file in memory), for a record's
+    /// fields to be stored over them; a range not yet written is no record at all.
+    #[inline]
+    pub(crate) fn record_at(&mut self, at: usize, n: usize) -> Fields<'_> {
+        debug_assert!(self.holds_file(), "overwriting a stream");
+        Fields {
+            bytes: self
+                .buf
+                .get_mut(at..at.saturating_add(n))
+                .unwrap_or_default(),
+            at: 0,
+            big_endian: self.big_endian,
+        }
+    }
+
     /// The checksum of bytes already written (the whole file in memory).
     pub(crate) fn crc_of(&self, range: std::ops::Range<usize>) -> u32 {
         let mut crc = Crc::default();
         crc.update(self.buf.get(range).unwrap_or(&[]));
         crc.value()
-    }
-
-    /// Whether integers are written big-endian.
-    pub(crate) fn is_big_endian(&self) -> bool {
-        self.big_endian
     }
 
     /// Bytes written so far: the offset in the file of the next one.
@@ -155,6 +165,22 @@ impl<'w> Out<'w> {
             return;
         }
         self.buf.extend_from_slice(b);
+    }
+
+    /// A record of `n` bytes (at most 64 KiB) at the end of the output, its fields stored in
+    /// place one by one. (A record assembled in a local array and then copied out would be
+    /// read back with loads wider than the stores that wrote its fields, which the processor
+    /// cannot forward: every record would wait for its own stores to reach the cache.)
+    #[inline]
+    pub(crate) fn record(&mut self, n: usize) -> Fields<'_> {
+        self.room(n);
+        let start = self.buf.len();
+        self.buf.resize(start + n, 0);
+        Fields {
+            bytes: self.buf.get_mut(start..).unwrap_or_default(),
+            at: 0,
+            big_endian: self.big_endian,
+        }
     }
 
     /// Appends `n` zero bytes.
@@ -235,6 +261,7 @@ impl<'w> Out<'w> {
 
     /// Appends `data` with each patch's bytes in place of the bytes at its offset (see
     /// [`Patcher`]).
+    #[cfg(test)]
     pub(crate) fn patched(
         &mut self,
         data: &[u8],
@@ -247,6 +274,76 @@ impl<'w> Out<'w> {
             patcher.patch(&p);
         }
         patcher.finish();
+    }
+}
+
+/// A record's bytes in the output, filled field by field in the target's byte order (see
+/// [`Out::record`]). Fields past the record's end are dropped (a writer's mistake, which the
+/// final size check catches).
+pub(crate) struct Fields<'a> {
+    bytes: &'a mut [u8],
+    at: usize,
+    big_endian: bool,
+}
+
+impl Fields<'_> {
+    #[inline]
+    fn put<const N: usize>(&mut self, v: [u8; N]) -> &mut Self {
+        if let Some(dst) = self.bytes.get_mut(self.at..self.at + N) {
+            dst.copy_from_slice(&v);
+        }
+        self.at += N;
+        self
+    }
+
+    #[inline]
+    pub(crate) fn bytes<const N: usize>(&mut self, v: [u8; N]) -> &mut Self {
+        self.put(v)
+    }
+
+    #[inline]
+    pub(crate) fn u8(&mut self, v: u8) -> &mut Self {
+        self.put([v])
+    }
+
+    #[inline]
+    pub(crate) fn u16(&mut self, v: u16) -> &mut Self {
+        let b = if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        };
+        self.put(b)
+    }
+
+    #[inline]
+    pub(crate) fn u32(&mut self, v: u32) -> &mut Self {
+        let b = if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        };
+        self.put(b)
+    }
+
+    #[inline]
+    pub(crate) fn u64(&mut self, v: u64) -> &mut Self {
+        let b = if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        };
+        self.put(b)
+    }
+
+    /// A 32- or 64-bit word, as the ELF class has it.
+    #[inline]
+    pub(crate) fn word(&mut self, is64: bool, v: u64) -> &mut Self {
+        if is64 {
+            self.u64(v)
+        } else {
+            self.u32(v as u32)
+        }
     }
 }
 
@@ -425,30 +522,31 @@ impl PatchOrder {
 }
 
 /// CRC-32 (reflected, polynomial 0xEDB88320) started from 0 and not inverted at the end, as
-/// COFF section checksums use it — LLVM's `JamCRC` with an initial value of 0. Sixteen table
-/// lookups per sixteen bytes (slicing-by-16; the tables take 16 KiB).
+/// COFF section checksums use it — LLVM's `JamCRC` with an initial value of 0.
+///
+/// Eight table lookups per eight bytes (slicing-by-8). A long input is cut in four, the four
+/// parts run through the tables side by side (four independent chains keep the processor
+/// busy where one would wait on each lookup), and their checksums are combined.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Crc(u32);
 
-static CRC_TABLES: [[u32; 256]; 16] = {
-    let mut tables = [[0u32; 256]; 16];
+const POLY: u32 = 0xedb8_8320;
+
+static CRC_TABLES: [[u32; 256]; 8] = {
+    let mut tables = [[0u32; 256]; 8];
     let mut i = 0;
     while i < 256 {
         let mut c = i as u32;
         let mut bit = 0;
         while bit < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 != 0 { POLY ^ (c >> 1) } else { c >> 1 };
             bit += 1;
         }
         tables[0][i] = c;
         i += 1;
     }
     let mut t = 1;
-    while t < 16 {
+    while t < 8 {
         let mut i = 0;
         while i < 256 {
             let prev = tables[t - 1][i];
@@ -460,39 +558,107 @@ static CRC_TABLES: [[u32; 256]; 16] = {
     tables
 };
 
+/// `a * b` modulo the polynomial (reflected: bit 31 is x^0).
+const fn mult_mod(a: u32, mut b: u32) -> u32 {
+    let mut m = 1u32 << 31;
+    let mut p = 0;
+    while m != 0 {
+        if a & m != 0 {
+            p ^= b;
+        }
+        m >>= 1;
+        b = if b & 1 != 0 { (b >> 1) ^ POLY } else { b >> 1 };
+    }
+    p
+}
+
+/// `x^(2^k)` modulo the polynomial, for k in 0..32.
+static X_POW_2K: [u32; 32] = {
+    let mut t = [0u32; 32];
+    t[0] = 1 << 30; // x^1
+    let mut k = 1;
+    while k < 32 {
+        t[k] = mult_mod(t[k - 1], t[k - 1]);
+        k += 1;
+    }
+    t
+};
+
+/// The checksum of bytes whose own checksum is `crc`, followed by `len` zero bytes.
+fn shift(crc: u32, len: usize) -> u32 {
+    // x^(8 len) = product of x^(2^k) over the set bits of 8 len.
+    let mut n = (len as u64) << 3;
+    let mut k = 0;
+    let mut p = crc;
+    while n != 0 {
+        if n & 1 != 0 {
+            p = mult_mod(X_POW_2K[k & 31], p);
+        }
+        n >>= 1;
+        k += 1;
+    }
+    p
+}
+
+/// One slicing-by-8 step: `crc` after the eight bytes `word`.
+#[inline(always)]
+fn step8(crc: u32, word: [u8; 8]) -> u32 {
+    let t = &CRC_TABLES;
+    let b = (u64::from_le_bytes(word) ^ u64::from(crc)).to_le_bytes();
+    t[7][usize::from(b[0])]
+        ^ t[6][usize::from(b[1])]
+        ^ t[5][usize::from(b[2])]
+        ^ t[4][usize::from(b[3])]
+        ^ t[3][usize::from(b[4])]
+        ^ t[2][usize::from(b[5])]
+        ^ t[1][usize::from(b[6])]
+        ^ t[0][usize::from(b[7])]
+}
+
+fn word(bytes: &[u8]) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(bytes);
+    w
+}
+
+/// Inputs at least this long are cut in four.
+const CRC_LANES_MIN: usize = 1 << 12;
+
 impl Crc {
     /// Feeds `bytes`.
-    pub(crate) fn update(&mut self, bytes: &[u8]) {
-        let t = &CRC_TABLES;
-        let at = |table: usize, byte: u8| t[table][usize::from(byte)];
+    pub(crate) fn update(&mut self, mut bytes: &[u8]) {
+        if bytes.len() >= CRC_LANES_MIN {
+            let lane = bytes.len() / 32 * 8;
+            let (lanes, rest) = bytes.split_at(4 * lane);
+            let (a, bcd) = lanes.split_at(lane);
+            let (b, cd) = bcd.split_at(lane);
+            let (c, d) = cd.split_at(lane);
+            let mut crcs = [self.0, 0, 0, 0];
+            for (((wa, wb), wc), wd) in a
+                .chunks_exact(8)
+                .zip(b.chunks_exact(8))
+                .zip(c.chunks_exact(8))
+                .zip(d.chunks_exact(8))
+            {
+                crcs[0] = step8(crcs[0], word(wa));
+                crcs[1] = step8(crcs[1], word(wb));
+                crcs[2] = step8(crcs[2], word(wc));
+                crcs[3] = step8(crcs[3], word(wd));
+            }
+            let mut crc = crcs[0];
+            for &next in &crcs[1..] {
+                crc = shift(crc, lane) ^ next;
+            }
+            self.0 = crc;
+            bytes = rest;
+        }
         let mut crc = self.0;
-        let mut chunks = bytes.chunks_exact(16);
+        let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut lo = [0u8; 8];
-            let mut hi = [0u8; 8];
-            lo.copy_from_slice(&c[..8]);
-            hi.copy_from_slice(&c[8..]);
-            let a = (u64::from_le_bytes(lo) ^ u64::from(crc)).to_le_bytes();
-            let b = hi;
-            crc = at(15, a[0])
-                ^ at(14, a[1])
-                ^ at(13, a[2])
-                ^ at(12, a[3])
-                ^ at(11, a[4])
-                ^ at(10, a[5])
-                ^ at(9, a[6])
-                ^ at(8, a[7])
-                ^ at(7, b[0])
-                ^ at(6, b[1])
-                ^ at(5, b[2])
-                ^ at(4, b[3])
-                ^ at(3, b[4])
-                ^ at(2, b[5])
-                ^ at(1, b[6])
-                ^ at(0, b[7]);
+            crc = step8(crc, word(c));
         }
         for &b in chunks.remainder() {
-            crc = at(0, (crc as u8) ^ b) ^ (crc >> 8);
+            crc = CRC_TABLES[0][usize::from((crc as u8) ^ b)] ^ (crc >> 8);
         }
         self.0 = crc;
     }
@@ -515,8 +681,11 @@ mod tests {
 
     #[test]
     fn crc_slices_agree_with_bytewise() {
-        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + i / 13) as u8).collect();
-        for len in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000] {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        for len in [
+            0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4095, 4096, 4097, 4127, 4128, 12_345,
+            20_000,
+        ] {
             let mut c = Crc::default();
             c.update(&data[..len]);
             assert_eq!(c.value(), crc_bytewise(&data[..len]), "len {len}");
@@ -525,6 +694,12 @@ mod tests {
             for piece in data[..len].chunks(5) {
                 c.update(piece);
             }
+            assert_eq!(c.value(), crc_bytewise(&data[..len]), "len {len} in pieces");
+            // A long piece after a short one: the four lanes start from a running checksum.
+            let mut c = Crc::default();
+            let cut = len.min(3);
+            c.update(&data[..cut]);
+            c.update(&data[cut..len]);
             assert_eq!(c.value(), crc_bytewise(&data[..len]), "len {len} in pieces");
         }
     }

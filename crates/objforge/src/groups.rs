@@ -8,9 +8,12 @@
 use std::ops::Range;
 
 use crate::model::Object;
+use crate::reloc::RelocKind;
 
-/// The relocations of each section.
+/// The relocations of each section, and the kinds they use.
 pub(crate) struct RelocGroups {
+    /// Every kind some relocation has, once each.
+    kinds: Vec<RelocKind>,
     /// Per section, where its group starts (`starts[s]..starts[s + 1]`), in `order` or in the
     /// model's list.
     starts: Vec<usize>,
@@ -18,12 +21,13 @@ pub(crate) struct RelocGroups {
     order: Option<Vec<u32>>,
 }
 
-/// Counts the relocations of each section as validation goes through them, so that grouping
-/// them takes no pass of its own.
+/// Counts the relocations of each section (and notes their kinds) as validation goes through
+/// them, so that grouping them takes no pass of its own.
 pub(crate) struct Counter {
     counts: Vec<usize>,
     grouped: bool,
     prev: usize,
+    kinds: Vec<RelocKind>,
 }
 
 impl Counter {
@@ -33,17 +37,29 @@ impl Counter {
             counts: vec![0; sections + 1],
             grouped: true,
             prev: 0,
+            kinds: Vec::new(),
         }
     }
 
-    /// Notes the next relocation, in section `s` (in range).
+    /// Notes the next relocation, in section `s` (in range), of kind `kind`.
     #[inline]
-    pub(crate) fn see(&mut self, s: usize) {
+    pub(crate) fn see(&mut self, s: usize, kind: RelocKind) {
         if let Some(c) = self.counts.get_mut(s) {
             *c += 1;
         }
         self.grouped &= s >= self.prev;
         self.prev = s;
+        // Objects use a handful of kinds: a short list, most recent first.
+        if self.kinds.first() != Some(&kind) {
+            match self.kinds.iter().position(|&k| k == kind) {
+                Some(at) => self.kinds.swap(0, at),
+                None => {
+                    self.kinds.push(kind);
+                    let last = self.kinds.len() - 1;
+                    self.kinds.swap(0, last);
+                }
+            }
+        }
     }
 }
 
@@ -53,7 +69,7 @@ impl RelocGroups {
     pub(crate) fn new(obj: &Object) -> RelocGroups {
         let mut counter = Counter::new(obj.sections.len());
         for r in &obj.relocations {
-            counter.see(r.section.0);
+            counter.see(r.section.0, r.kind);
         }
         RelocGroups::from_counts(obj, counter)
     }
@@ -63,6 +79,7 @@ impl RelocGroups {
         let Counter {
             mut counts,
             grouped,
+            kinds,
             ..
         } = counter;
         // Counts to starts.
@@ -75,6 +92,7 @@ impl RelocGroups {
         let starts = counts;
         if grouped {
             return RelocGroups {
+                kinds,
                 starts,
                 order: None,
             };
@@ -90,9 +108,15 @@ impl RelocGroups {
             }
         }
         RelocGroups {
+            kinds,
             starts,
             order: Some(order),
         }
+    }
+
+    /// Every kind some relocation has, once each, in no particular order.
+    pub(crate) fn kinds(&self) -> &[RelocKind] {
+        &self.kinds
     }
 
     fn range(&self, section: usize) -> Range<usize> {

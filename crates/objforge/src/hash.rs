@@ -30,11 +30,21 @@ impl Hasher for FxHasher {
             self.add(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+        if rest.is_empty() {
+            return;
         }
+        // The last bytes, read as a whole word where the input is that long (overlapping the
+        // word before), else gathered in a register: a word assembled byte by byte in memory
+        // and read back at once is a load the processor cannot forward from its stores.
+        let tail = match bytes.get(bytes.len().saturating_sub(8)..) {
+            Some(last) if bytes.len() >= 8 => {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(last);
+                u64::from_le_bytes(word)
+            }
+            _ => rest.iter().fold(0u64, |w, &b| (w << 8) | u64::from(b)),
+        };
+        self.add(tail ^ ((rest.len() as u64) << 59));
     }
 
     #[inline]

@@ -96,40 +96,48 @@ fn fixed_offset(obj: &Object, id: usize, section: usize) -> Option<u64> {
 /// symbol difference between two symbols of one section, holds its value: out of reach (or
 /// not a multiple of what the field counts in) is an error naming the relocation, where the
 /// linker would otherwise fail late or, for some, silently cut the value.
-pub(crate) fn check_reach(obj: &Object) -> Result<(), Error> {
-    for (i, r) in obj.relocations.iter().enumerate() {
-        let Some(symbol) = r.symbol else { continue };
-        if r.kind.is_diff() {
-            check_difference(obj, i)?;
-            continue;
-        }
-        let Some(reach) = reach(r.kind) else { continue };
-        let Some(target) = fixed_offset(obj, symbol.0, r.section.0) else {
-            continue;
-        };
-        let value = i128::from(target) + i128::from(r.addend) - i128::from(r.offset);
-        let name = obj
-            .sections
-            .get(r.section.0)
-            .map_or("", |s| s.name.as_str());
-        if value < reach.min || value > reach.max {
-            return Err(Error::invalid(
-                Place::Relocation(i, None),
-                format!(
-                    "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away; the field reaches {}..={}",
-                    r.kind, r.offset, r.addend, reach.min, reach.max
-                ),
-            ));
-        }
-        if value % reach.step != 0 {
-            return Err(Error::invalid(
-                Place::Relocation(i, None),
-                format!(
-                    "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away, which is not a multiple of {}: the field cannot hold it",
-                    r.kind, r.offset, r.addend, reach.step
-                ),
-            ));
-        }
+///
+/// This checks relocation `i` (checked otherwise already); validation calls it as it goes
+/// through the relocations, to save a pass over them.
+#[inline]
+pub(crate) fn check_reach_of(obj: &Object, i: usize) -> Result<(), Error> {
+    let Some(r) = obj.relocations.get(i) else {
+        return Ok(());
+    };
+    let Some(symbol) = r.symbol else {
+        return Ok(());
+    };
+    if r.kind.is_diff() {
+        return check_difference(obj, i);
+    }
+    let Some(reach) = reach(r.kind) else {
+        return Ok(());
+    };
+    let Some(target) = fixed_offset(obj, symbol.0, r.section.0) else {
+        return Ok(());
+    };
+    let value = i128::from(target) + i128::from(r.addend) - i128::from(r.offset);
+    let name = obj
+        .sections
+        .get(r.section.0)
+        .map_or("", |s| s.name.as_str());
+    if value < reach.min || value > reach.max {
+        return Err(Error::invalid(
+            Place::Relocation(i, None),
+            format!(
+                "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away; the field reaches {}..={}",
+                r.kind, r.offset, r.addend, reach.min, reach.max
+            ),
+        ));
+    }
+    if value % reach.step != 0 {
+        return Err(Error::invalid(
+            Place::Relocation(i, None),
+            format!(
+                "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away, which is not a multiple of {}: the field cannot hold it",
+                r.kind, r.offset, r.addend, reach.step
+            ),
+        ));
     }
     Ok(())
 }

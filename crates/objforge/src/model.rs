@@ -672,11 +672,18 @@ impl Object {
         crate::write::write(self)
     }
 
-    /// Like [`Object::write`], into any `std::io::Write`: the file goes out front to back in
-    /// chunks of at most 64 KiB, never whole in memory (ELF, Mach-O and COFF). Every error in
-    /// the model is reported before the first byte is written; an I/O error is
-    /// [`Error::Io`](crate::Error::Io). Wrap a file in a `BufWriter` only if it is unbuffered
-    /// for other reasons: the chunks are already large.
+    /// Like [`Object::write`], into any `std::io::Write`. ELF, Mach-O and COFF objects go out
+    /// front to back in chunks of at most 64 KiB, never whole in memory (the chunks are large
+    /// enough that a `BufWriter` adds nothing). Every error in the model is reported before
+    /// the first byte is written; a failing writer is [`Error::Io`](crate::Error::Io).
+    ///
+    /// ```
+    /// use objforge::*;
+    /// let obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    /// let mut streamed = Vec::new(); // or a `std::fs::File`
+    /// obj.write_to(&mut streamed).unwrap();
+    /// assert_eq!(streamed, obj.write().unwrap());
+    /// ```
     pub fn write_to<W: std::io::Write>(&self, mut out: W) -> Result<(), crate::Error> {
         crate::write::write_to(self, &mut out)
     }

@@ -26,15 +26,31 @@ impl SameNames {
     /// Groups `count` names (`name(i)`), and finds the first `i` whose name a lower non-local
     /// symbol (`global(j)`) already has, when `i` is non-local too. Empty names are never
     /// duplicates. At most `u32::MAX` names.
+    #[cfg(test)]
     pub(crate) fn find<'a>(
         count: usize,
         name: impl Fn(usize) -> &'a [u8],
         global: impl Fn(usize) -> bool,
     ) -> (SameNames, Option<Duplicate>) {
-        let mut first: Vec<u32> = (0..count as u32).collect();
-        let mut keys: Vec<u64> = (0..count)
-            .map(|i| (u64::from(hash32(name(i))) << 32) | i as u64)
-            .collect();
+        let keys = (0..count).map(|i| SameNames::key(name(i), i)).collect();
+        SameNames::group(keys, name, global)
+    }
+
+    /// Name `i`'s sort key: its hash, and `i`. Validation makes them while it checks the
+    /// symbols, for [`SameNames::group`].
+    #[inline]
+    pub(crate) fn key(name: &[u8], i: usize) -> u64 {
+        (u64::from(hash32(name)) << 32) | i as u64
+    }
+
+    /// Groups the names `0..keys.len()` from their keys (`keys[i]` is `key(name(i), i)`), and
+    /// finds the first duplicate as [`SameNames::find`] does.
+    pub(crate) fn group<'a>(
+        mut keys: Vec<u64>,
+        name: impl Fn(usize) -> &'a [u8],
+        global: impl Fn(usize) -> bool,
+    ) -> (SameNames, Option<Duplicate>) {
+        let mut first: Vec<u32> = (0..keys.len() as u32).collect();
         radix_sort_high32(&mut keys);
         let mut duplicate: Option<Duplicate> = None;
         let mut run: Vec<u32> = Vec::new();

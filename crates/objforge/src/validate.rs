@@ -5,7 +5,9 @@
 use crate::error::{Error, Place};
 use crate::groups::{Counter, RelocGroups};
 use crate::hash::FxHashSet;
-use crate::model::{Binding, ComdatSelection, Object, SectionData, SymbolDefinition, SymbolKind};
+use crate::model::{
+    Binding, ComdatSelection, Object, SectionData, Symbol, SymbolDefinition, SymbolKind,
+};
 use crate::names::SameNames;
 use crate::reloc::FieldShape;
 
@@ -38,38 +40,28 @@ pub(crate) struct Validated {
     /// Which symbols share a name (found for the duplicate-global check), for the string
     /// tables.
     pub names: SameNames,
-    /// The relocations of each section (counted while checking them).
+    /// The relocations of each section, and their kinds (noted while checking them).
     pub relocs: RelocGroups,
-    /// Whether any relocation is a RISC-V `%pcrel_lo`.
-    pub pcrel_lo12: bool,
+    /// Whether any symbol is a section symbol.
+    pub section_symbols: bool,
 }
 
 /// Checks every section, symbol and relocation of `obj`.
 pub(crate) fn validate(obj: &Object) -> Result<Validated, Error> {
-    let on = std::env::var("OF_TIME").is_ok();
-    let t = std::time::Instant::now();
     check_sections(obj)?;
     check_comdat_selections(obj)?;
-    let names = check_symbols(obj)?;
-    if on {
-        eprint!("[syms {:.2} ", t.elapsed().as_secs_f64() * 1e3);
-    }
-    let t = std::time::Instant::now();
-    let (relocs, pcrel_lo12) = check_relocations(obj)?;
-    if on {
-        eprint!("relocs {:.2} ", t.elapsed().as_secs_f64() * 1e3);
-    }
-    let t = std::time::Instant::now();
+    let (names, section_symbols) = check_symbols(obj)?;
+    let (relocs, reach) = check_relocations(obj)?;
     crate::limits::check_total_size(obj)?;
     crate::limits::check_debug_references(obj)?;
-    crate::limits::check_reach(obj)?;
-    if on {
-        eprint!("limits {:.2}] ", t.elapsed().as_secs_f64() * 1e3);
+    // The reach of each field, checked in the same pass as the rest, is reported last.
+    if let Some(e) = reach {
+        return Err(e);
     }
     Ok(Validated {
         names,
         relocs,
-        pcrel_lo12,
+        section_symbols,
     })
 }
 
@@ -182,7 +174,14 @@ fn check_comdat_selections(obj: &Object) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_symbols(obj: &Object) -> Result<SameNames, Error> {
+/// Also returns whether any symbol is a section symbol.
+///
+/// One pass: each symbol is checked, and its name hashed for [`SameNames`], as it comes. A
+/// duplicate global is found only once all names are in, so an error found on the way stops
+/// the pass, and the first duplicate among the symbols before it (if any) is reported
+/// instead — the same error a symbol-by-symbol check reports.
+fn check_symbols(obj: &Object) -> Result<(SameNames, bool), Error> {
+    let mut section_symbols = false;
     if u32::try_from(obj.symbols.len()).is_err() {
         return Err(Error::unsupported(
             Place::Object,
@@ -192,10 +191,19 @@ fn check_symbols(obj: &Object) -> Result<SameNames, Error> {
             ),
         ));
     }
+    let mut keys = Vec::with_capacity(obj.symbols.len());
+    let mut failure: Option<(usize, Error)> = None;
+    for (i, sym) in obj.symbols.iter().enumerate() {
+        keys.push(SameNames::key(sym.name.as_bytes(), i));
+        section_symbols |= sym.kind == SymbolKind::Section;
+        if let Err(e) = check_symbol(obj, i, sym) {
+            failure = Some((i, e));
+            break;
+        }
+    }
     // Every name hashed once, here; the writers' string tables reuse the grouping.
-    let t = std::time::Instant::now();
-    let (names, duplicate) = SameNames::find(
-        obj.symbols.len(),
+    let (names, duplicate) = SameNames::group(
+        keys,
         |i| obj.symbols.get(i).map_or(&[], |s| s.name.as_bytes()),
         |i| {
             obj.symbols
@@ -203,132 +211,137 @@ fn check_symbols(obj: &Object) -> Result<SameNames, Error> {
                 .is_some_and(|s| s.binding != Binding::Local)
         },
     );
-    if std::env::var("OF_TIME").is_ok() {
-        eprint!("(same {:.2}) ", t.elapsed().as_secs_f64() * 1e3);
+    // At the failing symbol itself, its own error comes first.
+    if let Some(d) = duplicate.filter(|d| failure.as_ref().is_none_or(|(at, _)| d.second < *at)) {
+        let name = obj.symbols.get(d.second).map_or("", |s| s.name.as_str());
+        return Err(Error::invalid(
+            Place::Symbol(d.second, Some("name")),
+            format!(
+                "duplicate global symbol `{name}` (also symbols[{}])",
+                d.first
+            ),
+        ));
     }
-    for (i, sym) in obj.symbols.iter().enumerate() {
-        let at = |field| Place::Symbol(i, Some(field));
-        check_name(&sym.name, at("name"))?;
-        match sym.definition {
-            SymbolDefinition::Defined { section, offset } => {
-                let Some(sec) = obj.sections.get(section.0) else {
-                    return Err(Error::invalid(
-                        at("section"),
-                        format!(
-                            "there is no section {} (the object has {})",
-                            section.0,
-                            obj.sections.len()
-                        ),
-                    ));
-                };
-                if offset > sec.data.len() {
-                    return Err(Error::invalid(
-                        at("offset"),
-                        format!(
-                            "{offset} is past the end of {} ({} bytes)",
-                            sec.name,
-                            sec.data.len()
-                        ),
-                    ));
-                }
-                if sym.kind == SymbolKind::Section && offset != 0 {
-                    return Err(Error::invalid(
-                        at("offset"),
-                        "a section symbol is at offset 0",
-                    ));
-                }
-                if sym.kind == SymbolKind::Tls
-                    && !matches!(
-                        sec.kind,
-                        crate::SectionKind::TlsData | crate::SectionKind::TlsBss
-                    )
-                {
-                    return Err(Error::invalid(
-                        at("kind"),
-                        format!(
-                            "a tls symbol must be in a tls_data or tls_bss section, not {} ({})",
-                            sec.name,
-                            sec.kind.name()
-                        ),
-                    ));
-                }
-            }
-            SymbolDefinition::Undefined => {
-                if sym.name.is_empty() {
-                    return Err(Error::invalid(
-                        at("name"),
-                        "an undefined symbol needs a name",
-                    ));
-                }
-                if sym.binding == Binding::Local {
-                    return Err(Error::invalid(
-                        at("binding"),
-                        format!(
-                            "`{}` is undefined, so it cannot be local (give it a section, or make it global)",
-                            sym.name
-                        ),
-                    ));
-                }
-                if matches!(sym.kind, SymbolKind::Section | SymbolKind::File) {
-                    return Err(Error::invalid(
-                        at("kind"),
-                        format!("a {} symbol cannot be undefined", sym.kind.name()),
-                    ));
-                }
-            }
-            SymbolDefinition::Common { size, align } => {
-                if !is_power_of_two(align) {
-                    return Err(Error::invalid(
-                        at("common"),
-                        format!("align {align} is not a power of two"),
-                    ));
-                }
-                if size == 0 {
-                    return Err(Error::invalid(at("common"), "size must be at least 1"));
-                }
-                if sym.binding == Binding::Local {
-                    return Err(Error::invalid(
-                        at("binding"),
-                        "a common symbol cannot be local",
-                    ));
-                }
-            }
-            SymbolDefinition::Absolute => {
-                if sym.kind != SymbolKind::File {
-                    return Err(Error::invalid(
-                        at("section"),
-                        "only a file symbol has no section",
-                    ));
-                }
-            }
-        }
-        if sym.kind == SymbolKind::File && sym.binding != Binding::Local {
-            return Err(Error::invalid(at("binding"), "a file symbol is local"));
-        }
-        if sym.kind == SymbolKind::Section && sym.binding != Binding::Local {
-            return Err(Error::invalid(at("binding"), "a section symbol is local"));
-        }
-        if sym.binding != Binding::Local {
-            if sym.name.is_empty() {
-                return Err(Error::invalid(at("name"), "a global symbol needs a name"));
-            }
-            if let Some(d) = duplicate.filter(|d| d.second == i) {
+    if let Some((_, e)) = failure {
+        return Err(e);
+    }
+    Ok((names, section_symbols))
+}
+
+/// Every check of one symbol but the duplicate-global one.
+fn check_symbol(obj: &Object, i: usize, sym: &Symbol) -> Result<(), Error> {
+    let at = |field| Place::Symbol(i, Some(field));
+    check_name(&sym.name, at("name"))?;
+    match sym.definition {
+        SymbolDefinition::Defined { section, offset } => {
+            let Some(sec) = obj.sections.get(section.0) else {
                 return Err(Error::invalid(
-                    at("name"),
+                    at("section"),
                     format!(
-                        "duplicate global symbol `{}` (also symbols[{}])",
-                        sym.name, d.first
+                        "there is no section {} (the object has {})",
+                        section.0,
+                        obj.sections.len()
+                    ),
+                ));
+            };
+            if offset > sec.data.len() {
+                return Err(Error::invalid(
+                    at("offset"),
+                    format!(
+                        "{offset} is past the end of {} ({} bytes)",
+                        sec.name,
+                        sec.data.len()
+                    ),
+                ));
+            }
+            if sym.kind == SymbolKind::Section && offset != 0 {
+                return Err(Error::invalid(
+                    at("offset"),
+                    "a section symbol is at offset 0",
+                ));
+            }
+            if sym.kind == SymbolKind::Tls
+                && !matches!(
+                    sec.kind,
+                    crate::SectionKind::TlsData | crate::SectionKind::TlsBss
+                )
+            {
+                return Err(Error::invalid(
+                    at("kind"),
+                    format!(
+                        "a tls symbol must be in a tls_data or tls_bss section, not {} ({})",
+                        sec.name,
+                        sec.kind.name()
                     ),
                 ));
             }
         }
+        SymbolDefinition::Undefined => {
+            if sym.name.is_empty() {
+                return Err(Error::invalid(
+                    at("name"),
+                    "an undefined symbol needs a name",
+                ));
+            }
+            if sym.binding == Binding::Local {
+                return Err(Error::invalid(
+                    at("binding"),
+                    format!(
+                        "`{}` is undefined, so it cannot be local (give it a section, or make it global)",
+                        sym.name
+                    ),
+                ));
+            }
+            if matches!(sym.kind, SymbolKind::Section | SymbolKind::File) {
+                return Err(Error::invalid(
+                    at("kind"),
+                    format!("a {} symbol cannot be undefined", sym.kind.name()),
+                ));
+            }
+        }
+        SymbolDefinition::Common { size, align } => {
+            if !is_power_of_two(align) {
+                return Err(Error::invalid(
+                    at("common"),
+                    format!("align {align} is not a power of two"),
+                ));
+            }
+            if size == 0 {
+                return Err(Error::invalid(at("common"), "size must be at least 1"));
+            }
+            if sym.binding == Binding::Local {
+                return Err(Error::invalid(
+                    at("binding"),
+                    "a common symbol cannot be local",
+                ));
+            }
+        }
+        SymbolDefinition::Absolute => {
+            if sym.kind != SymbolKind::File {
+                return Err(Error::invalid(
+                    at("section"),
+                    "only a file symbol has no section",
+                ));
+            }
+        }
     }
-    Ok(names)
+    if sym.kind == SymbolKind::File && sym.binding != Binding::Local {
+        return Err(Error::invalid(at("binding"), "a file symbol is local"));
+    }
+    if sym.kind == SymbolKind::Section && sym.binding != Binding::Local {
+        return Err(Error::invalid(at("binding"), "a section symbol is local"));
+    }
+    if sym.binding != Binding::Local && sym.name.is_empty() {
+        return Err(Error::invalid(at("name"), "a global symbol needs a name"));
+    }
+    Ok(())
 }
 
-/// Also returns the relocations grouped by section, and whether any is a `%pcrel_lo`.
-fn check_relocations(obj: &Object) -> Result<(RelocGroups, bool), Error> {
+/// Also returns the relocations grouped by section, with their kinds; and the first error
+/// [`crate::limits::check_reach_of`] finds, which comes after every other error here.
+fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error> {
     let mut counter = Counter::new(obj.sections.len());
+    let mut reach: Option<Error> = None;
     // (section, start, end, index) of every field with a known size, for the overlap check.
     let mut fields = Fields::default();
     // Built at the first `%pcrel_lo` (most objects have none, and skip the pass).
@@ -345,7 +358,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, bool), Error> {
                 ),
             ));
         };
-        counter.see(r.section.0);
+        counter.see(r.section.0, r.kind);
         if sec.kind.is_zero_fill() {
             return Err(Error::invalid(
                 at("section"),
@@ -458,9 +471,12 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, bool), Error> {
         if size > 0 {
             fields.push((r.section.0, r.offset, r.offset + size, i));
         }
+        if reach.is_none() {
+            reach = crate::limits::check_reach_of(obj, i).err();
+        }
     }
     fields.check(obj)?;
-    Ok((RelocGroups::from_counts(obj, counter), hi20s.is_some()))
+    Ok((RelocGroups::from_counts(obj, counter), reach))
 }
 
 /// Where a `%pcrel_lo` may find its hi20: (section, offset) of every relocation that can be

@@ -71,56 +71,20 @@ fn with_layout<T>(
     go: impl FnOnce(&dyn Layout) -> Result<T, Error>,
 ) -> Result<T, Error> {
     // The writers take the names by value: they need them only while laying out.
-    let t0 = std::time::Instant::now();
     let Validated {
         names,
         relocs,
-        pcrel_lo12,
+        section_symbols,
     } = crate::validate::validate(obj)?;
-    let t1 = t0.elapsed();
-    if std::env::var("OF_TIME").is_ok() {
-        eprint!("validate {:.2} ", t1.as_secs_f64() * 1e3);
-    }
     match obj.target.format {
-        Format::Elf => {
-            let t = std::time::Instant::now();
-            let l = crate::elf::Layout::new(obj, names, &relocs, pcrel_lo12)?;
-            if std::env::var("OF_TIME").is_ok() {
-                eprint!("layout {:.2} ", t.elapsed().as_secs_f64() * 1e3);
-            }
-            let t = std::time::Instant::now();
-            let r = go(&l);
-            if std::env::var("OF_TIME").is_ok() {
-                eprintln!("emit {:.2}", t.elapsed().as_secs_f64() * 1e3);
-            }
-            r
-        }
-        Format::Coff => {
-            let t = std::time::Instant::now();
-            let l = crate::coff::Layout::new(obj, names, &relocs)?;
-            if std::env::var("OF_TIME").is_ok() {
-                eprint!("layout {:.2} ", t.elapsed().as_secs_f64() * 1e3);
-            }
-            let t = std::time::Instant::now();
-            let r = go(&l);
-            if std::env::var("OF_TIME").is_ok() {
-                eprintln!("emit {:.2}", t.elapsed().as_secs_f64() * 1e3);
-            }
-            r
-        }
-        Format::MachO => {
-            let t = std::time::Instant::now();
-            let l = crate::macho::Layout::new(obj, names, &relocs)?;
-            if std::env::var("OF_TIME").is_ok() {
-                eprint!("layout {:.2} ", t.elapsed().as_secs_f64() * 1e3);
-            }
-            let t = std::time::Instant::now();
-            let r = go(&l);
-            if std::env::var("OF_TIME").is_ok() {
-                eprintln!("emit {:.2}", t.elapsed().as_secs_f64() * 1e3);
-            }
-            r
-        }
+        Format::Elf => go(&crate::elf::Layout::new(obj, names, &relocs)?),
+        Format::Coff => go(&crate::coff::Layout::new(obj, names, &relocs)?),
+        Format::MachO => go(&crate::macho::Layout::new(
+            obj,
+            names,
+            &relocs,
+            section_symbols,
+        )?),
         Format::Wasm => go(&crate::wasm::write(obj)?),
     }
 }

@@ -21,7 +21,7 @@ pub(crate) enum ElfEncoding {
 ///
 /// `before` holds up to three bytes preceding the field, which x86_64 inspects to pick the
 /// relaxable GOT relocation.
-#[inline]
+#[inline(always)]
 pub(crate) fn elf_encoding(
     arch: Architecture,
     kind: RelocKind,
@@ -124,7 +124,7 @@ pub(crate) fn macho_encoding(
 
 /// The COFF relocation type of `kind` on `arch`, or `None` if COFF has none there. `addend`
 /// picks x86_64's `REL32_1`..`REL32_5`. (`diff*` is the caller's: it becomes PC-relative.)
-#[inline]
+#[inline(always)]
 pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Option<u16> {
     match arch {
         Architecture::X86_64 => x86_64::coff_type(kind, addend),

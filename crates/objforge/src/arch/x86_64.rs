@@ -20,7 +20,7 @@ pub(crate) mod elf {
 }
 
 /// The ELF type for `kind`; `before` is up to three bytes preceding the field.
-#[inline]
+#[inline(always)]
 pub(crate) fn elf_type(kind: RelocKind, before: &[u8]) -> Option<u32> {
     use RelocKind::*;
     Some(match kind {
@@ -182,7 +182,7 @@ pub(crate) mod coff {
 /// `sym` is -(4 + k) when k bytes of instruction (an immediate) follow the field: that k picks
 /// `REL32_k`, as MSVC writes it, and the field then holds 0. Any other addend (one that also
 /// points into `sym`) gets `REL32`, with the whole adjustment stored in the field.
-#[inline]
+#[inline(always)]
 pub(crate) fn coff_type(kind: RelocKind, addend: i64) -> Option<u16> {
     use RelocKind::*;
     Some(match kind {

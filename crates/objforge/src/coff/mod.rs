@@ -24,9 +24,10 @@ mod symtab;
 
 use comdat::Comdats;
 use consts::*;
+use reloc::{RelocationEntry, Sink};
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
-use crate::bytes::{Crc, Out, PatchOrder};
+use crate::bytes::{Crc, Out, Patch, PatchOrder, Patcher};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
@@ -165,22 +166,15 @@ impl<'a> Layout<'a> {
                 (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
                 (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
             };
-            let mut relocation_count = 0;
-            let mut patches = PatchOrder::default();
-            let mut any = false;
-            let mut m = reloc::Mapped::default();
+            let mut count = Count::default();
             for r in relocs.of(i) {
                 let index_of_user = |s| symbols.index_of_user(s);
-                if reloc::map::<Unchecked>(obj, r, index_of_user, &mut m).is_err() {
+                if reloc::map::<Unchecked, _>(obj, r, index_of_user, &mut count).is_err() {
                     // The same function again, for the message.
-                    reloc::map::<Checked>(obj, r, index_of_user, &mut m)?;
-                }
-                relocation_count += 1;
-                if let Some(p) = &m.patch {
-                    patches.see(p);
-                    any = true;
+                    reloc::map::<Checked, _>(obj, r, index_of_user, &mut count)?;
                 }
             }
+            let relocation_count = count.entries;
             let mut characteristics = characteristics(s) | align_flag(s.align);
             let selection = comdats.selection.get(i).copied().unwrap_or(0);
             if selection != 0 {
@@ -201,7 +195,7 @@ impl<'a> Layout<'a> {
                 pointer_to_raw_data: 0,
                 pointer_to_relocations: 0,
                 relocation_count,
-                patched: any.then(|| patches.in_order()),
+                patched: count.any_patch.then(|| count.patches.in_order()),
                 characteristics,
                 selection,
                 associated: comdats
@@ -315,15 +309,70 @@ impl<'a> Layout<'a> {
             }
             Some(in_order) => {
                 let index_of_user = |s: usize| self.symbols.index_of_user(s);
-                let mut m = reloc::Mapped::default();
-                let patches = self.relocs.of(k).filter_map(|r| {
-                    reloc::map::<Unchecked>(self.obj, r, index_of_user, &mut m).ok()?;
-                    m.patch
-                });
-                out.patched(data, patches, in_order, Some(&mut crc));
+                let mut patcher = Patcher::new(out, data, in_order, Some(&mut crc));
+                for r in self.relocs.of(k) {
+                    let _ = reloc::map::<Unchecked, _>(self.obj, r, index_of_user, &mut patcher);
+                }
+                patcher.finish();
             }
         }
         crc.value()
+    }
+}
+
+/// Counts a section's relocations, and sees whether their addends come by offset.
+#[derive(Default)]
+struct Count {
+    entries: usize,
+    patches: PatchOrder,
+    any_patch: bool,
+}
+
+impl Sink for Count {
+    #[inline]
+    fn entry(&mut self, _: RelocationEntry) {
+        self.entries += 1;
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        self.patches.see(&p);
+        self.any_patch = true;
+    }
+}
+
+/// Stores a section's addends in its raw data as it goes out.
+impl Sink for Patcher<'_, '_, '_, '_> {
+    #[inline]
+    fn entry(&mut self, _: RelocationEntry) {}
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        Patcher::patch(self, &p);
+    }
+}
+
+/// Writes a section's relocation entries; and its addends over its raw data (already
+/// written), from `patch_at`, when they come with the entries.
+struct Entries<'o, 'w> {
+    out: &'o mut Out<'w>,
+    patch_at: Option<usize>,
+}
+
+impl Sink for Entries<'_, '_> {
+    #[inline]
+    fn entry(&mut self, e: RelocationEntry) {
+        self.out
+            .record(RELOCATION_SIZE)
+            .u32(e.virtual_address)
+            .u32(e.symbol_table_index)
+            .u16(e.type_);
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        if let Some(start) = self.patch_at {
+            let len = usize::from(p.len);
+            self.out
+                .overwrite(start + p.offset as usize, p.bytes.get(..len).unwrap_or(&[]));
+        }
     }
 }
 
@@ -366,21 +415,12 @@ impl crate::write::Layout for Layout<'_> {
                     out.u16(0);
                 }
                 let index_of_user = |s: usize| self.symbols.index_of_user(s);
-                let mut m = reloc::Mapped::default();
+                let mut sink = Entries {
+                    out: &mut *out,
+                    patch_at: with_entries.then_some(start),
+                };
                 for r in self.relocs.of(k) {
-                    if reloc::map::<Unchecked>(obj, r, index_of_user, &mut m).is_ok() {
-                        if let (true, Some(p)) = (with_entries, &m.patch) {
-                            let len = usize::from(p.len);
-                            let value = p.bytes.get(..len).unwrap_or(&[]);
-                            out.overwrite(start + p.offset as usize, value);
-                        }
-                        let e = &m.entry;
-                        let mut rec = [0u8; RELOCATION_SIZE];
-                        rec[0..4].copy_from_slice(&e.virtual_address.to_le_bytes());
-                        rec[4..8].copy_from_slice(&e.symbol_table_index.to_le_bytes());
-                        rec[8..10].copy_from_slice(&e.type_.to_le_bytes());
-                        out.bytes(&rec);
-                    }
+                    let _ = reloc::map::<Unchecked, _>(obj, r, index_of_user, &mut sink);
                 }
             }
             if with_entries {
@@ -586,30 +626,25 @@ fn write_symbol(
     checksums: &[u32],
     s: &SymbolRecord,
 ) {
-    // The record itself, assembled whole: 18 bytes, 20 in bigobj.
-    let mut record = [0u8; SYMBOL_SIZE_BIGOBJ];
-    let long = |offset: u32| {
-        let mut field = [0u8; SHORT_NAME_LEN];
-        field[4..].copy_from_slice(&(STRING_TABLE_SIZE_FIELD + offset).to_le_bytes());
-        field
+    // The record itself: 18 bytes, 20 in bigobj. A long name is four zero bytes, then its
+    // offset in the string table (counting the table's size field).
+    let mut rec = out.record(shape.record_size);
+    match s.name {
+        Name::Short(bytes) => rec.bytes(bytes),
+        Name::Long(id) => rec.u32(0).u32(STRING_TABLE_SIZE_FIELD + strtab.offset(id)),
+        Name::Symbol(i) => rec
+            .u32(0)
+            .u32(STRING_TABLE_SIZE_FIELD + strtab.symbol_offset(i)),
     };
-    record[..8].copy_from_slice(&match s.name {
-        Name::Short(bytes) => bytes,
-        Name::Long(id) => long(strtab.offset(id)),
-        Name::Symbol(i) => long(strtab.symbol_offset(i)),
-    });
-    record[8..12].copy_from_slice(&s.value.to_le_bytes());
-    let at = if shape.bigobj {
-        record[12..16].copy_from_slice(&(s.section_number as u32).to_le_bytes());
-        16
+    rec.u32(s.value);
+    if shape.bigobj {
+        rec.u32(s.section_number as u32);
     } else {
-        record[12..14].copy_from_slice(&(s.section_number as i16 as u16).to_le_bytes());
-        14
-    };
-    record[at..at + 2].copy_from_slice(&s.type_.to_le_bytes());
-    record[at + 2] = s.storage_class;
-    record[at + 3] = s.aux.count(shape.record_size) as u8;
-    out.bytes(&record[..at + 4]);
+        rec.u16(s.section_number as i16 as u16);
+    }
+    rec.u16(s.type_)
+        .u8(s.storage_class)
+        .u8(s.aux.count(shape.record_size) as u8);
     let start = out.len();
     match s.aux {
         Aux::None => return,

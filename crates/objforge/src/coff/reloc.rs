@@ -128,21 +128,22 @@ fn type_name(arch: Architecture, type_: u16) -> String {
     }
 }
 
-/// What one model relocation is written as: its entry, and its in-place addend.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Mapped {
-    pub entry: RelocationEntry,
-    pub patch: Option<Patch>,
+/// Receives what one model relocation is written as, as [`map`] finds it: its in-place
+/// addend, then its entry. Handing them over one by one, rather than returning them
+/// together, keeps them in registers.
+pub(super) trait Sink {
+    fn entry(&mut self, e: RelocationEntry);
+    fn patch(&mut self, p: Patch);
 }
 
-/// Relocation `i` (in range) of `obj` as its entry and its in-place addend, in `out`.
-/// `index_of_user` gives each model symbol's symbol table index.
+/// Relocation `i` (in range) of `obj` as its entry and its in-place addend, handed to `out`;
+/// or why it cannot be written. `index_of_user` gives each model symbol's symbol table index.
 #[inline(always)]
-pub(super) fn map<R: Report>(
+pub(super) fn map<R: Report, S: Sink>(
     obj: &Object,
     i: usize,
     index_of_user: impl Fn(usize) -> u32,
-    out: &mut Mapped,
+    out: &mut S,
 ) -> Result<(), R::Error> {
     let arch = obj.target.arch;
     {
@@ -346,13 +347,15 @@ pub(super) fn map<R: Report>(
             }
         };
         let symbol_table_index = r.symbol.map_or(0, |s| index_of_user(s.0));
-        out.entry = RelocationEntry {
+        if let Some(p) = patch {
+            out.patch(p);
+        }
+        out.entry(RelocationEntry {
             // Sections are at most 4 GiB (checked before), so the offset fits.
             virtual_address: r.offset as u32,
             symbol_table_index,
             type_,
-        };
-        out.patch = patch;
+        });
         Ok(())
     }
 }

@@ -100,6 +100,8 @@ pub(super) struct SymbolTable {
     index_of_user: Vec<u32>,
     /// Whether objforge writes `@feat.00` (the backend did not give one).
     feat: bool,
+    /// File symbols (a pass over the model looks for them only if there are some).
+    files: usize,
     /// Every section's name, the model's then `.drectve`'s; section `k` has number `k + 1`.
     pub section_names: Vec<Name>,
     /// Per model section leading a group no symbol names: its COMDAT symbol's name.
@@ -140,18 +142,38 @@ impl SymbolTable {
         strtab: &mut StringTable<'a>,
         record_size: usize,
     ) -> Result<SymbolTable, Error> {
+        // One pass over the model's symbols for what the table needs to know of them.
+        let mut files = 0;
+        let mut feat = true;
+        let mut section_kind = Vec::new();
+        let mut too_big: Option<usize> = None;
         for (i, s) in obj.symbols.iter().enumerate() {
-            if s.kind == SymbolKind::File
-                && s.name.len().div_ceil(record_size) > usize::from(u8::MAX)
-            {
-                return Err(Error::unsupported(
-                    Place::Symbol(i, Some("name")),
-                    format!(
-                        "a COFF .file record holds at most {} bytes of name; this one is {}",
-                        usize::from(u8::MAX) * record_size,
-                        s.name.len()
-                    ),
-                ));
+            if s.kind == SymbolKind::File {
+                files += 1;
+                if s.name.len().div_ceil(record_size) > usize::from(u8::MAX) {
+                    return Err(Error::unsupported(
+                        Place::Symbol(i, Some("name")),
+                        format!(
+                            "a COFF .file record holds at most {} bytes of name; this one is {}",
+                            usize::from(u8::MAX) * record_size,
+                            s.name.len()
+                        ),
+                    ));
+                }
+            }
+            feat &= s.name != FEAT00_NAME;
+            if s.kind == SymbolKind::Section && !comdats.is_key.get(i).copied().unwrap_or(false) {
+                section_kind.push(i);
+            }
+            if too_big.is_none() && writes_own_record(comdats, i, s) {
+                let value = match s.definition {
+                    SymbolDefinition::Common { size, .. } => size,
+                    SymbolDefinition::Defined { offset, .. } => offset,
+                    _ => 0,
+                };
+                if u32::try_from(value).is_err() {
+                    too_big = Some(i);
+                }
             }
         }
         let names: Vec<Name> = section_names
@@ -175,23 +197,15 @@ impl SymbolTable {
                     && matches!(s.definition, SymbolDefinition::Defined { .. })
             })
             .map_or(Cow::Borrowed(&b""[..]), |s| decorate(obj, &s.name));
+        if let Some(i) = too_big {
+            return Err(Error::unsupported(
+                Place::Symbol(i, Some("common")),
+                format!("a COFF common symbol holds at most {} bytes", u32::MAX),
+            ));
+        }
         let mut weak_defaults = Vec::new();
         for (i, s) in obj.symbols.iter().enumerate() {
-            if !writes_own_record(comdats, i, s) {
-                continue;
-            }
-            let value = match s.definition {
-                SymbolDefinition::Common { size, .. } => size,
-                SymbolDefinition::Defined { offset, .. } => offset,
-                _ => 0,
-            };
-            if u32::try_from(value).is_err() {
-                return Err(Error::unsupported(
-                    Place::Symbol(i, Some("common")),
-                    format!("a COFF common symbol holds at most {} bytes", u32::MAX),
-                ));
-            }
-            if is_weak_external(s) {
+            if writes_own_record(comdats, i, s) && is_weak_external(s) {
                 let name = decorate(obj, &s.name);
                 let default_name = [b".weak.", &name[..], b".default.", &suffix[..]].concat();
                 weak_defaults.push(Name::new(default_name, strtab));
@@ -201,7 +215,8 @@ impl SymbolTable {
         let mut table = SymbolTable {
             number_of_symbols: 0,
             index_of_user: Vec::new(),
-            feat: !obj.symbols.iter().any(|s| s.name == FEAT00_NAME),
+            feat,
+            files,
             section_names: names,
             key_names,
             weak_defaults,
@@ -220,11 +235,9 @@ impl SymbolTable {
             }
             count = index as usize + 1 + record.aux.count(record_size);
         });
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if s.kind == SymbolKind::Section && !comdats.is_key.get(i).copied().unwrap_or(false) {
-                let section = s.section_id().map_or(0, |id| id.0);
-                index_of_user[i] = section_symbol.get(section).copied().unwrap_or(0);
-            }
+        for i in section_kind {
+            let section = obj.symbols[i].section_id().map_or(0, |id| id.0);
+            index_of_user[i] = section_symbol.get(section).copied().unwrap_or(0);
         }
         let Ok(number_of_symbols) = u32::try_from(count) else {
             return Err(Error::unsupported(
@@ -270,7 +283,8 @@ impl SymbolTable {
             each(index, user, record);
             index
         };
-        for (i, s) in obj.symbols.iter().enumerate() {
+        let files: &[Symbol] = if self.files > 0 { &obj.symbols } else { &[] };
+        for (i, s) in files.iter().enumerate() {
             if s.kind == SymbolKind::File {
                 let mut short = [0; SHORT_NAME_LEN];
                 short[..FILE_SYMBOL_NAME.len()].copy_from_slice(FILE_SYMBOL_NAME.as_bytes());

@@ -156,13 +156,11 @@ pub(crate) struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    /// Lays out `obj` (already validated; `names`, `relocs` and whether a relocation is a
-    /// `%pcrel_lo`, from validation).
+    /// Lays out `obj` (already validated; `names` and `relocs` from validation).
     pub(crate) fn new(
         obj: &'a Object,
         names: SameNames,
         relocs: &'a RelocGroups,
-        pcrel_lo12: bool,
     ) -> Result<Layout<'a>, Error> {
         let arch = obj.target.arch;
         if arch.is_wasm() {
@@ -242,7 +240,7 @@ impl<'a> Layout<'a> {
             &section_shndx,
             &groups,
             &group_shndx,
-            pcrel_lo12,
+            relocs.kinds().iter().any(|k| k.is_pcrel_lo12()),
         );
 
         // --- Relocations: every error now, and the number of entries per section.
@@ -542,35 +540,17 @@ impl<'a> Layout<'a> {
     }
 
     fn write_entry(&self, out: &mut Out, e: &Entry) {
-        let big = self.big_endian;
-        let e32 = |v: u32| {
-            if big {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            }
-        };
-        let e64 = |v: u64| {
-            if big {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            }
-        };
-        if self.class.is64 {
-            let mut rec = [0u8; 24];
-            rec[0..8].copy_from_slice(&e64(e.offset));
-            rec[8..16].copy_from_slice(&e64((u64::from(e.symbol) << 32) | u64::from(e.r_type)));
-            rec[16..24].copy_from_slice(&e64(e.addend as u64));
-            let n = if self.class.rela { 24 } else { 16 };
-            out.bytes(&rec[..n]);
+        let is64 = self.class.is64;
+        let n = self.class.rel_entsize();
+        let info = if is64 {
+            (u64::from(e.symbol) << 32) | u64::from(e.r_type)
         } else {
-            let mut rec = [0u8; 12];
-            rec[0..4].copy_from_slice(&e32(e.offset as u32));
-            rec[4..8].copy_from_slice(&e32((e.symbol << 8) | (e.r_type & 0xff)));
-            rec[8..12].copy_from_slice(&e32(e.addend as u32));
-            let n = if self.class.rela { 12 } else { 8 };
-            out.bytes(&rec[..n]);
+            u64::from((e.symbol << 8) | (e.r_type & 0xff))
+        };
+        let mut rec = out.record(n);
+        rec.word(is64, e.offset).word(is64, info);
+        if self.class.rela {
+            rec.word(is64, e.addend as u64);
         }
     }
 }

@@ -295,52 +295,28 @@ impl SymbolTable {
         strtab: &StringTable,
         section_shndx: &[u32],
     ) {
-        let big = out.is_big_endian();
         self.for_each(
             obj,
             strtab,
             section_shndx,
             |(name, info, other, section, value, size)| {
                 let shndx = section.field();
-                let e32 = |v: u32| {
-                    if big {
-                        v.to_be_bytes()
-                    } else {
-                        v.to_le_bytes()
-                    }
-                };
-                let e16 = |v: u16| {
-                    if big {
-                        v.to_be_bytes()
-                    } else {
-                        v.to_le_bytes()
-                    }
-                };
-                let e64 = |v: u64| {
-                    if big {
-                        v.to_be_bytes()
-                    } else {
-                        v.to_le_bytes()
-                    }
-                };
                 if class.is64 {
-                    let mut rec = [0u8; 24];
-                    rec[0..4].copy_from_slice(&e32(name));
-                    rec[4] = info;
-                    rec[5] = other;
-                    rec[6..8].copy_from_slice(&e16(shndx));
-                    rec[8..16].copy_from_slice(&e64(value));
-                    rec[16..24].copy_from_slice(&e64(size));
-                    out.bytes(&rec);
+                    out.record(24)
+                        .u32(name)
+                        .u8(info)
+                        .u8(other)
+                        .u16(shndx)
+                        .u64(value)
+                        .u64(size);
                 } else {
-                    let mut rec = [0u8; 16];
-                    rec[0..4].copy_from_slice(&e32(name));
-                    rec[4..8].copy_from_slice(&e32(value as u32));
-                    rec[8..12].copy_from_slice(&e32(size as u32));
-                    rec[12] = info;
-                    rec[13] = other;
-                    rec[14..16].copy_from_slice(&e16(shndx));
-                    out.bytes(&rec);
+                    out.record(16)
+                        .u32(name)
+                        .u32(value as u32)
+                        .u32(size as u32)
+                        .u8(info)
+                        .u8(other)
+                        .u16(shndx);
                 }
             },
         );

@@ -104,11 +104,13 @@ pub(crate) struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    /// Lays out `obj` (already validated; `names` and `relocs` from validation).
+    /// Lays out `obj` (already validated; `names`, `relocs` and whether there is a section
+    /// symbol, from validation).
     pub(crate) fn new(
         obj: &'a Object,
         names: SameNames,
         relocs: &'a RelocGroups,
+        section_symbols: bool,
     ) -> Result<Layout<'a>, Error> {
         let Some((cputype, cpusubtype)) = cpu(obj.target.arch) else {
             return Err(Error::unsupported(
@@ -120,7 +122,6 @@ impl<'a> Layout<'a> {
             ));
         };
         let platform = obj.options.platform.unwrap_or_default();
-        let __t = std::time::Instant::now();
 
         // --- Sections, symbols, relocations.
         let sections = Sections::lay_out(obj)?;
@@ -133,15 +134,7 @@ impl<'a> Layout<'a> {
         strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
             obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
         });
-        if std::env::var("OF_TIME").is_ok() {
-            eprint!("sections+strtab {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
-        }
-        let __t = std::time::Instant::now();
-        let starts = reloc::sections_needing_a_start(obj);
-        if std::env::var("OF_TIME").is_ok() {
-            eprint!("needs_start {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
-        }
-        let __t = std::time::Instant::now();
+        let starts = reloc::sections_needing_a_start(obj, relocs.kinds(), section_symbols);
         let symbols = SymbolTable::build(
             obj,
             &sections,
@@ -149,10 +142,6 @@ impl<'a> Layout<'a> {
             &starts.needs_subsections,
             &mut strtab,
         )?;
-        if std::env::var("OF_TIME").is_ok() {
-            eprint!("symtab {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
-        }
-        let __t = std::time::Instant::now();
         strtab.finish();
         let writer = Writer {
             obj,
@@ -187,10 +176,6 @@ impl<'a> Layout<'a> {
             });
         }
 
-        if std::env::var("OF_TIME").is_ok() {
-            eprint!("relocs {:.2} ", __t.elapsed().as_secs_f64() * 1e3);
-        }
-        let __t = std::time::Instant::now();
         // --- Layout: every offset and size, once.
         let nsects = sections.list.len();
         let segment_size = SEGMENT_COMMAND_SIZE + nsects * SECTION_SIZE;
@@ -479,9 +464,5 @@ fn write_build_version(out: &mut Out, platform: &Platform) {
 }
 
 fn write_relocation(out: &mut Out, e: &RelocationInfo) {
-    let info = e.info;
-    let mut rec = [0u8; RELOCATION_SIZE];
-    rec[0..4].copy_from_slice(&e.address.to_le_bytes());
-    rec[4..8].copy_from_slice(&info.to_le_bytes());
-    out.bytes(&rec);
+    out.record(RELOCATION_SIZE).u32(e.address).u32(e.info);
 }

@@ -75,10 +75,31 @@ pub(super) struct Starts {
 /// The sections that need a symbol at their start: those a relocation reaches through a
 /// section symbol (which Mach-O does not have), and those holding a PC-relative data field
 /// that no symbol precedes (the `SUBTRACTOR` needs one).
-pub(super) fn sections_needing_a_start(obj: &Object) -> Starts {
+///
+/// `kinds` are the kinds the relocations use; `section_symbols`, whether there is a section
+/// symbol. Without a section symbol and a kind that may need a subsection's start, no
+/// section needs a start, and the relocations are not looked at.
+pub(super) fn sections_needing_a_start(
+    obj: &Object,
+    kinds: &[RelocKind],
+    section_symbols: bool,
+) -> Starts {
     let n = obj.sections.len();
     let mut needs = vec![false; n];
     let mut needs_subsections = vec![false; n];
+    let from_field = |kind, addend| {
+        matches!(
+            arch::macho_encoding(obj.target.arch, kind, addend, &[], false),
+            Some(MachoEncoding::FromField { .. })
+        )
+    };
+    // The addend picks among kinds of one shape only (x86_64's SIGNED_n), never FromField.
+    if !section_symbols && !kinds.iter().any(|&k| from_field(k, 0)) {
+        return Starts {
+            needs_start: needs,
+            needs_subsections,
+        };
+    }
     // Per section, the lowest offset of a PC-relative data field, if it has one.
     let mut lowest_field: Vec<Option<u64>> = vec![None; n];
     let mut any_field = false;
@@ -89,11 +110,7 @@ pub(super) fn sections_needing_a_start(obj: &Object) -> Starts {
                 needs[section.0] = true;
             }
         }
-        let from_field = matches!(
-            arch::macho_encoding(obj.target.arch, r.kind, r.addend, &[], false),
-            Some(MachoEncoding::FromField { .. })
-        );
-        if from_field {
+        if from_field(r.kind, r.addend) {
             needs_subsections[r.section.0] = true;
             let lowest = &mut lowest_field[r.section.0];
             *lowest = Some(lowest.map_or(r.offset, |l| l.min(r.offset)));

@@ -32,6 +32,8 @@ const ABSENT: u32 = u32::MAX;
 pub(super) struct SymbolTable {
     pub count: u32,
     pub nlocal: u32,
+    /// The model's own locals (the rest of `nlocal` are `ltmpN`s).
+    user_locals: u32,
     pub nextdef: u32,
     pub nundef: u32,
     /// Symbol-table index of each model symbol; [`ABSENT`] for section and file symbols.
@@ -74,6 +76,8 @@ impl SymbolTable {
         needs_subsections: &[bool],
         strtab: &mut StringTable<'a>,
     ) -> Result<SymbolTable, Error> {
+        // The model's locals come first, in model order: they are numbered as they come.
+        let mut index_of_user = vec![ABSENT; obj.symbols.len()];
         let mut nlocal = 0u32;
         let mut extdefs = Vec::new();
         let mut undefs = Vec::new();
@@ -82,6 +86,9 @@ impl SymbolTable {
                 continue;
             }
             if is_local(s) {
+                if let Some(index) = index_of_user.get_mut(i) {
+                    *index = nlocal;
+                }
                 nlocal += 1;
             } else if matches!(s.definition, SymbolDefinition::Defined { .. }) {
                 extdefs.push(i as u32);
@@ -89,6 +96,7 @@ impl SymbolTable {
                 undefs.push(i as u32);
             }
         }
+        let user_locals = nlocal;
         let mut starts_written = Vec::new();
         for (section, &needed) in needs_start.iter().enumerate() {
             if needed {
@@ -121,14 +129,7 @@ impl SymbolTable {
                 format!("{count} symbols; a Mach-O relocation numbers symbols in 24 bits"),
             ));
         }
-        let mut index_of_user = vec![ABSENT; obj.symbols.len()];
-        let mut next = 0u32;
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if is_written(s.kind) && is_local(s) {
-                index_of_user[i] = next;
-                next += 1;
-            }
-        }
+        let mut next = user_locals;
         let mut section_start = vec![None; obj.sections.len()];
         for &(section, _) in &starts_written {
             section_start[section] = Some(next);
@@ -161,6 +162,7 @@ impl SymbolTable {
         Ok(SymbolTable {
             count: next,
             nlocal,
+            user_locals,
             nextdef: extdefs.len() as u32,
             nundef: undefs.len() as u32,
             index_of_user,
@@ -195,32 +197,58 @@ impl SymbolTable {
         sections: &Sections,
         strtab: &StringTable,
     ) {
-        let mut put = |name: u32, n: Nlist| {
-            let mut rec = [0u8; NLIST_SIZE];
-            rec[0..4].copy_from_slice(&name.to_le_bytes());
-            rec[4] = n.n_type;
-            rec[5] = n.n_sect;
-            rec[6..8].copy_from_slice(&n.n_desc.to_le_bytes());
-            rec[8..16].copy_from_slice(&n.n_value.to_le_bytes());
-            out.bytes(&rec);
+        let put = |out: &mut Out, at: Option<usize>, name: u32, n: Nlist| {
+            let mut rec = match at {
+                Some(at) => out.record_at(at, NLIST_SIZE),
+                None => out.record(NLIST_SIZE),
+            };
+            rec.u32(name)
+                .u8(n.n_type)
+                .u8(n.n_sect)
+                .u16(n.n_desc)
+                .u64(n.n_value);
         };
-        for (i, s) in obj.symbols.iter().enumerate() {
-            if is_written(s.kind) && is_local(s) {
-                put(strtab.symbol_offset(i), nlist(obj, sections, i));
+        let ltmp = |section: usize| Nlist {
+            n_type: N_SECT,
+            n_sect: sections.n_sect(section),
+            n_desc: 0,
+            n_value: sections.of_model(section).addr,
+        };
+        if out.holds_file() {
+            // The whole file is in memory: go through the symbols in model order, which is
+            // how they lie in memory, and store each entry at its place in the table.
+            let start = out.len();
+            out.zeros(self.count as usize * NLIST_SIZE);
+            for (i, &index) in self.index_of_user.iter().enumerate() {
+                if index != ABSENT {
+                    let at = start + index as usize * NLIST_SIZE;
+                    put(
+                        out,
+                        Some(at),
+                        strtab.symbol_offset(i),
+                        nlist(obj, sections, i),
+                    );
+                }
+            }
+            for (&(section, name), index) in self.starts_written.iter().zip(self.user_locals..) {
+                let at = start + index as usize * NLIST_SIZE;
+                put(out, Some(at), strtab.offset(name), ltmp(section));
+            }
+            return;
+        }
+        if self.user_locals > 0 {
+            for (i, s) in obj.symbols.iter().enumerate() {
+                if is_written(s.kind) && is_local(s) {
+                    put(out, None, strtab.symbol_offset(i), nlist(obj, sections, i));
+                }
             }
         }
         for &(section, name) in &self.starts_written {
-            let n = Nlist {
-                n_type: N_SECT,
-                n_sect: sections.n_sect(section),
-                n_desc: 0,
-                n_value: sections.of_model(section).addr,
-            };
-            put(strtab.offset(name), n);
+            put(out, None, strtab.offset(name), ltmp(section));
         }
         for &i in self.extdefs.iter().chain(&self.undefs) {
             let i = i as usize;
-            put(strtab.symbol_offset(i), nlist(obj, sections, i));
+            put(out, None, strtab.symbol_offset(i), nlist(obj, sections, i));
         }
     }
 }
