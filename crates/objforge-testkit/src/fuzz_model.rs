@@ -366,11 +366,18 @@ pub fn model(bytes: &[u8]) -> Object {
     obj
 }
 
-/// Bytes of section contents writing `obj` puts in the file (saturated).
+/// Bytes of section contents writing `obj` puts in the file (saturated): zero-fill sections
+/// take none, except in COFF (thread-local zeros are a template in the file) and Wasm (a
+/// `bss` segment is written as zeros in an object).
 fn file_bytes(obj: &Object) -> u64 {
+    let format = obj.target.format;
     obj.sections
         .iter()
-        .filter(|s| !s.kind.is_zero_fill())
+        .filter(|s| match s.kind {
+            SectionKind::Bss => format == Format::Wasm,
+            SectionKind::TlsBss => matches!(format, Format::Wasm | Format::Coff),
+            _ => true,
+        })
         .map(|s| s.data.len())
         .fold(0u64, u64::saturating_add)
 }
