@@ -80,6 +80,14 @@ impl<'w> Out<'w> {
         }
     }
 
+    /// Stores patch `p` over the bytes of a section already written from `section_start`.
+    #[inline]
+    pub(crate) fn overwrite_patch(&mut self, section_start: usize, p: &Patch) {
+        let len = usize::from(p.len);
+        let at = section_start.saturating_add(usize::try_from(p.offset).unwrap_or(usize::MAX));
+        self.overwrite(at, p.bytes.get(..len).unwrap_or(&[]));
+    }
+
     /// The `n` bytes at `at`, already written (the whole file in memory), for a record's
     /// fields to be stored over them; a range not yet written is no record at all.
     #[inline]
@@ -496,6 +504,47 @@ impl Patch {
     /// The offset just past the field.
     pub(crate) fn end(&self) -> u64 {
         self.offset.saturating_add(u64::from(self.len))
+    }
+}
+
+/// Receives what one model relocation is written as, as a format's mapping finds it: its
+/// entries (`E`, the format's own record) and the values stored in its field. Handing them
+/// over one by one, rather than returning them together, keeps them in registers. Every
+/// writer runs the same mapping function three times with different sinks: [`EntryCount`]
+/// while laying out, then [`Patcher`] with the section's bytes and the format's entry writer.
+pub(crate) trait RelocSink<E> {
+    fn entry(&mut self, e: E);
+    fn patch(&mut self, p: Patch);
+}
+
+/// Counts a section's relocation entries, and sees whether the values stored in its fields
+/// come by offset (so that they can be merged with its bytes as they stream).
+#[derive(Default)]
+pub(crate) struct EntryCount {
+    pub entries: usize,
+    pub patches: PatchOrder,
+    pub any_patch: bool,
+}
+
+impl<E> RelocSink<E> for EntryCount {
+    #[inline]
+    fn entry(&mut self, _: E) {
+        self.entries += 1;
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        self.patches.see(&p);
+        self.any_patch = true;
+    }
+}
+
+/// Stores the values in a section's fields as its bytes go out.
+impl<E> RelocSink<E> for Patcher<'_, '_, '_, '_> {
+    #[inline]
+    fn entry(&mut self, _: E) {}
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        Patcher::patch(self, &p);
     }
 }
 

@@ -24,10 +24,10 @@ mod symtab;
 
 use comdat::Comdats;
 use consts::*;
-use reloc::{RelocationEntry, Sink};
+use reloc::RelocationEntry;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
-use crate::bytes::{Crc, Out, Patch, PatchOrder, Patcher};
+use crate::bytes::{Crc, EntryCount, Out, Patch, Patcher, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
@@ -166,7 +166,7 @@ impl<'a> Layout<'a> {
                 (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
                 (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
             };
-            let mut count = Count::default();
+            let mut count = EntryCount::default();
             for r in relocs.of(i) {
                 let index_of_user = |s| symbols.index_of_user(s);
                 if reloc::map::<Unchecked, _>(obj, r, index_of_user, &mut count).is_err() {
@@ -320,36 +320,6 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// Counts a section's relocations, and sees whether their addends come by offset.
-#[derive(Default)]
-struct Count {
-    entries: usize,
-    patches: PatchOrder,
-    any_patch: bool,
-}
-
-impl Sink for Count {
-    #[inline]
-    fn entry(&mut self, _: RelocationEntry) {
-        self.entries += 1;
-    }
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        self.patches.see(&p);
-        self.any_patch = true;
-    }
-}
-
-/// Stores a section's addends in its raw data as it goes out.
-impl Sink for Patcher<'_, '_, '_, '_> {
-    #[inline]
-    fn entry(&mut self, _: RelocationEntry) {}
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        Patcher::patch(self, &p);
-    }
-}
-
 /// Writes a section's relocation entries; and its addends over its raw data (already
 /// written), from `patch_at`, when they come with the entries.
 struct Entries<'o, 'w> {
@@ -357,7 +327,7 @@ struct Entries<'o, 'w> {
     patch_at: Option<usize>,
 }
 
-impl Sink for Entries<'_, '_> {
+impl RelocSink<RelocationEntry> for Entries<'_, '_> {
     #[inline]
     fn entry(&mut self, e: RelocationEntry) {
         self.out
@@ -369,9 +339,7 @@ impl Sink for Entries<'_, '_> {
     #[inline]
     fn patch(&mut self, p: Patch) {
         if let Some(start) = self.patch_at {
-            let len = usize::from(p.len);
-            self.out
-                .overwrite(start + p.offset as usize, p.bytes.get(..len).unwrap_or(&[]));
+            self.out.overwrite_patch(start, &p);
         }
     }
 }

@@ -8,7 +8,7 @@
 //! so neither is ever stored.
 
 use crate::arch::{aarch64::coff as arm64, i386::coff as i386, x86_64::coff as amd64};
-use crate::bytes::Patch;
+use crate::bytes::{Patch, RelocSink};
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData, SymbolDefinition};
 use crate::reloc::RelocKind;
@@ -128,18 +128,10 @@ fn type_name(arch: Architecture, type_: u16) -> String {
     }
 }
 
-/// Receives what one model relocation is written as, as [`map`] finds it: its in-place
-/// addend, then its entry. Handing them over one by one, rather than returning them
-/// together, keeps them in registers.
-pub(super) trait Sink {
-    fn entry(&mut self, e: RelocationEntry);
-    fn patch(&mut self, p: Patch);
-}
-
 /// Relocation `i` (in range) of `obj` as its entry and its in-place addend, handed to `out`;
 /// or why it cannot be written. `index_of_user` gives each model symbol's symbol table index.
 #[inline(always)]
-pub(super) fn map<R: Report, S: Sink>(
+pub(super) fn map<R: Report, S: RelocSink<RelocationEntry>>(
     obj: &Object,
     i: usize,
     index_of_user: impl Fn(usize) -> u32,

@@ -14,9 +14,9 @@ mod reloc;
 mod symtab;
 
 use self::consts::*;
-use self::reloc::{Entry, Mapper, Sink};
+use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};
-use crate::bytes::{Out, Patch, PatchOrder, Patcher};
+use crate::bytes::{EntryCount, Out, Patch, Patcher, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData, SectionKind};
@@ -253,7 +253,7 @@ impl<'a> Layout<'a> {
         let mut reloc_entries = vec![0usize; obj.sections.len()];
         let mut implicit: Vec<Option<bool>> = vec![None; obj.sections.len()];
         for (k, (entries, implicit)) in reloc_entries.iter_mut().zip(&mut implicit).enumerate() {
-            let mut count = Count::default();
+            let mut count = EntryCount::default();
             for i in relocs.of(k) {
                 if mapper.map::<Unchecked, _>(i, &mut count).is_err() {
                     // The same function again, for the message.
@@ -555,43 +555,13 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// Counts a section's entries, and sees whether its REL addends come by offset.
-#[derive(Default)]
-struct Count {
-    entries: usize,
-    patches: PatchOrder,
-    any_patch: bool,
-}
-
-impl Sink for Count {
-    #[inline]
-    fn entry(&mut self, _: Entry) {
-        self.entries += 1;
-    }
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        self.patches.see(&p);
-        self.any_patch = true;
-    }
-}
-
-/// Stores a section's REL addends in its bytes as they go out.
-impl Sink for Patcher<'_, '_, '_, '_> {
-    #[inline]
-    fn entry(&mut self, _: Entry) {}
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        Patcher::patch(self, &p);
-    }
-}
-
 /// Writes a section's entries.
 struct Entries<'l, 'a, 'o, 'w> {
     layout: &'l Layout<'a>,
     out: &'o mut Out<'w>,
 }
 
-impl Sink for Entries<'_, '_, '_, '_> {
+impl RelocSink<Entry> for Entries<'_, '_, '_, '_> {
     #[inline]
     fn entry(&mut self, e: Entry) {
         self.layout.write_entry(self.out, &e);

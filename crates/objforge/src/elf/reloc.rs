@@ -9,7 +9,7 @@
 use super::symtab::SymbolTable;
 use super::Class;
 use crate::arch::{elf_encoding, ElfEncoding};
-use crate::bytes::Patch;
+use crate::bytes::{Patch, RelocSink};
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData, SymbolDefinition};
 use crate::reloc::{FieldShape, RelocKind};
@@ -25,15 +25,6 @@ pub(super) struct Entry {
     pub addend: i64,
 }
 
-/// Receives what one model relocation is written as, as [`Mapper::map`] finds it: its
-/// entries (one, or two at the same offset), and for REL the addend stored in the field.
-/// Handing them over one by one, rather than returning them together, keeps them in
-/// registers.
-pub(super) trait Sink {
-    fn entry(&mut self, e: Entry);
-    fn patch(&mut self, p: Patch);
-}
-
 /// Maps relocations of one object.
 pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
@@ -46,7 +37,11 @@ impl Mapper<'_> {
     /// Relocation `i` (in range) as entries (and a stored addend), handed to `out`; or why it
     /// cannot be written.
     #[inline(always)]
-    pub(super) fn map<R: Report, S: Sink>(&self, i: usize, out: &mut S) -> Result<(), R::Error> {
+    pub(super) fn map<R: Report, S: RelocSink<Entry>>(
+        &self,
+        i: usize,
+        out: &mut S,
+    ) -> Result<(), R::Error> {
         let obj = self.obj;
         let arch = obj.target.arch;
         let r = &obj.relocations[i];

@@ -20,10 +20,10 @@ mod sections;
 mod symtab;
 
 use self::consts::*;
-use self::reloc::{RelocationInfo, Sink, Writer};
+use self::reloc::{RelocationInfo, Writer};
 use self::sections::{MachoSection, Sections};
 use self::symtab::{is_written, SymbolTable};
-use crate::bytes::{Out, Patch, PatchOrder, Patcher};
+use crate::bytes::{EntryCount, Out, Patch, Patcher, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData};
@@ -153,7 +153,7 @@ impl<'a> Layout<'a> {
         let mut entries = vec![0usize; n];
         let mut patched = vec![None; n];
         for k in 0..n {
-            let mut count = Count::default();
+            let mut count = EntryCount::default();
             let mut ascending = true;
             let mut prev: Option<u64> = None;
             for i in relocs.of(k) {
@@ -296,36 +296,6 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// Counts a section's entries, and sees whether its patches come by offset.
-#[derive(Default)]
-struct Count {
-    entries: usize,
-    patches: PatchOrder,
-    any_patch: bool,
-}
-
-impl Sink for Count {
-    #[inline]
-    fn entry(&mut self, _: RelocationInfo) {
-        self.entries += 1;
-    }
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        self.patches.see(&p);
-        self.any_patch = true;
-    }
-}
-
-/// Stores a section's values in its bytes as they go out.
-impl Sink for Patcher<'_, '_, '_, '_> {
-    #[inline]
-    fn entry(&mut self, _: RelocationInfo) {}
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        Patcher::patch(self, &p);
-    }
-}
-
 /// Writes a section's entries; and its values over its bytes (already written), from
 /// `patch_at`, when they come with the entries.
 struct Entries<'o, 'w> {
@@ -333,7 +303,7 @@ struct Entries<'o, 'w> {
     patch_at: Option<usize>,
 }
 
-impl Sink for Entries<'_, '_> {
+impl RelocSink<RelocationInfo> for Entries<'_, '_> {
     #[inline]
     fn entry(&mut self, e: RelocationInfo) {
         write_relocation(self.out, &e);
@@ -341,9 +311,7 @@ impl Sink for Entries<'_, '_> {
     #[inline]
     fn patch(&mut self, p: Patch) {
         if let Some(start) = self.patch_at {
-            let len = usize::from(p.len);
-            self.out
-                .overwrite(start + p.offset as usize, p.bytes.get(..len).unwrap_or(&[]));
+            self.out.overwrite_patch(start, &p);
         }
     }
 }

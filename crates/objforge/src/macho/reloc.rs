@@ -16,7 +16,7 @@
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
-use crate::bytes::Patch;
+use crate::bytes::{Patch, RelocSink};
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolId, SymbolKind};
 use crate::reloc::RelocKind;
@@ -54,15 +54,6 @@ impl RelocationInfo {
                 | (u32::from(r_type & 0xf) << R_TYPE_SHIFT),
         }
     }
-}
-
-/// Receives what one model relocation is written as, as [`Writer::relocation`] finds it: up
-/// to two entries at its address (in this order), and a value stored in its field (an
-/// implicit addend, or a value objforge resolves). Handing them over one by one, rather than
-/// returning them together, keeps them in registers.
-pub(super) trait Sink {
-    fn entry(&mut self, e: RelocationInfo);
-    fn patch(&mut self, p: Patch);
 }
 
 /// Per model section: whether it needs a symbol at its start, and whether a relocation in it
@@ -151,7 +142,7 @@ impl Writer<'_> {
     /// Relocation `i` (in range) as entries and a stored value, handed to `out`; or why it
     /// cannot be written (then `out` may have some of them).
     #[inline(always)]
-    pub(super) fn relocation<R: Report, S: Sink>(
+    pub(super) fn relocation<R: Report, S: RelocSink<RelocationInfo>>(
         &self,
         i: usize,
         out: &mut S,
