@@ -6,7 +6,7 @@
 //! rebuilt objects resolve to the same targets: the two images have the same sections with
 //! the same addresses and the same bytes (the originals linked without their linker
 //! optimisation hints, which the dump leaves out), and both run the same under the Unicorn
-//! emulator (`fixtures/dump/run_macho.py`).
+//! emulator (`fixtures/run_macho.py`).
 
 mod common;
 mod dump_support;
@@ -63,7 +63,7 @@ fn sections(image: &Path) -> Vec<(String, u64, Vec<u8>)> {
 fn emulate(image: &Path) -> (String, i32) {
     let out = common::run(
         Command::new("python3")
-            .arg(common::fixture("dump/run_macho.py"))
+            .arg(common::fixture("run_macho.py"))
             .arg(image),
     );
     assert!(

@@ -110,7 +110,7 @@ fn one_spec_builds_links_and_resolves_as_elf_and_mach_o() {
     );
     let out = common::run(
         Command::new("python3")
-            .arg(common::fixture("macho/run_macho.py"))
+            .arg(common::fixture("run_macho.py"))
             .arg(&macho_exe),
     );
     assert_eq!(
