@@ -17,32 +17,6 @@ use std::process::Command;
 
 use object::{Object, ObjectSection};
 
-const PROGRAMS: &[(&str, &[&str])] = &[
-    ("calc", &["calc_lex", "calc_vm", "calc_main"]),
-    ("ledger", &["ledger_data", "ledger_ops", "ledger_main"]),
-    ("ray", &["ray_math", "ray_scene", "ray_main"]),
-];
-
-/// Every source file, with the freestanding runtime.
-fn sources() -> Vec<&'static str> {
-    let mut all: Vec<&str> = PROGRAMS
-        .iter()
-        .flat_map(|(_, s)| s.iter().copied())
-        .collect();
-    all.extend(["fmt", "macho_rt"]);
-    all
-}
-
-/// Runs commands a few at a time; panics with the output of any that fails.
-fn run_parallel(commands: Vec<Command>) {
-    let width = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
-    let mut commands = commands.into_iter().peekable();
-    while commands.peek().is_some() {
-        let batch: Vec<Command> = commands.by_ref().take(width).collect();
-        dump_support::run_all(batch);
-    }
-}
-
 /// Every section of a linked image: (segment,section name, address, contents).
 fn sections(image: &Path) -> Vec<(String, u64, Vec<u8>)> {
     let data = std::fs::read(image).expect("read the image");
@@ -83,7 +57,7 @@ fn check(arch: &str, flags: &[&str], name: &str) {
     let src = common::fixture("dump/c");
     let target = format!("{arch}-apple-macos11");
     let mut compile = Vec::new();
-    for s in sources() {
+    for s in dump_support::sources(&["fmt", "macho_rt"]) {
         let mut cmd = Command::new("clang-19");
         cmd.args(["-target", &target, "-ffreestanding", "-fno-stack-protector"])
             .args(flags)
@@ -93,49 +67,10 @@ fn check(arch: &str, flags: &[&str], name: &str) {
             .arg(dir.join(format!("{s}.o")));
         compile.push(cmd);
     }
-    run_parallel(compile);
-    let mut dump = Vec::new();
-    for s in sources() {
-        let mut cmd = common::objforge();
-        cmd.arg("dump")
-            .arg(dir.join(format!("{s}.o")))
-            .arg("-o")
-            .arg(dir.join(format!("{s}.json")));
-        dump.push(cmd);
-    }
-    run_parallel(dump);
-    let mut build = Vec::new();
-    for s in sources() {
-        let mut cmd = common::objforge();
-        cmd.arg("build")
-            .arg(dir.join(format!("{s}.json")))
-            .arg("-o")
-            .arg(dir.join(format!("{s}.re.o")));
-        build.push(cmd);
-    }
-    run_parallel(build);
-    // The rebuilt objects dump to the very same specs: the dump is a fixed point.
-    let mut again = Vec::new();
-    for name in sources() {
-        let mut cmd = common::objforge();
-        cmd.arg("dump")
-            .arg(dir.join(format!("{name}.re.o")))
-            .arg("-o")
-            .arg(dir.join(format!("{name}.re.json")));
-        again.push(cmd);
-    }
-    run_parallel(again);
-    for name in sources() {
-        let first = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("read");
-        let second = std::fs::read_to_string(dir.join(format!("{name}.re.json"))).expect("read");
-        assert!(
-            first == second,
-            "{}: the rebuilt {name}.re.o dumps to another spec than {name}.o",
-            dir.display()
-        );
-    }
+    dump_support::run_parallel(compile);
+    dump_support::rebuild_to_fixed_point(&dir, &dump_support::sources(&["fmt", "macho_rt"]));
 
-    for (program, files) in PROGRAMS {
+    for (program, files) in dump_support::PROGRAMS {
         let objs = |suffix: &str| -> Vec<PathBuf> {
             files
                 .iter()

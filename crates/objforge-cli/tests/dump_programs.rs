@@ -18,23 +18,6 @@ mod dump_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The programs: name and sources (every program also links `fmt.c`).
-const PROGRAMS: &[(&str, &[&str])] = &[
-    ("calc", &["calc_lex", "calc_vm", "calc_main"]),
-    ("ledger", &["ledger_data", "ledger_ops", "ledger_main"]),
-    ("ray", &["ray_math", "ray_scene", "ray_main"]),
-];
-
-/// Every source file, each compiled once per configuration.
-fn sources() -> Vec<&'static str> {
-    let mut all: Vec<&str> = PROGRAMS
-        .iter()
-        .flat_map(|(_, s)| s.iter().copied())
-        .collect();
-    all.push("fmt");
-    all
-}
-
 /// One way of compiling and running: the compiler, its flags, how to run a program, the
 /// `addr2line` and `nm` that read its debug information and symbols.
 struct Config {
@@ -53,22 +36,12 @@ enum Runner {
     Wine,
 }
 
-/// Runs commands, at most a few at a time; panics with the output of any that fails.
-fn run_parallel(commands: Vec<Command>) {
-    let width = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
-    let mut commands = commands.into_iter().peekable();
-    while commands.peek().is_some() {
-        let batch: Vec<Command> = commands.by_ref().take(width).collect();
-        dump_support::run_all(batch);
-    }
-}
-
 /// Compiles every source for `config` in `dir`, dumps each object and rebuilds it from the
 /// dump: `dir/NAME.o` (the compiler's) and `dir/NAME.re.o` (objforge's).
 fn compile_and_rebuild(config: &Config, dir: &Path) {
     let src = common::fixture("dump/c");
     let mut compile = Vec::new();
-    for name in sources() {
+    for name in dump_support::sources(&["fmt"]) {
         let mut cmd = Command::new(config.cc);
         cmd.args(config.flags)
             .arg("-c")
@@ -77,47 +50,8 @@ fn compile_and_rebuild(config: &Config, dir: &Path) {
             .arg(dir.join(format!("{name}.o")));
         compile.push(cmd);
     }
-    run_parallel(compile);
-    let mut dump = Vec::new();
-    for name in sources() {
-        let mut cmd = common::objforge();
-        cmd.arg("dump")
-            .arg(dir.join(format!("{name}.o")))
-            .arg("-o")
-            .arg(dir.join(format!("{name}.json")));
-        dump.push(cmd);
-    }
-    run_parallel(dump);
-    let mut build = Vec::new();
-    for name in sources() {
-        let mut cmd = common::objforge();
-        cmd.arg("build")
-            .arg(dir.join(format!("{name}.json")))
-            .arg("-o")
-            .arg(dir.join(format!("{name}.re.o")));
-        build.push(cmd);
-    }
-    run_parallel(build);
-    // The rebuilt objects dump to the very same specs: the dump is a fixed point.
-    let mut again = Vec::new();
-    for name in sources() {
-        let mut cmd = common::objforge();
-        cmd.arg("dump")
-            .arg(dir.join(format!("{name}.re.o")))
-            .arg("-o")
-            .arg(dir.join(format!("{name}.re.json")));
-        again.push(cmd);
-    }
-    run_parallel(again);
-    for name in sources() {
-        let first = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("read");
-        let second = std::fs::read_to_string(dir.join(format!("{name}.re.json"))).expect("read");
-        assert!(
-            first == second,
-            "{}: the rebuilt {name}.re.o dumps to another spec than {name}.o",
-            dir.display()
-        );
-    }
+    dump_support::run_parallel(compile);
+    dump_support::rebuild_to_fixed_point(dir, &dump_support::sources(&["fmt"]));
 }
 
 /// Links `program` from the original objects and from the rebuilt ones: (original, rebuilt).
@@ -205,7 +139,7 @@ fn addr2line(config: &Config, exe: &Path, addrs: &[u64]) -> Vec<(String, String)
 /// The names of the functions our objects define, from the dumped specs.
 fn our_functions(dir: &Path) -> Vec<String> {
     let mut names = Vec::new();
-    for name in sources() {
+    for name in dump_support::sources(&["fmt"]) {
         let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("read spec");
         let spec: serde_json::Value = serde_json::from_str(&text).expect("parse spec");
         for s in spec["symbols"].as_array().into_iter().flatten() {
@@ -267,7 +201,7 @@ fn same_lines(config: &Config, dir: &Path, original: &Path, rebuilt: &Path) -> u
 fn check(config: &Config) {
     let dir = common::scratch(&format!("dump_programs_{}", config.name));
     compile_and_rebuild(config, &dir);
-    for (program, files) in PROGRAMS {
+    for (program, files) in dump_support::PROGRAMS {
         let (original, rebuilt) = link(config, &dir, program, files);
         let (out_a, code_a) = run(config, &original);
         let (out_b, code_b) = run(config, &rebuilt);
@@ -406,7 +340,7 @@ fn clang_objects_of_other_targets_reach_a_fixed_point() {
             names.push(name);
         }
     }
-    run_parallel(compile);
+    dump_support::run_parallel(compile);
     let step = |from: &str, to: &str, verb: &str| -> Vec<Command> {
         names
             .iter()
@@ -420,9 +354,9 @@ fn clang_objects_of_other_targets_reach_a_fixed_point() {
             })
             .collect()
     };
-    run_parallel(step(".o", ".json", "dump"));
-    run_parallel(step(".json", ".re.o", "build"));
-    run_parallel(step(".re.o", ".re.json", "dump"));
+    dump_support::run_parallel(step(".o", ".json", "dump"));
+    dump_support::run_parallel(step(".json", ".re.o", "build"));
+    dump_support::run_parallel(step(".re.o", ".re.json", "dump"));
     for n in &names {
         let first = std::fs::read_to_string(dir.join(format!("{n}.json"))).expect("read");
         let second = std::fs::read_to_string(dir.join(format!("{n}.re.json"))).expect("read");

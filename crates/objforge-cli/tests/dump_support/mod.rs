@@ -60,6 +60,65 @@ pub fn run_all(commands: Vec<Command>) {
     }
 }
 
+/// The C test programs in `fixtures/dump/c`: name and sources (every program also links
+/// `fmt.c`, and on Mach-O the freestanding runtime `macho_rt.c`).
+pub const PROGRAMS: &[(&str, &[&str])] = &[
+    ("calc", &["calc_lex", "calc_vm", "calc_main"]),
+    ("ledger", &["ledger_data", "ledger_ops", "ledger_main"]),
+    ("ray", &["ray_math", "ray_scene", "ray_main"]),
+];
+
+/// Every source of [`PROGRAMS`], with `extra` ones (the support files).
+pub fn sources(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut all: Vec<&str> = PROGRAMS
+        .iter()
+        .flat_map(|(_, s)| s.iter().copied())
+        .collect();
+    all.extend(extra);
+    all
+}
+
+/// Runs commands a few at a time; panics with the output of any that fails.
+pub fn run_parallel(commands: Vec<Command>) {
+    let width = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
+    let mut commands = commands.into_iter().peekable();
+    while commands.peek().is_some() {
+        let batch: Vec<Command> = commands.by_ref().take(width).collect();
+        run_all(batch);
+    }
+}
+
+/// For every `NAME` of `names`, dumps `dir/NAME.o` to `NAME.json`, builds `NAME.re.o` from it,
+/// and checks that the rebuilt object dumps to the very same spec: the dump is a fixed point.
+pub fn rebuild_to_fixed_point(dir: &Path, names: &[&str]) {
+    let step = |verb: &str, from: &str, to: &str| {
+        let commands = names
+            .iter()
+            .map(|name| {
+                let mut cmd = common::objforge();
+                cmd.arg(verb)
+                    .arg(dir.join(format!("{name}{from}")))
+                    .arg("-o")
+                    .arg(dir.join(format!("{name}{to}")));
+                cmd
+            })
+            .collect();
+        run_parallel(commands);
+    };
+    step("dump", ".o", ".json");
+    step("build", ".json", ".re.o");
+    step("dump", ".re.o", ".re.json");
+    for name in names {
+        let first = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("read");
+        let second = std::fs::read_to_string(dir.join(format!("{name}.re.json"))).expect("read");
+        assert!(
+            first == second,
+            "{}: the rebuilt {name}.re.o dumps to another spec than {name}.o",
+            dir.display()
+        );
+    }
+}
+
 /// A model as the object of its format records it (see the module comment).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Canon {
