@@ -6,17 +6,13 @@
 
 mod coff_support;
 mod common;
+mod scale_support;
 
 use std::path::Path;
 
 use coff_support::Arch;
 use objforge::*;
-
-fn hex(s: &str) -> Vec<u8> {
-    s.split_whitespace()
-        .map(|b| u8::from_str_radix(b, 16).unwrap())
-        .collect()
-}
+use scale_support::hex;
 
 fn windows_x86_64() -> Object {
     Object::new(Target::from_triple("x86_64-pc-windows-msvc").unwrap())
@@ -77,28 +73,7 @@ fn seventy_thousand_sections_take_the_bigobj_header_and_link() {
          81 f9 70 11 01 00  b9 01 00 00 00  75 05  b9 2a 00 00 00  e8 00 00 00 00",
     );
     let text = add_start(&mut obj, code, 42);
-    let links: Vec<SectionId> = (0..N)
-        .map(|i| {
-            obj.add_section(
-                Section::new(format!(".data$link{i}"), SectionKind::Data)
-                    .with_align(8)
-                    .with_bytes(vec![0; 8]),
-            )
-        })
-        .collect();
-    let symbols: Vec<SymbolId> = links
-        .iter()
-        .map(|&s| obj.add_symbol(Symbol::section(s)))
-        .collect();
-    obj.add_relocation(Relocation::new(text, 7, symbols[0], RelocKind::Pcrel32).with_addend(-4));
-    for i in 0..N - 1 {
-        obj.add_relocation(Relocation::new(
-            links[i],
-            0,
-            symbols[i + 1],
-            RelocKind::Abs64,
-        ));
-    }
+    scale_support::add_section_chain(&mut obj, text, 7, N, |i| format!(".data$link{i}"));
     let o = dir.join("chain.obj");
     std::fs::write(&o, obj.write().unwrap()).unwrap();
     let bytes = std::fs::read(&o).unwrap();
@@ -127,21 +102,7 @@ fn seventy_thousand_relocations_in_one_section_take_the_overflow_form_and_link()
          b9 2a 00 00 00  eb 05  b9 01 00 00 00  e8 00 00 00 00",
     );
     let text = add_start(&mut obj, code, 55);
-    let table = obj.add_section(
-        Section::new(".data", SectionKind::Data)
-            .with_align(8)
-            .with_bytes(vec![0; 8 * N]),
-    );
-    let rdata = obj.add_section(Section::new(".rdata", SectionKind::Rodata).with_bytes(vec![0]));
-    let table_sym = obj.add_symbol(Symbol::defined("table", table, 0));
-    let target = obj.add_symbol(Symbol::defined("target", rdata, 0).with_binding(Binding::Global));
-    obj.add_relocation(Relocation::new(text, 7, table_sym, RelocKind::Pcrel32).with_addend(-4));
-    obj.add_relocation(Relocation::new(text, 14, target, RelocKind::Pcrel32).with_addend(-4));
-    for i in 0..N {
-        obj.add_relocation(
-            Relocation::new(table, 8 * i as u64, target, RelocKind::Abs64).with_addend(i as i64),
-        );
-    }
+    scale_support::add_pointer_table(&mut obj, text, (7, 14), N, ".rdata");
     let o = dir.join("table.obj");
     std::fs::write(&o, obj.write().unwrap()).unwrap();
     let sections = common::readobj(&["--sections"], &o);

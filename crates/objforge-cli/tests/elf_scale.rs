@@ -2,16 +2,12 @@
 //! index holds (extended numbering), and a million relocations. Both must link and run.
 
 mod common;
+mod scale_support;
 
 use std::process::Command;
 
 use objforge::*;
-
-fn hex(s: &str) -> Vec<u8> {
-    s.split_whitespace()
-        .map(|b| u8::from_str_radix(b, 16).unwrap())
-        .collect()
-}
+use scale_support::hex;
 
 fn x86_64() -> Object {
     Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap())
@@ -34,28 +30,7 @@ fn seventy_thousand_sections_link_and_run() {
             .with_kind(SymbolKind::Func)
             .with_binding(Binding::Global),
     );
-    let links: Vec<SectionId> = (0..N)
-        .map(|i| {
-            obj.add_section(
-                Section::new(format!(".data.link{i}"), SectionKind::Data)
-                    .with_align(8)
-                    .with_bytes(vec![0; 8]),
-            )
-        })
-        .collect();
-    let symbols: Vec<SymbolId> = links
-        .iter()
-        .map(|&s| obj.add_symbol(Symbol::section(s)))
-        .collect();
-    obj.add_relocation(Relocation::new(text, 3, symbols[0], RelocKind::Pcrel32).with_addend(-4));
-    for i in 0..N - 1 {
-        obj.add_relocation(Relocation::new(
-            links[i],
-            0,
-            symbols[i + 1],
-            RelocKind::Abs64,
-        ));
-    }
+    scale_support::add_section_chain(&mut obj, text, 3, N, |i| format!(".data.link{i}"));
     let o = dir.join("chain.o");
     std::fs::write(&o, obj.write().unwrap()).unwrap();
 
@@ -90,32 +65,12 @@ fn a_million_relocations_link_and_run() {
          b8 3c 00 00 00  0f 05",
     );
     let text = obj.add_section(Section::new(".text", SectionKind::Text).with_bytes(code));
-    let table = obj.add_section(
-        Section::new(".data", SectionKind::Data)
-            .with_align(8)
-            .with_bytes(vec![0; 8 * N]),
-    );
-    let rodata = obj.add_section(Section::new(".rodata", SectionKind::Rodata).with_bytes(vec![0]));
     obj.add_symbol(
         Symbol::defined("_start", text, 0)
             .with_kind(SymbolKind::Func)
             .with_binding(Binding::Global),
     );
-    let table_sym =
-        obj.add_symbol(Symbol::defined("table", table, 0).with_kind(SymbolKind::Object));
-    let target = obj.add_symbol(
-        Symbol::defined("target", rodata, 0)
-            .with_kind(SymbolKind::Object)
-            .with_binding(Binding::Global)
-            .with_size(1),
-    );
-    obj.add_relocation(Relocation::new(text, 3, table_sym, RelocKind::Pcrel32).with_addend(-4));
-    obj.add_relocation(Relocation::new(text, 10, target, RelocKind::Pcrel32).with_addend(-4));
-    for i in 0..N {
-        obj.add_relocation(
-            Relocation::new(table, 8 * i as u64, target, RelocKind::Abs64).with_addend(i as i64),
-        );
-    }
+    scale_support::add_pointer_table(&mut obj, text, (3, 10), N, ".rodata");
     let o = dir.join("table.o");
     std::fs::write(&o, obj.write().unwrap()).unwrap();
     common::check_elf(&o);
