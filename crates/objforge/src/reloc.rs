@@ -380,3 +380,27 @@ impl fmt::Display for RelocKind {
         f.write_str(self.name())
     }
 }
+
+/// A `diff*` relocation `S + A - M` as the PC-relative one it equals when `M` is defined in
+/// the field's own section: the kind of the same width, and the addend with the distance from
+/// `M` to the field folded in. For formats (or architectures) without a symbol-difference
+/// relocation; `None` when `r` is no difference or `M` lies elsewhere.
+#[inline]
+pub(crate) fn difference_as_pcrel(
+    obj: &crate::model::Object,
+    r: &crate::model::Relocation,
+) -> Option<(RelocKind, i64)> {
+    let kind = r.kind.diff_as_pcrel()?;
+    let minus = obj.symbols.get(r.minus?.0)?;
+    match minus.definition {
+        crate::model::SymbolDefinition::Defined { section, offset } if section == r.section => {
+            Some((
+                kind,
+                r.addend
+                    .wrapping_add(r.offset as i64)
+                    .wrapping_sub(offset as i64),
+            ))
+        }
+        _ => None,
+    }
+}

@@ -10,7 +10,7 @@
 use crate::arch::{aarch64::coff as arm64, i386::coff as i386, x86_64::coff as amd64};
 use crate::bytes::{Patch, RelocSink};
 use crate::error::{Error, Place};
-use crate::model::{Object, SectionData, SymbolDefinition};
+use crate::model::{Object, SectionData};
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
 use crate::write::Report;
@@ -145,28 +145,19 @@ pub(super) fn map<R: Report, S: RelocSink<RelocationEntry>>(
         let mut kind = r.kind;
         let mut addend = r.addend;
         if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
-            // No symbol-difference relocation: S + A - M is PC-relative when M lies in the
-            // field's own section, with the distance from M to the field folded into A.
-            let m = &obj.symbols[minus.0];
-            match m.definition {
-                SymbolDefinition::Defined { section: s, offset } if s == r.section => {
-                    kind = kind.diff_as_pcrel().unwrap_or(kind);
-                    addend = addend
-                        .wrapping_add(r.offset as i64)
-                        .wrapping_sub(offset as i64);
-                }
-                _ => {
-                    return Err(R::error(|| {
-                        Error::unsupported(
+            // No symbol-difference relocation: only one PC-relative in disguise.
+            let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
+                return Err(R::error(|| {
+                    Error::unsupported(
                         at("minus"),
                         format!(
                             "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                            m.name, section.name
+                            obj.symbols[minus.0].name, section.name
                         ),
                     )
-                    }))
-                }
-            }
+                }));
+            };
+            (kind, addend) = pcrel;
         }
         let type_ = match kind {
             RelocKind::Native(native) => u16::try_from(native.r_type).map_err(|_| {

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::consts::*;
+use crate::bytes::{sleb128, uleb128};
 use crate::model::SectionId;
 
 /// The debug sections objforge writes.
@@ -201,33 +202,6 @@ impl Writer {
     pub(super) fn align(&mut self, align: usize) {
         let len = self.bytes.len().next_multiple_of(align.max(1));
         self.bytes.resize(len, 0);
-    }
-}
-
-/// Appends `v` as unsigned LEB128.
-pub(super) fn uleb128(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// Appends `v` as signed LEB128.
-pub(super) fn sleb128(out: &mut Vec<u8>, mut v: i64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
-        if done {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
     }
 }
 

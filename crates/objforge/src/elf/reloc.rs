@@ -11,7 +11,7 @@ use super::Class;
 use crate::arch::{elf_encoding, ElfEncoding};
 use crate::bytes::{Patch, RelocSink};
 use crate::error::{Error, Place};
-use crate::model::{Object, SectionData, SymbolDefinition};
+use crate::model::{Object, SectionData};
 use crate::reloc::{FieldShape, RelocKind};
 use crate::target::Architecture;
 use crate::write::Report;
@@ -90,28 +90,19 @@ impl Mapper<'_> {
         if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
             let add_sub = matches!(elf_encoding(arch, kind, &[]), Some(ElfEncoding::AddSub(..)));
             if !add_sub {
-                // No symbol-difference relocation: S + A - M is PC-relative when M lies in the
-                // field's own section, with the distance from M to the field folded into A.
-                let m = &obj.symbols[minus.0];
-                match m.definition {
-                    SymbolDefinition::Defined { section, offset } if section == r.section => {
-                        kind = kind.diff_as_pcrel().unwrap_or(kind);
-                        addend = addend
-                            .wrapping_add(r.offset as i64)
-                            .wrapping_sub(offset as i64);
-                    }
-                    _ => {
-                        return Err(R::error(|| {
-                            Error::unsupported(
+                // No symbol-difference relocation: only one PC-relative in disguise.
+                let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
+                    return Err(R::error(|| {
+                        Error::unsupported(
                             at("minus"),
                             format!(
                                 "ELF on {arch} has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                                m.name, obj.sections[r.section.0].name
+                                obj.symbols[minus.0].name, obj.sections[r.section.0].name
                             ),
                         )
-                        }))
-                    }
-                }
+                    }));
+                };
+                (kind, addend) = pcrel;
             }
         }
         let before: &[u8] = if matches!(kind, RelocKind::X86GotPcrel32) {

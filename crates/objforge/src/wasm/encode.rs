@@ -1,32 +1,7 @@
 //! The binary format's building blocks: LEB128 numbers (plain and padded), names, vectors and
 //! section framing. Every writer of the module appends to a `Vec<u8>` through these.
 
-/// Appends `v` as unsigned LEB128, as short as it goes.
-pub(crate) fn uleb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// Appends `v` as signed LEB128, as short as it goes.
-pub(crate) fn sleb(out: &mut Vec<u8>, mut v: i64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
-        if done {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+pub(crate) use crate::bytes::{sleb128 as sleb, uleb128 as uleb};
 
 /// Writes `v` into `field` as unsigned LEB128 padded to the field's length (the low bits of
 /// `v` that fit: 35 bits for 5 bytes, 70 for 10).
