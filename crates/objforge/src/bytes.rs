@@ -4,7 +4,8 @@
 //! every part once.
 //!
 //! A section's bytes with values stored in some of its fields (implicit addends) go out with
-//! [`Out::patched`]: the bytes between fields from the model, each field from its [`Patch`].
+//! [`Out::section_bytes`]: the bytes between fields from the model, each field from the
+//! [`Patch`] the format's relocation mapping hands a [`Patcher`] ([`RelocSink`]).
 //! With the whole file in memory a writer may instead copy the bytes as they are and, while it
 //! writes the relocations (which it has to map anyway), store each value with
 //! [`Out::overwrite`] — one pass over the relocations fewer.
@@ -188,6 +189,32 @@ impl<'w> Out<'w> {
             bytes: self.buf.get_mut(start..).unwrap_or_default(),
             at: 0,
             big_endian: self.big_endian,
+        }
+    }
+
+    /// Appends a section's bytes: as they are when `patched` is `None`; otherwise through a
+    /// [`Patcher`] that `store` hands the values the section's relocations keep in their
+    /// fields (`Some(in_order)`: whether they come by offset). `crc`, if given, is fed the
+    /// bytes as written.
+    pub(crate) fn section_bytes(
+        &mut self,
+        data: &[u8],
+        patched: Option<bool>,
+        crc: Option<&mut Crc>,
+        store: impl FnOnce(&mut Patcher),
+    ) {
+        match patched {
+            None => {
+                if let Some(crc) = crc {
+                    crc.update(data);
+                }
+                self.bytes(data);
+            }
+            Some(in_order) => {
+                let mut patcher = Patcher::new(self, data, in_order, crc);
+                store(&mut patcher);
+                patcher.finish();
+            }
         }
     }
 

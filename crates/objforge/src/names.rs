@@ -44,7 +44,8 @@ impl SameNames {
     }
 
     /// Groups the names `0..keys.len()` from their keys (`keys[i]` is `key(name(i), i)`), and
-    /// finds the first duplicate as [`SameNames::find`] does.
+    /// finds the first `i` whose name a lower non-local symbol (`global(j)`) already has, when
+    /// `i` is non-local too. Empty names are never duplicates.
     pub(crate) fn group<'a>(
         mut keys: Vec<u64>,
         name: impl Fn(usize) -> &'a [u8],

@@ -1,6 +1,6 @@
 //! The entry points from the model to bytes: validate, lay the file out in the target's
 //! format (every offset and size, and every error the model can cause, found here), then emit
-//! it front to back — into one buffer of the final size ([`write`]) or straight into a
+//! it front to back — into one buffer of the final size ([`write()`]) or straight into a
 //! `std::io::Write` ([`write_to`]).
 
 use std::io::Write;

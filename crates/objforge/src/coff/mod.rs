@@ -27,7 +27,7 @@ use consts::*;
 use reloc::RelocationEntry;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
-use crate::bytes::{Crc, EntryCount, Out, Patch, Patcher, RelocSink};
+use crate::bytes::{Crc, EntryCount, Out, Patch, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
@@ -302,20 +302,12 @@ impl<'a> Layout<'a> {
         } else {
             h.patched
         };
-        match patched {
-            None => {
-                crc.update(data);
-                out.bytes(data);
+        out.section_bytes(data, patched, Some(&mut crc), |patcher| {
+            let index_of_user = |s: usize| self.symbols.index_of_user(s);
+            for r in self.relocs.of(k) {
+                let _ = reloc::map::<Unchecked, _>(self.obj, r, index_of_user, patcher);
             }
-            Some(in_order) => {
-                let index_of_user = |s: usize| self.symbols.index_of_user(s);
-                let mut patcher = Patcher::new(out, data, in_order, Some(&mut crc));
-                for r in self.relocs.of(k) {
-                    let _ = reloc::map::<Unchecked, _>(self.obj, r, index_of_user, &mut patcher);
-                }
-                patcher.finish();
-            }
-        }
+        });
         crc.value()
     }
 }

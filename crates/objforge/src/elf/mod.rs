@@ -16,7 +16,7 @@ mod symtab;
 use self::consts::*;
 use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};
-use crate::bytes::{EntryCount, Out, Patch, Patcher, RelocSink};
+use crate::bytes::{EntryCount, Out, Patch, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData, SectionKind};
@@ -526,17 +526,12 @@ impl<'a> Layout<'a> {
                 &zeros
             }
         };
-        match implicit {
-            None => out.bytes(data),
-            Some(in_order) => {
-                let mapper = self.mapper();
-                let mut patcher = Patcher::new(out, data, in_order, None);
-                for i in self.relocs.of(k) {
-                    let _ = mapper.map::<Unchecked, _>(i, &mut patcher);
-                }
-                patcher.finish();
+        out.section_bytes(data, implicit, None, |patcher| {
+            let mapper = self.mapper();
+            for i in self.relocs.of(k) {
+                let _ = mapper.map::<Unchecked, _>(i, patcher);
             }
-        }
+        });
     }
 
     fn write_entry(&self, out: &mut Out, e: &Entry) {

@@ -23,7 +23,7 @@ use self::consts::*;
 use self::reloc::{RelocationInfo, Writer};
 use self::sections::{MachoSection, Sections};
 use self::symtab::{is_written, SymbolTable};
-use crate::bytes::{EntryCount, Out, Patch, Patcher, RelocSink};
+use crate::bytes::{EntryCount, Out, Patch, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData};
@@ -264,17 +264,12 @@ impl<'a> Layout<'a> {
                 &zeros
             }
         };
-        match patched {
-            None => out.bytes(data),
-            Some(in_order) => {
-                let writer = self.writer();
-                let mut patcher = Patcher::new(out, data, in_order, None);
-                for i in self.relocs.of(k) {
-                    let _ = writer.relocation::<Unchecked, _>(i, &mut patcher);
-                }
-                patcher.finish();
+        out.section_bytes(data, patched, None, |patcher| {
+            let writer = self.writer();
+            for i in self.relocs.of(k) {
+                let _ = writer.relocation::<Unchecked, _>(i, patcher);
             }
-        }
+        });
     }
 
     /// Model section `k`'s relocation entries, in [`Descending`] order (and the values in its
