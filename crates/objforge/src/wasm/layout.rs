@@ -14,6 +14,9 @@ use super::model::{
 /// A 64 KiB Wasm page.
 pub(crate) const PAGE: u64 = 65536;
 
+/// The table of functions whose address is taken, which the linker defines.
+pub(crate) const INDIRECT_FUNCTION_TABLE: &str = "__indirect_function_table";
+
 /// What a section of the object becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -516,7 +519,7 @@ fn imports(obj: &Object, layout: &Layout) -> Result<Vec<Import>, Error> {
             };
             out.push(Import::new(
                 "env",
-                "__indirect_function_table",
+                INDIRECT_FUNCTION_TABLE,
                 ImportKind::Table(table),
             ));
         }
@@ -524,7 +527,7 @@ fn imports(obj: &Object, layout: &Layout) -> Result<Vec<Import>, Error> {
     for (i, import) in module.imports.iter().enumerate() {
         let needs_symbol = !matches!(import.kind, ImportKind::Memory(_));
         if layout.relocatable && needs_symbol && import.symbol.is_none() {
-            let legacy_table = import.name == "__indirect_function_table"
+            let legacy_table = import.name == INDIRECT_FUNCTION_TABLE
                 && matches!(import.kind, ImportKind::Table(_));
             if !legacy_table {
                 return Err(invalid(
@@ -811,6 +814,28 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
             return Err(invalid(
                 Place::Symbol(i, Some("binding")),
                 format!("`{}` is imported, so it cannot be local", sym.name),
+            ));
+        }
+        // Only functions and data may stay undefined weakly: LLVM's readers (wasm-ld,
+        // llvm-readobj) refuse an object with an undefined weak global or table.
+        let strong_import = matches!(
+            class,
+            Class::Global {
+                import: Some(_),
+                ..
+            } | Class::Table {
+                import: Some(_),
+                ..
+            }
+        );
+        if sym.binding == Binding::Weak && strong_import {
+            return Err(invalid(
+                Place::Symbol(i, Some("binding")),
+                format!(
+                    "`{}` is an imported {}, and an undefined global or table cannot be weak (wasm-ld refuses the object): make it global",
+                    sym.name,
+                    if matches!(class, Class::Global { .. }) { "global" } else { "table" }
+                ),
             ));
         }
         classes.push(class);
