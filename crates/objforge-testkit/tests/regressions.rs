@@ -382,3 +382,82 @@ fn wasm_indirect_function_table_symbol_is_kept() {
     // UNDEFINED | NO_STRIP
     assert_eq!(flags, [0x10 | 0x80]);
 }
+
+/// Property tests (wasm-validate, wasm-ld): a Wasm global's initializer was written whatever
+/// its type (an `i64` global from `i32.const`, a `v128` global from `i32.const 0`: modules
+/// that do not validate), and in an object `global.get`/`ref.func` initializers were written
+/// although nothing relocates them (wasm-ld refuses `ref.func` there, and links `global.get`
+/// to whatever global has the index in the linked module). All are errors at the initializer
+/// now; a plain module may still read an immutable imported global or take a function.
+#[test]
+fn wasm_global_initializers_fit_their_globals() {
+    use objforge::wasm::{
+        ConstExpr, FuncType, Function, Global, GlobalType, Import, ImportKind, Output, ValType,
+    };
+    let global = |value, init| Global {
+        ty: GlobalType {
+            value,
+            mutable: false,
+        },
+        init,
+        symbol: None,
+    };
+    let cases = [
+        (ValType::I64, ConstExpr::I32(1), "wasm.globals[0].init: the initializer is i32, but the global is i64"),
+        (ValType::FuncRef, ConstExpr::F32(0), "wasm.globals[0].init: the initializer is f32, but the global is funcref"),
+        (ValType::V128, ConstExpr::I32(0), "wasm.globals[0].init: the initializer is i32, but the global is v128"),
+        (ValType::FuncRef, ConstExpr::RefFunc(0), "wasm.globals[0].init: an object's global initializer cannot name a function or global by index"),
+        (ValType::I32, ConstExpr::GlobalGet(0), "wasm.globals[0].init: an object's global initializer cannot name a function or global by index"),
+    ];
+    for (value, init, message) in cases {
+        let mut obj = target(Architecture::Wasm32, Format::Wasm);
+        let text =
+            obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
+        obj.wasm.types.push(FuncType::default());
+        obj.wasm.functions.push(Function {
+            section: text,
+            type_index: 0,
+        });
+        let g = obj.add_symbol(Symbol::undefined("i"));
+        let i32_import = ImportKind::Global(GlobalType {
+            value: ValType::I32,
+            mutable: false,
+        });
+        obj.wasm
+            .imports
+            .push(Import::new("env", "i", i32_import).with_symbol(g));
+        obj.wasm.globals.push(global(value, init));
+        let e = error(&obj);
+        assert!(e.starts_with(message), "{value:?} {init:?}: {e}");
+    }
+    // A plain module: an immutable imported global, or a function, may start a global.
+    let mut obj = target(Architecture::Wasm32, Format::Wasm);
+    obj.wasm.output = Output::Module;
+    let text =
+        obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
+    obj.wasm.types.push(FuncType::default());
+    obj.wasm.functions.push(Function {
+        section: text,
+        type_index: 0,
+    });
+    let imported = |mutable| {
+        ImportKind::Global(GlobalType {
+            value: ValType::I32,
+            mutable,
+        })
+    };
+    obj.wasm
+        .imports
+        .push(Import::new("env", "i", imported(false)));
+    obj.wasm
+        .globals
+        .push(global(ValType::I32, ConstExpr::GlobalGet(0)));
+    obj.wasm
+        .globals
+        .push(global(ValType::FuncRef, ConstExpr::RefFunc(0)));
+    assert!(obj.write().is_ok());
+    obj.wasm.imports[0].kind = imported(true);
+    assert!(error(&obj).starts_with(
+        "wasm.globals[0].init: global.get 0: an initializer reads an immutable global"
+    ));
+}

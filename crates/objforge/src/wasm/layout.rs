@@ -7,8 +7,8 @@ use crate::model::{Binding, Object, SectionData, SectionKind, SymbolDefinition, 
 use crate::target::Architecture;
 
 use super::model::{
-    ExportTarget, Import, ImportKind, Limits, MemoryType, Output, Placement, RefType, TableType,
-    WasmModule,
+    ExportTarget, GlobalType, Import, ImportKind, Limits, MemoryType, Output, Placement, RefType,
+    TableType, ValType, WasmModule,
 };
 
 /// A 64 KiB Wasm page.
@@ -978,9 +978,24 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
             }
         }
     }
+    // The imported globals' types, in index order, for `global.get`.
+    let imported: Vec<GlobalType> = layout
+        .imports
+        .iter()
+        .filter_map(|i| match i.kind {
+            ImportKind::Global(g) => Some(g),
+            _ => None,
+        })
+        .collect();
     for (j, g) in module.globals.iter().enumerate() {
         use super::model::ConstExpr;
+        let relocatable = layout.relocatable;
         let bad = match g.init {
+            // No relocation reaches the global section: the linker would leave the index
+            // pointing at whatever function or global has it in the linked module.
+            ConstExpr::RefFunc(_) | ConstExpr::GlobalGet(_) if relocatable => Some(
+                "an object's global initializer cannot name a function or global by index: the linker renumbers them, and nothing relocates an initializer; start from a constant and set the global in an init function".to_string(),
+            ),
             ConstExpr::RefFunc(f) if u64::from(f) >= functions => Some(format!(
                 "there is no function {f} (the module has {functions})"
             )),
@@ -988,10 +1003,36 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
                 "global.get {n}: an initializer reads an imported global (the module imports {})",
                 layout.global_imports
             )),
+            ConstExpr::GlobalGet(n) if imported.get(n as usize).is_some_and(|t| t.mutable) => {
+                Some(format!(
+                    "global.get {n}: an initializer reads an immutable global, and imported global {n} is mutable"
+                ))
+            }
             _ => None,
         };
         if let Some(message) = bad {
             return Err(invalid(at(format!("globals[{j}].init")), message));
+        }
+        // The initializer's value must have the global's type (a v128 one can only come from
+        // an imported global: there is no v128 constant here).
+        let value = match g.init {
+            ConstExpr::I32(_) => Some(ValType::I32),
+            ConstExpr::I64(_) => Some(ValType::I64),
+            ConstExpr::F32(_) => Some(ValType::F32),
+            ConstExpr::F64(_) => Some(ValType::F64),
+            ConstExpr::RefNull(RefType::FuncRef) | ConstExpr::RefFunc(_) => Some(ValType::FuncRef),
+            ConstExpr::RefNull(RefType::ExternRef) => Some(ValType::ExternRef),
+            ConstExpr::GlobalGet(n) => imported.get(n as usize).map(|t| t.value),
+        };
+        if value.is_some_and(|v| v != g.ty.value) {
+            return Err(invalid(
+                at(format!("globals[{j}].init")),
+                format!(
+                    "the initializer is {}, but the global is {}",
+                    value.map_or("", |v| v.name()),
+                    g.ty.value.name()
+                ),
+            ));
         }
     }
     Ok(())
