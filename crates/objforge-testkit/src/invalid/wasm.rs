@@ -195,7 +195,8 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
                 return None;
             };
             let len = obj.sections.get(section.0)?.data.len();
-            obj.symbols[i].size = len - offset + 1 + src.below(4) as u64;
+            // (An earlier breakage may have moved the symbol past the end already.)
+            obj.symbols[i].size = len.saturating_sub(offset) + 1 + src.below(4) as u64;
             broken("data symbol past its segment", format!("symbols[{i}].size"))
         }
         15 => {
