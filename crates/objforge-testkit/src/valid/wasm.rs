@@ -20,12 +20,15 @@
 //! - 4- and 8-byte fields of the word kinds (and sometimes padded LEBs) in data segments and
 //!   custom sections.
 //!
-//! The rules it keeps are the linker's (`wasm-ld`): every table has its symbol (so the object
-//! is not a "legacy" one with a bare table), `call_indirect` names a `funcref` table by a
-//! relocation when the object has tables and table 0 (the indirect function table objforge
-//! imports) when it has none, `ref.func` and `global.get` stay out of global initializers (an
-//! object cannot relocate them), unsigned LEB addresses get no negative addend, and a string
-//! segment is neither relocated nor pointed into. Global names carry the tag.
+//! The rules it keeps are the linker's (`wasm-ld`), each written where it is kept: every table
+//! has its symbol, the indirect function table too once there are tables (else the object is a
+//! "legacy" one, whose table objforge imports); `call_indirect` names a `funcref` table by a
+//! relocation when the object has tables and uses table 0 when it has none; no weak imported
+//! global or table; initializers are constants (an object cannot relocate `ref.func` or
+//! `global.get`); the features a link of the object needs are in `target_features`; unsigned
+//! LEB addresses get no negative addend; a string segment is neither relocated nor pointed
+//! into, nor in a COMDAT; no defined `funcref` global, and no export of a function with an
+//! alias. Global names carry the tag.
 
 use objforge::wasm::{
     ConstExpr, Export, ExportTarget, Feature, FeaturePolicy, FuncType, Function, Global,
