@@ -21,6 +21,8 @@ use objforge::{
 
 use crate::targets::Case;
 
+mod wasm;
+
 /// What a relocation's field resolves to: a symbol of another object, or a place in this one
 /// (a model section and an offset in it), plus a constant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,6 +212,9 @@ fn read_le(bytes: &[u8], at: usize, size: usize) -> Option<u64> {
 
 /// Compares `bytes`, the written `obj`, with the model; the first difference as an error.
 pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
+    if case.format() == Format::Wasm {
+        return wasm::compare(case, obj, bytes);
+    }
     let file =
         object::File::parse(bytes).map_err(|e| format!("the object crate cannot read it: {e}"))?;
     let format = case.format();
@@ -787,7 +792,8 @@ fn check_relocation(
             }
             Ok(1)
         }
-        Format::Wasm => Err("no Wasm comparison yet".into()),
+        // Compared by `wasm::compare`.
+        Format::Wasm => Err("not a Wasm comparison".into()),
     }
 }
 

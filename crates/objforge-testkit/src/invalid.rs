@@ -1,8 +1,9 @@
 //! Random *invalid* inputs, each with the place its error must name: a valid model with one
 //! thing broken (a dangling reference, an offset past the end, a misaligned or overlapping
 //! field, a duplicate global, a bad alignment, a kind the target cannot express, an oversized
-//! name or count, a PC-relative field out of its reach, ...), and spec documents broken at
-//! the JSON level (malformed, wrong types, unknown keys).
+//! name or count, a PC-relative field out of its reach, and for Wasm the module's own rules:
+//! see [`wasm`]), and spec documents broken at the JSON level (malformed, wrong types,
+//! unknown keys).
 
 use objforge::*;
 use serde_json::Value;
@@ -22,9 +23,15 @@ fn broken(what: &'static str, place: String) -> Option<Broken> {
     Some(Broken { what, place })
 }
 
+mod wasm;
+
 /// Breaks `obj` (a valid model for `case`) in one way; `None` when the model has nothing this
-/// breakage applies to (the caller tries another).
+/// breakage applies to (the caller tries another). Half of a Wasm model's breakages are Wasm's
+/// own ([`wasm`]).
 pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Option<Broken> {
+    if case.format() == Format::Wasm && src.bool() {
+        return wasm::break_model(obj, src);
+    }
     let nsections = obj.sections.len();
     let nsymbols = obj.symbols.len();
     let nrelocs = obj.relocations.len();
@@ -213,7 +220,8 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
                 r.pair = None;
                 broken("pcrel_lo12 without pair", format!("relocations[{i}].pair"))
             } else {
-                r.minus = r.symbol;
+                // (A Wasm type index has no symbol: any id will do.)
+                r.minus = Some(r.symbol.unwrap_or(SymbolId(0)));
                 broken(
                     "minus on a non-diff kind",
                     format!("relocations[{i}].minus"),
@@ -254,6 +262,9 @@ fn out_of_reach(case: &Case) -> Option<(RelocKind, u64)> {
 /// any place; malformed JSON names the file, line and column).
 pub fn break_json(doc: &Value, src: &mut Source<'_>) -> (Vec<u8>, Option<String>) {
     let text = serde_json::to_vec(doc).unwrap_or_default();
+    if doc.get("wasm").is_some() && src.one_in(3) {
+        return break_wasm_json(doc, src);
+    }
     match src.u8() % 6 {
         0 => {
             // Malformed: cut short.
@@ -323,4 +334,44 @@ pub fn break_json(doc: &Value, src: &mut Source<'_>) -> (Vec<u8>, Option<String>
             )
         }
     }
+}
+
+/// A spec's `wasm` object broken: an unknown key, a type index that is no number, an import
+/// of two kinds at once.
+fn break_wasm_json(doc: &Value, src: &mut Source<'_>) -> (Vec<u8>, Option<String>) {
+    let mut d = doc.clone();
+    let place = match src.u8() % 3 {
+        0 => {
+            d["wasm"]["functionz"] = Value::Array(Vec::new());
+            "wasm.functionz".to_string()
+        }
+        1 => match d["wasm"]["functions"].as_array_mut() {
+            Some(functions) if !functions.is_empty() => {
+                let i = src.below(functions.len());
+                functions[i]["type"] = Value::from("zero");
+                format!("wasm.functions[{i}].type")
+            }
+            _ => {
+                d["wasm"]["types"] = Value::from(0);
+                "wasm.types".to_string()
+            }
+        },
+        _ => match d["wasm"]["imports"].as_array_mut() {
+            Some(imports) if !imports.is_empty() => {
+                let i = src.below(imports.len());
+                let (a, b) = match imports[i].get("func") {
+                    Some(_) => ("func", "global"),
+                    None => ("global", "func"),
+                };
+                imports[i][a] = serde_json::json!({"type": "i32"});
+                imports[i][b] = Value::from(0);
+                format!("wasm.imports[{i}]")
+            }
+            _ => {
+                d["wasm"]["output"] = Value::from("executable");
+                "wasm.output".to_string()
+            }
+        },
+    };
+    (serde_json::to_vec(&d).unwrap_or_default(), Some(place))
 }

@@ -6,8 +6,9 @@
 //! - [`valid`]: random *valid* models (every section kind, symbol kind and binding, COMDATs
 //!   where the format has them, every relocation kind the target expresses);
 //! - [`invalid`]: random *invalid* models and specs, each with the place its error must name;
-//! - [`check`]: reads a written object back with the `object` crate and compares it with the
-//!   model; [`tools`] runs the external checkers and linkers over many objects at once;
+//! - [`check`]: reads a written object back with the `object` crate (Wasm: `wasmparser`, for
+//!   the `linking` and `reloc.*` sections) and compares it with the model; [`tools`] runs the
+//!   external checkers and linkers over many objects at once;
 //! - [`fuzz_model`] and [`front_end`]: the two fuzz targets' bodies (the library builder
 //!   driven by arbitrary bytes, and the JSON front end), which the seeded tests run too;
 //! - [`spec`]: a model as objspec JSON, for the command-line tests.

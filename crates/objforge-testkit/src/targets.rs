@@ -54,6 +54,8 @@ pub struct Profile {
     /// `abs32` only against local symbols: a 64-bit Mach-O image lies above 4 GiB, and a
     /// dylib binds its globals at run time.
     pub abs32_local_only: bool,
+    /// Common symbols (Wasm has none: a tentative definition is a bss segment).
+    pub common_symbols: bool,
 }
 
 /// How a format spells section names.
@@ -85,6 +87,7 @@ impl Profile {
         retain_zero_fill: true,
         debug_targets: true,
         abs32_local_only: false,
+        common_symbols: true,
     };
 }
 
@@ -107,6 +110,7 @@ pub const PROFILES: &[Profile] = &[
         retain_zero_fill: false,
         debug_targets: false,
         abs32_local_only: true,
+        common_symbols: true,
     },
     Profile {
         format: Format::Coff,
@@ -121,15 +125,25 @@ pub const PROFILES: &[Profile] = &[
         group_min_members: 1,
         ..Profile::DEFAULT
     },
+    // Wasm models have a generator of their own (`valid::wasm`): functions, imports, globals
+    // and tables in `Object::wasm`, code that validates, and the `wasm_*` kinds in the
+    // instructions and words that take them. Of these rules only the shared ones apply.
+    Profile {
+        format: Format::Wasm,
+        // Segments merge only strings (`WASM_SEG_FLAG_STRINGS`); nothing is excluded.
+        merge_entsizes: &[],
+        exclude: false,
+        common_symbols: false,
+        // A COMDAT may hold any function, segment or custom section, one or more.
+        group_min_members: 1,
+        ..Profile::DEFAULT
+    },
 ];
 
 /// Writable formats whose models have parts of their own that [`crate::valid`] does not
 /// generate yet, with what is missing. They are fuzzed (the raw builder and the JSON front
 /// end reach them) but get no property tests until their line moves to [`PROFILES`].
-pub const PENDING: &[(Format, &str)] = &[(
-    Format::Wasm,
-    "a valid Wasm object lists its functions, types and imports in `Object::wasm`, which the generator does not fill yet",
-)];
+pub const PENDING: &[(Format, &str)] = &[];
 
 /// The profile of `format`, if it has a line in [`PROFILES`].
 pub fn profile(format: Format) -> Option<&'static Profile> {

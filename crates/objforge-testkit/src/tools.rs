@@ -1,7 +1,8 @@
 //! The external checkers and linkers, run over many objects per invocation: `llvm-readobj-19
-//! --all` (every format), `eu-elflint --gnu-ld --strict` (ELF) and the platform's linker
-//! (`ld.lld-19 -r` for ELF, `ld64.lld-19 -dylib` for Mach-O, which has no `-r`, and
-//! `lld-link-19 /dll` for COFF). A batch that fails is run again one object at a time, so
+//! --all` (every format), `eu-elflint --gnu-ld --strict` (ELF), `wasm-validate` (Wasm, one
+//! object per run) and the platform's linker (`ld.lld-19 -r` for ELF, `ld64.lld-19 -dylib` for
+//! Mach-O, which has no `-r`, `lld-link-19 /dll` for COFF, `wasm-ld-19 -r` and a final
+//! `wasm-ld-19` link for Wasm). A batch that fails is run again one object at a time, so
 //! every finding names its object and nothing a batch causes (two objects' sections merged
 //! past a field's reach) is blamed on one.
 
@@ -102,7 +103,9 @@ pub fn elflint(files: &[PathBuf]) -> Vec<Finding> {
 
 /// The platform's linker accepts the objects: `ld.lld-19 -r` (ELF), `ld64.lld-19 -dylib
 /// -undefined dynamic_lookup` (Mach-O), `lld-link-19 /dll /noentry /force:unresolved`
-/// (COFF, keeping every section, `/opt:noref`; only undefined-symbol warnings are expected). `scratch` holds the outputs.
+/// (COFF, keeping every section, `/opt:noref`; only undefined-symbol warnings are expected),
+/// `wasm-ld-19 -r` and a final `wasm-ld-19` link that validates (Wasm). `scratch` holds the
+/// outputs.
 pub fn link(format: Format, arch: Architecture, files: &[PathBuf], scratch: &Path) -> Vec<Finding> {
     let out_file = scratch.join(format!("linked-{format}-{arch}"));
     match format {
@@ -165,8 +168,126 @@ pub fn link(format: Format, arch: Architecture, files: &[PathBuf], scratch: &Pat
                 (!unexpected.is_empty()).then(|| unexpected.join("\n"))
             })
         }
-        Format::Wasm => Vec::new(),
+        Format::Wasm => {
+            let mut findings = wasm_ld(arch, files, &out_file, true);
+            findings.extend(wasm_ld(arch, files, &out_file, false));
+            findings
+        }
     }
+}
+
+/// `wasm-ld-19` over a batch: `-r` (a relocatable link, as `ld.lld -r` for ELF), or a final
+/// module (`--no-entry --export-all --allow-undefined`) that `wasm-validate` must accept too
+/// (wasm32 only: for wasm64 wasm-ld makes the function table 64-bit, which wabt 1.0.32 cannot
+/// read).
+fn wasm_ld(
+    arch: Architecture,
+    files: &[PathBuf],
+    out_file: &Path,
+    relocatable: bool,
+) -> Vec<Finding> {
+    let is64 = arch == Architecture::Wasm64;
+    let tool = if relocatable {
+        "wasm-ld-19 -r"
+    } else {
+        "wasm-ld-19 --no-entry --export-all --allow-undefined"
+    };
+    batched(files, tool, &|chunk| {
+        let mut cmd = Command::new("wasm-ld-19");
+        if is64 {
+            cmd.arg("-mwasm64");
+        }
+        if relocatable {
+            cmd.arg("-r");
+        } else {
+            cmd.args(["--no-entry", "--export-all", "--allow-undefined"]);
+        }
+        let out = run(cmd.args(chunk).arg("-o").arg(out_file));
+        let all = text(&out);
+        if !out.status.success() || !all.trim().is_empty() {
+            return Some(all);
+        }
+        if relocatable || is64 {
+            return None;
+        }
+        validate_one(out_file, false)
+    })
+}
+
+/// `wasm-validate` of one file: `None` when it is clean. wabt 1.0.32 predates
+/// `R_WASM_FUNCTION_INDEX_I32` (type 26): a file whose only complaint is that type is checked
+/// again ignoring custom-section errors (the module itself is still validated).
+fn validate_one(file: &Path, is64: bool) -> Option<String> {
+    let validate = |lenient: bool| {
+        let mut cmd = Command::new("wasm-validate");
+        if is64 {
+            cmd.arg("--enable-memory64");
+        }
+        if lenient {
+            cmd.arg("--ignore-custom-section-errors");
+        }
+        run(cmd.arg(file))
+    };
+    // Every line says the relocation type is unknown (as an error, or once ignored a warning).
+    let only_new_type = |out: &Output| {
+        text(out)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| l.ends_with("unknown reloc type: <error_reloc_type>"))
+    };
+    let out = validate(false);
+    if out.status.success() && text(&out).trim().is_empty() {
+        return None;
+    }
+    if only_new_type(&out) {
+        let again = validate(true);
+        if again.status.success() && only_new_type(&again) {
+            return None;
+        }
+        return Some(text(&again));
+    }
+    Some(text(&out))
+}
+
+/// `wasm-validate` (with `--enable-memory64` for wasm64; the other features the generator
+/// uses, reference types, SIMD, multi-value, mutable globals, are on by default), one file per
+/// run, on two threads.
+pub fn wasm_validate(arch: Architecture, files: &[PathBuf]) -> Vec<Finding> {
+    let is64 = arch == Architecture::Wasm64;
+    let half = files.len().div_ceil(2);
+    let check = |part: &[PathBuf]| -> Vec<Finding> {
+        part.iter()
+            .filter_map(|f| {
+                validate_one(f, is64).map(|message| Finding {
+                    file: f.clone(),
+                    tool: "wasm-validate",
+                    message,
+                })
+            })
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let (a, b) = files.split_at(half.min(files.len()));
+        let first = scope.spawn(|| check(a));
+        let mut findings = check(b);
+        let mut out = first.join().unwrap_or_default();
+        out.append(&mut findings);
+        out
+    })
+}
+
+/// What objects linked in one run must agree on, as a key: the RISC-V float ABI, and for Wasm
+/// whether the object has table symbols (wasm-ld refuses to link an object that names no tables
+/// but imports the indirect function table, the form objforge writes when a model declares no
+/// table, with one that imports tables by symbol).
+pub fn link_key(obj: &objforge::Object) -> String {
+    let tables = !obj.wasm.tables.is_empty()
+        || obj
+            .wasm
+            .imports
+            .iter()
+            .any(|i| matches!(i.kind, objforge::wasm::ImportKind::Table(_)));
+    format!("{:?} tables={tables}", obj.target.float_abi)
 }
 
 /// GNU ld, the other linker of the platform where there is one: `ld -r` for ELF (the

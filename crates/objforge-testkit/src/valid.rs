@@ -8,11 +8,16 @@
 //!
 //! Global names carry a tag, so that many generated objects can be linked in one run of a
 //! linker without clashing.
+//!
+//! Wasm models, whose functions, imports, globals and tables live in `Object::wasm`, come
+//! from a generator of their own: [`wasm`].
 
 use objforge::*;
 
 use crate::source::Source;
 use crate::targets::{Case, Naming};
+
+pub mod wasm;
 
 /// Instruction templates, so that a relocated instruction is one a linker can decode.
 fn template(kind: RelocKind) -> Option<&'static [u8]> {
@@ -147,6 +152,9 @@ struct SectionPlan {
 
 /// A random valid model for `case`; global names start with `tag`.
 pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
+    if case.format() == Format::Wasm {
+        return wasm::model(case, tag, src);
+    }
     let p = case.profile;
     let arch = case.arch;
     let mut obj = Object::new(case.target());

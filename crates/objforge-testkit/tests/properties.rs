@@ -163,9 +163,182 @@ fn the_comparison_notices_differences() {
     }
 }
 
+/// The Wasm comparison notices what only a Wasm object has: a model changed after writing (a
+/// symbol's binding or visibility, an import's name, a global's initial value, a segment's
+/// alignment or retention, a function's type, a byte of a body, a relocation's kind, a
+/// feature, a COMDAT, an export's name, an init function's priority) must not compare equal.
+#[test]
+fn the_wasm_comparison_notices_differences() {
+    use objforge::wasm::{ConstExpr, ExportTarget, Feature, FeaturePolicy};
+    use objforge::{Binding, RelocKind, SectionData, SectionKind, SymbolDefinition, Visibility};
+    type Change = fn(&mut objforge::Object) -> bool;
+    let changes: &[(&str, Change)] = &[
+        ("binding", |o| {
+            let Some(s) = o.symbols.iter_mut().find(|s| {
+                s.binding == Binding::Global && s.definition != SymbolDefinition::Undefined
+            }) else {
+                return false;
+            };
+            s.binding = Binding::Weak;
+            true
+        }),
+        ("visibility", |o| {
+            let Some(s) = o.symbols.iter_mut().find(|s| s.binding != Binding::Local) else {
+                return false;
+            };
+            s.visibility = match s.visibility {
+                Visibility::Hidden => Visibility::Default,
+                _ => Visibility::Hidden,
+            };
+            true
+        }),
+        ("import name", |o| {
+            let Some(i) = o.wasm.imports.first_mut() else {
+                return false;
+            };
+            i.name.push('x');
+            true
+        }),
+        ("initial value", |o| {
+            let Some(g) = o.wasm.globals.first_mut() else {
+                return false;
+            };
+            g.init = match g.init {
+                ConstExpr::I32(v) => ConstExpr::I32(v ^ 1),
+                ConstExpr::I64(v) => ConstExpr::I64(v ^ 1),
+                ConstExpr::F32(v) => ConstExpr::F32(v ^ 1),
+                ConstExpr::F64(v) => ConstExpr::F64(v ^ 1),
+                _ => return false,
+            };
+            true
+        }),
+        ("alignment", |o| {
+            let Some(s) = o.sections.iter_mut().find(|s| {
+                !matches!(
+                    s.kind,
+                    SectionKind::Text | SectionKind::Debug | SectionKind::Other
+                )
+            }) else {
+                return false;
+            };
+            s.align *= 2;
+            true
+        }),
+        ("retention", |o| {
+            // (Of a segment: a custom section's shows only on its symbols, if any.)
+            let Some(s) = o.sections.iter_mut().find(|s| {
+                !matches!(
+                    s.kind,
+                    SectionKind::Text | SectionKind::Debug | SectionKind::Other
+                )
+            }) else {
+                return false;
+            };
+            s.flags.retain = !s.flags.retain;
+            true
+        }),
+        ("function type", |o| {
+            let n = o.wasm.types.len() as u32;
+            let Some(f) = o.wasm.functions.first_mut() else {
+                return false;
+            };
+            f.type_index = (f.type_index + 1) % n;
+            n > 1
+        }),
+        ("body byte", |o| {
+            let Some(s) = o.sections.iter_mut().find(|s| s.kind == SectionKind::Text) else {
+                return false;
+            };
+            let SectionData::Bytes(b) = &mut s.data else {
+                return false;
+            };
+            // The last byte, the final `end`, is never under a field.
+            if let Some(end) = b.last_mut() {
+                *end ^= 0x40;
+            }
+            true
+        }),
+        ("relocation kind", |o| {
+            let Some(r) = o.relocations.iter_mut().find(|r| {
+                matches!(
+                    r.kind,
+                    RelocKind::WasmFuncIndexLeb | RelocKind::WasmMemoryAddrI32
+                )
+            }) else {
+                return false;
+            };
+            r.kind = match r.kind {
+                RelocKind::WasmFuncIndexLeb => RelocKind::WasmTableIndexSleb,
+                _ => RelocKind::WasmTableIndexI32,
+            };
+            true
+        }),
+        ("feature", |o| {
+            o.wasm.features.push(Feature {
+                policy: FeaturePolicy::Used,
+                name: "objforge-test".into(),
+            });
+            true
+        }),
+        ("COMDAT", |o| {
+            let Some(s) = o.sections.first_mut() else {
+                return false;
+            };
+            s.comdat = match s.comdat.take() {
+                Some(_) => None,
+                None => Some("t_test".into()),
+            };
+            true
+        }),
+        ("export name", |o| {
+            let Some(x) = o.wasm.exports.first_mut() else {
+                return false;
+            };
+            x.name.push('x');
+            matches!(x.target, ExportTarget::Symbol(_))
+        }),
+        ("init priority", |o| {
+            let Some(f) = o.wasm.init_funcs.first_mut() else {
+                return false;
+            };
+            f.priority ^= 1;
+            true
+        }),
+    ];
+    let mut rng = objforge_testkit::source::SplitMix64::new(seed());
+    let mut tried = vec![0usize; changes.len()];
+    let mut caught = vec![0usize; changes.len()];
+    for case in writable() {
+        if case.format() != objforge::Format::Wasm {
+            continue;
+        }
+        for _ in 0..300 {
+            let bytes = rng.bytes(1024);
+            let obj = valid::model(&case, "t_", &mut Source::new(&bytes));
+            let Ok(written) = obj.write() else { continue };
+            for (k, (_, change)) in changes.iter().enumerate() {
+                let mut changed = obj.clone();
+                if change(&mut changed) {
+                    tried[k] += 1;
+                    caught[k] += usize::from(check::compare(&case, &changed, &written).is_err());
+                }
+            }
+        }
+    }
+    for (k, (what, _)) in changes.iter().enumerate() {
+        assert!(
+            tried[k] >= 20 && caught[k] == tried[k],
+            "changed {what}: caught {} of {}",
+            caught[k],
+            tried[k]
+        );
+    }
+}
+
 /// The valid generator reaches what it promises: over a few hundred models per pair, every
-/// relocation kind the pair expresses, every section kind, every binding, undefined, common,
-/// file and section symbols, and (where the format has them) COMDAT groups.
+/// relocation kind the pair expresses, every section kind, every binding, undefined, common
+/// (where the format has them), file and section symbols, COMDAT groups where the format has
+/// them, and for Wasm every part of a module `valid::wasm::PARTS` names.
 #[test]
 fn the_generator_covers_every_kind() {
     use objforge::{Binding, SymbolDefinition, SymbolKind};
@@ -176,9 +349,13 @@ fn the_generator_covers_every_kind() {
         let mut sections = HashSet::new();
         let mut symbols = HashSet::new();
         let mut comdat = false;
+        let mut wasm_parts = HashSet::new();
         for _ in 0..600 {
             let bytes = rng.bytes(1024);
             let obj = valid::model(&case, "t_", &mut Source::new(&bytes));
+            if case.format() == objforge::Format::Wasm {
+                wasm_parts.extend(valid::wasm::parts(&obj));
+            }
             kinds.extend(obj.relocations.iter().map(|r| r.kind));
             sections.extend(obj.sections.iter().map(|s| s.kind.name()));
             comdat |= obj.sections.iter().any(|s| s.comdat.is_some());
@@ -211,7 +388,25 @@ fn the_generator_covers_every_kind() {
             "{}: section kinds {sections:?}",
             case.label()
         );
-        assert_eq!(symbols.len(), 8, "{}: symbols {symbols:?}", case.label());
+        // Every class of symbol, but common ones where the format has none.
+        let classes = 8 - usize::from(!case.profile.common_symbols);
+        assert_eq!(
+            symbols.len(),
+            classes,
+            "{}: symbols {symbols:?}",
+            case.label()
+        );
+        if case.format() == objforge::Format::Wasm {
+            let missing: Vec<_> = valid::wasm::PARTS
+                .iter()
+                .filter(|p| !wasm_parts.contains(*p))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{}: no model had {missing:?}",
+                case.label()
+            );
+        }
         assert_eq!(
             comdat,
             case.profile.comdat,

@@ -279,3 +279,185 @@ fn differences_fit_their_fields() {
     obj.relocations[0].addend = -100;
     assert!(obj.write().is_ok());
 }
+
+/// Property and tool tests (llvm-readobj, wasm-ld): a weak symbol for an imported Wasm global
+/// or table was written as an undefined weak global or table, which LLVM's object reader
+/// refuses ("undefined weak global symbol"), so wasm-ld and llvm-readobj refused the whole
+/// object. Now an error at the symbol's binding; a weak imported function stays allowed.
+#[test]
+fn wasm_weak_imported_globals_and_tables_are_errors() {
+    use objforge::wasm::{GlobalType, Import, ImportKind, Limits, RefType, TableType, ValType};
+    let global = ImportKind::Global(GlobalType {
+        value: ValType::I32,
+        mutable: false,
+    });
+    let table = ImportKind::Table(TableType {
+        element: RefType::FuncRef,
+        limits: Limits::default(),
+    });
+    for (kind, what) in [(global, "global"), (table, "table")] {
+        let mut obj = target(Architecture::Wasm32, Format::Wasm);
+        let s = obj.add_symbol(Symbol::undefined("g").with_binding(Binding::Weak));
+        obj.wasm
+            .imports
+            .push(Import::new("env", "g", kind).with_symbol(s));
+        assert_eq!(
+            error(&obj),
+            format!("symbols[0].binding: `g` is an imported {what}, and an undefined global or table cannot be weak (wasm-ld refuses the object): make it global")
+        );
+        obj.symbols[0].binding = Binding::Global;
+        assert!(obj.write().is_ok(), "{what}");
+    }
+    let mut obj = target(Architecture::Wasm32, Format::Wasm);
+    let f = obj.add_symbol(
+        Symbol::undefined("f")
+            .with_kind(SymbolKind::Func)
+            .with_binding(Binding::Weak),
+    );
+    obj.wasm.types.push(objforge::wasm::FuncType::default());
+    obj.wasm
+        .imports
+        .push(Import::new("env", "f", ImportKind::Func(0)).with_symbol(f));
+    assert!(obj.write().is_ok());
+}
+
+/// Tool test (wasm-ld-19): an object importing `__indirect_function_table` with a symbol (as
+/// it must once it has tables of its own) and taking a function's table slot made wasm-ld
+/// crash (`TableSymbol::getTableNumber`): nothing kept the table through garbage collection.
+/// LLVM's objects mark that symbol `WASM_SYM_NO_STRIP`; objforge's now do too.
+#[test]
+fn wasm_indirect_function_table_symbol_is_kept() {
+    use objforge::wasm::{FuncType, Function, Import, ImportKind, Limits, RefType, TableType};
+    let mut obj = target(Architecture::Wasm32, Format::Wasm);
+    let text =
+        obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
+    let mut data = Section::new(".data.p", SectionKind::Data).with_bytes(vec![0; 4]);
+    data.flags.retain = true;
+    let data = obj.add_section(data);
+    let f = obj.add_symbol(
+        Symbol::defined("f", text, 0)
+            .with_kind(SymbolKind::Func)
+            .with_binding(Binding::Global),
+    );
+    let table = obj.add_symbol(Symbol::undefined("__indirect_function_table"));
+    obj.wasm.types.push(FuncType::default());
+    obj.wasm.functions.push(Function {
+        section: text,
+        type_index: 0,
+    });
+    let funcref = TableType {
+        element: RefType::FuncRef,
+        limits: Limits::default(),
+    };
+    obj.wasm.imports.push(
+        Import::new(
+            "env",
+            "__indirect_function_table",
+            ImportKind::Table(funcref),
+        )
+        .with_symbol(table),
+    );
+    obj.add_relocation(Relocation::new(data, 0, f, RelocKind::WasmTableIndexI32));
+    let bytes = obj.write().expect("writes");
+    let mut flags = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        let Ok(wasmparser::Payload::CustomSection(c)) = payload else {
+            continue;
+        };
+        if c.name() != "linking" {
+            continue;
+        }
+        let reader = wasmparser::BinaryReader::new(c.data(), c.data_offset());
+        let linking = wasmparser::LinkingSectionReader::new(reader).expect("linking");
+        for sub in linking.subsections() {
+            if let Ok(wasmparser::Linking::SymbolTable(map)) = sub {
+                for s in map.into_iter().flatten() {
+                    if let wasmparser::SymbolInfo::Table { flags: f, .. } = s {
+                        flags.push(f.bits());
+                    }
+                }
+            }
+        }
+    }
+    // UNDEFINED | NO_STRIP
+    assert_eq!(flags, [0x10 | 0x80]);
+}
+
+/// Property tests (wasm-validate, wasm-ld): a Wasm global's initializer was written whatever
+/// its type (an `i64` global from `i32.const`, a `v128` global from `i32.const 0`: modules
+/// that do not validate), and in an object `global.get`/`ref.func` initializers were written
+/// although nothing relocates them (wasm-ld refuses `ref.func` there, and links `global.get`
+/// to whatever global has the index in the linked module). All are errors at the initializer
+/// now; a plain module may still read an immutable imported global or take a function.
+#[test]
+fn wasm_global_initializers_fit_their_globals() {
+    use objforge::wasm::{
+        ConstExpr, FuncType, Function, Global, GlobalType, Import, ImportKind, Output, ValType,
+    };
+    let global = |value, init| Global {
+        ty: GlobalType {
+            value,
+            mutable: false,
+        },
+        init,
+        symbol: None,
+    };
+    let cases = [
+        (ValType::I64, ConstExpr::I32(1), "wasm.globals[0].init: the initializer is i32, but the global is i64"),
+        (ValType::FuncRef, ConstExpr::F32(0), "wasm.globals[0].init: the initializer is f32, but the global is funcref"),
+        (ValType::V128, ConstExpr::I32(0), "wasm.globals[0].init: the initializer is i32, but the global is v128"),
+        (ValType::FuncRef, ConstExpr::RefFunc(0), "wasm.globals[0].init: an object's global initializer cannot name a function or global by index"),
+        (ValType::I32, ConstExpr::GlobalGet(0), "wasm.globals[0].init: an object's global initializer cannot name a function or global by index"),
+    ];
+    for (value, init, message) in cases {
+        let mut obj = target(Architecture::Wasm32, Format::Wasm);
+        let text =
+            obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
+        obj.wasm.types.push(FuncType::default());
+        obj.wasm.functions.push(Function {
+            section: text,
+            type_index: 0,
+        });
+        let g = obj.add_symbol(Symbol::undefined("i"));
+        let i32_import = ImportKind::Global(GlobalType {
+            value: ValType::I32,
+            mutable: false,
+        });
+        obj.wasm
+            .imports
+            .push(Import::new("env", "i", i32_import).with_symbol(g));
+        obj.wasm.globals.push(global(value, init));
+        let e = error(&obj);
+        assert!(e.starts_with(message), "{value:?} {init:?}: {e}");
+    }
+    // A plain module: an immutable imported global, or a function, may start a global.
+    let mut obj = target(Architecture::Wasm32, Format::Wasm);
+    obj.wasm.output = Output::Module;
+    let text =
+        obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
+    obj.wasm.types.push(FuncType::default());
+    obj.wasm.functions.push(Function {
+        section: text,
+        type_index: 0,
+    });
+    let imported = |mutable| {
+        ImportKind::Global(GlobalType {
+            value: ValType::I32,
+            mutable,
+        })
+    };
+    obj.wasm
+        .imports
+        .push(Import::new("env", "i", imported(false)));
+    obj.wasm
+        .globals
+        .push(global(ValType::I32, ConstExpr::GlobalGet(0)));
+    obj.wasm
+        .globals
+        .push(global(ValType::FuncRef, ConstExpr::RefFunc(0)));
+    assert!(obj.write().is_ok());
+    obj.wasm.imports[0].kind = imported(true);
+    assert!(error(&obj).starts_with(
+        "wasm.globals[0].init: global.get 0: an initializer reads an immutable global"
+    ));
+}

@@ -1,8 +1,8 @@
 //! The batch test: random valid objects for every writable (format, architecture), written to
 //! disk and checked by the real tools, many per invocation — `llvm-readobj-19 --all` without
-//! a warning and `eu-elflint --gnu-ld --strict` clean (ELF) for `OBJFORGE_PROPTEST_CASES`
-//! (default 1000) objects per pair, and the platform's linkers accepting the first
-//! `OBJFORGE_TOOL_CASES` (default 120) of them.
+//! a warning, `eu-elflint --gnu-ld --strict` clean (ELF) and `wasm-validate` clean (Wasm) for
+//! `OBJFORGE_PROPTEST_CASES` (default 1000) objects per pair, and the platform's linkers
+//! accepting the first `OBJFORGE_TOOL_CASES` (default 120) of them.
 
 use std::path::PathBuf;
 
@@ -39,12 +39,15 @@ fn real_tools_accept_random_valid_objects() {
             let spec = serde_json::to_vec_pretty(&objforge_testkit::spec::to_json(&obj))
                 .unwrap_or_default();
             std::fs::write(path.with_extension("json"), spec).expect("write spec");
-            files.push((format!("{:?}", obj.target.float_abi), path));
+            files.push((tools::link_key(&obj), path));
         }
         let all: Vec<PathBuf> = files.iter().take(readers).map(|(_, p)| p.clone()).collect();
         findings.extend(tools::readobj(&all));
         if case.format() == Format::Elf {
             findings.extend(tools::elflint(&all));
+        }
+        if case.format() == Format::Wasm {
+            findings.extend(tools::wasm_validate(case.arch, &all));
         }
         files.truncate(per_case);
         let mut keys: Vec<&String> = files.iter().map(|(k, _)| k).collect();

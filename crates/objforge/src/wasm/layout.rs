@@ -7,12 +7,15 @@ use crate::model::{Binding, Object, SectionData, SectionKind, SymbolDefinition, 
 use crate::target::Architecture;
 
 use super::model::{
-    ExportTarget, Import, ImportKind, Limits, MemoryType, Output, Placement, RefType, TableType,
-    WasmModule,
+    ExportTarget, GlobalType, Import, ImportKind, Limits, MemoryType, Output, Placement, RefType,
+    TableType, ValType, WasmModule,
 };
 
 /// A 64 KiB Wasm page.
 pub(crate) const PAGE: u64 = 65536;
+
+/// The table of functions whose address is taken, which the linker defines.
+pub(crate) const INDIRECT_FUNCTION_TABLE: &str = "__indirect_function_table";
 
 /// What a section of the object becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -516,7 +519,7 @@ fn imports(obj: &Object, layout: &Layout) -> Result<Vec<Import>, Error> {
             };
             out.push(Import::new(
                 "env",
-                "__indirect_function_table",
+                INDIRECT_FUNCTION_TABLE,
                 ImportKind::Table(table),
             ));
         }
@@ -524,7 +527,7 @@ fn imports(obj: &Object, layout: &Layout) -> Result<Vec<Import>, Error> {
     for (i, import) in module.imports.iter().enumerate() {
         let needs_symbol = !matches!(import.kind, ImportKind::Memory(_));
         if layout.relocatable && needs_symbol && import.symbol.is_none() {
-            let legacy_table = import.name == "__indirect_function_table"
+            let legacy_table = import.name == INDIRECT_FUNCTION_TABLE
                 && matches!(import.kind, ImportKind::Table(_));
             if !legacy_table {
                 return Err(invalid(
@@ -813,6 +816,28 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
                 format!("`{}` is imported, so it cannot be local", sym.name),
             ));
         }
+        // Only functions and data may stay undefined weakly: LLVM's readers (wasm-ld,
+        // llvm-readobj) refuse an object with an undefined weak global or table.
+        let strong_import = matches!(
+            class,
+            Class::Global {
+                import: Some(_),
+                ..
+            } | Class::Table {
+                import: Some(_),
+                ..
+            }
+        );
+        if sym.binding == Binding::Weak && strong_import {
+            return Err(invalid(
+                Place::Symbol(i, Some("binding")),
+                format!(
+                    "`{}` is an imported {}, and an undefined global or table cannot be weak (wasm-ld refuses the object): make it global",
+                    sym.name,
+                    if matches!(class, Class::Global { .. }) { "global" } else { "table" }
+                ),
+            ));
+        }
         classes.push(class);
     }
     Ok(classes)
@@ -953,9 +978,24 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
             }
         }
     }
+    // The imported globals' types, in index order, for `global.get`.
+    let imported: Vec<GlobalType> = layout
+        .imports
+        .iter()
+        .filter_map(|i| match i.kind {
+            ImportKind::Global(g) => Some(g),
+            _ => None,
+        })
+        .collect();
     for (j, g) in module.globals.iter().enumerate() {
         use super::model::ConstExpr;
+        let relocatable = layout.relocatable;
         let bad = match g.init {
+            // No relocation reaches the global section: the linker would leave the index
+            // pointing at whatever function or global has it in the linked module.
+            ConstExpr::RefFunc(_) | ConstExpr::GlobalGet(_) if relocatable => Some(
+                "an object's global initializer cannot name a function or global by index: the linker renumbers them, and nothing relocates an initializer; start from a constant and set the global in an init function".to_string(),
+            ),
             ConstExpr::RefFunc(f) if u64::from(f) >= functions => Some(format!(
                 "there is no function {f} (the module has {functions})"
             )),
@@ -963,10 +1003,36 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
                 "global.get {n}: an initializer reads an imported global (the module imports {})",
                 layout.global_imports
             )),
+            ConstExpr::GlobalGet(n) if imported.get(n as usize).is_some_and(|t| t.mutable) => {
+                Some(format!(
+                    "global.get {n}: an initializer reads an immutable global, and imported global {n} is mutable"
+                ))
+            }
             _ => None,
         };
         if let Some(message) = bad {
             return Err(invalid(at(format!("globals[{j}].init")), message));
+        }
+        // The initializer's value must have the global's type (a v128 one can only come from
+        // an imported global: there is no v128 constant here).
+        let value = match g.init {
+            ConstExpr::I32(_) => Some(ValType::I32),
+            ConstExpr::I64(_) => Some(ValType::I64),
+            ConstExpr::F32(_) => Some(ValType::F32),
+            ConstExpr::F64(_) => Some(ValType::F64),
+            ConstExpr::RefNull(RefType::FuncRef) | ConstExpr::RefFunc(_) => Some(ValType::FuncRef),
+            ConstExpr::RefNull(RefType::ExternRef) => Some(ValType::ExternRef),
+            ConstExpr::GlobalGet(n) => imported.get(n as usize).map(|t| t.value),
+        };
+        if value.is_some_and(|v| v != g.ty.value) {
+            return Err(invalid(
+                at(format!("globals[{j}].init")),
+                format!(
+                    "the initializer is {}, but the global is {}",
+                    value.map_or("", |v| v.name()),
+                    g.ty.value.name()
+                ),
+            ));
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 use crate::model::{Binding, Object, SectionKind, SymbolDefinition, SymbolKind, Visibility};
 
 use super::encode::{name, sleb, uleb};
-use super::layout::{Class, Layout, Role};
+use super::layout::{Class, Layout, Role, INDIRECT_FUNCTION_TABLE};
 use super::model::Feature;
 use super::reloc::Entry;
 
@@ -119,6 +119,11 @@ fn symbol_flags(obj: &Object, layout: &Layout, i: usize) -> u32 {
     }
     if sym.kind == SymbolKind::Tls {
         flags |= WASM_SYM_TLS;
+    }
+    // The indirect function table is kept whatever refers to it, as LLVM's objects ask: wasm-ld
+    // places table slots in it after garbage collection, and crashes if the table went.
+    if matches!(class, Class::Table { .. }) && sym.name == INDIRECT_FUNCTION_TABLE {
+        flags |= WASM_SYM_NO_STRIP;
     }
     flags
 }
