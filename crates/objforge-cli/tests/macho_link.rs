@@ -332,3 +332,42 @@ fn symbols_sections_and_natives() {
         addr + 3
     );
 }
+
+/// A PC-relative word (`pcrel32`, addend 0: `.long str - .`) whose target is the one C
+/// string, 4 bytes long, of `__cstring`. Section-relative, its field would point 4 bytes past its
+/// start — the end of the section, in no literal, which ld64.lld refuses ("offset is outside
+/// the section"; found by the test kit's tool batch). It must name the symbol instead, and
+/// resolve to the string.
+#[test]
+fn pc_relative_word_to_a_c_string_at_the_end_of_its_section_links() {
+    let dir = common::scratch("macho_x86_64_cstring_word");
+    let spec = dir.join("cstring.json");
+    // _main: lea rax, [rip + str]; ret; then the word.
+    std::fs::write(
+        &spec,
+        r#"{
+  "target": "x86_64-apple-macos11",
+  "sections": [
+    {"name": "__TEXT,__text", "kind": "text", "align": 16, "hex": "488d0500000000c3 00000000"},
+    {"name": "__TEXT,__cstring", "kind": "rodata", "flags": ["merge_strings"], "hex": "71777800"}
+  ],
+  "symbols": [
+    {"name": "main", "section": 0, "offset": 0, "kind": "func", "binding": "global"},
+    {"name": "str", "section": 1, "offset": 0, "kind": "object"}
+  ],
+  "relocations": [
+    {"section": 0, "offset": 3, "symbol": 1, "kind": "pcrel32", "addend": -4},
+    {"section": 0, "offset": 8, "symbol": 1, "kind": "pcrel32", "addend": 0}
+  ]
+}"#,
+    )
+    .unwrap();
+    let obj = dir.join("cstring.o");
+    macho_common::build_checked(&spec, &obj);
+    let exe = dir.join("cstring");
+    macho_common::link("x86_64", macho_common::MACOS, &[&obj], &exe);
+    let image = Image::load(&exe);
+    let (failures, checked) = macho_common::verify(&Spec::load(&spec), &image, Isa::X86_64, "_");
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(checked, 2);
+}

@@ -32,6 +32,9 @@ pub const PLATFORM_XROS_SIMULATOR: u32 = 12;
 
 pub const VM_PROT_ALL: u32 = 0x7;
 
+/// The mask of a section's type in `flags` (the rest are attributes).
+pub const SECTION_TYPE: u32 = 0xff;
+
 /// Section types (the low byte of `flags`).
 pub const S_REGULAR: u32 = 0x0;
 pub const S_ZEROFILL: u32 = 0x1;

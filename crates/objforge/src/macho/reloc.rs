@@ -331,8 +331,15 @@ impl Writer<'_> {
             (m.local, sym.binding, sym.definition)
         {
             let referenced = i128::from(offset) + addend + i128::from(pc_bias) + i128::from(extra);
-            let size = obj.sections[section.0].data.len();
-            if (0..=i128::from(size)).contains(&referenced) {
+            let size = i128::from(obj.sections[section.0].data.len());
+            // ld64.lld finds the subsection by the referenced address; one at the very end
+            // of a literal section is in no literal ("offset is outside the section").
+            let inside = if self.sections.of_model(section.0).is_literals() {
+                referenced < size
+            } else {
+                referenced <= size
+            };
+            if referenced >= 0 && inside {
                 let s = i128::from(self.sections.of_model(section.0).addr + offset);
                 let stored = if m.pcrel {
                     let p = self.sections.of_model(r.section.0).addr + r.offset;

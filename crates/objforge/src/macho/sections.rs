@@ -24,6 +24,18 @@ pub(super) struct MachoSection {
     pub zero_fill: bool,
 }
 
+impl MachoSection {
+    /// Whether the linker splits it into literals (C strings, or 4-, 8- or 16-byte
+    /// constants) and finds a section-relative referent by the literal that holds its address:
+    /// such a referent must lie inside the section, not at its end.
+    pub(super) fn is_literals(&self) -> bool {
+        matches!(
+            self.flags & SECTION_TYPE,
+            S_CSTRING_LITERALS | S_4BYTE_LITERALS | S_8BYTE_LITERALS | S_16BYTE_LITERALS
+        )
+    }
+}
+
 /// The sections in `section_64` order (those with file contents first, then the zero-filled
 /// ones, as the segment's file size requires), with their addresses; and for each model
 /// section, its index in that order.
