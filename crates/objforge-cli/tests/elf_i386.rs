@@ -132,3 +132,31 @@ fn static_program_uses_every_i386_relocation_kind() {
     common::link_lld(&[&obj], &["-m", "elf_i386", "-static"], &lld);
     assert_eq!(common::run_program(None, &lld), expected);
 }
+
+/// REL's field is the addend, so objforge writes it even when the addend is 0: a placeholder a
+/// JIT left in the field (here 0xdeadbeef) must not become an addend.
+#[test]
+fn rel_fields_are_written_even_for_a_zero_addend() {
+    use objforge::*;
+    let dir = common::scratch("i386_rel_zero_addend");
+    let mut obj = Object::new(Target::from_triple("i386-unknown-linux-gnu").unwrap());
+    // call ext (placeholder displacement); ret. A data word holding a placeholder pointer.
+    let text = obj.add_section(
+        Section::new(".text", SectionKind::Text)
+            .with_bytes(vec![0xe8, 0xef, 0xbe, 0xad, 0xde, 0xc3]),
+    );
+    let data = obj.add_section(
+        Section::new(".data", SectionKind::Data).with_bytes(vec![0xef, 0xbe, 0xad, 0xde]),
+    );
+    let ext = obj.add_symbol(Symbol::undefined("ext"));
+    obj.add_relocation(Relocation::new(text, 1, ext, RelocKind::X86Branch32).with_addend(-4));
+    obj.add_relocation(Relocation::new(data, 0, ext, RelocKind::Abs32));
+    let o = dir.join("zero.o");
+    std::fs::write(&o, obj.write().unwrap()).unwrap();
+    common::check_elf(&o);
+    assert_eq!(
+        common::section_bytes(&o, ".text"),
+        [0xe8, 0xfc, 0xff, 0xff, 0xff, 0xc3]
+    );
+    assert_eq!(common::section_bytes(&o, ".data"), [0, 0, 0, 0]);
+}

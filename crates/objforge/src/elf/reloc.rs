@@ -121,11 +121,14 @@ impl Mapper<'_> {
         };
         match encoding {
             ElfEncoding::One(r_type) => {
-                if !self.class.rela && addend != 0 {
-                    let size = match kind.shape() {
-                        FieldShape::Data(n) => n,
-                        FieldShape::Instruction { .. } | FieldShape::PaddedLeb(_) => 0,
-                    };
+                let size = match kind.shape() {
+                    FieldShape::Data(n) => n,
+                    FieldShape::Instruction { .. } | FieldShape::PaddedLeb(_) => 0,
+                };
+                // REL: the field is the addend, so it is written even when the addend is 0 —
+                // bytes a JIT left there must not become one. A native kind of unknown size
+                // with addend 0 is left as given.
+                if !self.class.rela && (addend != 0 || size > 0) {
                     if let Err(e) = check_implicit_addend(i, kind, size, addend) {
                         return Err(R::error(|| e));
                     }
