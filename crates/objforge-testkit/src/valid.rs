@@ -150,6 +150,17 @@ struct SectionPlan {
     merge: bool,
 }
 
+/// One to four NUL-terminated strings of up to 7 letters: a section the linker may merge.
+pub(crate) fn c_strings(src: &mut Source<'_>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..1 + src.below(4) {
+        let n = src.below(8);
+        bytes.extend((0..n).map(|_| b'a' + src.u8() % 26));
+        bytes.push(0);
+    }
+    bytes
+}
+
 /// A random valid model for `case`; global names start with `tag`.
 pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
     if case.format() == Format::Wasm {
@@ -181,14 +192,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         if kind.is_zero_fill() {
             s.data = SectionData::Zero(len as u64);
         } else if kind == SectionKind::Rodata && src.one_in(6) {
-            // NUL-terminated strings the linker may merge.
-            let mut bytes = Vec::new();
-            for _ in 0..1 + src.below(4) {
-                let n = src.below(8);
-                bytes.extend((0..n).map(|_| b'a' + src.u8() % 26));
-                bytes.push(0);
-            }
-            s.data = SectionData::Bytes(bytes);
+            s.data = SectionData::Bytes(c_strings(src));
             s.flags.merge_strings = true;
             merge = true;
         } else if kind == SectionKind::Rodata && !p.merge_entsizes.is_empty() && src.one_in(6) {

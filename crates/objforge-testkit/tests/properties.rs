@@ -163,6 +163,17 @@ fn the_comparison_notices_differences() {
     }
 }
 
+/// The first section of `obj` that a Wasm object writes as a data segment.
+fn first_segment(obj: &mut objforge::Object) -> Option<&mut objforge::Section> {
+    use objforge::SectionKind;
+    obj.sections.iter_mut().find(|s| {
+        !matches!(
+            s.kind,
+            SectionKind::Text | SectionKind::Debug | SectionKind::Other
+        )
+    })
+}
+
 /// The Wasm comparison notices what only a Wasm object has: a model changed after writing (a
 /// symbol's binding or visibility, an import's name, a global's initial value, a segment's
 /// alignment or retention, a function's type, a byte of a body, a relocation's kind, a
@@ -213,12 +224,7 @@ fn the_wasm_comparison_notices_differences() {
             true
         }),
         ("alignment", |o| {
-            let Some(s) = o.sections.iter_mut().find(|s| {
-                !matches!(
-                    s.kind,
-                    SectionKind::Text | SectionKind::Debug | SectionKind::Other
-                )
-            }) else {
+            let Some(s) = first_segment(o) else {
                 return false;
             };
             s.align *= 2;
@@ -226,12 +232,7 @@ fn the_wasm_comparison_notices_differences() {
         }),
         ("retention", |o| {
             // (Of a segment: a custom section's shows only on its symbols, if any.)
-            let Some(s) = o.sections.iter_mut().find(|s| {
-                !matches!(
-                    s.kind,
-                    SectionKind::Text | SectionKind::Debug | SectionKind::Other
-                )
-            }) else {
+            let Some(s) = first_segment(o) else {
                 return false;
             };
             s.flags.retain = !s.flags.retain;

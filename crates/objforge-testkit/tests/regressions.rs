@@ -394,6 +394,19 @@ fn wasm_global_initializers_fit_their_globals() {
     use objforge::wasm::{
         ConstExpr, FuncType, Function, Global, GlobalType, Import, ImportKind, Output, ValType,
     };
+    // A Wasm32 object or module with one empty function.
+    let one_function = |output| {
+        let mut obj = target(Architecture::Wasm32, Format::Wasm);
+        obj.wasm.output = output;
+        let text =
+            obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
+        obj.wasm.types.push(FuncType::default());
+        obj.wasm.functions.push(Function {
+            section: text,
+            type_index: 0,
+        });
+        obj
+    };
     let global = |value, init| Global {
         ty: GlobalType {
             value,
@@ -410,14 +423,7 @@ fn wasm_global_initializers_fit_their_globals() {
         (ValType::I32, ConstExpr::GlobalGet(0), "wasm.globals[0].init: an object's global initializer cannot name a function or global by index"),
     ];
     for (value, init, message) in cases {
-        let mut obj = target(Architecture::Wasm32, Format::Wasm);
-        let text =
-            obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
-        obj.wasm.types.push(FuncType::default());
-        obj.wasm.functions.push(Function {
-            section: text,
-            type_index: 0,
-        });
+        let mut obj = one_function(Output::Object);
         let g = obj.add_symbol(Symbol::undefined("i"));
         let i32_import = ImportKind::Global(GlobalType {
             value: ValType::I32,
@@ -431,15 +437,7 @@ fn wasm_global_initializers_fit_their_globals() {
         assert!(e.starts_with(message), "{value:?} {init:?}: {e}");
     }
     // A plain module: an immutable imported global, or a function, may start a global.
-    let mut obj = target(Architecture::Wasm32, Format::Wasm);
-    obj.wasm.output = Output::Module;
-    let text =
-        obj.add_section(Section::new(".text.f", SectionKind::Text).with_bytes(vec![0, 0x0b]));
-    obj.wasm.types.push(FuncType::default());
-    obj.wasm.functions.push(Function {
-        section: text,
-        type_index: 0,
-    });
+    let mut obj = one_function(Output::Module);
     let imported = |mutable| {
         ImportKind::Global(GlobalType {
             value: ValType::I32,

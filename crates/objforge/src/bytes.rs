@@ -14,6 +14,17 @@ use std::io::Write;
 
 use crate::error::{Error, Place};
 
+/// An integer's bytes in the target's byte order (`big_endian` or not).
+macro_rules! ordered {
+    ($v:expr, $big_endian:expr) => {
+        if $big_endian {
+            $v.to_be_bytes()
+        } else {
+            $v.to_le_bytes()
+        }
+    };
+}
+
 /// Bytes the streaming buffer collects before handing them on.
 const CHUNK: usize = 64 * 1024;
 
@@ -267,31 +278,19 @@ impl<'w> Out<'w> {
     /// `v` in the target's byte order.
     #[inline]
     pub(crate) fn e16(&self, v: u16) -> [u8; 2] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
+        ordered!(v, self.big_endian)
     }
 
     /// `v` in the target's byte order.
     #[inline]
     pub(crate) fn e32(&self, v: u32) -> [u8; 4] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
+        ordered!(v, self.big_endian)
     }
 
     /// `v` in the target's byte order.
     #[inline]
     pub(crate) fn e64(&self, v: u64) -> [u8; 8] {
-        if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
+        ordered!(v, self.big_endian)
     }
 
     /// Appends `data` with each patch's bytes in place of the bytes at its offset (see
@@ -343,32 +342,17 @@ impl Fields<'_> {
 
     #[inline]
     pub(crate) fn u16(&mut self, v: u16) -> &mut Self {
-        let b = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.put(b)
+        self.put(ordered!(v, self.big_endian))
     }
 
     #[inline]
     pub(crate) fn u32(&mut self, v: u32) -> &mut Self {
-        let b = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.put(b)
+        self.put(ordered!(v, self.big_endian))
     }
 
     #[inline]
     pub(crate) fn u64(&mut self, v: u64) -> &mut Self {
-        let b = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.put(b)
+        self.put(ordered!(v, self.big_endian))
     }
 
     /// A 32- or 64-bit word, as the ELF class has it.

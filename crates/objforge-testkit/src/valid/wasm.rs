@@ -258,14 +258,8 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         } else if kind.is_zero_fill() || src.one_in(8) {
             s.data = SectionData::Zero(len as u64);
         } else if kind == SectionKind::Rodata && src.one_in(5) {
-            // NUL-terminated strings the linker may merge (unaligned, as wasm-ld merges).
-            let mut bytes = Vec::new();
-            for _ in 0..1 + src.below(4) {
-                let n = src.below(8);
-                bytes.extend((0..n).map(|_| b'a' + src.u8() % 26));
-                bytes.push(0);
-            }
-            s.data = SectionData::Bytes(bytes);
+            // Unaligned, as wasm-ld merges strings.
+            s.data = SectionData::Bytes(super::c_strings(src));
             s.flags.merge_strings = true;
             s.align = 1;
             *merges = true;
