@@ -437,6 +437,17 @@ fn errors_quote_long_values_briefly() {
         assert!(stderr.len() < 400, "{} bytes: {stderr}", stderr.len());
         assert!(stderr.contains(" characters)"), "{stderr}");
     }
+    // The input file's own name is no value: it is printed whole, however long.
+    let deep = dir.join("d".repeat(120));
+    std::fs::create_dir_all(&deep).expect("create a directory");
+    let junk = deep.join("not-an-object.o");
+    std::fs::write(&junk, b"junk").expect("write the file");
+    let (code, _, stderr) = dump_support::dump_with(&junk, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!("objforge: {}: ", junk.display())),
+        "{stderr}"
+    );
 }
 
 mod coff_support;
