@@ -343,6 +343,8 @@ impl Write for Sink {
     }
 }
 
+mod cli;
+
 /// How the model is built: see the crate's documentation.
 #[derive(Clone, Copy, PartialEq)]
 enum Work {
@@ -479,10 +481,12 @@ struct Options {
     work: Option<String>,
     scale: Option<usize>,
     runs: Option<usize>,
+    cli: Option<String>,
 }
 
 const HELP: &str = "objforge-bench [--quick] [--warm] [--only objforge|object] \
-[--format elf|macho|coff] [--work backend|prepared] [--scale N] [--runs N]";
+[--format elf|macho|coff] [--work backend|prepared] [--scale N] [--runs N]
+       objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)";
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
@@ -493,6 +497,7 @@ fn options() -> Result<Options, String> {
         work: None,
         scale: None,
         runs: None,
+        cli: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -510,6 +515,7 @@ fn options() -> Result<Options, String> {
             "--work" => o.work = Some(value("--work")?),
             "--scale" => o.scale = Some(number("--scale")?),
             "--runs" => o.runs = Some(number("--runs")?),
+            "--cli" => o.cli = Some(value("--cli")?),
             "--help" | "-h" => {
                 println!("{HELP}");
                 std::process::exit(0);
@@ -528,6 +534,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(spec) = &o.cli {
+        if let Err(e) = cli::compare(spec, o.runs.unwrap_or(11)) {
+            eprintln!("objforge-bench: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if o.warm {
         keep_freed_memory();
     }
