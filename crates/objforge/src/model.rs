@@ -624,6 +624,9 @@ pub struct Object {
     /// What a WebAssembly module has beyond sections, symbols and relocations (signatures,
     /// imports, globals, ...); see [`crate::wasm`]. Ignored by the other formats.
     pub wasm: crate::wasm::WasmModule,
+    /// How to unwind through the object's functions (see [`crate::unwind`]), written as the
+    /// format's unwind tables.
+    pub unwind: Vec<crate::unwind::FunctionUnwind>,
 }
 
 impl Object {
@@ -636,6 +639,7 @@ impl Object {
             symbols: Vec::new(),
             relocations: Vec::new(),
             wasm: crate::wasm::WasmModule::default(),
+            unwind: Vec::new(),
         }
     }
 

@@ -1,0 +1,135 @@
+//! Turns an object's unwind entries into its own sections, symbols and relocations, before the
+//! container writer runs. ELF only, so far:
+//!
+//! - `.eh_frame` (`SHT_PROGBITS`, `SHF_ALLOC`, aligned to the pointer size, as GNU as writes
+//!   it): the records of [`super::eh_frame`], in entry order, each CIE before its first FDE.
+//!   No zero terminator: the linker's `crtend.o` ends the linked table.
+//! - Each PC-relative field is a `pcrel32` relocation (`R_X86_64_PC32`, `R_386_PC32`,
+//!   `R_AARCH64_PREL32`, `R_RISCV_32_PCREL`): against the code section's symbol plus the
+//!   function's offset for an FDE's start, as assemblers write it.
+//! - A personality routine `P` is reached as GCC does, through `DW.ref.P`: a hidden weak
+//!   pointer-sized data word in its own COMDAT group (`.data.rel.local.DW.ref.P`) holding
+//!   `P`'s address, so that code in a shared library or a PIE needs no text relocation. An
+//!   object that already has a symbol `DW.ref.P` (one `objforge dump` kept) uses it.
+
+use std::collections::HashMap;
+
+use super::eh_frame::{encode, FixupTarget, Frame, Pointer, Style};
+use super::{ArchFacts, Lsda};
+use crate::error::{Error, Place};
+use crate::model::{
+    Binding, Object, Relocation, Section, SectionId, SectionKind, Symbol, SymbolId, SymbolKind,
+    Visibility,
+};
+use crate::reloc::RelocKind;
+use crate::target::Endianness;
+
+/// `obj` (checked, with unwind entries) with its entries lowered: a copy with no `unwind` and
+/// the sections, symbols and relocations that say the same.
+pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
+    let arch = obj.target.arch;
+    let Some(facts) = ArchFacts::of(arch) else {
+        return Err(Error::unsupported(
+            Place::Unwind(0, String::new()),
+            format!("{arch} has no unwind tables"),
+        ));
+    };
+    let mut out = obj.clone();
+    out.unwind.clear();
+    let pointer_size = u64::from(arch.pointer_width());
+    let address_kind = if pointer_size == 8 {
+        RelocKind::Abs64
+    } else {
+        RelocKind::Abs32
+    };
+
+    // The `DW.ref` word of each personality routine.
+    let mut dw_refs: HashMap<SymbolId, SymbolId> = HashMap::new();
+    for f in &obj.unwind {
+        let Some(p) = f.personality else { continue };
+        if dw_refs.contains_key(&p) {
+            continue;
+        }
+        let name = format!("DW.ref.{}", obj.symbols[p.0].name);
+        let word = match out.symbols.iter().position(|s| s.name == name) {
+            Some(existing) => SymbolId(existing),
+            None => {
+                let section = out.add_section(
+                    Section::new(format!(".data.rel.local.{name}"), SectionKind::Data)
+                        .with_align(pointer_size)
+                        .with_bytes(vec![0; pointer_size as usize])
+                        .with_comdat(name.clone()),
+                );
+                let word = out.add_symbol(
+                    Symbol::defined(name, section, 0)
+                        .with_kind(SymbolKind::Object)
+                        .with_binding(Binding::Weak)
+                        .with_visibility(Visibility::Hidden)
+                        .with_size(pointer_size),
+                );
+                out.add_relocation(Relocation::new(section, 0, p, address_kind));
+                word
+            }
+        };
+        dw_refs.insert(p, word);
+    }
+
+    let frames: Vec<Frame<'_>> = obj
+        .unwind
+        .iter()
+        .map(|f| Frame {
+            start: Pointer::Fixup(FixupTarget::Section {
+                section: f.section,
+                offset: f.offset,
+            }),
+            size: f.size,
+            cfi: &f.cfi,
+            personality: f
+                .personality
+                .map(|p| Pointer::Fixup(FixupTarget::Symbol(dw_refs[&p]))),
+            lsda: f.lsda.map(|l| {
+                Pointer::Fixup(match l {
+                    Lsda::Symbol(s) => FixupTarget::Symbol(s),
+                    Lsda::Section { section, offset } => FixupTarget::Section { section, offset },
+                })
+            }),
+            signal_frame: f.signal_frame,
+            return_column: f.return_column.map_or(facts.return_column, |r| r.0),
+        })
+        .collect();
+    let records = encode(
+        arch,
+        &facts,
+        Style::Pcrel,
+        obj.target.endianness == Endianness::Big,
+        &frames,
+    )?;
+
+    let eh_frame = out.add_section(
+        Section::new(".eh_frame", SectionKind::Rodata)
+            .with_align(pointer_size)
+            .with_bytes(records.bytes),
+    );
+    let mut section_symbols: HashMap<SectionId, SymbolId> = HashMap::new();
+    for (i, s) in out.symbols.iter().enumerate() {
+        if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
+            section_symbols.entry(section).or_insert(SymbolId(i));
+        }
+    }
+    for fixup in records.fixups {
+        let (symbol, addend) = match fixup.target {
+            FixupTarget::Symbol(s) => (s, 0),
+            FixupTarget::Section { section, offset } => {
+                let symbol = *section_symbols
+                    .entry(section)
+                    .or_insert_with(|| out.add_symbol(Symbol::section(section)));
+                (symbol, offset as i64)
+            }
+        };
+        out.add_relocation(
+            Relocation::new(eh_frame, fixup.at as u64, symbol, RelocKind::Pcrel32)
+                .with_addend(addend),
+        );
+    }
+    Ok(out)
+}
