@@ -68,6 +68,11 @@ fn spec(arch: &Arch) -> PathBuf {
 fn build_checked(spec: &Path, obj: &Path) {
     common::build(spec, obj);
     common::check_elf(obj);
+    check_eh_frame(obj);
+}
+
+/// `llvm-dwarfdump-19 --eh-frame` and `--verify` find nothing wrong.
+fn check_eh_frame(obj: &Path) {
     let frames = common::run_ok(Command::new("llvm-dwarfdump-19").arg("--eh-frame").arg(obj));
     assert!(
         !frames.to_lowercase().contains("error") && !frames.to_lowercase().contains("warning"),
@@ -161,9 +166,12 @@ fn same_rows_as_gas(arch: &Arch) {
     let ours = dir.join("objforge.o");
     common::build(&spec(arch), &ours);
     let theirs = dir.join("gas.o");
+    let mut gas = Command::new(arch.gas);
+    if arch.name == "i386" {
+        gas.arg("--32");
+    }
     common::run_ok(
-        Command::new(arch.gas)
-            .arg(common::fixture(&format!("unwind/through_{}.s", arch.name)))
+        gas.arg(common::fixture(&format!("unwind/through_{}.s", arch.name)))
             .arg("-o")
             .arg(&theirs),
     );
@@ -245,4 +253,126 @@ fn gdb_backtrace_x86_64() {
         ],
         "{out}"
     );
+}
+
+#[test]
+fn same_rows_as_gas_i386() {
+    same_rows_as_gas(&Arch {
+        name: "i386",
+        cxx: "g++",
+        gas: "as",
+        qemu: None,
+    });
+}
+
+/// The rows llvm-dwarfdump derives from an object's `.eh_frame`.
+fn eh_frame_rows(obj: &Path) -> Vec<String> {
+    common::run_ok(Command::new("llvm-dwarfdump-19").arg("--eh-frame").arg(obj))
+        .lines()
+        .filter(|l| l.starts_with("  0x"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Real CFI round trip: `ARCH-g++ FLAGS -c exceptions.cpp`, `objforge dump` (its `.eh_frame`
+/// comes back as `unwind` entries), `objforge build`: the rebuilt object has the same unwind
+/// rows, dumps to the same spec, and the program linked from it prints and exits the same.
+fn real_cfi_round_trip(arch: &Arch, flags: &[&str]) {
+    let dir = common::scratch(&format!(
+        "unwind_round_trip_{}{}",
+        arch.name,
+        flags.concat()
+    ));
+    let original = dir.join("exceptions.o");
+    common::run_ok(
+        Command::new(arch.cxx)
+            .args(flags)
+            .arg("-c")
+            .arg(common::fixture("unwind/exceptions.cpp"))
+            .arg("-o")
+            .arg(&original),
+    );
+    let spec = dir.join("exceptions.json");
+    common::run_ok(
+        common::objforge()
+            .arg("dump")
+            .arg(&original)
+            .arg("-o")
+            .arg(&spec),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    let entries = doc["unwind"].as_array().map_or(0, Vec::len);
+    assert!(entries >= 4, "{}: {entries} unwind entries", spec.display());
+    assert!(
+        doc["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"] != ".eh_frame"),
+        "{}: .eh_frame left as bytes",
+        spec.display()
+    );
+    let rebuilt = dir.join("exceptions.re.o");
+    common::build(&spec, &rebuilt);
+    check_eh_frame(&rebuilt);
+    // G++'s own object fails eu-elflint --strict on its one-member COMDAT groups (typeinfo
+    // names); the rebuilt one may have only that complaint.
+    let lint = common::run(
+        Command::new("eu-elflint")
+            .args(["--gnu-ld", "--strict"])
+            .arg(&rebuilt),
+    );
+    let text = String::from_utf8_lossy(&lint.stdout).into_owned();
+    let other: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.ends_with("section group with only one member") && !l.is_empty())
+        .collect();
+    assert!(
+        other.is_empty() || text.contains("No errors"),
+        "eu-elflint:\n{text}"
+    );
+    assert_eq!(eh_frame_rows(&rebuilt), eh_frame_rows(&original));
+    let again = dir.join("exceptions.re.json");
+    common::run_ok(
+        common::objforge()
+            .arg("dump")
+            .arg(&rebuilt)
+            .arg("-o")
+            .arg(&again),
+    );
+    assert!(
+        std::fs::read(&spec).unwrap() == std::fs::read(&again).unwrap(),
+        "{} and {} differ: the dump is not a fixed point",
+        spec.display(),
+        again.display()
+    );
+
+    let run = |obj: &Path, exe: &str| -> (String, i32) {
+        let exe = dir.join(exe);
+        let mut cxx = Command::new(arch.cxx);
+        if arch.qemu.is_some() {
+            cxx.arg("-static");
+        }
+        common::run_ok(cxx.arg(obj).arg("-o").arg(&exe));
+        common::run_program(arch.qemu, &exe)
+    };
+    let want = run(&original, "original");
+    assert!(
+        want.0.contains("guarded saw 3, rethrowing") && want.1 == 2,
+        "{want:?}"
+    );
+    assert_eq!(run(&rebuilt, "rebuilt"), want);
+}
+
+#[test]
+fn real_cfi_round_trip_x86_64() {
+    real_cfi_round_trip(&X86_64, &["-O2"]);
+    real_cfi_round_trip(&X86_64, &["-O0", "-g"]);
+}
+
+#[test]
+fn real_cfi_round_trip_aarch64() {
+    real_cfi_round_trip(&AARCH64, &["-O2"]);
+    real_cfi_round_trip(&AARCH64, &["-O0", "-g"]);
 }

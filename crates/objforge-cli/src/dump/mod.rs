@@ -16,6 +16,7 @@
 mod bits;
 mod coff;
 pub mod command;
+mod eh_frame;
 mod elf;
 mod emit;
 mod macho;
@@ -87,6 +88,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
         Kind::MachO => macho::read(data)?,
         Kind::Coff => coff::read(data)?,
     };
+    eh_frame::decode(&mut dumped);
     self_check(&mut dumped)?;
     Ok(dumped)
 }

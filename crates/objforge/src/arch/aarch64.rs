@@ -230,4 +230,27 @@ pub(crate) mod dwarf {
             _ => return None,
         })
     }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one (`x29`, not `fp`;
+    /// `d8` for the SIMD and floating-point registers, whose low halves the ABI preserves).
+    pub fn name(n: u16) -> Option<String> {
+        Some(match n {
+            0..=30 => format!("x{n}"),
+            31 => "sp".into(),
+            32 => "pc".into(),
+            33 => "elr_mode".into(),
+            34 => "ra_sign_state".into(),
+            35 => "tpidrro_el0".into(),
+            36 => "tpidr_el0".into(),
+            37 => "tpidr_el1".into(),
+            38 => "tpidr_el2".into(),
+            39 => "tpidr_el3".into(),
+            46 => "vg".into(),
+            47 => "ffr".into(),
+            48..=63 => format!("p{}", n - 48),
+            64..=95 => format!("d{}", n - 64),
+            96..=127 => format!("z{}", n - 96),
+            _ => return None,
+        })
+    }
 }

@@ -87,4 +87,19 @@ pub(crate) mod dwarf {
         }
         None
     }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one.
+    pub fn name(n: u16) -> Option<String> {
+        const GPR: [&str; 10] = [
+            "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+        ];
+        Some(match n {
+            0..=9 => GPR[n as usize].to_string(),
+            11..=18 => format!("st{}", n - 11),
+            21..=28 => format!("xmm{}", n - 21),
+            29..=36 => format!("mm{}", n - 29),
+            93..=100 => format!("k{}", n - 93),
+            _ => return None,
+        })
+    }
 }

@@ -251,4 +251,31 @@ pub(crate) mod dwarf {
             _ => return None,
         })
     }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one.
+    pub fn name(n: u16) -> Option<String> {
+        const GPR: [&str; 17] = [
+            "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+            "r12", "r13", "r14", "r15", "rip",
+        ];
+        const SEGMENTS: [&str; 6] = ["es", "cs", "ss", "ds", "fs", "gs"];
+        Some(match n {
+            0..=16 => GPR[n as usize].to_string(),
+            17..=32 => format!("xmm{}", n - 17),
+            33..=40 => format!("st{}", n - 33),
+            41..=48 => format!("mm{}", n - 41),
+            49 => "rflags".into(),
+            50..=55 => SEGMENTS[n as usize - 50].to_string(),
+            58 => "fs.base".into(),
+            59 => "gs.base".into(),
+            62 => "tr".into(),
+            63 => "ldtr".into(),
+            64 => "mxcsr".into(),
+            65 => "fcw".into(),
+            66 => "fsw".into(),
+            67..=82 => format!("xmm{}", n - 67 + 16),
+            118..=125 => format!("k{}", n - 118),
+            _ => return None,
+        })
+    }
 }

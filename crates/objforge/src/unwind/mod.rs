@@ -75,6 +75,18 @@ impl Register {
         .map(Register)
     }
 
+    /// The assembler name [`Register::from_name`] takes for this register on `arch`, if it has
+    /// one.
+    pub fn name(self, arch: Architecture) -> Option<String> {
+        match arch {
+            Architecture::X86_64 => arch::x86_64::dwarf::name(self.0),
+            Architecture::I386 => arch::i386::dwarf::name(self.0),
+            Architecture::Aarch64 => arch::aarch64::dwarf::name(self.0),
+            Architecture::Riscv64 => arch::riscv64::dwarf::name(self.0),
+            Architecture::Wasm32 | Architecture::Wasm64 => None,
+        }
+    }
+
     /// The highest DWARF register number objforge takes on `arch` (none on WebAssembly).
     pub fn last(arch: Architecture) -> Option<u16> {
         match arch {
@@ -430,5 +442,50 @@ impl ArchFacts {
             },
             Architecture::Wasm32 | Architecture::Wasm64 => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every register that has a name is found again by it, and the usual aliases resolve.
+    #[test]
+    fn register_names_round_trip() {
+        for arch in [
+            Architecture::X86_64,
+            Architecture::I386,
+            Architecture::Aarch64,
+            Architecture::Riscv64,
+        ] {
+            let last = Register::last(arch).unwrap();
+            let mut named = 0;
+            for n in 0..=last {
+                if let Some(name) = Register(n).name(arch) {
+                    assert_eq!(
+                        Register::from_name(arch, &name),
+                        Some(Register(n)),
+                        "{arch} {name}"
+                    );
+                    named += 1;
+                }
+            }
+            assert!(named >= 32, "{arch}: {named}");
+        }
+        let reg = |arch, name| Register::from_name(arch, name).map(|r| r.0);
+        assert_eq!(reg(Architecture::X86_64, "%rbp"), Some(6));
+        assert_eq!(reg(Architecture::X86_64, "xmm15"), Some(32));
+        assert_eq!(reg(Architecture::X86_64, "xmm16"), Some(67));
+        assert_eq!(reg(Architecture::X86_64, "xmm01"), None);
+        assert_eq!(reg(Architecture::I386, "ebp"), Some(5));
+        assert_eq!(reg(Architecture::Aarch64, "fp"), Some(29));
+        assert_eq!(reg(Architecture::Aarch64, "lr"), Some(30));
+        assert_eq!(reg(Architecture::Aarch64, "w19"), Some(19));
+        assert_eq!(reg(Architecture::Aarch64, "d8"), Some(72));
+        assert_eq!(reg(Architecture::Aarch64, "x31"), None);
+        assert_eq!(reg(Architecture::Riscv64, "fp"), Some(8));
+        assert_eq!(reg(Architecture::Riscv64, "s1"), Some(9));
+        assert_eq!(reg(Architecture::Riscv64, "fs0"), Some(40));
+        assert_eq!(reg(Architecture::Riscv64, "x8"), Some(8));
     }
 }
