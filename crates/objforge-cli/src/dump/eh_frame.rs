@@ -253,13 +253,14 @@ impl<'a> Decoder<'a> {
             Architecture::Riscv64 => (2, 0, None),
             Architecture::Wasm32 | Architecture::Wasm64 => return None,
         };
+        // The return address is where the call left it, whichever column the CIE names.
         let mut want = vec![CfiOp::DefCfa {
             reg: Register(sp),
             offset,
         }];
         if let Some(ra_at) = ra_at {
             want.push(CfiOp::Offset {
-                reg: Register(return_column),
+                reg: Register(default_column(self.arch)),
                 offset: ra_at,
             });
         }
@@ -329,16 +330,20 @@ impl<'a> Decoder<'a> {
         )?;
         entry.personality = cie.personality;
         entry.signal_frame = cie.signal_frame;
-        let default_column = match self.arch {
-            Architecture::X86_64 => 16,
-            Architecture::I386 => 8,
-            Architecture::Aarch64 => 30,
-            _ => 1,
-        };
-        if cie.return_column != default_column {
+        if cie.return_column != default_column(self.arch) {
             entry.return_column = Some(Register(cie.return_column));
         }
         Some(entry)
+    }
+}
+
+/// The architecture's return address column, which objforge's CIEs default to.
+fn default_column(arch: Architecture) -> u16 {
+    match arch {
+        Architecture::X86_64 => 16,
+        Architecture::I386 => 8,
+        Architecture::Aarch64 => 30,
+        _ => 1,
     }
 }
 
@@ -668,4 +673,141 @@ fn without_sections(
         }
     }
     Some((out, kept))
+}
+
+#[cfg(test)]
+mod tests {
+    use objforge::unwind::{CfiOp, FunctionUnwind, Lsda, Register};
+    use objforge::{Binding, Object, Section, SectionKind, Symbol, SymbolKind, Target};
+
+    /// Two functions using every rule `.eh_frame` keeps as it is, a personality routine, an
+    /// LSDA by section and by symbol, a signal frame and another return column.
+    fn object(triple: &str) -> Object {
+        let target = Target::from_triple(triple).unwrap();
+        let arch = target.arch;
+        let mut obj = Object::new(target);
+        let text = obj.add_section(
+            Section::new(".text", SectionKind::Text)
+                .with_align(16)
+                .with_bytes(vec![0; 64]),
+        );
+        let table = obj.add_section(
+            Section::new(".gcc_except_table", SectionKind::Rodata).with_bytes(vec![0xff; 16]),
+        );
+        obj.add_symbol(Symbol::defined("f", text, 0).with_kind(SymbolKind::Func));
+        let lsda = obj.add_symbol(Symbol::defined(".LLSDA1", table, 8));
+        let personality = obj.add_symbol(Symbol::undefined("__gxx_personality_v0"));
+        let r = |n: u16| Register(n);
+        let sp = match arch {
+            objforge::Architecture::X86_64 => 7,
+            objforge::Architecture::I386 => 4,
+            objforge::Architecture::Aarch64 => 31,
+            _ => 2,
+        };
+        let step = if arch == objforge::Architecture::Aarch64 {
+            4
+        } else {
+            1
+        };
+        let f = FunctionUnwind::new(text, 0, 32)
+            .with_personality(personality)
+            .with_lsda(Lsda::Section {
+                section: table,
+                offset: 4,
+            })
+            .with_rule(step, CfiOp::DefCfaOffset(16))
+            .with_rule(
+                step,
+                CfiOp::Offset {
+                    reg: r(3),
+                    offset: -16,
+                },
+            )
+            .with_rule(2 * step, CfiOp::RememberState)
+            .with_rule(
+                2 * step,
+                CfiOp::DefCfa {
+                    reg: r(sp),
+                    offset: 400,
+                },
+            )
+            .with_rule(
+                2 * step,
+                CfiOp::ValOffset {
+                    reg: r(5),
+                    offset: 8,
+                },
+            )
+            .with_rule(
+                3 * step,
+                CfiOp::Register {
+                    reg: r(6),
+                    reg2: r(1),
+                },
+            )
+            .with_rule(3 * step, CfiOp::Undefined(r(2)))
+            .with_rule(3 * step, CfiOp::SameValue(r(0)))
+            .with_rule(
+                3 * step,
+                CfiOp::Offset {
+                    reg: r(70),
+                    offset: -24,
+                },
+            )
+            .with_rule(3 * step, CfiOp::Escape(vec![0x2e, 0x10]))
+            .with_rule(4 * step, CfiOp::Restore(r(70)))
+            .with_rule(5 * step, CfiOp::RestoreState)
+            .with_rule(6 * step, CfiOp::Restore(r(3)));
+        obj.add_unwind(f);
+        let g = FunctionUnwind::new(text, 32, 32)
+            .with_personality(personality)
+            .with_lsda(Lsda::Symbol(lsda))
+            .with_signal_frame()
+            .with_return_column(r(9))
+            .with_rule(28, CfiOp::DefCfaOffset(0));
+        obj.add_unwind(g);
+        obj.add_symbol(Symbol::defined("g", text, 32).with_binding(Binding::Global));
+        obj
+    }
+
+    #[test]
+    fn every_rule_reads_back_and_damage_never_panics() {
+        for triple in [
+            "x86_64-unknown-linux-gnu",
+            "i686-unknown-linux-gnu",
+            "aarch64-unknown-linux-gnu",
+        ] {
+            let obj = object(triple);
+            let bytes = obj.write().unwrap();
+            let dumped = crate::dump::read(&bytes).unwrap();
+            assert_eq!(dumped.object.unwind.len(), 2, "{triple}");
+            for (a, b) in obj.unwind.iter().zip(&dumped.object.unwind) {
+                assert_eq!(a.cfi, b.cfi, "{triple}");
+                assert_eq!(
+                    (a.offset, a.size, a.signal_frame, a.return_column),
+                    (b.offset, b.size, b.signal_frame, b.return_column),
+                    "{triple}"
+                );
+                assert_eq!(a.lsda.is_some(), b.lsda.is_some());
+                let name = |o: &Object, f: &FunctionUnwind| {
+                    f.personality.map(|p| o.symbols[p.0].name.clone())
+                };
+                assert_eq!(name(&obj, a), name(&dumped.object, b));
+            }
+            // Every byte of .eh_frame damaged in a few ways: an error or raw bytes, no panic.
+            let file = object::File::parse(&*bytes).unwrap();
+            use object::{Object as _, ObjectSection as _};
+            let (start, size) = file
+                .section_by_name(".eh_frame")
+                .and_then(|s| s.file_range())
+                .unwrap();
+            for at in start..start + size {
+                for value in [0x00, 0xff, 0x7f, 0x80, 0x40, 0x01] {
+                    let mut damaged = bytes.clone();
+                    damaged[at as usize] = value;
+                    let _ = crate::dump::read(&damaged);
+                }
+            }
+        }
+    }
 }
