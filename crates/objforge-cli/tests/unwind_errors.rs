@@ -141,9 +141,19 @@ fn formats_without_unwind_tables_yet() {
             "unwind[0]: unwind information is not yet written for Mach-O",
         ),
         (
-            "coff",
+            "coff_arm64",
+            "aarch64-pc-windows-msvc",
+            "unwind[0]: unwind information is not yet written for COFF aarch64",
+        ),
+        (
+            "coff_i386",
+            "i686-pc-windows-msvc",
+            "unwind[0]: 32-bit Windows has no unwind tables: its exception handling (SEH) registers handlers at run time",
+        ),
+        (
+            "coff_from_cfi",
             "x86_64-pc-windows-msvc",
-            "unwind[0]: unwind information is not yet written for COFF",
+            "unwind[0].cfi: Windows unwind codes are not yet derived from `cfi` rules: give the prologue as `seh` codes",
         ),
     ] {
         fails(&dir, name, &spec(target, FP, ""), message);
@@ -154,5 +164,56 @@ fn formats_without_unwind_tables_yet() {
         r#"{"target": "wasm32-unknown-unknown", "sections": [{"name": ".text", "kind": "text", "hex": "00"}],
             "unwind": [{"section": ".text", "offset": 0, "size": 1}]}"#,
         "unwind[0]: WebAssembly has no unwind tables (the engine unwinds Wasm code itself)",
+    );
+}
+
+#[test]
+fn windows_prologues_that_unwind_info_cannot_describe() {
+    let dir = common::scratch("unwind_errors_seh");
+    let entry =
+        |seh: &str| format!(r#"{{"section": ".text", "offset": 0, "size": 8, "seh": [{seh}]}}"#);
+    for (name, unwind, message) in [
+        (
+            "not_a_gpr",
+            entry(r#"{"at": 1, "op": "pushreg", "reg": "xmm6"}"#),
+            "unwind[0].seh[0].reg: register 23 is not a general-purpose register",
+        ),
+        (
+            "frame_offset",
+            entry(r#"{"at": 4, "op": "setframe", "reg": "rbp", "offset": 8}"#),
+            "unwind[0].seh[0].offset: 8 is not a multiple of 16 from 0 to 240, which UNWIND_INFO's frame offset holds",
+        ),
+        (
+            "odd_allocation",
+            entry(r#"{"at": 4, "op": "stackalloc", "size": 12}"#),
+            "unwind[0].seh[0].size: 12 is not a positive multiple of 8",
+        ),
+        (
+            "past_the_function",
+            entry(r#"{"at": 9, "op": "pushreg", "reg": "rbp"}"#),
+            "unwind[0].seh[0].at: 9 is past the end of the function: a Windows prologue is at most 255 bytes and within its function (8 bytes)",
+        ),
+        (
+            "out_of_order",
+            entry(r#"{"at": 4, "op": "pushreg", "reg": "rbp"}, {"at": 1, "op": "pushreg", "reg": "rbx"}"#),
+            "unwind[0].seh[1].at: 1 comes before the previous code's 4: codes are given in order",
+        ),
+        (
+            "handler",
+            r#"{"section": ".text", "offset": 0, "size": 8, "personality": "__gxx_personality_seh0", "seh": [{"at": 1, "op": "pushreg", "reg": "rbp"}]}"#.to_string(),
+            "unwind[0].personality: a Windows exception handler and its data are not yet written (a function without one is unwound through)",
+        ),
+    ] {
+        fails(&dir, name, &spec("x86_64-pc-windows-msvc", &unwind, ""), message);
+    }
+    fails(
+        &dir,
+        "pdata_given",
+        &spec(
+            "x86_64-pc-windows-msvc",
+            &entry(r#"{"at": 1, "op": "pushreg", "reg": "rbp"}"#),
+            r#", {"name": ".pdata", "kind": "rodata", "hex": "00000000"}"#,
+        ),
+        "unwind[0]: the object already has .pdata (sections[2]); objforge writes the unwind entries as .pdata and .xdata, so give one or the other",
     );
 }

@@ -16,15 +16,30 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     }
     let at = |i: usize, path: &str| Place::Unwind(i, path.to_string());
     let format = obj.target.format;
-    match format {
-        Format::Elf => {}
-        Format::Wasm => {
+    let arch = obj.target.arch;
+    // The sections the lowering writes, which the object must not have already.
+    let written: &[&str] = match (format, arch) {
+        (Format::Elf, _) => &[".eh_frame"],
+        (Format::Coff, Architecture::X86_64) => &[".pdata", ".xdata"],
+        (Format::Wasm, _) => {
             return Err(Error::unsupported(
                 at(0, ""),
                 "WebAssembly has no unwind tables (the engine unwinds Wasm code itself)",
             ))
         }
-        Format::MachO | Format::Coff => {
+        (Format::Coff, Architecture::I386) => {
+            return Err(Error::unsupported(
+                at(0, ""),
+                "32-bit Windows has no unwind tables: its exception handling (SEH) registers handlers at run time",
+            ))
+        }
+        (Format::Coff, _) => {
+            return Err(Error::unsupported(
+                at(0, ""),
+                format!("unwind information is not yet written for COFF {arch}"),
+            ))
+        }
+        (Format::MachO, _) => {
             return Err(Error::unsupported(
                 at(0, ""),
                 format!(
@@ -33,31 +48,55 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
                 ),
             ))
         }
-    }
-    let Some(facts) = ArchFacts::of(obj.target.arch) else {
+    };
+    let Some(facts) = ArchFacts::of(arch) else {
         return Err(Error::unsupported(
             at(0, ""),
-            format!("{} has no unwind tables", obj.target.arch),
+            format!("{arch} has no unwind tables"),
         ));
     };
     if let Some((k, s)) = obj
         .sections
         .iter()
         .enumerate()
-        .find(|(_, s)| s.name == ".eh_frame")
+        .find(|(_, s)| written.contains(&s.name.as_str()))
     {
         return Err(Error::invalid(
             at(0, ""),
             format!(
-                "the object already has {} (sections[{k}]); objforge writes the unwind entries as .eh_frame, so give one or the other",
-                s.name
+                "the object already has {} (sections[{k}]); objforge writes the unwind entries as {}, so give one or the other",
+                s.name,
+                written.join(" and ")
             ),
         ));
     }
     for (i, f) in obj.unwind.iter().enumerate() {
-        check_entry(obj, &facts, i, f)?;
+        check_entry(obj, i, f)?;
+        if format == Format::Coff {
+            check_coff_entry(i, f)?;
+        } else {
+            check_elf_entry(obj, &facts, i, f)?;
+        }
     }
     check_overlaps(obj)
+}
+
+/// What COFF does not take yet: handlers, and codes derived from `cfi`.
+fn check_coff_entry(i: usize, f: &FunctionUnwind) -> Result<(), Error> {
+    let at = |path: &str| Place::Unwind(i, path.to_string());
+    if f.seh.is_empty() && !f.cfi.is_empty() {
+        return Err(Error::unsupported(
+            at("cfi"),
+            "Windows unwind codes are not yet derived from `cfi` rules: give the prologue as `seh` codes",
+        ));
+    }
+    if f.personality.is_some() || f.lsda.is_some() {
+        return Err(Error::unsupported(
+            at(if f.personality.is_some() { "personality" } else { "lsda" }),
+            "a Windows exception handler and its data are not yet written (a function without one is unwound through)",
+        ));
+    }
+    Ok(())
 }
 
 fn format_name(format: Format) -> &'static str {
@@ -84,7 +123,8 @@ pub(super) fn check_register(arch: Architecture, reg: Register, place: Place) ->
     }
 }
 
-fn check_entry(obj: &Object, facts: &ArchFacts, i: usize, f: &FunctionUnwind) -> Result<(), Error> {
+/// The checks every format makes: the code range and the symbols and sections named.
+fn check_entry(obj: &Object, i: usize, f: &FunctionUnwind) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
     let Some(sec) = obj.sections.get(f.section.0) else {
         return Err(Error::invalid(
@@ -187,6 +227,17 @@ fn check_entry(obj: &Object, facts: &ArchFacts, i: usize, f: &FunctionUnwind) ->
     if let Some(column) = f.return_column {
         check_register(obj.target.arch, column, at("return_column"))?;
     }
+    Ok(())
+}
+
+/// The rules `.eh_frame` must be able to express.
+fn check_elf_entry(
+    obj: &Object,
+    facts: &ArchFacts,
+    i: usize,
+    f: &FunctionUnwind,
+) -> Result<(), Error> {
+    let at = |path: &str| Place::Unwind(i, path.to_string());
     if f.cfi.is_empty() && !f.seh.is_empty() {
         return Err(Error::unsupported(
             at("seh"),

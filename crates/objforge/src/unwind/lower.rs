@@ -27,6 +27,105 @@ use crate::target::Endianness;
 /// `obj` (checked, with unwind entries) with its entries lowered: a copy with no `unwind` and
 /// the sections, symbols and relocations that say the same.
 pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
+    match obj.target.format {
+        crate::target::Format::Coff => lower_coff(obj),
+        _ => lower_elf(obj),
+    }
+}
+
+/// The symbol of `section` in `out`: the first section symbol the object has for it, or a new
+/// one.
+fn section_symbol(
+    out: &mut Object,
+    cache: &mut HashMap<SectionId, SymbolId>,
+    section: SectionId,
+) -> SymbolId {
+    if cache.is_empty() {
+        for (i, s) in out.symbols.iter().enumerate() {
+            if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
+                cache.entry(section).or_insert(SymbolId(i));
+            }
+        }
+    }
+    if let Some(&s) = cache.get(&section) {
+        return s;
+    }
+    let s = out.add_symbol(Symbol::section(section));
+    cache.insert(section, s);
+    s
+}
+
+/// COFF x86_64: `.xdata` holds each function's `UNWIND_INFO`, `.pdata` its `RUNTIME_FUNCTION`
+/// (three `imagerel32` fields: start, end, unwind info). A function in a COMDAT section gets
+/// its own `.xdata` and `.pdata`, associative to that section, so that the linker keeps them
+/// exactly when it keeps the function.
+fn lower_coff(obj: &Object) -> Result<Object, Error> {
+    let mut out = obj.clone();
+    out.unwind.clear();
+    let mut symbols: HashMap<SectionId, SymbolId> = HashMap::new();
+    // (group of the code section, or none) -> (.xdata, .pdata) built so far.
+    let mut tables: Vec<(
+        Option<SectionId>,
+        Vec<u8>,
+        Vec<u8>,
+        Vec<(u64, SectionId, u64)>,
+        Vec<(u64, u64)>,
+    )> = Vec::new();
+    for (i, f) in obj.unwind.iter().enumerate() {
+        let info = super::xdata::unwind_info(i, f.size, &f.seh)?;
+        let key = obj.sections[f.section.0].comdat.as_ref().map(|_| f.section);
+        let slot = match tables.iter().position(|t| t.0 == key) {
+            Some(k) => k,
+            None => {
+                tables.push((key, Vec::new(), Vec::new(), Vec::new(), Vec::new()));
+                tables.len() - 1
+            }
+        };
+        let (_, xdata, pdata, code_fields, info_fields) = &mut tables[slot];
+        let info_at = xdata.len() as u64;
+        xdata.extend_from_slice(&info);
+        let entry = pdata.len() as u64;
+        pdata.extend_from_slice(&[0; 12]);
+        code_fields.push((entry, f.section, f.offset));
+        code_fields.push((entry + 4, f.section, f.offset + f.size));
+        info_fields.push((entry + 8, info_at));
+    }
+    for (key, xdata, pdata, code_fields, info_fields) in tables {
+        let group = key.map(|code| {
+            let group = obj.sections[code.0].comdat.clone().unwrap_or_default();
+            (group, code)
+        });
+        let table = |name: &str, bytes: Vec<u8>| {
+            let mut s = Section::new(name, SectionKind::Rodata)
+                .with_align(4)
+                .with_bytes(bytes);
+            if let Some((group, code)) = &group {
+                s = s
+                    .with_comdat(group.clone())
+                    .with_comdat_selection(crate::model::ComdatSelection::Associative(*code));
+            }
+            s
+        };
+        let x = out.add_section(table(".xdata", xdata));
+        let p = out.add_section(table(".pdata", pdata));
+        for (at, section, offset) in code_fields {
+            let s = section_symbol(&mut out, &mut symbols, section);
+            out.add_relocation(
+                Relocation::new(p, at, s, RelocKind::Imagerel32).with_addend(offset as i64),
+            );
+        }
+        let xs = section_symbol(&mut out, &mut symbols, x);
+        for (at, offset) in info_fields {
+            out.add_relocation(
+                Relocation::new(p, at, xs, RelocKind::Imagerel32).with_addend(offset as i64),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// ELF: `.eh_frame`.
+fn lower_elf(obj: &Object) -> Result<Object, Error> {
     let arch = obj.target.arch;
     let Some(facts) = ArchFacts::of(arch) else {
         return Err(Error::unsupported(

@@ -45,6 +45,7 @@
 mod check;
 mod eh_frame;
 mod lower;
+mod xdata;
 
 pub(crate) use check::check;
 pub(crate) use lower::lower;
