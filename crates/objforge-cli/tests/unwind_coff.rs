@@ -63,8 +63,8 @@ fn same_unwind_codes_as_gnu_as_and_clang() {
     assert_eq!(listing, unwind_listing(&clang));
 }
 
-/// MinGW g++ compiles main.cpp and links it with `obj`, with GNU ld or (`lld`) ld.lld.
-fn link(obj: &Path, exe: &Path, lld: bool) {
+/// MinGW g++ compiles main.cpp and links it with `objs`, with GNU ld or (`lld`) ld.lld.
+fn link_all(objs: &[&Path], exe: &Path, lld: bool) {
     let mut cmd = Command::new("x86_64-w64-mingw32-g++");
     cmd.args(["-O2", "-static"]);
     if lld {
@@ -78,10 +78,14 @@ fn link(obj: &Path, exe: &Path, lld: bool) {
     }
     common::run_ok(
         cmd.arg(common::fixture("unwind/main.cpp"))
-            .arg(obj)
+            .args(objs)
             .arg("-o")
             .arg(exe),
     );
+}
+
+fn link(obj: &Path, exe: &Path, lld: bool) {
+    link_all(&[obj], exe, lld);
 }
 
 #[test]
@@ -111,4 +115,33 @@ fn throw_through_windows_x86_64() {
         code != 0 && !stdout.contains("caught boom through frameless"),
         "without .pdata: exit {code}\n{stdout}"
     );
+}
+
+/// A function in a COMDAT group has its own `.pdata` and `.xdata`, associative to its code:
+/// two objects that both define it (the second with its other function renamed) link, with GNU
+/// ld and with lld, into a program through which the exception still passes.
+#[test]
+fn a_comdat_function_keeps_its_tables() {
+    let dir = common::scratch("unwind_coff_comdat");
+    let spec = common::fixture("unwind/through_windows_comdat.json");
+    let first = dir.join("first.o");
+    coff_support::build_checked(&spec, &first);
+    let sections = common::readobj(&["--sections"], &first);
+    assert_eq!(
+        sections.matches("IMAGE_SCN_LNK_COMDAT").count(),
+        3,
+        "{sections}"
+    );
+    let renamed = std::fs::read_to_string(&spec)
+        .unwrap()
+        .replace("through_frameless", "other_frameless");
+    let second_spec = dir.join("second.json");
+    std::fs::write(&second_spec, renamed).unwrap();
+    let second = dir.join("second.o");
+    common::build(&second_spec, &second);
+    for (name, lld) in [("ld", false), ("lld", true)] {
+        let exe = dir.join(format!("main_{name}.exe"));
+        link_all(&[&first, &second], &exe, lld);
+        assert_eq!(coff_support::wine(&exe), (CAUGHT.to_string(), 0), "{name}");
+    }
 }

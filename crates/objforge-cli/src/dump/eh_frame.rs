@@ -564,7 +564,7 @@ fn rebuilt_words(obj: &Object, k: usize, entries: &[FunctionUnwind]) -> Vec<usiz
 /// relocation uses any more are dropped and the others put in section order at the end. Also
 /// returns, per relocation of `obj`, whether it was kept. `None` if something kept refers to
 /// what is removed.
-fn without_sections(
+pub(super) fn without_sections(
     obj: &Object,
     remove: &[usize],
     entries: Vec<FunctionUnwind>,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use objforge::unwind::{CfiOp, FunctionUnwind, Lsda, Register};
+use objforge::unwind::{CfiOp, FunctionUnwind, Lsda, Register, SehOp};
 use objforge::{
     Architecture, Binding, ComdatSelection, FloatAbi, Format, Object, Platform, RelocKind,
     SectionData, Symbol, SymbolDefinition, SymbolId, SymbolKind, Visibility,
@@ -259,6 +259,45 @@ fn unwind_json(
     }
     if !rules.is_empty() {
         m.insert("cfi".into(), Value::Array(rules));
+    }
+    let mut codes = Vec::new();
+    for code in &f.seh {
+        let mut c = Map::new();
+        c.insert("at".into(), Value::from(code.at));
+        let (name, fields): (&str, Vec<(&str, Value)>) = match code.op {
+            SehOp::PushReg(x) => ("pushreg", vec![("reg", reg(x))]),
+            SehOp::SetFrame { reg: x, offset } => (
+                "setframe",
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
+            SehOp::StackAlloc(size) => ("stackalloc", vec![("size", Value::from(size))]),
+            SehOp::SaveReg { reg: x, offset } => (
+                "savereg",
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
+            SehOp::SaveXmm { reg: x, offset } => (
+                "savexmm",
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
+            SehOp::PushFrame { code } => (
+                "pushframe",
+                if code {
+                    vec![("code", Value::from(true))]
+                } else {
+                    Vec::new()
+                },
+            ),
+            SehOp::EndPrologue => ("endprologue", Vec::new()),
+            _ => continue,
+        };
+        c.insert("op".into(), Value::from(name));
+        for (key, value) in fields {
+            c.insert(key.into(), value);
+        }
+        codes.push(Value::Object(c));
+    }
+    if !codes.is_empty() {
+        m.insert("seh".into(), Value::Array(codes));
     }
     Value::Object(m)
 }

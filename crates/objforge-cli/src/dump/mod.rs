@@ -20,6 +20,7 @@ mod eh_frame;
 mod elf;
 mod emit;
 mod macho;
+mod xdata;
 
 use std::fmt;
 
@@ -89,6 +90,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
         Kind::Coff => coff::read(data)?,
     };
     eh_frame::decode(&mut dumped);
+    xdata::decode(&mut dumped);
     self_check(&mut dumped)?;
     Ok(dumped)
 }

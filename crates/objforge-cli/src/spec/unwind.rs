@@ -273,6 +273,7 @@ fn read_seh(node: Node<'_>, arch: Architecture) -> Result<SehRule, SpecError> {
             },
             &["reg", "offset"],
         ),
+        "endprologue" => (SehOp::EndPrologue, &[]),
         "pushframe" => (
             SehOp::PushFrame {
                 code: match fields.get("code") {

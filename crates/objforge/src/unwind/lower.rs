@@ -55,6 +55,18 @@ fn section_symbol(
     s
 }
 
+/// One `.xdata` and `.pdata` pair being built.
+struct Tables {
+    /// The code section, for the tables of a function in a COMDAT; `None` for the shared ones.
+    key: Option<SectionId>,
+    xdata: Vec<u8>,
+    pdata: Vec<u8>,
+    /// `.pdata` fields pointing into code: (field offset, section, offset).
+    code_fields: Vec<(u64, SectionId, u64)>,
+    /// `.pdata` fields pointing into `.xdata`: (field offset, offset).
+    info_fields: Vec<(u64, u64)>,
+}
+
 /// COFF x86_64: `.xdata` holds each function's `UNWIND_INFO`, `.pdata` its `RUNTIME_FUNCTION`
 /// (three `imagerel32` fields: start, end, unwind info). A function in a COMDAT section gets
 /// its own `.xdata` and `.pdata`, associative to that section, so that the linker keeps them
@@ -63,34 +75,41 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
     let mut out = obj.clone();
     out.unwind.clear();
     let mut symbols: HashMap<SectionId, SymbolId> = HashMap::new();
-    // (group of the code section, or none) -> (.xdata, .pdata) built so far.
-    let mut tables: Vec<(
-        Option<SectionId>,
-        Vec<u8>,
-        Vec<u8>,
-        Vec<(u64, SectionId, u64)>,
-        Vec<(u64, u64)>,
-    )> = Vec::new();
+    let mut tables: Vec<Tables> = Vec::new();
     for (i, f) in obj.unwind.iter().enumerate() {
         let info = super::xdata::unwind_info(i, f.size, &f.seh)?;
         let key = obj.sections[f.section.0].comdat.as_ref().map(|_| f.section);
-        let slot = match tables.iter().position(|t| t.0 == key) {
+        let slot = match tables.iter().position(|t| t.key == key) {
             Some(k) => k,
             None => {
-                tables.push((key, Vec::new(), Vec::new(), Vec::new(), Vec::new()));
+                tables.push(Tables {
+                    key,
+                    xdata: Vec::new(),
+                    pdata: Vec::new(),
+                    code_fields: Vec::new(),
+                    info_fields: Vec::new(),
+                });
                 tables.len() - 1
             }
         };
-        let (_, xdata, pdata, code_fields, info_fields) = &mut tables[slot];
-        let info_at = xdata.len() as u64;
-        xdata.extend_from_slice(&info);
-        let entry = pdata.len() as u64;
-        pdata.extend_from_slice(&[0; 12]);
-        code_fields.push((entry, f.section, f.offset));
-        code_fields.push((entry + 4, f.section, f.offset + f.size));
-        info_fields.push((entry + 8, info_at));
+        let t = &mut tables[slot];
+        let info_at = t.xdata.len() as u64;
+        t.xdata.extend_from_slice(&info);
+        let entry = t.pdata.len() as u64;
+        t.pdata.extend_from_slice(&[0; 12]);
+        t.code_fields.push((entry, f.section, f.offset));
+        t.code_fields
+            .push((entry + 4, f.section, f.offset + f.size));
+        t.info_fields.push((entry + 8, info_at));
     }
-    for (key, xdata, pdata, code_fields, info_fields) in tables {
+    for Tables {
+        key,
+        xdata,
+        pdata,
+        code_fields,
+        info_fields,
+    } in tables
+    {
         let group = key.map(|code| {
             let group = obj.sections[code.0].comdat.clone().unwrap_or_default();
             (group, code)

@@ -14,7 +14,9 @@
 //! | format | written |
 //! |---|---|
 //! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
-//! | Mach-O, COFF | not yet: an error at `unwind[i]` |
+//! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s (no exception handlers yet) |
+//! | Mach-O, COFF arm64 | not yet: an error at `unwind[i]` |
+//! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
 //!
 //! [`eh_frame_for_jit`] writes the same records with absolute addresses, for code a JIT has
@@ -237,9 +239,8 @@ pub struct CfiRule {
     pub op: CfiOp,
 }
 
-/// One Windows unwind code: LLVM's `.seh_*` directive of the same name (x86_64). Kept in the
-/// model for COFF, whose `.pdata`/`.xdata` objforge does not write yet; ELF ignores them when
-/// `cfi` rules are given too.
+/// One Windows x64 unwind code: LLVM's `.seh_*` directive of the same name. COFF x86_64
+/// writes them as `.pdata`/`.xdata`; ELF ignores them when `cfi` rules are given too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SehOp {
@@ -273,6 +274,9 @@ pub enum SehOp {
         /// Whether an error code was pushed too.
         code: bool,
     },
+    /// `.seh_endprologue`: the prologue ends here (when not given: at the last code). Comes
+    /// last.
+    EndPrologue,
 }
 
 /// A Windows unwind code and where it starts to hold.
@@ -311,7 +315,7 @@ pub struct FunctionUnwind {
     /// implied (x86_64: CFA = rsp + 8, return address at CFA - 8; i386: CFA = esp + 4, return
     /// address at CFA - 4; AArch64 and RISC-V: CFA = sp).
     pub cfi: Vec<CfiRule>,
-    /// Windows unwind codes (COFF; see [`SehOp`]).
+    /// Windows unwind codes, in order of `at` (COFF x86_64; see [`SehOp`]).
     pub seh: Vec<SehRule>,
     /// The personality routine (`__gxx_personality_v0`), usually an undefined symbol.
     pub personality: Option<SymbolId>,

@@ -162,6 +162,14 @@ pub(crate) fn unwind_info(i: usize, size: u64, rules: &[SehRule]) -> Result<Vec<
             SehOp::PushFrame { code } => {
                 slots.push([at, UWOP_PUSH_MACHFRAME | u8::from(code) << 4])
             }
+            SehOp::EndPrologue => {
+                if j + 1 != rules.len() {
+                    return Err(Error::invalid(
+                        place(j, "op"),
+                        "endprologue comes after every other code",
+                    ));
+                }
+            }
         }
         // Last first: this code's slots go before those of the codes before it.
         slots.extend(codes);
