@@ -150,11 +150,6 @@ fn formats_without_unwind_tables_yet() {
             "i686-pc-windows-msvc",
             "unwind[0]: 32-bit Windows has no unwind tables: its exception handling (SEH) registers handlers at run time",
         ),
-        (
-            "coff_from_cfi",
-            "x86_64-pc-windows-msvc",
-            "unwind[0].cfi: Windows unwind codes are not yet derived from `cfi` rules: give the prologue as `seh` codes",
-        ),
     ] {
         fails(&dir, name, &spec(target, FP, ""), message);
     }
@@ -197,6 +192,16 @@ fn windows_prologues_that_unwind_info_cannot_describe() {
             "out_of_order",
             entry(r#"{"at": 4, "op": "pushreg", "reg": "rbp"}, {"at": 1, "op": "pushreg", "reg": "rbx"}"#),
             "unwind[0].seh[1].at: 1 comes before the previous code's 4: codes are given in order",
+        ),
+        (
+            "cfi_escape",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 1, "op": "escape", "hex": "2e10"}]}"#.to_string(),
+            "unwind[0].cfi[0].op: `escape` in the prologue has no Windows unwind code: give the prologue as `seh` codes",
+        ),
+        (
+            "cfi_frame_offset",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 1, "op": "def_cfa_offset", "offset": 16}, {"at": 4, "op": "def_cfa", "reg": "rbp", "offset": 8}]}"#.to_string(),
+            "unwind[0].cfi[1].reg: the frame register is set 8 bytes above the stack pointer; Windows takes a multiple of 16 from 0 to 240",
         ),
         (
             "handler",

@@ -81,14 +81,11 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     check_overlaps(obj)
 }
 
-/// What COFF does not take yet: handlers, and codes derived from `cfi`.
+/// What COFF cannot take: `cfi` rules Windows codes cannot say, handlers (not yet).
 fn check_coff_entry(i: usize, f: &FunctionUnwind) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
-    if f.seh.is_empty() && !f.cfi.is_empty() {
-        return Err(Error::unsupported(
-            at("cfi"),
-            "Windows unwind codes are not yet derived from `cfi` rules: give the prologue as `seh` codes",
-        ));
+    if f.seh.is_empty() {
+        super::xdata::from_cfi(i, &f.cfi)?;
     }
     if f.personality.is_some() || f.lsda.is_some() {
         return Err(Error::unsupported(

@@ -67,7 +67,8 @@ struct Tables {
     info_fields: Vec<(u64, u64)>,
 }
 
-/// COFF x86_64: `.xdata` holds each function's `UNWIND_INFO`, `.pdata` its `RUNTIME_FUNCTION`
+/// COFF x86_64: `.xdata` holds each function's `UNWIND_INFO` (from its `seh` codes, or derived
+/// from its `cfi` rules when it has none), `.pdata` its `RUNTIME_FUNCTION`
 /// (three `imagerel32` fields: start, end, unwind info). A function in a COMDAT section gets
 /// its own `.xdata` and `.pdata`, associative to that section, so that the linker keeps them
 /// exactly when it keeps the function.
@@ -77,7 +78,14 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
     let mut symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     let mut tables: Vec<Tables> = Vec::new();
     for (i, f) in obj.unwind.iter().enumerate() {
-        let info = super::xdata::unwind_info(i, f.size, &f.seh)?;
+        let derived;
+        let seh = if f.seh.is_empty() {
+            derived = super::xdata::from_cfi(i, &f.cfi)?;
+            &derived
+        } else {
+            &f.seh
+        };
+        let info = super::xdata::unwind_info(i, f.size, seh)?;
         let key = obj.sections[f.section.0].comdat.as_ref().map(|_| f.section);
         let slot = match tables.iter().position(|t| t.key == key) {
             Some(k) => k,

@@ -191,3 +191,143 @@ pub(crate) fn unwind_info(i: usize, size: u64, rules: &[SehRule]) -> Result<Vec<
     }
     Ok(bytes)
 }
+
+/// Windows codes for function `i` of `size` bytes from its DWARF call-frame rules, when its
+/// prologue is one Windows can describe (x86_64 DWARF numbers: 7 is rsp). The prologue is the
+/// rules up to the first that shrinks the stack frame, moves the CFA back to rsp, restores a
+/// register or remembers state (the epilogue, which Windows reads from the instructions);
+/// in it, CFA growth with the pushed register saved at the new top is `pushreg`, other growth
+/// `stackalloc`, a CFA moved to another register `setframe`, and a register saved by a move
+/// (without a frame register) `savereg`/`savexmm`. Any other rule in the prologue is an error
+/// naming it.
+pub(crate) fn from_cfi(i: usize, cfi: &[super::CfiRule]) -> Result<Vec<SehRule>, Error> {
+    use super::CfiOp;
+    const RSP: u16 = 7;
+    let mut codes: Vec<SehRule> = Vec::new();
+    let mut cfa_reg = RSP;
+    let mut cfa = 8i64;
+    // CFA growth at the current `at` not yet known to be a push: (at, bytes).
+    let mut pending: Option<(u64, i64)> = None;
+    // Registers saved by a move: (at, register, offset from the CFA), resolved at the end.
+    let mut moves: Vec<(usize, u64, Register, i64)> = Vec::new();
+    let flush = |pending: &mut Option<(u64, i64)>, codes: &mut Vec<SehRule>| {
+        if let Some((at, n)) = pending.take() {
+            codes.push(SehRule {
+                at,
+                op: SehOp::StackAlloc(n as u64),
+            });
+        }
+    };
+    let place = |j: usize, field: &str| Place::Unwind(i, format!("cfi[{j}].{field}"));
+    for (j, rule) in cfi.iter().enumerate() {
+        if pending.is_some_and(|(at, _)| at != rule.at) {
+            flush(&mut pending, &mut codes);
+        }
+        let grow_to = match rule.op {
+            CfiOp::DefCfaOffset(n) if cfa_reg == RSP => Some(n),
+            CfiOp::AdjustCfaOffset(d) if cfa_reg == RSP => Some(cfa + d),
+            CfiOp::DefCfa { reg, offset } if reg.0 == RSP && cfa_reg == RSP => Some(offset),
+            _ => None,
+        };
+        match (&rule.op, grow_to) {
+            (_, Some(n)) if n < cfa => break,
+            (_, Some(n)) => {
+                let (at, before) = pending.unwrap_or((rule.at, 0));
+                pending = Some((at, before + n - cfa));
+                cfa = n;
+            }
+            (CfiOp::Offset { reg, offset }, None) if reg.0 < 16 || (17..=32).contains(&reg.0) => {
+                let pushed = matches!(pending, Some((at, 8)) if at == rule.at)
+                    && *offset == -cfa
+                    && reg.0 < 16;
+                if pushed {
+                    pending = None;
+                    codes.push(SehRule {
+                        at: rule.at,
+                        op: SehOp::PushReg(*reg),
+                    });
+                } else {
+                    flush(&mut pending, &mut codes);
+                    moves.push((j, rule.at, *reg, *offset));
+                }
+            }
+            (CfiOp::DefCfaRegister(reg), None) | (CfiOp::DefCfa { reg, .. }, None)
+                if reg.0 != RSP && cfa_reg == RSP =>
+            {
+                flush(&mut pending, &mut codes);
+                let new = match rule.op {
+                    CfiOp::DefCfa { offset, .. } => offset,
+                    _ => cfa,
+                };
+                let offset = cfa - new;
+                if offset < 0 || offset % 16 != 0 || offset > 240 {
+                    return Err(Error::unsupported(
+                        place(j, "reg"),
+                        format!(
+                            "the frame register is set {offset} bytes above the stack pointer; Windows takes a multiple of 16 from 0 to 240"
+                        ),
+                    ));
+                }
+                codes.push(SehRule {
+                    at: rule.at,
+                    op: SehOp::SetFrame {
+                        reg: *reg,
+                        offset: offset as u64,
+                    },
+                });
+                cfa_reg = reg.0;
+            }
+            // The epilogue begins.
+            (
+                CfiOp::DefCfa { .. }
+                | CfiOp::DefCfaRegister(_)
+                | CfiOp::DefCfaOffset(_)
+                | CfiOp::AdjustCfaOffset(_)
+                | CfiOp::Restore(_)
+                | CfiOp::RememberState
+                | CfiOp::RestoreState,
+                None,
+            ) => break,
+            (op, None) => {
+                return Err(Error::unsupported(
+                    place(j, "op"),
+                    format!(
+                        "`{}` in the prologue has no Windows unwind code: give the prologue as `seh` codes",
+                        op.name()
+                    ),
+                ))
+            }
+        }
+    }
+    flush(&mut pending, &mut codes);
+    // Saves by a move are at offsets from the stack pointer once the prologue is done.
+    for (j, at, reg, offset) in moves {
+        if cfa_reg != RSP {
+            return Err(Error::unsupported(
+                place(j, "reg"),
+                "a register saved by a move in a prologue that sets a frame register: give the prologue as `seh` codes",
+            ));
+        }
+        let from_sp = cfa + offset;
+        if from_sp < 0 {
+            return Err(Error::unsupported(
+                place(j, "offset"),
+                "the register is saved below the stack pointer",
+            ));
+        }
+        let op = if reg.0 < 16 {
+            SehOp::SaveReg {
+                reg,
+                offset: from_sp as u64,
+            }
+        } else {
+            SehOp::SaveXmm {
+                reg,
+                offset: from_sp as u64,
+            }
+        };
+        codes.push(SehRule { at, op });
+    }
+    codes.sort_by_key(|c| c.at);
+    Ok(codes)
+}
