@@ -376,3 +376,12 @@ fn real_cfi_round_trip_aarch64() {
     real_cfi_round_trip(&AARCH64, &["-O2"]);
     real_cfi_round_trip(&AARCH64, &["-O0", "-g"]);
 }
+
+/// RISC-V: GNU as measures code in `.eh_frame` with `R_RISCV_ADD32`/`SUB32` and
+/// `SET6`/`SUB6` pairs; without linker relaxation (`-mno-relax`: no `R_RISCV_RELAX` in the
+/// code) they are plain distances, and the dump reads them as such.
+#[test]
+fn real_cfi_round_trip_riscv64() {
+    real_cfi_round_trip(&RISCV64, &["-O2", "-mno-relax"]);
+    real_cfi_round_trip(&RISCV64, &["-O0", "-g", "-mno-relax"]);
+}

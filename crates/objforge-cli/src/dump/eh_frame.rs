@@ -70,7 +70,8 @@ struct Cie {
 
 struct Decoder<'a> {
     obj: &'a Object,
-    bytes: &'a [u8],
+    /// The section's bytes, with RISC-V's differences (sizes, advances) filled in.
+    bytes: Vec<u8>,
     arch: Architecture,
     /// The section's relocations by offset: (model index, symbol, addend).
     relocs: HashMap<u64, (usize, SymbolId, i64)>,
@@ -92,7 +93,11 @@ impl<'a> Decoder<'a> {
         }) {
             return None;
         }
+        let mut bytes = bytes.clone();
         let mut relocs = HashMap::new();
+        // RISC-V's `R_RISCV_SET6` / `R_RISCV_SUB6` pairs, by offset: (set, sub).
+        type Half = Option<(SymbolId, i64)>;
+        let mut six: HashMap<u64, (Half, Half)> = HashMap::new();
         for (i, r) in obj.relocations.iter().enumerate() {
             let target_here = |s: Option<SymbolId>| {
                 s.and_then(|s| obj.symbols.get(s.0))
@@ -104,10 +109,52 @@ impl<'a> Decoder<'a> {
             if r.section.0 != k {
                 continue;
             }
-            if r.kind != RelocKind::Pcrel32 {
+            // GNU as measures RISC-V code with differences the linker recomputes after
+            // relaxation; here they are the distances in the object.
+            let riscv = obj.target.arch == Architecture::Riscv64;
+            match r.kind {
+                RelocKind::Pcrel32 => {
+                    relocs.insert(r.offset, (i, r.symbol?, r.addend));
+                }
+                RelocKind::Diff8 | RelocKind::Diff16 | RelocKind::Diff32 if riscv => {
+                    let n = match r.kind {
+                        RelocKind::Diff8 => 1,
+                        RelocKind::Diff16 => 2,
+                        _ => 4,
+                    };
+                    let value = distance(obj, (r.symbol?, r.addend), (r.minus?, 0))?;
+                    let at = r.offset as usize;
+                    let field = bytes.get_mut(at..at.checked_add(n)?)?;
+                    if field.iter().any(|&b| b != 0) {
+                        return None;
+                    }
+                    field.copy_from_slice(&value.to_le_bytes()[..n]);
+                }
+                RelocKind::Native(n) if riscv && (n.r_type == 52 || n.r_type == 53) => {
+                    let pair = six.entry(r.offset).or_default();
+                    let half = if n.r_type == 53 {
+                        &mut pair.0
+                    } else {
+                        &mut pair.1
+                    };
+                    if half.replace((r.symbol?, r.addend)).is_some() {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        for (at, pair) in six {
+            let (Some(set), Some((minus, 0))) = pair else {
+                return None;
+            };
+            let value = distance(obj, set, (minus, 0))?;
+            // `R_RISCV_SET6` replaces the low six bits, whatever the assembler left there.
+            let byte = bytes.get_mut(at as usize)?;
+            if value >= 0x40 {
                 return None;
             }
-            relocs.insert(r.offset, (i, r.symbol?, r.addend));
+            *byte = (*byte & 0xc0) | value as u8;
         }
         Some(Decoder {
             obj,
@@ -144,14 +191,15 @@ impl<'a> Decoder<'a> {
     }
 
     fn run(mut self) -> Option<Vec<FunctionUnwind>> {
+        let len = self.bytes.len();
         let mut cies: HashMap<usize, Cie> = HashMap::new();
         let mut entries = Vec::new();
         let mut pos = 0usize;
-        while pos < self.bytes.len() {
+        while pos < len {
             let length = self.u32_at(pos)? as usize;
             if length == 0 {
                 // A terminator ends the section.
-                if pos + 4 != self.bytes.len() {
+                if pos + 4 != len {
                     return None;
                 }
                 break;
@@ -160,7 +208,7 @@ impl<'a> Decoder<'a> {
                 return None;
             }
             let end = pos.checked_add(4)?.checked_add(length)?;
-            if end > self.bytes.len() {
+            if end > len {
                 return None;
             }
             let id = self.u32_at(pos + 4)? as usize;
@@ -177,7 +225,8 @@ impl<'a> Decoder<'a> {
     }
 
     fn cie(&mut self, mut at: usize, end: usize) -> Option<Cie> {
-        let bytes = self.bytes.get(..end)?;
+        let owned = self.bytes.get(..end)?.to_vec();
+        let bytes = owned.as_slice();
         let version = *bytes.get(at)?;
         at += 1;
         if version != 1 && version != 3 {
@@ -296,7 +345,8 @@ impl<'a> Decoder<'a> {
         let (symbol, addend) = self.pointer(at)?;
         let (section, offset) = self.place(symbol, addend)?;
         let size = u64::from(self.u32_at(at + 4)?);
-        let bytes = self.bytes.get(..end)?;
+        let owned = self.bytes.get(..end)?.to_vec();
+        let bytes = owned.as_slice();
         let mut pos = at + 8;
         let data_len = uleb(bytes, &mut pos)? as usize;
         let data_end = pos.checked_add(data_len)?;
@@ -335,6 +385,20 @@ impl<'a> Decoder<'a> {
         }
         Some(entry)
     }
+}
+
+/// `a` minus `b`, two places (symbol, addend) in one section, as an unsigned number.
+fn distance(obj: &Object, a: (SymbolId, i64), b: (SymbolId, i64)) -> Option<u64> {
+    let at = |(s, addend): (SymbolId, i64)| match obj.symbols.get(s.0)?.definition {
+        SymbolDefinition::Defined { section, offset } => {
+            Some((section, offset.checked_add_signed(addend)?))
+        }
+        _ => None,
+    };
+    let (sa, oa) = at(a)?;
+    let (sb, ob) = at(b)?;
+    (sa == sb).then_some(())?;
+    oa.checked_sub(ob)
 }
 
 /// The architecture's return address column, which objforge's CIEs default to.
@@ -569,6 +633,23 @@ pub(super) fn without_sections(
     remove: &[usize],
     entries: Vec<FunctionUnwind>,
 ) -> Option<(Object, Vec<bool>)> {
+    // Assembler-local labels only the removed relocations named (RISC-V's `.L0 `): dropped
+    // with them, as the rebuilt object has none.
+    let labels: Vec<usize> = obj
+        .relocations
+        .iter()
+        .filter(|r| remove.contains(&r.section.0))
+        .flat_map(|r| [r.symbol, r.minus])
+        .flatten()
+        .map(|s| s.0)
+        .filter(|&i| {
+            obj.symbols.get(i).is_some_and(|s| {
+                s.name.starts_with(".L")
+                    && s.binding == objforge::Binding::Local
+                    && s.kind != SymbolKind::Section
+            })
+        })
+        .collect();
     let moved = |id: SectionId| -> Option<SectionId> {
         if remove.contains(&id.0) {
             return None;
@@ -632,7 +713,7 @@ pub(super) fn without_sections(
             .is_some_and(|s| remove.contains(&s.0))
     };
     let mut order: Vec<usize> = (0..out.symbols.len())
-        .filter(|&i| !is_section(i) && !in_removed(i))
+        .filter(|&i| !is_section(i) && !in_removed(i) && (used[i] || !labels.contains(&i)))
         .collect();
     let mut sections: Vec<usize> = (0..out.symbols.len())
         .filter(|&i| is_section(i) && used[i] && !in_removed(i))
