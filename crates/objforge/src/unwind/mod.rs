@@ -493,4 +493,142 @@ mod tests {
         assert_eq!(reg(Architecture::Riscv64, "fs0"), Some(40));
         assert_eq!(reg(Architecture::Riscv64, "x8"), Some(8));
     }
+
+    /// Random entries, valid or not, on every format that takes them: writing gives bytes or
+    /// an error, never a panic (seeded, so a failure repeats).
+    #[test]
+    fn random_entries_never_panic() {
+        use crate::model::{Section, SectionKind, Symbol};
+        use crate::target::Target;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        let values = [
+            0i64,
+            1,
+            -1,
+            4,
+            -4,
+            8,
+            -8,
+            16,
+            -16,
+            240,
+            4096,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut written = [0usize; 5];
+        for round in 0..3000 {
+            let triple = [
+                "x86_64-unknown-linux-gnu",
+                "i686-unknown-linux-gnu",
+                "aarch64-unknown-linux-gnu",
+                "riscv64-unknown-linux-gnu",
+                "x86_64-pc-windows-msvc",
+            ][round % 5];
+            let target = Target::from_triple(triple).unwrap();
+            let mut obj = Object::new(target);
+            let text = obj
+                .add_section(Section::new(".text", SectionKind::Text).with_bytes(vec![0x90; 64]));
+            let p = obj.add_symbol(Symbol::undefined("__gxx_personality_v0"));
+            let value =
+                |next: &mut dyn FnMut(u64) -> u64| values[next(values.len() as u64) as usize];
+            for _ in 0..1 + next(3) {
+                let size = 1 + next(40);
+                let mut f = FunctionUnwind::new(text, next(40), size);
+                if next(4) == 0 {
+                    f.personality = Some(p);
+                }
+                let mut at = 0;
+                for _ in 0..next(12) {
+                    at += next(6);
+                    let reg = Register(if next(8) == 0 {
+                        next(400) as u16
+                    } else {
+                        next(17) as u16
+                    });
+                    let op = match next(16) {
+                        0 => CfiOp::DefCfa {
+                            reg,
+                            offset: value(&mut next),
+                        },
+                        1 => CfiOp::DefCfaRegister(reg),
+                        2 => CfiOp::DefCfaOffset(value(&mut next)),
+                        3 => CfiOp::AdjustCfaOffset(value(&mut next)),
+                        4 => CfiOp::Offset {
+                            reg,
+                            offset: value(&mut next),
+                        },
+                        5 => CfiOp::ValOffset {
+                            reg,
+                            offset: value(&mut next),
+                        },
+                        6 => CfiOp::RelOffset {
+                            reg,
+                            offset: value(&mut next),
+                        },
+                        7 => CfiOp::Register {
+                            reg,
+                            reg2: Register(next(20) as u16),
+                        },
+                        8 => CfiOp::Restore(reg),
+                        9 => CfiOp::Undefined(reg),
+                        10 => CfiOp::SameValue(reg),
+                        11 => CfiOp::RememberState,
+                        12 => CfiOp::RestoreState,
+                        13 => CfiOp::Escape(vec![0x2e, next(256) as u8]),
+                        14 => CfiOp::NegateRaState,
+                        _ => CfiOp::WindowSave,
+                    };
+                    f.cfi.push(CfiRule {
+                        at: if next(20) == 0 { at + 100 } else { at },
+                        op,
+                    });
+                }
+                if triple.contains("windows") && next(2) == 0 {
+                    let mut at = 0;
+                    for _ in 0..next(6) {
+                        at += next(5);
+                        let reg = Register(next(40) as u16);
+                        let n = value(&mut next).unsigned_abs();
+                        let op = match next(7) {
+                            0 => SehOp::PushReg(reg),
+                            1 => SehOp::SetFrame { reg, offset: n },
+                            2 => SehOp::StackAlloc(n),
+                            3 => SehOp::SaveReg { reg, offset: n },
+                            4 => SehOp::SaveXmm { reg, offset: n },
+                            5 => SehOp::PushFrame { code: n % 2 == 0 },
+                            _ => SehOp::EndPrologue,
+                        };
+                        f.seh.push(SehRule { at, op });
+                    }
+                }
+                obj.add_unwind(f);
+            }
+            if obj.write().is_ok() {
+                written[round % 5] += 1;
+            }
+            let functions: Vec<JitFunction<'_>> = obj
+                .unwind
+                .iter()
+                .map(|f| JitFunction {
+                    address: f.offset,
+                    size: f.size,
+                    cfi: &f.cfi,
+                    personality: None,
+                    lsda: None,
+                    signal_frame: false,
+                    return_column: None,
+                })
+                .collect();
+            let _ = eh_frame_for_jit(obj.target.arch, &functions);
+        }
+        // Enough of them valid that the lowering ran, on every target.
+        assert!(written.iter().all(|&n| n >= 10), "{written:?}");
+    }
 }

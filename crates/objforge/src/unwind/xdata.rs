@@ -225,7 +225,7 @@ pub(crate) fn from_cfi(i: usize, cfi: &[super::CfiRule]) -> Result<Vec<SehRule>,
         }
         let grow_to = match rule.op {
             CfiOp::DefCfaOffset(n) if cfa_reg == RSP => Some(n),
-            CfiOp::AdjustCfaOffset(d) if cfa_reg == RSP => Some(cfa + d),
+            CfiOp::AdjustCfaOffset(d) if cfa_reg == RSP => Some(cfa.saturating_add(d)),
             CfiOp::DefCfa { reg, offset } if reg.0 == RSP && cfa_reg == RSP => Some(offset),
             _ => None,
         };
@@ -233,7 +233,7 @@ pub(crate) fn from_cfi(i: usize, cfi: &[super::CfiRule]) -> Result<Vec<SehRule>,
             (_, Some(n)) if n < cfa => break,
             (_, Some(n)) => {
                 let (at, before) = pending.unwrap_or((rule.at, 0));
-                pending = Some((at, before + n - cfa));
+                pending = Some((at, before.saturating_add(n - cfa)));
                 cfa = n;
             }
             (CfiOp::Offset { reg, offset }, None) if reg.0 < 16 || (17..=32).contains(&reg.0) => {
@@ -259,7 +259,7 @@ pub(crate) fn from_cfi(i: usize, cfi: &[super::CfiRule]) -> Result<Vec<SehRule>,
                     CfiOp::DefCfa { offset, .. } => offset,
                     _ => cfa,
                 };
-                let offset = cfa - new;
+                let offset = cfa.saturating_sub(new);
                 if offset < 0 || offset % 16 != 0 || offset > 240 {
                     return Err(Error::unsupported(
                         place(j, "reg"),
@@ -308,7 +308,7 @@ pub(crate) fn from_cfi(i: usize, cfi: &[super::CfiRule]) -> Result<Vec<SehRule>,
                 "a register saved by a move in a prologue that sets a frame register: give the prologue as `seh` codes",
             ));
         }
-        let from_sp = cfa + offset;
+        let from_sp = cfa.saturating_add(offset);
         if from_sp < 0 {
             return Err(Error::unsupported(
                 place(j, "offset"),
