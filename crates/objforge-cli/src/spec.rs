@@ -44,6 +44,7 @@ const OPTIONS: &[&str] = &[
     "exec_stack",
     "directives",
     "bigobj",
+    "debug_frame",
 ];
 /// Keys of `options.platform` (Mach-O's `LC_BUILD_VERSION`; ignored by other formats).
 const PLATFORM_FIELDS: &[&str] = &["os", "min", "sdk"];
@@ -218,6 +219,9 @@ fn read_options(node: Node<'_>, obj: &mut Object) -> Result<(), SpecError> {
     }
     if let Some(n) = options.get("bigobj") {
         obj.options.bigobj = n.bool()?;
+    }
+    if let Some(n) = options.get("debug_frame") {
+        obj.options.debug_frame = n.bool()?;
     }
     if let Some(n) = options.get("float_abi") {
         const ABIS: &[&str] = &[

@@ -385,3 +385,105 @@ fn real_cfi_round_trip_riscv64() {
     real_cfi_round_trip(&RISCV64, &["-O2", "-mno-relax"]);
     real_cfi_round_trip(&RISCV64, &["-O0", "-g", "-mno-relax"]);
 }
+
+/// `through_ARCH.json` with `options.debug_frame` (and without the personality routine, which
+/// `.debug_frame` has no place for), written to `dir/NAME.json`.
+fn debug_frame_spec(arch: &Arch, dir: &Path) -> PathBuf {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec(arch)).unwrap()).unwrap();
+    doc["options"] = serde_json::json!({"debug_frame": true});
+    for entry in doc["unwind"].as_array_mut().unwrap() {
+        entry.as_object_mut().unwrap().remove("personality");
+    }
+    let path = dir.join("debug_frame.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+/// With `options.debug_frame` the rules go to `.debug_frame`, whose rows llvm-dwarfdump reads
+/// as from GNU as's object for the same directives under `.cfi_sections .debug_frame`.
+#[test]
+fn debug_frame_rows_as_gas() {
+    for arch in [&X86_64, &AARCH64, &RISCV64] {
+        let dir = common::scratch(&format!("unwind_debug_frame_{}", arch.name));
+        let ours = dir.join("objforge.o");
+        build_checked(&debug_frame_spec(arch, &dir), &ours);
+        let source =
+            std::fs::read_to_string(common::fixture(&format!("unwind/through_{}.s", arch.name)))
+                .unwrap()
+                .lines()
+                .filter(|l| !l.contains(".cfi_personality"))
+                .collect::<Vec<_>>()
+                .join("\n");
+        let s = dir.join("gas.s");
+        std::fs::write(&s, format!(".cfi_sections .debug_frame\n{source}\n")).unwrap();
+        let theirs = dir.join("gas.o");
+        common::run_ok(Command::new(arch.gas).arg(&s).arg("-o").arg(&theirs));
+        let rows = |obj: &Path| -> Vec<String> {
+            common::run_ok(
+                Command::new("llvm-dwarfdump-19")
+                    .arg("--debug-frame")
+                    .arg(obj),
+            )
+            .lines()
+            .filter(|l| {
+                l.starts_with("  0x")
+                    || l.contains("Augmentation:")
+                    || l.contains("alignment factor")
+                    || l.contains("Return address column")
+            })
+            .map(str::to_string)
+            .collect()
+        };
+        let ours_rows = rows(&ours);
+        assert!(ours_rows.len() > 10, "{}: {ours_rows:?}", arch.name);
+        assert_eq!(ours_rows, rows(&theirs), "{}", arch.name);
+    }
+}
+
+/// gdb unwinds through the frameless function with `.debug_frame` alone (the C++ runtime
+/// does not read it, so the function is called from gdb instead of thrown through): `bt`
+/// from the callback reaches main; without unwind entries it stops after the objforge frame.
+#[test]
+fn gdb_backtrace_with_debug_frame_x86_64() {
+    let dir = common::scratch("unwind_gdb_debug_frame_x86_64");
+    let backtrace = |spec: &Path, name: &str| -> Vec<String> {
+        let obj = dir.join(format!("{name}.o"));
+        common::build(spec, &obj);
+        let exe = dir.join(name);
+        common::run_ok(
+            Command::new("g++")
+                .args(["-O2", "-g"])
+                .arg(common::fixture("unwind/main.cpp"))
+                .arg(&obj)
+                .arg("-o")
+                .arg(&exe),
+        );
+        let out = common::run_ok(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-ex", "start", "-ex", "break callback"])
+                .args(["-ex", "call (void)through_frameless(callback)", "-ex", "bt"])
+                .arg(&exe),
+        );
+        out.lines()
+            .filter(|l| l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    let frames = backtrace(&debug_frame_spec(&X86_64, &dir), "debug_frame");
+    assert!(
+        frames.len() == 4
+            && frames[1].contains("through_frameless")
+            && frames[2].contains("<function called from gdb>")
+            && frames[3].contains("main ()"),
+        "{frames:#?}"
+    );
+
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec(&X86_64)).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("unwind");
+    let bare = dir.join("bare.json");
+    std::fs::write(&bare, doc.to_string()).unwrap();
+    let frames = backtrace(&bare, "bare");
+    assert!(!frames.iter().any(|f| f.contains("main ()")), "{frames:#?}");
+}

@@ -121,6 +121,27 @@ fn each_bad_entry_is_named() {
 }
 
 #[test]
+fn debug_frame_takes_no_personality() {
+    let dir = common::scratch("unwind_errors_debug_frame");
+    let spec = spec(
+        X86_64,
+        r#"{"section": ".text", "offset": 0, "size": 8, "personality": "__gxx_personality_v0"}"#,
+        "",
+    )
+    .replacen(
+        r#"{"target""#,
+        r#"{"options": {"debug_frame": true}, "target""#,
+        1,
+    );
+    fails(
+        &dir,
+        "personality",
+        &spec,
+        "unwind[0].personality: `.debug_frame` (options.debug_frame) is for debuggers and has no place for it; the runtime's .eh_frame does",
+    );
+}
+
+#[test]
 fn an_eh_frame_section_and_unwind_entries() {
     let dir = common::scratch("unwind_errors_eh_frame");
     fails(

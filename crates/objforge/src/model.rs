@@ -577,6 +577,9 @@ pub struct Options {
     /// Mach-O: the OS, minimum version and SDK recorded in `LC_BUILD_VERSION`. `None`: macOS
     /// 11.0 ([`Platform::default`]); [`Platform::from_triple`] derives one from a triple.
     pub platform: Option<Platform>,
+    /// ELF: write the unwind entries as `.debug_frame`, for debuggers, instead of `.eh_frame`
+    /// (which the C++ and Rust runtimes read). Default false. Ignored by other formats.
+    pub debug_frame: bool,
 }
 
 impl Default for Options {
@@ -587,6 +590,7 @@ impl Default for Options {
             directives: Vec::new(),
             bigobj: false,
             platform: None,
+            debug_frame: false,
         }
     }
 }

@@ -19,6 +19,7 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     let arch = obj.target.arch;
     // The sections the lowering writes, which the object must not have already.
     let written: &[&str] = match (format, arch) {
+        (Format::Elf, _) if obj.options.debug_frame => &[".debug_frame"],
         (Format::Elf, _) => &[".eh_frame"],
         (Format::Coff, Architecture::X86_64) => &[".pdata", ".xdata"],
         (Format::Wasm, _) => {
@@ -235,6 +236,23 @@ fn check_elf_entry(
     f: &FunctionUnwind,
 ) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
+    if obj.options.debug_frame {
+        let runtime_only = if f.personality.is_some() {
+            Some("personality")
+        } else if f.lsda.is_some() {
+            Some("lsda")
+        } else if f.signal_frame {
+            Some("signal_frame")
+        } else {
+            None
+        };
+        if let Some(field) = runtime_only {
+            return Err(Error::unsupported(
+                at(field),
+                "`.debug_frame` (options.debug_frame) is for debuggers and has no place for it; the runtime's .eh_frame does",
+            ));
+        }
+    }
     if f.cfi.is_empty() && !f.seh.is_empty() {
         return Err(Error::unsupported(
             at("seh"),

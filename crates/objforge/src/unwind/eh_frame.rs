@@ -9,6 +9,9 @@
 //!   itself, pointer-sized; the table ends with a zero length word, as `__register_frame`
 //!   expects.
 //!
+//! - In `.debug_frame` ([`Style::Debug`]): no augmentation, addresses pointer-sized fields
+//!   filled by `abs64`/`abs32` relocations, CIE pointers `secrel32` offsets into the section.
+//!
 //! A CIE is written before the first FDE that uses it and shared by every later FDE with the
 //! same personality, LSDA use, signal-frame flag and return column. Each record is padded
 //! with `DW_CFA_nop` to a multiple of the pointer size.
@@ -59,9 +62,27 @@ pub(crate) enum Style {
     Pcrel,
     /// Absolute addresses, pointer-sized (JIT code in memory).
     Absolute,
+    /// `.debug_frame` (DWARF 5, 6.4.1), section `own`: no augmentation, CIE id `0xffffffff`,
+    /// addresses pointer-sized fields filled by relocations, each FDE's CIE pointer an offset
+    /// into `own` filled by a relocation.
+    Debug {
+        /// The `.debug_frame` section being built.
+        own: SectionId,
+    },
 }
 
-/// What a PC-relative field points at.
+/// How a relocated field is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FixupKind {
+    /// Four bytes, PC-relative (`.eh_frame`).
+    Pcrel32,
+    /// A pointer-sized absolute address (`.debug_frame`).
+    Address,
+    /// A four-byte offset into a section (`.debug_frame`'s CIE pointers).
+    SectionOffset,
+}
+
+/// What a relocated field points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FixupTarget {
     /// A place in a section.
@@ -75,13 +96,15 @@ pub(crate) enum FixupTarget {
     Symbol(SymbolId),
 }
 
-/// A PC-relative four-byte field of the records, for a relocation.
+/// A field of the records a relocation fills.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Fixup {
     /// Offset of the field in the records.
     pub at: usize,
     /// What it points at.
     pub target: FixupTarget,
+    /// How.
+    pub kind: FixupKind,
 }
 
 /// A pointer field's value.
@@ -159,7 +182,7 @@ impl Writer {
     fn pointer_len(&self) -> usize {
         match self.style {
             Style::Pcrel => 4,
-            Style::Absolute => self.pointer_size,
+            Style::Absolute | Style::Debug { .. } => self.pointer_size,
         }
     }
 
@@ -181,11 +204,16 @@ impl Writer {
     fn pointer(&mut self, p: Pointer) {
         match p {
             Pointer::Fixup(target) => {
+                let kind = match self.style {
+                    Style::Debug { .. } => FixupKind::Address,
+                    _ => FixupKind::Pcrel32,
+                };
                 self.fixups.push(Fixup {
                     at: self.bytes.len(),
                     target,
+                    kind,
                 });
-                self.u32(0);
+                self.number(0);
             }
             Pointer::Address(a) => self.number(a),
         }
@@ -205,16 +233,31 @@ impl Writer {
     fn encoding(&self) -> u8 {
         match self.style {
             Style::Pcrel => PCREL_SDATA4,
-            Style::Absolute => ABSPTR,
+            Style::Absolute | Style::Debug { .. } => ABSPTR,
         }
     }
 
     fn cie(&mut self, facts: &ArchFacts, key: &CieKey) {
         let start = self.bytes.len();
         self.u32(0); // length, filled in below
-        self.u32(0); // CIE id
+        let debug = matches!(self.style, Style::Debug { .. });
+        self.u32(if debug { 0xffff_ffff } else { 0 }); // CIE id
         let wide_column = key.return_column > 255;
         self.bytes.push(if wide_column { 3 } else { 1 });
+        if debug {
+            // No augmentation: `.debug_frame` has no personality, LSDA or pointer encoding.
+            self.bytes.push(0);
+            uleb128(&mut self.bytes, facts.code_align);
+            sleb128(&mut self.bytes, facts.data_align);
+            if wide_column {
+                uleb128(&mut self.bytes, u64::from(key.return_column));
+            } else {
+                self.bytes.push(key.return_column as u8);
+            }
+            self.initial_rules(facts);
+            self.finish_record(start);
+            return;
+        }
         self.bytes.push(b'z');
         if key.personality.is_some() {
             self.bytes.push(b'P');
@@ -245,7 +288,7 @@ impl Writer {
         if let Some(p) = key.personality {
             self.bytes.push(match self.style {
                 Style::Pcrel => INDIRECT_PCREL_SDATA4,
-                Style::Absolute => ABSPTR,
+                Style::Absolute | Style::Debug { .. } => ABSPTR,
             });
             self.pointer(p);
         }
@@ -253,7 +296,12 @@ impl Writer {
             self.bytes.push(self.encoding());
         }
         self.bytes.push(self.encoding());
-        // The rules at a call.
+        self.initial_rules(facts);
+        self.finish_record(start);
+    }
+
+    /// The rules at a call.
+    fn initial_rules(&mut self, facts: &ArchFacts) {
         self.bytes.push(DW_CFA_DEF_CFA);
         uleb128(&mut self.bytes, u64::from(facts.cfa_register));
         uleb128(&mut self.bytes, facts.cfa_offset as u64);
@@ -262,17 +310,31 @@ impl Writer {
             self.bytes.push(DW_CFA_OFFSET | facts.return_column as u8);
             uleb128(&mut self.bytes, factored as u64);
         }
-        self.finish_record(start);
     }
 
     fn fde(&mut self, cie: usize, frame: &Frame<'_>, instructions: &[u8]) {
         let start = self.bytes.len();
         self.u32(0); // length, filled in below
         let pointer_at = self.bytes.len();
-        self.u32((pointer_at - cie) as u32);
+        if let Style::Debug { own } = self.style {
+            // An offset into the section, which the linker moves with it.
+            self.fixups.push(Fixup {
+                at: pointer_at,
+                target: FixupTarget::Section {
+                    section: own,
+                    offset: cie as u64,
+                },
+                kind: FixupKind::SectionOffset,
+            });
+            self.u32(0);
+        } else {
+            self.u32((pointer_at - cie) as u32);
+        }
         self.pointer(frame.start);
         self.number(frame.size);
-        if let Some(lsda) = frame.lsda {
+        if let Style::Debug { .. } = self.style {
+            // No augmentation data.
+        } else if let Some(lsda) = frame.lsda {
             let len = self.pointer_len() as u64;
             uleb128(&mut self.bytes, len);
             self.pointer(lsda);

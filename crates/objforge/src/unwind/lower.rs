@@ -1,5 +1,5 @@
 //! Turns an object's unwind entries into its own sections, symbols and relocations, before the
-//! container writer runs. ELF only, so far:
+//! container writer runs. ELF (COFF x86_64 is at the end: `.pdata` and `.xdata`):
 //!
 //! - `.eh_frame` (`SHT_PROGBITS`, `SHF_ALLOC`, aligned to the pointer size, as GNU as writes
 //!   it): the records of [`super::eh_frame`], in entry order, each CIE before its first FDE.
@@ -11,10 +11,13 @@
 //!   pointer-sized data word in its own COMDAT group (`.data.rel.local.DW.ref.P`) holding
 //!   `P`'s address, so that code in a shared library or a PIE needs no text relocation. An
 //!   object that already has a symbol `DW.ref.P` (one `objforge dump` kept) uses it.
+//! - With [`Options::debug_frame`](crate::Options::debug_frame): `.debug_frame` instead, for
+//!   debuggers only (no personality routine, LSDA or signal frame there): addresses are
+//!   `abs64`/`abs32` relocations, CIE pointers `secrel32` offsets into the section.
 
 use std::collections::HashMap;
 
-use super::eh_frame::{encode, FixupTarget, Frame, Pointer, Style};
+use super::eh_frame::{encode, FixupKind, FixupTarget, Frame, Pointer, Style};
 use super::{ArchFacts, Lsda};
 use crate::error::{Error, Place};
 use crate::model::{
@@ -223,19 +226,32 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
             return_column: f.return_column.map_or(facts.return_column, |r| r.0),
         })
         .collect();
+    // `.debug_frame` goes where the next section will be.
+    let own = SectionId(out.sections.len());
+    let debug = obj.options.debug_frame;
+    let style = if debug {
+        Style::Debug { own }
+    } else {
+        Style::Pcrel
+    };
     let records = encode(
         arch,
         &facts,
-        Style::Pcrel,
+        style,
         obj.target.endianness == Endianness::Big,
         &frames,
     )?;
 
-    let eh_frame = out.add_section(
+    let eh_frame = out.add_section(if debug {
+        Section::new(".debug_frame", SectionKind::Debug)
+            .with_align(pointer_size)
+            .with_bytes(records.bytes)
+    } else {
         Section::new(".eh_frame", SectionKind::Rodata)
             .with_align(pointer_size)
-            .with_bytes(records.bytes),
-    );
+            .with_bytes(records.bytes)
+    });
+    debug_assert_eq!(eh_frame, own);
     let mut section_symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     for (i, s) in out.symbols.iter().enumerate() {
         if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
@@ -252,9 +268,13 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
                 (symbol, offset as i64)
             }
         };
+        let kind = match fixup.kind {
+            FixupKind::Pcrel32 => RelocKind::Pcrel32,
+            FixupKind::Address => address_kind,
+            FixupKind::SectionOffset => RelocKind::Secrel32,
+        };
         out.add_relocation(
-            Relocation::new(eh_frame, fixup.at as u64, symbol, RelocKind::Pcrel32)
-                .with_addend(addend),
+            Relocation::new(eh_frame, fixup.at as u64, symbol, kind).with_addend(addend),
         );
     }
     Ok(out)

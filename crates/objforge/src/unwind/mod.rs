@@ -19,6 +19,9 @@
 //! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
 //!
+//! With [`Options::debug_frame`](crate::Options::debug_frame), ELF objects get `.debug_frame`
+//! instead, for debuggers.
+//!
 //! [`eh_frame_for_jit`] writes the same records with absolute addresses, for code a JIT has
 //! placed in memory (`__register_frame`).
 //!
