@@ -536,6 +536,7 @@ mod tests {
             ][round % 5];
             let target = Target::from_triple(triple).unwrap();
             let mut obj = Object::new(target);
+            obj.options.debug_frame = next(4) == 0;
             let text = obj
                 .add_section(Section::new(".text", SectionKind::Text).with_bytes(vec![0x90; 64]));
             let p = obj.add_symbol(Symbol::undefined("__gxx_personality_v0"));
