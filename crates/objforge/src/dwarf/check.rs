@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::encode::DebugSection;
-use super::{DebugInfo, LexicalBlock};
+use super::{DebugInfo, LexicalBlock, Location, Op, Type, TypeId, Variable};
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
 use crate::target::Format;
@@ -15,7 +15,7 @@ use crate::validate::MAX_NAME_LEN;
 const MAX_BLOCK_DEPTH: usize = 256;
 
 /// Every debug section name, in both spellings (a Mach-O writer may map `.debug_info`).
-const ALL_SECTIONS: [DebugSection; 10] = [
+const ALL_SECTIONS: [DebugSection; 12] = [
     DebugSection::Abbrev,
     DebugSection::Info,
     DebugSection::Str,
@@ -26,6 +26,8 @@ const ALL_SECTIONS: [DebugSection; 10] = [
     DebugSection::LineStr,
     DebugSection::Ranges,
     DebugSection::Aranges,
+    DebugSection::Loclists,
+    DebugSection::Loc,
 ];
 
 fn at(path: String) -> Place {
@@ -181,6 +183,310 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         };
         file(f.file, field("file"))?;
         check_blocks(&f.blocks, &format!("functions[{i}]"), f.offset, end, 1)?;
+        let path = format!("functions[{i}]");
+        let scope = Scope {
+            obj,
+            debug,
+            section: Some((f.section, len)),
+        };
+        if let Some(ty) = f.return_type {
+            scope.type_ref(ty, &format!("{path}.return_type"))?;
+        }
+        if let Some(ops) = &f.frame_base {
+            scope.ops(ops, &format!("{path}.frame_base"))?;
+        }
+        for (j, v) in f.parameters.iter().enumerate() {
+            scope.variable(v, &format!("{path}.parameters[{j}]"))?;
+        }
+        scope.variables(&f.variables, &f.blocks, &path)?;
+    }
+    check_types(debug)?;
+    let scope = Scope {
+        obj,
+        debug,
+        section: None,
+    };
+    for (i, v) in debug.variables.iter().enumerate() {
+        scope.variable(v, &format!("variables[{i}]"))?;
+    }
+    Ok(())
+}
+
+/// Where variables are checked: in a function's section (location lists are in it) or at
+/// the unit's level.
+struct Scope<'a> {
+    obj: &'a Object,
+    debug: &'a DebugInfo,
+    /// The function's section and its size.
+    section: Option<(SectionId, u64)>,
+}
+
+impl Scope<'_> {
+    fn type_ref(&self, ty: TypeId, path: &str) -> Result<(), Error> {
+        if ty.0 < self.debug.types.len() {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                at(path.to_string()),
+                format!(
+                    "there is no type {} (`types` has {})",
+                    ty.0,
+                    self.debug.types.len()
+                ),
+            ))
+        }
+    }
+
+    fn variables(
+        &self,
+        variables: &[Variable],
+        blocks: &[LexicalBlock],
+        path: &str,
+    ) -> Result<(), Error> {
+        for (j, v) in variables.iter().enumerate() {
+            self.variable(v, &format!("{path}.variables[{j}]"))?;
+        }
+        for (j, b) in blocks.iter().enumerate() {
+            self.variables(&b.variables, &b.blocks, &format!("{path}.blocks[{j}]"))?;
+        }
+        Ok(())
+    }
+
+    fn variable(&self, v: &Variable, path: &str) -> Result<(), Error> {
+        check_string(&v.name, || at(format!("{path}.name")), false)?;
+        if v.file.0 >= self.debug.files.len() {
+            return Err(Error::invalid(
+                at(format!("{path}.file")),
+                format!(
+                    "there is no file {} (`files` has {})",
+                    v.file.0,
+                    self.debug.files.len()
+                ),
+            ));
+        }
+        if let Some(ty) = v.ty {
+            self.type_ref(ty, &format!("{path}.type"))?;
+        }
+        let place = format!("{path}.location");
+        match &v.location {
+            None | Some(Location::Const(_)) => Ok(()),
+            Some(Location::Expr(ops)) => self.ops(ops, &place),
+            Some(Location::List(entries)) => {
+                let Some((section, len)) = self.section else {
+                    return Err(Error::invalid(
+                        at(place),
+                        "a location list is for variables of a function; a global has one place",
+                    ));
+                };
+                let name = self
+                    .obj
+                    .sections
+                    .get(section.0)
+                    .map_or("", |s| s.name.as_str());
+                for (k, e) in entries.iter().enumerate() {
+                    let entry = format!("{place}.list[{k}]");
+                    if e.size == 0 {
+                        return Err(Error::invalid(
+                            at(format!("{entry}.size")),
+                            "a range covers at least one byte",
+                        ));
+                    }
+                    if e.offset.checked_add(e.size).is_none_or(|end| end > len) {
+                        return Err(Error::invalid(
+                            at(format!("{entry}.size")),
+                            format!(
+                                "{} bytes from {} run past the end of {name} ({len} bytes)",
+                                e.size, e.offset
+                            ),
+                        ));
+                    }
+                    self.ops(&e.ops, &format!("{entry}.location"))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// An expression: symbols exist, and it fits a `.debug_loc` entry's 2-byte length.
+    fn ops(&self, ops: &[Op], path: &str) -> Result<(), Error> {
+        if ops.is_empty() {
+            return Err(Error::invalid(
+                at(path.to_string()),
+                "an empty expression (leave the location out for a variable optimized out)",
+            ));
+        }
+        let mut bytes = 0usize;
+        for (k, op) in ops.iter().enumerate() {
+            bytes += match op {
+                Op::Addr { symbol, .. } => {
+                    if symbol.0 >= self.obj.symbols.len() {
+                        return Err(Error::invalid(
+                            at(format!("{path}[{k}]")),
+                            format!(
+                                "there is no symbol {} (the object has {})",
+                                symbol.0,
+                                self.obj.symbols.len()
+                            ),
+                        ));
+                    }
+                    9
+                }
+                Op::ImplicitValue(b) | Op::Raw(b) => b.len() + 11,
+                _ => 21,
+            };
+        }
+        if bytes > usize::from(u16::MAX) {
+            return Err(Error::invalid(
+                at(path.to_string()),
+                "the expression may be longer than 65535 bytes, more than a location list entry holds",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Types refer to types that exist, and no type contains itself except through a pointer
+/// (or a function type): a debugger would loop on `typedef t t`.
+fn check_types(debug: &DebugInfo) -> Result<(), Error> {
+    let count = debug.types.len();
+    let check = |ty: TypeId, path: String| -> Result<(), Error> {
+        if ty.0 < count {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                at(path),
+                format!("there is no type {} (`types` has {count})", ty.0),
+            ))
+        }
+    };
+    // The types each one contains (not through a pointer), for the cycle check.
+    let mut contains: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, ty) in debug.types.iter().enumerate() {
+        let path = |field: &str| format!("types[{i}].{field}");
+        match ty {
+            Type::Base { name, size, .. } => {
+                check_string(name, || at(path("name")), false)?;
+                if *size == 0 {
+                    return Err(Error::invalid(
+                        at(path("size")),
+                        "a base type is at least one byte",
+                    ));
+                }
+            }
+            Type::Pointer { to } => {
+                if let Some(to) = to {
+                    check(*to, path("to"))?;
+                }
+            }
+            Type::Const { to } | Type::Volatile { to } => {
+                if let Some(to) = to {
+                    check(*to, path("to"))?;
+                    contains[i].push(to.0);
+                }
+            }
+            Type::Typedef { name, to } => {
+                check_string(name, || at(path("name")), false)?;
+                if let Some(to) = to {
+                    check(*to, path("to"))?;
+                    contains[i].push(to.0);
+                }
+            }
+            Type::Struct { name, members, .. } => {
+                check_string(name, || at(path("name")), true)?;
+                for (j, m) in members.iter().enumerate() {
+                    let member = format!("types[{i}].members[{j}]");
+                    check_string(&m.name, || at(format!("{member}.name")), true)?;
+                    check(m.ty, format!("{member}.type"))?;
+                    contains[i].push(m.ty.0);
+                    if m.bit_size == Some(0) {
+                        return Err(Error::invalid(
+                            at(format!("{member}.bit_size")),
+                            "a bit field is at least one bit wide",
+                        ));
+                    }
+                    if m.offset
+                        .checked_mul(8)
+                        .and_then(|b| b.checked_add(m.bit_offset))
+                        .is_none()
+                    {
+                        return Err(Error::invalid(
+                            at(format!("{member}.offset")),
+                            "the member's bit offset does not fit 64 bits",
+                        ));
+                    }
+                }
+            }
+            Type::Array { element, counts } => {
+                check(*element, path("element"))?;
+                contains[i].push(element.0);
+                if counts.is_empty() {
+                    return Err(Error::invalid(
+                        at(path("counts")),
+                        "an array has at least one dimension",
+                    ));
+                }
+            }
+            Type::Enum {
+                name,
+                underlying,
+                enumerators,
+                ..
+            } => {
+                check_string(name, || at(path("name")), true)?;
+                if let Some(u) = underlying {
+                    check(*u, path("type"))?;
+                }
+                for (j, e) in enumerators.iter().enumerate() {
+                    check_string(
+                        &e.name,
+                        || at(format!("types[{i}].values[{j}].name")),
+                        false,
+                    )?;
+                }
+            }
+            Type::Function {
+                returns,
+                parameters,
+                ..
+            } => {
+                if let Some(r) = returns {
+                    check(*r, path("returns"))?;
+                }
+                for (j, p) in parameters.iter().enumerate() {
+                    check(*p, format!("types[{i}].parameters[{j}]"))?;
+                }
+            }
+        }
+    }
+    // Depth-first search for a cycle: 0 unvisited, 1 on the path, 2 done.
+    let mut state = vec![0u8; count];
+    for root in 0..count {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&child) = contains[node].get(*next) {
+                *next += 1;
+                match state[child] {
+                    0 => {
+                        state[child] = 1;
+                        stack.push((child, 0));
+                    }
+                    1 => {
+                        return Err(Error::invalid(
+                            at(format!("types[{child}]")),
+                            "the type contains itself (only a pointer may refer back to it)",
+                        ))
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                stack.pop();
+            }
+        }
     }
     Ok(())
 }

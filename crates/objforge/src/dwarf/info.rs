@@ -8,8 +8,9 @@
 use std::collections::HashMap;
 
 use super::consts::*;
-use super::encode::{write_die, Abbreviations, DebugSection, Value, Writer};
-use super::{DebugInfo, DwarfVersion, Function, LexicalBlock, Unit};
+use super::data::{finish_loclists, Dies};
+use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Writer};
+use super::{DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit, Variable};
 use crate::model::{Object, SectionId};
 use crate::strtab::{StringId, StringTable};
 use crate::target::Endianness;
@@ -48,8 +49,8 @@ impl<'a> Strings<'a> {
 }
 
 /// The attribute values the unit writes, in its version's forms.
-struct Forms<'a> {
-    v5: bool,
+pub(super) struct Forms<'a> {
+    pub(super) v5: bool,
     strings: Strings<'a>,
     /// Bytes per `strx` index.
     strx_width: u8,
@@ -60,7 +61,7 @@ struct Forms<'a> {
 
 impl Forms<'_> {
     /// A string of the unit (every string written was collected by [`Strings::new`]).
-    fn string(&self, s: &str) -> Value {
+    pub(super) fn string(&self, s: &str) -> Value {
         let found = self.strings.index.get(s).copied();
         match (self.v5, found) {
             (true, found) => Value::Strx {
@@ -73,7 +74,7 @@ impl Forms<'_> {
     }
 
     /// The index of an address in `.debug_addr`, adding it if new.
-    fn address_index(&mut self, section: SectionId, offset: u64) -> u64 {
+    pub(super) fn address_index(&mut self, section: SectionId, offset: u64) -> u64 {
         let next = self.addresses.len() as u64;
         let index = *self.address_index.entry((section, offset)).or_insert(next);
         if index == next {
@@ -101,7 +102,21 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     for f in &debug.functions {
         names.push(&f.name);
         names.extend(f.linkage_name.as_deref());
+        names.extend(f.parameters.iter().map(|v| v.name.as_str()));
+        names.extend(f.variables.iter().map(|v| v.name.as_str()));
+        block_names(&f.blocks, &mut names);
     }
+    for ty in &debug.types {
+        names.extend(ty.name());
+        match ty {
+            Type::Struct { members, .. } => names.extend(members.iter().map(|m| m.name.as_str())),
+            Type::Enum { enumerators, .. } => {
+                names.extend(enumerators.iter().map(|e| e.name.as_str()))
+            }
+            _ => {}
+        }
+    }
+    names.extend(debug.variables.iter().map(|v| v.name.as_str()));
     let strings = Strings::new(names.into_iter().filter(|s| !s.is_empty()));
     let strx_width = match strings.ids.len() {
         0..=0x100 => 1,
@@ -179,7 +194,8 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             ));
         }
     }
-    let has_children = !debug.functions.is_empty();
+    let has_children =
+        !debug.functions.is_empty() || !debug.types.is_empty() || !debug.variables.is_empty();
     write_die(
         &mut w,
         &mut abbreviations,
@@ -188,20 +204,31 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         has_children,
         &attributes,
     );
+    let mut loclists = None;
+    let mut dies = Dies {
+        w: &mut w,
+        abbreviations: &mut abbreviations,
+        forms: &mut forms,
+        unit,
+        address_size,
+        loclists: &mut loclists,
+    };
+    let type_offsets = dies.types(&debug.types);
+    for v in &debug.variables {
+        dies.variable(v, false, None);
+    }
     for f in &debug.functions {
-        write_function(
-            &mut w,
-            &mut abbreviations,
-            &mut forms,
-            unit,
-            address_size,
-            f,
-        );
+        write_function(&mut dies, f);
     }
     if has_children {
         w.u8(0);
     }
     w.end_length(unit_length);
+    // Type references, now that every type's DIE has its offset (the unit starts at 0).
+    for (at, die) in std::mem::take(&mut w.refs) {
+        let DieRef::Type(i) = die;
+        w.patch_u32(at, type_offsets.get(i).copied().unwrap_or(0) as u32);
+    }
 
     let mut out = vec![
         (DebugSection::Abbrev, {
@@ -211,6 +238,17 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         }),
         (DebugSection::Info, w),
     ];
+    if let Some(mut lists) = loclists {
+        finish_loclists(&mut lists, v5);
+        out.push((
+            if v5 {
+                DebugSection::Loclists
+            } else {
+                DebugSection::Loc
+            },
+            lists,
+        ));
+    }
     if v5 {
         if several_ranges {
             out.push((
@@ -240,72 +278,89 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     out
 }
 
-fn write_function(
-    w: &mut Writer,
-    abbreviations: &mut Abbreviations,
-    forms: &mut Forms,
-    unit: &Unit,
-    address_size: u8,
-    f: &Function,
-) {
+fn write_function(dies: &mut Dies, f: &Function) {
     let mut attributes = vec![
-        (DW_AT_LOW_PC, forms.address(f.section, f.offset)),
+        (DW_AT_LOW_PC, dies.forms.address(f.section, f.offset)),
         (DW_AT_HIGH_PC, Value::Constant(f.size)),
-        (DW_AT_NAME, forms.string(&f.name)),
+        (DW_AT_NAME, dies.forms.string(&f.name)),
     ];
     if let Some(linkage_name) = &f.linkage_name {
-        attributes.push((DW_AT_LINKAGE_NAME, forms.string(linkage_name)));
+        attributes.push((DW_AT_LINKAGE_NAME, dies.forms.string(linkage_name)));
     }
-    attributes.push((DW_AT_DECL_FILE, Value::Udata(unit.file_number(f.file))));
+    attributes.push((DW_AT_DECL_FILE, Value::Udata(dies.unit.file_number(f.file))));
     if f.line != 0 {
         attributes.push((DW_AT_DECL_LINE, Value::Udata(u64::from(f.line))));
     }
     if f.external {
         attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
     }
-    let has_children = !f.blocks.is_empty();
+    if f.prototyped {
+        attributes.push((DW_AT_PROTOTYPED, Value::FlagPresent));
+    }
+    if let Some(ty) = f.return_type {
+        attributes.push((DW_AT_TYPE, Value::Ref(DieRef::Type(ty.0))));
+    }
+    if let Some(ops) = &f.frame_base {
+        attributes.push((DW_AT_FRAME_BASE, dies.exprloc(ops)));
+    }
+    let has_children = !f.blocks.is_empty() || !f.parameters.is_empty() || !f.variables.is_empty();
     write_die(
-        w,
-        abbreviations,
-        address_size,
+        dies.w,
+        dies.abbreviations,
+        dies.address_size,
         DW_TAG_SUBPROGRAM,
         has_children,
         &attributes,
     );
-    for block in &f.blocks {
-        write_block(w, abbreviations, forms, address_size, f.section, block);
+    for p in &f.parameters {
+        dies.variable(p, true, Some(f.section));
     }
+    write_scope(dies, f.section, &f.variables, &f.blocks);
     if has_children {
-        w.u8(0);
+        dies.w.u8(0);
     }
 }
 
-fn write_block(
-    w: &mut Writer,
-    abbreviations: &mut Abbreviations,
-    forms: &mut Forms,
-    address_size: u8,
+/// A scope's variables, then its blocks.
+fn write_scope(
+    dies: &mut Dies,
     section: SectionId,
-    block: &LexicalBlock,
+    variables: &[Variable],
+    blocks: &[LexicalBlock],
 ) {
+    for v in variables {
+        dies.variable(v, false, Some(section));
+    }
+    for block in blocks {
+        write_block(dies, section, block);
+    }
+}
+
+fn write_block(dies: &mut Dies, section: SectionId, block: &LexicalBlock) {
     let attributes = [
-        (DW_AT_LOW_PC, forms.address(section, block.offset)),
+        (DW_AT_LOW_PC, dies.forms.address(section, block.offset)),
         (DW_AT_HIGH_PC, Value::Constant(block.size)),
     ];
-    let has_children = !block.blocks.is_empty();
+    let has_children = !block.blocks.is_empty() || !block.variables.is_empty();
     write_die(
-        w,
-        abbreviations,
-        address_size,
+        dies.w,
+        dies.abbreviations,
+        dies.address_size,
         DW_TAG_LEXICAL_BLOCK,
         has_children,
         &attributes,
     );
-    for inner in &block.blocks {
-        write_block(w, abbreviations, forms, address_size, section, inner);
-    }
+    write_scope(dies, section, &block.variables, &block.blocks);
     if has_children {
-        w.u8(0);
+        dies.w.u8(0);
+    }
+}
+
+/// The names of the variables of `blocks` and the blocks in them.
+fn block_names<'a>(blocks: &'a [LexicalBlock], names: &mut Vec<&'a str>) {
+    for b in blocks {
+        names.extend(b.variables.iter().map(|v| v.name.as_str()));
+        block_names(&b.blocks, names);
     }
 }
 

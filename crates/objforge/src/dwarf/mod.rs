@@ -49,10 +49,16 @@
 
 mod check;
 mod consts;
+mod data;
 mod encode;
 mod info;
 mod line;
 mod lower;
+mod types;
+
+pub use types::{
+    BaseEncoding, Enumerator, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
+};
 
 use std::collections::HashMap;
 
@@ -241,6 +247,8 @@ pub struct LexicalBlock {
     pub size: u64,
     /// Blocks nested in it, each within it.
     pub blocks: Vec<LexicalBlock>,
+    /// Variables declared in the block (`DW_TAG_variable`).
+    pub variables: Vec<Variable>,
 }
 
 impl LexicalBlock {
@@ -250,7 +258,14 @@ impl LexicalBlock {
             offset,
             size,
             blocks: Vec::new(),
+            variables: Vec::new(),
         }
+    }
+
+    /// Adds a variable declared in the block.
+    pub fn with_variable(mut self, variable: Variable) -> LexicalBlock {
+        self.variables.push(variable);
+        self
     }
 
     /// Adds a nested block.
@@ -281,6 +296,17 @@ pub struct Function {
     pub external: bool,
     /// Lexical blocks in it.
     pub blocks: Vec<LexicalBlock>,
+    /// The type it returns (`DW_AT_type`); `None`: it returns nothing (`void`).
+    pub return_type: Option<TypeId>,
+    /// Whether it was declared with a prototype (`DW_AT_prototyped`, C's `int f(void)`).
+    pub prototyped: bool,
+    /// Where its frame base is (`DW_AT_frame_base`), which [`Op::Fbreg`] locations of its
+    /// variables are relative to: typically `[Op::Reg(6)]` (rbp) or `[Op::CallFrameCfa]`.
+    pub frame_base: Option<Vec<Op>>,
+    /// Its parameters in order (`DW_TAG_formal_parameter`).
+    pub parameters: Vec<Variable>,
+    /// Its local variables outside any block (`DW_TAG_variable`).
+    pub variables: Vec<Variable>,
 }
 
 impl Function {
@@ -297,7 +323,36 @@ impl Function {
             line: 0,
             external: false,
             blocks: Vec::new(),
+            return_type: None,
+            prototyped: false,
+            frame_base: None,
+            parameters: Vec::new(),
+            variables: Vec::new(),
         }
+    }
+
+    /// Sets the return type.
+    pub fn with_return_type(mut self, ty: TypeId) -> Function {
+        self.return_type = Some(ty);
+        self
+    }
+
+    /// Sets the frame base.
+    pub fn with_frame_base(mut self, ops: Vec<Op>) -> Function {
+        self.frame_base = Some(ops);
+        self
+    }
+
+    /// Adds a parameter (after those added before).
+    pub fn with_parameter(mut self, parameter: Variable) -> Function {
+        self.parameters.push(parameter);
+        self
+    }
+
+    /// Adds a local variable.
+    pub fn with_variable(mut self, variable: Variable) -> Function {
+        self.variables.push(variable);
+        self
     }
 
     /// Sets the linkage (symbol) name.
@@ -347,6 +402,11 @@ pub struct DebugInfo {
     pub lines: Vec<LineRow>,
     /// The functions.
     pub functions: Vec<Function>,
+    /// The types variables, members and functions refer to by [`TypeId`]; each is written
+    /// once.
+    pub types: Vec<Type>,
+    /// Global (and file-static) variables.
+    pub variables: Vec<Variable>,
 }
 
 impl DebugInfo {
@@ -362,7 +422,20 @@ impl DebugInfo {
             files: Vec::new(),
             lines: Vec::new(),
             functions: Vec::new(),
+            types: Vec::new(),
+            variables: Vec::new(),
         }
+    }
+
+    /// Adds a type and returns its id.
+    pub fn add_type(&mut self, ty: Type) -> TypeId {
+        self.types.push(ty);
+        TypeId(self.types.len() - 1)
+    }
+
+    /// Adds a global variable.
+    pub fn add_variable(&mut self, variable: Variable) {
+        self.variables.push(variable);
     }
 
     /// Adds a source file and returns its id.
