@@ -2,7 +2,8 @@
 //! `list.c` compiled by `gcc -O0 -c` without `-g`, dumped by `objforge dump`, with a
 //! hand-written `debug` object (`fixtures/dwarf/list_x86_64.json`): types (a recursive struct
 //! with a bit field, arrays, a typedef, an enum, a union, const, a function type), two
-//! globals, parameters and locals at frame-base and register offsets, one in a lexical block,
+//! globals, parameters and locals at frame-base and register offsets, one in a lexical block
+//! with a location list,
 //! and return types. Built in DWARF 5 and 4, verified as objects and as a linked program, and
 //! debugged with gdb, each answer checked against the expected text.
 
@@ -49,9 +50,13 @@ const EXPECTED: &[&str] = &[
     "15\t        total += k;",
     "k = 20",
     "total = 0",
+    // k's location list: in eax right after the load (the second time round the loop).
+    "Breakpoint 3, 0xADDR in sum (node=0xADDR <nodes+24>, limit=1000) at list.c:14",
+    "14\t        int k = node->key;",
+    "$5 = 30",
     "0xADDR in main () at list.c:29",
     "29\t    int r = sum(&nodes[0], 1000);",
-    "Value returned is $5 = 90",
+    "Value returned is $6 = 90",
 ];
 
 /// Replaces every `0x` and the hex digits after it with `0xADDR`: addresses move.
@@ -99,6 +104,9 @@ fn gdb_shows_variables_arguments_and_types() {
                 "break list.c:15",
                 "continue",
                 "info locals",
+                "break *(sum + 26)",
+                "continue",
+                "print k",
                 "delete",
                 "finish",
             ],
@@ -107,7 +115,11 @@ fn gdb_shows_variables_arguments_and_types() {
         let answers: Vec<&str> = masked
             .lines()
             .skip_while(|l| !l.starts_with("Breakpoint 1, "))
-            .filter(|l| !l.is_empty() && !l.starts_with("Breakpoint 2 at "))
+            .filter(|l| {
+                !l.is_empty()
+                    && !l.starts_with("Breakpoint 2 at ")
+                    && !l.starts_with("Breakpoint 3 at ")
+            })
             .collect();
         assert_eq!(answers, EXPECTED, "DWARF {version}, gdb said:\n{out}");
     }

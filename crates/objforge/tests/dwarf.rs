@@ -3,7 +3,10 @@
 //! was. (`crates/objforge-cli/tests/dwarf_*.rs` check the output with DWARF readers, linkers
 //! and debuggers.)
 
-use objforge::dwarf::{DebugInfo, DwarfVersion, FileId, Function, LexicalBlock, LineRow};
+use objforge::dwarf::{
+    BaseEncoding, DebugInfo, DwarfVersion, FileId, Function, LexicalBlock, LineRow, Location,
+    LocationEntry, Member, Op, Type, TypeId, Variable,
+};
 use objforge::*;
 
 /// An object for `triple` with 32 bytes of code in `.text`, and debug information for it.
@@ -337,4 +340,150 @@ fn a_unit_without_code_is_written() {
         .iter()
         .all(|r| r.kind == RelocKind::Secrel32));
     obj.write().unwrap();
+}
+
+/// [`sample`] with an `int`, a `struct s { int a; struct s *next; }`, a global `g` at a data
+/// symbol, and in `f` a parameter, a local and a block variable with a location list.
+fn sample_with_data(triple: &str, version: DwarfVersion) -> (Object, DebugInfo) {
+    let (mut obj, mut debug) = sample(triple, version);
+    let data = obj.add_section(Section::new(".data", SectionKind::Data).with_bytes(vec![0u8; 8]));
+    let g = obj.add_symbol(Symbol::defined("g", data, 4).with_kind(SymbolKind::Object));
+    let int = debug.add_type(Type::base("int", BaseEncoding::Signed, 4));
+    let s = TypeId(2);
+    debug.add_type(Type::Pointer { to: Some(s) });
+    debug.add_type(Type::Struct {
+        union: false,
+        name: "s".into(),
+        size: 16,
+        members: vec![Member::new("a", int, 0), Member::new("next", TypeId(1), 8)],
+    });
+    debug.add_variable(
+        Variable::new("g", int).with_location(Location::Expr(vec![Op::Addr {
+            symbol: g,
+            addend: 0,
+        }])),
+    );
+    let f = &mut debug.functions[0];
+    f.return_type = Some(int);
+    f.frame_base = Some(vec![Op::CallFrameCfa]);
+    f.parameters
+        .push(Variable::new("p", TypeId(1)).with_location(Location::Expr(vec![Op::Reg(5)])));
+    f.variables
+        .push(Variable::new("c", int).with_location(Location::Const(-3)));
+    f.blocks[0]
+        .variables
+        .push(Variable::new("v", int).with_location(Location::List(vec![
+            LocationEntry {
+                offset: 8,
+                size: 4,
+                ops: vec![Op::Reg(0)],
+            },
+            LocationEntry {
+                offset: 12,
+                size: 4,
+                ops: vec![Op::Fbreg(-20)],
+            },
+        ])));
+    (obj, debug)
+}
+
+#[test]
+fn variables_get_location_lists_and_relocated_addresses() {
+    for (version, lists) in [
+        (DwarfVersion::V5, ".debug_loclists"),
+        (DwarfVersion::V4, ".debug_loc"),
+    ] {
+        let (mut obj, debug) = sample_with_data("x86_64-unknown-linux-gnu", version);
+        let first = obj.sections.len();
+        obj.add_debug_info(&debug).unwrap();
+        assert!(
+            names(&obj, first).contains(&lists),
+            "{version:?}: {:?}",
+            names(&obj, first)
+        );
+        // The global's DW_OP_addr is relocated against its symbol, not a section.
+        let g = obj.symbols.iter().position(|s| s.name == "g").unwrap();
+        assert!(
+            obj.relocations.iter().any(|r| r.symbol == Some(SymbolId(g))
+                && r.kind == RelocKind::Abs64
+                && obj.sections[r.section.0].name == ".debug_info"),
+            "{version:?}"
+        );
+        let b = bytes(&obj, lists);
+        if version == DwarfVersion::V5 {
+            // Header (12 bytes), then startx_length (index 1, the block's start, 4, [reg0]),
+            // startx_length (index 2, 4, [fbreg -20]), end_of_list.
+            assert_eq!(b.len(), 12 + 5 + 6 + 1, "{b:x?}");
+            assert_eq!(
+                &b[12..],
+                [3, 1, 4, 1, 0x50, 3, 2, 4, 2, 0x91, 0x6c, 0],
+                "{b:x?}"
+            );
+        } else {
+            // Base address entry (relocated), two entries, the end.
+            assert_eq!(&b[..8], [0xff; 8]);
+            assert_eq!(
+                &b[16..34],
+                [8, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+            );
+            assert_eq!(b[34], 0x50);
+            assert_eq!(
+                relocations_in(&obj, lists)[0],
+                (8, RelocKind::Abs64, ".text".into(), 0)
+            );
+        }
+        obj.write().unwrap();
+    }
+}
+
+#[test]
+fn bad_data_names_its_place() {
+    type Edit = dyn Fn(&mut DebugInfo);
+    let cases: Vec<(Box<Edit>, &str)> = vec![
+        (
+            Box::new(|d| d.variables[0].ty = Some(TypeId(9))),
+            "debug.variables[0].type: there is no type 9 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| d.types[1] = Type::Pointer { to: Some(TypeId(7)) }),
+            "debug.types[1].to: there is no type 7 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| d.types[1] = Type::Typedef { name: "t".into(), to: Some(TypeId(1)) }),
+            "debug.types[1]: the type contains itself (only a pointer may refer back to it)",
+        ),
+        (
+            Box::new(|d| d.variables[0].location = Some(Location::Expr(vec![Op::Addr { symbol: SymbolId(40), addend: 0 }]))),
+            "debug.variables[0].location[0]: there is no symbol 40 (the object has 1)",
+        ),
+        (
+            Box::new(|d| d.variables[0].location = Some(Location::List(Vec::new()))),
+            "debug.variables[0].location: a location list is for variables of a function; a global has one place",
+        ),
+        (
+            Box::new(|d| {
+                if let Some(Location::List(l)) = &mut d.functions[0].blocks[0].variables[0].location {
+                    l[1].size = 30;
+                }
+            }),
+            "debug.functions[0].blocks[0].variables[0].location.list[1].size: 30 bytes from 12 run past the end of .text (32 bytes)",
+        ),
+        (
+            Box::new(|d| d.functions[0].parameters[0].location = Some(Location::Expr(Vec::new()))),
+            "debug.functions[0].parameters[0].location: an empty expression (leave the location out for a variable optimized out)",
+        ),
+        (
+            Box::new(|d| d.functions[0].return_type = Some(TypeId(3))),
+            "debug.functions[0].return_type: there is no type 3 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| d.functions[0].variables[0].name.clear()),
+            "debug.functions[0].variables[0].name: empty",
+        ),
+    ];
+    for (edit, expected) in cases {
+        let (mut obj, mut debug) = sample_with_data("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+        edit(&mut debug);
+        assert_eq!(error(&mut obj, &debug), expected);
+    }
 }
