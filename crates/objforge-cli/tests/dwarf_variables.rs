@@ -124,3 +124,63 @@ fn gdb_shows_variables_arguments_and_types() {
         assert_eq!(answers, EXPECTED, "DWARF {version}, gdb said:\n{out}");
     }
 }
+
+/// A function in two pieces: `split.c` at `gcc -O2` puts `scale`'s cold path in
+/// `.text.unlikely` (`scale.cold`). `fixtures/dwarf/split_x86_64.json` gives `scale` that piece
+/// (a range list) and its variables location lists over both parts; in the cold part the
+/// debugger and addr2line still name `scale`.
+#[test]
+fn a_function_in_two_pieces_is_one_function() {
+    let dir = common::scratch("dwarf_variables_split");
+    for version in [5, 4] {
+        let obj = build_fixture(&dir, "split_x86_64", version);
+        let exe = dir.join(format!("split-v{version}"));
+        common::run_ok(Command::new("cc").arg(&obj).arg("-o").arg(&exe));
+        verify(&exe);
+        assert_eq!(common::run_program(None, &exe), (String::new(), 0));
+        // 333 arguments: argc 334, y = 1002 > 1000, so scale's cold part calls complain.
+        let args = vec!["a"; 333].join(" ");
+        let out = gdb_session(
+            &exe,
+            &[
+                "break complain",
+                &format!("run {args}"),
+                "bt",
+                "up",
+                "info locals",
+            ],
+        );
+        let masked = mask_addresses(&out);
+        let answers: Vec<&str> = masked
+            .lines()
+            .skip_while(|l| !l.starts_with("Breakpoint 1, "))
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                "Breakpoint 1, complain (y=1002) at split.c:6",
+                "6\t    fprintf(stderr, \"too large: %d\\n\", y);",
+                "#0  complain (y=1002) at split.c:6",
+                "#1  0xADDR in scale (x=<optimized out>) at split.c:14",
+                "#2  0xADDR in main (argc=<optimized out>, argv=<optimized out>) at split.c:23",
+                "#1  0xADDR in scale (x=<optimized out>) at split.c:14",
+                "14\t        complain(y);",
+                "y = <optimized out>",
+            ],
+            "DWARF {version}, gdb said:\n{out}"
+        );
+        // addr2line: the cold part's second instruction belongs to scale, line 14. (LLVM's
+        // names the more specific symbol, `scale.cold`, as it does for GCC's build.)
+        let cold = dwarf_support::symbol_address("nm", &exe, "scale.cold") + 1;
+        for (tool, name) in [("addr2line", "scale"), ("llvm-addr2line-19", "scale.cold")] {
+            assert_eq!(
+                dwarf_support::addr2line(tool, &exe, &[cold]),
+                [(
+                    name.to_string(),
+                    "/objforge/tests/dwarf/split.c:14".to_string()
+                )],
+                "{tool}, DWARF {version}"
+            );
+        }
+    }
+}

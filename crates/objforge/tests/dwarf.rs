@@ -374,11 +374,13 @@ fn sample_with_data(triple: &str, version: DwarfVersion) -> (Object, DebugInfo) 
         .variables
         .push(Variable::new("v", int).with_location(Location::List(vec![
             LocationEntry {
+                section: SectionId(0),
                 offset: 8,
                 size: 4,
                 ops: vec![Op::Reg(0)],
             },
             LocationEntry {
+                section: SectionId(0),
                 offset: 12,
                 size: 4,
                 ops: vec![Op::Fbreg(-20)],
@@ -420,7 +422,7 @@ fn variables_get_location_lists_and_relocated_addresses() {
                 "{b:x?}"
             );
         } else {
-            // Base address entry (relocated), two entries, the end.
+            // Each entry after a base address entry (relocated), then the end.
             assert_eq!(&b[..8], [0xff; 8]);
             assert_eq!(
                 &b[16..34],
@@ -457,8 +459,15 @@ fn bad_data_names_its_place() {
             "debug.variables[0].location[0]: there is no symbol 40 (the object has 1)",
         ),
         (
-            Box::new(|d| d.variables[0].location = Some(Location::List(Vec::new()))),
-            "debug.variables[0].location: a location list is for variables of a function; a global has one place",
+            Box::new(|d| {
+                d.variables[0].location = Some(Location::List(vec![LocationEntry {
+                    section: SectionId(5),
+                    offset: 0,
+                    size: 1,
+                    ops: vec![Op::Reg(0)],
+                }]))
+            }),
+            "debug.variables[0].location.list[0].section: there is no section 5 (the object has 2)",
         ),
         (
             Box::new(|d| {

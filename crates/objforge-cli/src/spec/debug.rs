@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use objforge::dwarf::{
-    lang, BaseEncoding, DebugInfo, DwarfVersion, Enumerator, FileId, Function, LexicalBlock,
-    LineRow, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
+    lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
+    LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
 
@@ -59,10 +59,13 @@ const FUNCTION_FIELDS: &[&str] = &[
     "frame_base",
     "parameters",
     "variables",
+    "pieces",
     "comment",
 ];
 /// Keys of a lexical block.
-const BLOCK_FIELDS: &[&str] = &["offset", "size", "blocks", "variables", "comment"];
+const BLOCK_FIELDS: &[&str] = &["offset", "size", "blocks", "variables", "pieces", "comment"];
+/// Keys of a further range of a function or block.
+const PIECE_FIELDS: &[&str] = &["section", "offset", "size", "comment"];
 /// Keys of a type, whatever its kind (each kind's own are in [`type_fields`]).
 const TYPE_FIELDS: &[&str] = &[
     "kind",
@@ -101,7 +104,7 @@ const VARIABLE_FIELDS: &[&str] = &[
     "name", "type", "file", "line", "external", "location", "comment",
 ];
 /// Keys of a location list entry.
-const ENTRY_FIELDS: &[&str] = &["offset", "size", "location", "comment"];
+const ENTRY_FIELDS: &[&str] = &["section", "offset", "size", "location", "comment"];
 /// Keys of an expression operation (each has one of them, `offset` and `addend` aside).
 const OP_FIELDS: &[&str] = &[
     "reg",
@@ -260,7 +263,7 @@ fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
     }
     if let Some(n) = fields.get("variables") {
         for item in n.array()?.iter() {
-            let variable = read_variable(item, cx)?;
+            let variable = read_variable(item, cx, None)?;
             debug.add_variable(variable);
         }
     }
@@ -432,8 +435,13 @@ fn read_types(
     Ok(())
 }
 
-/// A variable or parameter.
-fn read_variable(node: Node<'_>, cx: &mut Context<'_>) -> Result<Variable, SpecError> {
+/// A variable or parameter; `code_section` is its function's section, the default of its
+/// location list entries'.
+fn read_variable(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    code_section: Option<SectionId>,
+) -> Result<Variable, SpecError> {
     let fields = node.object(VARIABLE_FIELDS, "field")?;
     let name = fields.required("name")?.str()?;
     let ty = cx.types.resolve_some(fields.required("type")?)?;
@@ -446,13 +454,17 @@ fn read_variable(node: Node<'_>, cx: &mut Context<'_>) -> Result<Variable, SpecE
         v.external = n.bool()?;
     }
     if let Some(n) = fields.get("location") {
-        v.location = Some(read_location(n, cx)?);
+        v.location = Some(read_location(n, cx, code_section)?);
     }
     Ok(v)
 }
 
 /// A location: an operation, an array of them, `{"const": N}` or `{"list": [...]}`.
-fn read_location(node: Node<'_>, cx: &Context<'_>) -> Result<Location, SpecError> {
+fn read_location(
+    node: Node<'_>,
+    cx: &Context<'_>,
+    code_section: Option<SectionId>,
+) -> Result<Location, SpecError> {
     if let serde_json::Value::Object(map) = node.value() {
         if map.contains_key("const") {
             let fields = node.object(&["const"], "field")?;
@@ -463,7 +475,17 @@ fn read_location(node: Node<'_>, cx: &Context<'_>) -> Result<Location, SpecError
             let mut entries = Vec::new();
             for e in fields.required("list")?.array()?.iter() {
                 let ef = e.object(ENTRY_FIELDS, "field")?;
+                let section =
+                    match (ef.get("section"), code_section) {
+                        (Some(n), _) => SectionId(resolve(n, cx.sections, "sections")?),
+                        (None, Some(section)) => section,
+                        (None, None) => return Err(ef.missing(
+                            "section",
+                            "missing (outside a function, a location list entry names its section)",
+                        )),
+                    };
                 entries.push(LocationEntry {
+                    section,
                     offset: ef.required("offset")?.u64()?,
                     size: ef.required("size")?.u64()?,
                     ops: read_ops(ef.required("location")?, cx)?,
@@ -678,7 +700,10 @@ fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecE
         function.external = n.bool()?;
     }
     if let Some(n) = fields.get("blocks") {
-        function.blocks = read_blocks(n, cx)?;
+        function.blocks = read_blocks(n, cx, function.section)?;
+    }
+    if let Some(n) = fields.get("pieces") {
+        function.pieces = read_pieces(n, sections)?;
     }
     if let Some(n) = fields.get("return_type") {
         function.return_type = cx.types.resolve(n)?;
@@ -691,19 +716,27 @@ fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecE
     }
     if let Some(n) = fields.get("parameters") {
         for item in n.array()?.iter() {
-            function.parameters.push(read_variable(item, cx)?);
+            function
+                .parameters
+                .push(read_variable(item, cx, Some(function.section))?);
         }
     }
     if let Some(n) = fields.get("variables") {
         for item in n.array()?.iter() {
-            function.variables.push(read_variable(item, cx)?);
+            function
+                .variables
+                .push(read_variable(item, cx, Some(function.section))?);
         }
     }
     Ok(function)
 }
 
 /// A `blocks` array (nesting is bounded by the JSON parser's depth limit).
-fn read_blocks(node: Node<'_>, cx: &mut Context<'_>) -> Result<Vec<LexicalBlock>, SpecError> {
+fn read_blocks(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    section: SectionId,
+) -> Result<Vec<LexicalBlock>, SpecError> {
     let mut blocks = Vec::new();
     for item in node.array()?.iter() {
         let fields = item.object(BLOCK_FIELDS, "field")?;
@@ -712,14 +745,31 @@ fn read_blocks(node: Node<'_>, cx: &mut Context<'_>) -> Result<Vec<LexicalBlock>
             fields.required("size")?.u64()?,
         );
         if let Some(n) = fields.get("blocks") {
-            block.blocks = read_blocks(n, cx)?;
+            block.blocks = read_blocks(n, cx, section)?;
         }
         if let Some(n) = fields.get("variables") {
             for v in n.array()?.iter() {
-                block.variables.push(read_variable(v, cx)?);
+                block.variables.push(read_variable(v, cx, Some(section))?);
             }
+        }
+        if let Some(n) = fields.get("pieces") {
+            block.pieces = read_pieces(n, cx.sections)?;
         }
         blocks.push(block);
     }
     Ok(blocks)
+}
+
+/// A `pieces` array: further ranges of code, `{"section", "offset", "size"}` each.
+fn read_pieces(node: Node<'_>, sections: &Names) -> Result<Vec<CodeRange>, SpecError> {
+    let mut pieces = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(PIECE_FIELDS, "field")?;
+        pieces.push(CodeRange {
+            section: SectionId(resolve(fields.required("section")?, sections, "sections")?),
+            offset: fields.required("offset")?.u64()?,
+            size: fields.required("size")?.u64()?,
+        });
+    }
+    Ok(pieces)
 }

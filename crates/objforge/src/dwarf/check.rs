@@ -184,11 +184,7 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         file(f.file, field("file"))?;
         check_blocks(&f.blocks, &format!("functions[{i}]"), f.offset, end, 1)?;
         let path = format!("functions[{i}]");
-        let scope = Scope {
-            obj,
-            debug,
-            section: Some((f.section, len)),
-        };
+        let scope = Scope { obj, debug };
         if let Some(ty) = f.return_type {
             scope.type_ref(ty, &format!("{path}.return_type"))?;
         }
@@ -198,27 +194,46 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         for (j, v) in f.parameters.iter().enumerate() {
             scope.variable(v, &format!("{path}.parameters[{j}]"))?;
         }
+        check_pieces(obj, &f.pieces, &path)?;
         scope.variables(&f.variables, &f.blocks, &path)?;
     }
     check_types(debug)?;
-    let scope = Scope {
-        obj,
-        debug,
-        section: None,
-    };
+    let scope = Scope { obj, debug };
     for (i, v) in debug.variables.iter().enumerate() {
         scope.variable(v, &format!("variables[{i}]"))?;
     }
     Ok(())
 }
 
-/// Where variables are checked: in a function's section (location lists are in it) or at
-/// the unit's level.
+/// The further ranges of a function or block: in loaded sections, at least a byte each.
+fn check_pieces(obj: &Object, pieces: &[super::CodeRange], path: &str) -> Result<(), Error> {
+    for (k, p) in pieces.iter().enumerate() {
+        let field = |name: &str| at(format!("{path}.pieces[{k}].{name}"));
+        let s = code_section(obj, p.section, || field("section"))?;
+        let len = s.data.len();
+        if p.size == 0 {
+            return Err(Error::invalid(
+                field("size"),
+                "a range covers at least one byte",
+            ));
+        }
+        if p.offset.checked_add(p.size).is_none_or(|end| end > len) {
+            return Err(Error::invalid(
+                field("size"),
+                format!(
+                    "{} bytes from {} run past the end of {} ({len} bytes)",
+                    p.size, p.offset, s.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What variables are checked against.
 struct Scope<'a> {
     obj: &'a Object,
     debug: &'a DebugInfo,
-    /// The function's section and its size.
-    section: Option<(SectionId, u64)>,
 }
 
 impl Scope<'_> {
@@ -247,7 +262,9 @@ impl Scope<'_> {
             self.variable(v, &format!("{path}.variables[{j}]"))?;
         }
         for (j, b) in blocks.iter().enumerate() {
-            self.variables(&b.variables, &b.blocks, &format!("{path}.blocks[{j}]"))?;
+            let path = format!("{path}.blocks[{j}]");
+            check_pieces(self.obj, &b.pieces, &path)?;
+            self.variables(&b.variables, &b.blocks, &path)?;
         }
         Ok(())
     }
@@ -272,19 +289,10 @@ impl Scope<'_> {
             None | Some(Location::Const(_)) => Ok(()),
             Some(Location::Expr(ops)) => self.ops(ops, &place),
             Some(Location::List(entries)) => {
-                let Some((section, len)) = self.section else {
-                    return Err(Error::invalid(
-                        at(place),
-                        "a location list is for variables of a function; a global has one place",
-                    ));
-                };
-                let name = self
-                    .obj
-                    .sections
-                    .get(section.0)
-                    .map_or("", |s| s.name.as_str());
                 for (k, e) in entries.iter().enumerate() {
                     let entry = format!("{place}.list[{k}]");
+                    let s = code_section(self.obj, e.section, || at(format!("{entry}.section")))?;
+                    let len = s.data.len();
                     if e.size == 0 {
                         return Err(Error::invalid(
                             at(format!("{entry}.size")),
@@ -295,8 +303,8 @@ impl Scope<'_> {
                         return Err(Error::invalid(
                             at(format!("{entry}.size")),
                             format!(
-                                "{} bytes from {} run past the end of {name} ({len} bytes)",
-                                e.size, e.offset
+                                "{} bytes from {} run past the end of {} ({len} bytes)",
+                                e.size, e.offset, s.name
                             ),
                         ));
                     }

@@ -105,6 +105,7 @@ pub(super) const DW_LNCT_DIRECTORY_INDEX: u16 = 0x2;
 // Range list entries (7.25).
 pub(super) const DW_RLE_END_OF_LIST: u8 = 0x00;
 pub(super) const DW_RLE_STARTX_LENGTH: u8 = 0x03;
+pub(super) const DW_RLE_START_LENGTH: u8 = 0x07;
 
 // Line program parameters objforge uses, as GCC and LLVM do: special opcodes cover line
 // advances -5..=8 and, with the minimum instruction length 1, address advances up to 17.

@@ -6,7 +6,6 @@ use super::consts::*;
 use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Writer};
 use super::info::Forms;
 use super::{Location, Op, Type, TypeId, Unit, Variable};
-use crate::model::SectionId;
 
 /// Where DIEs go: the `.debug_info` writer, the abbreviations and the unit's forms.
 pub(super) struct Dies<'w, 'a, 'f> {
@@ -184,9 +183,8 @@ impl Dies<'_, '_, '_> {
         }
     }
 
-    /// Writes a variable (or, with `parameter`, a formal parameter); `section` is the code
-    /// section location lists are in (the function's).
-    pub(super) fn variable(&mut self, v: &Variable, parameter: bool, section: Option<SectionId>) {
+    /// Writes a variable (or, with `parameter`, a formal parameter).
+    pub(super) fn variable(&mut self, v: &Variable, parameter: bool) {
         let mut attributes = vec![(DW_AT_NAME, self.forms.string(&v.name))];
         attributes.push((DW_AT_DECL_FILE, Value::Udata(self.unit.file_number(v.file))));
         if v.line != 0 {
@@ -207,9 +205,7 @@ impl Dies<'_, '_, '_> {
                 attributes.push((DW_AT_LOCATION, self.exprloc(ops)));
             }
             Some(Location::List(entries)) => {
-                // Checked: lists only in functions.
-                let section = section.unwrap_or(SectionId(0));
-                let offset = self.location_list(section, entries);
+                let offset = self.location_list(entries);
                 let target = if self.forms.v5 {
                     DebugSection::Loclists
                 } else {
@@ -233,7 +229,7 @@ impl Dies<'_, '_, '_> {
     }
 
     /// Appends a location list and returns its offset in its section.
-    fn location_list(&mut self, section: SectionId, entries: &[super::LocationEntry]) -> u64 {
+    fn location_list(&mut self, entries: &[super::LocationEntry]) -> u64 {
         let big_endian = self.w.big_endian();
         let address_size = self.address_size;
         let v5 = self.forms.v5;
@@ -253,7 +249,7 @@ impl Dies<'_, '_, '_> {
         if v5 {
             for e in entries {
                 out.u8(DW_LLE_STARTX_LENGTH);
-                let index = self.forms.address_index(section, e.offset);
+                let index = self.forms.address_index(e.section, e.offset);
                 out.uleb(index);
                 out.uleb(e.size);
                 let expr = expression(big_endian, address_size, &e.ops);
@@ -262,10 +258,10 @@ impl Dies<'_, '_, '_> {
             }
             out.u8(DW_LLE_END_OF_LIST);
         } else {
-            // A base address selection entry, then offsets from the section's start.
-            out.uint(address_size, u64::MAX);
-            out.address(address_size, section, 0);
+            // Each entry after a base address selection entry for its section's start.
             for e in entries {
+                out.uint(address_size, u64::MAX);
+                out.address(address_size, e.section, 0);
                 out.uint(address_size, e.offset);
                 out.uint(address_size, e.offset + e.size);
                 let expr = expression(big_endian, address_size, &e.ops);

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::consts::*;
 use super::data::{finish_loclists, Dies};
 use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Writer};
-use super::{DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit, Variable};
+use super::{CodeRange, DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit, Variable};
 use crate::model::{Object, SectionId};
 use crate::strtab::{StringId, StringTable};
 use crate::target::Endianness;
@@ -57,6 +57,12 @@ pub(super) struct Forms<'a> {
     /// DWARF 5: the `.debug_addr` entries, and the index of each.
     addresses: Vec<(SectionId, u64)>,
     address_index: HashMap<(SectionId, u64), u64>,
+    address_size: u8,
+    /// The range lists of functions and blocks (DWARF 5: after the unit's, which is written
+    /// first when there are such lists), all reached by `DW_FORM_sec_offset`.
+    range_lists: Writer,
+    /// Where `range_lists` starts in `.debug_rnglists` / `.debug_ranges`.
+    range_lists_at: u64,
 }
 
 impl Forms<'_> {
@@ -81,6 +87,57 @@ impl Forms<'_> {
             self.addresses.push((section, offset));
         }
         index
+    }
+
+    /// `DW_AT_ranges` for these ranges: a list appended to `range_lists`.
+    pub(super) fn ranges(&mut self, ranges: &[CodeRange]) -> Value {
+        let at = self.range_lists_at + self.range_lists.len();
+        let address_size = self.address_size;
+        let w = &mut self.range_lists;
+        if self.v5 {
+            // Addresses inline (relocated): binutils reads the unit's `DW_AT_ranges` before
+            // its `DW_AT_addr_base`, so an index would not resolve.
+            for r in ranges {
+                w.u8(DW_RLE_START_LENGTH);
+                w.address(address_size, r.section, r.offset);
+                w.uleb(r.size);
+            }
+            w.u8(DW_RLE_END_OF_LIST);
+            return Value::SecOffset(DebugSection::Rnglists, at);
+        }
+        // A base address selection entry for each range's section, then offsets from it.
+        for r in ranges {
+            w.uint(address_size, u64::MAX);
+            w.address(address_size, r.section, 0);
+            w.uint(address_size, r.offset);
+            w.uint(address_size, r.offset.saturating_add(r.size));
+        }
+        w.uint(address_size, 0);
+        w.uint(address_size, 0);
+        Value::SecOffset(DebugSection::Ranges, at)
+    }
+
+    /// The attributes of code at `offset..offset + size` of `section` and in `pieces`.
+    fn code(
+        &mut self,
+        section: SectionId,
+        offset: u64,
+        size: u64,
+        pieces: &[CodeRange],
+    ) -> Vec<(u16, Value)> {
+        if pieces.is_empty() {
+            return vec![
+                (DW_AT_LOW_PC, self.address(section, offset)),
+                (DW_AT_HIGH_PC, Value::Constant(size)),
+            ];
+        }
+        let mut all = vec![CodeRange {
+            section,
+            offset,
+            size,
+        }];
+        all.extend_from_slice(pieces);
+        vec![(DW_AT_RANGES, self.ranges(&all))]
     }
 
     fn address(&mut self, section: SectionId, offset: u64) -> Value {
@@ -124,12 +181,44 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         0x1_0001..=0x100_0000 => 3,
         _ => 4,
     };
+    let several_ranges = unit.ranges.len() > 1;
+    // Whether any function or block has a range list of its own.
+    let pieces = debug
+        .functions
+        .iter()
+        .any(|f| !f.pieces.is_empty() || has_pieces(&f.blocks));
+    // DWARF 4: the functions' lists follow the unit's (its pairs and the end pair).
+    // DWARF 5: they follow the header and the unit's list (written right away then), and
+    // every list is reached by `DW_FORM_sec_offset`, as GCC writes them: binutils reads
+    // `DW_FORM_rnglistx` only on the unit.
+    let range_lists_at = match (v5, several_ranges) {
+        (true, _) => RNGLISTS_HEADER,
+        (false, true) => (unit.ranges.len() as u64 + 1) * 2 * u64::from(address_size),
+        (false, false) => 0,
+    };
     let mut forms = Forms {
         v5,
         strings,
         strx_width,
         addresses: Vec::new(),
         address_index: HashMap::new(),
+        address_size,
+        range_lists: Writer::new(big_endian),
+        range_lists_at,
+    };
+    let unit_list = if v5 && pieces && several_ranges {
+        let all: Vec<CodeRange> = unit
+            .ranges
+            .iter()
+            .map(|&(section, start, end)| CodeRange {
+                section,
+                offset: start,
+                size: end.saturating_sub(start),
+            })
+            .collect();
+        Some(forms.ranges(&all))
+    } else {
+        None
     };
 
     let mut abbreviations = Abbreviations::default();
@@ -162,7 +251,6 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     }
     attributes.push((DW_AT_STMT_LIST, Value::SecOffset(DebugSection::Line, 0)));
     attributes.push((DW_AT_COMP_DIR, forms.string(&debug.comp_dir)));
-    let several_ranges = unit.ranges.len() > 1;
     match unit.ranges.as_slice() {
         [] => {}
         &[(section, start, end)] => {
@@ -174,10 +262,10 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             attributes.push((DW_AT_LOW_PC, Value::ZeroAddr));
             attributes.push((
                 DW_AT_RANGES,
-                if v5 {
-                    Value::Rnglistx(0)
-                } else {
-                    Value::SecOffset(DebugSection::Ranges, 0)
+                match unit_list.clone() {
+                    Some(list) => list,
+                    None if v5 => Value::Rnglistx(0),
+                    None => Value::SecOffset(DebugSection::Ranges, 0),
                 },
             ));
         }
@@ -187,7 +275,7 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             DW_AT_ADDR_BASE,
             Value::SecOffset(DebugSection::Addr, ADDR_HEADER),
         ));
-        if several_ranges {
+        if several_ranges && !pieces {
             attributes.push((
                 DW_AT_RNGLISTS_BASE,
                 Value::SecOffset(DebugSection::Rnglists, RNGLISTS_HEADER),
@@ -215,7 +303,7 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     };
     let type_offsets = dies.types(&debug.types);
     for v in &debug.variables {
-        dies.variable(v, false, None);
+        dies.variable(v, false);
     }
     for f in &debug.functions {
         write_function(&mut dies, f);
@@ -249,8 +337,9 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             lists,
         ));
     }
+    let more_lists = !forms.range_lists.bytes.is_empty();
     if v5 {
-        if several_ranges {
+        if several_ranges || more_lists {
             out.push((
                 DebugSection::Rnglists,
                 rnglists(big_endian, address_size, &mut forms, unit),
@@ -261,8 +350,13 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             str_offsets(big_endian, &forms.strings),
         ));
     } else {
-        if several_ranges {
-            out.push((DebugSection::Ranges, ranges(big_endian, address_size, unit)));
+        if several_ranges || more_lists {
+            let mut w = Writer::new(big_endian);
+            if several_ranges {
+                w = ranges(big_endian, address_size, unit);
+            }
+            w.append(&forms.range_lists);
+            out.push((DebugSection::Ranges, w));
         }
         out.push((
             DebugSection::Aranges,
@@ -279,11 +373,8 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
 }
 
 fn write_function(dies: &mut Dies, f: &Function) {
-    let mut attributes = vec![
-        (DW_AT_LOW_PC, dies.forms.address(f.section, f.offset)),
-        (DW_AT_HIGH_PC, Value::Constant(f.size)),
-        (DW_AT_NAME, dies.forms.string(&f.name)),
-    ];
+    let mut attributes = dies.forms.code(f.section, f.offset, f.size, &f.pieces);
+    attributes.push((DW_AT_NAME, dies.forms.string(&f.name)));
     if let Some(linkage_name) = &f.linkage_name {
         attributes.push((DW_AT_LINKAGE_NAME, dies.forms.string(linkage_name)));
     }
@@ -313,7 +404,7 @@ fn write_function(dies: &mut Dies, f: &Function) {
         &attributes,
     );
     for p in &f.parameters {
-        dies.variable(p, true, Some(f.section));
+        dies.variable(p, true);
     }
     write_scope(dies, f.section, &f.variables, &f.blocks);
     if has_children {
@@ -329,7 +420,7 @@ fn write_scope(
     blocks: &[LexicalBlock],
 ) {
     for v in variables {
-        dies.variable(v, false, Some(section));
+        dies.variable(v, false);
     }
     for block in blocks {
         write_block(dies, section, block);
@@ -337,10 +428,9 @@ fn write_scope(
 }
 
 fn write_block(dies: &mut Dies, section: SectionId, block: &LexicalBlock) {
-    let attributes = [
-        (DW_AT_LOW_PC, dies.forms.address(section, block.offset)),
-        (DW_AT_HIGH_PC, Value::Constant(block.size)),
-    ];
+    let attributes = dies
+        .forms
+        .code(section, block.offset, block.size, &block.pieces);
     let has_children = !block.blocks.is_empty() || !block.variables.is_empty();
     write_die(
         dies.w,
@@ -354,6 +444,13 @@ fn write_block(dies: &mut Dies, section: SectionId, block: &LexicalBlock) {
     if has_children {
         dies.w.u8(0);
     }
+}
+
+/// Whether any of `blocks` (or the blocks in them) has pieces.
+fn has_pieces(blocks: &[LexicalBlock]) -> bool {
+    blocks
+        .iter()
+        .any(|b| !b.pieces.is_empty() || has_pieces(&b.blocks))
 }
 
 /// The names of the variables of `blocks` and the blocks in them.
@@ -391,13 +488,23 @@ fn addr(big_endian: bool, address_size: u8, forms: &Forms) -> Writer {
     w
 }
 
-/// `.debug_rnglists` (DWARF 5): one list, the unit's, reached through the offsets array.
+/// `.debug_rnglists` (DWARF 5): the unit's list, reached through the offsets array; or, when
+/// functions or blocks have lists, every list written as the unit went (the unit's first),
+/// reached by `DW_FORM_sec_offset`.
 fn rnglists(big_endian: bool, address_size: u8, forms: &mut Forms, unit: &Unit) -> Writer {
     let mut w = Writer::new(big_endian);
     let length = w.begin_length();
     w.u16(5);
     w.u8(address_size);
     w.u8(0); // segment_selector_size
+    if !forms.range_lists.bytes.is_empty() {
+        // Every list (the unit's first) is reached by DW_FORM_sec_offset.
+        w.u32(0); // offset_entry_count
+        let lists = std::mem::replace(&mut forms.range_lists, Writer::new(big_endian));
+        w.append(&lists);
+        w.end_length(length);
+        return w;
+    }
     w.u32(1); // offset_entry_count
     w.u32(4); // the list starts right after the one offset, relative to the base
     for &(section, start, end) in &unit.ranges {

@@ -238,6 +238,17 @@ impl LineRow {
     }
 }
 
+/// A range of code: `size` bytes from `offset` in `section`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CodeRange {
+    /// The section holding the code.
+    pub section: SectionId,
+    /// Offset of the first byte.
+    pub offset: u64,
+    /// Bytes of code (at least 1).
+    pub size: u64,
+}
+
 /// A lexical block (a `{ ... }` scope) inside a function: a range of the function's section.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LexicalBlock {
@@ -249,6 +260,9 @@ pub struct LexicalBlock {
     pub blocks: Vec<LexicalBlock>,
     /// Variables declared in the block (`DW_TAG_variable`).
     pub variables: Vec<Variable>,
+    /// Further ranges of the block's code besides `offset..offset + size` (code moved to a
+    /// cold section, say); with any, the block is written with a range list.
+    pub pieces: Vec<CodeRange>,
 }
 
 impl LexicalBlock {
@@ -259,6 +273,7 @@ impl LexicalBlock {
             size,
             blocks: Vec::new(),
             variables: Vec::new(),
+            pieces: Vec::new(),
         }
     }
 
@@ -307,6 +322,10 @@ pub struct Function {
     pub parameters: Vec<Variable>,
     /// Its local variables outside any block (`DW_TAG_variable`).
     pub variables: Vec<Variable>,
+    /// Further ranges of its code besides `offset..offset + size` (a hot/cold split); with
+    /// any, the function is written with a range list whose first range is the main one,
+    /// which debuggers take as the entry.
+    pub pieces: Vec<CodeRange>,
 }
 
 impl Function {
@@ -328,6 +347,7 @@ impl Function {
             frame_base: None,
             parameters: Vec::new(),
             variables: Vec::new(),
+            pieces: Vec::new(),
         }
     }
 
@@ -530,6 +550,9 @@ impl<'a> Unit<'a> {
         }
         for f in &debug.functions {
             cover(f.section, f.offset, f.offset.saturating_add(f.size));
+            for p in &f.pieces {
+                cover(p.section, p.offset, p.offset.saturating_add(p.size));
+            }
         }
         Unit {
             file_numbers,

@@ -2,7 +2,7 @@
 //! where their values are (locations, as DWARF expression operations).
 
 use super::FileId;
-use crate::model::SymbolId;
+use crate::model::{SectionId, SymbolId};
 
 /// Index of a type in [`DebugInfo::types`](super::DebugInfo::types).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -243,10 +243,12 @@ pub enum Op {
     Raw(Vec<u8>),
 }
 
-/// Where one part of a location list applies: `size` bytes from `offset` in the function's
-/// section, and the location there.
+/// Where one part of a location list applies: `size` bytes from `offset` in `section`, and
+/// the location there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocationEntry {
+    /// The section holding the code (a function's, or its cold part's).
+    pub section: SectionId,
     /// Offset of the first instruction the location applies to.
     pub offset: u64,
     /// Bytes of code (at least 1).
@@ -263,7 +265,7 @@ pub enum Location {
     /// A constant value (`DW_AT_const_value`), for a variable optimized into one.
     Const(i64),
     /// Different places over different code (`.debug_loclists` for DWARF 5, `.debug_loc`
-    /// for DWARF 4). Only in functions; the ranges are in the function's section.
+    /// for DWARF 4); where no entry applies, the value is unavailable.
     List(Vec<LocationEntry>),
 }
 
