@@ -522,6 +522,17 @@ fn read_op(node: Node<'_>, cx: &Context<'_>) -> Result<Op, SpecError> {
         };
     }
     let fields = node.object(OP_FIELDS, "field")?;
+    let named: Vec<&str> = OP_FIELDS
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "offset" | "addend") && fields.has(k))
+        .collect();
+    if named.len() > 1 {
+        return Err(node.error(format!(
+            "one operation an object ({} are given); write several as an array",
+            named.join(" and ")
+        )));
+    }
     let offset = |default_ok: bool| -> Result<i64, SpecError> {
         match fields.get("offset") {
             Some(n) => n.i64(),

@@ -2,7 +2,9 @@
 //! backend that does not need to know DWARF.
 //!
 //! While it emits code, a backend records in a [`DebugInfo`] which source line each
-//! instruction came from ([`LineRow`]) and where each function is ([`Function`]). Then
+//! instruction came from ([`LineRow`]) and where each function is ([`Function`]); for a
+//! debugger to show data, also the [`Type`]s, the global [`Variable`]s, and each function's
+//! parameters, locals and their [`Location`]s. Then
 //! [`Object::add_debug_info`] lowers that into ordinary
 //! [`SectionKind::Debug`](crate::SectionKind::Debug) sections,
 //! symbols and relocations of the object, so every container writer just writes them.
@@ -15,7 +17,8 @@
 //! | `.debug_line` | the line table, paths in `.debug_line_str` | the line table, paths inline |
 //! | `.debug_str` | names, through `.debug_str_offsets` (`DW_FORM_strx*`) | names (`DW_FORM_strp`) |
 //! | `.debug_addr` | every address the unit uses (`DW_FORM_addrx`) | — (addresses inline) |
-//! | `.debug_rnglists` / `.debug_ranges` | the unit's ranges, when its code is in more than one section | same |
+//! | `.debug_rnglists` / `.debug_ranges` | the unit's ranges, when its code is in more than one section, and those of functions and blocks in [pieces](Function::pieces) | same |
+//! | `.debug_loclists` / `.debug_loc` | [location lists](Location::List) | same |
 //! | `.debug_aranges` | — | the unit's address ranges |
 //!
 //! How offsets and addresses are linked depends on the format: on ELF and COFF an address is an
