@@ -184,3 +184,87 @@ fn a_function_in_two_pieces_is_one_function() {
         }
     }
 }
+
+/// Inlined code: `inline.c` at `gcc -O2` inlines `square` twice into `combine`, the copies'
+/// instructions interleaved. `fixtures/dwarf/inline_x86_64.json` describes `square` once
+/// (`inline_functions`) and each copy (`inlined`, several ranges, the call's line, its
+/// parameter's and local's locations): `break square` stops in each copy, `bt` shows the
+/// inlined frame above `combine`, and `addr2line -f -i` unwinds the inlining.
+#[test]
+fn break_on_an_inlined_function_stops_in_each_copy() {
+    let dir = common::scratch("dwarf_variables_inline");
+    for version in [5, 4] {
+        let obj = build_fixture(&dir, "inline_x86_64", version);
+        let exe = dir.join(format!("inline-v{version}"));
+        common::run_ok(Command::new("cc").arg(&obj).arg("-o").arg(&exe));
+        verify(&exe);
+        assert_eq!(common::run_program(None, &exe), (String::new(), 0));
+        let out = gdb_session(
+            &exe,
+            &[
+                "break square",
+                "run",
+                "bt",
+                "info locals",
+                "continue",
+                "bt",
+                "info locals",
+                "continue",
+            ],
+        );
+        let masked = mask_addresses(&out);
+        let answers: Vec<String> = masked
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| match l.strip_prefix("[Inferior 1 (process ") {
+                Some(rest) => format!(
+                    "[Inferior 1 (process NNN{}",
+                    &rest[rest.find(')').unwrap_or(0)..]
+                ),
+                None => l.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                "Breakpoint 1 at 0xADDR: square. (2 locations)",
+                "Breakpoint 1.1, 0xADDR in square (v=1) at inline.c:10",
+                "10\t    int s = v * v;",
+                "#0  0xADDR in square (v=1) at inline.c:10",
+                "#1  combine (a=1, b=1) at inline.c:17",
+                "#2  0xADDR in main (argc=1, argv=<optimized out>) at inline.c:25",
+                "s = <optimized out>",
+                "Breakpoint 1.2, square (v=<optimized out>) at inline.c:11",
+                "11\t    consume(s);",
+                "#0  square (v=<optimized out>) at inline.c:11",
+                "#1  combine (a=<optimized out>, b=1) at inline.c:18",
+                "#2  0xADDR in main (argc=1, argv=<optimized out>) at inline.c:25",
+                "s = 4",
+                "[Inferior 1 (process NNN) exited normally]",
+            ],
+            "DWARF {version}, gdb said:\n{out}"
+        );
+        // Each copy's first instruction: the inlined function's line, then the call's.
+        let combine = dwarf_support::symbol_address("nm", &exe, "combine");
+        for tool in ["addr2line", "llvm-addr2line-19"] {
+            for (offset, line, call_line) in [(4, 10, 17), (0x14, 11, 18)] {
+                let out = common::run_ok(
+                    Command::new(tool)
+                        .args(["-f", "-i", "-e"])
+                        .arg(&exe)
+                        .arg(format!("{:#x}", combine + offset)),
+                );
+                assert_eq!(
+                    out.lines().collect::<Vec<_>>(),
+                    [
+                        "square",
+                        &format!("/objforge/tests/dwarf/inline.c:{line}"),
+                        "combine",
+                        &format!("/objforge/tests/dwarf/inline.c:{call_line}"),
+                    ],
+                    "{tool} at combine+{offset:#x}, DWARF {version}"
+                );
+            }
+        }
+    }
+}

@@ -4,8 +4,9 @@
 //! and debuggers.)
 
 use objforge::dwarf::{
-    BaseEncoding, DebugInfo, DwarfVersion, FileId, Function, LexicalBlock, LineRow, Location,
-    LocationEntry, Member, Op, Type, TypeId, Variable,
+    BaseEncoding, CodeRange, DebugInfo, DwarfVersion, FileId, Function, InlineFunction,
+    InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId,
+    Variable,
 };
 use objforge::*;
 
@@ -489,10 +490,92 @@ fn bad_data_names_its_place() {
             Box::new(|d| d.functions[0].variables[0].name.clear()),
             "debug.functions[0].variables[0].name: empty",
         ),
+        (
+            Box::new(|d| d.functions[0].blocks[0].inlined.push(inlined(3))),
+            "debug.functions[0].blocks[0].inlined[0].function: there is no inline function 3 (`inline_functions` has 1)",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                call.ranges[0].size = 0;
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].ranges[0].size: a range covers at least one byte",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                call.inlined.push(inlined(0));
+                call.inlined[0].parameters = vec![None, Some(Location::Const(1))];
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].inlined[0].parameters: 2 locations for the 1 parameters of sq",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                call.variables = vec![Some(Location::Expr(Vec::new()))];
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].variables[0]: an empty expression (leave the location out for a variable optimized out)",
+        ),
+        (
+            Box::new(|d| d.inline_functions[0].parameters[0].ty = Some(TypeId(8))),
+            "debug.inline_functions[0].parameters[0].type: there is no type 8 (`types` has 3)",
+        ),
     ];
     for (edit, expected) in cases {
         let (mut obj, mut debug) = sample_with_data("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+        let mut sq = InlineFunction::new("sq");
+        sq.parameters.push(Variable::new("v", TypeId(0)));
+        sq.variables.push(Variable::new("s", TypeId(0)));
+        debug.inline_functions.push(sq);
         edit(&mut debug);
         assert_eq!(error(&mut obj, &debug), expected);
+    }
+}
+
+/// A copy of `inline_functions[function]` at bytes 8..12 of section 0, called on line 2.
+fn inlined(function: usize) -> InlinedCall {
+    InlinedCall::new(
+        function,
+        vec![CodeRange {
+            section: SectionId(0),
+            offset: 8,
+            size: 4,
+        }],
+        FileId(0),
+        2,
+    )
+}
+
+#[test]
+fn inlined_code_refers_to_its_abstract_function() {
+    for version in [DwarfVersion::V5, DwarfVersion::V4] {
+        let (mut obj, mut debug) = sample_with_data("x86_64-unknown-linux-gnu", version);
+        let mut sq = InlineFunction::new("sq");
+        sq.parameters.push(Variable::new("v", TypeId(0)));
+        debug.inline_functions.push(sq);
+        let mut outer = inlined(0);
+        outer.ranges.push(CodeRange {
+            section: SectionId(0),
+            offset: 20,
+            size: 2,
+        });
+        outer
+            .parameters
+            .push(Some(Location::Expr(vec![Op::Reg(5)])));
+        outer.inlined.push(inlined(0));
+        debug.functions[0].inlined.push(outer);
+        let first = obj.sections.len();
+        obj.add_debug_info(&debug).unwrap();
+        // Two ranges: a range list, reached by offset in either version.
+        let lists = if version == DwarfVersion::V5 {
+            ".debug_rnglists"
+        } else {
+            ".debug_ranges"
+        };
+        assert!(names(&obj, first).contains(&lists), "{version:?}");
+        obj.write().unwrap();
     }
 }

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use objforge::dwarf::{
     lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
-    LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
+    InlineFunction, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
+    TypeId, Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
 
@@ -28,6 +29,7 @@ const DEBUG_FIELDS: &[&str] = &[
     "functions",
     "types",
     "variables",
+    "inline_functions",
     "comment",
 ];
 /// Keys of a row of `debug.lines`.
@@ -60,10 +62,44 @@ const FUNCTION_FIELDS: &[&str] = &[
     "parameters",
     "variables",
     "pieces",
+    "inlined",
     "comment",
 ];
 /// Keys of a lexical block.
-const BLOCK_FIELDS: &[&str] = &["offset", "size", "blocks", "variables", "pieces", "comment"];
+const BLOCK_FIELDS: &[&str] = &[
+    "offset",
+    "size",
+    "blocks",
+    "variables",
+    "pieces",
+    "inlined",
+    "comment",
+];
+/// Keys of an inline function.
+const INLINE_FUNCTION_FIELDS: &[&str] = &[
+    "name",
+    "linkage_name",
+    "file",
+    "line",
+    "external",
+    "prototyped",
+    "return_type",
+    "parameters",
+    "variables",
+    "comment",
+];
+/// Keys of an inlined call.
+const INLINED_FIELDS: &[&str] = &[
+    "function",
+    "ranges",
+    "call_file",
+    "call_line",
+    "call_column",
+    "parameters",
+    "variables",
+    "inlined",
+    "comment",
+];
 /// Keys of a further range of a function or block.
 const PIECE_FIELDS: &[&str] = &["section", "offset", "size", "comment"];
 /// Keys of a type, whatever its kind (each kind's own are in [`type_fields`]).
@@ -142,6 +178,8 @@ struct Context<'a> {
     arch: Architecture,
     files: Vec<String>,
     types: TypeNames,
+    /// The inline functions: name, parameter names, local names.
+    inline: Vec<(String, Vec<String>, Vec<String>)>,
 }
 
 /// Type references by name: `int`, `struct node`, `node_t`; and the pointer types that a
@@ -221,6 +259,7 @@ pub(super) fn read_debug(
         arch: obj.target.arch,
         files: Vec::new(),
         types: TypeNames::default(),
+        inline: Vec::new(),
     };
     let debug = read(node, &mut cx)?;
     obj.add_debug_info(&debug).map_err(|e| library_error(&e))?;
@@ -265,6 +304,17 @@ fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
         for item in n.array()?.iter() {
             let variable = read_variable(item, cx, None)?;
             debug.add_variable(variable);
+        }
+    }
+    if let Some(n) = fields.get("inline_functions") {
+        for item in n.array()?.iter() {
+            let f = read_inline_function(item, cx)?;
+            cx.inline.push((
+                f.name.clone(),
+                f.parameters.iter().map(|v| v.name.clone()).collect(),
+                f.variables.iter().map(|v| v.name.clone()).collect(),
+            ));
+            debug.inline_functions.push(f);
         }
     }
     if let Some(n) = fields.get("functions") {
@@ -716,6 +766,9 @@ fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecE
     if let Some(n) = fields.get("pieces") {
         function.pieces = read_pieces(n, sections)?;
     }
+    if let Some(n) = fields.get("inlined") {
+        function.inlined = read_inlined(n, cx, function.section)?;
+    }
     if let Some(n) = fields.get("return_type") {
         function.return_type = cx.types.resolve(n)?;
     }
@@ -766,6 +819,9 @@ fn read_blocks(
         if let Some(n) = fields.get("pieces") {
             block.pieces = read_pieces(n, cx.sections)?;
         }
+        if let Some(n) = fields.get("inlined") {
+            block.inlined = read_inlined(n, cx, section)?;
+        }
         blocks.push(block);
     }
     Ok(blocks)
@@ -783,4 +839,120 @@ fn read_pieces(node: Node<'_>, sections: &Names) -> Result<Vec<CodeRange>, SpecE
         });
     }
     Ok(pieces)
+}
+
+/// One of `debug.inline_functions`.
+fn read_inline_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<InlineFunction, SpecError> {
+    let fields = node.object(INLINE_FUNCTION_FIELDS, "field")?;
+    let mut f = InlineFunction::new(fields.required("name")?.str()?);
+    if let Some(n) = fields.get("linkage_name") {
+        f.linkage_name = Some(n.str()?.to_string());
+    }
+    f.file = optional_file(&fields, &cx.files)?;
+    if let Some(n) = fields.get("line") {
+        f.line = read_number(n)?;
+    }
+    if let Some(n) = fields.get("external") {
+        f.external = n.bool()?;
+    }
+    if let Some(n) = fields.get("prototyped") {
+        f.prototyped = n.bool()?;
+    }
+    if let Some(n) = fields.get("return_type") {
+        f.return_type = cx.types.resolve(n)?;
+    }
+    if let Some(n) = fields.get("parameters") {
+        for item in n.array()?.iter() {
+            f.parameters.push(read_variable(item, cx, None)?);
+        }
+    }
+    if let Some(n) = fields.get("variables") {
+        for item in n.array()?.iter() {
+            f.variables.push(read_variable(item, cx, None)?);
+        }
+    }
+    Ok(f)
+}
+
+/// An `inlined` array: code inlined from `debug.inline_functions`; `section` is the
+/// enclosing function's, the default of ranges and location list entries.
+fn read_inlined(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    section: SectionId,
+) -> Result<Vec<InlinedCall>, SpecError> {
+    let mut calls = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(INLINED_FIELDS, "field")?;
+        let function_node = fields.required("function")?;
+        let function = match function_node.value() {
+            serde_json::Value::String(name) => cx
+                .inline
+                .iter()
+                .position(|(n, _, _)| n == name)
+                .ok_or_else(|| {
+                    function_node.error(format!(
+                        "no function named {} in `debug.inline_functions`{}",
+                        quote(name),
+                        suggestion(name, cx.inline.iter().map(|(n, _, _)| n.as_str()))
+                    ))
+                })?,
+            _ => usize::try_from(function_node.u64()?).unwrap_or(usize::MAX),
+        };
+        let mut ranges = Vec::new();
+        for r in fields.required("ranges")?.array()?.iter() {
+            let rf = r.object(PIECE_FIELDS, "field")?;
+            ranges.push(CodeRange {
+                section: match rf.get("section") {
+                    Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
+                    None => section,
+                },
+                offset: rf.required("offset")?.u64()?,
+                size: rf.required("size")?.u64()?,
+            });
+        }
+        let call_file = match fields.get("call_file") {
+            Some(n) => read_file(n, &cx.files)?,
+            None => FileId(0),
+        };
+        let mut call = InlinedCall::new(
+            function,
+            ranges,
+            call_file,
+            read_number(fields.required("call_line")?)?,
+        );
+        if let Some(n) = fields.get("call_column") {
+            call.call_column = read_number(n)?;
+        }
+        let names = cx.inline.get(function).cloned().unwrap_or_default();
+        for (key, declared, out) in [
+            ("parameters", &names.1, &mut call.parameters),
+            ("variables", &names.2, &mut call.variables),
+        ] {
+            let Some(n) = fields.get(key) else { continue };
+            if !n.value().is_object() {
+                return Err(n.expected("an object of locations by name"));
+            }
+            for (name, at) in n.members() {
+                let Some(index) = declared.iter().position(|d| d == name) else {
+                    return Err(at.error(format!(
+                        "{} has no {} named {}{}",
+                        names.0,
+                        key.trim_end_matches('s'),
+                        quote(name),
+                        suggestion(name, declared.iter().map(String::as_str))
+                    )));
+                };
+                if out.len() <= index {
+                    out.resize(index + 1, None);
+                }
+                out[index] = Some(read_location(at, cx, Some(section))?);
+            }
+        }
+        if let Some(n) = fields.get("inlined") {
+            call.inlined = read_inlined(n, cx, section)?;
+        }
+        calls.push(call);
+    }
+    Ok(calls)
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::encode::DebugSection;
-use super::{DebugInfo, LexicalBlock, Location, Op, Type, TypeId, Variable};
+use super::{DebugInfo, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable};
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
 use crate::target::Format;
@@ -196,19 +196,47 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         }
         check_pieces(obj, &f.pieces, &path)?;
         scope.variables(&f.variables, &f.blocks, &path)?;
+        scope.inlined(&f.inlined, &path, 1)?;
     }
     check_types(debug)?;
     let scope = Scope { obj, debug };
     for (i, v) in debug.variables.iter().enumerate() {
         scope.variable(v, &format!("variables[{i}]"))?;
     }
+    for (i, f) in debug.inline_functions.iter().enumerate() {
+        let path = format!("inline_functions[{i}]");
+        check_string(&f.name, || at(format!("{path}.name")), false)?;
+        if let Some(linkage_name) = &f.linkage_name {
+            check_string(linkage_name, || at(format!("{path}.linkage_name")), false)?;
+        }
+        file(f.file, at(format!("{path}.file")))?;
+        if let Some(ty) = f.return_type {
+            scope.type_ref(ty, &format!("{path}.return_type"))?;
+        }
+        for (j, p) in f.parameters.iter().enumerate() {
+            scope.variable(p, &format!("{path}.parameters[{j}]"))?;
+        }
+        for (j, v) in f.variables.iter().enumerate() {
+            scope.variable(v, &format!("{path}.variables[{j}]"))?;
+        }
+    }
     Ok(())
 }
 
 /// The further ranges of a function or block: in loaded sections, at least a byte each.
 fn check_pieces(obj: &Object, pieces: &[super::CodeRange], path: &str) -> Result<(), Error> {
+    check_ranges(obj, pieces, path, "pieces")
+}
+
+/// Ranges of code (`path.name[k]`): in loaded sections, at least a byte each.
+fn check_ranges(
+    obj: &Object,
+    pieces: &[super::CodeRange],
+    path: &str,
+    name: &str,
+) -> Result<(), Error> {
     for (k, p) in pieces.iter().enumerate() {
-        let field = |name: &str| at(format!("{path}.pieces[{k}].{name}"));
+        let field = |field: &str| at(format!("{path}.{name}[{k}].{field}"));
         let s = code_section(obj, p.section, || field("section"))?;
         let len = s.data.len();
         if p.size == 0 {
@@ -265,6 +293,7 @@ impl Scope<'_> {
             let path = format!("{path}.blocks[{j}]");
             check_pieces(self.obj, &b.pieces, &path)?;
             self.variables(&b.variables, &b.blocks, &path)?;
+            self.inlined(&b.inlined, &path, 1)?;
         }
         Ok(())
     }
@@ -284,11 +313,17 @@ impl Scope<'_> {
         if let Some(ty) = v.ty {
             self.type_ref(ty, &format!("{path}.type"))?;
         }
-        let place = format!("{path}.location");
         match &v.location {
-            None | Some(Location::Const(_)) => Ok(()),
-            Some(Location::Expr(ops)) => self.ops(ops, &place),
-            Some(Location::List(entries)) => {
+            Some(location) => self.location(location, &format!("{path}.location")),
+            None => Ok(()),
+        }
+    }
+
+    fn location(&self, location: &Location, place: &str) -> Result<(), Error> {
+        match location {
+            Location::Const(_) => Ok(()),
+            Location::Expr(ops) => self.ops(ops, place),
+            Location::List(entries) => {
                 for (k, e) in entries.iter().enumerate() {
                     let entry = format!("{place}.list[{k}]");
                     let s = code_section(self.obj, e.section, || at(format!("{entry}.section")))?;
@@ -313,6 +348,69 @@ impl Scope<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Inlined calls: of an inline function that exists, with its code in valid ranges, at
+    /// most one location for each of its parameters and locals, nested not too deep.
+    fn inlined(&self, calls: &[InlinedCall], path: &str, depth: usize) -> Result<(), Error> {
+        for (k, call) in calls.iter().enumerate() {
+            let path = format!("{path}.inlined[{k}]");
+            if depth > MAX_BLOCK_DEPTH {
+                return Err(Error::invalid(
+                    at(path),
+                    format!("inlined code nests more than {MAX_BLOCK_DEPTH} deep"),
+                ));
+            }
+            let Some(f) = self.debug.inline_functions.get(call.function) else {
+                return Err(Error::invalid(
+                    at(format!("{path}.function")),
+                    format!(
+                        "there is no inline function {} (`inline_functions` has {})",
+                        call.function,
+                        self.debug.inline_functions.len()
+                    ),
+                ));
+            };
+            if call.ranges.is_empty() {
+                return Err(Error::invalid(
+                    at(format!("{path}.ranges")),
+                    "inlined code covers at least one range",
+                ));
+            }
+            check_ranges(self.obj, &call.ranges, &path, "ranges")?;
+            if call.call_file.0 >= self.debug.files.len() {
+                return Err(Error::invalid(
+                    at(format!("{path}.call_file")),
+                    format!(
+                        "there is no file {} (`files` has {})",
+                        call.call_file.0,
+                        self.debug.files.len()
+                    ),
+                ));
+            }
+            for (field, locations, declared) in [
+                ("parameters", &call.parameters, f.parameters.len()),
+                ("variables", &call.variables, f.variables.len()),
+            ] {
+                if locations.len() > declared {
+                    return Err(Error::invalid(
+                        at(format!("{path}.{field}")),
+                        format!(
+                            "{} locations for the {declared} {field} of {}",
+                            locations.len(),
+                            f.name
+                        ),
+                    ));
+                }
+                for (j, l) in locations.iter().enumerate() {
+                    if let Some(l) = l {
+                        self.location(l, &format!("{path}.{field}[{j}]"))?;
+                    }
+                }
+            }
+            self.inlined(&call.inlined, &path, depth + 1)?;
+        }
+        Ok(())
     }
 
     /// An expression: symbols exist, and it fits a `.debug_loc` entry's 2-byte length.

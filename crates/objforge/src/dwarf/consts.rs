@@ -15,6 +15,7 @@ pub(super) const DW_TAG_SUBROUTINE_TYPE: u16 = 0x15;
 pub(super) const DW_TAG_TYPEDEF: u16 = 0x16;
 pub(super) const DW_TAG_UNION_TYPE: u16 = 0x17;
 pub(super) const DW_TAG_UNSPECIFIED_PARAMETERS: u16 = 0x18;
+pub(super) const DW_TAG_INLINED_SUBROUTINE: u16 = 0x1d;
 pub(super) const DW_TAG_SUBRANGE_TYPE: u16 = 0x21;
 pub(super) const DW_TAG_BASE_TYPE: u16 = 0x24;
 pub(super) const DW_TAG_CONST_TYPE: u16 = 0x26;
@@ -35,7 +36,9 @@ pub(super) const DW_AT_HIGH_PC: u16 = 0x12;
 pub(super) const DW_AT_LANGUAGE: u16 = 0x13;
 pub(super) const DW_AT_COMP_DIR: u16 = 0x1b;
 pub(super) const DW_AT_CONST_VALUE: u16 = 0x1c;
+pub(super) const DW_AT_INLINE: u16 = 0x20;
 pub(super) const DW_AT_PROTOTYPED: u16 = 0x27;
+pub(super) const DW_AT_ABSTRACT_ORIGIN: u16 = 0x31;
 pub(super) const DW_AT_COUNT: u16 = 0x37;
 pub(super) const DW_AT_DATA_MEMBER_LOCATION: u16 = 0x38;
 pub(super) const DW_AT_PRODUCER: u16 = 0x25;
@@ -45,6 +48,9 @@ pub(super) const DW_AT_ENCODING: u16 = 0x3e;
 pub(super) const DW_AT_EXTERNAL: u16 = 0x3f;
 pub(super) const DW_AT_FRAME_BASE: u16 = 0x40;
 pub(super) const DW_AT_TYPE: u16 = 0x49;
+pub(super) const DW_AT_CALL_COLUMN: u16 = 0x57;
+pub(super) const DW_AT_CALL_FILE: u16 = 0x58;
+pub(super) const DW_AT_CALL_LINE: u16 = 0x59;
 pub(super) const DW_AT_RANGES: u16 = 0x55;
 pub(super) const DW_AT_DATA_BIT_OFFSET: u16 = 0x6b;
 pub(super) const DW_AT_LINKAGE_NAME: u16 = 0x6e;
@@ -72,6 +78,9 @@ pub(super) const DW_FORM_STRX1: u16 = 0x25;
 pub(super) const DW_FORM_STRX2: u16 = 0x26;
 pub(super) const DW_FORM_STRX3: u16 = 0x27;
 pub(super) const DW_FORM_STRX4: u16 = 0x28;
+
+// Inline codes (7.9).
+pub(super) const DW_INL_DECLARED_INLINED: u8 = 0x03;
 
 // Expression operations (7.7.1).
 pub(super) const DW_OP_ADDR: u8 = 0x03;

@@ -5,7 +5,20 @@
 use super::consts::*;
 use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Writer};
 use super::info::Forms;
-use super::{Location, Op, Type, TypeId, Unit, Variable};
+use std::collections::HashMap;
+
+use super::{InlineFunction, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
+
+/// What a function's DIE and an inline function's share.
+pub(super) struct Subprogram<'s> {
+    pub(super) name: &'s str,
+    pub(super) linkage_name: Option<&'s str>,
+    pub(super) file: super::FileId,
+    pub(super) line: u32,
+    pub(super) external: bool,
+    pub(super) prototyped: bool,
+    pub(super) return_type: Option<TypeId>,
+}
 
 /// Where DIEs go: the `.debug_info` writer, the abbreviations and the unit's forms.
 pub(super) struct Dies<'w, 'a, 'f> {
@@ -16,6 +29,8 @@ pub(super) struct Dies<'w, 'a, 'f> {
     pub(super) address_size: u8,
     /// `.debug_loclists` (with its header) or `.debug_loc`, when a list was written.
     pub(super) loclists: &'w mut Option<Writer>,
+    /// The unit offset of each DIE others refer to, as it is written.
+    pub(super) offsets: HashMap<DieRef, u64>,
 }
 
 impl Dies<'_, '_, '_> {
@@ -40,14 +55,139 @@ impl Dies<'_, '_, '_> {
         }
     }
 
-    /// Writes every type, returning the offset of each type's DIE in the unit.
-    pub(super) fn types(&mut self, types: &[Type]) -> Vec<u64> {
-        let mut offsets = Vec::with_capacity(types.len());
-        for ty in types {
-            offsets.push(self.w.len());
+    /// Writes every type.
+    pub(super) fn types(&mut self, types: &[Type]) {
+        for (i, ty) in types.iter().enumerate() {
+            self.offsets.insert(DieRef::Type(i), self.w.len());
             self.ty(ty);
         }
-        offsets
+    }
+
+    /// Writes the abstract description of each inline function.
+    pub(super) fn inline_functions(&mut self, functions: &[InlineFunction]) {
+        for (i, f) in functions.iter().enumerate() {
+            self.offsets.insert(DieRef::Inline(i), self.w.len());
+            let mut attributes = Vec::new();
+            self.subprogram(
+                &mut attributes,
+                &Subprogram {
+                    name: &f.name,
+                    linkage_name: f.linkage_name.as_deref(),
+                    file: f.file,
+                    line: f.line,
+                    external: f.external,
+                    prototyped: f.prototyped,
+                    return_type: f.return_type,
+                },
+            );
+            attributes.push((DW_AT_INLINE, Value::Data1(DW_INL_DECLARED_INLINED)));
+            let children = !f.parameters.is_empty() || !f.variables.is_empty();
+            self.die(DW_TAG_SUBPROGRAM, children, &attributes);
+            for (j, p) in f.parameters.iter().enumerate() {
+                self.offsets
+                    .insert(DieRef::InlineParameter(i, j), self.w.len());
+                self.abstract_variable(p, DW_TAG_FORMAL_PARAMETER);
+            }
+            for (j, v) in f.variables.iter().enumerate() {
+                self.offsets
+                    .insert(DieRef::InlineVariable(i, j), self.w.len());
+                self.abstract_variable(v, DW_TAG_VARIABLE);
+            }
+            if children {
+                self.end_children();
+            }
+        }
+    }
+
+    /// The attributes a subprogram's DIE has whether it has code or is inlined, in order:
+    /// name, linkage name, declaration, external, prototyped, type.
+    pub(super) fn subprogram(&self, attributes: &mut Vec<(u16, Value)>, s: &Subprogram) {
+        attributes.push((DW_AT_NAME, self.forms.string(s.name)));
+        if let Some(linkage_name) = s.linkage_name {
+            attributes.push((DW_AT_LINKAGE_NAME, self.forms.string(linkage_name)));
+        }
+        self.declaration(attributes, s.file, s.line);
+        if s.external {
+            attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
+        }
+        if s.prototyped {
+            attributes.push((DW_AT_PROTOTYPED, Value::FlagPresent));
+        }
+        if let Some(ty) = s.return_type {
+            attributes.push((DW_AT_TYPE, Value::Ref(DieRef::Type(ty.0))));
+        }
+    }
+
+    fn abstract_variable(&mut self, v: &Variable, tag: u16) {
+        let mut attributes = vec![(DW_AT_NAME, self.forms.string(&v.name))];
+        self.declaration(&mut attributes, v.file, v.line);
+        if let Some(ty) = v.ty {
+            attributes.push((DW_AT_TYPE, Value::Ref(DieRef::Type(ty.0))));
+        }
+        self.die(tag, false, &attributes);
+    }
+
+    fn declaration(&self, attributes: &mut Vec<(u16, Value)>, file: super::FileId, line: u32) {
+        attributes.push((DW_AT_DECL_FILE, Value::Udata(self.unit.file_number(file))));
+        if line != 0 {
+            attributes.push((DW_AT_DECL_LINE, Value::Udata(u64::from(line))));
+        }
+    }
+
+    /// Writes a copy of inlined code, with the locations of its parameters and locals and
+    /// the calls inlined into it.
+    pub(super) fn inlined(&mut self, call: &InlinedCall) {
+        let mut attributes = vec![(
+            DW_AT_ABSTRACT_ORIGIN,
+            Value::Ref(DieRef::Inline(call.function)),
+        )];
+        match call.ranges.as_slice() {
+            [one] => attributes.extend(self.forms.code(one.section, one.offset, one.size, &[])),
+            all => attributes.push((DW_AT_RANGES, self.forms.ranges(all))),
+        }
+        attributes.push((
+            DW_AT_CALL_FILE,
+            Value::Udata(self.unit.file_number(call.call_file)),
+        ));
+        attributes.push((DW_AT_CALL_LINE, Value::Udata(u64::from(call.call_line))));
+        if call.call_column != 0 {
+            attributes.push((DW_AT_CALL_COLUMN, Value::Udata(u64::from(call.call_column))));
+        }
+        let children = call.parameters.iter().any(Option::is_some)
+            || call.variables.iter().any(Option::is_some)
+            || !call.inlined.is_empty();
+        self.die(DW_TAG_INLINED_SUBROUTINE, children, &attributes);
+        let concrete =
+            call.parameters
+                .iter()
+                .enumerate()
+                .map(|(j, l)| {
+                    (
+                        DieRef::InlineParameter(call.function, j),
+                        DW_TAG_FORMAL_PARAMETER,
+                        l,
+                    )
+                })
+                .chain(
+                    call.variables.iter().enumerate().map(|(j, l)| {
+                        (DieRef::InlineVariable(call.function, j), DW_TAG_VARIABLE, l)
+                    }),
+                );
+        for (origin, tag, location) in concrete {
+            if let Some(location) = location {
+                let attributes = [
+                    (DW_AT_ABSTRACT_ORIGIN, Value::Ref(origin)),
+                    self.location(location),
+                ];
+                self.die(tag, false, &attributes);
+            }
+        }
+        for inner in &call.inlined {
+            self.inlined(inner);
+        }
+        if children {
+            self.end_children();
+        }
     }
 
     fn ty(&mut self, ty: &Type) {
@@ -196,23 +336,8 @@ impl Dies<'_, '_, '_> {
         if v.external {
             attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
         }
-        match &v.location {
-            None => {}
-            Some(Location::Const(value)) => {
-                attributes.push((DW_AT_CONST_VALUE, Value::Sdata(*value)));
-            }
-            Some(Location::Expr(ops)) => {
-                attributes.push((DW_AT_LOCATION, self.exprloc(ops)));
-            }
-            Some(Location::List(entries)) => {
-                let offset = self.location_list(entries);
-                let target = if self.forms.v5 {
-                    DebugSection::Loclists
-                } else {
-                    DebugSection::Loc
-                };
-                attributes.push((DW_AT_LOCATION, Value::SecOffset(target, offset)));
-            }
+        if let Some(location) = &v.location {
+            attributes.push(self.location(location));
         }
         let tag = if parameter {
             DW_TAG_FORMAL_PARAMETER
@@ -220,6 +345,23 @@ impl Dies<'_, '_, '_> {
             DW_TAG_VARIABLE
         };
         self.die(tag, false, &attributes);
+    }
+
+    /// The attribute that says where a value is.
+    fn location(&mut self, location: &Location) -> (u16, Value) {
+        match location {
+            Location::Const(value) => (DW_AT_CONST_VALUE, Value::Sdata(*value)),
+            Location::Expr(ops) => (DW_AT_LOCATION, self.exprloc(ops)),
+            Location::List(entries) => {
+                let offset = self.location_list(entries);
+                let target = if self.forms.v5 {
+                    DebugSection::Loclists
+                } else {
+                    DebugSection::Loc
+                };
+                (DW_AT_LOCATION, Value::SecOffset(target, offset))
+            }
+        }
     }
 
     /// An expression as a `DW_FORM_exprloc` value.

@@ -114,6 +114,12 @@ pub(super) struct Fixup {
 pub(super) enum DieRef {
     /// The DIE of `DebugInfo::types[i]`.
     Type(usize),
+    /// The abstract DIE of `DebugInfo::inline_functions[i]`.
+    Inline(usize),
+    /// Parameter `j` of `inline_functions[i]`.
+    InlineParameter(usize, usize),
+    /// Local `j` of `inline_functions[i]`.
+    InlineVariable(usize, usize),
 }
 
 /// The bytes of one debug section being written, and its fixups.

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use super::consts::*;
-use super::data::{finish_loclists, Dies};
-use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Writer};
+use super::data::{finish_loclists, Dies, Subprogram};
+use super::encode::{write_die, Abbreviations, DebugSection, Value, Writer};
 use super::{CodeRange, DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit, Variable};
 use crate::model::{Object, SectionId};
 use crate::strtab::{StringId, StringTable};
@@ -118,7 +118,7 @@ impl Forms<'_> {
     }
 
     /// The attributes of code at `offset..offset + size` of `section` and in `pieces`.
-    fn code(
+    pub(super) fn code(
         &mut self,
         section: SectionId,
         offset: u64,
@@ -174,6 +174,12 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         }
     }
     names.extend(debug.variables.iter().map(|v| v.name.as_str()));
+    for f in &debug.inline_functions {
+        names.push(&f.name);
+        names.extend(f.linkage_name.as_deref());
+        names.extend(f.parameters.iter().map(|v| v.name.as_str()));
+        names.extend(f.variables.iter().map(|v| v.name.as_str()));
+    }
     let strings = Strings::new(names.into_iter().filter(|s| !s.is_empty()));
     let strx_width = match strings.ids.len() {
         0..=0x100 => 1,
@@ -182,11 +188,11 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         _ => 4,
     };
     let several_ranges = unit.ranges.len() > 1;
-    // Whether any function or block has a range list of its own.
+    // Whether any function, block or inlined call may have a range list of its own.
     let pieces = debug
         .functions
         .iter()
-        .any(|f| !f.pieces.is_empty() || has_pieces(&f.blocks));
+        .any(|f| !f.pieces.is_empty() || has_pieces(&f.blocks) || !f.inlined.is_empty());
     // DWARF 4: the functions' lists follow the unit's (its pairs and the end pair).
     // DWARF 5: they follow the header and the unit's list (written right away then), and
     // every list is reached by `DW_FORM_sec_offset`, as GCC writes them: binutils reads
@@ -282,8 +288,10 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             ));
         }
     }
-    let has_children =
-        !debug.functions.is_empty() || !debug.types.is_empty() || !debug.variables.is_empty();
+    let has_children = !debug.functions.is_empty()
+        || !debug.types.is_empty()
+        || !debug.variables.is_empty()
+        || !debug.inline_functions.is_empty();
     write_die(
         &mut w,
         &mut abbreviations,
@@ -300,22 +308,25 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         unit,
         address_size,
         loclists: &mut loclists,
+        offsets: HashMap::new(),
     };
-    let type_offsets = dies.types(&debug.types);
+    dies.types(&debug.types);
     for v in &debug.variables {
         dies.variable(v, false);
     }
+    dies.inline_functions(&debug.inline_functions);
     for f in &debug.functions {
         write_function(&mut dies, f);
     }
+    let offsets = std::mem::take(&mut dies.offsets);
     if has_children {
         w.u8(0);
     }
     w.end_length(unit_length);
-    // Type references, now that every type's DIE has its offset (the unit starts at 0).
+    // References, now that every DIE has its offset (the unit starts at 0). Every one
+    // refers to a DIE that was written (checked).
     for (at, die) in std::mem::take(&mut w.refs) {
-        let DieRef::Type(i) = die;
-        w.patch_u32(at, type_offsets.get(i).copied().unwrap_or(0) as u32);
+        w.patch_u32(at, offsets.get(&die).copied().unwrap_or(0) as u32);
     }
 
     let mut out = vec![
@@ -374,23 +385,18 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
 
 fn write_function(dies: &mut Dies, f: &Function) {
     let mut attributes = dies.forms.code(f.section, f.offset, f.size, &f.pieces);
-    attributes.push((DW_AT_NAME, dies.forms.string(&f.name)));
-    if let Some(linkage_name) = &f.linkage_name {
-        attributes.push((DW_AT_LINKAGE_NAME, dies.forms.string(linkage_name)));
-    }
-    attributes.push((DW_AT_DECL_FILE, Value::Udata(dies.unit.file_number(f.file))));
-    if f.line != 0 {
-        attributes.push((DW_AT_DECL_LINE, Value::Udata(u64::from(f.line))));
-    }
-    if f.external {
-        attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
-    }
-    if f.prototyped {
-        attributes.push((DW_AT_PROTOTYPED, Value::FlagPresent));
-    }
-    if let Some(ty) = f.return_type {
-        attributes.push((DW_AT_TYPE, Value::Ref(DieRef::Type(ty.0))));
-    }
+    dies.subprogram(
+        &mut attributes,
+        &Subprogram {
+            name: &f.name,
+            linkage_name: f.linkage_name.as_deref(),
+            file: f.file,
+            line: f.line,
+            external: f.external,
+            prototyped: f.prototyped,
+            return_type: f.return_type,
+        },
+    );
     if let Some(ops) = &f.frame_base {
         attributes.push((DW_AT_FRAME_BASE, dies.exprloc(ops)));
     }
@@ -407,6 +413,9 @@ fn write_function(dies: &mut Dies, f: &Function) {
         dies.variable(p, true);
     }
     write_scope(dies, f.section, &f.variables, &f.blocks);
+    for call in &f.inlined {
+        dies.inlined(call);
+    }
     if has_children {
         dies.w.u8(0);
     }
@@ -431,7 +440,8 @@ fn write_block(dies: &mut Dies, section: SectionId, block: &LexicalBlock) {
     let attributes = dies
         .forms
         .code(section, block.offset, block.size, &block.pieces);
-    let has_children = !block.blocks.is_empty() || !block.variables.is_empty();
+    let has_children =
+        !block.blocks.is_empty() || !block.variables.is_empty() || !block.inlined.is_empty();
     write_die(
         dies.w,
         dies.abbreviations,
@@ -441,16 +451,19 @@ fn write_block(dies: &mut Dies, section: SectionId, block: &LexicalBlock) {
         &attributes,
     );
     write_scope(dies, section, &block.variables, &block.blocks);
+    for call in &block.inlined {
+        dies.inlined(call);
+    }
     if has_children {
         dies.w.u8(0);
     }
 }
 
-/// Whether any of `blocks` (or the blocks in them) has pieces.
+/// Whether any of `blocks` (or the blocks in them) has pieces or inlined code.
 fn has_pieces(blocks: &[LexicalBlock]) -> bool {
     blocks
         .iter()
-        .any(|b| !b.pieces.is_empty() || has_pieces(&b.blocks))
+        .any(|b| !b.pieces.is_empty() || !b.inlined.is_empty() || has_pieces(&b.blocks))
 }
 
 /// The names of the variables of `blocks` and the blocks in them.

@@ -60,7 +60,8 @@ mod lower;
 mod types;
 
 pub use types::{
-    BaseEncoding, Enumerator, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
+    BaseEncoding, Enumerator, InlineFunction, InlinedCall, Location, LocationEntry, Member, Op,
+    Type, TypeId, Variable,
 };
 
 use std::collections::HashMap;
@@ -266,6 +267,8 @@ pub struct LexicalBlock {
     /// Further ranges of the block's code besides `offset..offset + size` (code moved to a
     /// cold section, say); with any, the block is written with a range list.
     pub pieces: Vec<CodeRange>,
+    /// Code inlined into the block.
+    pub inlined: Vec<InlinedCall>,
 }
 
 impl LexicalBlock {
@@ -277,6 +280,7 @@ impl LexicalBlock {
             blocks: Vec::new(),
             variables: Vec::new(),
             pieces: Vec::new(),
+            inlined: Vec::new(),
         }
     }
 
@@ -329,6 +333,8 @@ pub struct Function {
     /// any, the function is written with a range list whose first range is the main one,
     /// which debuggers take as the entry.
     pub pieces: Vec<CodeRange>,
+    /// Code inlined into it outside any block.
+    pub inlined: Vec<InlinedCall>,
 }
 
 impl Function {
@@ -351,6 +357,7 @@ impl Function {
             parameters: Vec::new(),
             variables: Vec::new(),
             pieces: Vec::new(),
+            inlined: Vec::new(),
         }
     }
 
@@ -430,6 +437,8 @@ pub struct DebugInfo {
     pub types: Vec<Type>,
     /// Global (and file-static) variables.
     pub variables: Vec<Variable>,
+    /// Functions that code was inlined from, which [`InlinedCall`]s refer to by index.
+    pub inline_functions: Vec<InlineFunction>,
 }
 
 impl DebugInfo {
@@ -447,6 +456,7 @@ impl DebugInfo {
             functions: Vec::new(),
             types: Vec::new(),
             variables: Vec::new(),
+            inline_functions: Vec::new(),
         }
     }
 

@@ -319,3 +319,90 @@ impl Variable {
         self
     }
 }
+
+/// A function that code was inlined from, described once (`DW_TAG_subprogram` with
+/// `DW_AT_inline`): what every [`InlinedCall`] of it shares. It has no code of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineFunction {
+    /// The source-level name.
+    pub name: String,
+    /// The symbol name, when it differs from `name`.
+    pub linkage_name: Option<String>,
+    /// The file it is declared in.
+    pub file: FileId,
+    /// The line it is declared on (0: unknown).
+    pub line: u32,
+    /// Whether it is visible outside its compilation unit.
+    pub external: bool,
+    /// Whether it was declared with a prototype.
+    pub prototyped: bool,
+    /// What it returns; `None`: `void`.
+    pub return_type: Option<TypeId>,
+    /// Its parameters (their locations are ignored: each call gives its own).
+    pub parameters: Vec<Variable>,
+    /// Its locals (their locations are ignored: each call gives its own).
+    pub variables: Vec<Variable>,
+}
+
+impl InlineFunction {
+    /// An inline function declared in file 0 on an unknown line, with no parameters.
+    pub fn new(name: impl Into<String>) -> InlineFunction {
+        InlineFunction {
+            name: name.into(),
+            linkage_name: None,
+            file: FileId(0),
+            line: 0,
+            external: false,
+            prototyped: false,
+            return_type: None,
+            parameters: Vec::new(),
+            variables: Vec::new(),
+        }
+    }
+}
+
+/// Code inlined from an [`InlineFunction`] (`DW_TAG_inlined_subroutine`), inside a function,
+/// a block or another inlined call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlinedCall {
+    /// Index of the function in [`DebugInfo::inline_functions`](super::DebugInfo::inline_functions).
+    pub function: usize,
+    /// Where the inlined code is, the first range first: debuggers take its start as the
+    /// entry, where `break function` stops.
+    pub ranges: Vec<super::CodeRange>,
+    /// The file of the call.
+    pub call_file: FileId,
+    /// The line of the call.
+    pub call_line: u32,
+    /// The column of the call (0: unknown).
+    pub call_column: u32,
+    /// Where each of the function's parameters is in this copy, by index (missing or
+    /// `None`: optimized out).
+    pub parameters: Vec<Option<Location>>,
+    /// Where each of the function's locals is in this copy, by index.
+    pub variables: Vec<Option<Location>>,
+    /// Calls inlined into this copy.
+    pub inlined: Vec<InlinedCall>,
+}
+
+impl InlinedCall {
+    /// A copy of `inline_functions[function]` in `ranges`, called from `call_file` on
+    /// `call_line`.
+    pub fn new(
+        function: usize,
+        ranges: Vec<super::CodeRange>,
+        call_file: FileId,
+        call_line: u32,
+    ) -> InlinedCall {
+        InlinedCall {
+            function,
+            ranges,
+            call_file,
+            call_line,
+            call_column: 0,
+            parameters: Vec::new(),
+            variables: Vec::new(),
+            inlined: Vec::new(),
+        }
+    }
+}
