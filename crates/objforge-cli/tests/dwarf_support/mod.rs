@@ -272,6 +272,15 @@ impl Drop for Emulator {
 /// Runs `exe` under `EMULATOR -g PORT` and debugs it with `gdb-multiarch -batch` over the
 /// remote protocol, to a breakpoint on `line` of counter.mini.
 pub fn gdb_emulated(emulator: &str, exe: &Path, line: u32) -> Stop {
+    let commands = gdb_commands(line, "continue");
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    parse_stop(&gdb_remote(emulator, exe, &commands))
+}
+
+/// Runs `exe` under `EMULATOR -g PORT` and gdb-multiarch over the remote protocol with
+/// these commands (the program is stopped at its entry: `continue` starts it); returns
+/// what gdb printed on standard output (and the error stream, for a failed command).
+pub fn gdb_remote(emulator: &str, exe: &Path, commands: &[&str]) -> String {
     let port = free_port();
     let child = Command::new(emulator)
         .arg("-g")
@@ -290,10 +299,11 @@ pub fn gdb_emulated(emulator: &str, exe: &Path, line: u32) -> Stop {
     cmd.arg("-batch").arg("-nx").arg(exe);
     cmd.arg("-ex")
         .arg(format!("target remote 127.0.0.1:{port}"));
-    for c in gdb_commands(line, "continue") {
+    for c in commands {
         cmd.arg("-ex").arg(c);
     }
-    parse_stop(&common::run_ok(&mut cmd))
+    let out = common::run(&mut cmd);
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
 /// Checks a stop: gdb names `function` and `line`, shows the line's source text, and stopped
