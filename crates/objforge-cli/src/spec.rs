@@ -160,7 +160,7 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
     }
     // Last: the debug information describes the sections read above.
     if let Some(node) = top.get("debug") {
-        debug::read_debug(node, &sections, &mut obj)?;
+        debug::read_debug(node, &sections, &symbols, &mut obj)?;
     }
     Ok(obj)
 }
@@ -184,7 +184,7 @@ pub fn library_error(e: &objforge::Error) -> SpecError {
 }
 
 /// Parses a string field that must be one of `names`, via `parse`.
-fn one_of<T>(
+pub(super) fn one_of<T>(
     node: Node<'_>,
     names: &[&str],
     what: &str,
