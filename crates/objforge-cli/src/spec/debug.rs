@@ -58,18 +58,24 @@ pub(super) fn read_debug(
     sections: &Names,
     obj: &mut Object,
 ) -> Result<(), SpecError> {
-    let debug = read(node, sections)?;
+    let debug = read(node, sections, obj.default_dwarf_version())?;
     obj.add_debug_info(&debug).map_err(|e| library_error(&e))?;
     Ok(())
 }
 
-/// The `debug` object as a [`DebugInfo`].
-fn read(node: Node<'_>, sections: &Names) -> Result<DebugInfo, SpecError> {
+/// The `debug` object as a [`DebugInfo`]; without a `version`, `default_version` (the
+/// platform's, as [`Object::default_dwarf_version`] gives it).
+fn read(
+    node: Node<'_>,
+    sections: &Names,
+    default_version: DwarfVersion,
+) -> Result<DebugInfo, SpecError> {
     let fields = node.object(DEBUG_FIELDS, "field")?;
     let mut debug = DebugInfo::new(
         fields.required("name")?.str()?,
         fields.required("comp_dir")?.str()?,
     );
+    debug.version = default_version;
     if let Some(n) = fields.get("version") {
         let number = n.u64()?;
         debug.version = DwarfVersion::from_number(number)
