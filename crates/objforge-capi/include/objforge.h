@@ -184,7 +184,7 @@ objforge_code objforge_section_set_flags(objforge_object *obj, uint32_t section,
 objforge_code objforge_section_set_comdat(objforge_object *obj, uint32_t section, const char *group, const char *selection, uint32_t associate, objforge_error *err);
 
 /* Adds a symbol at `offset` in `section`, or an undefined (imported) one when section is
- * OBJFORGE_NONE (then offset must be 0). kind ("none", "func", "object", "tls", "section",
+ * OBJFORGE_NONE (then offset must be 0; with kind "file", a source-file symbol). kind ("none", "func", "object", "tls", "section",
  * "file"), binding ("local", "global", "weak", "gnu_unique") and visibility ("default",
  * "hidden", "protected", "internal") may be NULL for the defaults: none; local when
  * defined, global when undefined; default. size: bytes, 0 if unknown. */

@@ -468,7 +468,7 @@ pub unsafe extern "C" fn objforge_section_set_comdat(
 }
 
 /// Adds a symbol defined at `offset` in `section`, or undefined when `section` is
-/// `OBJFORGE_NONE` (then `offset` must be 0). NULL `kind`/`binding`/`visibility` take the
+/// `OBJFORGE_NONE` (then `offset` must be 0; with kind "file", a source-file symbol). NULL `kind`/`binding`/`visibility` take the
 /// defaults: none; local when defined, global when undefined; default.
 ///
 /// # Safety
@@ -504,6 +504,10 @@ pub unsafe extern "C" fn objforge_add_symbol(
             Symbol::defined(name, section_id(o, section, &at("section"))?, offset)
         };
         if let Some(k) = optional_named(kind, &at("kind"), "symbol kind", SYMBOL_KINDS)? {
+            // As in the JSON spec: a file symbol without a section has none at all.
+            if k == SymbolKind::File && section == OBJFORGE_NONE {
+                symbol = Symbol::file(name);
+            }
             symbol.kind = k;
         }
         if let Some(b) = optional_named(binding, &at("binding"), "binding", BINDINGS)? {
