@@ -114,8 +114,8 @@ func (o *Object) WriteFile(path string) error {
 	return os.WriteFile(path, bytes, 0o644)
 }
 
-// replay makes the C calls that build the model in s.obj; the first error stops nothing but
-// is the one reported (later calls may fail because of it, and are not looked at).
+// replay makes the C calls that build the model in s.obj, stopping at the first error (the
+// one reported).
 func (o *Object) replay(s *session) {
 	if o.NoMangle {
 		s.check(C.objforge_set_mangle(s.obj, 0, &s.cerr))

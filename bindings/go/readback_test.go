@@ -447,8 +447,8 @@ func TestReadBackEveryFormatAndArchitecture(t *testing.T) {
 			}
 			checkSections(t, tg, rb)
 			checkSymbols(t, tg, rb)
-			checkRelocs(t, tg.names[0], tg.text, rb.relocs[tg.names[0]])
-			checkRelocs(t, tg.names[2], tg.data, rb.relocs[tg.names[2]])
+			checkRelocs(t, tg.names[0], tg.text, rb.relocs[tg.names[0]], rb.symbols)
+			checkRelocs(t, tg.names[2], tg.data, rb.relocs[tg.names[2]], rb.symbols)
 			if rb.dwarfErr != nil {
 				t.Fatalf("DWARF: %v", rb.dwarfErr)
 			}
@@ -506,7 +506,7 @@ func checkSymbols(t *testing.T, tg target, rb readBack) {
 	}
 }
 
-func checkRelocs(t *testing.T, section string, want []wantReloc, got []gotReloc) {
+func checkRelocs(t *testing.T, section string, want []wantReloc, got []gotReloc, symbols map[string]gotSymbol) {
 	var gotPlain []gotReloc
 	for _, g := range got {
 		// The RISC-V lo12 names the hi20's label, which objforge makes; ELF R_RISCV_RELAX
@@ -524,7 +524,11 @@ func checkRelocs(t *testing.T, section string, want []wantReloc, got []gotReloc)
 	for i, w := range want {
 		g := gotPlain[i]
 		if w.typ == uint32(elf.R_RISCV_PCREL_LO12_I) && w.symbol == "" && section == ".text" && g.typ == w.typ {
-			g.symbol = "" // a local label at the hi20, named by objforge
+			// %pcrel_lo names a local label objforge puts at its hi20 (offset 8).
+			if label := symbols[g.symbol]; label != (gotSymbol{8, ".text", false}) {
+				t.Errorf("the lo12's symbol %q is %+v, want a local label at .text+8", g.symbol, label)
+			}
+			g.symbol = ""
 		}
 		if g != (gotReloc{w.offset, w.typ, w.symbol, w.addend}) {
 			t.Errorf("%s relocation %d: got %+v, want offset %d type %d symbol %q addend %d", section, i, g, w.offset, w.typ, w.symbol, w.addend)
