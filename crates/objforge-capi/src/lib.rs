@@ -10,6 +10,8 @@
 //! there with the C spelling of its Rust signature, and that the relocation kind constants are
 //! the library's `ALL_KINDS` in order.
 
+#![deny(missing_docs)]
+
 use std::ffi::{c_char, c_int, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
