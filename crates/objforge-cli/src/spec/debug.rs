@@ -176,6 +176,8 @@ struct Context<'a> {
     sections: &'a Names,
     symbols: &'a Names,
     arch: Architecture,
+    /// The DWARF version when `debug.version` is not given.
+    default_version: DwarfVersion,
     files: Vec<String>,
     types: TypeNames,
     /// The inline functions: name, parameter names, local names.
@@ -257,6 +259,7 @@ pub(super) fn read_debug(
         sections,
         symbols,
         arch: obj.target.arch,
+        default_version: obj.default_dwarf_version(),
         files: Vec::new(),
         types: TypeNames::default(),
         inline: Vec::new(),
@@ -266,7 +269,8 @@ pub(super) fn read_debug(
     Ok(())
 }
 
-/// The `debug` object as a [`DebugInfo`].
+/// The `debug` object as a [`DebugInfo`]; without a `version`, the platform's (as
+/// [`Object::default_dwarf_version`] gives it).
 fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
     let sections = cx.sections;
     let fields = node.object(DEBUG_FIELDS, "field")?;
@@ -274,6 +278,7 @@ fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
         fields.required("name")?.str()?,
         fields.required("comp_dir")?.str()?,
     );
+    debug.version = cx.default_version;
     if let Some(n) = fields.get("version") {
         let number = n.u64()?;
         debug.version = DwarfVersion::from_number(number)

@@ -153,7 +153,8 @@ pub mod lang {
 pub enum DwarfVersion {
     /// DWARF 4: strings by offset, addresses inline, `.debug_ranges` and `.debug_aranges`.
     V4,
-    /// DWARF 5 (the default): string and address indices, `.debug_line_str`,
+    /// DWARF 5 ([`DebugInfo::new`]'s default; [`Object::default_dwarf_version`] gives the
+    /// platform's, 4 for older Apple targets): string and address indices, `.debug_line_str`,
     /// `.debug_rnglists`.
     #[default]
     V5,
