@@ -11,6 +11,7 @@
 mod common;
 mod dwarf_support;
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use dwarf_support::{build_fixture, gdb_session, verify};
@@ -316,5 +317,108 @@ fn break_on_an_inlined_function_stops_in_each_copy() {
                 );
             }
         }
+    }
+}
+
+/// Builds the x86_64 ELF fixture `NAME.json` for another target: the same code and `debug`
+/// object, without the ELF-only `.eh_frame` and `.comment` (and their relocations).
+fn build_retargeted(dir: &std::path::Path, name: &str, triple: &str, version: u16) -> PathBuf {
+    let spec = common::fixture(&format!("dwarf/{name}.json"));
+    let text = std::fs::read_to_string(&spec).expect("read the fixture");
+    let mut doc: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
+    let dropped = [".eh_frame", ".comment"];
+    if let Some(sections) = doc["sections"].as_array_mut() {
+        sections.retain(|s| !dropped.contains(&s["name"].as_str().unwrap_or("")));
+    }
+    if let Some(relocations) = doc["relocations"].as_array_mut() {
+        relocations.retain(|r| !dropped.contains(&r["section"].as_str().unwrap_or("")));
+    }
+    // The call-frame rules are ELF's here (.eh_frame); the test is about the debug info.
+    if let Some(top) = doc.as_object_mut() {
+        top.remove("unwind");
+    }
+    doc["target"] = triple.into();
+    doc["debug"]["version"] = version.into();
+    let stem = format!("{name}-{triple}-v{version}");
+    let path = dir.join(format!("{stem}.json"));
+    std::fs::write(&path, doc.to_string()).expect("write the spec");
+    let obj = dir.join(format!("{stem}.o"));
+    common::build(&path, &obj);
+    dwarf_support::check_object(&obj);
+    verify(&obj);
+    obj
+}
+
+/// Types, variables, location lists, pieces and inlined code in Mach-O and COFF objects: each
+/// fixture's `debug` object on `x86_64-apple-macos` and `x86_64-pc-windows-gnu` verifies; the
+/// Mach-O programs' dSYMs (ld64.lld, dsymutil) verify; gdb reads the types and the scopes'
+/// locations from the PE that MinGW's gcc links.
+#[test]
+fn data_debug_info_in_macho_and_coff() {
+    let dir = common::scratch("dwarf_variables_formats");
+    for version in [5, 4] {
+        for name in ["list_x86_64", "split_x86_64", "inline_x86_64"] {
+            for triple in ["x86_64-apple-macos", "x86_64-pc-windows-gnu"] {
+                build_retargeted(&dir, name, triple, version);
+            }
+        }
+        for name in ["list_x86_64", "inline_x86_64"] {
+            let obj = dir.join(format!("{name}-x86_64-apple-macos-v{version}.o"));
+            let exe = dir.join(format!("{name}-macos-v{version}"));
+            common::run_ok(
+                Command::new("ld64.lld-19")
+                    .args([
+                        "-arch",
+                        "x86_64",
+                        "-platform_version",
+                        "macos",
+                        "11.0",
+                        "14.0",
+                    ])
+                    .args(["-e", "_main", "-o"])
+                    .arg(&exe)
+                    .arg(&obj),
+            );
+            let dsym = dir.join(format!("{name}-macos-v{version}.dSYM"));
+            common::run_ok(Command::new("dsymutil-19").arg(&exe).arg("-o").arg(&dsym));
+            verify(&dsym.join(format!("Contents/Resources/DWARF/{name}-macos-v{version}")));
+        }
+        let obj = dir.join(format!("list_x86_64-x86_64-pc-windows-gnu-v{version}.o"));
+        let exe = dir.join(format!("list-v{version}.exe"));
+        common::run_ok(
+            Command::new("x86_64-w64-mingw32-gcc")
+                .arg(&obj)
+                .arg("-o")
+                .arg(&exe),
+        );
+        let gdb = common::run_ok(
+            Command::new("gdb-multiarch")
+                .args(["-batch", "-nx"])
+                .args(["-ex", "ptype struct node", "-ex", "info scope sum"])
+                .args(["-ex", "print sizeof(nodes)"])
+                .arg(&exe),
+        );
+        assert_eq!(
+            gdb.lines().collect::<Vec<_>>(),
+            [
+                "type = struct node {",
+                "    int key;",
+                "    struct node *next;",
+                "    unsigned int flags : 3;",
+                "}",
+                "Scope for sum:",
+                "Symbol node is a complex DWARF expression:",
+                "     0: DW_OP_fbreg -40",
+                ", length 8.",
+                "Symbol limit is a complex DWARF expression:",
+                "     0: DW_OP_fbreg -44",
+                ", length 4.",
+                "Symbol total is a complex DWARF expression:",
+                "     0: DW_OP_fbreg -20",
+                ", length 4.",
+                "$1 = 72",
+            ],
+            "DWARF {version}:\n{gdb}"
+        );
     }
 }
