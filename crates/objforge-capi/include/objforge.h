@@ -213,8 +213,24 @@ objforge_code objforge_reloc_set_pair(objforge_object *obj, uint32_t reloc, uint
 /* Makes diff8/16/32/64 relocation `reloc` subtract the address of symbol `minus`. */
 objforge_code objforge_reloc_set_minus(objforge_object *obj, uint32_t reloc, uint32_t minus, objforge_error *err);
 
-/* Unwind information (call frame entries) will be added here by the unwind work; there is
- * no unwind call yet. */
+/* Unwind information (docs/unwind.md): how to unwind through a function, for exceptions,
+ * debuggers and profilers; ELF gets .eh_frame, COFF x86_64 .pdata/.xdata (derived from the
+ * rules where Windows can describe the prologue). Adds the entry of the function of `size`
+ * bytes at `offset` in `section`; its rules follow. */
+objforge_code objforge_add_unwind(objforge_object *obj, uint32_t section, uint64_t offset, uint64_t size, uint32_t *out_id, objforge_error *err);
+
+/* Adds a call-frame rule to function `unwind`, holding from `at` bytes into it (where the
+ * .cfi_* directive stands: after the instruction). op: the directive's name without ".cfi_"
+ * ("def_cfa", "def_cfa_register", "def_cfa_offset", "adjust_cfa_offset", "offset",
+ * "val_offset", "rel_offset", "register", "restore", "undefined", "same_value",
+ * "remember_state", "restore_state", "negate_ra_state", "window_save"). reg and reg2:
+ * registers as the assembler names them ("rbp", "x29", "s0") or DWARF numbers in decimal,
+ * NULL where the rule takes none. offset: bytes, unfactored, where the rule takes one. */
+objforge_code objforge_unwind_add_cfi(objforge_object *obj, uint32_t unwind, uint64_t at, const char *op, const char *reg, const char *reg2, int64_t offset, objforge_error *err);
+
+/* Sets function `unwind`'s personality routine (a symbol, usually undefined:
+ * __gxx_personality_v0) and its language-specific data area (a symbol, or OBJFORGE_NONE). */
+objforge_code objforge_unwind_set_personality(objforge_object *obj, uint32_t unwind, uint32_t personality, uint32_t lsda, objforge_error *err);
 
 /* Starts the object's debug information: one compilation unit for source `name` compiled in
  * `comp_dir`. version: 4 or 5, or 0 for the platform's default as clang-19 picks it (DWARF 4

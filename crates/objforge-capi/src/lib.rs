@@ -716,6 +716,170 @@ pub unsafe extern "C" fn objforge_reloc_set_minus(
     })
 }
 
+/// The unwind entry `id`, or an argument error.
+fn unwind_entry<'a>(
+    o: &'a mut ObjforgeObject,
+    id: u32,
+) -> Result<&'a mut objforge::unwind::FunctionUnwind, Fail> {
+    let count = o.obj.unwind.len();
+    o.obj.unwind.get_mut(id as usize).ok_or_else(|| {
+        argument(
+            format!("unwind[{id}]"),
+            format!("no such unwind entry (the object has {count})"),
+        )
+    })
+}
+
+/// Adds the unwind description of the function of `size` bytes at `offset` in `section`;
+/// its rules follow with `objforge_unwind_add_cfi`.
+///
+/// # Safety
+/// As the header says.
+#[no_mangle]
+pub unsafe extern "C" fn objforge_add_unwind(
+    obj: *mut ObjforgeObject,
+    section: u32,
+    offset: u64,
+    size: u64,
+    out_id: *mut u32,
+    err: *mut ObjforgeError,
+) -> ObjforgeCode {
+    guard(err, || {
+        let o = object(obj)?;
+        let index = o.obj.unwind.len();
+        let id = next_id(index, "unwind")?;
+        let section = section_id(o, section, &format!("unwind[{index}].section"))?;
+        o.obj
+            .add_unwind(objforge::unwind::FunctionUnwind::new(section, offset, size));
+        put(out_id, id);
+        Ok(())
+    })
+}
+
+/// A register by the assembler's name (`rbp`, `x29`, `s0`) or as a DWARF number in decimal.
+fn register(
+    o: &ObjforgeObject,
+    name: *const c_char,
+    place: &str,
+) -> Result<objforge::unwind::Register, Fail> {
+    use objforge::unwind::Register;
+    let name = text(name, &place)?;
+    if let Ok(number) = name.parse::<u16>() {
+        return Ok(Register(number));
+    }
+    Register::from_name(o.obj.target.arch, name).ok_or_else(|| {
+        argument(
+            place,
+            format!("unknown register `{name}` on {}", o.obj.target.arch.name()),
+        )
+    })
+}
+
+/// Adds call-frame rule `op` (a `.cfi_*` directive's name without the prefix) holding from
+/// `at` bytes into function `unwind`, with the registers and offset the directive takes.
+///
+/// # Safety
+/// As the header says.
+#[no_mangle]
+pub unsafe extern "C" fn objforge_unwind_add_cfi(
+    obj: *mut ObjforgeObject,
+    unwind: u32,
+    at: u64,
+    op: *const c_char,
+    reg: *const c_char,
+    reg2: *const c_char,
+    offset: i64,
+    err: *mut ObjforgeError,
+) -> ObjforgeCode {
+    use objforge::unwind::CfiOp;
+    guard(err, || {
+        let o = object(obj)?;
+        let rules = unwind_entry(o, unwind)?.cfi.len();
+        let place = format!("unwind[{unwind}].cfi[{rules}]");
+        let name = text(op, &format!("{place}.op"))?;
+        let reg_at = format!("{place}.reg");
+        let reg2_at = format!("{place}.reg2");
+        let op = match name {
+            "def_cfa" => CfiOp::DefCfa {
+                reg: register(o, reg, &reg_at)?,
+                offset,
+            },
+            "def_cfa_register" => CfiOp::DefCfaRegister(register(o, reg, &reg_at)?),
+            "def_cfa_offset" => CfiOp::DefCfaOffset(offset),
+            "adjust_cfa_offset" => CfiOp::AdjustCfaOffset(offset),
+            "offset" => CfiOp::Offset {
+                reg: register(o, reg, &reg_at)?,
+                offset,
+            },
+            "val_offset" => CfiOp::ValOffset {
+                reg: register(o, reg, &reg_at)?,
+                offset,
+            },
+            "rel_offset" => CfiOp::RelOffset {
+                reg: register(o, reg, &reg_at)?,
+                offset,
+            },
+            "register" => CfiOp::Register {
+                reg: register(o, reg, &reg_at)?,
+                reg2: register(o, reg2, &reg2_at)?,
+            },
+            "restore" => CfiOp::Restore(register(o, reg, &reg_at)?),
+            "undefined" => CfiOp::Undefined(register(o, reg, &reg_at)?),
+            "same_value" => CfiOp::SameValue(register(o, reg, &reg_at)?),
+            "remember_state" => CfiOp::RememberState,
+            "restore_state" => CfiOp::RestoreState,
+            "negate_ra_state" => CfiOp::NegateRaState,
+            "window_save" => CfiOp::WindowSave,
+            other => {
+                return Err(argument(
+                    format!("{place}.op"),
+                    format!(
+                        "unknown rule `{other}` (known: {}; escape is JSON and Rust only)",
+                        CfiOp::NAMES
+                            .iter()
+                            .filter(|n| **n != "escape")
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+        };
+        unwind_entry(o, unwind)?
+            .cfi
+            .push(objforge::unwind::CfiRule { at, op });
+        Ok(())
+    })
+}
+
+/// Sets function `unwind`'s personality routine (symbol `personality`) and, unless `lsda` is
+/// `OBJFORGE_NONE`, its language-specific data area (symbol `lsda`).
+///
+/// # Safety
+/// As the header says.
+#[no_mangle]
+pub unsafe extern "C" fn objforge_unwind_set_personality(
+    obj: *mut ObjforgeObject,
+    unwind: u32,
+    personality: u32,
+    lsda: u32,
+    err: *mut ObjforgeError,
+) -> ObjforgeCode {
+    guard(err, || {
+        let o = object(obj)?;
+        unwind_entry(o, unwind)?;
+        let routine = symbol_id(o, personality, &format!("unwind[{unwind}].personality"))?;
+        let data = match lsda {
+            OBJFORGE_NONE => None,
+            id => Some(symbol_id(o, id, &format!("unwind[{unwind}].lsda"))?),
+        };
+        let entry = unwind_entry(o, unwind)?;
+        entry.personality = Some(routine);
+        entry.lsda = data.map(objforge::unwind::Lsda::Symbol);
+        Ok(())
+    })
+}
+
 /// The debug information, or an argument error if `objforge_debug_begin` was not called.
 fn debug(o: &mut ObjforgeObject) -> Result<&mut DebugInfo, Fail> {
     o.debug

@@ -61,8 +61,14 @@ fn compile(lib: &Path, exe: &Path, extra: &[&str]) {
     );
 }
 
-/// Links the object the C program wrote and checks what the program does.
+/// Links the object the C program wrote and checks what the program does, and that its
+/// `.eh_frame` has main's rules.
 fn link_and_run(obj: &Path, exe: &Path) {
+    let frames = must(Command::new("llvm-dwarfdump-19").arg("--eh-frame").arg(obj));
+    assert!(
+        frames.contains("DW_CFA_def_cfa_offset: +16") && frames.contains("DW_CFA_def_cfa: RSP +8"),
+        "{frames}"
+    );
     must(Command::new("cc").arg(obj).arg("-o").arg(exe));
     let out = run(&mut Command::new(exe));
     assert_eq!(

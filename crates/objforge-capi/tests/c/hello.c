@@ -76,6 +76,12 @@ int main(int argc, char **argv) {
                                   &err));
     CHECK(objforge_debug_add_function(obj, "main", text, 0, sizeof code, file, 1, 1, &err));
 
+    /* main's call-frame rules, as GCC's .cfi_* directives would say them. */
+    uint32_t frame;
+    CHECK(objforge_add_unwind(obj, text, 0, sizeof code, &frame, &err));
+    CHECK(objforge_unwind_add_cfi(obj, frame, 4, "def_cfa_offset", NULL, NULL, 16, &err));
+    CHECK(objforge_unwind_add_cfi(obj, frame, 25, "def_cfa", "rsp", NULL, 8, &err));
+
     /* Size first, then into a buffer; a too-small buffer is an error, not an overflow. */
     size_t len = 0;
     CHECK(objforge_write(obj, NULL, 0, &len, &err));
@@ -133,6 +139,12 @@ int main(int argc, char **argv) {
            "debug.version: objforge writes DWARF 4 or 5, not 3");
     EXPECT(objforge_reloc_set_minus(obj, 77, 0, &err), OBJFORGE_ERR_ARGUMENT, "relocations[77]");
     EXPECT(objforge_write_file(obj, NULL, &err), OBJFORGE_ERR_ARGUMENT, "path: NULL");
+    EXPECT(objforge_unwind_add_cfi(obj, frame, 4, "def_cfa_ofset", NULL, NULL, 16, &err),
+           OBJFORGE_ERR_ARGUMENT, "unwind[0].cfi[2].op: unknown rule `def_cfa_ofset`");
+    EXPECT(objforge_unwind_add_cfi(obj, frame, 4, "offset", "r99", NULL, -16, &err),
+           OBJFORGE_ERR_ARGUMENT, "unwind[0].cfi[2].reg: unknown register `r99` on x86_64");
+    EXPECT(objforge_unwind_add_cfi(obj, 5, 4, "restore_state", NULL, NULL, 0, &err),
+           OBJFORGE_ERR_ARGUMENT, "unwind[5]: no such unwind entry (the object has 1)");
 
     /* Errors the library finds when writing: offset past the end, a kind ELF x86_64 lacks. */
     uint32_t bad;
