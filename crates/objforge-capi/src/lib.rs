@@ -717,10 +717,10 @@ pub unsafe extern "C" fn objforge_reloc_set_minus(
 }
 
 /// The unwind entry `id`, or an argument error.
-fn unwind_entry<'a>(
-    o: &'a mut ObjforgeObject,
+fn unwind_entry(
+    o: &mut ObjforgeObject,
     id: u32,
-) -> Result<&'a mut objforge::unwind::FunctionUnwind, Fail> {
+) -> Result<&mut objforge::unwind::FunctionUnwind, Fail> {
     let count = o.obj.unwind.len();
     o.obj.unwind.get_mut(id as usize).ok_or_else(|| {
         argument(
