@@ -97,7 +97,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             // Nothing useful is left to do if even stderr is gone.
-            let _ = writeln!(io::stderr(), "objforge: {}", failure.message);
+            let message = objforge::clip_values(&failure.message);
+            let _ = writeln!(io::stderr(), "objforge: {message}");
             ExitCode::from(failure.code)
         }
     }

@@ -91,9 +91,9 @@ const SECTION_KINDS: &[&str] = &[
 /// Spellings of `SymbolKind`, for error messages.
 const SYMBOL_KINDS: &[&str] = &["func", "object", "tls", "section", "file", "none"];
 /// Spellings of `Binding`, for error messages.
-const BINDINGS: &[&str] = &["local", "global", "weak"];
+const BINDINGS: &[&str] = &["local", "global", "weak", "gnu_unique"];
 /// Spellings of `Visibility`, for error messages.
-const VISIBILITIES: &[&str] = &["default", "hidden", "protected"];
+const VISIBILITIES: &[&str] = &["default", "hidden", "protected", "internal"];
 /// Spellings of `Format`, for error messages.
 const FORMATS: &[&str] = &["elf", "macho", "coff", "wasm"];
 

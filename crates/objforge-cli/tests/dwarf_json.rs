@@ -178,8 +178,8 @@ fn bad_debug_objects_are_reported_at_their_json_path() {
         ),
         (
             "offset_past_the_end",
-            Box::new(|d| d["debug"]["lines"][13]["offset"] = 11.into()),
-            "objforge: debug.lines[13].offset: 11 is past the end of .text.bump (11 bytes); only an end_sequence row may be at the end",
+            Box::new(|d| d["debug"]["lines"][13]["offset"] = 12.into()),
+            "objforge: debug.lines[13].offset: 12 is past the end of .text.bump (11 bytes)",
         ),
         (
             "out_of_order",

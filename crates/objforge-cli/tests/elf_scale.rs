@@ -52,6 +52,25 @@ fn seventy_thousand_sections_link_and_run() {
     }
 }
 
+/// 70,000 sections nothing relocates against get no section symbols, as from GNU as and LLVM.
+/// (Writing one per section put a section symbol at index 0xfff2 through `SHN_XINDEX`, which
+/// eu-elflint --strict reads as a local common symbol.)
+#[test]
+fn seventy_thousand_unreferenced_sections_have_no_section_symbols() {
+    let dir = common::scratch("scale_unreferenced_sections");
+    let mut obj = x86_64();
+    for i in 0..70_000 {
+        obj.add_section(
+            Section::new(format!(".data.d{i}"), SectionKind::Data).with_bytes(vec![i as u8]),
+        );
+    }
+    let o = dir.join("sections.o");
+    std::fs::write(&o, obj.write().unwrap()).unwrap();
+    common::check_elf(&o);
+    let symbols = common::readobj(&["--symbols"], &o);
+    assert_eq!(symbols.matches("Type: Section").count(), 0);
+}
+
 /// A million absolute pointers, `table[i] = &target + i`: `_start` checks every one and exits
 /// 42 only if all resolved.
 #[test]

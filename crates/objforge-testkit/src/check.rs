@@ -355,7 +355,9 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
         let ok = candidates.iter().any(|r| {
             let binding_ok = match s.binding {
                 Binding::Local => r.is_local(),
-                Binding::Global => r.is_global() && (format == Format::MachO || !r.is_weak()),
+                Binding::Global | Binding::GnuUnique => {
+                    r.is_global() && (format == Format::MachO || !r.is_weak())
+                }
                 Binding::Weak => {
                     r.is_weak()
                         || (format == Format::MachO

@@ -154,9 +154,15 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
                 return None;
             };
             let len = obj.sections.get(section.0)?.data.len();
+            // ELF lets a symbol lie past its section's end, up to what `st_value` holds here.
+            let end = match case.format() {
+                Format::Elf if case.arch.pointer_width() == 4 => u64::from(u32::MAX),
+                Format::Elf => 1 << 48,
+                _ => len,
+            };
             obj.symbols[i].definition = SymbolDefinition::Defined {
                 section,
-                offset: len + 1 + src.range(0, 99),
+                offset: end + 1 + src.range(0, 99),
             };
             broken("symbol past the end", format!("symbols[{i}].offset"))
         }

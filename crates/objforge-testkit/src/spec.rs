@@ -128,18 +128,8 @@ pub fn to_json(obj: &Object) -> Value {
                 SymbolDefinition::Undefined | SymbolDefinition::Absolute => {}
             }
             {
-                let binding = match s.binding {
-                    Binding::Local => "local",
-                    Binding::Global => "global",
-                    Binding::Weak => "weak",
-                };
-                m.insert("binding".into(), json!(binding));
-                let visibility = match s.visibility {
-                    Visibility::Default => "default",
-                    Visibility::Hidden => "hidden",
-                    Visibility::Protected => "protected",
-                };
-                m.insert("visibility".into(), json!(visibility));
+                m.insert("binding".into(), json!(s.binding.name()));
+                m.insert("visibility".into(), json!(s.visibility.name()));
                 m.insert("size".into(), json!(s.size));
             }
             Value::Object(m)
@@ -254,6 +244,9 @@ fn wasm_json(w: &WasmModule) -> Value {
         }
         if let Some(s) = i.symbol {
             e.insert("symbol".into(), json!(s.0));
+        }
+        if i.explicit_name {
+            e.insert("explicit_name".into(), json!(true));
         }
         Value::Object(e)
     });

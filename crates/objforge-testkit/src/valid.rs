@@ -305,6 +305,14 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
             // names nothing a program can reach.
             binding = Binding::Local;
         }
+        // g++'s static locals of inline functions: an ELF-only binding, on data.
+        if case.format() == Format::Elf
+            && binding == Binding::Global
+            && kind == SymbolKind::Object
+            && src.one_in(4)
+        {
+            binding = Binding::GnuUnique;
+        }
         // Local names may repeat; globals are unique and tagged.
         let name = match binding {
             Binding::Local => format!("l{}", src.below(4)),
@@ -317,6 +325,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                 Visibility::Default,
                 Visibility::Hidden,
                 Visibility::Protected,
+                Visibility::Internal,
             ])
         };
         let size = if src.bool() { len - offset } else { 0 };

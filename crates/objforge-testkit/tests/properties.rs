@@ -370,6 +370,7 @@ fn the_generator_covers_every_kind() {
                     (_, _, Binding::Local) => "local",
                     (_, _, Binding::Global) => "global",
                     (_, _, Binding::Weak) => "weak",
+                    (_, _, Binding::GnuUnique) => "gnu_unique",
                 });
             }
         }
@@ -389,8 +390,9 @@ fn the_generator_covers_every_kind() {
             "{}: section kinds {sections:?}",
             case.label()
         );
-        // Every class of symbol, but common ones where the format has none.
-        let classes = 8 - usize::from(!case.profile.common_symbols);
+        // Every class of symbol, but common ones where the format has none; gnu_unique on ELF.
+        let classes = 8 - usize::from(!case.profile.common_symbols)
+            + usize::from(case.format() == objforge::Format::Elf);
         assert_eq!(
             symbols.len(),
             classes,

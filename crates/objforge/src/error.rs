@@ -98,11 +98,43 @@ impl Error {
     }
 }
 
+/// The most characters of one value an error line quotes.
+pub const QUOTED_VALUE_CHARS: usize = 80;
+
+/// `text` with every run of more than [`QUOTED_VALUE_CHARS`] characters without a space cut
+/// to that many, followed by `...` and the run's length: an error that quotes a
+/// 10,000-character name stays one readable line.
+///
+/// ```
+/// let message = format!("unknown section `{}`", "n".repeat(10_000));
+/// let line = objforge::clip_values(&message);
+/// assert!(line.ends_with("nnn... (10002 characters)"));
+/// assert_eq!(line.len(), "unknown section ".len() + 80 + "... (10002 characters)".len());
+/// ```
+pub fn clip_values(text: &str) -> std::borrow::Cow<'_, str> {
+    let long = |word: &str| word.chars().nth(QUOTED_VALUE_CHARS).is_some();
+    if !text.split(' ').any(long) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|word| {
+            if long(word) {
+                let head: String = word.chars().take(QUOTED_VALUE_CHARS).collect();
+                format!("{head}... ({} characters)", word.chars().count())
+            } else {
+                word.to_string()
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(words.join(" "))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Invalid { place, message } | Error::Unsupported { place, message } => {
-                write!(f, "{place}: {message}")
+                write!(f, "{place}: {}", clip_values(message))
             }
             Error::Io(e) => write!(f, "writing the object: {e}"),
         }

@@ -34,7 +34,7 @@ mod validate;
 pub mod wasm;
 mod write;
 
-pub use error::{Error, Place};
+pub use error::{clip_values, Error, Place, QUOTED_VALUE_CHARS};
 pub use model::{
     Binding, ComdatSelection, Object, Options, Relocation, RelocationId, Section, SectionData,
     SectionFlags, SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind,

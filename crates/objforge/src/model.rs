@@ -322,15 +322,30 @@ pub enum Binding {
     Global,
     /// Like global, but a missing or other definition is not an error.
     Weak,
+    /// ELF only (`STB_GNU_UNIQUE`): global, and one definition per process even across
+    /// `dlopen`ed libraries. g++ gives it to static locals and static members of inline
+    /// templates (`std::to_string`'s digit table). Other formats refuse it.
+    GnuUnique,
 }
 
 impl Binding {
-    /// Parses the contract's spelling.
+    /// The spec's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Binding::Local => "local",
+            Binding::Global => "global",
+            Binding::Weak => "weak",
+            Binding::GnuUnique => "gnu_unique",
+        }
+    }
+
+    /// Parses the spec's spelling.
     pub fn from_name(name: &str) -> Option<Binding> {
         Some(match name {
             "local" => Binding::Local,
             "global" => Binding::Global,
             "weak" => Binding::Weak,
+            "gnu_unique" => Binding::GnuUnique,
             _ => return None,
         })
     }
@@ -345,17 +360,37 @@ pub enum Visibility {
     Hidden,
     /// Exported, but references inside the module bind locally.
     Protected,
+    /// Hidden, and never reached from outside the module even through a pointer (ELF
+    /// `STV_INTERNAL`; GCC's `visibility("internal")`). Formats without it write `hidden`'s
+    /// form: Mach-O `N_PEXT`, Wasm `VISIBILITY_HIDDEN`; COFF has neither.
+    Internal,
 }
 
 impl Visibility {
-    /// Parses the contract's spelling.
+    /// The spec's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Visibility::Default => "default",
+            Visibility::Hidden => "hidden",
+            Visibility::Protected => "protected",
+            Visibility::Internal => "internal",
+        }
+    }
+
+    /// Parses the spec's spelling.
     pub fn from_name(name: &str) -> Option<Visibility> {
         Some(match name {
             "default" => Visibility::Default,
             "hidden" => Visibility::Hidden,
             "protected" => Visibility::Protected,
+            "internal" => Visibility::Internal,
             _ => return None,
         })
+    }
+
+    /// Whether the symbol stays inside its linked module (`hidden` or `internal`).
+    pub fn is_hidden(self) -> bool {
+        matches!(self, Visibility::Hidden | Visibility::Internal)
     }
 }
 

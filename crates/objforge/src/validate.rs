@@ -228,6 +228,45 @@ fn check_symbols(obj: &Object) -> Result<(SameNames, bool), Error> {
     Ok((names, section_symbols))
 }
 
+/// A symbol past its section's end: ELF's `st_value` may lie anywhere (GCC's RISC-V section
+/// anchors sit past short sections), within what the class can hold; other formats' linkers
+/// place a symbol by the section it is in, so they refuse it.
+fn check_outside_offset(
+    obj: &Object,
+    offset: u64,
+    sec: &crate::model::Section,
+    place: Place,
+) -> Result<(), Error> {
+    let past = || {
+        format!(
+            "{offset} is past the end of {} ({} bytes)",
+            sec.name,
+            sec.data.len()
+        )
+    };
+    if obj.target.format != crate::target::Format::Elf {
+        return Err(Error::invalid(
+            place,
+            format!("{}; only ELF lets a symbol lie outside its section", past()),
+        ));
+    }
+    let limit = if obj.target.arch.pointer_width() == 4 {
+        u64::from(u32::MAX)
+    } else {
+        crate::limits::MAX_TOTAL_SIZE
+    };
+    if offset > limit {
+        return Err(Error::invalid(
+            place,
+            format!(
+                "{}, and past {limit:#x}, the most an ELF symbol value here holds",
+                past()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Every check of one symbol but the duplicate-global one.
 fn check_symbol(obj: &Object, i: usize, sym: &Symbol) -> Result<(), Error> {
     let at = |field| Place::Symbol(i, Some(field));
@@ -245,14 +284,7 @@ fn check_symbol(obj: &Object, i: usize, sym: &Symbol) -> Result<(), Error> {
                 ));
             };
             if offset > sec.data.len() {
-                return Err(Error::invalid(
-                    at("offset"),
-                    format!(
-                        "{offset} is past the end of {} ({} bytes)",
-                        sec.name,
-                        sec.data.len()
-                    ),
-                ));
+                check_outside_offset(obj, offset, sec, at("offset"))?;
             }
             if sym.kind == SymbolKind::Section && offset != 0 {
                 return Err(Error::invalid(
@@ -324,6 +356,12 @@ fn check_symbol(obj: &Object, i: usize, sym: &Symbol) -> Result<(), Error> {
                 ));
             }
         }
+    }
+    if sym.binding == Binding::GnuUnique && obj.target.format != crate::target::Format::Elf {
+        return Err(Error::unsupported(
+            at("binding"),
+            "gnu_unique is ELF's STB_GNU_UNIQUE; this format has no such binding (use global or weak)",
+        ));
     }
     if sym.kind == SymbolKind::File && sym.binding != Binding::Local {
         return Err(Error::invalid(at("binding"), "a file symbol is local"));

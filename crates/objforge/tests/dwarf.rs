@@ -232,8 +232,8 @@ fn bad_input_names_its_place() {
             "debug.lines[0].section: there is no section 9 (the object has 1)",
         ),
         (
-            Box::new(|_, d| d.lines[1].offset = 32),
-            "debug.lines[1].offset: 32 is past the end of .text (32 bytes); only an end_sequence row may be at the end",
+            Box::new(|_, d| d.lines[1].offset = 40),
+            "debug.lines[1].offset: 40 is past the end of .text (32 bytes)",
         ),
         (
             Box::new(|_, d| d.end_sequence(SectionId(0), 33)),

@@ -35,13 +35,13 @@ fn a_duplicate_before_another_error_is_reported_first() {
 fn another_error_before_a_duplicate_is_reported_first() {
     let mut obj = object();
     obj.symbols[1].definition = SymbolDefinition::Defined {
-        section: SectionId(0),
-        offset: 99,
+        section: SectionId(7),
+        offset: 0,
     };
     obj.symbols[3].name = "a".into();
     assert_eq!(
         error(&obj),
-        "symbols[1].offset: 99 is past the end of .text (8 bytes)"
+        "symbols[1].section: there is no section 7 (the object has 1)"
     );
 }
 
@@ -50,12 +50,12 @@ fn at_one_symbol_its_own_error_comes_before_its_duplicate() {
     let mut obj = object();
     obj.symbols[2].name = "a".into();
     obj.symbols[2].definition = SymbolDefinition::Defined {
-        section: SectionId(0),
-        offset: 99,
+        section: SectionId(7),
+        offset: 0,
     };
     assert_eq!(
         error(&obj),
-        "symbols[2].offset: 99 is past the end of .text (8 bytes)"
+        "symbols[2].section: there is no section 7 (the object has 1)"
     );
     // Without it, the duplicate.
     obj.symbols[2].definition = SymbolDefinition::Defined {

@@ -359,6 +359,9 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
         }
     }
     let mut key_of: Vec<Option<usize>> = vec![None; object.sections.len()];
+    // Leaders with no external COMDAT symbol after their section symbol: GNU as's
+    // `.linkonce` (MinGW's `.xdata$F`), keyed by the section symbol, so by the section's name.
+    let mut linkonce: Vec<bool> = vec![false; object.sections.len()];
     for (number, flagged) in comdat_flag.iter().enumerate() {
         let Some(k) = model_section(number as i32 + 1) else {
             continue;
@@ -386,34 +389,40 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
             (true, Some((selection, _))) if selection == pe::IMAGE_COMDAT_SELECT_ASSOCIATIVE => {}
             (true, Some(_)) => {
                 // The COMDAT symbol: the first symbol after the section's own that is
-                // defined in it.
-                let Some(key) = first_after.get(k).copied().flatten() else {
-                    return Err(DumpError::section(&name, "a COMDAT with no COMDAT symbol"));
-                };
-                let Some(k_sym) = records.get(key) else {
-                    return Err(DumpError::section(&name, "a COMDAT with no COMDAT symbol"));
-                };
-                if k_sym.class != pe::IMAGE_SYM_CLASS_EXTERNAL {
-                    return Err(DumpError::section(
-                        &name,
-                        format!(
-                            "the COMDAT symbol `{}` is not external; objforge's writer makes a COMDAT symbol external",
-                            k_sym.name
-                        ),
-                    ));
-                }
-                if let Some(slot) = key_of.get_mut(k) {
-                    *slot = Some(key);
+                // defined in it, if it is external; otherwise the section symbol itself (a
+                // static label there, such as clang's `GCC_except_table1` in `.xdata$F`, is
+                // an ordinary local).
+                let key = first_after.get(k).copied().flatten().filter(|&key| {
+                    records
+                        .get(key)
+                        .is_some_and(|r| r.class == pe::IMAGE_SYM_CLASS_EXTERNAL)
+                });
+                match key {
+                    Some(key) => {
+                        if let Some(slot) = key_of.get_mut(k) {
+                            *slot = Some(key);
+                        }
+                    }
+                    None => {
+                        if let Some(slot) = linkonce.get_mut(k) {
+                            *slot = true;
+                        }
+                    }
                 }
             }
         }
     }
     let mut group_names: std::collections::HashMap<String, usize> = Default::default();
     for (k, key) in key_of.iter().enumerate() {
-        let Some(key) = key.and_then(|key| records.get(key)) else {
-            continue;
+        let group = match key.and_then(|key| records.get(key)) {
+            Some(key) => model_name(&key.name),
+            None if linkonce.get(k).copied().unwrap_or(false) => object
+                .sections
+                .get(k)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            None => continue,
         };
-        let group = model_name(&key.name);
         if let Some(first) = group_names.insert(group.clone(), k) {
             return Err(DumpError::section(
                 &object.sections.get(k).map(|s| s.name.clone()).unwrap_or_default(),
@@ -472,7 +481,9 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                     ),
                 ));
             };
-            if key_of.get(t).copied().flatten().is_some() {
+            if key_of.get(t).copied().flatten().is_some()
+                || linkonce.get(t).copied().unwrap_or(false)
+            {
                 break t;
             }
             match section_def.get(t).copied().flatten() {
@@ -777,7 +788,12 @@ fn decode_symbols<'data, Coff: CoffHeader>(
                 default: w.weak_default_sym_index.get(object::LittleEndian) as usize,
                 search: w.weak_search_type.get(object::LittleEndian),
             }
-        } else if s.storage_class() == pe::IMAGE_SYM_CLASS_STATIC && s.section_number() > 0 {
+        } else if s.storage_class() == pe::IMAGE_SYM_CLASS_STATIC
+            && s.section_number() > 0
+            && s.typ() >> 4 != pe::IMAGE_SYM_DTYPE_FUNCTION
+        {
+            // A section definition (a static function's record, which GNU as gives the first
+            // static function in `.text`, is the function definition below).
             let a = symbols
                 .aux_section(SymbolIndex(index))
                 .map_err(DumpError::malformed)?;

@@ -157,7 +157,9 @@ fn dump(
     let notes = |result: Result<(), Failure>| {
         if result.is_ok() {
             for note in &dumped.notes {
-                let _ = writeln!(io::stderr(), "objforge: note: {name}: {note}");
+                let line = format!("{name}: {note}");
+                let line = objforge::clip_values(&line);
+                let _ = writeln!(io::stderr(), "objforge: note: {line}");
             }
         }
         result

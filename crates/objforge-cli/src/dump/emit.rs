@@ -216,21 +216,10 @@ fn symbol_json(s: &Symbol, section_ref: &dyn Fn(usize) -> Value) -> Map<String, 
         m.insert("kind".into(), Value::from(s.kind.name()));
     }
     if s.binding != default_binding {
-        let b = match s.binding {
-            Binding::Local => "local",
-            Binding::Global => "global",
-            Binding::Weak => "weak",
-        };
-        m.insert("binding".into(), Value::from(b));
+        m.insert("binding".into(), Value::from(s.binding.name()));
     }
-    match s.visibility {
-        Visibility::Default => {}
-        Visibility::Hidden => {
-            m.insert("visibility".into(), Value::from("hidden"));
-        }
-        Visibility::Protected => {
-            m.insert("visibility".into(), Value::from("protected"));
-        }
+    if s.visibility != Visibility::Default {
+        m.insert("visibility".into(), Value::from(s.visibility.name()));
     }
     m
 }

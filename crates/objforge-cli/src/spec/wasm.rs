@@ -33,7 +33,15 @@ const WASM_FIELDS: &[&str] = &[
 ];
 const TYPE_FIELDS: &[&str] = &["params", "results", "comment"];
 const IMPORT_FIELDS: &[&str] = &[
-    "module", "name", "func", "global", "table", "memory", "symbol", "comment",
+    "module",
+    "name",
+    "func",
+    "global",
+    "table",
+    "memory",
+    "symbol",
+    "explicit_name",
+    "comment",
 ];
 /// An import's kinds, of which exactly one is given.
 const IMPORT_KINDS: &[&str] = &["func", "global", "table", "memory"];
@@ -345,11 +353,16 @@ fn read_import(
         Some(n) => n.str()?.to_string(),
         None => "env".to_string(),
     };
+    let explicit_name = match f.get("explicit_name") {
+        Some(n) => n.bool()?,
+        None => false,
+    };
     Ok(Import {
         module,
         name,
         kind,
         symbol,
+        explicit_name,
     })
 }
 

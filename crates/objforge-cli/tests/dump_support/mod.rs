@@ -640,7 +640,7 @@ pub fn canonical(obj: &Object) -> Canon {
             // N_PEXT: on external definitions and common symbols.
             Format::MachO
                 if s.binding != Binding::Local
-                    && s.visibility == Visibility::Hidden
+                    && s.visibility.is_hidden()
                     && s.definition != SymbolDefinition::Undefined =>
             {
                 Visibility::Hidden

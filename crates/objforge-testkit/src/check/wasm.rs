@@ -1009,9 +1009,11 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         let mut flags = match s.binding {
             Binding::Local => BINDING_LOCAL,
             Binding::Weak => BINDING_WEAK,
-            Binding::Global => 0,
+            Binding::Global | Binding::GnuUnique => 0,
         };
-        if s.binding != Binding::Local && s.visibility == Visibility::Hidden {
+        if s.binding != Binding::Local
+            && matches!(s.visibility, Visibility::Hidden | Visibility::Internal)
+        {
             flags |= VISIBILITY_HIDDEN;
         }
         let import = match class {
@@ -1024,7 +1026,12 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         if exported.contains(&SymbolId(i)) {
             flags |= EXPORTED;
         }
-        let explicit = import.is_some_and(|k| x.imports[k].1 != s.name);
+        let said = obj
+            .wasm
+            .imports
+            .iter()
+            .any(|m| m.symbol == Some(SymbolId(i)) && m.explicit_name);
+        let explicit = import.is_some_and(|k| said || x.imports[k].1 != s.name);
         if explicit {
             flags |= EXPLICIT_NAME;
         }

@@ -454,9 +454,12 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                 } else {
                     "env".to_string()
                 };
-                obj.wasm
-                    .imports
-                    .push(Import::new(module, field, ImportKind::Func(ty)).with_symbol(id));
+                let mut import = Import::new(module, field, ImportKind::Func(ty)).with_symbol(id);
+                // clang's `import_name` attribute: explicit even when the names agree.
+                if src.one_in(4) {
+                    import = import.with_explicit_name();
+                }
+                obj.wasm.imports.push(import);
                 targets.functions.push((id, ty, false));
             }
             Job::ImportGlobal => {

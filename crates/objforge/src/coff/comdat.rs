@@ -2,7 +2,8 @@
 //! marks each section `IMAGE_SCN_LNK_COMDAT` and gives it a selection in its section
 //! definition. One section of a group is its *leader*: it carries the group's selection, and
 //! the symbol right after its section symbol — the COMDAT symbol, named like the group — is
-//! what the linker matches across objects. Every other section of the group is associative:
+//! what the linker matches across objects (a group named like its leader section and no
+//! symbol has none: the section symbol is the key, GNU as's `.linkonce`). Every other section of the group is associative:
 //! kept exactly when its associated section (the leader, unless the backend chose another)
 //! is kept.
 
@@ -19,6 +20,10 @@ pub(super) enum Key<'a> {
     Symbol(usize),
     /// No such symbol: an external symbol of the group's name at offset 0 of the leader.
     Synthesized(&'a str),
+    /// No such symbol, and the group is named like its leader: no COMDAT symbol at all, the
+    /// leader's own section symbol is the key, as GNU as writes `.linkonce` sections (MinGW's
+    /// `.xdata$F`, `.pdata$F`, `.eh_frame$F`) and the linkers match them by that name.
+    Section,
 }
 
 /// How each of the object's sections takes part in COMDAT selection.
@@ -126,7 +131,11 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
                 let Some(&first) = members.iter().find(|&&i| !explicitly_associative(i)) else {
                     continue;
                 };
-                (first, Key::Synthesized(group))
+                if obj.sections[first].name == *group {
+                    (first, Key::Section)
+                } else {
+                    (first, Key::Synthesized(group))
+                }
             }
         };
         comdats.selection[leader] = select(selection);

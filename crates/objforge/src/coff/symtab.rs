@@ -366,7 +366,7 @@ impl SymbolTable {
                         );
                     }
                 }
-                None => {}
+                Some(Key::Section) | None => {}
             }
         }
 

@@ -5,6 +5,8 @@ pub const ELFCLASS64: u8 = 2;
 pub const ELFDATA2LSB: u8 = 1;
 pub const ELFDATA2MSB: u8 = 2;
 pub const EV_CURRENT: u8 = 1;
+pub const ELFOSABI_NONE: u8 = 0;
+pub const ELFOSABI_GNU: u8 = 3;
 pub const ET_REL: u16 = 1;
 
 pub const EM_386: u16 = 3;
@@ -47,6 +49,7 @@ pub const GRP_COMDAT: u32 = 1;
 pub const STB_LOCAL: u8 = 0;
 pub const STB_GLOBAL: u8 = 1;
 pub const STB_WEAK: u8 = 2;
+pub const STB_GNU_UNIQUE: u8 = 10;
 
 pub const STT_NOTYPE: u8 = 0;
 pub const STT_OBJECT: u8 = 1;
@@ -56,6 +59,7 @@ pub const STT_FILE: u8 = 4;
 pub const STT_TLS: u8 = 6;
 
 pub const STV_DEFAULT: u8 = 0;
+pub const STV_INTERNAL: u8 = 1;
 pub const STV_HIDDEN: u8 = 2;
 pub const STV_PROTECTED: u8 = 3;
 

@@ -583,6 +583,7 @@ impl crate::write::Layout for Layout<'_> {
             self.shoff,
             self.shnum,
             self.shstrtab_shndx,
+            self.symbols.gnu_unique,
         );
         for (k, s) in obj.sections.iter().enumerate() {
             if s.kind.is_zero_fill() {
@@ -633,6 +634,7 @@ fn write_file_header(
     shoff: usize,
     shnum: u32,
     shstrndx: u32,
+    gnu_unique: bool,
 ) {
     out.bytes(b"\x7fELF");
     out.u8(if class.is64 { ELFCLASS64 } else { ELFCLASS32 });
@@ -642,7 +644,14 @@ fn write_file_header(
         ELFDATA2LSB
     });
     out.u8(EV_CURRENT);
-    out.bytes(&[0; 9]); // OSABI SYSV, ABI version 0, padding
+    // GNU as marks an object with `STB_GNU_UNIQUE` symbols `ELFOSABI_GNU`: only GNU tools
+    // know the binding.
+    out.u8(if gnu_unique {
+        ELFOSABI_GNU
+    } else {
+        ELFOSABI_NONE
+    });
+    out.bytes(&[0; 8]); // ABI version 0, padding
     out.u16(ET_REL);
     out.u16(machine(obj.target.arch));
     out.u32(u32::from(EV_CURRENT));

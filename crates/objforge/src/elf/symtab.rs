@@ -1,5 +1,5 @@
 //! `.symtab` in the order the gABI demands: the null entry, then every local (file symbols,
-//! section symbols, group signatures, the backend's locals, RISC-V `%pcrel_hi` labels), then
+//! the section symbols the model names, group signatures, the backend's locals, RISC-V `%pcrel_hi` labels), then
 //! every global and weak symbol; `sh_info` is the index of the first non-local.
 //!
 //! The layout only numbers the entries ([`SymbolTable::build`]); [`SymbolTable::write`]
@@ -63,6 +63,11 @@ pub(super) struct SymbolTable {
     locals: u32,
     /// `.symtab` index of each model symbol (section-kind symbols share the section's entry).
     index_of_user: Vec<u32>,
+    /// The header index of each section that has a section symbol, in section order: only
+    /// those the model names (for its relocations), as assemblers write them.
+    section_symbols: Vec<u32>,
+    /// Whether a symbol is `STB_GNU_UNIQUE`, which makes the object `ELFOSABI_GNU`.
+    pub gnu_unique: bool,
     /// `.symtab` index of each group's signature symbol.
     pub group_signature: Vec<u32>,
     /// Signatures of groups no global names, then labels, in entry order.
@@ -97,7 +102,13 @@ impl SymbolTable {
         let mut kind_of = Vec::with_capacity(obj.symbols.len());
         let mut index_of_user = Vec::with_capacity(obj.symbols.len());
         let mut counts = [0u32; 4];
+        let mut gnu_unique = false;
+        // The entry of each section's symbol, relative to the first, or `NONE`; made only
+        // when some symbol is a section symbol.
+        const NONE: u32 = u32::MAX;
+        let mut section_entry: Vec<u32> = Vec::new();
         for s in &obj.symbols {
+            gnu_unique |= s.binding == Binding::GnuUnique;
             let kind = if s.kind == SymbolKind::File {
                 FILE
             } else if s.binding != Binding::Local {
@@ -108,7 +119,16 @@ impl SymbolTable {
                 LOCAL
             };
             let rank = match kind {
-                SECTION => s.section_id().map_or(0, |id| id.0 as u32),
+                SECTION => {
+                    let k = s.section_id().map_or(0, |id| id.0);
+                    if section_entry.is_empty() {
+                        section_entry = vec![NONE; section_shndx.len()];
+                    }
+                    if let Some(entry) = section_entry.get_mut(k) {
+                        *entry = 0;
+                    }
+                    k as u32
+                }
                 _ => counts[usize::from(kind)],
             };
             counts[usize::from(kind)] += 1;
@@ -117,7 +137,14 @@ impl SymbolTable {
         }
         let [files, _, locals, globals] = counts;
         let first_section_symbol = 1 + files;
-        let mut next = first_section_symbol + section_shndx.len() as u32;
+        let mut section_symbols = Vec::new();
+        for (entry, &shndx) in section_entry.iter_mut().zip(section_shndx) {
+            if *entry != NONE {
+                *entry = section_symbols.len() as u32;
+                section_symbols.push(shndx);
+            }
+        }
+        let mut next = first_section_symbol + section_symbols.len() as u32;
 
         // A group's signature is the global symbol of that name if there is one; otherwise
         // a local symbol in the group section itself, as assemblers make.
@@ -173,6 +200,9 @@ impl SymbolTable {
         next += globals;
         let base = [1, first_section_symbol, first_local, first_global];
         for (index, &kind) in index_of_user.iter_mut().zip(&kind_of) {
+            if kind == SECTION {
+                *index = section_entry.get(*index as usize).copied().unwrap_or(0);
+            }
             *index += base[usize::from(kind)];
         }
         for (g, global) in group_global.iter().enumerate() {
@@ -186,6 +216,8 @@ impl SymbolTable {
             files,
             locals,
             index_of_user,
+            section_symbols,
+            gnu_unique,
             group_signature,
             signatures,
             labels,
@@ -231,7 +263,7 @@ impl SymbolTable {
                 }
             }
         }
-        for &shndx in section_shndx {
+        for &shndx in &self.section_symbols {
             each((0, STT_SECTION, STV_DEFAULT, Index(shndx), 0, 0));
         }
         let added = |a: &Added| -> Fields {
@@ -253,6 +285,7 @@ impl SymbolTable {
                 Visibility::Default => STV_DEFAULT,
                 Visibility::Hidden => STV_HIDDEN,
                 Visibility::Protected => STV_PROTECTED,
+                Visibility::Internal => STV_INTERNAL,
             };
             let (shndx, value, size) = match s.definition {
                 SymbolDefinition::Defined { section, offset } => (
@@ -282,6 +315,7 @@ impl SymbolTable {
                 Binding::Local => {}
                 Binding::Global => each(user(i, STB_GLOBAL)),
                 Binding::Weak => each(user(i, STB_WEAK)),
+                Binding::GnuUnique => each(user(i, STB_GNU_UNIQUE)),
             }
         }
     }

@@ -14,7 +14,7 @@ use super::consts::*;
 use super::sections::Sections;
 use crate::bytes::Out;
 use crate::error::{Error, Place};
-use crate::model::{Binding, Object, SymbolDefinition, SymbolKind, Visibility};
+use crate::model::{Binding, Object, SymbolDefinition, SymbolKind};
 use crate::names::sort_by_name;
 use crate::strtab::{StringId, StringTable};
 
@@ -274,7 +274,7 @@ fn nlist(obj: &Object, sections: &Sections, i: usize) -> Nlist {
         N_EXT
     };
     // Protected has no Mach-O form: references from inside a linked image bind locally anyway.
-    let private = if s.binding != Binding::Local && s.visibility == Visibility::Hidden {
+    let private = if s.binding != Binding::Local && s.visibility.is_hidden() {
         N_PEXT
     } else {
         0

@@ -1,7 +1,7 @@
 //! The custom sections a linker reads: `linking` (version 2: symbol table, segment info, init
 //! functions, COMDATs), `reloc.*`, and `target_features`.
 
-use crate::model::{Binding, Object, SectionKind, SymbolDefinition, SymbolKind, Visibility};
+use crate::model::{Binding, Object, SectionKind, SymbolDefinition, SymbolKind};
 
 use super::encode::{name, sleb, uleb};
 use super::layout::{Class, Layout, Role, INDIRECT_FUNCTION_TABLE};
@@ -79,9 +79,10 @@ fn symbol_flags(obj: &Object, layout: &Layout, i: usize) -> u32 {
     let mut flags = match sym.binding {
         Binding::Local => WASM_SYM_BINDING_LOCAL,
         Binding::Weak => WASM_SYM_BINDING_WEAK,
-        Binding::Global => 0,
+        // gnu_unique is refused before any Wasm is written.
+        Binding::Global | Binding::GnuUnique => 0,
     };
-    if sym.binding != Binding::Local && sym.visibility == Visibility::Hidden {
+    if sym.binding != Binding::Local && sym.visibility.is_hidden() {
         flags |= WASM_SYM_VISIBILITY_HIDDEN;
     }
     let undefined = matches!(
@@ -128,7 +129,8 @@ fn symbol_flags(obj: &Object, layout: &Layout, i: usize) -> u32 {
     flags
 }
 
-/// For an imported symbol whose name is not the import's field name: its own name.
+/// For an imported symbol whose name is not the import's field name, or whose import says its
+/// name is explicit: its own name.
 fn explicit_name<'a>(obj: &'a Object, layout: &Layout, i: usize) -> Option<&'a str> {
     let import = match layout.classes[i] {
         Class::Function { import, .. }
@@ -137,7 +139,8 @@ fn explicit_name<'a>(obj: &'a Object, layout: &Layout, i: usize) -> Option<&'a s
         _ => return None,
     };
     let sym = &obj.symbols[i];
-    (layout.imports.get(import)?.name != sym.name).then_some(sym.name.as_str())
+    let import = layout.imports.get(import)?;
+    (import.explicit_name || import.name != sym.name).then_some(sym.name.as_str())
 }
 
 fn symbol_table(obj: &Object, layout: &Layout, custom_index: &[u32]) -> Vec<u8> {

@@ -200,6 +200,10 @@ pub struct Import {
     /// and table import: relocations name the symbol, and the linker resolves it. When the
     /// symbol's name differs from `name`, the object records it as an explicit name.
     pub symbol: Option<SymbolId>,
+    /// Record the symbol's name as explicit (`WASM_SYM_EXPLICIT_NAME`) even when it equals
+    /// `name`, as clang does for every `import_module`/`import_name` attribute: wasm-ld then
+    /// lets the import stay undefined without `--allow-undefined`.
+    pub explicit_name: bool,
 }
 
 impl Import {
@@ -210,12 +214,19 @@ impl Import {
             name: name.into(),
             kind,
             symbol: None,
+            explicit_name: false,
         }
     }
 
     /// Makes the import the definition of `symbol` (an undefined symbol of the object).
     pub fn with_symbol(mut self, symbol: SymbolId) -> Import {
         self.symbol = Some(symbol);
+        self
+    }
+
+    /// Marks the symbol's name explicit (see [`Import::explicit_name`]).
+    pub fn with_explicit_name(mut self) -> Import {
+        self.explicit_name = true;
         self
     }
 }
