@@ -65,6 +65,9 @@ portable relocation kinds it can express.
 /// exit code.
 #[derive(Debug)]
 struct Failure {
+    /// The file the message is about, printed whole before it.
+    file: Option<String>,
+    /// What is wrong; long values in it are clipped when printed.
     message: String,
     code: u8,
 }
@@ -73,8 +76,17 @@ impl Failure {
     /// Bad input: exit code 1.
     fn input(message: impl Into<String>) -> Failure {
         Failure {
+            file: None,
             message: message.into(),
             code: EXIT_FAILURE,
+        }
+    }
+
+    /// Bad input in `file` (a path, or a path with `:LINE:COLUMN`): exit code 1.
+    fn in_file(file: impl Into<String>, message: impl Into<String>) -> Failure {
+        Failure {
+            file: Some(file.into()),
+            ..Failure::input(message)
         }
     }
 
@@ -85,6 +97,7 @@ impl Failure {
             None => "objforge --help".into(),
         };
         Failure {
+            file: None,
             message: format!("{} (see `{help}`)", message.into()),
             code: EXIT_USAGE,
         }
@@ -97,8 +110,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             // Nothing useful is left to do if even stderr is gone.
+            // A value quoted from the input is clipped; the file's own name never is.
             let message = objforge::clip_values(&failure.message);
-            let _ = writeln!(io::stderr(), "objforge: {message}");
+            let _ = match &failure.file {
+                Some(file) => writeln!(io::stderr(), "objforge: {file}: {message}"),
+                None => writeln!(io::stderr(), "objforge: {message}"),
+            };
             ExitCode::from(failure.code)
         }
     }
@@ -218,18 +235,18 @@ fn build(spec: &OsStr, out: &Path) -> Result<(), Failure> {
         let mut text = Vec::new();
         io::stdin()
             .read_to_end(&mut text)
-            .map_err(|e| Failure::input(format!("<stdin>: cannot read: {e}")))?;
+            .map_err(|e| Failure::in_file("<stdin>", format!("cannot read: {e}")))?;
         (text, "<stdin>".to_string(), PathBuf::new())
     } else {
         let path = Path::new(spec);
         let name = path.display().to_string();
         let text =
-            fs::read(path).map_err(|e| Failure::input(format!("{name}: cannot read: {e}")))?;
+            fs::read(path).map_err(|e| Failure::in_file(&name, format!("cannot read: {e}")))?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         (text, name, base_dir)
     };
     let doc: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| Failure::input(json_error(&name, &e)))?;
+        serde_json::from_slice(&text).map_err(|e| json_error(&name, &e))?;
     drop(text);
     let object = spec::load(json::Node::root(&doc, &name), &base_dir)
         .map_err(|e| Failure::input(e.to_string()))?;
@@ -240,7 +257,7 @@ fn build(spec: &OsStr, out: &Path) -> Result<(), Failure> {
 }
 
 /// A JSON syntax error as `NAME:LINE:COLUMN: message`.
-fn json_error(name: &str, e: &serde_json::Error) -> String {
+fn json_error(name: &str, e: &serde_json::Error) -> Failure {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
@@ -249,11 +266,14 @@ fn json_error(name: &str, e: &serde_json::Error) -> String {
         None => message.to_string(),
     };
     if e.line() == 0 {
-        format!("{name}: {message}")
+        Failure::in_file(name, message)
     } else {
         // serde_json reports column 0 for the position just after a newline; editors count
         // from 1.
-        format!("{name}:{}:{}: {message}", e.line(), e.column().max(1))
+        Failure::in_file(
+            format!("{name}:{}:{}", e.line(), e.column().max(1)),
+            message,
+        )
     }
 }
 
@@ -275,9 +295,10 @@ impl Drop for TempFile {
 /// renamed over `out`. On any failure the temporary file is removed and `out` is untouched.
 fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let shown = out.display();
-    let fail = |what: &str, e: io::Error| Failure::input(format!("{shown}: {what}: {e}"));
+    let fail =
+        |what: &str, e: io::Error| Failure::in_file(shown.to_string(), format!("{what}: {e}"));
     let Some(file_name) = out.file_name() else {
-        return Err(Failure::input(format!("{shown}: not a file name")));
+        return Err(Failure::in_file(shown.to_string(), "not a file name"));
     };
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

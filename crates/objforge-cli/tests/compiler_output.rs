@@ -437,15 +437,27 @@ fn errors_quote_long_values_briefly() {
         assert!(stderr.len() < 400, "{} bytes: {stderr}", stderr.len());
         assert!(stderr.contains(" characters)"), "{stderr}");
     }
+    // The input file's own name is no value: it is printed whole, however long.
+    let deep = dir.join("d".repeat(120));
+    std::fs::create_dir_all(&deep).expect("create a directory");
+    let junk = deep.join("not-an-object.o");
+    std::fs::write(&junk, b"junk").expect("write the file");
+    let (code, _, stderr) = dump_support::dump_with(&junk, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!("objforge: {}: ", junk.display())),
+        "{stderr}"
+    );
 }
 
 mod coff_support;
 
 /// MinGW's g++ writes `.xdata$F`/`.pdata$F` (x86_64) and `.eh_frame$F` (i686) of every inline
 /// function as `.linkonce discard` COMDATs keyed by their own section symbols, and clang++
-/// for windows-gnu does the same with a static label (the LSDA) inside. They dump as groups
-/// named like the section and come back the same; two objects sharing the inline functions
-/// link (the duplicates discarded) and run, the exception caught through them.
+/// for windows-gnu does the same (or keys them by the static LSDA label inside). They dump as
+/// groups named like the section (or the label) and come back the same; two objects sharing
+/// the inline functions link (the duplicates discarded) and run, the exception caught
+/// through them.
 #[test]
 fn mingw_linkonce_comdats_round_trip() {
     let dir = common::scratch("co_linkonce");
@@ -476,10 +488,11 @@ fn mingw_linkonce_comdats_round_trip() {
             objects.push(compile_and_rebuild(&sub, compiler, flags, source));
         }
         let spec = std::fs::read_to_string(sub.join("linkonce_b.json")).expect("read the dump");
-        let group = if tag == &"gxx32" {
-            "\".eh_frame$_Z7checkedi\""
-        } else {
-            "\".xdata$_Z7checkedi\""
+        // (clang's `.xdata$_Z7checkedi` holds its LSDA, a static label that keys it.)
+        let group = match *tag {
+            "gxx32" => "\".eh_frame$_Z7checkedi\"",
+            "gxx64" => "\".xdata$_Z7checkedi\"",
+            _ => "\".xdata$_Z5scalei\"",
         };
         assert!(
             spec.contains(&format!("\"comdat\":{group}")),
@@ -490,6 +503,7 @@ fn mingw_linkonce_comdats_round_trip() {
             let spec = std::fs::read_to_string(sub.join("lsda.json")).expect("read the dump");
             let label = r#"{"name":"GCC_except_table1","section":".xdata$_Z1hB5cxx11PKc","#;
             assert!(spec.contains(label), "{spec}");
+            assert!(spec.contains(r#""comdat":"GCC_except_table1""#), "{spec}");
             continue; // linked with the same libraries only by clang's own driver and sysroot
         }
         let mingw = compiler.to_string();
@@ -551,4 +565,109 @@ fn mingw_static_function_with_a_definition_record_is_kept() {
             "{nm}"
         );
     }
+}
+
+/// clang with `-fdata-sections` puts each constant of a windows-gnu object in its own
+/// `.rdata` section, a NODUPLICATES COMDAT keyed by the constant's static label (`.str`,
+/// `get.tab`): the groups are named by those labels, and the rebuilt object keys them the
+/// same way, the label static right after its section's symbol.
+#[test]
+fn clang_coff_comdats_keyed_by_static_labels_round_trip() {
+    let dir = common::scratch("co_static_keys");
+    let source = dir.join("rd.c");
+    std::fs::write(
+        &source,
+        "static const char *names[] = {\"a\", \"b\"};\n\
+         const char *get(int i) { static const int tab[] = {3, 1, 4, 1, 5, 9}; return names[tab[i] & 1]; }\n",
+    )
+    .expect("write the source");
+    for target in ["x86_64-pc-windows-gnu", "i686-pc-windows-gnu"] {
+        let object = dir.join(format!("{target}.o"));
+        common::run_ok(
+            Command::new("clang-19")
+                .arg(format!("--target={target}"))
+                .args(["-O2", "-fdata-sections", "-c"])
+                .arg(&source)
+                .arg("-o")
+                .arg(&object),
+        );
+        dump_support::rebuild_to_fixed_point(&dir, &[target]);
+        let spec = std::fs::read_to_string(dir.join(format!("{target}.json"))).expect("read");
+        for group in [".str", ".str.1", "get.tab"] {
+            assert!(
+                spec.contains(&format!("\"comdat\":\"{group}\"")),
+                "{target}: {spec}"
+            );
+        }
+        // Each key: static, the symbol right after its section's own.
+        let keys = |object: &Path| -> Vec<String> {
+            let out = common::readobj(&["--symbols"], object);
+            let names: Vec<&str> = out
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("Name: "))
+                .collect();
+            let classes: Vec<&str> = out
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("StorageClass: "))
+                .collect();
+            let mut keys: Vec<String> = names
+                .windows(2)
+                .zip(classes.windows(2))
+                .filter(|(n, _)| n[0] == ".rdata")
+                .map(|(n, c)| format!("{} {}", n[1], c[1]))
+                .collect();
+            keys.sort();
+            keys
+        };
+        let rebuilt = dir.join(format!("{target}.re.o"));
+        let want = keys(&object);
+        assert!(want.iter().any(|k| k.contains(".str Static")), "{want:?}");
+        assert_eq!(keys(&rebuilt), want, "{target}");
+    }
+}
+
+/// clang with `-ffunction-sections` puts a weak function in its own COMDAT keyed by the weak
+/// symbol's default (`.weak.hook.default.use`): the group is the weak symbol's, the rebuilt
+/// object keys it by the default the writer makes, and the dump is a fixed point; the
+/// program links with MinGW's ld and runs.
+#[test]
+fn clang_coff_weak_function_in_its_own_comdat_round_trips() {
+    let dir = common::scratch("co_weak_comdat");
+    let source = dir.join("wk.c");
+    std::fs::write(
+        &source,
+        "__attribute__((weak)) int hook(int x) { return x * 2; }\nint use(int x) { return hook(x) + 1; }\n",
+    )
+    .expect("write the source");
+    let main = dir.join("main.c");
+    std::fs::write(
+        &main,
+        "int use(int x);\nint main(void) { return use(20) == 41 ? 0 : 1; }\n",
+    )
+    .expect("write the source");
+    let object = dir.join("wk.o");
+    common::run_ok(
+        Command::new("clang-19")
+            .args([
+                "--target=x86_64-pc-windows-gnu",
+                "-O2",
+                "-ffunction-sections",
+                "-c",
+            ])
+            .arg(&source)
+            .arg("-o")
+            .arg(&object),
+    );
+    dump_support::rebuild_to_fixed_point(&dir, &["wk"]);
+    let spec = std::fs::read_to_string(dir.join("wk.json")).expect("read the dump");
+    assert!(spec.contains(r#""comdat":"hook""#), "{spec}");
+    let exe = dir.join("wk.exe");
+    common::run_ok(
+        Command::new("x86_64-w64-mingw32-gcc")
+            .arg(&main)
+            .arg(dir.join("wk.re.o"))
+            .arg("-o")
+            .arg(&exe),
+    );
+    assert_eq!(coff_support::wine(&exe), (String::new(), 0));
 }

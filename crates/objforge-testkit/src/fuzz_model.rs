@@ -176,11 +176,17 @@ fn symbol(src: &mut Source<'_>, sections: usize) -> Symbol {
             SymbolKind::Section,
             SymbolKind::File,
         ]),
-        binding: src.pick(&[Binding::Local, Binding::Global, Binding::Weak]),
+        binding: src.pick(&[
+            Binding::Local,
+            Binding::Global,
+            Binding::Weak,
+            Binding::GnuUnique,
+        ]),
         visibility: src.pick(&[
             Visibility::Default,
             Visibility::Hidden,
             Visibility::Protected,
+            Visibility::Internal,
         ]),
         size: number(src),
     }

@@ -268,7 +268,9 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
     // Weak externals' defaults the writer makes again: `.weak.NAME...`, external, referred to
     // only by their weak external.
     let mut is_default = vec![false; records.len()];
-    for s in &records {
+    // Each such default's weak external: a COMDAT keyed by a default is the weak symbol's.
+    let mut weak_of_default: std::collections::HashMap<usize, usize> = Default::default();
+    for (w, s) in records.iter().enumerate() {
         if let Aux::Weak { default, .. } = s.aux {
             if let Some((d, def)) = at_index(default).and_then(|d| Some((d, records.get(d)?))) {
                 let writer_made = def.name.starts_with(".weak.")
@@ -278,6 +280,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                     if let Some(flag) = is_default.get_mut(d) {
                         *flag = true;
                     }
+                    weak_of_default.insert(d, w);
                 }
             }
         }
@@ -389,13 +392,16 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
             (true, Some((selection, _))) if selection == pe::IMAGE_COMDAT_SELECT_ASSOCIATIVE => {}
             (true, Some(_)) => {
                 // The COMDAT symbol: the first symbol after the section's own that is
-                // defined in it, if it is external; otherwise the section symbol itself (a
-                // static label there, such as clang's `GCC_except_table1` in `.xdata$F`, is
-                // an ordinary local).
+                // defined in it, external or static (clang keys each constant's NODUPLICATES
+                // COMDAT by its static label, `.str`); with none, the section symbol itself
+                // (GNU as's `.linkonce`).
                 let key = first_after.get(k).copied().flatten().filter(|&key| {
-                    records
-                        .get(key)
-                        .is_some_and(|r| r.class == pe::IMAGE_SYM_CLASS_EXTERNAL)
+                    records.get(key).is_some_and(|r| {
+                        matches!(
+                            r.class,
+                            pe::IMAGE_SYM_CLASS_EXTERNAL | pe::IMAGE_SYM_CLASS_STATIC
+                        )
+                    })
                 });
                 match key {
                     Some(key) => {
@@ -414,6 +420,9 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
     }
     let mut group_names: std::collections::HashMap<String, usize> = Default::default();
     for (k, key) in key_of.iter().enumerate() {
+        // A weak symbol's default as the key (clang's weak function in its own COMDAT): the
+        // group is the weak symbol's, whose default the writer makes again.
+        let key = key.map(|key| weak_of_default.get(&key).copied().unwrap_or(key));
         let group = match key.and_then(|key| records.get(key)) {
             Some(key) => model_name(&key.name),
             None if linkonce.get(k).copied().unwrap_or(false) => object

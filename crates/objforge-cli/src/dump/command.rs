@@ -127,16 +127,16 @@ fn dump(
         let mut data = Vec::new();
         io::stdin()
             .read_to_end(&mut data)
-            .map_err(|e| Failure::input(format!("<stdin>: cannot read: {e}")))?;
+            .map_err(|e| Failure::in_file("<stdin>", format!("cannot read: {e}")))?;
         (data, "<stdin>".to_string())
     } else {
         let path = Path::new(input);
         let name = path.display().to_string();
         let data =
-            fs::read(path).map_err(|e| Failure::input(format!("{name}: cannot read: {e}")))?;
+            fs::read(path).map_err(|e| Failure::in_file(&name, format!("cannot read: {e}")))?;
         (data, name)
     };
-    let dumped = super::read(&data).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    let dumped = super::read(&data).map_err(|e| Failure::in_file(&name, e.to_string()))?;
     drop(data);
     let object = dumped.object;
     let side_files = output.and_then(|out| {
@@ -157,9 +157,8 @@ fn dump(
     let notes = |result: Result<(), Failure>| {
         if result.is_ok() {
             for note in &dumped.notes {
-                let line = format!("{name}: {note}");
-                let line = objforge::clip_values(&line);
-                let _ = writeln!(io::stderr(), "objforge: note: {line}");
+                let note = objforge::clip_values(note);
+                let _ = writeln!(io::stderr(), "objforge: note: {name}: {note}");
             }
         }
         result
@@ -172,7 +171,7 @@ fn dump(
         if let Some((first, _)) = emitted.side_files.first() {
             if let Some(dir) = first.parent() {
                 fs::create_dir_all(dir).map_err(|e| {
-                    Failure::input(format!("{}: cannot create: {e}", dir.display()))
+                    Failure::in_file(dir.display().to_string(), format!("cannot create: {e}"))
                 })?;
             }
         }

@@ -16,8 +16,13 @@ use crate::model::{Binding, ComdatSelection, Object, SymbolDefinition};
 /// The COMDAT symbol that follows a leader's section symbol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Key<'a> {
-    /// The backend's global symbol named like the group (`symbols[i]`).
+    /// The backend's symbol named like the group (`symbols[i]`): a global, or else a local
+    /// defined in the group (static, as clang keys the NODUPLICATES COMDAT of each constant).
     Symbol(usize),
+    /// The backend's weak symbol named like the group (`symbols[i]`), defined in the leader:
+    /// the COMDAT symbol is its default, the external definition its weak external resolves
+    /// to (as clang writes a weak function with `-ffunction-sections`).
+    WeakDefault(usize),
     /// No such symbol: an external symbol of the group's name at offset 0 of the leader.
     Synthesized(&'a str),
     /// No such symbol, and the group is named like its leader: no COMDAT symbol at all, the
@@ -36,6 +41,9 @@ pub(super) struct Comdats<'a> {
     pub key: Vec<Option<Key<'a>>>,
     /// Per model symbol: whether it is a leader's COMDAT symbol (written with its section).
     pub is_key: Vec<bool>,
+    /// Per model symbol: whether it is a weak symbol whose default is a leader's COMDAT
+    /// symbol (the default is written with the section, the weak external in its place).
+    pub default_is_key: Vec<bool>,
 }
 
 fn select(selection: ComdatSelection) -> u8 {
@@ -59,6 +67,7 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
         associated: vec![None; n],
         key: vec![None; n],
         is_key: vec![false; obj.symbols.len()],
+        default_is_key: Vec::new(),
     };
     let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     let mut by_name: HashMap<&str, usize> = HashMap::new();
@@ -77,6 +86,7 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
     if groups.is_empty() {
         return Ok(comdats);
     }
+    comdats.default_is_key = vec![false; obj.symbols.len()];
     let globals: HashMap<&str, usize> = obj
         .symbols
         .iter()
@@ -90,6 +100,25 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
             ComdatSelection::Associative(_)
         )
     };
+    // A local symbol named like its group, defined in one of the group's non-associative
+    // sections (the first such, if several).
+    let member_of: HashMap<usize, &str> = groups
+        .iter()
+        .flat_map(|(g, members)| members.iter().map(move |&m| (m, *g)))
+        .collect();
+    let mut locals: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in obj.symbols.iter().enumerate() {
+        if let (Binding::Local, SymbolDefinition::Defined { section, .. }) =
+            (s.binding, s.definition)
+        {
+            if member_of.get(&section.0) == Some(&s.name.as_str())
+                && !explicitly_associative(section.0)
+                && s.kind != crate::model::SymbolKind::Section
+            {
+                locals.entry(s.name.as_str()).or_insert(i);
+            }
+        }
+    }
 
     for (group, members) in &groups {
         let selection = members
@@ -118,11 +147,18 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
                     }
                 };
                 if sym.binding == Binding::Weak {
-                    return Err(Error::unsupported(
-                        at("binding"),
-                        format!("`{group}` is the COMDAT symbol of its group, which COFF cannot make weak (the COMDAT selection already settles duplicates)"),
-                    ));
+                    comdats.default_is_key[k] = true;
+                    (section, Key::WeakDefault(k))
+                } else {
+                    comdats.is_key[k] = true;
+                    (section, Key::Symbol(k))
                 }
+            }
+            None if locals.contains_key(group) => {
+                let k = locals[group];
+                let Some(section) = obj.symbols[k].section_id().map(|s| s.0) else {
+                    continue;
+                };
                 comdats.is_key[k] = true;
                 (section, Key::Symbol(k))
             }

@@ -107,7 +107,7 @@ pub(super) struct SymbolTable {
     /// Per model section leading a group no symbol names: its COMDAT symbol's name.
     key_names: Vec<Option<Name>>,
     /// The names of the weak symbols' defaults, in symbol order.
-    weak_defaults: Vec<Name>,
+    weak_defaults: Vec<(usize, Name)>,
     record_size: usize,
     pub prefix: Prefix,
 }
@@ -208,7 +208,7 @@ impl SymbolTable {
             if writes_own_record(comdats, i, s) && is_weak_external(s) {
                 let name = decorate(obj, &s.name);
                 let default_name = [b".weak.", &name[..], b".default.", &suffix[..]].concat();
-                weak_defaults.push(Name::new(default_name, strtab));
+                weak_defaults.push((i, Name::new(default_name, strtab)));
             }
         }
 
@@ -276,8 +276,11 @@ impl SymbolTable {
         let mut push = |user: Option<usize>, mut record: SymbolRecord<'o>| {
             let index = next as u32;
             if let Aux::WeakExternal { tag_index } = &mut record.aux {
-                // Its default comes right after it and its auxiliary record.
-                *tag_index = index + 2;
+                // Its default comes right after it and its auxiliary record, unless it keys a
+                // COMDAT and came with its section (never at index 0).
+                if *tag_index == 0 {
+                    *tag_index = index + 2;
+                }
             }
             next += 1 + record.aux.count(self.record_size);
             each(index, user, record);
@@ -323,6 +326,8 @@ impl SymbolTable {
             );
         }
 
+        // (weak symbol, symbol table index of its default) for defaults that key a COMDAT.
+        let mut key_defaults: Vec<(usize, u32)> = Vec::new();
         for (k, &name) in self.section_names.iter().enumerate() {
             let number = k as i32 + 1;
             push(
@@ -346,10 +351,38 @@ impl SymbolTable {
                             value: defined_offset(s.definition),
                             section_number: number,
                             type_: symbol_type(s.kind),
-                            storage_class: IMAGE_SYM_CLASS_EXTERNAL,
+                            storage_class: if s.binding == Binding::Local {
+                                IMAGE_SYM_CLASS_STATIC
+                            } else {
+                                IMAGE_SYM_CLASS_EXTERNAL
+                            },
                             aux: Aux::None,
                         },
                     );
+                }
+                Some(Key::WeakDefault(i)) => {
+                    // The weak symbol's default, here as the COMDAT symbol; its weak
+                    // external, written later, points back at it.
+                    let s = &obj.symbols[i];
+                    let default = self
+                        .weak_defaults
+                        .binary_search_by_key(&i, |&(w, _)| w)
+                        .ok()
+                        .and_then(|at| self.weak_defaults.get(at));
+                    if let Some(&(_, name)) = default {
+                        let index = push(
+                            None,
+                            SymbolRecord {
+                                name,
+                                value: defined_offset(s.definition),
+                                section_number: number,
+                                type_: symbol_type(s.kind),
+                                storage_class: IMAGE_SYM_CLASS_EXTERNAL,
+                                aux: Aux::None,
+                            },
+                        );
+                        key_defaults.push((i, index));
+                    }
                 }
                 Some(Key::Synthesized(_)) => {
                     if let Some(Some(name)) = self.key_names.get(k) {
@@ -388,7 +421,10 @@ impl SymbolTable {
             if is_weak_external(s) {
                 // The weak external, then the default it resolves to when nothing else
                 // defines the name: the definition here, or absolute 0 for a weak reference.
-                let default_name = weak_defaults.next().copied().unwrap_or(Name::Short([0; 8]));
+                let default_name = weak_defaults
+                    .next()
+                    .map_or(Name::Short([0; 8]), |&(_, name)| name);
+                let keyed = key_defaults.iter().find(|&&(w, _)| w == i);
                 push(
                     Some(i),
                     SymbolRecord {
@@ -397,9 +433,14 @@ impl SymbolTable {
                         section_number: IMAGE_SYM_UNDEFINED,
                         type_,
                         storage_class: IMAGE_SYM_CLASS_WEAK_EXTERNAL,
-                        aux: Aux::WeakExternal { tag_index: 0 },
+                        aux: Aux::WeakExternal {
+                            tag_index: keyed.map_or(0, |&(_, index)| index),
+                        },
                     },
                 );
+                if keyed.is_some() {
+                    continue;
+                }
                 let defined = section_number != IMAGE_SYM_UNDEFINED;
                 push(
                     None,
