@@ -6,10 +6,16 @@
 //! 1,000 imports (`call import_M`: x86_branch32, addend -4); 100,000 8-byte data words in
 //! `.data`, each an abs64 pointer to its function; one global symbol per function and per data
 //! word. W1×10 scales the functions and data words by ten (the imports stay 1,000).
+//!
+//! Two ways to build the model, both timed by the benchmark:
+//! - *backend-driven* ([`objforge_backend`]): as a compiler backend does, formatting each name
+//!   and appending each function's bytes while it builds the model;
+//! - *prepared* ([`Workload::objforge_model`]): from a [`Workload`] whose names and code were
+//!   made beforehand (outside the timed region), copied into the model.
 
 use objforge::{
-    Architecture, Binding, Format, Object, RelocKind, Relocation, Section, SectionKind, Symbol,
-    SymbolId, SymbolKind, Target,
+    Architecture, Binding, Format, Object, RelocKind, Relocation, Section, SectionData,
+    SectionKind, Symbol, SymbolId, SymbolKind, Target,
 };
 
 /// Bytes of one function.
@@ -50,6 +56,75 @@ pub fn import_name(i: usize) -> String {
 /// The import function `i` calls.
 pub fn import_of(i: usize) -> usize {
     i % IMPORTS
+}
+
+/// The two relocations of the function at `at` in `text`: its `lea` of data word `word` and
+/// its call of `import`.
+fn function_relocations(
+    text: objforge::SectionId,
+    at: u64,
+    word: SymbolId,
+    import: SymbolId,
+) -> [Relocation; 2] {
+    [
+        Relocation::new(text, at + LEA_DISP as u64, word, RelocKind::Pcrel32).with_addend(-4),
+        Relocation::new(text, at + CALL_DISP as u64, import, RelocKind::X86Branch32)
+            .with_addend(-4),
+    ]
+}
+
+/// W1 at `scale` built the way a compiler backend builds it, for `format` on x86_64: the
+/// 1,000 imports; then each data word (its name formatted, its 8 zero bytes appended, its
+/// symbol); then each function (its name formatted, its bytes appended to `.text`, its symbol,
+/// its two relocations); then each data word's relocation. Nothing is prepared beforehand.
+pub fn objforge_backend(scale: usize, format: Format) -> Object {
+    let functions = FUNCTIONS * scale;
+    let mut obj = Object::new(Target::new(Architecture::X86_64, format));
+    // Nothing is reserved: a backend emitting function by function does not know the totals.
+    let text = obj.add_section(Section::new(".text", SectionKind::Text).with_align(16));
+    let data = obj.add_section(Section::new(".data", SectionKind::Data).with_align(8));
+    let mut code = Vec::new();
+    let mut words = Vec::new();
+    for i in 0..IMPORTS {
+        obj.add_symbol(Symbol::undefined(import_name(i)));
+    }
+    let first_data = obj.symbols.len();
+    for i in 0..functions {
+        let at = words.len() as u64;
+        words.extend_from_slice(&[0; 8]);
+        obj.add_symbol(
+            Symbol::defined(data_name(i), data, at)
+                .with_kind(SymbolKind::Object)
+                .with_binding(Binding::Global)
+                .with_size(8),
+        );
+    }
+    let body = function_body();
+    let first_function = obj.symbols.len();
+    for i in 0..functions {
+        let at = code.len() as u64;
+        code.extend_from_slice(&body);
+        obj.add_symbol(
+            Symbol::defined(function_name(i), text, at)
+                .with_kind(SymbolKind::Func)
+                .with_binding(Binding::Global)
+                .with_size(FUNCTION_SIZE as u64),
+        );
+        for r in function_relocations(text, at, SymbolId(first_data + i), SymbolId(import_of(i))) {
+            obj.add_relocation(r);
+        }
+    }
+    for i in 0..functions {
+        obj.add_relocation(Relocation::new(
+            data,
+            8 * i as u64,
+            SymbolId(first_function + i),
+            RelocKind::Abs64,
+        ));
+    }
+    obj.sections[text.0].data = SectionData::Bytes(code);
+    obj.sections[data.0].data = SectionData::Bytes(words);
+    obj
 }
 
 /// The workload as plain data, from which each writer's model is built.
@@ -139,24 +214,10 @@ impl Workload {
         }
         for i in 0..self.functions {
             let at = (i * FUNCTION_SIZE) as u64;
-            obj.add_relocation(
-                Relocation::new(
-                    text,
-                    at + LEA_DISP as u64,
-                    SymbolId(first_data + i),
-                    RelocKind::Pcrel32,
-                )
-                .with_addend(-4),
-            );
-            obj.add_relocation(
-                Relocation::new(
-                    text,
-                    at + CALL_DISP as u64,
-                    SymbolId(first_import + import_of(i)),
-                    RelocKind::X86Branch32,
-                )
-                .with_addend(-4),
-            );
+            let (word, import) = (first_data + i, first_import + import_of(i));
+            for r in function_relocations(text, at, SymbolId(word), SymbolId(import)) {
+                obj.add_relocation(r);
+            }
         }
         for i in 0..self.functions {
             obj.add_relocation(Relocation::new(

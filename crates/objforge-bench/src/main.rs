@@ -1,27 +1,36 @@
-//! objforge against the `object` crate's writer, on identical input, in one run.
+//! objforge against the `object` crate's writer (0.40), on the same workload, in one run.
 //!
 //! The workload (W1 and W1×10) is described in the crate's library (`src/lib.rs`). For each
-//! format both writers can produce, this times "build the model + write the bytes" for each
-//! writer, every run of both writers at both scales interleaved so that noise from the rest of
-//! the machine falls on all of them alike, and prints the medians, the ratio object/objforge,
-//! how each writer's time grows from W1 to W1×10, and the output sizes. A
-//! counting global allocator measures the heap: what objforge's model holds, the peak while
-//! building and writing with `Object::write` (bytes in a `Vec`) and with `Object::write_to`
-//! (streamed to a sink), and the `object` crate's peak.
+//! format both writers can produce, this times building the model and writing the bytes with
+//! each writer, in two variants:
+//! - *backend*: as a compiler backend drives a writer, formatting every name and appending
+//!   every function's bytes inside the timed region ([`objforge_backend`], [`object_backend`]);
+//! - *prepared*: both fed from the same [`Workload`], names and code made beforehand, outside
+//!   the timed region; each writer takes them the cheapest way its API allows (objforge's model
+//!   owns its names and bytes, so they are copied; `object` copies the names and borrows the
+//!   code).
 //!
-//! Run: `cargo run --release -p objforge-bench` (about 30 s; `-- --quick` for W1 only;
-//! `-- --cold` to leave glibc's allocator as it is, see [`keep_freed_memory`]). The results,
-//! and what they mean, are in `docs/performance.md`.
-//! For profiling, one writer on one format in a loop:
+//! Every run of both writers, both variants and both scales is interleaved, so that noise from
+//! the rest of the machine falls on all of them alike; each (work, variant, format) prints one
+//! line with the medians and `obj/of`, the `object` time over the objforge time. By default
+//! the allocator is left as glibc sets it (*cold*: a compiler writes one object per process,
+//! and large freed blocks go back to the kernel); `--warm` keeps freed memory for the next run
+//! (see [`keep_freed_memory`]). A counting global allocator measures each writer's peak heap.
+//!
+//! Run: `cargo run --release -p objforge-bench` (`-- --quick` for W1 only, `-- --warm` for the
+//! warm mode). The results, and what they mean, are in `docs/performance.md`. For profiling,
+//! one writer on one format in a loop:
 //! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5`.
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use objforge_bench::{import_of, Workload, CALL_DISP, FUNCTION_SIZE, LEA_DISP};
+use objforge_bench::{
+    data_name, function_body, function_name, import_name, import_of, objforge_backend, Workload,
+    CALL_DISP, FUNCTIONS, FUNCTION_SIZE, IMPORTS, LEA_DISP,
+};
 
 /// The system allocator, counting live bytes and their high-water mark.
 struct Counting;
@@ -79,7 +88,7 @@ extern "C" {
 /// over 32 MiB, and the top of the heap, back to the kernel at once). Without this, each run
 /// at W1×10 pays for faulting in hundreds of MiB of fresh pages while each run at W1 reuses
 /// the previous run's, and the comparison measures the kernel rather than the writers.
-/// `--cold` leaves glibc's defaults.
+/// Only with `--warm`; the default leaves glibc's defaults (cold).
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -101,36 +110,188 @@ fn heap_mark() -> usize {
     base
 }
 
-/// Builds the workload with the `object` crate's writer and writes it.
-fn object_crate(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
-    use object::write::{Object, Relocation, Symbol, SymbolSection};
-    use object::*;
+/// The pieces of an `object` model shared by both variants.
+mod peer {
+    pub use object::write::{Object, Relocation, Symbol, SymbolId, SymbolSection};
+    pub use object::{
+        Architecture, BinaryFormat, Endianness, RelocationEncoding, RelocationFlags,
+        RelocationKind, SectionKind, SymbolFlags, SymbolKind, SymbolScope,
+    };
+
+    /// A global symbol (or an import, with `SymbolSection::Undefined`).
+    pub fn symbol(
+        name: Vec<u8>,
+        value: u64,
+        size: u64,
+        kind: SymbolKind,
+        section: SymbolSection,
+    ) -> Symbol {
+        Symbol {
+            name,
+            value,
+            size,
+            kind,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section,
+            flags: SymbolFlags::None,
+        }
+    }
+
+    /// A relocation of `kind`, `encoding` and `size` bits.
+    pub fn relocation(
+        offset: u64,
+        symbol: SymbolId,
+        addend: i64,
+        kind: RelocationKind,
+        encoding: RelocationEncoding,
+        size: u8,
+    ) -> Relocation {
+        Relocation {
+            offset,
+            symbol,
+            addend,
+            flags: RelocationFlags::Generic {
+                kind,
+                encoding,
+                size,
+            },
+        }
+    }
+
+    /// Adds `r` to `section`; the workload is valid, so a refusal is a bug in the benchmark.
+    pub fn add(obj: &mut Object<'_>, section: object::write::SectionId, r: Relocation) {
+        if let Err(e) = obj.add_relocation(section, r) {
+            panic!("object: {e}");
+        }
+    }
+
+    /// Adds the two relocations of the function at `at` in `text`: its `lea` of `word` and
+    /// its call of `import`.
+    pub fn add_function_relocations(
+        obj: &mut Object<'_>,
+        text: object::write::SectionId,
+        at: u64,
+        word: SymbolId,
+        import: SymbolId,
+    ) {
+        let lea = relocation(
+            at + super::LEA_DISP as u64,
+            word,
+            -4,
+            RelocationKind::Relative,
+            RelocationEncoding::Generic,
+            32,
+        );
+        add(obj, text, lea);
+        let call = relocation(
+            at + super::CALL_DISP as u64,
+            import,
+            -4,
+            RelocationKind::PltRelative,
+            RelocationEncoding::X86Branch,
+            32,
+        );
+        add(obj, text, call);
+    }
+
+    /// Adds each data word's pointer to its function, `functions[i]`.
+    pub fn add_word_relocations(
+        obj: &mut Object<'_>,
+        data: object::write::SectionId,
+        functions: &[SymbolId],
+    ) {
+        for (i, &f) in functions.iter().enumerate() {
+            let r = relocation(
+                8 * i as u64,
+                f,
+                0,
+                RelocationKind::Absolute,
+                RelocationEncoding::Generic,
+                64,
+            );
+            add(obj, data, r);
+        }
+    }
+
+    /// Writes the object; the workload is valid, so a failure is a bug in the benchmark.
+    pub fn write(obj: &Object<'_>) -> Vec<u8> {
+        match obj.write() {
+            Ok(bytes) => bytes,
+            Err(e) => panic!("object: {e}"),
+        }
+    }
+}
+
+/// W1 at `scale` built with the `object` crate the way a backend builds it, in the order of
+/// [`objforge_backend`]: names formatted, bytes appended (`append_section_data`), then written.
+fn object_backend(scale: usize, format: peer::BinaryFormat) -> Vec<u8> {
+    use peer::*;
+    let functions = FUNCTIONS * scale;
     let mut obj = Object::new(format, Architecture::X86_64, Endianness::Little);
     let text = obj.add_section(Vec::new(), b".text".to_vec(), SectionKind::Text);
-    obj.set_section_data(text, w.text.clone(), 16);
     let data = obj.add_section(Vec::new(), b".data".to_vec(), SectionKind::Data);
-    obj.set_section_data(data, vec![0; 8 * w.functions], 8);
-    let symbol = |name: &str, value, size, kind, section| Symbol {
-        name: name.as_bytes().to_vec(),
-        value,
-        size,
-        kind,
-        scope: SymbolScope::Linkage,
-        weak: false,
-        section,
-        flags: SymbolFlags::None,
-    };
-    let imports: Vec<_> = w
-        .import_names
-        .iter()
-        .map(|n| {
+    let imports: Vec<_> = (0..IMPORTS)
+        .map(|i| {
             obj.add_symbol(symbol(
-                n,
+                import_name(i).into_bytes(),
                 0,
                 0,
                 SymbolKind::Unknown,
                 SymbolSection::Undefined,
             ))
+        })
+        .collect();
+    let words: Vec<_> = (0..functions)
+        .map(|i| {
+            let at = obj.append_section_data(data, &[0; 8], 8);
+            obj.add_symbol(symbol(
+                data_name(i).into_bytes(),
+                at,
+                8,
+                SymbolKind::Data,
+                SymbolSection::Section(data),
+            ))
+        })
+        .collect();
+    let body = function_body();
+    let mut defined = Vec::new();
+    for (i, &word) in words.iter().enumerate() {
+        let at = obj.append_section_data(text, &body, 16);
+        defined.push(obj.add_symbol(symbol(
+            function_name(i).into_bytes(),
+            at,
+            FUNCTION_SIZE as u64,
+            SymbolKind::Text,
+            SymbolSection::Section(text),
+        )));
+        add_function_relocations(&mut obj, text, at, word, imports[import_of(i)]);
+    }
+    add_word_relocations(&mut obj, data, &defined);
+    write(&obj)
+}
+
+/// The prepared workload written with the `object` crate: the names copied into its symbols,
+/// the code borrowed (its model allows a borrowed section).
+fn object_prepared(w: &Workload, format: peer::BinaryFormat) -> Vec<u8> {
+    use peer::*;
+    let mut obj = Object::new(format, Architecture::X86_64, Endianness::Little);
+    let text = obj.add_section(Vec::new(), b".text".to_vec(), SectionKind::Text);
+    obj.set_section_data(text, w.text.as_slice(), 16);
+    let data = obj.add_section(Vec::new(), b".data".to_vec(), SectionKind::Data);
+    obj.set_section_data(data, vec![0; 8 * w.functions], 8);
+    let imports: Vec<_> = w
+        .import_names
+        .iter()
+        .map(|n| {
+            let s = symbol(
+                n.as_bytes().to_vec(),
+                0,
+                0,
+                SymbolKind::Unknown,
+                SymbolSection::Undefined,
+            );
+            obj.add_symbol(s)
         })
         .collect();
     let functions: Vec<_> = w
@@ -139,7 +300,7 @@ fn object_crate(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
         .enumerate()
         .map(|(i, n)| {
             obj.add_symbol(symbol(
-                n,
+                n.as_bytes().to_vec(),
                 (i * FUNCTION_SIZE) as u64,
                 FUNCTION_SIZE as u64,
                 SymbolKind::Text,
@@ -153,7 +314,7 @@ fn object_crate(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
         .enumerate()
         .map(|(i, n)| {
             obj.add_symbol(symbol(
-                n,
+                n.as_bytes().to_vec(),
                 8 * i as u64,
                 8,
                 SymbolKind::Data,
@@ -161,52 +322,12 @@ fn object_crate(w: &Workload, format: object::BinaryFormat) -> Vec<u8> {
             ))
         })
         .collect();
-    let flags = |kind, encoding, size| RelocationFlags::Generic {
-        kind,
-        encoding,
-        size,
-    };
     for (i, &word) in words.iter().enumerate() {
         let at = (i * FUNCTION_SIZE) as u64;
-        let relocations = [
-            Relocation {
-                offset: at + LEA_DISP as u64,
-                symbol: word,
-                addend: -4,
-                flags: flags(RelocationKind::Relative, RelocationEncoding::Generic, 32),
-            },
-            Relocation {
-                offset: at + CALL_DISP as u64,
-                symbol: imports[import_of(i)],
-                addend: -4,
-                flags: flags(
-                    RelocationKind::PltRelative,
-                    RelocationEncoding::X86Branch,
-                    32,
-                ),
-            },
-        ];
-        for r in relocations {
-            if let Err(e) = obj.add_relocation(text, r) {
-                panic!("object: {e}");
-            }
-        }
+        add_function_relocations(&mut obj, text, at, word, imports[import_of(i)]);
     }
-    for (i, &f) in functions.iter().enumerate() {
-        let r = Relocation {
-            offset: 8 * i as u64,
-            symbol: f,
-            addend: 0,
-            flags: flags(RelocationKind::Absolute, RelocationEncoding::Generic, 64),
-        };
-        if let Err(e) = obj.add_relocation(data, r) {
-            panic!("object: {e}");
-        }
-    }
-    match obj.write() {
-        Ok(bytes) => bytes,
-        Err(e) => panic!("object: {e}"),
-    }
+    add_word_relocations(&mut obj, data, &functions);
+    write(&obj)
 }
 
 /// A `Write` that only counts: the streaming writer's memory without any file system's.
@@ -222,21 +343,65 @@ impl Write for Sink {
     }
 }
 
+mod cli;
+
+/// How the model is built: see the crate's documentation.
+#[derive(Clone, Copy, PartialEq)]
+enum Work {
+    /// Names formatted and code appended inside the timed region.
+    Backend,
+    /// Names and code made beforehand, outside the timed region.
+    Prepared,
+}
+
+impl Work {
+    fn name(self) -> &'static str {
+        match self {
+            Work::Backend => "backend",
+            Work::Prepared => "prepared",
+        }
+    }
+}
+
+/// One case: a scale and a way of building the model, with its prepared workload.
+struct Case {
+    label: &'static str,
+    scale: usize,
+    work: Work,
+    prepared: Option<Workload>,
+    ours_runs: usize,
+    theirs_runs: usize,
+}
+
+impl Case {
+    fn objforge_model(&self, format: objforge::Format) -> objforge::Object {
+        match &self.prepared {
+            Some(w) => w.objforge_model(format),
+            None => objforge_backend(self.scale, format),
+        }
+    }
+
+    fn object(&self, format: peer::BinaryFormat) -> Vec<u8> {
+        match &self.prepared {
+            Some(w) => object_prepared(w, format),
+            None => object_backend(self.scale, format),
+        }
+    }
+}
+
 /// One objforge run: build + `write`, then build + `write_to`.
 struct OursRun {
     time: Duration,
     stream_time: Duration,
     size: usize,
-    model: usize,
     peak: usize,
     stream_peak: usize,
 }
 
-fn objforge_run(w: &Workload, format: objforge::Format) -> OursRun {
+fn objforge_run(case: &Case, format: objforge::Format) -> OursRun {
     let base = heap_mark();
     let start = Instant::now();
-    let obj = w.objforge_model(format);
-    let model = LIVE.load(Ordering::Relaxed) - base;
+    let obj = case.objforge_model(format);
     let bytes = match obj.write() {
         Ok(bytes) => black_box(bytes),
         Err(e) => panic!("objforge: {e}"),
@@ -249,7 +414,7 @@ fn objforge_run(w: &Workload, format: objforge::Format) -> OursRun {
 
     let base = heap_mark();
     let start = Instant::now();
-    let obj = w.objforge_model(format);
+    let obj = case.objforge_model(format);
     let mut sink = Sink(0);
     if let Err(e) = obj.write_to(&mut sink) {
         panic!("objforge: {e}");
@@ -262,28 +427,19 @@ fn objforge_run(w: &Workload, format: objforge::Format) -> OursRun {
         time,
         stream_time,
         size,
-        model,
         peak,
         stream_peak,
     }
 }
 
-/// One `object` run: build + write.
-fn object_run(w: &Workload, format: object::BinaryFormat) -> (Duration, usize, usize) {
+/// One `object` run: build + write; its time, output size and peak heap.
+fn object_run(case: &Case, format: peer::BinaryFormat) -> (Duration, usize, usize) {
     let base = heap_mark();
     let start = Instant::now();
-    let bytes = black_box(object_crate(w, format));
+    let bytes = black_box(case.object(format));
     let time = start.elapsed();
     let peak = PEAK.load(Ordering::Relaxed) - base;
     (time, bytes.len(), peak)
-}
-
-/// The times of one format at one scale.
-#[derive(Default)]
-struct Samples {
-    ours: Vec<Duration>,
-    stream: Vec<Duration>,
-    theirs: Vec<Duration>,
 }
 
 fn median(mut times: Vec<Duration>) -> Option<Duration> {
@@ -299,18 +455,18 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Medians and peaks of one format at one scale.
+/// Samples, medians and peaks of one (case, format).
 struct Row {
     label: &'static str,
+    work: Work,
     format: &'static str,
-    ours: Option<Duration>,
-    ours_stream: Option<Duration>,
-    theirs: Option<Duration>,
+    ours: Vec<Duration>,
+    stream: Vec<Duration>,
+    theirs: Vec<Duration>,
     ours_runs: usize,
     theirs_runs: usize,
     ours_size: usize,
     theirs_size: usize,
-    model: usize,
     input: usize,
     peak: usize,
     stream_peak: usize,
@@ -319,221 +475,251 @@ struct Row {
 
 struct Options {
     quick: bool,
-    cold: bool,
+    warm: bool,
     only: Option<String>,
     format: Option<String>,
+    work: Option<String>,
     scale: Option<usize>,
     runs: Option<usize>,
+    cli: Option<String>,
 }
 
-fn options() -> Options {
+const HELP: &str = "objforge-bench [--quick] [--warm] [--only objforge|object] \
+[--format elf|macho|coff] [--work backend|prepared] [--scale N] [--runs N]
+       objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)";
+
+fn options() -> Result<Options, String> {
     let mut o = Options {
         quick: false,
-        cold: false,
+        warm: false,
         only: None,
         format: None,
+        work: None,
         scale: None,
         runs: None,
+        cli: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = |name: &str| {
-            args.next()
-                .unwrap_or_else(|| panic!("{name} needs a value"))
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        let mut number = |name: &str| {
+            let v = value(name)?;
+            v.parse::<usize>()
+                .map_err(|_| format!("{name} takes a whole number, not {v}"))
         };
         match a.as_str() {
             "--quick" => o.quick = true,
-            "--cold" => o.cold = true,
-            "--only" => o.only = Some(value("--only")),
-            "--format" => o.format = Some(value("--format")),
-            "--scale" => o.scale = value("--scale").parse().ok(),
-            "--runs" => o.runs = value("--runs").parse().ok(),
+            "--warm" => o.warm = true,
+            "--only" => o.only = Some(value("--only")?),
+            "--format" => o.format = Some(value("--format")?),
+            "--work" => o.work = Some(value("--work")?),
+            "--scale" => o.scale = Some(number("--scale")?),
+            "--runs" => o.runs = Some(number("--runs")?),
+            "--cli" => o.cli = Some(value("--cli")?),
             "--help" | "-h" => {
-                println!(
-                    "objforge-bench [--quick] [--cold] [--only objforge|object] [--format elf|macho|coff] [--scale N] [--runs N]"
-                );
+                println!("{HELP}");
                 std::process::exit(0);
             }
-            other => panic!("unknown argument {other} (try --help)"),
+            other => return Err(format!("unknown argument {other} (try --help)")),
         }
     }
-    o
+    Ok(o)
 }
 
 fn main() {
-    let o = options();
-    if !o.cold {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("objforge-bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(spec) = &o.cli {
+        if let Err(e) = cli::compare(spec, o.runs.unwrap_or(11)) {
+            eprintln!("objforge-bench: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if o.warm {
         keep_freed_memory();
     }
     let formats = [
-        (objforge::Format::Elf, object::BinaryFormat::Elf),
-        (objforge::Format::MachO, object::BinaryFormat::MachO),
-        (objforge::Format::Coff, object::BinaryFormat::Coff),
+        (objforge::Format::Elf, peer::BinaryFormat::Elf),
+        (objforge::Format::MachO, peer::BinaryFormat::MachO),
+        (objforge::Format::Coff, peer::BinaryFormat::Coff),
     ];
-    // (scale, label, objforge runs, object runs): the object crate takes seconds per W1×10
-    // run, so it runs once there; its W1×10 time only shows its growth.
-    let scales: Vec<(usize, &'static str, usize, usize)> = match o.scale {
-        Some(s) => vec![(s, "custom", o.runs.unwrap_or(5), o.runs.unwrap_or(5))],
-        None if o.quick => vec![(1, "W1", 9, 9)],
-        None => vec![(1, "W1", 9, 9), (10, "W1x10", 5, 1)],
+    // (label, scale, objforge runs, object runs): the object crate takes seconds per W1×10
+    // run, so it runs three times there.
+    let scales: Vec<(&'static str, usize, usize, usize)> = match o.scale {
+        Some(s) => vec![("custom", s, o.runs.unwrap_or(5), o.runs.unwrap_or(5))],
+        None if o.quick => vec![("W1", 1, 9, 9)],
+        None => vec![("W1", 1, 9, 9), ("W1x10", 10, 5, 3)],
     };
+    let works: Vec<Work> = [Work::Backend, Work::Prepared]
+        .into_iter()
+        .filter(|w| o.work.as_deref().is_none_or(|n| n == w.name()))
+        .collect();
+    let cases: Vec<Case> = scales
+        .iter()
+        .flat_map(|&(label, scale, ours_runs, theirs_runs)| {
+            works.iter().map(move |&work| Case {
+                label,
+                scale,
+                work,
+                prepared: (work == Work::Prepared).then(|| Workload::new(scale)),
+                ours_runs,
+                theirs_runs,
+            })
+        })
+        .collect();
     let run_ours = o.only.as_deref() != Some("object");
     let run_theirs = o.only.as_deref() != Some("objforge");
-    let workloads: Vec<Workload> = scales.iter().map(|&(s, ..)| Workload::new(s)).collect();
     let mut rows = Vec::new();
     for (ours, theirs) in formats {
         if o.format.as_deref().is_some_and(|f| f != ours.name()) {
             continue;
         }
-        // Every run of this format, both writers and both scales, interleaved: whatever else
-        // the machine does meanwhile falls on all of them alike.
-        let mut these: Vec<(Row, Samples)> = scales
+        // Every run of this format, both writers, both variants and both scales, interleaved:
+        // whatever else the machine does meanwhile falls on all of them alike.
+        let mut these: Vec<Row> = cases
             .iter()
-            .zip(&workloads)
-            .map(|(&(_, label, ours_runs, theirs_runs), w)| {
-                let row = Row {
-                    label,
-                    format: ours.name(),
-                    ours: None,
-                    ours_stream: None,
-                    theirs: None,
-                    ours_runs,
-                    theirs_runs,
-                    ours_size: 0,
-                    theirs_size: 0,
-                    model: 0,
-                    input: w.input_bytes(),
-                    peak: 0,
-                    stream_peak: 0,
-                    theirs_peak: 0,
-                };
-                (row, Samples::default())
+            .map(|c| Row {
+                label: c.label,
+                work: c.work,
+                format: ours.name(),
+                ours: Vec::new(),
+                stream: Vec::new(),
+                theirs: Vec::new(),
+                ours_runs: if run_ours { c.ours_runs } else { 0 },
+                theirs_runs: if run_theirs { c.theirs_runs } else { 0 },
+                ours_size: 0,
+                theirs_size: 0,
+                input: Workload::new(c.scale).input_bytes(),
+                peak: 0,
+                stream_peak: 0,
+                theirs_peak: 0,
             })
             .collect();
-        let rounds = scales
+        let rounds = cases
             .iter()
-            .map(|&(_, _, a, b)| a.max(b))
+            .map(|c| c.ours_runs.max(c.theirs_runs))
             .max()
             .unwrap_or(0);
         for round in 0..rounds {
-            for ((row, samples), w) in these.iter_mut().zip(&workloads) {
-                if run_ours && round < row.ours_runs {
-                    let r = objforge_run(w, ours);
-                    samples.ours.push(r.time);
-                    samples.stream.push(r.stream_time);
+            for (row, case) in these.iter_mut().zip(&cases) {
+                if round < row.ours_runs {
+                    let r = objforge_run(case, ours);
+                    row.ours.push(r.time);
+                    row.stream.push(r.stream_time);
                     row.ours_size = r.size;
-                    row.model = r.model;
                     row.peak = row.peak.max(r.peak);
                     row.stream_peak = row.stream_peak.max(r.stream_peak);
                 }
-                if run_theirs && round < row.theirs_runs {
-                    let (t, size, peak) = object_run(w, theirs);
-                    samples.theirs.push(t);
+                if round < row.theirs_runs {
+                    let (t, size, peak) = object_run(case, theirs);
+                    row.theirs.push(t);
                     row.theirs_size = size;
                     row.theirs_peak = row.theirs_peak.max(peak);
                 }
             }
         }
-        for (mut row, samples) in these {
-            row.ours = median(samples.ours);
-            row.ours_stream = median(samples.stream);
-            row.theirs = median(samples.theirs);
-            rows.push(row);
-        }
+        rows.extend(these);
     }
-    rows.sort_by_key(|r| scales.iter().position(|s| s.1 == r.label));
-    print_report(&rows, o.cold);
+    rows.sort_by_key(|r| {
+        let scale = scales.iter().position(|s| s.0 == r.label);
+        (scale, r.work.name())
+    });
+    print_report(&rows, o.warm);
 }
 
-fn print_report(rows: &[Row], cold: bool) {
+/// `b / a` as a ratio, or `-` where either is missing.
+fn ratio(a: Option<Duration>, b: Option<Duration>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}x", b.as_secs_f64() / a.as_secs_f64()),
+        _ => "-".into(),
+    }
+}
+
+fn print_report(rows: &[Row], warm: bool) {
     let opt_ms = |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.1}", ms(d)));
     println!(
-        "Time: build the model + write the bytes, median of the runs (ms); {}",
-        if cold {
-            "--cold: glibc malloc defaults, large blocks are fresh pages every run"
+        "objforge {} vs object 0.40; {}; build the model + write the bytes, median ms",
+        env!("CARGO_PKG_VERSION"),
+        if warm {
+            "--warm: freed memory kept for the next run (mallopt)"
         } else {
-            "freed memory is reused by the next run"
+            "cold: glibc malloc defaults, large blocks are fresh pages every run"
         }
     );
     println!(
-        "{:<7} {:<6} {:>10} {:>10} {:>10} {:>8} {:>6} {:>11} {:>11}",
+        "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8} {:>8}",
         "work",
+        "variant",
         "format",
         "objforge",
         "write_to",
         "object",
         "obj/of",
         "runs",
-        "of out MiB",
-        "obj out MiB"
+        "of MiB",
+        "obj MiB"
     );
     for r in rows {
-        let ratio = match (r.ours, r.theirs) {
-            (Some(a), Some(b)) => format!("{:.2}x", b.as_secs_f64() / a.as_secs_f64()),
-            _ => "-".into(),
-        };
+        let (ours, theirs) = (median(r.ours.clone()), median(r.theirs.clone()));
         println!(
-            "{:<7} {:<6} {:>10} {:>10} {:>10} {:>8} {:>6} {:>11.1} {:>11.1}",
+            "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8.1} {:>8.1}",
             r.label,
+            r.work.name(),
             r.format,
-            opt_ms(r.ours),
-            opt_ms(r.ours_stream),
-            opt_ms(r.theirs),
-            ratio,
+            opt_ms(ours),
+            opt_ms(median(r.stream.clone())),
+            opt_ms(theirs),
+            ratio(ours, theirs),
             format!("{}/{}", r.ours_runs, r.theirs_runs),
             mib(r.ours_size),
             mib(r.theirs_size),
         );
     }
-    let growth: Vec<String> = ["elf", "macho", "coff"]
-        .iter()
-        .filter_map(|f| {
-            let at = |label| rows.iter().find(|r| r.label == label && r.format == *f);
-            let (one, ten) = (at("W1")?, at("W1x10")?);
-            let g = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
-                (Some(a), Some(b)) => format!("{:.1}x", b.as_secs_f64() / a.as_secs_f64()),
-                _ => "-".into(),
-            };
-            Some(format!(
-                "{f}: objforge {}, object {}",
-                g(one.ours, ten.ours),
-                g(one.theirs, ten.theirs)
-            ))
-        })
-        .collect();
-    if !growth.is_empty() {
-        println!("W1x10 / W1: {}", growth.join("; "));
+    for work in [Work::Backend, Work::Prepared] {
+        let growth: Vec<String> = ["elf", "macho", "coff"]
+            .iter()
+            .filter_map(|f| {
+                let at = |label| {
+                    rows.iter()
+                        .find(|r| r.label == label && r.format == *f && r.work == work)
+                };
+                let (one, ten) = (at("W1")?, at("W1x10")?);
+                Some(format!(
+                    "{f} objforge {} object {}",
+                    ratio(median(one.ours.clone()), median(ten.ours.clone())),
+                    ratio(median(one.theirs.clone()), median(ten.theirs.clone())),
+                ))
+            })
+            .collect();
+        if !growth.is_empty() {
+            println!("W1x10 / W1, {}: {}", work.name(), growth.join("; "));
+        }
     }
     println!();
-    println!("Heap (MiB): the model objforge writes from; peak while building + writing;");
-    println!("limit = model + 1.3 x output; input = the workload's raw bytes (code, data, names,");
-    println!("24 bytes per relocation)");
+    println!("Peak heap (MiB) while building + writing; input = the workload's raw bytes (code,");
+    println!("data, names, 24 bytes per relocation); limit = input + 1.3 x output");
     println!(
-        "{:<7} {:<6} {:>7} {:>7} {:>7} {:>9} {:>9} {:>8} {:>9} {:>9}",
-        "work",
-        "format",
-        "input",
-        "model",
-        "output",
-        "write()",
-        "write_to",
-        "limit",
-        "in+1.3out",
-        "object"
+        "{:<6} {:<8} {:<6} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7}",
+        "work", "variant", "format", "input", "output", "write()", "write_to", "limit", "object"
     );
-    for r in rows.iter().filter(|r| r.ours.is_some()) {
+    for r in rows.iter().filter(|r| r.ours_runs > 0) {
         println!(
-            "{:<7} {:<6} {:>7.1} {:>7.1} {:>7.1} {:>9.1} {:>9.1} {:>8.1} {:>9.1} {:>9}",
+            "{:<6} {:<8} {:<6} {:>7.1} {:>7.1} {:>9.1} {:>9.1} {:>7.1} {:>7}",
             r.label,
+            r.work.name(),
             r.format,
             mib(r.input),
-            mib(r.model),
             mib(r.ours_size),
             mib(r.peak),
             mib(r.stream_peak),
-            mib(r.model) + 1.3 * mib(r.ours_size),
             mib(r.input) + 1.3 * mib(r.ours_size),
-            if r.theirs.is_some() {
+            if r.theirs_runs > 0 {
                 format!("{:.1}", mib(r.theirs_peak))
             } else {
                 "-".into()

@@ -3,9 +3,66 @@
 //! Errors are messages without a place; the caller prefixes the JSON path. Positions are
 //! 1-based character counts into the string, which is what an editor shows.
 
+/// [`HEX_DIGITS`]' mark for ASCII whitespace (what `char::is_whitespace` accepts below 0x80).
+const SPACE: u8 = 0x10;
+/// [`HEX_DIGITS`]' mark for every other byte.
+const OTHER: u8 = 0xff;
+
+/// Each byte's value as a hex digit, or [`SPACE`], or [`OTHER`].
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' => c - b'A' + 10,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => SPACE,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    table
+};
+
 /// Decodes hex text: pairs of hex digits (either case), with whitespace allowed between bytes
 /// (`"e8 00000000 c3"`), but not inside one.
 pub fn hex(text: &str) -> Result<Vec<u8>, String> {
+    // The table-driven decoder takes well-formed ASCII text; anything it does not take (an
+    // error, or non-ASCII whitespace) goes to the character-by-character decoder, which
+    // decodes it or explains what is wrong.
+    match hex_ascii(text.as_bytes()) {
+        Some(bytes) => Ok(bytes),
+        None => hex_chars(text),
+    }
+}
+
+/// Decodes hex text of ASCII digits and ASCII whitespace between bytes; `None` for anything
+/// else.
+fn hex_ascii(text: &[u8]) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len() / 2);
+    let mut rest = text;
+    while let [first, tail @ ..] = rest {
+        let high = HEX_DIGITS[usize::from(*first)];
+        if high == SPACE {
+            rest = tail;
+            continue;
+        }
+        let [second, tail @ ..] = tail else {
+            return None;
+        };
+        let low = HEX_DIGITS[usize::from(*second)];
+        if (high | low) >= SPACE {
+            return None;
+        }
+        bytes.push(high << 4 | low);
+        rest = tail;
+    }
+    Some(bytes)
+}
+
+/// [`hex`], a character at a time, with the error messages.
+fn hex_chars(text: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(text.len() / 2);
     let mut high: Option<(usize, u8)> = None;
     for (index, c) in text.chars().enumerate() {
@@ -144,6 +201,28 @@ mod tests {
         assert!(hex("e").is_err());
         assert!(hex("e 8").is_err());
         assert!(hex("zz").unwrap_err().contains("character 1"));
+    }
+
+    #[test]
+    fn hex_table_decoder_agrees_with_the_character_decoder() {
+        // Every string of up to 5 characters over an alphabet of digits, ASCII and non-ASCII
+        // whitespace and non-digits: the same bytes, or the same error.
+        let alphabet = [
+            '0', '9', 'a', 'F', 'g', ' ', '\t', '\u{b}', '\u{a0}', 'é', '\n',
+        ];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() == strings.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        for s in &strings {
+            assert_eq!(hex(s), hex_chars(s), "{s:?}");
+        }
+        assert_eq!(hex_ascii(b"0a\x0b1F"), Some(vec![0x0a, 0x1f]));
     }
 
     #[test]

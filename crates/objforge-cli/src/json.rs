@@ -277,6 +277,26 @@ impl<'a> Node<'a> {
         Ok(n)
     }
 
+    /// The members of an object value, each with its `.key` path, in the document's order
+    /// (for objects keyed by names the spec does not fix); empty for anything else.
+    pub fn members(&self) -> Vec<(&'a str, Node<'_>)> {
+        match self.value {
+            Value::Object(map) => map
+                .iter()
+                .map(|(key, value)| {
+                    (
+                        key.as_str(),
+                        Node {
+                            value,
+                            path: Path::Key(&self.path, key),
+                        },
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The value as an array; its elements carry `[i]` paths.
     pub fn array(&self) -> Result<Items<'_>, SpecError> {
         match self.value {

@@ -252,8 +252,80 @@ fn build(spec: &OsStr, out: &Path) -> Result<(), Failure> {
         .map_err(|e| Failure::input(e.to_string()))?;
     // The parsed document is several times the size of the object; free it before writing.
     drop(doc);
-    let bytes = object.write().map_err(|e| Failure::input(e.to_string()))?;
-    write_atomically(out, &bytes)
+    // Streamed to the file: the object never sits whole in memory. The library finds every
+    // error in the model before the first byte goes out, and the temporary file is made at the
+    // first byte, so a bad model is reported as before, with no file made.
+    let mut file = LazyTemp {
+        out,
+        file: None,
+        failure: None,
+    };
+    match object.write_to(&mut file) {
+        Ok(()) => file.commit(),
+        Err(e) => Err(file
+            .failure
+            .take()
+            .unwrap_or_else(|| Failure::input(e.to_string()))),
+    }
+}
+
+/// The output of `build`: a temporary file next to `out`, made at the first write and renamed
+/// over `out` by [`LazyTemp::commit`]; the first I/O failure is kept as the message
+/// [`write_atomically`] would give.
+struct LazyTemp<'p> {
+    out: &'p Path,
+    file: Option<(File, TempFile)>,
+    failure: Option<Failure>,
+}
+
+impl LazyTemp<'_> {
+    /// The file, made now if it was not yet.
+    fn file(&mut self) -> Result<&mut File, Failure> {
+        let (file, _) = match &mut self.file {
+            Some(made) => made,
+            none => none.insert(create_temp(self.out)?),
+        };
+        Ok(file)
+    }
+
+    /// Keeps the first failure and hands the stream an error that says it failed.
+    fn fail(&mut self, failure: Failure) -> io::Error {
+        let error = io::Error::other(failure.message.clone());
+        self.failure.get_or_insert(failure);
+        error
+    }
+
+    /// Flushes the file and renames it over `out`.
+    fn commit(mut self) -> Result<(), Failure> {
+        let out = self.out;
+        let fail = |what: &str, e: io::Error| fail_on(out, what, e);
+        self.file()?.flush().map_err(|e| fail("cannot write", e))?;
+        match self.file.take() {
+            Some((file, temp)) => {
+                drop(file);
+                rename_into_place(temp, out)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Write for LazyTemp<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let out = self.out;
+        match self.file() {
+            Ok(file) => file
+                .write_all(buf)
+                .map(|()| buf.len())
+                .map_err(|e| self.fail(fail_on(out, "cannot write", e))),
+            Err(failure) => Err(self.fail(failure)),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // The file is flushed once, by `commit`.
+        Ok(())
+    }
 }
 
 /// A JSON syntax error as `NAME:LINE:COLUMN: message`.
@@ -294,9 +366,19 @@ impl Drop for TempFile {
 /// Writes `bytes` to `out` atomically: into a new temporary file in the same directory, then
 /// renamed over `out`. On any failure the temporary file is removed and `out` is untouched.
 fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let (file, temp) = create_temp(out)?;
+    write_all_to(file, bytes).map_err(|e| fail_on(out, "cannot write", e))?;
+    rename_into_place(temp, out)
+}
+
+/// `OUT: what: error`, a failure of the output.
+fn fail_on(out: &Path, what: &str, e: io::Error) -> Failure {
+    Failure::in_file(out.display().to_string(), format!("{what}: {e}"))
+}
+
+/// A new temporary file next to `out`, removed when dropped unless renamed into place.
+fn create_temp(out: &Path) -> Result<(File, TempFile), Failure> {
     let shown = out.display();
-    let fail =
-        |what: &str, e: io::Error| Failure::in_file(shown.to_string(), format!("{what}: {e}"));
     let Some(file_name) = out.file_name() else {
         return Err(Failure::in_file(shown.to_string(), "not a file name"));
     };
@@ -305,19 +387,22 @@ fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
         _ => Path::new("."),
     };
     let mut attempt = 0u32;
-    let (file, mut temp) = loop {
+    loop {
         let mut temp_name = OsString::from(".");
         temp_name.push(file_name);
         temp_name.push(format!(".objforge-{}-{attempt}.tmp", std::process::id()));
         let path = dir.join(temp_name);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => break (file, TempFile { path, kept: false }),
+            Ok(file) => return Ok((file, TempFile { path, kept: false })),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err(fail("cannot create a temporary file next to it", e)),
+            Err(e) => return Err(fail_on(out, "cannot create a temporary file next to it", e)),
         }
-    };
-    write_all_to(file, bytes).map_err(|e| fail("cannot write", e))?;
-    fs::rename(&temp.path, out).map_err(|e| fail("cannot replace", e))?;
+    }
+}
+
+/// Renames the (closed) temporary file over `out`.
+fn rename_into_place(mut temp: TempFile, out: &Path) -> Result<(), Failure> {
+    fs::rename(&temp.path, out).map_err(|e| fail_on(out, "cannot replace", e))?;
     temp.kept = true;
     Ok(())
 }

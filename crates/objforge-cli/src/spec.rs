@@ -17,6 +17,7 @@ use objforge::{
 };
 
 mod debug;
+mod unwind;
 mod wasm;
 
 use crate::decode;
@@ -32,6 +33,7 @@ const TOP_FIELDS: &[&str] = &[
     "relocations",
     "debug",
     "wasm",
+    "unwind",
     "comment",
 ];
 /// Keys of `options`.
@@ -42,6 +44,7 @@ const OPTIONS: &[&str] = &[
     "exec_stack",
     "directives",
     "bigobj",
+    "debug_frame",
 ];
 /// Keys of `options.platform` (Mach-O's `LC_BUILD_VERSION`; ignored by other formats).
 const PLATFORM_FIELDS: &[&str] = &["os", "min", "sdk"];
@@ -132,7 +135,7 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
         Some(node) => read_sections(node, base_dir, &mut obj)?,
         None => Names::default(),
     };
-    let symbols = match top.get("symbols") {
+    let mut symbols = match top.get("symbols") {
         Some(node) => read_symbols(node, &sections, &mut obj)?,
         None => Names::default(),
     };
@@ -141,6 +144,9 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
     }
     if let Some(node) = top.get("wasm") {
         wasm::read_wasm(node, &sections, &symbols, &mut obj)?;
+    }
+    if let Some(node) = top.get("unwind") {
+        unwind::read_unwind(node, &sections, &mut symbols, &mut obj)?;
     }
 
     if !WRITABLE_FORMATS.contains(&obj.target.format) {
@@ -154,7 +160,7 @@ pub fn load(doc: Node<'_>, base_dir: &Path) -> Result<Object, SpecError> {
     }
     // Last: the debug information describes the sections read above.
     if let Some(node) = top.get("debug") {
-        debug::read_debug(node, &sections, &mut obj)?;
+        debug::read_debug(node, &sections, &symbols, &mut obj)?;
     }
     Ok(obj)
 }
@@ -178,7 +184,7 @@ pub fn library_error(e: &objforge::Error) -> SpecError {
 }
 
 /// Parses a string field that must be one of `names`, via `parse`.
-fn one_of<T>(
+pub(super) fn one_of<T>(
     node: Node<'_>,
     names: &[&str],
     what: &str,
@@ -213,6 +219,9 @@ fn read_options(node: Node<'_>, obj: &mut Object) -> Result<(), SpecError> {
     }
     if let Some(n) = options.get("bigobj") {
         obj.options.bigobj = n.bool()?;
+    }
+    if let Some(n) = options.get("debug_frame") {
+        obj.options.debug_frame = n.bool()?;
     }
     if let Some(n) = options.get("float_abi") {
         const ABIS: &[&str] = &[

@@ -128,3 +128,35 @@ fn x86_64_clang_objects_round_trip() {
     check("x86_64", &["-O2"], "x86_64_o2");
     check("x86_64", &["-O0", "-g"], "x86_64_o0g");
 }
+
+/// clang's arm64 `__eh_frame` FDEs reach a function through SUBTRACTOR + UNSIGNED pairs
+/// whose UNSIGNED is extern to a local function with a negative addend (the address lies
+/// before the symbol: SQLite's `-O2 -ffunction-sections` object, found by the corpus). Written
+/// section-relative, it read back as the nearest symbol before that address; it stays
+/// extern, so dumping the rebuilt object gives the same relocation.
+#[test]
+fn difference_before_a_local_symbol_stays_on_that_symbol() {
+    let dir = common::scratch("dump_macho_negative_addend");
+    let spec = r#"{"target": "arm64-apple-macos",
+      "sections": [
+        {"name": "__TEXT,__text", "align": 4, "hex": "c0035fd6 c0035fd6 c0035fd6 c0035fd6"},
+        {"name": "__TEXT,__eh_frame", "align": 8, "hex": "0000000000000000"}
+      ],
+      "symbols": [
+        {"name": "_early", "section": "__TEXT,__text", "kind": "func"},
+        {"name": "_late", "section": "__TEXT,__text", "offset": 12, "kind": "func"},
+        {"name": "ltmp1", "section": "__TEXT,__eh_frame"}
+      ],
+      "relocations": [
+        {"section": "__TEXT,__eh_frame", "offset": 0, "kind": "diff64", "symbol": "_late", "addend": -8, "minus": "ltmp1"}
+      ]}"#;
+    let json = dir.join("fde.json");
+    std::fs::write(&json, spec).expect("write the spec");
+    common::build(&json, &dir.join("fde.o"));
+    dump_support::rebuild_to_fixed_point(&dir, &["fde"]);
+    let dumped = std::fs::read_to_string(dir.join("fde.re.json")).expect("read the dump");
+    assert!(
+        dumped.contains(r#""symbol":"_late","kind":"diff64","addend":-8,"minus":"ltmp1""#),
+        "{dumped}"
+    );
+}

@@ -130,7 +130,17 @@ fn json_debug_object_equals_the_library_api() {
 /// Builds the fixture with `edit` applied to its JSON; returns the error line objforge
 /// printed (it must fail, with status 1 and no output file).
 fn error_after(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let spec = common::fixture("dwarf/counter_x86_64.json");
+    error_in("counter_x86_64", dir, name, edit)
+}
+
+/// [`error_after`] for the fixture `dwarf/FIXTURE.json`.
+fn error_in(
+    fixture: &str,
+    dir: &Path,
+    name: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> String {
+    let spec = common::fixture(&format!("dwarf/{fixture}.json"));
     let mut doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(spec).expect("read")).expect("JSON");
     edit(&mut doc);
@@ -233,6 +243,92 @@ fn bad_debug_objects_are_reported_at_their_json_path() {
     ];
     for (name, edit, expected) in cases {
         let error = error_after(&dir, name, edit);
+        assert!(
+            error.starts_with(expected),
+            "{name}:\n  got: {error}\n want: {expected}"
+        );
+    }
+}
+
+#[test]
+fn bad_types_variables_and_locations_are_reported_at_their_json_path() {
+    let dir = common::scratch("dwarf_json_data_errors");
+    let cases: Vec<(&str, Box<Edit>, &str)> = vec![
+        (
+            "unknown_type",
+            Box::new(|d| d["debug"]["types"][3]["members"][1]["type"] = "struct nod *".into()),
+            "objforge: debug.types[3].members[1].type: no type named \"struct nod\" in `debug.types`; did you mean \"struct node\"?",
+        ),
+        (
+            "type_of_itself",
+            Box::new(|d| d["debug"]["types"][6]["to"] = "node_t".into()),
+            "objforge: debug.types[6]: the type contains itself (only a pointer may refer back to it)",
+        ),
+        (
+            "unknown_kind",
+            Box::new(|d| d["debug"]["types"][0]["kind"] = "bsae".into()),
+            "objforge: debug.types[0].kind: unknown type kind \"bsae\"; did you mean \"base\"?",
+        ),
+        (
+            "void_variable",
+            Box::new(|d| d["debug"]["variables"][0]["type"] = "void".into()),
+            "objforge: debug.variables[0].type: `void` is no type for this",
+        ),
+        (
+            "list_past_the_end",
+            Box::new(|d| {
+                d["debug"]["functions"][0]["blocks"][0]["variables"][0]["location"]["list"][1]
+                    ["size"] = 400.into()
+            }),
+            "objforge: debug.functions[0].blocks[0].variables[0].location.list[1].size: 400 bytes from 29 run past the end of .text (327 bytes)",
+        ),
+        (
+            "unknown_register",
+            Box::new(|d| d["debug"]["functions"][1]["frame_base"] = serde_json::json!({"breg": "rbx2"})),
+            "objforge: debug.functions[1].frame_base.breg: no register named \"rbx2\" on x86_64",
+        ),
+        (
+            "two_operations",
+            Box::new(|d| {
+                d["debug"]["functions"][0]["parameters"][0]["location"] =
+                    serde_json::json!({"fbreg": -40, "reg": 5})
+            }),
+            "objforge: debug.functions[0].parameters[0].location: one operation an object (reg and fbreg are given)",
+        ),
+        (
+            "unknown_operation",
+            Box::new(|d| d["debug"]["functions"][0]["frame_base"] = "call_frame_cf".into()),
+            "objforge: debug.functions[0].frame_base: unknown operation \"call_frame_cf\"; did you mean \"call_frame_cfa\"?",
+        ),
+        (
+            "unknown_symbol",
+            Box::new(|d| d["debug"]["variables"][1]["location"][0]["addr"] = "node".into()),
+            "objforge: debug.variables[1].location[0].addr: no symbol named \"node\"",
+        ),
+        (
+            "empty_expression",
+            Box::new(|d| d["debug"]["variables"][1]["location"] = serde_json::json!([])),
+            "objforge: debug.variables[1].location: an empty expression",
+        ),
+        (
+            "global_list_without_section",
+            Box::new(|d| {
+                d["debug"]["variables"][1]["location"] =
+                    serde_json::json!({"list": [{"offset": 0, "size": 1, "location": {"reg": 0}}]})
+            }),
+            "objforge: debug.variables[1].location.list[0].section: missing (outside a function, a location list entry names its section)",
+        ),
+        (
+            "piece_past_the_end",
+            Box::new(|d| {
+                d["debug"]["functions"][1]["pieces"] =
+                    serde_json::json!([{"section": ".text", "offset": 300, "size": 28}])
+            }),
+            "objforge: debug.functions[1].pieces[0].size: 28 bytes from 300 run past the end of .text (327 bytes)",
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let error = error_in("list_x86_64", &dir, name, edit);
         assert!(
             error.starts_with(expected),
             "{name}:\n  got: {error}\n want: {expected}"

@@ -25,6 +25,9 @@ pub enum Place {
     /// Part of the WebAssembly module description, by its path under `wasm` (`imports[2].type`,
     /// `functions[0].section`); empty for the description as a whole.
     Wasm(String),
+    /// One function's unwind description, `unwind[i]`, optionally a path under it
+    /// (`cfi[3].reg`, `offset`); empty for the entry as a whole.
+    Unwind(usize, String),
     /// The object as a whole (counts, sizes).
     Object,
 }
@@ -39,6 +42,8 @@ impl fmt::Display for Place {
             Place::Debug(path) => return write!(f, "debug.{path}"),
             Place::Wasm(path) if path.is_empty() => return f.write_str("wasm"),
             Place::Wasm(path) => return write!(f, "wasm.{path}"),
+            Place::Unwind(i, path) if path.is_empty() => return write!(f, "unwind[{i}]"),
+            Place::Unwind(i, path) => return write!(f, "unwind[{i}].{path}"),
             Place::Section(i, field) => ("sections", i, field),
             Place::Symbol(i, field) => ("symbols", i, field),
             Place::Relocation(i, field) => ("relocations", i, field),

@@ -9,6 +9,10 @@
 //! Debug information: record source lines and functions in a [`dwarf::DebugInfo`] while
 //! emitting code, then [`Object::add_debug_info`] adds them as DWARF sections.
 //!
+//! Unwind information: describe each function's call-frame rules in the assemblers' `.cfi_*`
+//! vocabulary (Windows: `.seh_*`) with [`Object::add_unwind`]; ELF objects get `.eh_frame`,
+//! COFF x86_64 objects `.pdata`/`.xdata` (see [`unwind`]).
+//!
 //! Formats: ELF (x86_64, i386, aarch64, riscv64), Mach-O (x86_64, arm64), COFF (x86_64, i386,
 //! arm64) and WebAssembly (wasm32, wasm64: relocatable objects for `wasm-ld`, or plain
 //! modules; see [`wasm`]).
@@ -30,6 +34,7 @@ mod platform;
 mod reloc;
 mod strtab;
 mod target;
+pub mod unwind;
 mod validate;
 pub mod wasm;
 mod write;

@@ -612,6 +612,9 @@ pub struct Options {
     /// Mach-O: the OS, minimum version and SDK recorded in `LC_BUILD_VERSION`. `None`: macOS
     /// 11.0 ([`Platform::default`]); [`Platform::from_triple`] derives one from a triple.
     pub platform: Option<Platform>,
+    /// ELF: write the unwind entries as `.debug_frame`, for debuggers, instead of `.eh_frame`
+    /// (which the C++ and Rust runtimes read). Default false. Ignored by other formats.
+    pub debug_frame: bool,
 }
 
 impl Default for Options {
@@ -622,6 +625,7 @@ impl Default for Options {
             directives: Vec::new(),
             bigobj: false,
             platform: None,
+            debug_frame: false,
         }
     }
 }
@@ -659,6 +663,9 @@ pub struct Object {
     /// What a WebAssembly module has beyond sections, symbols and relocations (signatures,
     /// imports, globals, ...); see [`crate::wasm`]. Ignored by the other formats.
     pub wasm: crate::wasm::WasmModule,
+    /// How to unwind through the object's functions (see [`crate::unwind`]), written as the
+    /// format's unwind tables.
+    pub unwind: Vec<crate::unwind::FunctionUnwind>,
 }
 
 impl Object {
@@ -671,6 +678,7 @@ impl Object {
             symbols: Vec::new(),
             relocations: Vec::new(),
             wasm: crate::wasm::WasmModule::default(),
+            unwind: Vec::new(),
         }
     }
 

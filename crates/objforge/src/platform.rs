@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use crate::dwarf::DwarfVersion;
+use crate::{Format, Object};
+
 /// An Apple operating system, or its simulator, as `LC_BUILD_VERSION` tells them apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AppleOs {
@@ -257,6 +260,52 @@ impl Default for Platform {
     }
 }
 
+impl Platform {
+    /// The DWARF version clang-19 writes by default for this platform: 4 below macOS 15,
+    /// iOS/tvOS 18, watchOS 11, visionOS 2 and DriverKit 24 (their simulators alike) and for
+    /// Mac Catalyst; 5 from those versions on. Go 1.19's `debug/macho` reads only DWARF 4.
+    ///
+    /// ```
+    /// use objforge::{dwarf::DwarfVersion, Platform};
+    /// let v = |t| Platform::from_triple(t).unwrap().default_dwarf_version();
+    /// assert_eq!(v("arm64-apple-macos14"), DwarfVersion::V4);
+    /// assert_eq!(v("arm64-apple-macos15"), DwarfVersion::V5);
+    /// assert_eq!(v("arm64-apple-ios18.0-simulator"), DwarfVersion::V5);
+    /// ```
+    pub fn default_dwarf_version(self) -> DwarfVersion {
+        let first_with_5 = match self.os.device() {
+            AppleOs::MacOs => 15,
+            AppleOs::Ios | AppleOs::TvOs => 18,
+            AppleOs::WatchOs => 11,
+            AppleOs::VisionOs => 2,
+            AppleOs::DriverKit => 24,
+            _ => return DwarfVersion::V4,
+        };
+        if self.min.major < first_with_5 {
+            DwarfVersion::V4
+        } else {
+            DwarfVersion::V5
+        }
+    }
+}
+
+impl Object {
+    /// The DWARF version the platform's own compiler writes for this object by default:
+    /// Mach-O follows [`Platform::default_dwarf_version`] (of `options.platform`, macOS 11 if
+    /// unset), every other format DWARF 5. [`DebugInfo::new`](crate::dwarf::DebugInfo::new)
+    /// starts at DWARF 5; the CLI and the C ABI use this default when no version is given.
+    pub fn default_dwarf_version(&self) -> DwarfVersion {
+        match self.target.format {
+            Format::MachO => self
+                .options
+                .platform
+                .unwrap_or_default()
+                .default_dwarf_version(),
+            _ => DwarfVersion::V5,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +378,38 @@ mod tests {
         }
         assert_eq!(AppleOs::from_name("xros"), Some(AppleOs::VisionOs));
         assert_eq!(AppleOs::from_name("linux"), None);
+    }
+
+    /// What `clang-19 -target T -g -c` writes (checked with llvm-dwarfdump-19).
+    #[test]
+    fn dwarf_defaults_follow_clang() {
+        let cases = [
+            ("arm64-apple-macos14", 4),
+            ("arm64-apple-macos15", 5),
+            ("x86_64-apple-macos10.15", 4),
+            ("arm64-apple-darwin", 4),
+            ("arm64-apple-ios17", 4),
+            ("arm64-apple-ios18", 5),
+            ("arm64-apple-ios17-simulator", 4),
+            ("arm64-apple-ios18-simulator", 5),
+            ("arm64-apple-tvos17", 4),
+            ("arm64-apple-tvos18", 5),
+            ("arm64-apple-watchos10", 4),
+            ("arm64-apple-watchos11", 5),
+            ("arm64-apple-xros1", 4),
+            ("arm64-apple-xros2", 5),
+            ("arm64-apple-driverkit23", 4),
+            ("arm64-apple-driverkit24", 5),
+            ("x86_64-apple-ios18-macabi", 4),
+        ];
+        for (triple, version) in cases {
+            let p = Platform::from_triple(triple).unwrap();
+            assert_eq!(p.default_dwarf_version().number(), version, "{triple}");
+            let mut obj = Object::new(crate::Target::from_triple(triple).unwrap());
+            obj.options.platform = Some(p);
+            assert_eq!(obj.default_dwarf_version().number(), version, "{triple}");
+        }
+        let elf = Object::new(crate::Target::from_triple("aarch64-unknown-linux-gnu").unwrap());
+        assert_eq!(elf.default_dwarf_version(), DwarfVersion::V5);
     }
 }

@@ -54,6 +54,7 @@ pub(crate) fn validate(obj: &Object) -> Result<Validated, Error> {
     let (relocs, reach) = check_relocations(obj)?;
     crate::limits::check_total_size(obj)?;
     crate::limits::check_debug_references(obj)?;
+    crate::unwind::check(obj)?;
     // The reach of each field, checked in the same pass as the rest, is reported last.
     if let Some(e) = reach {
         return Err(e);

@@ -70,6 +70,15 @@ fn with_layout<T>(
     obj: &Object,
     go: impl FnOnce(&dyn Layout) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    // Unwind entries become sections, symbols and relocations of a copy, which is written.
+    let lowered;
+    let obj = if obj.unwind.is_empty() {
+        obj
+    } else {
+        crate::validate::validate(obj)?;
+        lowered = crate::unwind::lower(obj)?;
+        &lowered
+    };
     // The writers take the names by value: they need them only while laying out.
     let Validated {
         names,

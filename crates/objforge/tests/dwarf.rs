@@ -3,7 +3,11 @@
 //! was. (`crates/objforge-cli/tests/dwarf_*.rs` check the output with DWARF readers, linkers
 //! and debuggers.)
 
-use objforge::dwarf::{DebugInfo, DwarfVersion, FileId, Function, LexicalBlock, LineRow};
+use objforge::dwarf::{
+    BaseEncoding, CodeRange, DebugInfo, DwarfVersion, FileId, Function, InlineFunction,
+    InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId,
+    Variable,
+};
 use objforge::*;
 
 /// An object for `triple` with 32 bytes of code in `.text`, and debug information for it.
@@ -337,4 +341,241 @@ fn a_unit_without_code_is_written() {
         .iter()
         .all(|r| r.kind == RelocKind::Secrel32));
     obj.write().unwrap();
+}
+
+/// [`sample`] with an `int`, a `struct s { int a; struct s *next; }`, a global `g` at a data
+/// symbol, and in `f` a parameter, a local and a block variable with a location list.
+fn sample_with_data(triple: &str, version: DwarfVersion) -> (Object, DebugInfo) {
+    let (mut obj, mut debug) = sample(triple, version);
+    let data = obj.add_section(Section::new(".data", SectionKind::Data).with_bytes(vec![0u8; 8]));
+    let g = obj.add_symbol(Symbol::defined("g", data, 4).with_kind(SymbolKind::Object));
+    let int = debug.add_type(Type::base("int", BaseEncoding::Signed, 4));
+    let s = TypeId(2);
+    debug.add_type(Type::Pointer { to: Some(s) });
+    debug.add_type(Type::Struct {
+        union: false,
+        name: "s".into(),
+        size: 16,
+        members: vec![Member::new("a", int, 0), Member::new("next", TypeId(1), 8)],
+    });
+    debug.add_variable(
+        Variable::new("g", int).with_location(Location::Expr(vec![Op::Addr {
+            symbol: g,
+            addend: 0,
+        }])),
+    );
+    let f = &mut debug.functions[0];
+    f.return_type = Some(int);
+    f.frame_base = Some(vec![Op::CallFrameCfa]);
+    f.parameters
+        .push(Variable::new("p", TypeId(1)).with_location(Location::Expr(vec![Op::Reg(5)])));
+    f.variables
+        .push(Variable::new("c", int).with_location(Location::Const(-3)));
+    f.blocks[0]
+        .variables
+        .push(Variable::new("v", int).with_location(Location::List(vec![
+            LocationEntry {
+                section: SectionId(0),
+                offset: 8,
+                size: 4,
+                ops: vec![Op::Reg(0)],
+            },
+            LocationEntry {
+                section: SectionId(0),
+                offset: 12,
+                size: 4,
+                ops: vec![Op::Fbreg(-20)],
+            },
+        ])));
+    (obj, debug)
+}
+
+#[test]
+fn variables_get_location_lists_and_relocated_addresses() {
+    for (version, lists) in [
+        (DwarfVersion::V5, ".debug_loclists"),
+        (DwarfVersion::V4, ".debug_loc"),
+    ] {
+        let (mut obj, debug) = sample_with_data("x86_64-unknown-linux-gnu", version);
+        let first = obj.sections.len();
+        obj.add_debug_info(&debug).unwrap();
+        assert!(
+            names(&obj, first).contains(&lists),
+            "{version:?}: {:?}",
+            names(&obj, first)
+        );
+        // The global's DW_OP_addr is relocated against its symbol, not a section.
+        let g = obj.symbols.iter().position(|s| s.name == "g").unwrap();
+        assert!(
+            obj.relocations.iter().any(|r| r.symbol == Some(SymbolId(g))
+                && r.kind == RelocKind::Abs64
+                && obj.sections[r.section.0].name == ".debug_info"),
+            "{version:?}"
+        );
+        let b = bytes(&obj, lists);
+        if version == DwarfVersion::V5 {
+            // Header (12 bytes), then startx_length (index 1, the block's start, 4, [reg0]),
+            // startx_length (index 2, 4, [fbreg -20]), end_of_list.
+            assert_eq!(b.len(), 12 + 5 + 6 + 1, "{b:x?}");
+            assert_eq!(
+                &b[12..],
+                [3, 1, 4, 1, 0x50, 3, 2, 4, 2, 0x91, 0x6c, 0],
+                "{b:x?}"
+            );
+        } else {
+            // Each entry after a base address entry (relocated), then the end.
+            assert_eq!(&b[..8], [0xff; 8]);
+            assert_eq!(
+                &b[16..34],
+                [8, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+            );
+            assert_eq!(b[34], 0x50);
+            assert_eq!(
+                relocations_in(&obj, lists)[0],
+                (8, RelocKind::Abs64, ".text".into(), 0)
+            );
+        }
+        obj.write().unwrap();
+    }
+}
+
+#[test]
+fn bad_data_names_its_place() {
+    type Edit = dyn Fn(&mut DebugInfo);
+    let cases: Vec<(Box<Edit>, &str)> = vec![
+        (
+            Box::new(|d| d.variables[0].ty = Some(TypeId(9))),
+            "debug.variables[0].type: there is no type 9 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| d.types[1] = Type::Pointer { to: Some(TypeId(7)) }),
+            "debug.types[1].to: there is no type 7 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| d.types[1] = Type::Typedef { name: "t".into(), to: Some(TypeId(1)) }),
+            "debug.types[1]: the type contains itself (only a pointer may refer back to it)",
+        ),
+        (
+            Box::new(|d| d.variables[0].location = Some(Location::Expr(vec![Op::Addr { symbol: SymbolId(40), addend: 0 }]))),
+            "debug.variables[0].location[0]: there is no symbol 40 (the object has 1)",
+        ),
+        (
+            Box::new(|d| {
+                d.variables[0].location = Some(Location::List(vec![LocationEntry {
+                    section: SectionId(5),
+                    offset: 0,
+                    size: 1,
+                    ops: vec![Op::Reg(0)],
+                }]))
+            }),
+            "debug.variables[0].location.list[0].section: there is no section 5 (the object has 2)",
+        ),
+        (
+            Box::new(|d| {
+                if let Some(Location::List(l)) = &mut d.functions[0].blocks[0].variables[0].location {
+                    l[1].size = 30;
+                }
+            }),
+            "debug.functions[0].blocks[0].variables[0].location.list[1].size: 30 bytes from 12 run past the end of .text (32 bytes)",
+        ),
+        (
+            Box::new(|d| d.functions[0].parameters[0].location = Some(Location::Expr(Vec::new()))),
+            "debug.functions[0].parameters[0].location: an empty expression (leave the location out for a variable optimized out)",
+        ),
+        (
+            Box::new(|d| d.functions[0].return_type = Some(TypeId(3))),
+            "debug.functions[0].return_type: there is no type 3 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| d.functions[0].variables[0].name.clear()),
+            "debug.functions[0].variables[0].name: empty",
+        ),
+        (
+            Box::new(|d| d.functions[0].blocks[0].inlined.push(inlined(3))),
+            "debug.functions[0].blocks[0].inlined[0].function: there is no inline function 3 (`inline_functions` has 1)",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                call.ranges[0].size = 0;
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].ranges[0].size: a range covers at least one byte",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                call.inlined.push(inlined(0));
+                call.inlined[0].parameters = vec![None, Some(Location::Const(1))];
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].inlined[0].parameters: 2 locations for the 1 parameters of sq",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                call.variables = vec![Some(Location::Expr(Vec::new()))];
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].variables[0]: an empty expression (leave the location out for a variable optimized out)",
+        ),
+        (
+            Box::new(|d| d.inline_functions[0].parameters[0].ty = Some(TypeId(8))),
+            "debug.inline_functions[0].parameters[0].type: there is no type 8 (`types` has 3)",
+        ),
+    ];
+    for (edit, expected) in cases {
+        let (mut obj, mut debug) = sample_with_data("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+        let mut sq = InlineFunction::new("sq");
+        sq.parameters.push(Variable::new("v", TypeId(0)));
+        sq.variables.push(Variable::new("s", TypeId(0)));
+        debug.inline_functions.push(sq);
+        edit(&mut debug);
+        assert_eq!(error(&mut obj, &debug), expected);
+    }
+}
+
+/// A copy of `inline_functions[function]` at bytes 8..12 of section 0, called on line 2.
+fn inlined(function: usize) -> InlinedCall {
+    InlinedCall::new(
+        function,
+        vec![CodeRange {
+            section: SectionId(0),
+            offset: 8,
+            size: 4,
+        }],
+        FileId(0),
+        2,
+    )
+}
+
+#[test]
+fn inlined_code_refers_to_its_abstract_function() {
+    for version in [DwarfVersion::V5, DwarfVersion::V4] {
+        let (mut obj, mut debug) = sample_with_data("x86_64-unknown-linux-gnu", version);
+        let mut sq = InlineFunction::new("sq");
+        sq.parameters.push(Variable::new("v", TypeId(0)));
+        debug.inline_functions.push(sq);
+        let mut outer = inlined(0);
+        outer.ranges.push(CodeRange {
+            section: SectionId(0),
+            offset: 20,
+            size: 2,
+        });
+        outer
+            .parameters
+            .push(Some(Location::Expr(vec![Op::Reg(5)])));
+        outer.inlined.push(inlined(0));
+        debug.functions[0].inlined.push(outer);
+        let first = obj.sections.len();
+        obj.add_debug_info(&debug).unwrap();
+        // Two ranges: a range list, reached by offset in either version.
+        let lists = if version == DwarfVersion::V5 {
+            ".debug_rnglists"
+        } else {
+            ".debug_ranges"
+        };
+        assert!(names(&obj, first).contains(&lists), "{version:?}");
+        obj.write().unwrap();
+    }
 }

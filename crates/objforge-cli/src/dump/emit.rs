@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use objforge::unwind::{CfiOp, FunctionUnwind, Lsda, Register, SehOp};
 use objforge::{
     Architecture, Binding, ComdatSelection, FloatAbi, Format, Object, Platform, RelocKind,
     SectionData, Symbol, SymbolDefinition, SymbolId, SymbolKind, Visibility,
@@ -171,6 +172,14 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     top.insert("sections".into(), Value::Array(sections));
     top.insert("symbols".into(), Value::Array(symbols));
     top.insert("relocations".into(), Value::Array(relocations));
+    if !object.unwind.is_empty() {
+        let unwind = object
+            .unwind
+            .iter()
+            .map(|f| unwind_json(object.target.arch, f, &section_ref, &symbol_ref))
+            .collect();
+        top.insert("unwind".into(), Value::Array(unwind));
+    }
     let doc = Value::Object(top);
     let mut spec = if options.pretty {
         serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -179,6 +188,118 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     };
     spec.push('\n');
     Emitted { spec, side_files }
+}
+
+/// One `unwind` entry, registers by their assembler names (DWARF numbers where they have
+/// none), its defaults left out.
+fn unwind_json(
+    arch: Architecture,
+    f: &FunctionUnwind,
+    section_ref: &dyn Fn(usize) -> Value,
+    symbol_ref: &dyn Fn(SymbolId) -> Value,
+) -> Value {
+    let reg = |r: Register| r.name(arch).map_or(Value::from(r.0), Value::from);
+    let mut m = Map::new();
+    m.insert("section".into(), section_ref(f.section.0));
+    m.insert("offset".into(), Value::from(f.offset));
+    m.insert("size".into(), Value::from(f.size));
+    if let Some(p) = f.personality {
+        m.insert("personality".into(), symbol_ref(p));
+    }
+    match f.lsda {
+        Some(Lsda::Symbol(s)) => {
+            m.insert("lsda".into(), symbol_ref(s));
+        }
+        Some(Lsda::Section { section, offset }) => {
+            let mut at = Map::new();
+            at.insert("section".into(), section_ref(section.0));
+            at.insert("offset".into(), Value::from(offset));
+            m.insert("lsda".into(), Value::Object(at));
+        }
+        None => {}
+    }
+    if f.signal_frame {
+        m.insert("signal_frame".into(), Value::from(true));
+    }
+    if let Some(column) = f.return_column {
+        m.insert("return_column".into(), reg(column));
+    }
+    let mut rules = Vec::new();
+    for rule in &f.cfi {
+        let mut r = Map::new();
+        r.insert("at".into(), Value::from(rule.at));
+        r.insert("op".into(), Value::from(rule.op.name()));
+        match &rule.op {
+            CfiOp::DefCfa { reg: x, offset }
+            | CfiOp::Offset { reg: x, offset }
+            | CfiOp::ValOffset { reg: x, offset }
+            | CfiOp::RelOffset { reg: x, offset } => {
+                r.insert("reg".into(), reg(*x));
+                r.insert("offset".into(), Value::from(*offset));
+            }
+            CfiOp::DefCfaOffset(offset) | CfiOp::AdjustCfaOffset(offset) => {
+                r.insert("offset".into(), Value::from(*offset));
+            }
+            CfiOp::DefCfaRegister(x)
+            | CfiOp::Restore(x)
+            | CfiOp::Undefined(x)
+            | CfiOp::SameValue(x) => {
+                r.insert("reg".into(), reg(*x));
+            }
+            CfiOp::Register { reg: x, reg2 } => {
+                r.insert("reg".into(), reg(*x));
+                r.insert("reg2".into(), reg(*reg2));
+            }
+            CfiOp::Escape(bytes) => {
+                r.insert("hex".into(), Value::from(hex(bytes)));
+            }
+            _ => {}
+        }
+        rules.push(Value::Object(r));
+    }
+    if !rules.is_empty() {
+        m.insert("cfi".into(), Value::Array(rules));
+    }
+    let mut codes = Vec::new();
+    for code in &f.seh {
+        let mut c = Map::new();
+        c.insert("at".into(), Value::from(code.at));
+        let (name, fields): (&str, Vec<(&str, Value)>) = match code.op {
+            SehOp::PushReg(x) => ("pushreg", vec![("reg", reg(x))]),
+            SehOp::SetFrame { reg: x, offset } => (
+                "setframe",
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
+            SehOp::StackAlloc(size) => ("stackalloc", vec![("size", Value::from(size))]),
+            SehOp::SaveReg { reg: x, offset } => (
+                "savereg",
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
+            SehOp::SaveXmm { reg: x, offset } => (
+                "savexmm",
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
+            SehOp::PushFrame { code } => (
+                "pushframe",
+                if code {
+                    vec![("code", Value::from(true))]
+                } else {
+                    Vec::new()
+                },
+            ),
+            SehOp::EndPrologue => ("endprologue", Vec::new()),
+            _ => continue,
+        };
+        c.insert("op".into(), Value::from(name));
+        for (key, value) in fields {
+            c.insert(key.into(), value);
+        }
+        codes.push(Value::Object(c));
+    }
+    if !codes.is_empty() {
+        m.insert("seh".into(), Value::Array(codes));
+    }
+    Value::Object(m)
 }
 
 /// One symbol, its defaults left out.

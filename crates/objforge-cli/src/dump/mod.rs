@@ -16,9 +16,11 @@
 mod bits;
 mod coff;
 pub mod command;
+mod eh_frame;
 mod elf;
 mod emit;
 mod macho;
+mod xdata;
 
 use std::fmt;
 
@@ -87,6 +89,8 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
         Kind::MachO => macho::read(data)?,
         Kind::Coff => coff::read(data)?,
     };
+    eh_frame::decode(&mut dumped);
+    xdata::decode(&mut dumped);
     self_check(&mut dumped)?;
     Ok(dumped)
 }

@@ -5,8 +5,14 @@
 //! Paths in the JSON and in the library's errors agree (`debug.lines[3].file`), so whichever
 //! side finds a problem names the same place.
 
-use objforge::dwarf::{lang, DebugInfo, DwarfVersion, FileId, Function, LexicalBlock, LineRow};
-use objforge::{Object, SectionId};
+use std::collections::HashMap;
+
+use objforge::dwarf::{
+    lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
+    InlineFunction, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
+    TypeId, Variable,
+};
+use objforge::{Architecture, Object, SectionId, SymbolId};
 
 use super::{library_error, resolve, Names};
 use crate::json::{quote, suggestion, Fields, Node, SpecError};
@@ -21,6 +27,9 @@ const DEBUG_FIELDS: &[&str] = &[
     "files",
     "lines",
     "functions",
+    "types",
+    "variables",
+    "inline_functions",
     "comment",
 ];
 /// Keys of a row of `debug.lines`.
@@ -47,29 +56,229 @@ const FUNCTION_FIELDS: &[&str] = &[
     "line",
     "external",
     "blocks",
+    "return_type",
+    "prototyped",
+    "frame_base",
+    "parameters",
+    "variables",
+    "pieces",
+    "inlined",
     "comment",
 ];
 /// Keys of a lexical block.
-const BLOCK_FIELDS: &[&str] = &["offset", "size", "blocks", "comment"];
+const BLOCK_FIELDS: &[&str] = &[
+    "offset",
+    "size",
+    "blocks",
+    "variables",
+    "pieces",
+    "inlined",
+    "comment",
+];
+/// Keys of an inline function.
+const INLINE_FUNCTION_FIELDS: &[&str] = &[
+    "name",
+    "linkage_name",
+    "file",
+    "line",
+    "external",
+    "prototyped",
+    "return_type",
+    "parameters",
+    "variables",
+    "comment",
+];
+/// Keys of an inlined call.
+const INLINED_FIELDS: &[&str] = &[
+    "function",
+    "ranges",
+    "call_file",
+    "call_line",
+    "call_column",
+    "parameters",
+    "variables",
+    "inlined",
+    "comment",
+];
+/// Keys of a further range of a function or block.
+const PIECE_FIELDS: &[&str] = &["section", "offset", "size", "comment"];
+/// Keys of a type, whatever its kind (each kind's own are in [`type_fields`]).
+const TYPE_FIELDS: &[&str] = &[
+    "kind",
+    "name",
+    "encoding",
+    "size",
+    "to",
+    "members",
+    "element",
+    "counts",
+    "type",
+    "values",
+    "returns",
+    "parameters",
+    "varargs",
+    "comment",
+];
+/// The type kinds.
+const TYPE_KINDS: &[&str] = &[
+    "base", "pointer", "const", "volatile", "typedef", "struct", "union", "array", "enum",
+    "function",
+];
+/// Keys of a struct or union member.
+const MEMBER_FIELDS: &[&str] = &[
+    "name",
+    "type",
+    "offset",
+    "bit_size",
+    "bit_offset",
+    "comment",
+];
+/// Keys of an enum value.
+const ENUMERATOR_FIELDS: &[&str] = &["name", "value", "comment"];
+/// Keys of a variable or parameter.
+const VARIABLE_FIELDS: &[&str] = &[
+    "name", "type", "file", "line", "external", "location", "comment",
+];
+/// Keys of a location list entry.
+const ENTRY_FIELDS: &[&str] = &["section", "offset", "size", "location", "comment"];
+/// Keys of an expression operation (each has one of them, `offset` and `addend` aside).
+const OP_FIELDS: &[&str] = &[
+    "reg",
+    "breg",
+    "offset",
+    "fbreg",
+    "addr",
+    "addend",
+    "plus_uconst",
+    "piece",
+    "implicit_value",
+    "expr",
+];
+/// Operations written as a bare string.
+const OP_NAMES: &[&str] = &["stack_value", "call_frame_cfa"];
+
+/// The fields each type kind takes.
+fn type_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "base" => &["kind", "name", "encoding", "size", "comment"],
+        "pointer" | "const" | "volatile" => &["kind", "to", "comment"],
+        "typedef" => &["kind", "name", "to", "comment"],
+        "struct" | "union" => &["kind", "name", "size", "members", "comment"],
+        "array" => &["kind", "element", "counts", "comment"],
+        "enum" => &["kind", "name", "size", "type", "values", "comment"],
+        _ => &["kind", "returns", "parameters", "varargs", "comment"],
+    }
+}
+
+/// What the reader knows while it reads: the object's sections, symbols and architecture,
+/// the files, and the types by name.
+struct Context<'a> {
+    sections: &'a Names,
+    symbols: &'a Names,
+    arch: Architecture,
+    /// The DWARF version when `debug.version` is not given.
+    default_version: DwarfVersion,
+    files: Vec<String>,
+    types: TypeNames,
+    /// The inline functions: name, parameter names, local names.
+    inline: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+/// Type references by name: `int`, `struct node`, `node_t`; and the pointer types that a
+/// reference ending in `*` (`struct node *`) adds after the declared types.
+#[derive(Default)]
+struct TypeNames {
+    by_name: HashMap<String, usize>,
+    declared: usize,
+    /// What each added pointer type points to.
+    pointers: Vec<Option<TypeId>>,
+    pointer_of: HashMap<Option<TypeId>, usize>,
+}
+
+impl TypeNames {
+    /// A type reference: an index into `types`, a name, `void`, or either followed by `*`s.
+    /// `None` is `void`.
+    fn resolve(&mut self, node: Node<'_>) -> Result<Option<TypeId>, SpecError> {
+        match node.value() {
+            serde_json::Value::Number(_) => {
+                let index = node.u64()?;
+                let index = usize::try_from(index)
+                    .map_err(|_| node.error(format!("there is no type {index}")))?;
+                Ok(Some(TypeId(index)))
+            }
+            serde_json::Value::String(text) => self.resolve_name(node, text.trim()),
+            _ => Err(node
+                .expected("a type: its name (\"int\", \"struct node *\") or its index in `types`")),
+        }
+    }
+
+    fn resolve_name(&mut self, node: Node<'_>, text: &str) -> Result<Option<TypeId>, SpecError> {
+        if let Some(inner) = text.strip_suffix('*') {
+            let to = self.resolve_name(node, inner.trim_end())?;
+            let next = self.declared + self.pointers.len();
+            let index = *self.pointer_of.entry(to).or_insert(next);
+            if index == next {
+                self.pointers.push(to);
+            }
+            return Ok(Some(TypeId(index)));
+        }
+        if text == "void" {
+            return Ok(None);
+        }
+        if let Ok(index) = text.parse::<usize>() {
+            return Ok(Some(TypeId(index)));
+        }
+        self.by_name
+            .get(text)
+            .map(|&i| Some(TypeId(i)))
+            .ok_or_else(|| {
+                node.error(format!(
+                    "no type named {} in `debug.types`{}",
+                    quote(text),
+                    suggestion(text, self.by_name.keys().map(String::as_str))
+                ))
+            })
+    }
+
+    /// A type reference that may not be `void`.
+    fn resolve_some(&mut self, node: Node<'_>) -> Result<TypeId, SpecError> {
+        self.resolve(node)?.ok_or_else(|| {
+            node.error("`void` is no type for this (only for pointers, returns and `to`)")
+        })
+    }
+}
 
 /// Reads `debug` and adds it to `obj` (whose sections are already read).
 pub(super) fn read_debug(
     node: Node<'_>,
     sections: &Names,
+    symbols: &Names,
     obj: &mut Object,
 ) -> Result<(), SpecError> {
-    let debug = read(node, sections)?;
+    let mut cx = Context {
+        sections,
+        symbols,
+        arch: obj.target.arch,
+        default_version: obj.default_dwarf_version(),
+        files: Vec::new(),
+        types: TypeNames::default(),
+        inline: Vec::new(),
+    };
+    let debug = read(node, &mut cx)?;
     obj.add_debug_info(&debug).map_err(|e| library_error(&e))?;
     Ok(())
 }
 
-/// The `debug` object as a [`DebugInfo`].
-fn read(node: Node<'_>, sections: &Names) -> Result<DebugInfo, SpecError> {
+/// The `debug` object as a [`DebugInfo`]; without a `version`, the platform's (as
+/// [`Object::default_dwarf_version`] gives it).
+fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
+    let sections = cx.sections;
     let fields = node.object(DEBUG_FIELDS, "field")?;
     let mut debug = DebugInfo::new(
         fields.required("name")?.str()?,
         fields.required("comp_dir")?.str()?,
     );
+    debug.version = cx.default_version;
     if let Some(n) = fields.get("version") {
         let number = n.u64()?;
         debug.version = DwarfVersion::from_number(number)
@@ -92,13 +301,359 @@ fn read(node: Node<'_>, sections: &Names) -> Result<DebugInfo, SpecError> {
             debug.add_row(row);
         }
     }
+    cx.files = debug.files.clone();
+    if let Some(n) = fields.get("types") {
+        read_types(n, cx, &mut debug)?;
+    }
+    if let Some(n) = fields.get("variables") {
+        for item in n.array()?.iter() {
+            let variable = read_variable(item, cx, None)?;
+            debug.add_variable(variable);
+        }
+    }
+    if let Some(n) = fields.get("inline_functions") {
+        for item in n.array()?.iter() {
+            let f = read_inline_function(item, cx)?;
+            cx.inline.push((
+                f.name.clone(),
+                f.parameters.iter().map(|v| v.name.clone()).collect(),
+                f.variables.iter().map(|v| v.name.clone()).collect(),
+            ));
+            debug.inline_functions.push(f);
+        }
+    }
     if let Some(n) = fields.get("functions") {
         for item in n.array()?.iter() {
-            let function = read_function(item, sections, &debug.files)?;
+            let function = read_function(item, cx)?;
             debug.add_function(function);
         }
     }
+    // The pointer types that references ending in `*` asked for.
+    for &to in &cx.types.pointers {
+        debug.add_type(Type::Pointer { to });
+    }
     Ok(debug)
+}
+
+/// `debug.types`: first every name (so types may refer to later ones), then each type.
+fn read_types(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    debug: &mut DebugInfo,
+) -> Result<(), SpecError> {
+    let items = node.array()?;
+    cx.types.declared = items.len();
+    for (i, item) in items.iter().enumerate() {
+        let fields = item.object(TYPE_FIELDS, "field")?;
+        let kind_node = fields.required("kind")?;
+        let kind = kind_node.str()?;
+        if !TYPE_KINDS.contains(&kind) {
+            return Err(kind_node.error(format!(
+                "unknown type kind {}{} (known: {})",
+                quote(kind),
+                suggestion(kind, TYPE_KINDS.iter().copied()),
+                TYPE_KINDS.join(", ")
+            )));
+        }
+        item.object(type_fields(kind), "field")?;
+        if let Some(name) = fields.get("name") {
+            let name = name.str()?;
+            let key = match kind {
+                "struct" | "union" | "enum" => format!("{kind} {name}"),
+                _ => name.to_string(),
+            };
+            if !name.is_empty() {
+                cx.types.by_name.entry(key).or_insert(i);
+            }
+        }
+    }
+    for item in items.iter() {
+        let fields = item.object(TYPE_FIELDS, "field")?;
+        let kind = fields.required("kind")?.str()?;
+        let name = || -> Result<String, SpecError> {
+            Ok(match fields.get("name") {
+                Some(n) => n.str()?.to_string(),
+                None => String::new(),
+            })
+        };
+        let to = |cx: &mut Context<'_>| -> Result<Option<TypeId>, SpecError> {
+            match fields.get("to") {
+                Some(n) => cx.types.resolve(n),
+                None => Ok(None),
+            }
+        };
+        let ty = match kind {
+            "base" => {
+                let e = fields.required("encoding")?;
+                let names: Vec<&str> = BaseEncoding::NAMES.iter().map(|(n, _)| *n).collect();
+                Type::Base {
+                    name: fields.required("name")?.str()?.to_string(),
+                    encoding: super::one_of(e, &names, "encoding", BaseEncoding::from_name)?,
+                    size: fields.required("size")?.u64()?,
+                }
+            }
+            "pointer" => Type::Pointer { to: to(cx)? },
+            "const" => Type::Const { to: to(cx)? },
+            "volatile" => Type::Volatile { to: to(cx)? },
+            "typedef" => Type::Typedef {
+                name: fields.required("name")?.str()?.to_string(),
+                to: to(cx)?,
+            },
+            "struct" | "union" => {
+                let mut members = Vec::new();
+                if let Some(n) = fields.get("members") {
+                    for m in n.array()?.iter() {
+                        let mf = m.object(MEMBER_FIELDS, "field")?;
+                        let mut member = Member::new(
+                            match mf.get("name") {
+                                Some(n) => n.str()?,
+                                None => "",
+                            },
+                            cx.types.resolve_some(mf.required("type")?)?,
+                            match mf.get("offset") {
+                                Some(n) => n.u64()?,
+                                None => 0,
+                            },
+                        );
+                        if let Some(n) = mf.get("bit_size") {
+                            member.bit_size = Some(n.u64()?);
+                        }
+                        if let Some(n) = mf.get("bit_offset") {
+                            member.bit_offset = n.u64()?;
+                        }
+                        members.push(member);
+                    }
+                }
+                Type::Struct {
+                    union: kind == "union",
+                    name: name()?,
+                    size: fields.required("size")?.u64()?,
+                    members,
+                }
+            }
+            "array" => {
+                let mut counts = Vec::new();
+                for c in fields.required("counts")?.array()?.iter() {
+                    counts.push(match c.value() {
+                        serde_json::Value::Null => None,
+                        _ => Some(c.u64()?),
+                    });
+                }
+                Type::Array {
+                    element: cx.types.resolve_some(fields.required("element")?)?,
+                    counts,
+                }
+            }
+            "enum" => {
+                let mut enumerators = Vec::new();
+                if let Some(n) = fields.get("values") {
+                    for e in n.array()?.iter() {
+                        let ef = e.object(ENUMERATOR_FIELDS, "field")?;
+                        enumerators.push(Enumerator {
+                            name: ef.required("name")?.str()?.to_string(),
+                            value: ef.required("value")?.i64()?,
+                        });
+                    }
+                }
+                Type::Enum {
+                    name: name()?,
+                    size: fields.required("size")?.u64()?,
+                    underlying: match fields.get("type") {
+                        Some(n) => cx.types.resolve(n)?,
+                        None => None,
+                    },
+                    enumerators,
+                }
+            }
+            _ => {
+                let mut parameters = Vec::new();
+                if let Some(n) = fields.get("parameters") {
+                    for p in n.array()?.iter() {
+                        parameters.push(cx.types.resolve_some(p)?);
+                    }
+                }
+                Type::Function {
+                    returns: match fields.get("returns") {
+                        Some(n) => cx.types.resolve(n)?,
+                        None => None,
+                    },
+                    parameters,
+                    varargs: match fields.get("varargs") {
+                        Some(n) => n.bool()?,
+                        None => false,
+                    },
+                }
+            }
+        };
+        debug.add_type(ty);
+    }
+    Ok(())
+}
+
+/// A variable or parameter; `code_section` is its function's section, the default of its
+/// location list entries'.
+fn read_variable(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    code_section: Option<SectionId>,
+) -> Result<Variable, SpecError> {
+    let fields = node.object(VARIABLE_FIELDS, "field")?;
+    let name = fields.required("name")?.str()?;
+    let ty = cx.types.resolve_some(fields.required("type")?)?;
+    let mut v = Variable::new(name, ty);
+    v.file = optional_file(&fields, &cx.files)?;
+    if let Some(n) = fields.get("line") {
+        v.line = read_number(n)?;
+    }
+    if let Some(n) = fields.get("external") {
+        v.external = n.bool()?;
+    }
+    if let Some(n) = fields.get("location") {
+        v.location = Some(read_location(n, cx, code_section)?);
+    }
+    Ok(v)
+}
+
+/// A location: an operation, an array of them, `{"const": N}` or `{"list": [...]}`.
+fn read_location(
+    node: Node<'_>,
+    cx: &Context<'_>,
+    code_section: Option<SectionId>,
+) -> Result<Location, SpecError> {
+    if let serde_json::Value::Object(map) = node.value() {
+        if map.contains_key("const") {
+            let fields = node.object(&["const"], "field")?;
+            return Ok(Location::Const(fields.required("const")?.i64()?));
+        }
+        if map.contains_key("list") {
+            let fields = node.object(&["list"], "field")?;
+            let mut entries = Vec::new();
+            for e in fields.required("list")?.array()?.iter() {
+                let ef = e.object(ENTRY_FIELDS, "field")?;
+                let section =
+                    match (ef.get("section"), code_section) {
+                        (Some(n), _) => SectionId(resolve(n, cx.sections, "sections")?),
+                        (None, Some(section)) => section,
+                        (None, None) => return Err(ef.missing(
+                            "section",
+                            "missing (outside a function, a location list entry names its section)",
+                        )),
+                    };
+                entries.push(LocationEntry {
+                    section,
+                    offset: ef.required("offset")?.u64()?,
+                    size: ef.required("size")?.u64()?,
+                    ops: read_ops(ef.required("location")?, cx)?,
+                });
+            }
+            return Ok(Location::List(entries));
+        }
+    }
+    Ok(Location::Expr(read_ops(node, cx)?))
+}
+
+/// An expression: one operation or an array of them.
+fn read_ops(node: Node<'_>, cx: &Context<'_>) -> Result<Vec<Op>, SpecError> {
+    match node.value() {
+        serde_json::Value::Array(_) => node.array()?.iter().map(|n| read_op(n, cx)).collect(),
+        _ => Ok(vec![read_op(node, cx)?]),
+    }
+}
+
+/// One operation: `{"reg": 6}`, `{"breg": "rsp", "offset": 8}`, `{"fbreg": -20}`,
+/// `{"addr": "symbol", "addend": 0}`, `{"plus_uconst": 8}`, `{"piece": 4}`,
+/// `{"implicit_value": "hex"}`, `{"expr": "hex"}`, `"stack_value"`, `"call_frame_cfa"`.
+fn read_op(node: Node<'_>, cx: &Context<'_>) -> Result<Op, SpecError> {
+    if let serde_json::Value::String(name) = node.value() {
+        return match name.as_str() {
+            "stack_value" => Ok(Op::StackValue),
+            "call_frame_cfa" => Ok(Op::CallFrameCfa),
+            _ => Err(node.error(format!(
+                "unknown operation {}{} (as a string: {}; others are objects such as {{\"fbreg\": -20}})",
+                quote(name),
+                suggestion(name, OP_NAMES.iter().copied()),
+                OP_NAMES.join(", ")
+            ))),
+        };
+    }
+    let fields = node.object(OP_FIELDS, "field")?;
+    let named: Vec<&str> = OP_FIELDS
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "offset" | "addend") && fields.has(k))
+        .collect();
+    if named.len() > 1 {
+        return Err(node.error(format!(
+            "one operation an object ({} are given); write several as an array",
+            named.join(" and ")
+        )));
+    }
+    let offset = |default_ok: bool| -> Result<i64, SpecError> {
+        match fields.get("offset") {
+            Some(n) => n.i64(),
+            None if default_ok => Ok(0),
+            None => Err(fields.missing("offset", "missing")),
+        }
+    };
+    let hex = |n: Node<'_>| crate::decode::hex(n.str()?).map_err(|m| n.error(m));
+    let op = if let Some(n) = fields.get("reg") {
+        Op::Reg(read_register(n, cx.arch)?)
+    } else if let Some(n) = fields.get("breg") {
+        Op::Breg(read_register(n, cx.arch)?, offset(true)?)
+    } else if let Some(n) = fields.get("fbreg") {
+        Op::Fbreg(n.i64()?)
+    } else if let Some(n) = fields.get("addr") {
+        Op::Addr {
+            symbol: SymbolId(resolve(n, cx.symbols, "symbols")?),
+            addend: match fields.get("addend") {
+                Some(a) => a.i64()?,
+                None => 0,
+            },
+        }
+    } else if let Some(n) = fields.get("plus_uconst") {
+        Op::PlusUconst(n.u64()?)
+    } else if let Some(n) = fields.get("piece") {
+        Op::Piece(n.u64()?)
+    } else if let Some(n) = fields.get("implicit_value") {
+        Op::ImplicitValue(hex(n)?)
+    } else if let Some(n) = fields.get("expr") {
+        Op::Raw(hex(n)?)
+    } else {
+        return Err(node.error(
+            "an operation is one of reg, breg, fbreg, addr, plus_uconst, piece, implicit_value, expr (or \"stack_value\", \"call_frame_cfa\")",
+        ));
+    };
+    Ok(op)
+}
+
+/// A DWARF register number, or a register's name on x86_64 (`rax`..`r15`, `rip`) and
+/// aarch64 (`x0`..`x30`, `sp`).
+fn read_register(node: Node<'_>, arch: Architecture) -> Result<u16, SpecError> {
+    const X86_64: &[&str] = &[
+        "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12",
+        "r13", "r14", "r15", "rip",
+    ];
+    if let serde_json::Value::String(name) = node.value() {
+        let found = match arch {
+            Architecture::X86_64 => X86_64.iter().position(|r| r == name),
+            Architecture::Aarch64 => match name.as_str() {
+                "sp" => Some(31),
+                _ => name
+                    .strip_prefix('x')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&n| n <= 30),
+            },
+            _ => None,
+        };
+        return found.map(|r| r as u16).ok_or_else(|| {
+            node.error(format!(
+                "no register named {} on {arch} (give the DWARF register number)",
+                quote(name)
+            ))
+        });
+    }
+    let n = node.u64_at_most(u64::from(u16::MAX))?;
+    Ok(n as u16)
 }
 
 /// A language name from [`lang::NAMES`] or a `DW_LANG_*` code.
@@ -191,11 +746,10 @@ fn read_row(node: Node<'_>, sections: &Names, files: &[String]) -> Result<LineRo
 }
 
 /// One function of `debug.functions`.
-fn read_function(
-    node: Node<'_>,
-    sections: &Names,
-    files: &[String],
-) -> Result<Function, SpecError> {
+fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecError> {
+    let sections = cx.sections;
+    let files = cx.files.clone();
+    let files = files.as_slice();
     let fields = node.object(FUNCTION_FIELDS, "field")?;
     let mut function = Function::new(
         fields.required("name")?.str()?,
@@ -212,13 +766,46 @@ fn read_function(
         function.external = n.bool()?;
     }
     if let Some(n) = fields.get("blocks") {
-        function.blocks = read_blocks(n)?;
+        function.blocks = read_blocks(n, cx, function.section)?;
+    }
+    if let Some(n) = fields.get("pieces") {
+        function.pieces = read_pieces(n, sections)?;
+    }
+    if let Some(n) = fields.get("inlined") {
+        function.inlined = read_inlined(n, cx, function.section)?;
+    }
+    if let Some(n) = fields.get("return_type") {
+        function.return_type = cx.types.resolve(n)?;
+    }
+    if let Some(n) = fields.get("prototyped") {
+        function.prototyped = n.bool()?;
+    }
+    if let Some(n) = fields.get("frame_base") {
+        function.frame_base = Some(read_ops(n, cx)?);
+    }
+    if let Some(n) = fields.get("parameters") {
+        for item in n.array()?.iter() {
+            function
+                .parameters
+                .push(read_variable(item, cx, Some(function.section))?);
+        }
+    }
+    if let Some(n) = fields.get("variables") {
+        for item in n.array()?.iter() {
+            function
+                .variables
+                .push(read_variable(item, cx, Some(function.section))?);
+        }
     }
     Ok(function)
 }
 
 /// A `blocks` array (nesting is bounded by the JSON parser's depth limit).
-fn read_blocks(node: Node<'_>) -> Result<Vec<LexicalBlock>, SpecError> {
+fn read_blocks(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    section: SectionId,
+) -> Result<Vec<LexicalBlock>, SpecError> {
     let mut blocks = Vec::new();
     for item in node.array()?.iter() {
         let fields = item.object(BLOCK_FIELDS, "field")?;
@@ -227,9 +814,150 @@ fn read_blocks(node: Node<'_>) -> Result<Vec<LexicalBlock>, SpecError> {
             fields.required("size")?.u64()?,
         );
         if let Some(n) = fields.get("blocks") {
-            block.blocks = read_blocks(n)?;
+            block.blocks = read_blocks(n, cx, section)?;
+        }
+        if let Some(n) = fields.get("variables") {
+            for v in n.array()?.iter() {
+                block.variables.push(read_variable(v, cx, Some(section))?);
+            }
+        }
+        if let Some(n) = fields.get("pieces") {
+            block.pieces = read_pieces(n, cx.sections)?;
+        }
+        if let Some(n) = fields.get("inlined") {
+            block.inlined = read_inlined(n, cx, section)?;
         }
         blocks.push(block);
     }
     Ok(blocks)
+}
+
+/// A `pieces` array: further ranges of code, `{"section", "offset", "size"}` each.
+fn read_pieces(node: Node<'_>, sections: &Names) -> Result<Vec<CodeRange>, SpecError> {
+    let mut pieces = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(PIECE_FIELDS, "field")?;
+        pieces.push(CodeRange {
+            section: SectionId(resolve(fields.required("section")?, sections, "sections")?),
+            offset: fields.required("offset")?.u64()?,
+            size: fields.required("size")?.u64()?,
+        });
+    }
+    Ok(pieces)
+}
+
+/// One of `debug.inline_functions`.
+fn read_inline_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<InlineFunction, SpecError> {
+    let fields = node.object(INLINE_FUNCTION_FIELDS, "field")?;
+    let mut f = InlineFunction::new(fields.required("name")?.str()?);
+    if let Some(n) = fields.get("linkage_name") {
+        f.linkage_name = Some(n.str()?.to_string());
+    }
+    f.file = optional_file(&fields, &cx.files)?;
+    if let Some(n) = fields.get("line") {
+        f.line = read_number(n)?;
+    }
+    if let Some(n) = fields.get("external") {
+        f.external = n.bool()?;
+    }
+    if let Some(n) = fields.get("prototyped") {
+        f.prototyped = n.bool()?;
+    }
+    if let Some(n) = fields.get("return_type") {
+        f.return_type = cx.types.resolve(n)?;
+    }
+    if let Some(n) = fields.get("parameters") {
+        for item in n.array()?.iter() {
+            f.parameters.push(read_variable(item, cx, None)?);
+        }
+    }
+    if let Some(n) = fields.get("variables") {
+        for item in n.array()?.iter() {
+            f.variables.push(read_variable(item, cx, None)?);
+        }
+    }
+    Ok(f)
+}
+
+/// An `inlined` array: code inlined from `debug.inline_functions`; `section` is the
+/// enclosing function's, the default of ranges and location list entries.
+fn read_inlined(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    section: SectionId,
+) -> Result<Vec<InlinedCall>, SpecError> {
+    let mut calls = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(INLINED_FIELDS, "field")?;
+        let function_node = fields.required("function")?;
+        let function = match function_node.value() {
+            serde_json::Value::String(name) => cx
+                .inline
+                .iter()
+                .position(|(n, _, _)| n == name)
+                .ok_or_else(|| {
+                    function_node.error(format!(
+                        "no function named {} in `debug.inline_functions`{}",
+                        quote(name),
+                        suggestion(name, cx.inline.iter().map(|(n, _, _)| n.as_str()))
+                    ))
+                })?,
+            _ => usize::try_from(function_node.u64()?).unwrap_or(usize::MAX),
+        };
+        let mut ranges = Vec::new();
+        for r in fields.required("ranges")?.array()?.iter() {
+            let rf = r.object(PIECE_FIELDS, "field")?;
+            ranges.push(CodeRange {
+                section: match rf.get("section") {
+                    Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
+                    None => section,
+                },
+                offset: rf.required("offset")?.u64()?,
+                size: rf.required("size")?.u64()?,
+            });
+        }
+        let call_file = match fields.get("call_file") {
+            Some(n) => read_file(n, &cx.files)?,
+            None => FileId(0),
+        };
+        let mut call = InlinedCall::new(
+            function,
+            ranges,
+            call_file,
+            read_number(fields.required("call_line")?)?,
+        );
+        if let Some(n) = fields.get("call_column") {
+            call.call_column = read_number(n)?;
+        }
+        let names = cx.inline.get(function).cloned().unwrap_or_default();
+        for (key, declared, out) in [
+            ("parameters", &names.1, &mut call.parameters),
+            ("variables", &names.2, &mut call.variables),
+        ] {
+            let Some(n) = fields.get(key) else { continue };
+            if !n.value().is_object() {
+                return Err(n.expected("an object of locations by name"));
+            }
+            for (name, at) in n.members() {
+                let Some(index) = declared.iter().position(|d| d == name) else {
+                    return Err(at.error(format!(
+                        "{} has no {} named {}{}",
+                        names.0,
+                        key.trim_end_matches('s'),
+                        quote(name),
+                        suggestion(name, declared.iter().map(String::as_str))
+                    )));
+                };
+                if out.len() <= index {
+                    out.resize(index + 1, None);
+                }
+                out[index] = Some(read_location(at, cx, Some(section))?);
+            }
+        }
+        if let Some(n) = fields.get("inlined") {
+            call.inlined = read_inlined(n, cx, section)?;
+        }
+        calls.push(call);
+    }
+    Ok(calls)
 }

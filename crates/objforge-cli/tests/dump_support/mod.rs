@@ -127,6 +127,7 @@ pub struct Canon {
     pub sections: Vec<String>,
     pub symbols: Vec<String>,
     pub relocations: Vec<String>,
+    pub unwind: Vec<String>,
 }
 
 /// The differences between two canonical forms, one line each (empty when equal).
@@ -140,6 +141,7 @@ pub fn differences(want: &Canon, got: &Canon) -> Vec<String> {
         ("sections", &want.sections, &got.sections),
         ("symbols", &want.symbols, &got.symbols),
         ("relocations", &want.relocations, &got.relocations),
+        ("unwind", &want.unwind, &got.unwind),
     ] {
         let mut left: HashMap<&String, i64> = HashMap::new();
         for x in a {
@@ -323,6 +325,7 @@ fn stored(obj: &Object, kind: RelocKind) -> Option<Stored> {
 pub fn canonical(obj: &Object) -> Canon {
     let format = obj.target.format;
     let arch = obj.target.arch;
+    let unwind = unwind_rows(obj);
     let mut obj = obj.clone();
 
     // --- Sections the format turns into options.
@@ -880,7 +883,82 @@ pub fn canonical(obj: &Object) -> Canon {
         sections,
         symbols,
         relocations,
+        unwind,
     }
+}
+
+/// The unwind entries as `.eh_frame` records them (COFF: only the functions): functions by
+/// section name and offset,
+/// symbols by name, `adjust_cfa_offset` as the `def_cfa_offset` it amounts to and
+/// `rel_offset` as the CFA-relative `offset`.
+fn unwind_rows(obj: &Object) -> Vec<String> {
+    use objforge::unwind::{CfiOp, Lsda};
+    let section = |id: objforge::SectionId| obj.sections[id.0].name.clone();
+    let symbol = |id: SymbolId| obj.symbols[id.0].name.clone();
+    let initial = match obj.target.arch {
+        Architecture::X86_64 => 8,
+        Architecture::I386 => 4,
+        _ => 0,
+    };
+    obj.unwind
+        .iter()
+        .map(|f| {
+            // COFF entries come back with `seh` codes, which a spec may have left to be derived
+            // from its `cfi` rules: only where the functions are is compared.
+            if obj.target.format == Format::Coff {
+                return format!("{}+{} size {}", section(f.section), f.offset, f.size);
+            }
+            let mut cfa = initial;
+            let mut stack = Vec::new();
+            let rules: Vec<String> = f
+                .cfi
+                .iter()
+                .map(|r| {
+                    let op = match r.op.clone() {
+                        CfiOp::AdjustCfaOffset(d) => {
+                            cfa += d;
+                            CfiOp::DefCfaOffset(cfa)
+                        }
+                        CfiOp::DefCfaOffset(o) => {
+                            cfa = o;
+                            CfiOp::DefCfaOffset(o)
+                        }
+                        CfiOp::DefCfa { reg, offset } => {
+                            cfa = offset;
+                            CfiOp::DefCfa { reg, offset }
+                        }
+                        CfiOp::RelOffset { reg, offset } => CfiOp::Offset {
+                            reg,
+                            offset: offset - cfa,
+                        },
+                        CfiOp::RememberState => {
+                            stack.push(cfa);
+                            CfiOp::RememberState
+                        }
+                        CfiOp::RestoreState => {
+                            cfa = stack.pop().unwrap_or(cfa);
+                            CfiOp::RestoreState
+                        }
+                        op => op,
+                    };
+                    format!("{}:{op:?}", r.at)
+                })
+                .collect();
+            let lsda = f.lsda.map(|l| match l {
+                Lsda::Symbol(s) => symbol(s),
+                Lsda::Section { section: s, offset } => format!("{}+{offset}", section(s)),
+            });
+            format!(
+                "{}+{} size {} personality {:?} lsda {lsda:?} signal {} column {:?} rules {rules:?}",
+                section(f.section),
+                f.offset,
+                f.size,
+                f.personality.map(symbol),
+                f.signal_frame,
+                f.return_column,
+            )
+        })
+        .collect()
 }
 
 /// The portable kind objforge's ELF writer writes as `r_type` (GOT forms aside): a `native`

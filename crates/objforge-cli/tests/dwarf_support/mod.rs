@@ -19,17 +19,45 @@ pub fn fixture_dir() -> PathBuf {
 /// into `dir/counter-ARCH-vVERSION.o`, which must pass the DWARF verifier and, for ELF, the
 /// strict ELF validators (other formats: `llvm-readobj-19 --all` without warnings).
 pub fn build_counter(dir: &Path, arch: &str, version: u16) -> PathBuf {
-    let spec = common::fixture(&format!("dwarf/counter_{arch}.json"));
+    build_fixture(dir, &format!("counter_{arch}"), version)
+}
+
+/// Writes the fixture `dwarf/NAME.json` with `debug.version` set to `version` into `dir` and
+/// builds it into `dir/NAME-vVERSION.o`, checked as [`build_counter`] checks its objects.
+pub fn build_fixture(dir: &Path, name: &str, version: u16) -> PathBuf {
+    let spec = common::fixture(&format!("dwarf/{name}.json"));
     let text = std::fs::read_to_string(&spec).expect("read the fixture");
     let mut doc: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
     doc["debug"]["version"] = serde_json::Value::from(version);
-    let versioned = dir.join(format!("counter-{arch}-v{version}.json"));
+    let stem = name.replace('_', "-");
+    let versioned = dir.join(format!("{stem}-v{version}.json"));
     std::fs::write(&versioned, doc.to_string()).expect("write the spec");
-    let obj = dir.join(format!("counter-{arch}-v{version}.o"));
+    let obj = dir.join(format!("{stem}-v{version}.o"));
     common::build(&versioned, &obj);
     check_object(&obj);
     verify(&obj);
     obj
+}
+
+/// Runs `exe` natively under `gdb -batch`, source from the fixture directory, with these
+/// commands; returns what gdb printed (standard output and error), without the thread
+/// library's chatter.
+pub fn gdb_session(exe: &Path, commands: &[&str]) -> String {
+    let mut cmd = Command::new("gdb");
+    cmd.arg("-batch").arg("-nx");
+    cmd.arg("-ex")
+        .arg(format!("directory {}", fixture_dir().display()));
+    for c in commands {
+        cmd.arg("-ex").arg(c);
+    }
+    cmd.arg(exe);
+    let out = common::run(&mut cmd);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .filter(|l| !l.contains("libthread_db") && !l.starts_with("[Thread debugging"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The format checks: for ELF the strict validators, for other formats `llvm-readobj-19
@@ -244,6 +272,15 @@ impl Drop for Emulator {
 /// Runs `exe` under `EMULATOR -g PORT` and debugs it with `gdb-multiarch -batch` over the
 /// remote protocol, to a breakpoint on `line` of counter.mini.
 pub fn gdb_emulated(emulator: &str, exe: &Path, line: u32) -> Stop {
+    let commands = gdb_commands(line, "continue");
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    parse_stop(&gdb_remote(emulator, exe, &commands))
+}
+
+/// Runs `exe` under `EMULATOR -g PORT` and gdb-multiarch over the remote protocol with
+/// these commands (the program is stopped at its entry: `continue` starts it); returns
+/// what gdb printed on standard output (and the error stream, for a failed command).
+pub fn gdb_remote(emulator: &str, exe: &Path, commands: &[&str]) -> String {
     let port = free_port();
     let child = Command::new(emulator)
         .arg("-g")
@@ -262,10 +299,11 @@ pub fn gdb_emulated(emulator: &str, exe: &Path, line: u32) -> Stop {
     cmd.arg("-batch").arg("-nx").arg(exe);
     cmd.arg("-ex")
         .arg(format!("target remote 127.0.0.1:{port}"));
-    for c in gdb_commands(line, "continue") {
+    for c in commands {
         cmd.arg("-ex").arg(c);
     }
-    parse_stop(&common::run_ok(&mut cmd))
+    let out = common::run(&mut cmd);
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
 /// Checks a stop: gdb names `function` and `line`, shows the line's source text, and stopped

@@ -180,3 +180,77 @@ pub(crate) fn coff_type(kind: RelocKind) -> Option<u16> {
         _ => return None,
     })
 }
+
+/// Call-frame facts (DWARF for the Arm 64-bit Architecture, AADWARF64, "DWARF register
+/// names"): DWARF numbers of the registers by assembler name.
+pub(crate) mod dwarf {
+    /// `sp`: the CFA register at a call.
+    pub const SP: u16 = 31;
+    /// The return address column (`x30`, the link register).
+    pub const RA: u16 = 30;
+    /// The highest register number AADWARF64 assigns (`z31`).
+    pub const LAST: u16 = 127;
+
+    /// The DWARF number of the register GNU as calls `name`.
+    pub fn register(name: &str) -> Option<u16> {
+        let numbered = |prefix: &str, count: u16| -> Option<u16> {
+            let digits = name.strip_prefix(prefix)?;
+            let n: u16 = digits.parse().ok()?;
+            (n < count && (digits == "0" || !digits.starts_with('0'))).then_some(n)
+        };
+        if let Some(n) = numbered("x", 31).or_else(|| numbered("w", 31)) {
+            return Some(n);
+        }
+        // The SIMD and floating-point registers, by any of their widths.
+        for prefix in ["v", "q", "d", "s", "h", "b"] {
+            if let Some(n) = numbered(prefix, 32) {
+                return Some(64 + n);
+            }
+        }
+        if let Some(n) = numbered("p", 16) {
+            return Some(48 + n);
+        }
+        if let Some(n) = numbered("z", 32) {
+            return Some(96 + n);
+        }
+        Some(match name {
+            "fp" => 29,
+            "lr" => 30,
+            "sp" => 31,
+            "pc" => 32,
+            "elr_mode" => 33,
+            "ra_sign_state" => 34,
+            "tpidrro_el0" => 35,
+            "tpidr_el0" => 36,
+            "tpidr_el1" => 37,
+            "tpidr_el2" => 38,
+            "tpidr_el3" => 39,
+            "vg" => 46,
+            "ffr" => 47,
+            _ => return None,
+        })
+    }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one (`x29`, not `fp`;
+    /// `d8` for the SIMD and floating-point registers, whose low halves the ABI preserves).
+    pub fn name(n: u16) -> Option<String> {
+        Some(match n {
+            0..=30 => format!("x{n}"),
+            31 => "sp".into(),
+            32 => "pc".into(),
+            33 => "elr_mode".into(),
+            34 => "ra_sign_state".into(),
+            35 => "tpidrro_el0".into(),
+            36 => "tpidr_el0".into(),
+            37 => "tpidr_el1".into(),
+            38 => "tpidr_el2".into(),
+            39 => "tpidr_el3".into(),
+            46 => "vg".into(),
+            47 => "ffr".into(),
+            48..=63 => format!("p{}", n - 48),
+            64..=95 => format!("d{}", n - 64),
+            96..=127 => format!("z{}", n - 96),
+            _ => return None,
+        })
+    }
+}

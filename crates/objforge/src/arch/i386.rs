@@ -49,3 +49,57 @@ pub(crate) fn coff_type(kind: RelocKind) -> Option<u16> {
         _ => return None,
     })
 }
+
+/// Call-frame facts (System V i386 psABI, "DWARF Register Number Mapping"): DWARF numbers of
+/// the registers by assembler name.
+pub(crate) mod dwarf {
+    /// `%esp`: the CFA register at a call.
+    pub const ESP: u16 = 4;
+    /// The return address column (`%eip`'s number).
+    pub const RA: u16 = 8;
+    /// The highest register number the psABI assigns (`%k7`).
+    pub const LAST: u16 = 100;
+
+    /// The DWARF number of the register GNU as calls `name` (without `%`).
+    pub fn register(name: &str) -> Option<u16> {
+        const GPR: [&str; 10] = [
+            "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+        ];
+        if let Some(i) = GPR.iter().position(|r| *r == name) {
+            return Some(i as u16);
+        }
+        let numbered = |prefix: &str, count: u16| -> Option<u16> {
+            let digits = name.strip_prefix(prefix)?;
+            let n: u16 = digits.parse().ok()?;
+            (n < count && (digits == "0" || !digits.starts_with('0'))).then_some(n)
+        };
+        if let Some(n) = numbered("st", 8) {
+            return Some(11 + n);
+        }
+        if let Some(n) = numbered("xmm", 8) {
+            return Some(21 + n);
+        }
+        if let Some(n) = numbered("mm", 8) {
+            return Some(29 + n);
+        }
+        if let Some(n) = numbered("k", 8) {
+            return Some(93 + n);
+        }
+        None
+    }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one.
+    pub fn name(n: u16) -> Option<String> {
+        const GPR: [&str; 10] = [
+            "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+        ];
+        Some(match n {
+            0..=9 => GPR[n as usize].to_string(),
+            11..=18 => format!("st{}", n - 11),
+            21..=28 => format!("xmm{}", n - 21),
+            29..=36 => format!("mm{}", n - 29),
+            93..=100 => format!("k{}", n - 93),
+            _ => return None,
+        })
+    }
+}

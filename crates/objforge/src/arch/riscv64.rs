@@ -68,3 +68,66 @@ pub(crate) fn elf_encoding(kind: RelocKind) -> Option<ElfEncoding> {
         _ => None,
     }
 }
+
+/// Call-frame facts (RISC-V ELF psABI, "DWARF Register Numbers"): DWARF numbers of the
+/// registers by assembler name.
+pub(crate) mod dwarf {
+    /// `sp` (`x2`): the CFA register at a call.
+    pub const SP: u16 = 2;
+    /// The return address column (`ra`, `x1`).
+    pub const RA: u16 = 1;
+    /// The highest register number objforge accepts (`v31`; the CSRs at 4096.. are not
+    /// taken).
+    pub const LAST: u16 = 127;
+
+    /// The DWARF number of the register GNU as calls `name` (ABI or `xN`/`fN`/`vN` names).
+    pub fn register(name: &str) -> Option<u16> {
+        const X: [&str; 32] = [
+            "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
+            "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+            "t3", "t4", "t5", "t6",
+        ];
+        const F: [&str; 32] = [
+            "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1",
+            "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
+            "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+        ];
+        if name == "fp" {
+            return Some(8);
+        }
+        if let Some(i) = X.iter().position(|r| *r == name) {
+            return Some(i as u16);
+        }
+        if let Some(i) = F.iter().position(|r| *r == name) {
+            return Some(32 + i as u16);
+        }
+        let numbered = |prefix: &str| -> Option<u16> {
+            let digits = name.strip_prefix(prefix)?;
+            let n: u16 = digits.parse().ok()?;
+            (n < 32 && (digits == "0" || !digits.starts_with('0'))).then_some(n)
+        };
+        numbered("x")
+            .or_else(|| numbered("f").map(|n| 32 + n))
+            .or_else(|| numbered("v").map(|n| 96 + n))
+    }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one (the ABI name).
+    pub fn name(n: u16) -> Option<String> {
+        const X: [&str; 32] = [
+            "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
+            "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+            "t3", "t4", "t5", "t6",
+        ];
+        const F: [&str; 32] = [
+            "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1",
+            "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
+            "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+        ];
+        Some(match n {
+            0..=31 => X[n as usize].to_string(),
+            32..=63 => F[n as usize - 32].to_string(),
+            96..=127 => format!("v{}", n - 96),
+            _ => return None,
+        })
+    }
+}

@@ -198,3 +198,84 @@ pub(crate) fn coff_type(kind: RelocKind, addend: i64) -> Option<u16> {
         _ => return None,
     })
 }
+
+/// Call-frame facts (System V AMD64 psABI, "DWARF Register Number Mapping" and "Unwind
+/// Library Interface"): DWARF numbers of the registers by assembler name.
+pub(crate) mod dwarf {
+    /// `%rsp`: the CFA register at a call.
+    pub const RSP: u16 = 7;
+    /// The return address column (`%rip`'s number).
+    pub const RA: u16 = 16;
+    /// The highest register number the psABI assigns (`%k7`).
+    pub const LAST: u16 = 125;
+
+    /// The DWARF number of the register GNU as calls `name` (without `%`).
+    pub fn register(name: &str) -> Option<u16> {
+        const GPR: [&str; 17] = [
+            "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+            "r12", "r13", "r14", "r15", "rip",
+        ];
+        const SEGMENTS: [&str; 6] = ["es", "cs", "ss", "ds", "fs", "gs"];
+        if let Some(i) = GPR.iter().position(|r| *r == name) {
+            return Some(i as u16);
+        }
+        if let Some(i) = SEGMENTS.iter().position(|r| *r == name) {
+            return Some(50 + i as u16);
+        }
+        let numbered = |prefix: &str, count: u16| -> Option<u16> {
+            let digits = name.strip_prefix(prefix)?;
+            let n: u16 = digits.parse().ok()?;
+            (n < count && (digits == "0" || !digits.starts_with('0'))).then_some(n)
+        };
+        if let Some(n) = numbered("xmm", 32) {
+            return Some(if n < 16 { 17 + n } else { 67 + n - 16 });
+        }
+        if let Some(n) = numbered("st", 8) {
+            return Some(33 + n);
+        }
+        if let Some(n) = numbered("mm", 8) {
+            return Some(41 + n);
+        }
+        if let Some(n) = numbered("k", 8) {
+            return Some(118 + n);
+        }
+        Some(match name {
+            "rflags" => 49,
+            "fs.base" => 58,
+            "gs.base" => 59,
+            "tr" => 62,
+            "ldtr" => 63,
+            "mxcsr" => 64,
+            "fcw" => 65,
+            "fsw" => 66,
+            _ => return None,
+        })
+    }
+
+    /// The name [`register`] takes for DWARF register `n`, if it has one.
+    pub fn name(n: u16) -> Option<String> {
+        const GPR: [&str; 17] = [
+            "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+            "r12", "r13", "r14", "r15", "rip",
+        ];
+        const SEGMENTS: [&str; 6] = ["es", "cs", "ss", "ds", "fs", "gs"];
+        Some(match n {
+            0..=16 => GPR[n as usize].to_string(),
+            17..=32 => format!("xmm{}", n - 17),
+            33..=40 => format!("st{}", n - 33),
+            41..=48 => format!("mm{}", n - 41),
+            49 => "rflags".into(),
+            50..=55 => SEGMENTS[n as usize - 50].to_string(),
+            58 => "fs.base".into(),
+            59 => "gs.base".into(),
+            62 => "tr".into(),
+            63 => "ldtr".into(),
+            64 => "mxcsr".into(),
+            65 => "fcw".into(),
+            66 => "fsw".into(),
+            67..=82 => format!("xmm{}", n - 67 + 16),
+            118..=125 => format!("k{}", n - 118),
+            _ => return None,
+        })
+    }
+}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::encode::DebugSection;
-use super::{DebugInfo, LexicalBlock};
+use super::{DebugInfo, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable};
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
 use crate::target::Format;
@@ -15,7 +15,7 @@ use crate::validate::MAX_NAME_LEN;
 const MAX_BLOCK_DEPTH: usize = 256;
 
 /// Every debug section name, in both spellings (a Mach-O writer may map `.debug_info`).
-const ALL_SECTIONS: [DebugSection; 10] = [
+const ALL_SECTIONS: [DebugSection; 12] = [
     DebugSection::Abbrev,
     DebugSection::Info,
     DebugSection::Str,
@@ -26,6 +26,8 @@ const ALL_SECTIONS: [DebugSection; 10] = [
     DebugSection::LineStr,
     DebugSection::Ranges,
     DebugSection::Aranges,
+    DebugSection::Loclists,
+    DebugSection::Loc,
 ];
 
 fn at(path: String) -> Place {
@@ -181,6 +183,416 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         };
         file(f.file, field("file"))?;
         check_blocks(&f.blocks, &format!("functions[{i}]"), f.offset, end, 1)?;
+        let path = format!("functions[{i}]");
+        let scope = Scope { obj, debug };
+        if let Some(ty) = f.return_type {
+            scope.type_ref(ty, &format!("{path}.return_type"))?;
+        }
+        if let Some(ops) = &f.frame_base {
+            scope.ops(ops, &format!("{path}.frame_base"))?;
+        }
+        for (j, v) in f.parameters.iter().enumerate() {
+            scope.variable(v, &format!("{path}.parameters[{j}]"))?;
+        }
+        check_pieces(obj, &f.pieces, &path)?;
+        scope.variables(&f.variables, &f.blocks, &path)?;
+        scope.inlined(&f.inlined, &path, 1)?;
+    }
+    check_types(debug)?;
+    let scope = Scope { obj, debug };
+    for (i, v) in debug.variables.iter().enumerate() {
+        scope.variable(v, &format!("variables[{i}]"))?;
+    }
+    for (i, f) in debug.inline_functions.iter().enumerate() {
+        let path = format!("inline_functions[{i}]");
+        check_string(&f.name, || at(format!("{path}.name")), false)?;
+        if let Some(linkage_name) = &f.linkage_name {
+            check_string(linkage_name, || at(format!("{path}.linkage_name")), false)?;
+        }
+        file(f.file, at(format!("{path}.file")))?;
+        if let Some(ty) = f.return_type {
+            scope.type_ref(ty, &format!("{path}.return_type"))?;
+        }
+        for (j, p) in f.parameters.iter().enumerate() {
+            scope.variable(p, &format!("{path}.parameters[{j}]"))?;
+        }
+        for (j, v) in f.variables.iter().enumerate() {
+            scope.variable(v, &format!("{path}.variables[{j}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The further ranges of a function or block: in loaded sections, at least a byte each.
+fn check_pieces(obj: &Object, pieces: &[super::CodeRange], path: &str) -> Result<(), Error> {
+    check_ranges(obj, pieces, path, "pieces")
+}
+
+/// Ranges of code (`path.name[k]`): in loaded sections, at least a byte each.
+fn check_ranges(
+    obj: &Object,
+    pieces: &[super::CodeRange],
+    path: &str,
+    name: &str,
+) -> Result<(), Error> {
+    for (k, p) in pieces.iter().enumerate() {
+        let field = |field: &str| at(format!("{path}.{name}[{k}].{field}"));
+        let s = code_section(obj, p.section, || field("section"))?;
+        let len = s.data.len();
+        if p.size == 0 {
+            return Err(Error::invalid(
+                field("size"),
+                "a range covers at least one byte",
+            ));
+        }
+        if p.offset.checked_add(p.size).is_none_or(|end| end > len) {
+            return Err(Error::invalid(
+                field("size"),
+                format!(
+                    "{} bytes from {} run past the end of {} ({len} bytes)",
+                    p.size, p.offset, s.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What variables are checked against.
+struct Scope<'a> {
+    obj: &'a Object,
+    debug: &'a DebugInfo,
+}
+
+impl Scope<'_> {
+    fn type_ref(&self, ty: TypeId, path: &str) -> Result<(), Error> {
+        if ty.0 < self.debug.types.len() {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                at(path.to_string()),
+                format!(
+                    "there is no type {} (`types` has {})",
+                    ty.0,
+                    self.debug.types.len()
+                ),
+            ))
+        }
+    }
+
+    fn variables(
+        &self,
+        variables: &[Variable],
+        blocks: &[LexicalBlock],
+        path: &str,
+    ) -> Result<(), Error> {
+        for (j, v) in variables.iter().enumerate() {
+            self.variable(v, &format!("{path}.variables[{j}]"))?;
+        }
+        for (j, b) in blocks.iter().enumerate() {
+            let path = format!("{path}.blocks[{j}]");
+            check_pieces(self.obj, &b.pieces, &path)?;
+            self.variables(&b.variables, &b.blocks, &path)?;
+            self.inlined(&b.inlined, &path, 1)?;
+        }
+        Ok(())
+    }
+
+    fn variable(&self, v: &Variable, path: &str) -> Result<(), Error> {
+        check_string(&v.name, || at(format!("{path}.name")), false)?;
+        if v.file.0 >= self.debug.files.len() {
+            return Err(Error::invalid(
+                at(format!("{path}.file")),
+                format!(
+                    "there is no file {} (`files` has {})",
+                    v.file.0,
+                    self.debug.files.len()
+                ),
+            ));
+        }
+        if let Some(ty) = v.ty {
+            self.type_ref(ty, &format!("{path}.type"))?;
+        }
+        match &v.location {
+            Some(location) => self.location(location, &format!("{path}.location")),
+            None => Ok(()),
+        }
+    }
+
+    fn location(&self, location: &Location, place: &str) -> Result<(), Error> {
+        match location {
+            Location::Const(_) => Ok(()),
+            Location::Expr(ops) => self.ops(ops, place),
+            Location::List(entries) => {
+                for (k, e) in entries.iter().enumerate() {
+                    let entry = format!("{place}.list[{k}]");
+                    let s = code_section(self.obj, e.section, || at(format!("{entry}.section")))?;
+                    let len = s.data.len();
+                    if e.size == 0 {
+                        return Err(Error::invalid(
+                            at(format!("{entry}.size")),
+                            "a range covers at least one byte",
+                        ));
+                    }
+                    if e.offset.checked_add(e.size).is_none_or(|end| end > len) {
+                        return Err(Error::invalid(
+                            at(format!("{entry}.size")),
+                            format!(
+                                "{} bytes from {} run past the end of {} ({len} bytes)",
+                                e.size, e.offset, s.name
+                            ),
+                        ));
+                    }
+                    self.ops(&e.ops, &format!("{entry}.location"))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Inlined calls: of an inline function that exists, with its code in valid ranges, at
+    /// most one location for each of its parameters and locals, nested not too deep.
+    fn inlined(&self, calls: &[InlinedCall], path: &str, depth: usize) -> Result<(), Error> {
+        for (k, call) in calls.iter().enumerate() {
+            let path = format!("{path}.inlined[{k}]");
+            if depth > MAX_BLOCK_DEPTH {
+                return Err(Error::invalid(
+                    at(path),
+                    format!("inlined code nests more than {MAX_BLOCK_DEPTH} deep"),
+                ));
+            }
+            let Some(f) = self.debug.inline_functions.get(call.function) else {
+                return Err(Error::invalid(
+                    at(format!("{path}.function")),
+                    format!(
+                        "there is no inline function {} (`inline_functions` has {})",
+                        call.function,
+                        self.debug.inline_functions.len()
+                    ),
+                ));
+            };
+            if call.ranges.is_empty() {
+                return Err(Error::invalid(
+                    at(format!("{path}.ranges")),
+                    "inlined code covers at least one range",
+                ));
+            }
+            check_ranges(self.obj, &call.ranges, &path, "ranges")?;
+            if call.call_file.0 >= self.debug.files.len() {
+                return Err(Error::invalid(
+                    at(format!("{path}.call_file")),
+                    format!(
+                        "there is no file {} (`files` has {})",
+                        call.call_file.0,
+                        self.debug.files.len()
+                    ),
+                ));
+            }
+            for (field, locations, declared) in [
+                ("parameters", &call.parameters, f.parameters.len()),
+                ("variables", &call.variables, f.variables.len()),
+            ] {
+                if locations.len() > declared {
+                    return Err(Error::invalid(
+                        at(format!("{path}.{field}")),
+                        format!(
+                            "{} locations for the {declared} {field} of {}",
+                            locations.len(),
+                            f.name
+                        ),
+                    ));
+                }
+                for (j, l) in locations.iter().enumerate() {
+                    if let Some(l) = l {
+                        self.location(l, &format!("{path}.{field}[{j}]"))?;
+                    }
+                }
+            }
+            self.inlined(&call.inlined, &path, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// An expression: symbols exist, and it fits a `.debug_loc` entry's 2-byte length.
+    fn ops(&self, ops: &[Op], path: &str) -> Result<(), Error> {
+        if ops.is_empty() {
+            return Err(Error::invalid(
+                at(path.to_string()),
+                "an empty expression (leave the location out for a variable optimized out)",
+            ));
+        }
+        let mut bytes = 0usize;
+        for (k, op) in ops.iter().enumerate() {
+            bytes += match op {
+                Op::Addr { symbol, .. } => {
+                    if symbol.0 >= self.obj.symbols.len() {
+                        return Err(Error::invalid(
+                            at(format!("{path}[{k}]")),
+                            format!(
+                                "there is no symbol {} (the object has {})",
+                                symbol.0,
+                                self.obj.symbols.len()
+                            ),
+                        ));
+                    }
+                    9
+                }
+                Op::ImplicitValue(b) | Op::Raw(b) => b.len() + 11,
+                _ => 21,
+            };
+        }
+        if bytes > usize::from(u16::MAX) {
+            return Err(Error::invalid(
+                at(path.to_string()),
+                "the expression may be longer than 65535 bytes, more than a location list entry holds",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Types refer to types that exist, and no type contains itself except through a pointer
+/// (or a function type): a debugger would loop on `typedef t t`.
+fn check_types(debug: &DebugInfo) -> Result<(), Error> {
+    let count = debug.types.len();
+    let check = |ty: TypeId, path: String| -> Result<(), Error> {
+        if ty.0 < count {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                at(path),
+                format!("there is no type {} (`types` has {count})", ty.0),
+            ))
+        }
+    };
+    // The types each one contains (not through a pointer), for the cycle check.
+    let mut contains: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, ty) in debug.types.iter().enumerate() {
+        let path = |field: &str| format!("types[{i}].{field}");
+        match ty {
+            Type::Base { name, size, .. } => {
+                check_string(name, || at(path("name")), false)?;
+                if *size == 0 {
+                    return Err(Error::invalid(
+                        at(path("size")),
+                        "a base type is at least one byte",
+                    ));
+                }
+            }
+            Type::Pointer { to } => {
+                if let Some(to) = to {
+                    check(*to, path("to"))?;
+                }
+            }
+            Type::Const { to } | Type::Volatile { to } => {
+                if let Some(to) = to {
+                    check(*to, path("to"))?;
+                    contains[i].push(to.0);
+                }
+            }
+            Type::Typedef { name, to } => {
+                check_string(name, || at(path("name")), false)?;
+                if let Some(to) = to {
+                    check(*to, path("to"))?;
+                    contains[i].push(to.0);
+                }
+            }
+            Type::Struct { name, members, .. } => {
+                check_string(name, || at(path("name")), true)?;
+                for (j, m) in members.iter().enumerate() {
+                    let member = format!("types[{i}].members[{j}]");
+                    check_string(&m.name, || at(format!("{member}.name")), true)?;
+                    check(m.ty, format!("{member}.type"))?;
+                    contains[i].push(m.ty.0);
+                    if m.bit_size == Some(0) {
+                        return Err(Error::invalid(
+                            at(format!("{member}.bit_size")),
+                            "a bit field is at least one bit wide",
+                        ));
+                    }
+                    if m.offset
+                        .checked_mul(8)
+                        .and_then(|b| b.checked_add(m.bit_offset))
+                        .is_none()
+                    {
+                        return Err(Error::invalid(
+                            at(format!("{member}.offset")),
+                            "the member's bit offset does not fit 64 bits",
+                        ));
+                    }
+                }
+            }
+            Type::Array { element, counts } => {
+                check(*element, path("element"))?;
+                contains[i].push(element.0);
+                if counts.is_empty() {
+                    return Err(Error::invalid(
+                        at(path("counts")),
+                        "an array has at least one dimension",
+                    ));
+                }
+            }
+            Type::Enum {
+                name,
+                underlying,
+                enumerators,
+                ..
+            } => {
+                check_string(name, || at(path("name")), true)?;
+                if let Some(u) = underlying {
+                    check(*u, path("type"))?;
+                }
+                for (j, e) in enumerators.iter().enumerate() {
+                    check_string(
+                        &e.name,
+                        || at(format!("types[{i}].values[{j}].name")),
+                        false,
+                    )?;
+                }
+            }
+            Type::Function {
+                returns,
+                parameters,
+                ..
+            } => {
+                if let Some(r) = returns {
+                    check(*r, path("returns"))?;
+                }
+                for (j, p) in parameters.iter().enumerate() {
+                    check(*p, format!("types[{i}].parameters[{j}]"))?;
+                }
+            }
+        }
+    }
+    // Depth-first search for a cycle: 0 unvisited, 1 on the path, 2 done.
+    let mut state = vec![0u8; count];
+    for root in 0..count {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&child) = contains[node].get(*next) {
+                *next += 1;
+                match state[child] {
+                    0 => {
+                        state[child] = 1;
+                        stack.push((child, 0));
+                    }
+                    1 => {
+                        return Err(Error::invalid(
+                            at(format!("types[{child}]")),
+                            "the type contains itself (only a pointer may refer back to it)",
+                        ))
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                stack.pop();
+            }
+        }
     }
     Ok(())
 }

@@ -25,6 +25,8 @@ pub(super) enum DebugSection {
     LineStr,
     Ranges,
     Aranges,
+    Loclists,
+    Loc,
 }
 
 impl DebugSection {
@@ -41,6 +43,8 @@ impl DebugSection {
             DebugSection::LineStr => ".debug_line_str",
             DebugSection::Ranges => ".debug_ranges",
             DebugSection::Aranges => ".debug_aranges",
+            DebugSection::Loclists => ".debug_loclists",
+            DebugSection::Loc => ".debug_loc",
         }
     }
 
@@ -57,6 +61,8 @@ impl DebugSection {
             DebugSection::LineStr => "__DWARF,__debug_line_str",
             DebugSection::Ranges => "__DWARF,__debug_ranges",
             DebugSection::Aranges => "__DWARF,__debug_aranges",
+            DebugSection::Loclists => "__DWARF,__debug_loclists",
+            DebugSection::Loc => "__DWARF,__debug_loc",
         }
     }
 
@@ -69,6 +75,13 @@ impl DebugSection {
 /// What a fixed-up field refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum FixupTarget {
+    /// The address of a symbol plus an addend.
+    Symbol {
+        /// The symbol.
+        symbol: crate::model::SymbolId,
+        /// Added to its address.
+        addend: i64,
+    },
     /// The address of `offset` in a code (or data) section.
     Address {
         /// The section.
@@ -96,10 +109,25 @@ pub(super) struct Fixup {
     pub(super) target: FixupTarget,
 }
 
+/// A DIE of the unit another DIE refers to (`DW_FORM_ref4`), by what it describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum DieRef {
+    /// The DIE of `DebugInfo::types[i]`.
+    Type(usize),
+    /// The abstract DIE of `DebugInfo::inline_functions[i]`.
+    Inline(usize),
+    /// Parameter `j` of `inline_functions[i]`.
+    InlineParameter(usize, usize),
+    /// Local `j` of `inline_functions[i]`.
+    InlineVariable(usize, usize),
+}
+
 /// The bytes of one debug section being written, and its fixups.
 pub(super) struct Writer {
     pub(super) bytes: Vec<u8>,
     pub(super) fixups: Vec<Fixup>,
+    /// 4-byte fields (at their offsets) that get the unit offset of a DIE, once known.
+    pub(super) refs: Vec<(u64, DieRef)>,
     big_endian: bool,
 }
 
@@ -108,7 +136,40 @@ impl Writer {
         Writer {
             bytes: Vec::new(),
             fixups: Vec::new(),
+            refs: Vec::new(),
             big_endian,
+        }
+    }
+
+    /// Whether multi-byte fields are big-endian.
+    pub(super) fn big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    /// Appends `other` (written with the same byte order), moving its fixups along.
+    pub(super) fn append(&mut self, other: &Writer) {
+        let base = self.len();
+        self.fixups.extend(other.fixups.iter().map(|f| Fixup {
+            at: f.at + base,
+            ..*f
+        }));
+        self.refs
+            .extend(other.refs.iter().map(|&(at, die)| (at + base, die)));
+        self.bytes.extend_from_slice(&other.bytes);
+    }
+
+    /// The address of a symbol plus an addend, `size` bytes wide.
+    pub(super) fn symbol_address(&mut self, size: u8, symbol: crate::model::SymbolId, addend: i64) {
+        self.fixup(size, FixupTarget::Symbol { symbol, addend });
+    }
+
+    /// Overwrites the 4 bytes at `at` with `value`.
+    pub(super) fn patch_u32(&mut self, at: u64, value: u32) {
+        let mut field = Writer::new(self.big_endian);
+        field.u32(value);
+        let at = at as usize;
+        if let Some(slot) = self.bytes.get_mut(at..at + 4) {
+            slot.copy_from_slice(&field.bytes);
         }
     }
 
@@ -206,8 +267,16 @@ impl Writer {
 }
 
 /// An attribute's value, which decides its form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Value {
+    /// A 1-byte constant.
+    Data1(u8),
+    /// A signed LEB128 constant.
+    Sdata(i64),
+    /// A reference to another DIE of the unit (`DW_FORM_ref4`).
+    Ref(DieRef),
+    /// A DWARF expression (`DW_FORM_exprloc`): its bytes and the fixups in them.
+    Exprloc(Vec<u8>, Vec<Fixup>),
     /// DWARF 5: index into `.debug_str_offsets`, in `DW_FORM_strx1`..`strx4` by `width`.
     Strx {
         /// The index.
@@ -239,8 +308,12 @@ pub(super) enum Value {
 
 impl Value {
     /// The form the value is written in.
-    pub(super) fn form(self) -> u16 {
-        match self {
+    pub(super) fn form(&self) -> u16 {
+        match *self {
+            Value::Data1(_) => DW_FORM_DATA1,
+            Value::Sdata(_) => DW_FORM_SDATA,
+            Value::Ref(_) => DW_FORM_REF4,
+            Value::Exprloc(..) => DW_FORM_EXPRLOC,
             Value::Strx { width, .. } => match width {
                 1 => DW_FORM_STRX1,
                 2 => DW_FORM_STRX2,
@@ -261,8 +334,23 @@ impl Value {
     }
 
     /// Appends the value in its form.
-    pub(super) fn write(self, w: &mut Writer, address_size: u8) {
-        match self {
+    pub(super) fn write(&self, w: &mut Writer, address_size: u8) {
+        match *self {
+            Value::Data1(v) => w.u8(v),
+            Value::Sdata(v) => w.sleb(v),
+            Value::Ref(die) => {
+                w.refs.push((w.len(), die));
+                w.u32(0);
+            }
+            Value::Exprloc(ref bytes, ref fixups) => {
+                w.uleb(bytes.len() as u64);
+                let base = w.len();
+                w.fixups.extend(fixups.iter().map(|f| Fixup {
+                    at: f.at + base,
+                    ..*f
+                }));
+                w.put(bytes);
+            }
             Value::Strx { index, width } => w.uint(width.clamp(1, 4), index),
             Value::Strp(offset) => w.offset(DebugSection::Str, offset),
             Value::Addrx(index) | Value::Udata(index) | Value::Rnglistx(index) => w.uleb(index),
@@ -324,9 +412,9 @@ pub(super) fn write_die(
     children: bool,
     attributes: &[(u16, Value)],
 ) {
-    let forms: Vec<(u16, u16)> = attributes.iter().map(|&(a, v)| (a, v.form())).collect();
+    let forms: Vec<(u16, u16)> = attributes.iter().map(|(a, v)| (*a, v.form())).collect();
     w.uleb(abbreviations.code(tag, children, &forms));
-    for &(_, value) in attributes {
+    for (_, value) in attributes {
         value.write(w, address_size);
     }
 }

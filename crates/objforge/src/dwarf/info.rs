@@ -8,8 +8,9 @@
 use std::collections::HashMap;
 
 use super::consts::*;
+use super::data::{finish_loclists, Dies, Subprogram};
 use super::encode::{write_die, Abbreviations, DebugSection, Value, Writer};
-use super::{DebugInfo, DwarfVersion, Function, LexicalBlock, Unit};
+use super::{CodeRange, DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit, Variable};
 use crate::model::{Object, SectionId};
 use crate::strtab::{StringId, StringTable};
 use crate::target::Endianness;
@@ -48,19 +49,25 @@ impl<'a> Strings<'a> {
 }
 
 /// The attribute values the unit writes, in its version's forms.
-struct Forms<'a> {
-    v5: bool,
+pub(super) struct Forms<'a> {
+    pub(super) v5: bool,
     strings: Strings<'a>,
     /// Bytes per `strx` index.
     strx_width: u8,
     /// DWARF 5: the `.debug_addr` entries, and the index of each.
     addresses: Vec<(SectionId, u64)>,
     address_index: HashMap<(SectionId, u64), u64>,
+    address_size: u8,
+    /// The range lists of functions and blocks (DWARF 5: after the unit's, which is written
+    /// first when there are such lists), all reached by `DW_FORM_sec_offset`.
+    range_lists: Writer,
+    /// Where `range_lists` starts in `.debug_rnglists` / `.debug_ranges`.
+    range_lists_at: u64,
 }
 
 impl Forms<'_> {
     /// A string of the unit (every string written was collected by [`Strings::new`]).
-    fn string(&self, s: &str) -> Value {
+    pub(super) fn string(&self, s: &str) -> Value {
         let found = self.strings.index.get(s).copied();
         match (self.v5, found) {
             (true, found) => Value::Strx {
@@ -73,13 +80,64 @@ impl Forms<'_> {
     }
 
     /// The index of an address in `.debug_addr`, adding it if new.
-    fn address_index(&mut self, section: SectionId, offset: u64) -> u64 {
+    pub(super) fn address_index(&mut self, section: SectionId, offset: u64) -> u64 {
         let next = self.addresses.len() as u64;
         let index = *self.address_index.entry((section, offset)).or_insert(next);
         if index == next {
             self.addresses.push((section, offset));
         }
         index
+    }
+
+    /// `DW_AT_ranges` for these ranges: a list appended to `range_lists`.
+    pub(super) fn ranges(&mut self, ranges: &[CodeRange]) -> Value {
+        let at = self.range_lists_at + self.range_lists.len();
+        let address_size = self.address_size;
+        let w = &mut self.range_lists;
+        if self.v5 {
+            // Addresses inline (relocated): binutils reads the unit's `DW_AT_ranges` before
+            // its `DW_AT_addr_base`, so an index would not resolve.
+            for r in ranges {
+                w.u8(DW_RLE_START_LENGTH);
+                w.address(address_size, r.section, r.offset);
+                w.uleb(r.size);
+            }
+            w.u8(DW_RLE_END_OF_LIST);
+            return Value::SecOffset(DebugSection::Rnglists, at);
+        }
+        // A base address selection entry for each range's section, then offsets from it.
+        for r in ranges {
+            w.uint(address_size, u64::MAX);
+            w.address(address_size, r.section, 0);
+            w.uint(address_size, r.offset);
+            w.uint(address_size, r.offset.saturating_add(r.size));
+        }
+        w.uint(address_size, 0);
+        w.uint(address_size, 0);
+        Value::SecOffset(DebugSection::Ranges, at)
+    }
+
+    /// The attributes of code at `offset..offset + size` of `section` and in `pieces`.
+    pub(super) fn code(
+        &mut self,
+        section: SectionId,
+        offset: u64,
+        size: u64,
+        pieces: &[CodeRange],
+    ) -> Vec<(u16, Value)> {
+        if pieces.is_empty() {
+            return vec![
+                (DW_AT_LOW_PC, self.address(section, offset)),
+                (DW_AT_HIGH_PC, Value::Constant(size)),
+            ];
+        }
+        let mut all = vec![CodeRange {
+            section,
+            offset,
+            size,
+        }];
+        all.extend_from_slice(pieces);
+        vec![(DW_AT_RANGES, self.ranges(&all))]
     }
 
     fn address(&mut self, section: SectionId, offset: u64) -> Value {
@@ -101,6 +159,26 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     for f in &debug.functions {
         names.push(&f.name);
         names.extend(f.linkage_name.as_deref());
+        names.extend(f.parameters.iter().map(|v| v.name.as_str()));
+        names.extend(f.variables.iter().map(|v| v.name.as_str()));
+        block_names(&f.blocks, &mut names);
+    }
+    for ty in &debug.types {
+        names.extend(ty.name());
+        match ty {
+            Type::Struct { members, .. } => names.extend(members.iter().map(|m| m.name.as_str())),
+            Type::Enum { enumerators, .. } => {
+                names.extend(enumerators.iter().map(|e| e.name.as_str()))
+            }
+            _ => {}
+        }
+    }
+    names.extend(debug.variables.iter().map(|v| v.name.as_str()));
+    for f in &debug.inline_functions {
+        names.push(&f.name);
+        names.extend(f.linkage_name.as_deref());
+        names.extend(f.parameters.iter().map(|v| v.name.as_str()));
+        names.extend(f.variables.iter().map(|v| v.name.as_str()));
     }
     let strings = Strings::new(names.into_iter().filter(|s| !s.is_empty()));
     let strx_width = match strings.ids.len() {
@@ -109,12 +187,44 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         0x1_0001..=0x100_0000 => 3,
         _ => 4,
     };
+    let several_ranges = unit.ranges.len() > 1;
+    // Whether any function, block or inlined call may have a range list of its own.
+    let pieces = debug
+        .functions
+        .iter()
+        .any(|f| !f.pieces.is_empty() || has_pieces(&f.blocks) || !f.inlined.is_empty());
+    // DWARF 4: the functions' lists follow the unit's (its pairs and the end pair).
+    // DWARF 5: they follow the header and the unit's list (written right away then), and
+    // every list is reached by `DW_FORM_sec_offset`, as GCC writes them: binutils reads
+    // `DW_FORM_rnglistx` only on the unit.
+    let range_lists_at = match (v5, several_ranges) {
+        (true, _) => RNGLISTS_HEADER,
+        (false, true) => (unit.ranges.len() as u64 + 1) * 2 * u64::from(address_size),
+        (false, false) => 0,
+    };
     let mut forms = Forms {
         v5,
         strings,
         strx_width,
         addresses: Vec::new(),
         address_index: HashMap::new(),
+        address_size,
+        range_lists: Writer::new(big_endian),
+        range_lists_at,
+    };
+    let unit_list = if v5 && pieces && several_ranges {
+        let all: Vec<CodeRange> = unit
+            .ranges
+            .iter()
+            .map(|&(section, start, end)| CodeRange {
+                section,
+                offset: start,
+                size: end.saturating_sub(start),
+            })
+            .collect();
+        Some(forms.ranges(&all))
+    } else {
+        None
     };
 
     let mut abbreviations = Abbreviations::default();
@@ -147,7 +257,6 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     }
     attributes.push((DW_AT_STMT_LIST, Value::SecOffset(DebugSection::Line, 0)));
     attributes.push((DW_AT_COMP_DIR, forms.string(&debug.comp_dir)));
-    let several_ranges = unit.ranges.len() > 1;
     match unit.ranges.as_slice() {
         [] => {}
         &[(section, start, end)] => {
@@ -159,10 +268,10 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             attributes.push((DW_AT_LOW_PC, Value::ZeroAddr));
             attributes.push((
                 DW_AT_RANGES,
-                if v5 {
-                    Value::Rnglistx(0)
-                } else {
-                    Value::SecOffset(DebugSection::Ranges, 0)
+                match unit_list.clone() {
+                    Some(list) => list,
+                    None if v5 => Value::Rnglistx(0),
+                    None => Value::SecOffset(DebugSection::Ranges, 0),
                 },
             ));
         }
@@ -172,14 +281,17 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             DW_AT_ADDR_BASE,
             Value::SecOffset(DebugSection::Addr, ADDR_HEADER),
         ));
-        if several_ranges {
+        if several_ranges && !pieces {
             attributes.push((
                 DW_AT_RNGLISTS_BASE,
                 Value::SecOffset(DebugSection::Rnglists, RNGLISTS_HEADER),
             ));
         }
     }
-    let has_children = !debug.functions.is_empty();
+    let has_children = !debug.functions.is_empty()
+        || !debug.types.is_empty()
+        || !debug.variables.is_empty()
+        || !debug.inline_functions.is_empty();
     write_die(
         &mut w,
         &mut abbreviations,
@@ -188,20 +300,34 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         has_children,
         &attributes,
     );
-    for f in &debug.functions {
-        write_function(
-            &mut w,
-            &mut abbreviations,
-            &mut forms,
-            unit,
-            address_size,
-            f,
-        );
+    let mut loclists = None;
+    let mut dies = Dies {
+        w: &mut w,
+        abbreviations: &mut abbreviations,
+        forms: &mut forms,
+        unit,
+        address_size,
+        loclists: &mut loclists,
+        offsets: HashMap::new(),
+    };
+    dies.types(&debug.types);
+    for v in &debug.variables {
+        dies.variable(v, false);
     }
+    dies.inline_functions(&debug.inline_functions);
+    for f in &debug.functions {
+        write_function(&mut dies, f);
+    }
+    let offsets = std::mem::take(&mut dies.offsets);
     if has_children {
         w.u8(0);
     }
     w.end_length(unit_length);
+    // References, now that every DIE has its offset (the unit starts at 0). Every one
+    // refers to a DIE that was written (checked).
+    for (at, die) in std::mem::take(&mut w.refs) {
+        w.patch_u32(at, offsets.get(&die).copied().unwrap_or(0) as u32);
+    }
 
     let mut out = vec![
         (DebugSection::Abbrev, {
@@ -211,8 +337,20 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         }),
         (DebugSection::Info, w),
     ];
+    if let Some(mut lists) = loclists {
+        finish_loclists(&mut lists, v5);
+        out.push((
+            if v5 {
+                DebugSection::Loclists
+            } else {
+                DebugSection::Loc
+            },
+            lists,
+        ));
+    }
+    let more_lists = !forms.range_lists.bytes.is_empty();
     if v5 {
-        if several_ranges {
+        if several_ranges || more_lists {
             out.push((
                 DebugSection::Rnglists,
                 rnglists(big_endian, address_size, &mut forms, unit),
@@ -223,8 +361,13 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
             str_offsets(big_endian, &forms.strings),
         ));
     } else {
-        if several_ranges {
-            out.push((DebugSection::Ranges, ranges(big_endian, address_size, unit)));
+        if several_ranges || more_lists {
+            let mut w = Writer::new(big_endian);
+            if several_ranges {
+                w = ranges(big_endian, address_size, unit);
+            }
+            w.append(&forms.range_lists);
+            out.push((DebugSection::Ranges, w));
         }
         out.push((
             DebugSection::Aranges,
@@ -240,72 +383,94 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     out
 }
 
-fn write_function(
-    w: &mut Writer,
-    abbreviations: &mut Abbreviations,
-    forms: &mut Forms,
-    unit: &Unit,
-    address_size: u8,
-    f: &Function,
-) {
-    let mut attributes = vec![
-        (DW_AT_LOW_PC, forms.address(f.section, f.offset)),
-        (DW_AT_HIGH_PC, Value::Constant(f.size)),
-        (DW_AT_NAME, forms.string(&f.name)),
-    ];
-    if let Some(linkage_name) = &f.linkage_name {
-        attributes.push((DW_AT_LINKAGE_NAME, forms.string(linkage_name)));
+fn write_function(dies: &mut Dies, f: &Function) {
+    let mut attributes = dies.forms.code(f.section, f.offset, f.size, &f.pieces);
+    dies.subprogram(
+        &mut attributes,
+        &Subprogram {
+            name: &f.name,
+            linkage_name: f.linkage_name.as_deref(),
+            file: f.file,
+            line: f.line,
+            external: f.external,
+            prototyped: f.prototyped,
+            return_type: f.return_type,
+        },
+    );
+    if let Some(ops) = &f.frame_base {
+        attributes.push((DW_AT_FRAME_BASE, dies.exprloc(ops)));
     }
-    attributes.push((DW_AT_DECL_FILE, Value::Udata(unit.file_number(f.file))));
-    if f.line != 0 {
-        attributes.push((DW_AT_DECL_LINE, Value::Udata(u64::from(f.line))));
-    }
-    if f.external {
-        attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
-    }
-    let has_children = !f.blocks.is_empty();
+    let has_children = !f.blocks.is_empty() || !f.parameters.is_empty() || !f.variables.is_empty();
     write_die(
-        w,
-        abbreviations,
-        address_size,
+        dies.w,
+        dies.abbreviations,
+        dies.address_size,
         DW_TAG_SUBPROGRAM,
         has_children,
         &attributes,
     );
-    for block in &f.blocks {
-        write_block(w, abbreviations, forms, address_size, f.section, block);
+    for p in &f.parameters {
+        dies.variable(p, true);
+    }
+    write_scope(dies, f.section, &f.variables, &f.blocks);
+    for call in &f.inlined {
+        dies.inlined(call);
     }
     if has_children {
-        w.u8(0);
+        dies.w.u8(0);
     }
 }
 
-fn write_block(
-    w: &mut Writer,
-    abbreviations: &mut Abbreviations,
-    forms: &mut Forms,
-    address_size: u8,
+/// A scope's variables, then its blocks.
+fn write_scope(
+    dies: &mut Dies,
     section: SectionId,
-    block: &LexicalBlock,
+    variables: &[Variable],
+    blocks: &[LexicalBlock],
 ) {
-    let attributes = [
-        (DW_AT_LOW_PC, forms.address(section, block.offset)),
-        (DW_AT_HIGH_PC, Value::Constant(block.size)),
-    ];
-    let has_children = !block.blocks.is_empty();
+    for v in variables {
+        dies.variable(v, false);
+    }
+    for block in blocks {
+        write_block(dies, section, block);
+    }
+}
+
+fn write_block(dies: &mut Dies, section: SectionId, block: &LexicalBlock) {
+    let attributes = dies
+        .forms
+        .code(section, block.offset, block.size, &block.pieces);
+    let has_children =
+        !block.blocks.is_empty() || !block.variables.is_empty() || !block.inlined.is_empty();
     write_die(
-        w,
-        abbreviations,
-        address_size,
+        dies.w,
+        dies.abbreviations,
+        dies.address_size,
         DW_TAG_LEXICAL_BLOCK,
         has_children,
         &attributes,
     );
-    for inner in &block.blocks {
-        write_block(w, abbreviations, forms, address_size, section, inner);
+    write_scope(dies, section, &block.variables, &block.blocks);
+    for call in &block.inlined {
+        dies.inlined(call);
     }
     if has_children {
-        w.u8(0);
+        dies.w.u8(0);
+    }
+}
+
+/// Whether any of `blocks` (or the blocks in them) has pieces or inlined code.
+fn has_pieces(blocks: &[LexicalBlock]) -> bool {
+    blocks
+        .iter()
+        .any(|b| !b.pieces.is_empty() || !b.inlined.is_empty() || has_pieces(&b.blocks))
+}
+
+/// The names of the variables of `blocks` and the blocks in them.
+fn block_names<'a>(blocks: &'a [LexicalBlock], names: &mut Vec<&'a str>) {
+    for b in blocks {
+        names.extend(b.variables.iter().map(|v| v.name.as_str()));
+        block_names(&b.blocks, names);
     }
 }
 
@@ -336,13 +501,23 @@ fn addr(big_endian: bool, address_size: u8, forms: &Forms) -> Writer {
     w
 }
 
-/// `.debug_rnglists` (DWARF 5): one list, the unit's, reached through the offsets array.
+/// `.debug_rnglists` (DWARF 5): the unit's list, reached through the offsets array; or, when
+/// functions or blocks have lists, every list written as the unit went (the unit's first),
+/// reached by `DW_FORM_sec_offset`.
 fn rnglists(big_endian: bool, address_size: u8, forms: &mut Forms, unit: &Unit) -> Writer {
     let mut w = Writer::new(big_endian);
     let length = w.begin_length();
     w.u16(5);
     w.u8(address_size);
     w.u8(0); // segment_selector_size
+    if !forms.range_lists.bytes.is_empty() {
+        // Every list (the unit's first) is reached by DW_FORM_sec_offset.
+        w.u32(0); // offset_entry_count
+        let lists = std::mem::replace(&mut forms.range_lists, Writer::new(big_endian));
+        w.append(&lists);
+        w.end_length(length);
+        return w;
+    }
     w.u32(1); // offset_entry_count
     w.u32(4); // the list starts right after the one offset, relative to the base
     for &(section, start, end) in &unit.ranges {

@@ -68,6 +68,10 @@ pub(super) fn append(
         })
     };
 
+    // DWARF 5 names strings by index through `.debug_str_offsets`; GNU ld tail-merges a
+    // mergeable `.debug_str`, so an entry for `int` would point into `unsigned int`, which
+    // `llvm-dwarfdump --verify` rejects. Such a unit's strings are not offered for merging.
+    let indexed = ids.contains_key(&DebugSection::StrOffsets);
     let mut new_sections = Vec::with_capacity(sections.len());
     let mut relocations = Vec::new();
     for (i, (kind, w)) in sections.into_iter().enumerate() {
@@ -75,6 +79,8 @@ pub(super) fn append(
         let mut bytes = w.bytes;
         for fixup in w.fixups {
             match fixup.target {
+                FixupTarget::Symbol { symbol, addend } => relocations
+                    .push(Relocation::new(id, fixup.at, symbol, address_kind).with_addend(addend)),
                 FixupTarget::Address { section, offset } => relocations.push(
                     Relocation::new(id, fixup.at, symbol_of(section), address_kind)
                         .with_addend(offset as i64),
@@ -111,7 +117,10 @@ pub(super) fn append(
             kind.name()
         };
         let mut flags = SectionFlags::default();
-        if format == Format::Elf && kind.is_strings() {
+        if format == Format::Elf
+            && kind.is_strings()
+            && !(indexed && kind == DebugSection::Str && has_suffix_string(&bytes))
+        {
             flags.merge_strings = true;
         }
         new_sections.push(
@@ -125,4 +134,13 @@ pub(super) fn append(
     obj.symbols.extend(new_symbols);
     obj.relocations.extend(relocations);
     Ok((first..obj.sections.len()).map(SectionId).collect())
+}
+
+/// Whether one NUL-terminated string of `bytes` is a proper suffix of another.
+fn has_suffix_string(bytes: &[u8]) -> bool {
+    let strings: std::collections::HashSet<&[u8]> =
+        bytes.split(|&b| b == 0).filter(|s| !s.is_empty()).collect();
+    strings
+        .iter()
+        .any(|s| (1..s.len()).any(|i| strings.contains(&s[i..])))
 }

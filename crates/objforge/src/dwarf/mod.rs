@@ -2,7 +2,9 @@
 //! backend that does not need to know DWARF.
 //!
 //! While it emits code, a backend records in a [`DebugInfo`] which source line each
-//! instruction came from ([`LineRow`]) and where each function is ([`Function`]). Then
+//! instruction came from ([`LineRow`]) and where each function is ([`Function`]); for a
+//! debugger to show data, also the [`Type`]s, the global [`Variable`]s, and each function's
+//! parameters, locals and their [`Location`]s. Then
 //! [`Object::add_debug_info`] lowers that into ordinary
 //! [`SectionKind::Debug`](crate::SectionKind::Debug) sections,
 //! symbols and relocations of the object, so every container writer just writes them.
@@ -15,7 +17,8 @@
 //! | `.debug_line` | the line table, paths in `.debug_line_str` | the line table, paths inline |
 //! | `.debug_str` | names, through `.debug_str_offsets` (`DW_FORM_strx*`) | names (`DW_FORM_strp`) |
 //! | `.debug_addr` | every address the unit uses (`DW_FORM_addrx`) | — (addresses inline) |
-//! | `.debug_rnglists` / `.debug_ranges` | the unit's ranges, when its code is in more than one section | same |
+//! | `.debug_rnglists` / `.debug_ranges` | the unit's ranges, when its code is in more than one section, and those of functions and blocks in [pieces](Function::pieces) | same |
+//! | `.debug_loclists` / `.debug_loc` | [location lists](Location::List) | same |
 //! | `.debug_aranges` | — | the unit's address ranges |
 //!
 //! How offsets and addresses are linked depends on the format: on ELF and COFF an address is an
@@ -49,10 +52,17 @@
 
 mod check;
 mod consts;
+mod data;
 mod encode;
 mod info;
 mod line;
 mod lower;
+mod types;
+
+pub use types::{
+    BaseEncoding, Enumerator, InlineFunction, InlinedCall, Location, LocationEntry, Member, Op,
+    Type, TypeId, Variable,
+};
 
 use std::collections::HashMap;
 
@@ -143,7 +153,8 @@ pub mod lang {
 pub enum DwarfVersion {
     /// DWARF 4: strings by offset, addresses inline, `.debug_ranges` and `.debug_aranges`.
     V4,
-    /// DWARF 5 (the default): string and address indices, `.debug_line_str`,
+    /// DWARF 5 ([`DebugInfo::new`]'s default; [`Object::default_dwarf_version`] gives the
+    /// platform's, 4 for older Apple targets): string and address indices, `.debug_line_str`,
     /// `.debug_rnglists`.
     #[default]
     V5,
@@ -232,6 +243,17 @@ impl LineRow {
     }
 }
 
+/// A range of code: `size` bytes from `offset` in `section`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CodeRange {
+    /// The section holding the code.
+    pub section: SectionId,
+    /// Offset of the first byte.
+    pub offset: u64,
+    /// Bytes of code (at least 1).
+    pub size: u64,
+}
+
 /// A lexical block (a `{ ... }` scope) inside a function: a range of the function's section.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LexicalBlock {
@@ -241,6 +263,13 @@ pub struct LexicalBlock {
     pub size: u64,
     /// Blocks nested in it, each within it.
     pub blocks: Vec<LexicalBlock>,
+    /// Variables declared in the block (`DW_TAG_variable`).
+    pub variables: Vec<Variable>,
+    /// Further ranges of the block's code besides `offset..offset + size` (code moved to a
+    /// cold section, say); with any, the block is written with a range list.
+    pub pieces: Vec<CodeRange>,
+    /// Code inlined into the block.
+    pub inlined: Vec<InlinedCall>,
 }
 
 impl LexicalBlock {
@@ -250,7 +279,16 @@ impl LexicalBlock {
             offset,
             size,
             blocks: Vec::new(),
+            variables: Vec::new(),
+            pieces: Vec::new(),
+            inlined: Vec::new(),
         }
+    }
+
+    /// Adds a variable declared in the block.
+    pub fn with_variable(mut self, variable: Variable) -> LexicalBlock {
+        self.variables.push(variable);
+        self
     }
 
     /// Adds a nested block.
@@ -281,6 +319,23 @@ pub struct Function {
     pub external: bool,
     /// Lexical blocks in it.
     pub blocks: Vec<LexicalBlock>,
+    /// The type it returns (`DW_AT_type`); `None`: it returns nothing (`void`).
+    pub return_type: Option<TypeId>,
+    /// Whether it was declared with a prototype (`DW_AT_prototyped`, C's `int f(void)`).
+    pub prototyped: bool,
+    /// Where its frame base is (`DW_AT_frame_base`), which [`Op::Fbreg`] locations of its
+    /// variables are relative to: typically `[Op::Reg(6)]` (rbp) or `[Op::CallFrameCfa]`.
+    pub frame_base: Option<Vec<Op>>,
+    /// Its parameters in order (`DW_TAG_formal_parameter`).
+    pub parameters: Vec<Variable>,
+    /// Its local variables outside any block (`DW_TAG_variable`).
+    pub variables: Vec<Variable>,
+    /// Further ranges of its code besides `offset..offset + size` (a hot/cold split); with
+    /// any, the function is written with a range list whose first range is the main one,
+    /// which debuggers take as the entry.
+    pub pieces: Vec<CodeRange>,
+    /// Code inlined into it outside any block.
+    pub inlined: Vec<InlinedCall>,
 }
 
 impl Function {
@@ -297,7 +352,38 @@ impl Function {
             line: 0,
             external: false,
             blocks: Vec::new(),
+            return_type: None,
+            prototyped: false,
+            frame_base: None,
+            parameters: Vec::new(),
+            variables: Vec::new(),
+            pieces: Vec::new(),
+            inlined: Vec::new(),
         }
+    }
+
+    /// Sets the return type.
+    pub fn with_return_type(mut self, ty: TypeId) -> Function {
+        self.return_type = Some(ty);
+        self
+    }
+
+    /// Sets the frame base.
+    pub fn with_frame_base(mut self, ops: Vec<Op>) -> Function {
+        self.frame_base = Some(ops);
+        self
+    }
+
+    /// Adds a parameter (after those added before).
+    pub fn with_parameter(mut self, parameter: Variable) -> Function {
+        self.parameters.push(parameter);
+        self
+    }
+
+    /// Adds a local variable.
+    pub fn with_variable(mut self, variable: Variable) -> Function {
+        self.variables.push(variable);
+        self
     }
 
     /// Sets the linkage (symbol) name.
@@ -347,6 +433,13 @@ pub struct DebugInfo {
     pub lines: Vec<LineRow>,
     /// The functions.
     pub functions: Vec<Function>,
+    /// The types variables, members and functions refer to by [`TypeId`]; each is written
+    /// once.
+    pub types: Vec<Type>,
+    /// Global (and file-static) variables.
+    pub variables: Vec<Variable>,
+    /// Functions that code was inlined from, which [`InlinedCall`]s refer to by index.
+    pub inline_functions: Vec<InlineFunction>,
 }
 
 impl DebugInfo {
@@ -362,7 +455,21 @@ impl DebugInfo {
             files: Vec::new(),
             lines: Vec::new(),
             functions: Vec::new(),
+            types: Vec::new(),
+            variables: Vec::new(),
+            inline_functions: Vec::new(),
         }
+    }
+
+    /// Adds a type and returns its id.
+    pub fn add_type(&mut self, ty: Type) -> TypeId {
+        self.types.push(ty);
+        TypeId(self.types.len() - 1)
+    }
+
+    /// Adds a global variable.
+    pub fn add_variable(&mut self, variable: Variable) {
+        self.variables.push(variable);
     }
 
     /// Adds a source file and returns its id.
@@ -457,6 +564,9 @@ impl<'a> Unit<'a> {
         }
         for f in &debug.functions {
             cover(f.section, f.offset, f.offset.saturating_add(f.size));
+            for p in &f.pieces {
+                cover(p.section, p.offset, p.offset.saturating_add(p.size));
+            }
         }
         Unit {
             file_numbers,

@@ -309,8 +309,9 @@ impl Writer<'_> {
 
     /// What relocation `i`'s entry `m` points at, with `addend`: `(r_extern, r_symbolnum,
     /// value stored in the field)`. Section-relative when `m` may be and the target is a
-    /// local definition whose referenced address stays inside its section (the linker finds
-    /// the subsection by that address); otherwise the symbol (or its section's `ltmpN`).
+    /// local definition whose referenced address stays inside its section, at or after the
+    /// symbol (the linker finds the subsection by that address); otherwise the symbol (or its
+    /// section's `ltmpN`).
     #[inline(always)]
     fn referent<R: Report>(
         &self,
@@ -339,7 +340,11 @@ impl Writer<'_> {
             } else {
                 referenced <= size
             };
-            if referenced >= 0 && inside {
+            // Not before the symbol either: a section-relative entry reads back as the
+            // nearest symbol at or before its address, so one before the symbol (an FDE's
+            // pc_begin as clang writes it, extern with a negative addend) stays extern, and
+            // dumping the object again gives the same relocation.
+            if referenced >= i128::from(offset) && inside {
                 let s = i128::from(self.sections.of_model(section.0).addr + offset);
                 let stored = if m.pcrel {
                     let p = self.sections.of_model(r.section.0).addr + r.offset;

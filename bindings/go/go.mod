@@ -1,0 +1,3 @@
+module example.invalid/objforge
+
+go 1.19

@@ -1,0 +1,256 @@
+/*
+ * objforge.h - the C ABI of objforge (crate objforge-capi): build a relocatable object
+ * (ELF, Mach-O, COFF, Wasm) from machine-code bytes, symbols, relocations and line rows.
+ *
+ * Link the static library (target/<profile>/libobjforge_capi.a, with -lpthread -ldl -lm) or
+ * the shared one (libobjforge_capi.so).
+ *
+ * This header is written by hand. crates/objforge-capi/tests/header.rs keeps it in sync with
+ * src/lib.rs: every exported function must be declared here with the C spelling of its Rust
+ * signature (and nothing else declared), every constant must have its Rust value, and the
+ * OBJFORGE_RELOC_* numbers must be the library's ALL_KINDS in order.
+ *
+ * ERRORS. Every function but objforge_version and objforge_free returns an objforge_code:
+ * OBJFORGE_OK (0) or one of OBJFORGE_ERR_*. When `err` is not NULL it is filled with the same
+ * code and a one-line UTF-8 message naming the place, spelled like a path into the JSON spec
+ * of `objforge build` (docs/spec.md): "relocations[7].offset: 4100 is past the end of .text
+ * (4096 bytes)", "sections[2].kind: unknown section kind \"txt\" (...)". No call aborts on
+ * bad input and no Rust panic crosses this boundary: a bug in objforge comes back as
+ * OBJFORGE_ERR_INTERNAL.
+ *
+ * IDS. Sections, symbols, relocations and debug files are numbered from 0 in the order they
+ * are added; the adding call stores the id in `*out_id` (when not NULL). Most checks of the
+ * model (offsets inside sections, kinds the target supports, ...) happen when it is written,
+ * so a bad relocation can come back from objforge_write naming "relocations[N]".
+ *
+ * OWNERSHIP.
+ *  - An objforge_object is created by objforge_new and owned by the caller until it passes it
+ *    to objforge_free (exactly once). It is not thread-safe: one thread at a time.
+ *  - Every pointer argument (strings, byte buffers) is borrowed for the duration of the call
+ *    only: objforge copies what it keeps. Strings are NUL-terminated UTF-8.
+ *  - objforge_error is caller-owned memory (a stack variable is fine), may be NULL, and holds
+ *    no pointers.
+ *  - Output buffers belong to the caller; objforge never returns memory the caller must free.
+ *  - objforge_version returns a static string.
+ */
+#ifndef OBJFORGE_H
+#define OBJFORGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result codes. */
+typedef int objforge_code;
+#define OBJFORGE_OK 0
+/* The model is inconsistent (a dangling id, an offset out of range, a bad alignment). */
+#define OBJFORGE_ERR_INVALID 1
+/* The target cannot express part of the model (a relocation kind, a binding). */
+#define OBJFORGE_ERR_UNSUPPORTED 2
+/* Writing the file failed. */
+#define OBJFORGE_ERR_IO 3
+/* A bad argument: NULL, text that is not UTF-8, an unknown name, an unknown id. */
+#define OBJFORGE_ERR_ARGUMENT 4
+/* The caller's buffer is smaller than the object; *out_len says how large it must be. */
+#define OBJFORGE_ERR_BUFFER_TOO_SMALL 5
+/* A bug in objforge (a caught panic). */
+#define OBJFORGE_ERR_INTERNAL 6
+
+/* Bytes of objforge_error.message, the terminating NUL included. */
+#define OBJFORGE_MESSAGE_CAP 1024
+/* "No section" (an undefined symbol) / "no symbol" (a rv_pcrel_lo12_* relocation). */
+#define OBJFORGE_NONE UINT32_MAX
+
+/* objforge_section_set_flags bits. */
+#define OBJFORGE_SECTION_MERGE_STRINGS 1
+#define OBJFORGE_SECTION_MERGE 2
+#define OBJFORGE_SECTION_EXCLUDE 4
+#define OBJFORGE_SECTION_RETAIN 8
+
+/* objforge_debug_add_line flags. */
+#define OBJFORGE_LINE_IS_STMT 1
+#define OBJFORGE_LINE_END_SEQUENCE 2
+
+/* The error record: the code, and "PLACE: what is wrong" (empty on success), cut at a
+ * character boundary when longer than the buffer. */
+typedef struct objforge_error {
+    int code;
+    char message[OBJFORGE_MESSAGE_CAP];
+} objforge_error;
+
+/* An object under construction (opaque). */
+typedef struct objforge_object objforge_object;
+
+/* The portable relocation kinds (docs/relocations.md), for objforge_add_reloc. The same
+ * kinds by name ("x86_branch32") go to objforge_add_reloc_named. */
+enum objforge_reloc_kind {
+    OBJFORGE_RELOC_ABS8 = 0,
+    OBJFORGE_RELOC_ABS16 = 1,
+    OBJFORGE_RELOC_ABS32 = 2,
+    OBJFORGE_RELOC_ABS32S = 3,
+    OBJFORGE_RELOC_ABS64 = 4,
+    OBJFORGE_RELOC_PCREL8 = 5,
+    OBJFORGE_RELOC_PCREL16 = 6,
+    OBJFORGE_RELOC_PCREL32 = 7,
+    OBJFORGE_RELOC_PCREL64 = 8,
+    OBJFORGE_RELOC_SECREL32 = 9,
+    OBJFORGE_RELOC_SECIDX16 = 10,
+    OBJFORGE_RELOC_IMAGEREL32 = 11,
+    OBJFORGE_RELOC_X86_BRANCH32 = 12,
+    OBJFORGE_RELOC_X86_GOTPCREL32 = 13,
+    OBJFORGE_RELOC_A64_CALL26 = 14,
+    OBJFORGE_RELOC_A64_JUMP26 = 15,
+    OBJFORGE_RELOC_A64_CONDBR19 = 16,
+    OBJFORGE_RELOC_A64_TSTBR14 = 17,
+    OBJFORGE_RELOC_A64_LDR_LIT19 = 18,
+    OBJFORGE_RELOC_A64_ADR21 = 19,
+    OBJFORGE_RELOC_A64_ADRP21 = 20,
+    OBJFORGE_RELOC_A64_ADD_LO12 = 21,
+    OBJFORGE_RELOC_A64_LDST8_LO12 = 22,
+    OBJFORGE_RELOC_A64_LDST16_LO12 = 23,
+    OBJFORGE_RELOC_A64_LDST32_LO12 = 24,
+    OBJFORGE_RELOC_A64_LDST64_LO12 = 25,
+    OBJFORGE_RELOC_A64_LDST128_LO12 = 26,
+    OBJFORGE_RELOC_A64_GOT_ADRP21 = 27,
+    OBJFORGE_RELOC_A64_GOT_LD64_LO12 = 28,
+    OBJFORGE_RELOC_RV_CALL = 29,
+    OBJFORGE_RELOC_RV_PCREL_HI20 = 30,
+    OBJFORGE_RELOC_RV_GOT_HI20 = 31,
+    OBJFORGE_RELOC_RV_PCREL_LO12_I = 32,
+    OBJFORGE_RELOC_RV_PCREL_LO12_S = 33,
+    OBJFORGE_RELOC_RV_HI20 = 34,
+    OBJFORGE_RELOC_RV_LO12_I = 35,
+    OBJFORGE_RELOC_RV_LO12_S = 36,
+    OBJFORGE_RELOC_RV_BRANCH = 37,
+    OBJFORGE_RELOC_RV_JAL = 38,
+    OBJFORGE_RELOC_RV_RVC_BRANCH = 39,
+    OBJFORGE_RELOC_RV_RVC_JUMP = 40,
+    OBJFORGE_RELOC_DIFF8 = 41,
+    OBJFORGE_RELOC_DIFF16 = 42,
+    OBJFORGE_RELOC_DIFF32 = 43,
+    OBJFORGE_RELOC_DIFF64 = 44,
+    OBJFORGE_RELOC_WASM_FUNC_INDEX_LEB = 45,
+    OBJFORGE_RELOC_WASM_FUNC_INDEX_I32 = 46,
+    OBJFORGE_RELOC_WASM_TABLE_INDEX_SLEB = 47,
+    OBJFORGE_RELOC_WASM_TABLE_INDEX_I32 = 48,
+    OBJFORGE_RELOC_WASM_TABLE_INDEX_SLEB64 = 49,
+    OBJFORGE_RELOC_WASM_TABLE_INDEX_I64 = 50,
+    OBJFORGE_RELOC_WASM_MEMORY_ADDR_LEB = 51,
+    OBJFORGE_RELOC_WASM_MEMORY_ADDR_SLEB = 52,
+    OBJFORGE_RELOC_WASM_MEMORY_ADDR_I32 = 53,
+    OBJFORGE_RELOC_WASM_MEMORY_ADDR_LEB64 = 54,
+    OBJFORGE_RELOC_WASM_MEMORY_ADDR_SLEB64 = 55,
+    OBJFORGE_RELOC_WASM_MEMORY_ADDR_I64 = 56,
+    OBJFORGE_RELOC_WASM_TYPE_INDEX_LEB = 57,
+    OBJFORGE_RELOC_WASM_GLOBAL_INDEX_LEB = 58,
+    OBJFORGE_RELOC_WASM_GLOBAL_INDEX_I32 = 59,
+    OBJFORGE_RELOC_WASM_TABLE_NUMBER_LEB = 60,
+    OBJFORGE_RELOC_WASM_FUNCTION_OFFSET_I32 = 61,
+    OBJFORGE_RELOC_WASM_FUNCTION_OFFSET_I64 = 62,
+    OBJFORGE_RELOC_WASM_SECTION_OFFSET_I32 = 63,
+};
+
+/* The library version ("0.1.0"), a static string. */
+const char *objforge_version(void);
+
+/* Creates an empty object for an LLVM-style triple ("x86_64-unknown-linux-gnu",
+ * "arm64-apple-macos14", "x86_64-pc-windows-msvc", "riscv64-unknown-linux-gnu", ...); Mach-O's
+ * platform and minimum OS version follow the triple. On success *out is the new object, to be
+ * freed with objforge_free; on error *out is NULL. */
+objforge_code objforge_new(const char *triple, objforge_object **out, objforge_error *err);
+
+/* Frees an object; NULL is ignored. */
+void objforge_free(objforge_object *obj);
+
+/* Whether the platform's C symbol prefix ("_" on Mach-O and 32-bit Windows) is applied to
+ * symbol names (default: yes). */
+objforge_code objforge_set_mangle(objforge_object *obj, int mangle, objforge_error *err);
+
+/* Adds a section. kind: "text", "data", "rodata", "bss", "tls_data", "tls_bss", "debug",
+ * "other". With bytes non-NULL the section holds those `size` bytes (copied; relocated
+ * fields zero or holding nothing the relocation needs); with bytes NULL it is `size` zero
+ * bytes (the only form for bss and tls_bss). align: a power of two. */
+objforge_code objforge_add_section(objforge_object *obj, const char *name, const char *kind, const uint8_t *bytes, uint64_t size, uint64_t align, uint32_t *out_id, objforge_error *err);
+
+/* Sets a section's OBJFORGE_SECTION_* flags and merge entry size (0: the format's default). */
+objforge_code objforge_section_set_flags(objforge_object *obj, uint32_t section, uint32_t flags, uint64_t entsize, objforge_error *err);
+
+/* Puts a section in the COMDAT group `group`. selection: NULL ("any"), "any",
+ * "no_duplicates", "same_size", "exact_match", "largest", or "associative" (then the section
+ * is kept exactly when section `associate` is; otherwise `associate` is ignored). */
+objforge_code objforge_section_set_comdat(objforge_object *obj, uint32_t section, const char *group, const char *selection, uint32_t associate, objforge_error *err);
+
+/* Adds a symbol at `offset` in `section`, or an undefined (imported) one when section is
+ * OBJFORGE_NONE (then offset must be 0; with kind "file", a source-file symbol). kind ("none", "func", "object", "tls", "section",
+ * "file"), binding ("local", "global", "weak", "gnu_unique") and visibility ("default",
+ * "hidden", "protected", "internal") may be NULL for the defaults: none; local when
+ * defined, global when undefined; default. size: bytes, 0 if unknown. */
+objforge_code objforge_add_symbol(objforge_object *obj, const char *name, uint32_t section, uint64_t offset, const char *kind, const char *binding, const char *visibility, uint64_t size, uint32_t *out_id, objforge_error *err);
+
+/* Adds a global common (tentative) symbol the linker allocates. */
+objforge_code objforge_add_common(objforge_object *obj, const char *name, uint64_t size, uint64_t align, uint32_t *out_id, objforge_error *err);
+
+/* Adds a relocation of portable kind `kind` (enum objforge_reloc_kind) at `offset` in
+ * `section` (of the instruction, for instruction kinds) against `symbol` (OBJFORGE_NONE only
+ * for rv_pcrel_lo12_*), with an explicit addend (RELA meaning, whatever the format stores). */
+objforge_code objforge_add_reloc(objforge_object *obj, uint32_t section, uint64_t offset, uint32_t symbol, uint32_t kind, int64_t addend, uint32_t *out_id, objforge_error *err);
+
+/* objforge_add_reloc with the kind by its name in docs/relocations.md ("x86_branch32"). */
+objforge_code objforge_add_reloc_named(objforge_object *obj, uint32_t section, uint64_t offset, uint32_t symbol, const char *kind, int64_t addend, uint32_t *out_id, objforge_error *err);
+
+/* Adds a relocation in the format's own encoding: ELF r_type, COFF Type, or Mach-O r_type
+ * with pcrel and length (log2 of the field size). size: bytes patched (0: unknown), for the
+ * bounds checks only. */
+objforge_code objforge_add_reloc_native(objforge_object *obj, uint32_t section, uint64_t offset, uint32_t symbol, uint32_t r_type, int pcrel, uint8_t length, uint8_t size, int64_t addend, uint32_t *out_id, objforge_error *err);
+
+/* Makes rv_pcrel_lo12_i/s relocation `reloc` complete the hi20 relocation at `hi20_offset`
+ * of the same section. */
+objforge_code objforge_reloc_set_pair(objforge_object *obj, uint32_t reloc, uint64_t hi20_offset, objforge_error *err);
+
+/* Makes diff8/16/32/64 relocation `reloc` subtract the address of symbol `minus`. */
+objforge_code objforge_reloc_set_minus(objforge_object *obj, uint32_t reloc, uint32_t minus, objforge_error *err);
+
+/* Unwind information (call frame entries) will be added here by the unwind work; there is
+ * no unwind call yet. */
+
+/* Starts the object's debug information: one compilation unit for source `name` compiled in
+ * `comp_dir`. version: 4 or 5, or 0 for the platform's default as clang-19 picks it (DWARF 4
+ * for Mach-O below macOS 15 / iOS 18 / tvOS 18 / watchOS 11 / visionOS 2 and Mac Catalyst,
+ * 5 otherwise). Calling it again starts over. The DWARF sections are generated when the
+ * object is written. */
+objforge_code objforge_debug_begin(objforge_object *obj, const char *name, const char *comp_dir, uint32_t version, objforge_error *err);
+
+/* Sets DW_AT_producer (the compiler's name and version). */
+objforge_code objforge_debug_set_producer(objforge_object *obj, const char *producer, objforge_error *err);
+
+/* Adds a source file; rows and functions refer to it by the id stored in *out_id. */
+objforge_code objforge_debug_add_file(objforge_object *obj, const char *path, uint32_t *out_id, objforge_error *err);
+
+/* Adds a line table row: the code at `offset` in `section` comes from line:column of `file`
+ * (column 0: unknown). flags: OBJFORGE_LINE_IS_STMT for a statement start; or
+ * OBJFORGE_LINE_END_SEQUENCE alone, with file, line and column 0, to end a run of code before
+ * `offset`. Rows of one section go in address order. */
+objforge_code objforge_debug_add_line(objforge_object *obj, uint32_t section, uint64_t offset, uint32_t file, uint32_t line, uint32_t column, uint32_t flags, objforge_error *err);
+
+/* Adds a function (DW_TAG_subprogram) of `size` bytes at `offset` in `section`, declared on
+ * `line` of `file` (0: unknown), visible outside its unit if `external` is non-zero. */
+objforge_code objforge_debug_add_function(objforge_object *obj, const char *name, uint32_t section, uint64_t offset, uint64_t size, uint32_t file, uint32_t line, int external, objforge_error *err);
+
+/* Writes the object into buf. *out_len (if not NULL) gets the object's size in any case.
+ * buf NULL: only the size is computed (OBJFORGE_OK). cap smaller than the object:
+ * OBJFORGE_ERR_BUFFER_TOO_SMALL, nothing written. The bytes are kept until the object next
+ * changes, so asking for the size first does not write twice. */
+objforge_code objforge_write(objforge_object *obj, uint8_t *buf, size_t cap, size_t *out_len, objforge_error *err);
+
+/* Writes the object to the file at `path` (created or truncated); nothing is created when
+ * the model has an error. */
+objforge_code objforge_write_file(objforge_object *obj, const char *path, objforge_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OBJFORGE_H */

@@ -1,0 +1,408 @@
+//! The model of what a debugger needs to show data: types, variables and parameters, and
+//! where their values are (locations, as DWARF expression operations).
+
+use super::FileId;
+use crate::model::{SectionId, SymbolId};
+
+/// Index of a type in [`DebugInfo::types`](super::DebugInfo::types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub usize);
+
+/// How a base type's bits are read (`DW_ATE_*`, DWARF 5 table 7.11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BaseEncoding {
+    /// A machine address (`DW_ATE_address`).
+    Address,
+    /// A boolean (`DW_ATE_boolean`).
+    Boolean,
+    /// A binary floating-point number (`DW_ATE_float`).
+    Float,
+    /// A signed integer (`DW_ATE_signed`).
+    Signed,
+    /// A signed character (`DW_ATE_signed_char`): C's `char` and `signed char`.
+    SignedChar,
+    /// An unsigned integer (`DW_ATE_unsigned`).
+    Unsigned,
+    /// An unsigned character (`DW_ATE_unsigned_char`).
+    UnsignedChar,
+    /// A Unicode character (`DW_ATE_UTF`).
+    Utf,
+}
+
+impl BaseEncoding {
+    /// The encodings by the names the JSON spec uses.
+    pub const NAMES: &'static [(&'static str, BaseEncoding)] = &[
+        ("address", BaseEncoding::Address),
+        ("boolean", BaseEncoding::Boolean),
+        ("float", BaseEncoding::Float),
+        ("signed", BaseEncoding::Signed),
+        ("signed_char", BaseEncoding::SignedChar),
+        ("unsigned", BaseEncoding::Unsigned),
+        ("unsigned_char", BaseEncoding::UnsignedChar),
+        ("utf", BaseEncoding::Utf),
+    ];
+
+    /// The `DW_ATE_*` code.
+    pub fn code(self) -> u8 {
+        match self {
+            BaseEncoding::Address => 0x01,
+            BaseEncoding::Boolean => 0x02,
+            BaseEncoding::Float => 0x04,
+            BaseEncoding::Signed => 0x05,
+            BaseEncoding::SignedChar => 0x06,
+            BaseEncoding::Unsigned => 0x07,
+            BaseEncoding::UnsignedChar => 0x08,
+            BaseEncoding::Utf => 0x10,
+        }
+    }
+
+    /// The encoding with this name in [`BaseEncoding::NAMES`].
+    pub fn from_name(name: &str) -> Option<BaseEncoding> {
+        BaseEncoding::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, e)| e)
+    }
+}
+
+/// A member of a struct or union (`DW_TAG_member`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Its name; empty for an anonymous member.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeId,
+    /// Its offset in bytes from the start of the struct (for a bit field, of the storage
+    /// unit its bits are counted from).
+    pub offset: u64,
+    /// For a bit field: its width in bits (`DW_AT_bit_size`).
+    pub bit_size: Option<u64>,
+    /// For a bit field: the bit it starts at, counted from `offset` (bit 0 is the least
+    /// significant bit of the byte at `offset` on a little-endian target). Written as
+    /// `DW_AT_data_bit_offset = offset * 8 + bit_offset`.
+    pub bit_offset: u64,
+}
+
+impl Member {
+    /// A member of type `ty` at byte `offset`.
+    pub fn new(name: impl Into<String>, ty: TypeId, offset: u64) -> Member {
+        Member {
+            name: name.into(),
+            ty,
+            offset,
+            bit_size: None,
+            bit_offset: 0,
+        }
+    }
+
+    /// Makes it a bit field of `bit_size` bits from bit `bit_offset` of `offset`.
+    pub fn with_bits(mut self, bit_size: u64, bit_offset: u64) -> Member {
+        self.bit_size = Some(bit_size);
+        self.bit_offset = bit_offset;
+        self
+    }
+}
+
+/// A named value of an enum (`DW_TAG_enumerator`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enumerator {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: i64,
+}
+
+/// A type (`DW_TAG_*_type`). Types refer to each other by [`TypeId`], so they may be
+/// recursive (`struct node { struct node *next; }`); `None` where a type is expected means
+/// `void`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// A base type (`DW_TAG_base_type`): `int`, `double`.
+    Base {
+        /// Its name.
+        name: String,
+        /// How its bits are read.
+        encoding: BaseEncoding,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// A pointer (`DW_TAG_pointer_type`), the target's address size.
+    Pointer {
+        /// What it points to; `None`: `void *`.
+        to: Option<TypeId>,
+    },
+    /// A `const`-qualified type (`DW_TAG_const_type`).
+    Const {
+        /// The qualified type; `None`: `const void`.
+        to: Option<TypeId>,
+    },
+    /// A `volatile`-qualified type (`DW_TAG_volatile_type`).
+    Volatile {
+        /// The qualified type; `None`: `volatile void`.
+        to: Option<TypeId>,
+    },
+    /// Another name for a type (`DW_TAG_typedef`).
+    Typedef {
+        /// The new name.
+        name: String,
+        /// The type it names; `None`: `void`.
+        to: Option<TypeId>,
+    },
+    /// A struct (`DW_TAG_structure_type`) or union (`DW_TAG_union_type`).
+    Struct {
+        /// Whether it is a union.
+        union: bool,
+        /// Its tag name (`node` of `struct node`); empty for an anonymous one.
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its members, in order.
+        members: Vec<Member>,
+    },
+    /// An array (`DW_TAG_array_type`).
+    Array {
+        /// The element type.
+        element: TypeId,
+        /// The number of elements of each dimension, outermost first (`int a[2][3]`:
+        /// `[Some(2), Some(3)]`); `None`: unknown (`int a[]`).
+        counts: Vec<Option<u64>>,
+    },
+    /// An enum (`DW_TAG_enumeration_type`).
+    Enum {
+        /// Its tag name; empty for an anonymous one.
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The integer type it is stored as, if given.
+        underlying: Option<TypeId>,
+        /// Its values.
+        enumerators: Vec<Enumerator>,
+    },
+    /// A function type (`DW_TAG_subroutine_type`), what function pointers point to.
+    Function {
+        /// What it returns; `None`: `void`.
+        returns: Option<TypeId>,
+        /// Its parameters' types.
+        parameters: Vec<TypeId>,
+        /// Whether it takes more arguments after those (`...`).
+        varargs: bool,
+    },
+}
+
+impl Type {
+    /// A base type.
+    pub fn base(name: impl Into<String>, encoding: BaseEncoding, size: u64) -> Type {
+        Type::Base {
+            name: name.into(),
+            encoding,
+            size,
+        }
+    }
+
+    /// The type's name, if it has one (the tag name of a struct, union or enum).
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Type::Base { name, .. }
+            | Type::Typedef { name, .. }
+            | Type::Struct { name, .. }
+            | Type::Enum { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// One DWARF expression operation (DWARF 5, 2.5 and 2.6). Registers are DWARF register
+/// numbers of the target's ABI (x86_64: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp,
+/// 7 rsp, 8-15 r8-r15; aarch64: 0-30 x0-x30, 31 sp).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// The value is in this register (`DW_OP_reg*`, `DW_OP_regx`).
+    Reg(u16),
+    /// The register's contents plus an offset (`DW_OP_breg*`, `DW_OP_bregx`).
+    Breg(u16, i64),
+    /// The function's frame base plus an offset (`DW_OP_fbreg`).
+    Fbreg(i64),
+    /// The address of a symbol plus an addend (`DW_OP_addr`, relocated).
+    Addr {
+        /// The symbol.
+        symbol: SymbolId,
+        /// Added to its address.
+        addend: i64,
+    },
+    /// Adds a constant to the top of the stack (`DW_OP_plus_uconst`).
+    PlusUconst(u64),
+    /// The preceding location holds this many bytes of the value (`DW_OP_piece`).
+    Piece(u64),
+    /// The top of the stack is the value itself, not its address (`DW_OP_stack_value`).
+    StackValue,
+    /// The value is these bytes (`DW_OP_implicit_value`).
+    ImplicitValue(Vec<u8>),
+    /// The canonical frame address of the call frame information (`DW_OP_call_frame_cfa`).
+    CallFrameCfa,
+    /// Bytes of DWARF expression written as they are: anything the other operations miss.
+    Raw(Vec<u8>),
+}
+
+/// Where one part of a location list applies: `size` bytes from `offset` in `section`, and
+/// the location there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocationEntry {
+    /// The section holding the code (a function's, or its cold part's).
+    pub section: SectionId,
+    /// Offset of the first instruction the location applies to.
+    pub offset: u64,
+    /// Bytes of code (at least 1).
+    pub size: u64,
+    /// The location there.
+    pub ops: Vec<Op>,
+}
+
+/// Where a variable's value is (`DW_AT_location` or `DW_AT_const_value`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A DWARF expression, valid wherever the variable is in scope.
+    Expr(Vec<Op>),
+    /// A constant value (`DW_AT_const_value`), for a variable optimized into one.
+    Const(i64),
+    /// Different places over different code (`.debug_loclists` for DWARF 5, `.debug_loc`
+    /// for DWARF 4); where no entry applies, the value is unavailable.
+    List(Vec<LocationEntry>),
+}
+
+/// A variable or parameter (`DW_TAG_variable`, `DW_TAG_formal_parameter`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variable {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Option<TypeId>,
+    /// The file it is declared in.
+    pub file: FileId,
+    /// The line it is declared on (0: unknown).
+    pub line: u32,
+    /// Whether it is visible outside its compilation unit (globals only).
+    pub external: bool,
+    /// Where its value is; `None`: optimized out.
+    pub location: Option<Location>,
+}
+
+impl Variable {
+    /// A variable of type `ty`, declared in file 0 on an unknown line, not external, with no
+    /// location.
+    pub fn new(name: impl Into<String>, ty: TypeId) -> Variable {
+        Variable {
+            name: name.into(),
+            ty: Some(ty),
+            file: FileId(0),
+            line: 0,
+            external: false,
+            location: None,
+        }
+    }
+
+    /// Sets where it is.
+    pub fn with_location(mut self, location: Location) -> Variable {
+        self.location = Some(location);
+        self
+    }
+
+    /// Sets the file and line of the declaration.
+    pub fn with_declaration(mut self, file: FileId, line: u32) -> Variable {
+        self.file = file;
+        self.line = line;
+        self
+    }
+
+    /// Sets whether it is visible outside its compilation unit.
+    pub fn with_external(mut self, external: bool) -> Variable {
+        self.external = external;
+        self
+    }
+}
+
+/// A function that code was inlined from, described once (`DW_TAG_subprogram` with
+/// `DW_AT_inline`): what every [`InlinedCall`] of it shares. It has no code of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineFunction {
+    /// The source-level name.
+    pub name: String,
+    /// The symbol name, when it differs from `name`.
+    pub linkage_name: Option<String>,
+    /// The file it is declared in.
+    pub file: FileId,
+    /// The line it is declared on (0: unknown).
+    pub line: u32,
+    /// Whether it is visible outside its compilation unit.
+    pub external: bool,
+    /// Whether it was declared with a prototype.
+    pub prototyped: bool,
+    /// What it returns; `None`: `void`.
+    pub return_type: Option<TypeId>,
+    /// Its parameters (their locations are ignored: each call gives its own).
+    pub parameters: Vec<Variable>,
+    /// Its locals (their locations are ignored: each call gives its own).
+    pub variables: Vec<Variable>,
+}
+
+impl InlineFunction {
+    /// An inline function declared in file 0 on an unknown line, with no parameters.
+    pub fn new(name: impl Into<String>) -> InlineFunction {
+        InlineFunction {
+            name: name.into(),
+            linkage_name: None,
+            file: FileId(0),
+            line: 0,
+            external: false,
+            prototyped: false,
+            return_type: None,
+            parameters: Vec::new(),
+            variables: Vec::new(),
+        }
+    }
+}
+
+/// Code inlined from an [`InlineFunction`] (`DW_TAG_inlined_subroutine`), inside a function,
+/// a block or another inlined call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlinedCall {
+    /// Index of the function in [`DebugInfo::inline_functions`](super::DebugInfo::inline_functions).
+    pub function: usize,
+    /// Where the inlined code is, the first range first: debuggers take its start as the
+    /// entry, where `break function` stops.
+    pub ranges: Vec<super::CodeRange>,
+    /// The file of the call.
+    pub call_file: FileId,
+    /// The line of the call.
+    pub call_line: u32,
+    /// The column of the call (0: unknown).
+    pub call_column: u32,
+    /// Where each of the function's parameters is in this copy, by index (missing or
+    /// `None`: optimized out).
+    pub parameters: Vec<Option<Location>>,
+    /// Where each of the function's locals is in this copy, by index.
+    pub variables: Vec<Option<Location>>,
+    /// Calls inlined into this copy.
+    pub inlined: Vec<InlinedCall>,
+}
+
+impl InlinedCall {
+    /// A copy of `inline_functions[function]` in `ranges`, called from `call_file` on
+    /// `call_line`.
+    pub fn new(
+        function: usize,
+        ranges: Vec<super::CodeRange>,
+        call_file: FileId,
+        call_line: u32,
+    ) -> InlinedCall {
+        InlinedCall {
+            function,
+            ranges,
+            call_file,
+            call_line,
+            call_column: 0,
+            parameters: Vec::new(),
+            variables: Vec::new(),
+            inlined: Vec::new(),
+        }
+    }
+}
