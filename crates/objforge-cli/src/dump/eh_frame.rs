@@ -44,7 +44,17 @@ pub fn decode(dumped: &mut Dumped) {
     let mut remove = rebuilt_words(obj, k, &entries);
     remove.push(k);
     remove.sort_unstable();
-    let Some((object, kept)) = without_sections(obj, &remove, entries) else {
+    replace_sections(dumped, &remove, entries);
+}
+
+/// Puts `entries` in place of the sections `remove` (sorted) in the dumped model, when the
+/// result is one objforge writes; otherwise leaves the dump as it is (the raw sections).
+pub(super) fn replace_sections(
+    dumped: &mut Dumped,
+    remove: &[usize],
+    entries: Vec<FunctionUnwind>,
+) {
+    let Some((object, kept)) = without_sections(&dumped.object, remove, entries) else {
         return;
     };
     if object.write().is_err() {
@@ -628,7 +638,7 @@ fn rebuilt_words(obj: &Object, k: usize, entries: &[FunctionUnwind]) -> Vec<usiz
 /// relocation uses any more are dropped and the others put in section order at the end. Also
 /// returns, per relocation of `obj`, whether it was kept. `None` if something kept refers to
 /// what is removed.
-pub(super) fn without_sections(
+fn without_sections(
     obj: &Object,
     remove: &[usize],
     entries: Vec<FunctionUnwind>,

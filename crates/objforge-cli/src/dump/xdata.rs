@@ -14,7 +14,7 @@ use objforge::{
     SymbolKind,
 };
 
-use super::eh_frame::without_sections;
+use super::eh_frame::replace_sections;
 use super::Dumped;
 
 /// Whether `name` is one of the tables (`.pdata`, `.pdata$f`; `.xdata`, `.xdata$f`).
@@ -49,18 +49,7 @@ pub fn decode(dumped: &mut Dumped) {
     };
     let mut remove: Vec<usize> = pdata.iter().chain(&xdata).copied().collect();
     remove.sort_unstable();
-    let Some((object, kept)) = without_sections(obj, &remove, entries) else {
-        return;
-    };
-    if object.write().is_err() {
-        return;
-    }
-    dumped.object = object;
-    let mut i = 0;
-    dumped.fallback.retain(|_| {
-        i += 1;
-        kept.get(i - 1).copied().unwrap_or(true)
-    });
+    replace_sections(dumped, &remove, entries);
 }
 
 /// Where a symbol plus an addend points: (section, offset).
