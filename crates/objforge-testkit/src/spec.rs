@@ -25,7 +25,7 @@ pub fn triple(target: &Target) -> String {
         Format::Elf => "unknown-linux-gnu",
         Format::MachO => "apple-macos",
         Format::Coff => "pc-windows-msvc",
-        Format::Wasm => "unknown-unknown",
+        _ => "unknown-unknown",
     };
     format!("{arch}-{rest}")
 }
@@ -50,7 +50,7 @@ pub fn to_json(obj: &Object) -> Value {
         let abi = match obj.target.float_abi {
             FloatAbi::Soft => "lp64",
             FloatAbi::Single => "lp64f",
-            FloatAbi::Double => "lp64d",
+            _ => "lp64d",
         };
         options.insert("float_abi".into(), json!(abi));
     }
@@ -69,8 +69,8 @@ pub fn to_json(obj: &Object) -> Value {
                     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
                     m.insert("hex".into(), json!(hex));
                 }
-                SectionData::Zero(n) => {
-                    m.insert("size".into(), json!(n));
+                other => {
+                    m.insert("size".into(), json!(other.len()));
                 }
             }
             let mut flags = Vec::new();
@@ -125,7 +125,7 @@ pub fn to_json(obj: &Object) -> Value {
                 SymbolDefinition::Common { size, align } => {
                     m.insert("common".into(), json!({"size": size, "align": align}));
                 }
-                SymbolDefinition::Undefined | SymbolDefinition::Absolute => {}
+                _ => {}
             }
             {
                 m.insert("binding".into(), json!(s.binding.name()));

@@ -8,6 +8,7 @@ use crate::{Format, Object};
 
 /// An Apple operating system, or its simulator, as `LC_BUILD_VERSION` tells them apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AppleOs {
     /// macOS.
     MacOs,

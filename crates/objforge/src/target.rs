@@ -6,6 +6,7 @@ use crate::error::{Error, Place};
 
 /// An instruction-set architecture objforge knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Architecture {
     /// AMD64 / Intel 64.
     X86_64,
@@ -22,6 +23,16 @@ pub enum Architecture {
 }
 
 impl Architecture {
+    /// Every architecture, in the contract's order.
+    pub const ALL: &'static [Architecture] = &[
+        Architecture::X86_64,
+        Architecture::I386,
+        Architecture::Aarch64,
+        Architecture::Riscv64,
+        Architecture::Wasm32,
+        Architecture::Wasm64,
+    ];
+
     /// Width of an address in bytes.
     pub fn pointer_width(self) -> u8 {
         match self {
@@ -60,6 +71,7 @@ impl fmt::Display for Architecture {
 
 /// A container format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// ELF (Linux, the BSDs).
     Elf,
@@ -72,6 +84,9 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the contract's order.
+    pub const ALL: &'static [Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];
+
     /// The contract's spelling: `elf`, `macho`, `coff`, `wasm`.
     pub fn name(self) -> &'static str {
         match self {
@@ -111,6 +126,7 @@ pub enum Endianness {
 
 /// The RISC-V floating-point calling convention, recorded in ELF `e_flags`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FloatAbi {
     /// Floats passed in integer registers (`lp64`, `ilp32`, `soft`).
     Soft,

@@ -310,7 +310,7 @@ impl<'a> Decoder<'a> {
             Architecture::I386 => (4, 4, Some(-4)),
             Architecture::Aarch64 => (31, 0, None),
             Architecture::Riscv64 => (2, 0, None),
-            Architecture::Wasm32 | Architecture::Wasm64 => return None,
+            _ => return None,
         };
         // The return address is where the call left it, whichever column the CIE names.
         let mut want = vec![CfiOp::DefCfa {
@@ -710,7 +710,7 @@ fn without_sections(
     for e in &out.unwind {
         let lsda = e.lsda.and_then(|l| match l {
             Lsda::Symbol(s) => Some(s),
-            Lsda::Section { .. } => None,
+            _ => None,
         });
         for s in [e.personality, lsda].into_iter().flatten() {
             used[s.0] = true;

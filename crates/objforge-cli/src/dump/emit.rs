@@ -109,12 +109,6 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
             }
         }
         match &s.data {
-            SectionData::Zero(n) if s.kind.is_zero_fill() => {
-                m.insert("size".into(), Value::from(*n));
-            }
-            SectionData::Zero(n) => {
-                m.insert("size".into(), Value::from(*n));
-            }
             SectionData::Bytes(b) => match &options.side_files {
                 Some((dir, rel)) if b.len() as u64 > options.max_inline => {
                     let file = format!("{i:03}{}.bin", file_safe(&s.name));
@@ -125,6 +119,9 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
                     m.insert("hex".into(), Value::from(hex(b)));
                 }
             },
+            zero => {
+                m.insert("size".into(), Value::from(zero.len()));
+            }
         }
         sections.push(Value::Object(m));
     }
@@ -216,7 +213,7 @@ fn unwind_json(
             at.insert("offset".into(), Value::from(offset));
             m.insert("lsda".into(), Value::Object(at));
         }
-        None => {}
+        _ => {}
     }
     if f.signal_frame {
         m.insert("signal_frame".into(), Value::from(true));
@@ -327,7 +324,7 @@ fn symbol_json(s: &Symbol, section_ref: &dyn Fn(usize) -> Value) -> Map<String, 
             m.insert("common".into(), Value::Object(c));
             (SymbolKind::Object, Binding::Global, size)
         }
-        SymbolDefinition::Absolute => (SymbolKind::File, Binding::Local, 0),
+        _ => (SymbolKind::File, Binding::Local, 0),
     };
     if s.size != default_size {
         m.insert("size".into(), Value::from(s.size));

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 
 use objforge::unwind::{FunctionUnwind, Register, SehOp, SehRule};
 use objforge::{
-    Architecture, Format, Object, RelocKind, SectionData, SectionId, SymbolDefinition, SymbolId,
-    SymbolKind,
+    Architecture, Format, Object, RelocKind, SectionId, SymbolDefinition, SymbolId, SymbolKind,
 };
 
 use super::eh_frame::replace_sections;
@@ -63,10 +62,7 @@ fn place(obj: &Object, symbol: SymbolId, addend: i64) -> Option<(SectionId, u64)
 }
 
 fn bytes(obj: &Object, k: usize) -> Option<&[u8]> {
-    match &obj.sections.get(k)?.data {
-        SectionData::Bytes(b) => Some(b),
-        SectionData::Zero(_) => None,
-    }
+    obj.sections.get(k)?.data.bytes()
 }
 
 fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<FunctionUnwind>> {

@@ -127,7 +127,7 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
                     Architecture::I386 => "\"ebp\" or \"esi\"",
                     Architecture::Aarch64 => "\"x29\", \"fp\" or \"d8\"",
                     Architecture::Riscv64 => "\"ra\", \"s0\" or \"fs1\"",
-                    Architecture::Wasm32 | Architecture::Wasm64 => "none: Wasm has no registers",
+                    _ => "none: the architecture has no unwind registers",
                 }
             ))
         });

@@ -293,6 +293,7 @@ pub struct SehRule {
 
 /// Where a function's language-specific data area is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lsda {
     /// At a symbol (`.LLSDA0` in GCC's output).
     Symbol(SymbolId),
