@@ -4,11 +4,10 @@
 //! This file holds the command line: argument parsing, dispatch, error reporting and the atomic
 //! write of the output. The JSON-to-model translation lives in [`spec`].
 
-mod decode;
 mod dump;
-mod json;
-mod spec;
 mod targets;
+
+use objforge_spec::{json, spec};
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};

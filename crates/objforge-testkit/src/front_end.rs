@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli::spec as cli_spec;
-use crate::json::Node;
+use objforge_spec::spec as cli_spec;
+use objforge_spec::Node;
 
 /// Section sizes past this are skipped (a spec may rightly ask for gigabytes of zeros; the
 /// fuzzer's memory is not what is under test).

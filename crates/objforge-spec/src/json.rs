@@ -351,6 +351,11 @@ impl<'n> Items<'n> {
         self.items.len()
     }
 
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// Each element with its index path.
     pub fn iter(&self) -> impl Iterator<Item = Node<'n>> + '_ {
         let parent = self.parent;
