@@ -19,6 +19,8 @@ use objforge::{
 };
 use serde_json::{Map, Value};
 
+mod wasm;
+
 /// How to write the spec.
 pub struct EmitOptions {
     /// Indent everything (`--pretty`); otherwise one line per section, symbol, relocation.
@@ -53,7 +55,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let section_names = unique_names(object.sections.iter().map(|s| s.name.as_str()));
     let section_ref = |i: usize| -> Value {
         match object.sections.get(i) {
-            Some(s) if section_names.get(s.name.as_str()) == Some(&1) => {
+            Some(s) if !s.name.is_empty() && section_names.get(s.name.as_str()) == Some(&1) => {
                 Value::from(s.name.clone())
             }
             _ => Value::from(i),
@@ -176,6 +178,11 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
             .map(|f| unwind_json(object.target.arch, f, &section_ref, &symbol_ref))
             .collect();
         top.insert("unwind".into(), Value::Array(unwind));
+    }
+    if object.target.format == Format::Wasm && object.wasm != objforge::wasm::WasmModule::default()
+    {
+        let w = wasm::wasm_json(&object.wasm, &section_ref, &symbol_ref);
+        top.insert("wasm".into(), w);
     }
     let doc = Value::Object(top);
     let mut spec = if options.pretty {
@@ -351,6 +358,7 @@ fn triple(object: &Object) -> (String, Option<Platform>) {
         (Format::Coff, Architecture::X86_64) => "x86_64-pc-windows-msvc".to_string(),
         (Format::Coff, Architecture::I386) => "i686-pc-windows-msvc".to_string(),
         (Format::Coff, _) => "aarch64-pc-windows-msvc".to_string(),
+        (Format::Wasm, arch) => format!("{arch}-unknown-unknown"),
         (_, Architecture::I386) => "i686-unknown-linux-gnu".to_string(),
         (_, Architecture::Riscv64) => {
             let ext = match (t.riscv_compressed, t.float_abi) {
@@ -399,6 +407,9 @@ fn options_json(object: &Object, platform_default: Option<Platform>) -> Map<Stri
     }
     if o.bigobj {
         m.insert("bigobj".into(), Value::from(true));
+    }
+    if o.debug_frame {
+        m.insert("debug_frame".into(), Value::from(true));
     }
     m
 }
