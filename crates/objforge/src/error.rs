@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// Where in the model something is wrong, spelled like a path into the JSON contract:
+/// Where in the model something is wrong, spelled like a path into a JSON spec:
 /// `sections[2].align`, `relocations[7].offset`, `symbols[3]`.
 ///
 /// Indices are the ids the builder handed out, which are the positions in the spec's arrays

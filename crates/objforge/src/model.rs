@@ -41,7 +41,7 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
-    /// The contract's spelling.
+    /// Its name, as JSON specs and `objforge dump` spell it.
     pub fn name(self) -> &'static str {
         match self {
             SectionKind::Text => "text",
@@ -55,7 +55,7 @@ impl SectionKind {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<SectionKind> {
         Some(match name {
             "text" => SectionKind::Text,
@@ -122,7 +122,7 @@ impl SectionData {
     }
 }
 
-/// Extra format flags for a section (the contract's `flags` list).
+/// Extra format flags for a section (the names of JSON specs' `flags` list).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SectionFlags {
     /// NUL-terminated strings the linker may merge (ELF `SHF_MERGE|SHF_STRINGS`).
@@ -136,7 +136,7 @@ pub struct SectionFlags {
 }
 
 impl SectionFlags {
-    /// Every flag name the contract's `flags` list accepts.
+    /// Every flag name [`SectionFlags::set`] accepts.
     pub const NAMES: &'static [&'static str] = &["merge_strings", "merge", "exclude", "retain"];
 
     /// Sets the flag called `name`; false if there is no such flag.
@@ -176,7 +176,7 @@ pub enum ComdatSelection {
 }
 
 impl ComdatSelection {
-    /// The contract's spellings, in `IMAGE_COMDAT_SELECT_*` order.
+    /// The names, in `IMAGE_COMDAT_SELECT_*` order.
     pub const NAMES: &'static [&'static str] = &[
         "no_duplicates",
         "any",
@@ -186,7 +186,7 @@ impl ComdatSelection {
         "largest",
     ];
 
-    /// The contract's spelling.
+    /// Its name, as JSON specs and `objforge dump` spell it.
     pub fn name(self) -> &'static str {
         match self {
             ComdatSelection::Any => "any",
@@ -198,7 +198,7 @@ impl ComdatSelection {
         }
     }
 
-    /// Parses the contract's spelling; `associative` needs its section, so it is `None` here.
+    /// Parses a name [`ComdatSelection::name`] gives; `associative` needs its section, so it is `None` here.
     pub fn from_name(name: &str) -> Option<ComdatSelection> {
         Some(match name {
             "any" => ComdatSelection::Any,
@@ -309,7 +309,7 @@ pub enum SymbolKind {
 }
 
 impl SymbolKind {
-    /// The contract's spelling.
+    /// Its name, as JSON specs and `objforge dump` spell it.
     pub fn name(self) -> &'static str {
         match self {
             SymbolKind::None => "none",
@@ -321,7 +321,7 @@ impl SymbolKind {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<SymbolKind> {
         Some(match name {
             "none" => SymbolKind::None,
@@ -621,7 +621,7 @@ impl Relocation {
     }
 }
 
-/// Format knobs (the contract's `options`).
+/// Format knobs (`options` in a JSON spec).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Apply the platform's C symbol prefix (`_` on Mach-O and 32-bit Windows). Default true.

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-/// A portable relocation kind (the contract's `kind` strings), or a native pass-through.
+/// A portable relocation kind (named in JSON specs by [`RelocKind::name`]), or a native pass-through.
 ///
 /// In the formulas S is the symbol's address, A the addend, P the address of the field (of
 /// the instruction, for instruction kinds), GOT(S) the address of S's GOT slot, Page(x)
@@ -224,7 +224,7 @@ impl FieldShape {
     }
 }
 
-/// Every portable kind with its contract name, in the contract's order.
+/// Every portable kind, in the order docs/spec.md lists them.
 pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::Abs8,
     RelocKind::Abs16,
@@ -293,7 +293,7 @@ pub const ALL_KINDS: &[RelocKind] = &[
 ];
 
 impl RelocKind {
-    /// The contract's name (`abs64`, `a64_adrp21`, ...); `native` for a pass-through.
+    /// The kind's name (`abs64`, `a64_adrp21`, ...); `native` for a pass-through.
     pub fn name(self) -> &'static str {
         use RelocKind::*;
         match self {
@@ -365,7 +365,7 @@ impl RelocKind {
         }
     }
 
-    /// Parses a portable kind's contract name (not `native`, which needs its encoding).
+    /// Parses a portable kind's name (not `native`, which needs its encoding).
     pub fn from_name(name: &str) -> Option<RelocKind> {
         ALL_KINDS.iter().copied().find(|k| k.name() == name)
     }

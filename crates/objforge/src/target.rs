@@ -23,7 +23,7 @@ pub enum Architecture {
 }
 
 impl Architecture {
-    /// Every architecture, in the contract's order.
+    /// Every architecture, in the order docs/spec.md lists them.
     pub const ALL: &'static [Architecture] = &[
         Architecture::X86_64,
         Architecture::I386,
@@ -84,10 +84,10 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format, in the contract's order.
+    /// Every format, in the order docs/spec.md lists them.
     pub const ALL: &'static [Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];
 
-    /// The contract's spelling: `elf`, `macho`, `coff`, `wasm`.
+    /// Its name: `elf`, `macho`, `coff`, `wasm`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Elf => "elf",
@@ -97,7 +97,7 @@ impl Format {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<Format> {
         Some(match name {
             "elf" => Format::Elf,
@@ -137,7 +137,7 @@ pub enum FloatAbi {
 }
 
 impl FloatAbi {
-    /// Parses the contract's spelling (`lp64d`, `lp64f`, `lp64`, `ilp32d`, `hard`, `soft` ...).
+    /// Parses a name (`lp64d`, `lp64f`, `lp64`, `ilp32d`, `hard`, `soft` ...).
     pub fn from_name(name: &str) -> Option<FloatAbi> {
         Some(match name {
             "lp64" | "ilp32" | "soft" => FloatAbi::Soft,

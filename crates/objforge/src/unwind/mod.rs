@@ -173,7 +173,7 @@ pub enum CfiOp {
 }
 
 impl CfiOp {
-    /// The directive's name without `.cfi_` (the contract's `op`).
+    /// The directive's name without `.cfi_` (its name in a JSON spec).
     pub fn name(&self) -> &'static str {
         match self {
             CfiOp::DefCfa { .. } => "def_cfa",
@@ -195,7 +195,7 @@ impl CfiOp {
         }
     }
 
-    /// Every name [`CfiOp::name`] gives, in the contract's order.
+    /// Every name [`CfiOp::name`] gives, in the order docs/spec.md lists them.
     pub const NAMES: &'static [&'static str] = &[
         "def_cfa",
         "def_cfa_register",
@@ -306,7 +306,7 @@ pub enum Lsda {
     },
 }
 
-/// How to unwind through one function: the contract's `unwind[i]`.
+/// How to unwind through one function: `unwind[i]` in a JSON spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionUnwind {
     /// The section holding the function's code.
