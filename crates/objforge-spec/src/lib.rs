@@ -26,6 +26,7 @@ pub mod decode;
 pub mod emit;
 pub mod json;
 pub mod spec;
+pub mod value;
 
 use std::path::Path;
 
@@ -39,7 +40,7 @@ pub use spec::{default_section_kind, library_error};
 /// file name); `base_dir` is where sections' `file` contents are looked up (the spec's
 /// directory).
 pub fn load(doc: &serde_json::Value, name: &str, base_dir: &Path) -> Result<Object, SpecError> {
-    spec::load(Node::root(doc, name), base_dir)
+    spec::load(Node::root(&value::Value::from_serde(doc), name), base_dir)
 }
 
 impl Default for EmitOptions {

@@ -143,7 +143,7 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
 fn only(node: Node<'_>, op: &str, wanted: &[&str]) -> Result<(), SpecError> {
     if let Some(map) = node.value().as_object() {
         for key in map.keys() {
-            if !matches!(key.as_str(), "at" | "op" | "comment") && !wanted.contains(&key.as_str()) {
+            if !matches!(key, "at" | "op" | "comment") && !wanted.contains(&key) {
                 let takes = if wanted.is_empty() {
                     "nothing but `at`".to_string()
                 } else {
