@@ -48,8 +48,10 @@
 //! ```
 
 mod check;
+mod compact;
 mod eh_frame;
 mod lower;
+mod macho;
 mod xdata;
 
 pub(crate) use check::check;
