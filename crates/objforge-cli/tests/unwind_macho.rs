@@ -266,3 +266,98 @@ fn same_linked_tables_as_clang_x86_64() {
         );
     }
 }
+
+/// Builds `spec` and expects failure with `message`, the whole line on stderr, and no object.
+fn fails(dir: &Path, name: &str, spec: &str, message: &str) {
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, spec).expect("write spec");
+    let obj = dir.join(format!("{name}.o"));
+    let out = common::run(
+        common::objforge()
+            .arg("build")
+            .arg(&path)
+            .arg("-o")
+            .arg(&obj),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+    assert_eq!(stderr.trim_end(), format!("objforge: {message}"), "{name}");
+    assert!(!obj.exists(), "{name}: {} was left behind", obj.display());
+}
+
+/// An arm64 Mach-O spec: two 8-byte functions, `unwind` and `options` as given, `extra`
+/// sections after `.text`.
+fn arm64_spec(options: &str, unwind: &str, extra: &str) -> String {
+    format!(
+        r#"{{"target": "arm64-apple-macos11", "options": {{{options}}},
+  "sections": [{{"name": ".text", "kind": "text", "hex": "fd7bbfa9fd030091 fd7bc1a8c0035fd6"}}{extra}],
+  "symbols": [{{"name": "f", "section": ".text", "kind": "func", "binding": "global"}}],
+  "unwind": [{unwind}]}}"#
+    )
+}
+
+const FRAME: &str = r#"{"section": ".text", "offset": 0, "size": 16, "cfi": [{"at": 8, "op": "def_cfa", "reg": "x29", "offset": 16}, {"at": 8, "op": "offset", "reg": "x30", "offset": -8}, {"at": 8, "op": "offset", "reg": "x29", "offset": -16}]}"#;
+
+#[test]
+fn bad_input_is_one_line_naming_the_entry() {
+    let dir = common::scratch("unwind_macho_errors");
+    for (name, options, unwind, extra, message) in [
+        (
+            "debug_frame",
+            r#""debug_frame": true"#,
+            FRAME.to_string(),
+            "",
+            "unwind[0]: options.debug_frame is ELF's: Mach-O keeps unwind rules in __compact_unwind and __eh_frame, and its debuggers read those",
+        ),
+        (
+            "has_eh_frame",
+            "",
+            FRAME.to_string(),
+            r#", {"name": "__TEXT,__eh_frame", "kind": "rodata", "hex": "00000000"}"#,
+            "unwind[0]: the object already has __TEXT,__eh_frame (sections[1]); objforge writes the unwind entries as __LD,__compact_unwind and __TEXT,__eh_frame, so give one or the other",
+        ),
+        (
+            "has_compact_unwind",
+            "",
+            FRAME.to_string(),
+            r#", {"name": "__LD,__compact_unwind", "kind": "data", "hex": "00000000"}"#,
+            "unwind[0]: the object already has __LD,__compact_unwind (sections[1]); objforge writes the unwind entries as __LD,__compact_unwind and __TEXT,__eh_frame, so give one or the other",
+        ),
+        (
+            "rule_outside",
+            "",
+            FRAME.replace(r#""at": 8, "op": "def_cfa""#, r#""at": 20, "op": "def_cfa""#),
+            "",
+            "unwind[0].cfi[0].at: 20 is past the end of the function (16 bytes)",
+        ),
+        (
+            "unknown_register",
+            "",
+            FRAME.replace(r#""reg": "x30""#, r#""reg": "rbp""#),
+            "",
+            r#"unwind[0].cfi[1].reg: unknown register "rbp" on aarch64 (give its assembler name, such as "x29", "fp" or "d8", or its DWARF number)"#,
+        ),
+        (
+            "overlap",
+            "",
+            format!(r#"{FRAME}, {{"section": ".text", "offset": 8, "size": 8}}"#),
+            "",
+            "unwind[1].offset: the function at 8..16 overlaps unwind[0] at 0..16",
+        ),
+    ] {
+        fails(&dir, name, &arm64_spec(options, &unwind, extra), message);
+    }
+    // Windows codes alone (the spec reads them on x86_64 only).
+    let spec = arm64_spec(
+        "",
+        r#"{"section": ".text", "offset": 0, "size": 16, "seh": [{"at": 1, "op": "pushreg", "reg": "rbp"}]}"#,
+        "",
+    )
+    .replace("arm64-apple-macos11", "x86_64-apple-macos11");
+    fails(
+        &dir,
+        "windows_codes",
+        &spec,
+        "unwind[0].seh: Mach-O unwinds with DWARF call-frame rules (`cfi`); Windows unwind codes are for COFF",
+    );
+}

@@ -40,7 +40,10 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
                 format!("unwind information is not yet written for COFF {arch}"),
             ))
         }
-        (Format::MachO, _) => &super::macho::WRITTEN,
+        (Format::MachO, _) => {
+            super::macho::check_sections(obj)?;
+            &[]
+        }
     };
     let Some(facts) = ArchFacts::of(arch) else {
         return Err(Error::unsupported(

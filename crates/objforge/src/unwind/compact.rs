@@ -299,6 +299,80 @@ mod tests {
         Register::from_name(Architecture::X86_64, name).unwrap()
     }
 
+    /// What llvm-mc-19 gives arm64 prologues: pairs in order, pairs out of order, a lone
+    /// register, a frameless stack too large.
+    #[test]
+    fn arm64_as_llvm() {
+        let a = |name| Register::from_name(Architecture::Aarch64, name).unwrap();
+        let saved = |name, offset| {
+            rule(
+                8,
+                CfiOp::Offset {
+                    reg: a(name),
+                    offset,
+                },
+            )
+        };
+        let frame = |more: &[CfiRule]| {
+            let mut f = FunctionUnwind::new(SectionId(0), 0, 16);
+            f.cfi = vec![
+                rule(
+                    8,
+                    CfiOp::DefCfa {
+                        reg: a("x29"),
+                        offset: 16,
+                    },
+                ),
+                saved("x30", -8),
+                saved("x29", -16),
+            ];
+            f.cfi.extend_from_slice(more);
+            encoding(Architecture::Aarch64, &f, &[], None)
+        };
+        assert_eq!(frame(&[]), Some(UNWIND_ARM64_MODE_FRAME));
+        assert_eq!(
+            frame(&[
+                saved("x19", -24),
+                saved("x20", -32),
+                saved("d8", -40),
+                saved("d9", -48)
+            ]),
+            Some(0x0400_0101)
+        );
+        // x21/x22 after d8/d9: not the standard order.
+        assert_eq!(
+            frame(&[
+                saved("d8", -24),
+                saved("d9", -32),
+                saved("x21", -40),
+                saved("x22", -48)
+            ]),
+            Some(UNWIND_ARM64_MODE_DWARF)
+        );
+        assert_eq!(frame(&[saved("x19", -24)]), Some(UNWIND_ARM64_MODE_DWARF));
+        let mut f = FunctionUnwind::new(SectionId(0), 0, 16);
+        f.cfi = vec![rule(4, CfiOp::DefCfaOffset(65536))];
+        assert_eq!(
+            encoding(Architecture::Aarch64, &f, &[], None),
+            Some(UNWIND_ARM64_MODE_DWARF)
+        );
+        f.cfi = vec![rule(4, CfiOp::DefCfaOffset(64))];
+        assert_eq!(
+            encoding(Architecture::Aarch64, &f, &[], None),
+            Some(0x0200_4000)
+        );
+        // Another personality routine than C++'s or Objective-C's: DWARF, as LLVM does.
+        assert_eq!(
+            encoding(
+                Architecture::Aarch64,
+                &f,
+                &[],
+                Some("___gcc_personality_v0")
+            ),
+            Some(UNWIND_ARM64_MODE_DWARF)
+        );
+    }
+
     /// The encodings llvm-mc-19 gives tests/fixtures/unwind/macho_x86_64.s.
     #[test]
     fn x86_64_as_llvm() {

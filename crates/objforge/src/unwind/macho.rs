@@ -28,8 +28,27 @@ use crate::model::{
 use crate::reloc::{NativeReloc, RelocKind};
 use crate::target::Architecture;
 
-/// The section names the lowering writes (also as their ELF-style aliases a spec may use).
-pub(crate) const WRITTEN: [&str; 3] = ["__LD,__compact_unwind", "__TEXT,__eh_frame", ".eh_frame"];
+/// The sections the lowering writes.
+const WRITTEN: [&str; 2] = ["__LD,__compact_unwind", "__TEXT,__eh_frame"];
+
+/// The object has none of the sections the lowering writes (by their Mach-O names, or
+/// `.eh_frame`, the ELF-style name that becomes `__TEXT,__eh_frame`).
+pub(crate) fn check_sections(obj: &Object) -> Result<(), Error> {
+    let ours = |name: &str| {
+        WRITTEN.contains(&name) || name == ".eh_frame" || name.starts_with(".eh_frame.")
+    };
+    match obj.sections.iter().position(|s| ours(&s.name)) {
+        Some(k) => Err(Error::invalid(
+            Place::Unwind(0, String::new()),
+            format!(
+                "the object already has {} (sections[{k}]); objforge writes the unwind entries as {}, so give one or the other",
+                obj.sections[k].name,
+                WRITTEN.join(" and ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
 
 /// The size of one `__compact_unwind` entry on a 64-bit target.
 const ENTRY_SIZE: usize = 32;
@@ -231,5 +250,85 @@ fn start_target(obj: &Object, f: &FunctionUnwind) -> FixupTarget {
             section: f.section,
             offset: f.offset,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Object, Section, SectionKind, Symbol};
+    use crate::target::Target;
+    use crate::unwind::{CfiOp, CfiRule, FunctionUnwind, Lsda, Register};
+
+    /// Random entries on both Mach-O targets: writing gives bytes or an error, never a panic,
+    /// and most of them write (seeded, so a failure repeats).
+    #[test]
+    fn random_entries_never_panic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        let offsets = [
+            0i64, 8, -8, 16, -16, -24, -32, -40, -48, 32, 4128, 65536, -4,
+        ];
+        let mut written = 0;
+        for round in 0..2000 {
+            let triple = ["x86_64-apple-macos11", "arm64-apple-macos11"][round % 2];
+            let target = Target::from_triple(triple).unwrap();
+            let arch = target.arch;
+            let mut obj = Object::new(target);
+            let mut code = vec![0x90; 64];
+            code[6] = next(256) as u8;
+            let text = obj.add_section(Section::new(".text", SectionKind::Text).with_bytes(code));
+            let table = obj.add_section(
+                Section::new(".gcc_except_table", SectionKind::Rodata).with_bytes(vec![0; 8]),
+            );
+            let p = obj.add_symbol(Symbol::undefined(
+                ["__gxx_personality_v0", "__gcc_personality_v0"][next(2) as usize],
+            ));
+            let names: &[&str] = if round % 2 == 0 {
+                &[
+                    "rbp", "rsp", "rbx", "r12", "r13", "r14", "r15", "rax", "xmm6",
+                ]
+            } else {
+                &[
+                    "x29", "x30", "sp", "x19", "x20", "x21", "x22", "d8", "d9", "x0",
+                ]
+            };
+            let mut start = 0;
+            for _ in 0..1 + next(3) {
+                let size = 4 * (1 + next(4));
+                let mut f = FunctionUnwind::new(text, start, size);
+                start += size;
+                if next(3) == 0 {
+                    f.personality = Some(p);
+                    f.lsda = Some(Lsda::Section {
+                        section: table,
+                        offset: 0,
+                    });
+                }
+                f.signal_frame = next(10) == 0;
+                for _ in 0..next(9) {
+                    let reg = Register::from_name(arch, names[next(names.len() as u64) as usize])
+                        .unwrap();
+                    let offset = offsets[next(offsets.len() as u64) as usize];
+                    let op = match next(5) {
+                        0 => CfiOp::DefCfa { reg, offset },
+                        1 => CfiOp::DefCfaRegister(reg),
+                        2 => CfiOp::DefCfaOffset(offset),
+                        3 => CfiOp::RememberState,
+                        _ => CfiOp::Offset { reg, offset },
+                    };
+                    f.cfi.push(CfiRule { at: 4, op });
+                }
+                obj.add_unwind(f);
+            }
+            if obj.write().is_ok() {
+                written += 1;
+            }
+        }
+        assert!(written > 1000, "{written}");
     }
 }
