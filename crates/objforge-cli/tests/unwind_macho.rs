@@ -361,3 +361,60 @@ fn bad_input_is_one_line_naming_the_entry() {
         "unwind[0].seh: Mach-O unwinds with DWARF call-frame rules (`cfi`); Windows unwind codes are for COFF",
     );
 }
+
+/// `objforge dump` of the object reads `__compact_unwind` and `__eh_frame` back into the
+/// fixture's `unwind` entries (sections by their Mach-O names), and the dump is a fixed
+/// point: built again, the object dumps to the same spec. Clang's arm64 object, which has no
+/// FDE for the functions compact unwinding describes, keeps its tables as bytes.
+#[test]
+fn dump_gives_the_entries_back() {
+    let dir = common::scratch("unwind_macho_dump");
+    let dump = |obj: &Path| -> serde_json::Value {
+        let text = common::run_ok(common::objforge().arg("dump").arg(obj));
+        serde_json::from_str(&text).expect("dump is JSON")
+    };
+    for arch in [&ARM64, &X86_64] {
+        let spec = common::fixture(&format!("unwind/macho_{}.json", arch.name));
+        let obj = dir.join(format!("{}.o", arch.name));
+        common::build(&spec, &obj);
+        let first = dump(&obj);
+        let names: Vec<&str> = first["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["__TEXT,__text", "__TEXT,__gcc_except_tab"],
+            "{}",
+            arch.name
+        );
+        let fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+        let renamed = fixture["unwind"]
+            .to_string()
+            .replace("\".text\"", "\"__TEXT,__text\"")
+            .replace("\".gcc_except_table\"", "\"__TEXT,__gcc_except_tab\"")
+            .replace(",\"cfi\":[]", "");
+        let expected: serde_json::Value = serde_json::from_str(&renamed).unwrap();
+        assert_eq!(first["unwind"], expected, "{}", arch.name);
+
+        let again_spec = dir.join(format!("{}.json", arch.name));
+        std::fs::write(&again_spec, first.to_string()).unwrap();
+        let again = dir.join(format!("{}_again.o", arch.name));
+        common::build(&again_spec, &again);
+        assert_eq!(dump(&again), first, "{}", arch.name);
+    }
+    let clang = dir.join("clang.o");
+    common::run_ok(
+        Command::new("llvm-mc-19")
+            .args(["-triple", "arm64-apple-macos11", "-filetype=obj"])
+            .arg(common::fixture("unwind/macho_arm64.s"))
+            .arg("-o")
+            .arg(&clang),
+    );
+    let raw = dump(&clang);
+    assert!(raw.get("unwind").is_none(), "{raw}");
+    assert!(raw.to_string().contains("__LD,__compact_unwind"));
+}
