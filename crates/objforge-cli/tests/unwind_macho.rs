@@ -338,11 +338,18 @@ fn bad_input_is_one_line_naming_the_entry() {
             r#"unwind[0].cfi[1].reg: unknown register "rbp" on aarch64 (give its assembler name, such as "x29", "fp" or "d8", or its DWARF number)"#,
         ),
         (
+            "no_symbol",
+            "",
+            r#"{"section": ".text", "offset": 8, "size": 8}"#.to_string(),
+            "",
+            "unwind[0].offset: no symbol starts the function at 8 in .text: Mach-O linkers attach unwind information to the symbol at a function's start (give it one)",
+        ),
+        (
             "overlap",
             "",
-            format!(r#"{FRAME}, {{"section": ".text", "offset": 8, "size": 8}}"#),
+            format!(r#"{FRAME}, {{"section": ".text", "offset": 0, "size": 8}}"#),
             "",
-            "unwind[1].offset: the function at 8..16 overlaps unwind[0] at 0..16",
+            "unwind[1].offset: the function at 0..8 overlaps unwind[0] at 0..16",
         ),
     ] {
         fails(&dir, name, &arm64_spec(options, &unwind, extra), message);

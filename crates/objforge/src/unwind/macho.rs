@@ -10,7 +10,8 @@
 //!   clang's).
 //! - `__TEXT,__eh_frame`: a CIE per personality routine and an FDE for every function, so the
 //!   full rules stay in the object (the linker keeps only the FDEs of functions in DWARF mode).
-//!   Pointers are `DW_EH_PE_pcrel|absptr`, 8 bytes, each a `SUBTRACTOR`/`UNSIGNED` pair; the
+//!   Pointers are `DW_EH_PE_pcrel|absptr`, 8 bytes, each a `SUBTRACTOR`/`UNSIGNED` pair (an
+//!   FDE's start against the symbol at the function's start, which every function needs); the
 //!   personality is reached through its GOT slot (`X86_64_RELOC_GOT`,
 //!   `ARM64_RELOC_POINTER_TO_GOT`), as clang writes them.
 
@@ -71,6 +72,15 @@ pub(crate) fn check_entry(
         return Err(Error::unsupported(
             at("seh"),
             "Mach-O unwinds with DWARF call-frame rules (`cfi`); Windows unwind codes are for COFF",
+        ));
+    }
+    if function_symbol(obj, f).is_none() {
+        return Err(Error::unsupported(
+            at("offset"),
+            format!(
+                "no symbol starts the function at {} in {}: Mach-O linkers attach unwind information to the symbol at a function's start (give it one)",
+                f.offset, obj.sections[f.section.0].name
+            ),
         ));
     }
     if let Some(p) = f.personality {
@@ -154,7 +164,14 @@ pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
         .unwind
         .iter()
         .map(|f| Frame {
-            start: Pointer::Fixup(start_target(obj, f)),
+            start: Pointer::Fixup(match function_symbol(obj, f) {
+                Some(s) => FixupTarget::Symbol(s),
+                // Checked: every function has one.
+                None => FixupTarget::Section {
+                    section: f.section,
+                    offset: f.offset,
+                },
+            }),
             size: f.size,
             cfi: &f.cfi,
             personality: f
@@ -228,12 +245,12 @@ fn lsda_target(lsda: Lsda) -> FixupTarget {
     }
 }
 
-/// What an FDE's start points at: the function's own symbol where it has one the object
-/// exports (clang names the function there), otherwise its place in the section.
-fn start_target(obj: &Object, f: &FunctionUnwind) -> FixupTarget {
-    let named = obj.symbols.iter().position(|s| {
-        s.binding != Binding::Local
-            && !s.name.is_empty()
+/// The symbol at the start of `f`, which its FDE names as clang's do: an exported one if
+/// there is one, else a local one. ld64.lld finds a function's FDE through that symbol (a
+/// section-relative start would attach it to the first symbol of the section).
+fn function_symbol(obj: &Object, f: &FunctionUnwind) -> Option<SymbolId> {
+    let at_start = |s: &&crate::model::Symbol| {
+        !s.name.is_empty()
             && matches!(
                 s.kind,
                 SymbolKind::Func | SymbolKind::Object | SymbolKind::None
@@ -243,14 +260,12 @@ fn start_target(obj: &Object, f: &FunctionUnwind) -> FixupTarget {
                     section: f.section,
                     offset: f.offset,
                 }
-    });
-    match named {
-        Some(k) => FixupTarget::Symbol(SymbolId(k)),
-        None => FixupTarget::Section {
-            section: f.section,
-            offset: f.offset,
-        },
-    }
+    };
+    let candidates = || obj.symbols.iter().enumerate().filter(|(_, s)| at_start(s));
+    candidates()
+        .find(|(_, s)| s.binding != Binding::Local)
+        .or_else(|| candidates().next())
+        .map(|(k, _)| SymbolId(k))
 }
 
 #[cfg(test)]
@@ -301,6 +316,9 @@ mod tests {
             for _ in 0..1 + next(3) {
                 let size = 4 * (1 + next(4));
                 let mut f = FunctionUnwind::new(text, start, size);
+                if next(8) != 0 {
+                    obj.add_symbol(Symbol::defined(format!("f{start}"), text, start));
+                }
                 start += size;
                 if next(3) == 0 {
                     f.personality = Some(p);
