@@ -224,12 +224,19 @@ fn same_unwind_info_as_clang(arch: &Arch) {
     assert_eq!(a.personalities, b.personalities);
     assert_eq!(a.personalities.len(), 1, "{:?}", a.personalities);
     assert_eq!(a.lsdas, b.lsdas);
-    assert_eq!(
-        a.lsdas.keys().collect::<Vec<_>>(),
-        ["_cleanup", "_main"],
-        "{:?}",
-        a.lsdas
-    );
+    // Each function's LSDA is its own table, in the compact entry and in the FDE alike.
+    for (function, table) in [
+        ("_main", "_GCC_except_table_main"),
+        ("_cleanup", "_GCC_except_table_cleanup"),
+    ] {
+        assert_eq!(
+            a.lsdas.get(function).map(|o| o + 0x1_0000_0000),
+            addresses.get(table).copied(),
+            "{function}: {:x?}",
+            a.lsdas
+        );
+    }
+    assert_eq!(a.lsdas.len(), 2, "{:x?}", a.lsdas);
 }
 
 #[test]
