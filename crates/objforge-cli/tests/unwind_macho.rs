@@ -193,6 +193,10 @@ fn same_unwind_info_as_clang(arch: &Arch) {
     let dir = common::scratch(&format!("unwind_macho_{}", arch.name));
     let (ours_obj, ours, theirs) = build_both(arch, &dir);
     eh_frame_dump(&ours_obj);
+    for file in [&ours_obj, &ours] {
+        let verify = common::run_ok(Command::new("llvm-dwarfdump-19").arg("--verify").arg(file));
+        assert!(verify.contains("No errors."), "{verify}");
+    }
     let (a, b) = (unwind_info(&ours), unwind_info(&theirs));
     let addresses: BTreeMap<String, u64> = symbols(&ours).into_iter().collect();
     let eh_frame = fdes(&ours);

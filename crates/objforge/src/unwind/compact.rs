@@ -80,12 +80,22 @@ pub(crate) fn encoding(
     personality: Option<&str>,
 ) -> Option<u32> {
     let canonical = personality.is_none_or(|p| CANONICAL_PERSONALITIES.contains(&p));
+    // The signal-frame flag and another return column live only in the FDE's CIE.
+    let own_column = f.return_column.is_some_and(|r| {
+        let usual = if arch == Architecture::Aarch64 {
+            "x30"
+        } else {
+            "rip"
+        };
+        r.0 != reg(arch, usual)
+    });
+    let dwarf_only = !canonical || f.signal_frame || own_column;
     if arch == Architecture::Aarch64 {
-        if f.cfi.is_empty() {
+        // LLVM looks at the personality routine only when there are rules.
+        if f.cfi.is_empty() && !f.signal_frame && !own_column {
             return Some(UNWIND_ARM64_MODE_FRAMELESS);
         }
-        // The signal-frame flag lives only in the FDE's CIE.
-        if !canonical || f.signal_frame || f.return_column.is_some() {
+        if dwarf_only {
             return Some(UNWIND_ARM64_MODE_DWARF);
         }
         return Some(arm64(&f.cfi).unwrap_or(UNWIND_ARM64_MODE_DWARF));
@@ -93,7 +103,7 @@ pub(crate) fn encoding(
     if f.cfi.is_empty() {
         return None;
     }
-    if !canonical || f.signal_frame || f.return_column.is_some() {
+    if dwarf_only {
         return Some(UNWIND_X86_64_MODE_DWARF);
     }
     Some(x86_64(&f.cfi, code).unwrap_or(UNWIND_X86_64_MODE_DWARF))
@@ -360,6 +370,28 @@ mod tests {
         assert_eq!(
             encoding(Architecture::Aarch64, &f, &[], None),
             Some(0x0200_4000)
+        );
+        // A signal frame or another return column only the FDE can say; the usual column
+        // given explicitly changes nothing.
+        let mut signal = f.clone().with_signal_frame();
+        assert_eq!(
+            encoding(Architecture::Aarch64, &signal, &[], None),
+            Some(UNWIND_ARM64_MODE_DWARF)
+        );
+        signal.cfi.clear();
+        assert_eq!(
+            encoding(Architecture::Aarch64, &signal, &[], None),
+            Some(UNWIND_ARM64_MODE_DWARF)
+        );
+        let column = f.clone().with_return_column(a("x30"));
+        assert_eq!(
+            encoding(Architecture::Aarch64, &column, &[], None),
+            Some(0x0200_4000)
+        );
+        let column = f.clone().with_return_column(a("x29"));
+        assert_eq!(
+            encoding(Architecture::Aarch64, &column, &[], None),
+            Some(UNWIND_ARM64_MODE_DWARF)
         );
         // Another personality routine than C++'s or Objective-C's: DWARF, as LLVM does.
         assert_eq!(
