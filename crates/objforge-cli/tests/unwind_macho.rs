@@ -436,3 +436,313 @@ fn dump_gives_the_entries_back() {
     assert!(raw.get("unwind").is_none(), "{raw}");
     assert!(raw.to_string().contains("__LD,__compact_unwind"));
 }
+
+/// A seeded xorshift generator, so a failing case repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// One rule: (op, register, offset), in the spec's words.
+type Rule = (&'static str, Option<&'static str>, Option<i64>);
+
+/// A random function for `arch`: its instructions (x86_64 pushes and `subq` that match the
+/// rules where the rules describe them; arm64 encodings do not look at the code) and rules,
+/// most of them prologues compact unwinding describes, the rest anything.
+fn random_function(arch: &str, rng: &mut Rng) -> (Vec<String>, Vec<Rule>) {
+    let mut code = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
+    let shape = rng.below(10);
+    if arch == "arm64" && shape < 5 {
+        rules.extend([
+            ("def_cfa", Some("x29"), Some(16)),
+            ("offset", Some("x30"), Some(-8)),
+            ("offset", Some("x29"), Some(-16)),
+        ]);
+        let pairs = [
+            ("x19", "x20"),
+            ("x21", "x22"),
+            ("x23", "x24"),
+            ("x25", "x26"),
+            ("x27", "x28"),
+            ("d8", "d9"),
+            ("d10", "d11"),
+            ("d12", "d13"),
+            ("d14", "d15"),
+        ];
+        let mut at = -16;
+        for (a, b) in pairs {
+            if rng.chance(35) {
+                let (a, b) = if rng.chance(10) { (b, a) } else { (a, b) };
+                rules.push(("offset", Some(a), Some(at - 8)));
+                rules.push(("offset", Some(b), Some(at - 16)));
+                at -= 16;
+            }
+        }
+        if rng.chance(15) {
+            let (k, last) = (rng.below(rules.len()), rules.len() - 1);
+            rules.swap(k, last);
+        }
+    } else if arch == "x86_64" && shape < 8 {
+        let mut saved: Vec<&'static str> = Vec::new();
+        let frame = shape < 4;
+        let candidates: &[&'static str] = if frame {
+            &["rbx", "r12", "r13", "r14", "r15"]
+        } else {
+            &["rbx", "r12", "r13", "r14", "r15", "rbp"]
+        };
+        for &r in candidates {
+            if rng.chance(45) {
+                saved.push(r);
+            }
+        }
+        // Push order is random too.
+        for k in (1..saved.len()).rev() {
+            let j = rng.below(k + 1);
+            saved.swap(k, j);
+        }
+        if frame {
+            code.extend(["pushq %rbp".to_string(), "movq %rsp, %rbp".to_string()]);
+            rules.extend([
+                ("def_cfa_offset", None, Some(16)),
+                ("offset", Some("rbp"), Some(-16)),
+                ("def_cfa_register", Some("rbp"), None),
+            ]);
+            for (k, r) in saved.iter().enumerate() {
+                code.push(format!("pushq %{r}"));
+                rules.push(("offset", Some(r), Some(-24 - 8 * k as i64)));
+            }
+        } else {
+            let allocated = *rng.pick(&[0i64, 8, 24, 104, 2000, 4000, 70000]);
+            for r in &saved {
+                code.push(format!("pushq %{r}"));
+            }
+            if allocated != 0 {
+                // The 32-bit immediate form, which the unwinder reads back.
+                code.push(format!(".byte 0x48, 0x81, 0xec\n\t.long {allocated}"));
+            }
+            let cfa = 8 * (saved.len() as i64 + 1) + allocated;
+            rules.push(("def_cfa_offset", None, Some(cfa)));
+            for (k, r) in saved.iter().enumerate() {
+                rules.push(("offset", Some(r), Some(-16 - 8 * k as i64)));
+            }
+            // The saved registers may be listed in any order.
+            for k in (2..rules.len()).rev() {
+                let j = 1 + rng.below(k);
+                rules.swap(k, j);
+            }
+        }
+    } else {
+        let registers: &[&'static str] = if arch == "arm64" {
+            &[
+                "x19", "x20", "x21", "x22", "x29", "x30", "d8", "d9", "x0", "sp",
+            ]
+        } else {
+            &[
+                "rbx", "r12", "r13", "r14", "r15", "rbp", "rax", "rsp", "xmm6",
+            ]
+        };
+        let frame_registers: &[&'static str] = if arch == "arm64" {
+            &["x29", "sp"]
+        } else {
+            &["rbp", "rsp"]
+        };
+        // x86_64 stacks past 255 words need the `subq` the unwinder reads (objforge checks
+        // that it is there; LLVM does not): those are the prologues above.
+        let sizes: &[i64] = if arch == "arm64" {
+            &[0, 16, 32, 48, 4096, 65520, 65536]
+        } else {
+            &[0, 16, 32, 48, 1024]
+        };
+        for _ in 0..rng.below(6) {
+            rules.push(match rng.below(5) {
+                0 => ("def_cfa_offset", None, Some(*rng.pick(sizes))),
+                1 => ("def_cfa", Some(*rng.pick(frame_registers)), Some(16)),
+                2 => ("def_cfa_register", Some(*rng.pick(registers)), None),
+                _ => (
+                    "offset",
+                    Some(*rng.pick(registers)),
+                    Some(*rng.pick(&[-8, -16, -24, -32, -40, -48, -56, -64, 8, 16])),
+                ),
+            });
+        }
+    }
+    (code, rules)
+}
+
+/// A directive's register as the assembler writes it.
+fn asm_register(arch: &str, reg: &str) -> String {
+    match (arch, reg.strip_prefix('d')) {
+        // llvm-mc names the FP registers in `.cfi_offset` by their B form.
+        ("arm64", Some(n)) => format!("b{n}"),
+        ("arm64", None) => reg.to_string(),
+        _ => format!("%{reg}"),
+    }
+}
+
+/// Random prologues, written once as assembly with `.cfi_*` directives and once as a spec
+/// with the same code and rules: every function's compact encoding in objforge's object is
+/// the one llvm-mc-19 gives it (the x86_64 `subq` is really there, as the stack-indirect mode
+/// needs; functions no mode describes are in DWARF mode in both).
+#[test]
+fn random_prologues_get_llvms_encodings() {
+    let dir = common::scratch("unwind_macho_random");
+    for (arch, seed) in [("arm64", 0x5eed_0001u64), ("x86_64", 0x5eed_0002)] {
+        let mut rng = Rng(seed);
+        let count = 250;
+        let functions: Vec<_> = (0..count)
+            .map(|_| random_function(arch, &mut rng))
+            .collect();
+        let mut asm = String::from("\t.section __TEXT,__text,regular,pure_instructions\n");
+        for (i, (code, rules)) in functions.iter().enumerate() {
+            asm += &format!("\t.globl _f{i}\n\t.p2align 2\n_f{i}:\n\t.cfi_startproc\n");
+            for line in code {
+                asm += &format!("\t{line}\n");
+            }
+            for (op, reg, offset) in rules {
+                let reg = reg.map(|r| asm_register(arch, r));
+                asm += &match (reg, offset) {
+                    (Some(r), Some(o)) => format!("\t.cfi_{op} {r}, {o}\n"),
+                    (Some(r), None) => format!("\t.cfi_{op} {r}\n"),
+                    (None, Some(o)) => format!("\t.cfi_{op} {o}\n"),
+                    (None, None) => format!("\t.cfi_{op}\n"),
+                };
+            }
+            asm += "\tret\n\t.cfi_endproc\n";
+        }
+        let source = dir.join(format!("{arch}.s"));
+        std::fs::write(&source, asm).unwrap();
+        let theirs = dir.join(format!("{arch}_clang.o"));
+        common::run_ok(
+            Command::new("llvm-mc-19")
+                .args(["-triple", &format!("{arch}-apple-macos11"), "-filetype=obj"])
+                .arg(&source)
+                .arg("-o")
+                .arg(&theirs),
+        );
+        // The same code, for the spec.
+        let text_file = dir.join(format!("{arch}.text"));
+        common::run_ok(
+            Command::new("llvm-objcopy-19")
+                .arg("--dump-section")
+                .arg(format!("__TEXT,__text={}", text_file.display()))
+                .arg(&theirs),
+        );
+        let text = std::fs::read(&text_file).unwrap();
+        let mut starts: Vec<(usize, u64)> = common::run_ok(
+            Command::new("llvm-nm-19")
+                .arg("--defined-only")
+                .arg(&theirs),
+        )
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let addr = u64::from_str_radix(parts.next()?, 16).ok()?;
+            let i = parts.nth(1)?.strip_prefix("_f")?.parse().ok()?;
+            Some((i, addr))
+        })
+        .collect();
+        starts.sort();
+        assert_eq!(starts.len(), count);
+        let hex: String = text.iter().map(|b| format!("{b:02x}")).collect();
+        let mut symbols = Vec::new();
+        let mut unwind = Vec::new();
+        for (i, (_, rules)) in functions.iter().enumerate() {
+            let start = starts[i].1;
+            let end = starts.get(i + 1).map_or(text.len() as u64, |s| s.1);
+            symbols.push(serde_json::json!({
+                "name": format!("f{i}"), "section": ".text", "offset": start, "binding": "global"
+            }));
+            let cfi: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|(op, reg, offset)| {
+                    let mut rule = serde_json::json!({"at": 0, "op": op});
+                    if let Some(r) = reg {
+                        rule["reg"] = serde_json::json!(r);
+                    }
+                    if let Some(o) = offset {
+                        rule["offset"] = serde_json::json!(o);
+                    }
+                    rule
+                })
+                .collect();
+            unwind.push(serde_json::json!({
+                "section": ".text", "offset": start, "size": end - start, "cfi": cfi
+            }));
+        }
+        let spec = serde_json::json!({
+            "target": format!("{arch}-apple-macos11"),
+            "sections": [{"name": ".text", "kind": "text", "align": 4, "hex": hex}],
+            "symbols": symbols,
+            "unwind": unwind,
+        });
+        let spec_path = dir.join(format!("{arch}.json"));
+        std::fs::write(&spec_path, spec.to_string()).unwrap();
+        let ours = dir.join(format!("{arch}_objforge.o"));
+        common::build(&spec_path, &ours);
+
+        // `start` and `compact encoding` of each `__compact_unwind` entry.
+        let entries = |obj: &Path| -> BTreeMap<u64, u32> {
+            let listing = common::run_ok(
+                Command::new("llvm-objdump-19")
+                    .arg("--unwind-info")
+                    .arg(obj),
+            );
+            let mut out = BTreeMap::new();
+            let mut start = None;
+            for line in listing.lines().map(str::trim) {
+                let hex = |s: &str| {
+                    let s = s.split_whitespace().next().unwrap_or("");
+                    u64::from_str_radix(s.trim_start_matches("0x"), 16).ok()
+                };
+                if let Some(rest) = line.strip_prefix("start:") {
+                    start = hex(rest.trim());
+                } else if let Some(rest) = line.strip_prefix("compact encoding:") {
+                    out.insert(start.unwrap(), hex(rest.trim()).unwrap() as u32);
+                }
+            }
+            out
+        };
+        let (a, b) = (entries(&ours), entries(&theirs));
+        let mut modes = BTreeMap::new();
+        for (i, (code, rules)) in functions.iter().enumerate() {
+            let start = starts[i].1;
+            assert_eq!(
+                a.get(&start),
+                b.get(&start),
+                "{arch} f{i}: objforge {:x?}, llvm-mc {:x?}\n{code:?}\n{rules:?}",
+                a.get(&start),
+                b.get(&start)
+            );
+            if let Some(e) = b.get(&start) {
+                *modes.entry(e >> 24 & 0xf).or_insert(0) += 1;
+            }
+        }
+        // Every mode came up.
+        let wanted: &[u32] = if arch == "arm64" {
+            &[2, 3, 4]
+        } else {
+            &[1, 2, 3, 4]
+        };
+        for mode in wanted {
+            assert!(
+                modes.get(mode).is_some_and(|&n| n >= 5),
+                "{arch}: {modes:?}"
+            );
+        }
+    }
+}
