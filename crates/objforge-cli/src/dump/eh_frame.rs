@@ -30,8 +30,6 @@ const PCREL_SDATA4: u8 = 0x1b;
 const INDIRECT_PCREL_SDATA4: u8 = 0x9b;
 /// `DW_EH_PE_pcrel | DW_EH_PE_absptr`: Mach-O's pointer-sized PC-relative fields.
 const PCREL_ABSPTR: u8 = 0x10;
-/// `ARM64_RELOC_POINTER_TO_GOT`, the arm64 personality's relocation (a `native` one).
-const ARM64_RELOC_POINTER_TO_GOT: u32 = 7;
 
 /// Replaces `.eh_frame` by `unwind` entries in an ELF model, when every record decodes.
 pub fn decode(dumped: &mut Dumped) {
@@ -234,7 +232,7 @@ impl<'a> Decoder<'a> {
                     RelocKind::X86GotPcrel32 => true,
                     RelocKind::Native(n) => {
                         obj.target.arch == Architecture::Aarch64
-                            && n.r_type == ARM64_RELOC_POINTER_TO_GOT
+                            && n.r_type == u32::from(super::macho::A64_POINTER_TO_GOT)
                             && n.pcrel
                             && n.length == 2
                     }
