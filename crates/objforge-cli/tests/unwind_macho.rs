@@ -189,10 +189,28 @@ fn eh_frame_dump(file: &Path) -> String {
     stdout.into_owned()
 }
 
+/// The relocations `llvm-readobj-19 -r` lists for `section` of `obj`.
+fn relocations_of(obj: &Path, section: &str) -> Vec<String> {
+    common::run_ok(Command::new("llvm-readobj-19").arg("-r").arg(obj))
+        .lines()
+        .skip_while(|l| l.trim() != format!("Section {section} {{"))
+        .skip(1)
+        .take_while(|l| l.trim() != "}")
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
 fn same_unwind_info_as_clang(arch: &Arch) {
     let dir = common::scratch(&format!("unwind_macho_{}", arch.name));
     let (ours_obj, ours, theirs) = build_both(arch, &dir);
     eh_frame_dump(&ours_obj);
+    // The object's `__compact_unwind` is relocated as clang's is, field for field.
+    let compact = relocations_of(&ours_obj, "__compact_unwind");
+    assert!(compact.len() >= 7, "{compact:?}");
+    assert_eq!(
+        compact,
+        relocations_of(&dir.join("clang.o"), "__compact_unwind")
+    );
     for file in [&ours_obj, &ours] {
         let verify = common::run_ok(Command::new("llvm-dwarfdump-19").arg("--verify").arg(file));
         assert!(verify.contains("No errors."), "{verify}");
