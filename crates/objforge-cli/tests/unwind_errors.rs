@@ -157,11 +157,6 @@ fn formats_without_unwind_tables_yet() {
     let dir = common::scratch("unwind_errors_formats");
     for (name, target, message) in [
         (
-            "macho",
-            "x86_64-apple-macos11",
-            "unwind[0]: unwind information is not yet written for Mach-O",
-        ),
-        (
             "coff_arm64",
             "aarch64-pc-windows-msvc",
             "unwind[0]: unwind information is not yet written for COFF aarch64",

@@ -89,6 +89,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
         Kind::Coff => coff::read(data)?,
     };
     eh_frame::decode(&mut dumped);
+    eh_frame::decode_macho(&mut dumped);
     xdata::decode(&mut dumped);
     self_check(&mut dumped)?;
     Ok(dumped)

@@ -893,7 +893,15 @@ pub fn canonical(obj: &Object) -> Canon {
 /// `rel_offset` as the CFA-relative `offset`.
 fn unwind_rows(obj: &Object) -> Vec<String> {
     use objforge::unwind::{CfiOp, Lsda};
-    let section = |id: objforge::SectionId| obj.sections[id.0].name.clone();
+    // Mach-O sections come back by their Mach-O names.
+    let section = |id: objforge::SectionId| {
+        let s = &obj.sections[id.0];
+        if obj.target.format == Format::MachO {
+            macho_name(&s.name, s.flags.merge_strings)
+        } else {
+            s.name.clone()
+        }
+    };
     let symbol = |id: SymbolId| obj.symbols[id.0].name.clone();
     let initial = match obj.target.arch {
         Architecture::X86_64 => 8,

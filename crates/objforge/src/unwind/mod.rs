@@ -14,8 +14,9 @@
 //! | format | written |
 //! |---|---|
 //! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
+//! | Mach-O (x86_64, arm64) | `__LD,__compact_unwind` entries with the compact encoding LLVM computes from the same rules (frame-pointer frames, frameless functions; DWARF mode otherwise), and `__TEXT,__eh_frame` with an FDE for every function: pointer-sized PC-relative pointers (`SUBTRACTOR`/`UNSIGNED` pairs), the personality through its GOT slot |
 //! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s (no exception handlers yet) |
-//! | Mach-O, COFF arm64 | not yet: an error at `unwind[i]` |
+//! | COFF arm64 | not yet: an error at `unwind[i]` |
 //! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
 //!
@@ -48,8 +49,10 @@
 //! ```
 
 mod check;
+mod compact;
 mod eh_frame;
 mod lower;
+mod macho;
 mod xdata;
 
 pub(crate) use check::check;
