@@ -102,10 +102,7 @@ fn tables(obj: &Object) -> Tables {
         .iter()
         .filter_map(|table| {
             let k = obj.sections.iter().position(|s| s.name == *table)?;
-            let bytes = match &obj.sections[k].data {
-                SectionData::Bytes(b) => b.clone(),
-                SectionData::Zero(n) => vec![0; *n as usize],
-            };
+            let bytes = obj.sections[k].data.to_vec();
             let mut relocs: Vec<_> = obj
                 .relocations
                 .iter()
