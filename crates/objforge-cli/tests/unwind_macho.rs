@@ -9,7 +9,7 @@
 //! image cleanly, `objforge dump` gives the entries back, and bad input is a one-line error.
 
 mod common;
-mod macho_common;
+mod macho_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ const X86_64: Arch = Arch {
 /// Returns (objforge's object, objforge's program, clang's program).
 fn build_both(arch: &Arch, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let ours = dir.join("objforge.o");
-    macho_common::build_checked(
+    macho_support::build_checked(
         &common::fixture(&format!("unwind/macho_{}.json", arch.name)),
         &ours,
     );
@@ -83,7 +83,7 @@ fn build_both(arch: &Arch, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     );
     let link = |obj: &Path, exe: &Path| {
         let cxx = common::fixture("unwind/libcxx.tbd");
-        macho_common::link(arch.name, macho_common::MACOS, &[obj, &cxx], exe);
+        macho_support::link(arch.name, macho_support::MACOS, &[obj, &cxx], exe);
     };
     let (ours_exe, theirs_exe) = (dir.join("objforge"), dir.join("clang"));
     link(&ours, &ours_exe);
