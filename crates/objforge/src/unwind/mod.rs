@@ -51,6 +51,7 @@ mod check;
 mod eh_frame;
 mod lower;
 mod xdata;
+mod xdata_arm64;
 
 pub(crate) use check::check;
 pub(crate) use lower::lower;
@@ -242,8 +243,14 @@ pub struct CfiRule {
     pub op: CfiOp,
 }
 
-/// One Windows x64 unwind code: LLVM's `.seh_*` directive of the same name. COFF x86_64
-/// writes them as `.pdata`/`.xdata`; ELF ignores them when `cfi` rules are given too.
+/// One Windows unwind code: LLVM's `.seh_*` directive of the same name. COFF x86_64 and arm64
+/// write them as `.pdata`/`.xdata`; ELF ignores them when `cfi` rules are given too.
+///
+/// x86_64 takes `PushReg`, `SetFrame`, `StackAlloc`, `SaveReg`, `SaveXmm`, `PushFrame` and
+/// `EndPrologue`. arm64 takes `StackAlloc`, `SaveReg` (`.seh_save_reg`), the `SaveFpLr`...
+/// `PacSignLr` codes and the `EndPrologue`, `StartEpilogue`, `EndEpilogue` markers: each
+/// arm64 code describes the one 4-byte instruction it follows, and an epilogue's codes are
+/// given between its markers, in the order its instructions run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SehOp {
@@ -258,7 +265,8 @@ pub enum SehOp {
     },
     /// `.seh_stackalloc size`.
     StackAlloc(u64),
-    /// `.seh_savereg reg, offset`.
+    /// `.seh_savereg reg, offset` (x86_64), `.seh_save_reg reg, offset` (arm64: `str reg,
+    /// [sp, #offset]`, x19..x30).
     SaveReg {
         /// The register saved.
         reg: Register,
@@ -278,8 +286,142 @@ pub enum SehOp {
         code: bool,
     },
     /// `.seh_endprologue`: the prologue ends here (when not given: at the last code). Comes
-    /// last.
+    /// after the prologue's codes.
     EndPrologue,
+    /// arm64 `.seh_save_fplr offset`: `stp x29, lr, [sp, #offset]`.
+    SaveFpLr(u64),
+    /// arm64 `.seh_save_fplr_x offset`: `stp x29, lr, [sp, #-offset]!`.
+    SaveFpLrX(u64),
+    /// arm64 `.seh_save_reg_x reg, offset`: `str reg, [sp, #-offset]!` (x19..x30).
+    SaveRegX {
+        /// The register saved.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_regp reg, offset`: `stp reg, reg+1, [sp, #offset]` (x19..x29).
+    SaveRegP {
+        /// The first register of the pair.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_regp_x reg, offset`: `stp reg, reg+1, [sp, #-offset]!`.
+    SaveRegPX {
+        /// The first register of the pair.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_lrpair reg, offset`: `stp reg, lr, [sp, #offset]` (x19, x21, ..., x27).
+    SaveLrPair {
+        /// The register saved beside lr.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_freg reg, offset`: `str reg, [sp, #offset]` (d8..d15).
+    SaveFReg {
+        /// The register saved.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_freg_x reg, offset`: `str reg, [sp, #-offset]!`.
+    SaveFRegX {
+        /// The register saved.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_fregp reg, offset`: `stp reg, reg+1, [sp, #offset]` (d8..d14).
+    SaveFRegP {
+        /// The first register of the pair.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_fregp_x reg, offset`: `stp reg, reg+1, [sp, #-offset]!`.
+    SaveFRegPX {
+        /// The first register of the pair.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_set_fp`: `mov x29, sp`.
+    SetFp,
+    /// arm64 `.seh_add_fp offset`: `add x29, sp, #offset`.
+    AddFp(u64),
+    /// arm64 `.seh_nop`: a prologue or epilogue instruction that changes nothing the unwinder
+    /// restores.
+    Nop,
+    /// arm64 `.seh_pac_sign_lr`: `pacibsp`, lr signed.
+    PacSignLr,
+    /// arm64 `.seh_startepilogue`: an epilogue starts here; its codes follow, up to
+    /// [`SehOp::EndEpilogue`].
+    StartEpilogue,
+    /// arm64 `.seh_endepilogue`: the epilogue's codes end here; the return instruction comes
+    /// next.
+    EndEpilogue,
+}
+
+impl SehOp {
+    /// The directive's name without `.seh_` (the contract's `op`) on `arch`, where x86_64 and
+    /// arm64 spell a shared code differently (`savereg`, `save_reg`).
+    pub fn name(&self, arch: Architecture) -> &'static str {
+        let arm64 = arch == Architecture::Aarch64;
+        match self {
+            SehOp::PushReg(_) => "pushreg",
+            SehOp::SetFrame { .. } => "setframe",
+            SehOp::StackAlloc(_) => "stackalloc",
+            SehOp::SaveReg { .. } if arm64 => "save_reg",
+            SehOp::SaveReg { .. } => "savereg",
+            SehOp::SaveXmm { .. } => "savexmm",
+            SehOp::PushFrame { .. } => "pushframe",
+            SehOp::EndPrologue => "endprologue",
+            SehOp::SaveFpLr(_) => "save_fplr",
+            SehOp::SaveFpLrX(_) => "save_fplr_x",
+            SehOp::SaveRegX { .. } => "save_reg_x",
+            SehOp::SaveRegP { .. } => "save_regp",
+            SehOp::SaveRegPX { .. } => "save_regp_x",
+            SehOp::SaveLrPair { .. } => "save_lrpair",
+            SehOp::SaveFReg { .. } => "save_freg",
+            SehOp::SaveFRegX { .. } => "save_freg_x",
+            SehOp::SaveFRegP { .. } => "save_fregp",
+            SehOp::SaveFRegPX { .. } => "save_fregp_x",
+            SehOp::SetFp => "set_fp",
+            SehOp::AddFp(_) => "add_fp",
+            SehOp::Nop => "nop",
+            SehOp::PacSignLr => "pac_sign_lr",
+            SehOp::StartEpilogue => "startepilogue",
+            SehOp::EndEpilogue => "endepilogue",
+        }
+    }
+
+    /// Whether the code is arm64's only.
+    pub fn is_arm64(&self) -> bool {
+        !matches!(
+            self,
+            SehOp::PushReg(_)
+                | SehOp::SetFrame { .. }
+                | SehOp::StackAlloc(_)
+                | SehOp::SaveReg { .. }
+                | SehOp::SaveXmm { .. }
+                | SehOp::PushFrame { .. }
+                | SehOp::EndPrologue
+        )
+    }
+
+    /// Whether the code is x86_64's only.
+    pub fn is_x86_64(&self) -> bool {
+        matches!(
+            self,
+            SehOp::PushReg(_)
+                | SehOp::SetFrame { .. }
+                | SehOp::SaveXmm { .. }
+                | SehOp::PushFrame { .. }
+        )
+    }
 }
 
 /// A Windows unwind code and where it starts to hold.
@@ -318,7 +460,7 @@ pub struct FunctionUnwind {
     /// implied (x86_64: CFA = rsp + 8, return address at CFA - 8; i386: CFA = esp + 4, return
     /// address at CFA - 4; AArch64 and RISC-V: CFA = sp).
     pub cfi: Vec<CfiRule>,
-    /// Windows unwind codes, in order of `at` (COFF x86_64; see [`SehOp`]).
+    /// Windows unwind codes, in order of `at` (COFF x86_64 and arm64; see [`SehOp`]).
     pub seh: Vec<SehRule>,
     /// The personality routine (`__gxx_personality_v0`), usually an undefined symbol.
     pub personality: Option<SymbolId>,
