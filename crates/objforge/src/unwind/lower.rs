@@ -104,9 +104,7 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
         let info = if arm64 {
             super::xdata_arm64::unwind_info(i, f.size, seh, handler)?
         } else {
-            super::xdata_arm64::Arm64Unwind::Record(super::xdata::unwind_info(
-                i, f.size, seh, handler,
-            )?)
+            super::WindowsUnwind::Record(super::xdata::unwind_info(i, f.size, seh, handler)?)
         };
         let key = obj.sections[f.section.0].comdat.as_ref().map(|_| f.section);
         let slot = match tables.iter().position(|t| t.key == key) {
@@ -128,12 +126,12 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
         let entry = t.pdata.len() as u64;
         t.code_fields.push((entry, f.section, f.offset));
         let info = match info {
-            super::xdata_arm64::Arm64Unwind::Packed(word) => {
+            super::WindowsUnwind::Packed(word) => {
                 t.pdata.extend_from_slice(&0u32.to_le_bytes());
                 t.pdata.extend_from_slice(&word.to_le_bytes());
                 continue;
             }
-            super::xdata_arm64::Arm64Unwind::Record(info) => info,
+            super::WindowsUnwind::Record(info) => info,
         };
         let info_at = t.xdata.len() as u64;
         t.xdata.extend_from_slice(&info);

@@ -433,6 +433,40 @@ pub struct SehRule {
     pub op: SehOp,
 }
 
+/// The unwind information Windows keeps for one function, as objforge writes it into
+/// `.pdata`/`.xdata` (see [`windows_unwind_info`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WindowsUnwind {
+    /// arm64's packed form: the `.pdata` entry's second word, no `.xdata`.
+    Packed(u32),
+    /// The `.xdata` record (x86_64: `UNWIND_INFO`); with a handler, the handler's RVA and
+    /// data follow it.
+    Record(Vec<u8>),
+}
+
+/// The Windows unwind information of a function of `size` bytes from its `seh` codes, on
+/// `arch` (x86_64 or arm64), as the COFF writer puts it in `.xdata` or `.pdata`: for code a
+/// JIT registers with `RtlAddFunctionTable`, or to compare with a reader. `handler`: the
+/// function has an exception handler (whose RVA the caller appends). Errors name
+/// `unwind[0]`.
+pub fn windows_unwind_info(
+    arch: Architecture,
+    size: u64,
+    seh: &[SehRule],
+    handler: bool,
+) -> Result<WindowsUnwind, crate::Error> {
+    match arch {
+        Architecture::Aarch64 => xdata_arm64::unwind_info(0, size, seh, handler),
+        Architecture::X86_64 => {
+            xdata::unwind_info(0, size, seh, handler).map(WindowsUnwind::Record)
+        }
+        _ => Err(crate::Error::unsupported(
+            crate::error::Place::Unwind(0, "seh".into()),
+            format!("Windows unwind codes are x86_64's and arm64's, not {arch}'s"),
+        )),
+    }
+}
+
 /// Where a function's language-specific data area is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lsda {

@@ -24,7 +24,7 @@
 //!   epilogue whose codes are the prologue's in reverse (or its tail) points into the
 //!   prologue's codes, and one equal to an earlier epilogue shares that one's codes.
 
-use super::{Register, SehOp, SehRule};
+use super::{Register, SehOp, SehRule, WindowsUnwind};
 use crate::error::{Error, Place};
 
 /// `alloc_s`: `sub sp, sp, #16*X` (X < 32).
@@ -177,14 +177,6 @@ fn len(codes: &[Code]) -> u32 {
     codes.iter().map(|c| c.len()).sum()
 }
 
-/// What function `i`'s `.pdata` entry points at.
-pub(crate) enum Arm64Unwind {
-    /// The packed second word: no `.xdata`.
-    Packed(u32),
-    /// A full `.xdata` record; when the function has a handler, its RVA goes right after.
-    Record(Vec<u8>),
-}
-
 /// A prologue and its epilogues, read from the `seh` codes.
 struct Function {
     /// `end` first, then the prologue's codes in the order of their instructions.
@@ -200,7 +192,7 @@ pub(crate) fn unwind_info(
     size: u64,
     rules: &[SehRule],
     handler: bool,
-) -> Result<Arm64Unwind, Error> {
+) -> Result<WindowsUnwind, Error> {
     let at_entry = |field: &str| Place::Unwind(i, field.to_string());
     if size % 4 != 0 {
         return Err(Error::invalid(
@@ -242,7 +234,7 @@ pub(crate) fn unwind_info(
     if let Some(offset) = packed_epilogue {
         if offset < prologue_bytes && !handler && words <= 0x7ff {
             if let Some(word) = packed(&f.prologue, words, offset) {
-                return Ok(Arm64Unwind::Packed(word));
+                return Ok(WindowsUnwind::Packed(word));
             }
         }
     }
@@ -306,7 +298,7 @@ pub(crate) fn unwind_info(
         }
     }
     out.resize(codes_at + code_words as usize * 4, NOP);
-    Ok(Arm64Unwind::Record(out))
+    Ok(WindowsUnwind::Record(out))
 }
 
 /// Where an epilogue's codes are found in the prologue's (stored last first): the epilogue
@@ -768,23 +760,23 @@ mod tests {
             rule(16, SehOp::EndEpilogue),
         ];
         match unwind_info(0, 20, &rules, false).unwrap() {
-            Arm64Unwind::Packed(word) => {
+            WindowsUnwind::Packed(word) => {
                 assert_eq!(word & 3, 1);
                 assert_eq!(word >> 2 & 0x7ff, 5);
                 assert_eq!(word >> 21 & 3, 3);
                 assert_eq!(word >> 23, 1);
             }
-            Arm64Unwind::Record(_) => panic!("not packed"),
+            WindowsUnwind::Record(_) => panic!("not packed"),
         }
         // With a handler: a record, X set, the epilogue inside the prologue's codes.
         match unwind_info(0, 20, &rules, true).unwrap() {
-            Arm64Unwind::Record(b) => {
+            WindowsUnwind::Record(b) => {
                 let header = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                 assert_eq!(header & 0x3_ffff, 5);
                 assert_eq!(header >> 20 & 3, 3, "X and E");
                 assert_eq!(&b[4..8], &[SET_FP, SAVE_FPLR_X | 1, END, NOP]);
             }
-            Arm64Unwind::Packed(_) => panic!("packed with a handler"),
+            WindowsUnwind::Packed(_) => panic!("packed with a handler"),
         }
     }
 
