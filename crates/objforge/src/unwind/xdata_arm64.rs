@@ -780,6 +780,83 @@ mod tests {
         }
     }
 
+    /// Random codes, registers and offsets, in and out of their slots: an encoding or an
+    /// error, never a panic (seeded, so a failure repeats).
+    #[test]
+    fn random_codes_never_panic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        let offsets = [
+            0u64,
+            8,
+            16,
+            24,
+            32,
+            48,
+            248,
+            256,
+            504,
+            512,
+            520,
+            4080,
+            16384,
+            1 << 30,
+        ];
+        let mut encoded = 0;
+        for _ in 0..20000 {
+            let mut rules = Vec::new();
+            let mut at = 0;
+            for _ in 0..next(12) {
+                if next(8) != 0 {
+                    at += 4;
+                }
+                if next(30) == 0 {
+                    at += next(3);
+                }
+                let reg = Register(if next(4) == 0 {
+                    next(96)
+                } else {
+                    19 + next(12)
+                } as u16);
+                let freg = Register(64 + next(18) as u16);
+                let offset = offsets[next(offsets.len() as u64) as usize];
+                let op = match next(20) {
+                    0 => SehOp::StackAlloc(offset),
+                    1 => SehOp::SaveFpLr(offset),
+                    2 => SehOp::SaveFpLrX(offset),
+                    3 => SehOp::SaveReg { reg, offset },
+                    4 => SehOp::SaveRegX { reg, offset },
+                    5 => SehOp::SaveRegP { reg, offset },
+                    6 => SehOp::SaveRegPX { reg, offset },
+                    7 => SehOp::SaveLrPair { reg, offset },
+                    8 => SehOp::SaveFReg { reg: freg, offset },
+                    9 => SehOp::SaveFRegX { reg: freg, offset },
+                    10 => SehOp::SaveFRegP { reg: freg, offset },
+                    11 => SehOp::SaveFRegPX { reg: freg, offset },
+                    12 => SehOp::SetFp,
+                    13 => SehOp::AddFp(offset),
+                    14 => SehOp::Nop,
+                    15 => SehOp::PacSignLr,
+                    16 => SehOp::EndPrologue,
+                    17 => SehOp::StartEpilogue,
+                    18 => SehOp::EndEpilogue,
+                    _ => SehOp::PushReg(reg),
+                };
+                rules.push(rule(at, op));
+            }
+            let size = at + 4 * next(6) + next(2) * 2;
+            if unwind_info(0, size, &rules, next(3) == 0).is_ok() {
+                encoded += 1;
+            }
+        }
+        assert!(encoded >= 100, "{encoded}");
+    }
+
     #[test]
     fn bad_codes_name_their_place() {
         let err = |rules: &[SehRule]| unwind_info(3, 64, rules, false).err().unwrap().to_string();
