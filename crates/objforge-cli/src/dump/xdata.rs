@@ -72,11 +72,13 @@ pub fn decode(dumped: &mut Dumped) {
     replace_sections(dumped, &remove, entries);
 }
 
-/// A decoded function and its handler data: the bytes and the relocations in them (offset in
-/// the data, the relocation).
+/// Handler data: its bytes and the relocations in them (offset in the data, the relocation).
+type HandlerData = (Vec<u8>, Vec<(u64, Relocation)>);
+
+/// A decoded function and its handler data.
 struct Decoded {
     function: FunctionUnwind,
-    data: Option<(Vec<u8>, Vec<(u64, Relocation)>)>,
+    data: Option<HandlerData>,
 }
 
 /// Gives each entry with handler data its `lsda`: in the object's `.gcc_except_table` when it

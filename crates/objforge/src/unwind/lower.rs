@@ -208,10 +208,12 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
     Ok(out)
 }
 
+/// Handler data: its bytes, and its relocations (index in the object, offset in the data).
+type HandlerData = (Vec<u8>, Vec<(usize, u64)>);
+
 /// The handler data of function `i`: the bytes of its LSDA, from `lsda` to the next LSDA in
-/// the same section (or the section's end), and the relocations in them (index, offset from
-/// the LSDA's start).
-fn handler_data(obj: &Object, i: usize, lsda: Lsda) -> Result<(Vec<u8>, Vec<(usize, u64)>), Error> {
+/// the same section (or the section's end), and the relocations in them.
+fn handler_data(obj: &Object, i: usize, lsda: Lsda) -> Result<HandlerData, Error> {
     let start = |l: Lsda| match l {
         Lsda::Section { section, offset } => Some((section, offset)),
         Lsda::Symbol(s) => match obj.symbols.get(s.0)?.definition {

@@ -194,7 +194,7 @@ pub(crate) fn unwind_info(
     handler: bool,
 ) -> Result<WindowsUnwind, Error> {
     let at_entry = |field: &str| Place::Unwind(i, field.to_string());
-    if size % 4 != 0 {
+    if !size.is_multiple_of(4) {
         return Err(Error::invalid(
             at_entry("size"),
             format!("{size} is not a multiple of 4: arm64 code is whole 4-byte instructions"),
@@ -479,7 +479,7 @@ fn packed(prologue: &[Code], words: u32, epilogue: u32) -> Option<u32> {
         return None;
     }
     let saved = (8 * reg_i + 8 * u32::from(lr_alone) + 8 * reg_f + 15) & !15;
-    if predecrement != saved || fplr && stack < 16 || stack % 16 != 0 {
+    if predecrement != saved || fplr && stack < 16 || !stack.is_multiple_of(16) {
         return None;
     }
     let frame = (stack + saved) / 16;
@@ -517,7 +517,7 @@ fn read(i: usize, size: u64, rules: &[SehRule]) -> Result<Function, Error> {
     let mut previous = 0u64;
     for (j, rule) in rules.iter().enumerate() {
         let at = rule.at;
-        if at % 4 != 0 {
+        if !at.is_multiple_of(4) {
             return Err(Error::invalid(
                 place(j, "at"),
                 format!(
@@ -658,7 +658,7 @@ fn code(i: usize, j: usize, op: &SehOp) -> Result<Code, Error> {
     };
     // A multiple of `scale` from `low` to `high`.
     let offset = |n: u64, scale: u64, low: u64, high: u64| -> Result<u32, Error> {
-        if n % scale == 0 && (low..=high).contains(&n) {
+        if n.is_multiple_of(scale) && (low..=high).contains(&n) {
             Ok(n as u32)
         } else {
             Err(Error::invalid(
@@ -698,7 +698,7 @@ fn code(i: usize, j: usize, op: &SehOp) -> Result<Code, Error> {
         }
         SehOp::SaveLrPair { reg, offset: n } => {
             let r = x(reg, 19, 27)?;
-            if (r - 19) % 2 != 0 {
+            if !(r - 19).is_multiple_of(2) {
                 return Err(Error::invalid(
                     place("reg"),
                     format!("`save_lrpair` takes x19, x21, x23, x25 or x27, not x{r}"),
