@@ -14,8 +14,9 @@
 //! | format | written |
 //! |---|---|
 //! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
-//! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s (no exception handlers yet) |
-//! | Mach-O, COFF arm64 | not yet: an error at `unwind[i]` |
+//! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from the [`CfiRule`]s; the personality routine as the exception handler, the LSDA as its data |
+//! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
+//! | Mach-O | not yet: an error at `unwind[i]` |
 //! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
 //!
@@ -498,7 +499,9 @@ pub struct FunctionUnwind {
     pub seh: Vec<SehRule>,
     /// The personality routine (`__gxx_personality_v0`), usually an undefined symbol.
     pub personality: Option<SymbolId>,
-    /// The language-specific data area the personality routine reads.
+    /// The language-specific data area the personality routine reads. On COFF, where the
+    /// personality routine is the exception handler, it is the handler's data: its bytes, up
+    /// to the next LSDA in its section or the section's end, are copied into `.xdata`.
     pub lsda: Option<Lsda>,
     /// The function is a signal trampoline (`.cfi_signal_frame`): the unwinder does not step
     /// back one byte from the return address.
