@@ -11,8 +11,9 @@
 //! handler's RVA) runs to the next record or the section's end; it becomes the entry's
 //! `lsda`, in a `.gcc_except_table` section holding every function's handler data in turn,
 //! with its relocations; an object that already has that section with the same bytes keeps
-//! it (so the dump of a rebuilt object is the same). Otherwise the sections stay bytes and
-//! relocations.
+//! it (so the dump of a rebuilt object is the same). Handlers of functions in COMDAT groups
+//! (MinGW's `.xdata$F`) are not decoded: their data would have to follow the function into
+//! its group. Otherwise the sections stay bytes and relocations.
 
 use std::collections::HashMap;
 
@@ -337,6 +338,11 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
                     return None;
                 }
                 let mut used_to = at + len;
+                // A COMDAT function's handler data would have to follow it into its group (and
+                // out of the link with it); such tables stay bytes.
+                if handler && obj.sections[x].comdat.is_some() {
+                    return None;
+                }
                 if handler {
                     let &k = in_xdata.get(&(x, used_to))?;
                     let r = &obj.relocations[k];
