@@ -174,10 +174,10 @@ fn xdata_relocations(obj: &Path) -> Vec<String> {
 }
 
 /// Functions with a personality routine and an LSDA: `UNW_FLAG_EHANDLER | UNW_FLAG_UHANDLER`,
-/// the handler's RVA after the codes and the LSDA after it, as GNU as writes them for
-/// `.seh_handler __gxx_personality_seh0, @unwind, @except` and `.seh_handlerdata`.
+/// the handler's RVA after the codes and the LSDA after it, as GNU as and clang-19 write them
+/// for `.seh_handler __gxx_personality_seh0, @unwind, @except` and `.seh_handlerdata`.
 #[test]
-fn handlers_as_gnu_as_writes_them() {
+fn handlers_as_gnu_as_and_clang_write_them() {
     let dir = common::scratch("unwind_coff_handler_codes");
     let ours = dir.join("objforge.o");
     coff_support::build_checked(
@@ -202,6 +202,25 @@ fn handlers_as_gnu_as_writes_them() {
         common::section_bytes(&ours, ".xdata"),
         common::section_bytes(&gas, ".xdata")
     );
+    // clang's assembler takes the same file but for GCC's `.ident`.
+    let source = std::fs::read_to_string(common::fixture("unwind/handler_windows_x86_64.s"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(".ident"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    let for_clang = dir.join("for_clang.s");
+    std::fs::write(&for_clang, source).unwrap();
+    let clang = dir.join("clang.o");
+    common::run_ok(
+        Command::new("clang-19")
+            .args(["--target=x86_64-pc-windows-gnu", "-c"])
+            .arg(&for_clang)
+            .arg("-o")
+            .arg(&clang),
+    );
+    assert_eq!(listing, unwind_listing(&clang));
+    assert_eq!(xdata_relocations(&ours), xdata_relocations(&clang));
 }
 
 /// The exception thrown by the callback is caught in catcher and passes through cleanup
