@@ -450,6 +450,29 @@ pub enum WindowsUnwind {
 /// JIT registers with `RtlAddFunctionTable`, or to compare with a reader. `handler`: the
 /// function has an exception handler (whose RVA the caller appends). Errors name
 /// `unwind[0]`.
+///
+/// ```
+/// use objforge::Architecture;
+/// use objforge::unwind::{windows_unwind_info, SehOp, SehRule, WindowsUnwind};
+/// // stp x29, lr, [sp, #-16]!; mov x29, sp; blr x0; ldp x29, lr, [sp], #16; ret
+/// let seh = [
+///     SehRule { at: 4, op: SehOp::SaveFpLrX(16) },
+///     SehRule { at: 8, op: SehOp::SetFp },
+///     SehRule { at: 8, op: SehOp::EndPrologue },
+///     SehRule { at: 12, op: SehOp::StartEpilogue },
+///     SehRule { at: 16, op: SehOp::SaveFpLrX(16) },
+///     SehRule { at: 16, op: SehOp::EndEpilogue },
+/// ];
+/// // Packed: flag 1, 5 instructions, CR 3 (a frame record), a 16-byte frame.
+/// assert_eq!(
+///     windows_unwind_info(Architecture::Aarch64, 20, &seh, false).unwrap(),
+///     WindowsUnwind::Packed(1 | 5 << 2 | 3 << 21 | 1 << 23)
+/// );
+/// // With a handler: a record (X and E set, one code word: set_fp, save_fplr_x, end, nop).
+/// let WindowsUnwind::Record(record) = windows_unwind_info(Architecture::Aarch64, 20, &seh, true).unwrap()
+/// else { unreachable!() };
+/// assert_eq!(record, [5, 0, 0x70, 0x08, 0xe1, 0x81, 0xe4, 0xe3]);
+/// ```
 pub fn windows_unwind_info(
     arch: Architecture,
     size: u64,
