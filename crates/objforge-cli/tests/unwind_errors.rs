@@ -294,9 +294,24 @@ fn windows_arm64_codes_that_cannot_be_written() {
             "unwind[0].size: 6 is not a multiple of 4: arm64 code is whole 4-byte instructions",
         ),
         (
-            "cfi_only",
-            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "def_cfa_offset", "offset": 16}]}"#.to_string(),
-            "unwind[0].cfi: objforge does not derive Windows arm64 unwind codes from `cfi` rules: give the prologue and epilogues as `seh` codes",
+            "cfi_between_instructions",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 2, "op": "def_cfa_offset", "offset": 16}]}"#.to_string(),
+            "unwind[0].cfi[0].at: 2: arm64 rules stand after one of the function's 4-byte instructions (8 bytes)",
+        ),
+        (
+            "cfi_no_code",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "def_cfa_offset", "offset": 16}, {"at": 4, "op": "offset", "reg": "x5", "offset": -16}]}"#.to_string(),
+            "unwind[0].cfi[0].op: these rules are not one store, allocation or frame-pointer move: Windows arm64 codes cannot be derived from it; give the prologue and epilogues as `seh` codes",
+        ),
+        (
+            "cfi_too_far",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "def_cfa_offset", "offset": 1024}, {"at": 4, "op": "offset", "reg": "x29", "offset": -1024}, {"at": 4, "op": "offset", "reg": "x30", "offset": -1016}]}"#.to_string(),
+            "unwind[0].cfi[0].op: the rules here make `save_fplr_x`, which Windows arm64 cannot encode (1024 is not a multiple of 8 from 8 to 512, which `save_fplr_x` encodes); give `seh` codes",
+        ),
+        (
+            "cfi_escape",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "escape", "hex": "2e10"}]}"#.to_string(),
+            "unwind[0].cfi[0].op: `escape`: Windows arm64 codes cannot be derived from it; give the prologue and epilogues as `seh` codes",
         ),
     ] {
         fails(&dir, name, &spec("aarch64-pc-windows-msvc", &unwind, ""), message);

@@ -82,18 +82,19 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     check_overlaps(obj)
 }
 
-/// What COFF cannot take: `cfi` rules Windows codes cannot say (x86_64), `cfi` alone on
-/// arm64 (objforge derives no arm64 codes), codes of the other architecture.
+/// What COFF cannot take: `cfi` rules Windows codes cannot say, codes the encoding cannot
+/// hold, codes of the other architecture.
 fn check_coff_entry(arch: Architecture, i: usize, f: &FunctionUnwind) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
     if arch == Architecture::Aarch64 {
-        if f.seh.is_empty() && !f.cfi.is_empty() {
-            return Err(Error::unsupported(
-                at("cfi"),
-                "objforge does not derive Windows arm64 unwind codes from `cfi` rules: give the prologue and epilogues as `seh` codes",
-            ));
-        }
-        super::xdata_arm64::unwind_info(i, f.size, &f.seh, f.personality.is_some())?;
+        let derived;
+        let seh = if f.seh.is_empty() {
+            derived = super::xdata_arm64::from_cfi(i, f.size, &f.cfi)?;
+            &derived
+        } else {
+            &f.seh
+        };
+        super::xdata_arm64::unwind_info(i, f.size, seh, f.personality.is_some())?;
     } else if f.seh.is_empty() {
         super::xdata::from_cfi(i, &f.cfi)?;
     }

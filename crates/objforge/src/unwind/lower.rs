@@ -74,8 +74,8 @@ struct Tables {
     data_relocations: Vec<(usize, u64)>,
 }
 
-/// COFF: `.xdata` holds each function's unwind information (x86_64: `UNWIND_INFO`, from its
-/// `seh` codes, or derived from its `cfi` rules when it has none; arm64: a record of
+/// COFF: `.xdata` holds each function's unwind information (from its `seh` codes, or derived
+/// from its `cfi` rules when it has none; x86_64: `UNWIND_INFO`; arm64: a record of
 /// [`super::xdata_arm64`], or nothing when the function's description is packed into
 /// `.pdata`), then, with a personality routine, the routine's RVA and the handler data;
 /// `.pdata` its `RUNTIME_FUNCTION` (x86_64: three `imagerel32` fields, start, end, unwind
@@ -95,8 +95,12 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
     for (i, f) in obj.unwind.iter().enumerate() {
         let handler = f.personality.is_some();
         let derived;
-        let seh = if f.seh.is_empty() && !arm64 {
-            derived = super::xdata::from_cfi(i, &f.cfi)?;
+        let seh = if f.seh.is_empty() {
+            derived = if arm64 {
+                super::xdata_arm64::from_cfi(i, f.size, &f.cfi)?
+            } else {
+                super::xdata::from_cfi(i, &f.cfi)?
+            };
             &derived
         } else {
             &f.seh

@@ -738,6 +738,376 @@ fn show(reg: Register) -> String {
         .unwrap_or_else(|| format!("register {}", reg.0))
 }
 
+/// The CFA and the saved registers, as the DWARF rules say them at one point.
+#[derive(Clone, Debug, Default)]
+struct Frame {
+    /// The CFA's register is x29 (not sp).
+    on_fp: bool,
+    /// The CFA's offset from its register.
+    cfa: i64,
+    /// Saved registers (DWARF numbers) and where, from the CFA.
+    saved: Vec<(u16, i64)>,
+}
+
+impl Frame {
+    fn slot(&self, reg: u16) -> Option<i64> {
+        self.saved.iter().find(|(r, _)| *r == reg).map(|&(_, o)| o)
+    }
+}
+
+/// The DWARF number of x29, lr and sp.
+const FP_REG: u16 = 29;
+const LR_REG: u16 = 30;
+const SP_REG: u16 = 31;
+
+/// The code of one instruction that stores (or, in an epilogue, loads) `regs` (one register,
+/// or two with consecutive slots, sorted by slot) at `offset` from sp; `moved`: it also moves
+/// sp by that much first (pre-indexed store; post-indexed load).
+fn store(regs: &[(u16, i64)], offset: u64, moved: bool) -> Option<SehOp> {
+    let x = |r: u16| (19..=30).contains(&r);
+    let d = |r: u16| (72..=79).contains(&r);
+    Some(match *regs {
+        [(r, _)] if x(r) && moved => SehOp::SaveRegX {
+            reg: Register(r),
+            offset,
+        },
+        [(r, _)] if x(r) => SehOp::SaveReg {
+            reg: Register(r),
+            offset,
+        },
+        [(r, _)] if d(r) && moved => SehOp::SaveFRegX {
+            reg: Register(r),
+            offset,
+        },
+        [(r, _)] if d(r) => SehOp::SaveFReg {
+            reg: Register(r),
+            offset,
+        },
+        [(a, oa), (b, ob)] if ob == oa + 8 => match (a, b) {
+            (FP_REG, LR_REG) if moved => SehOp::SaveFpLrX(offset),
+            (FP_REG, LR_REG) => SehOp::SaveFpLr(offset),
+            (a, LR_REG) if !moved && (19..=27).contains(&a) && (a - 19).is_multiple_of(2) => {
+                SehOp::SaveLrPair {
+                    reg: Register(a),
+                    offset,
+                }
+            }
+            (a, b) if b == a + 1 && (19..=28).contains(&a) && moved => SehOp::SaveRegPX {
+                reg: Register(a),
+                offset,
+            },
+            (a, b) if b == a + 1 && (19..=28).contains(&a) => SehOp::SaveRegP {
+                reg: Register(a),
+                offset,
+            },
+            (a, b) if b == a + 1 && (72..=78).contains(&a) && moved => SehOp::SaveFRegPX {
+                reg: Register(a),
+                offset,
+            },
+            (a, b) if b == a + 1 && (72..=78).contains(&a) => SehOp::SaveFRegP {
+                reg: Register(a),
+                offset,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// Windows arm64 codes for function `i` (`size` bytes) from its DWARF call-frame rules, when
+/// they are given one instruction at a time, as GCC writes them: in the prologue, at the
+/// function's start, a CFA that grows with registers stored at the new top is a pre-indexed
+/// store (`save_fplr_x`, `save_regp_x`, `save_reg_x`...), growth alone `stackalloc`, registers
+/// saved without growth `save_fplr`/`save_regp`/`save_reg`/`save_lrpair`..., the CFA moved to
+/// x29 `set_fp` or `add_fp`, and an instruction without rules `nop`. After the body, each run
+/// of instructions with rules that shrink the CFA or restore registers is an epilogue, its
+/// `ret` right after it: a load of the pair or register at the top with the CFA shrinking is
+/// the post-indexed load (`save_fplr_x`...), shrinking alone `stackalloc`, a restore without
+/// shrinking the load from its slot, the CFA back on sp from x29 `set_fp`; restores of
+/// registers loaded before the epilogue (GCC notes them at its last instruction) need no
+/// code, since the body's unwinding reloads them from their slots. `remember_state` and
+/// `restore_state` bracket epilogues before the end. Any other rule, or rules in an order
+/// this cannot follow, is an error naming it.
+pub(crate) fn from_cfi(i: usize, size: u64, cfi: &[super::CfiRule]) -> Result<Vec<SehRule>, Error> {
+    use super::CfiOp;
+    let place = |j: usize, field: &str| Place::Unwind(i, format!("cfi[{j}].{field}"));
+    let cannot = |j: usize, what: String| {
+        Error::unsupported(
+            place(j, "op"),
+            format!("{what}: Windows arm64 codes cannot be derived from it; give the prologue and epilogues as `seh` codes"),
+        )
+    };
+    // A derived code the encoding cannot hold is an error at the rules it came from.
+    let encodable = |op: &SehOp, j: usize| -> Result<(), Error> {
+        match self::code(i, j, op) {
+            Ok(_) => Ok(()),
+            Err(Error::Invalid { message, .. } | Error::Unsupported { message, .. }) => {
+                Err(Error::unsupported(
+                    place(j, "op"),
+                    format!(
+                        "the rules here make `{}`, which Windows arm64 cannot encode ({message}); give `seh` codes",
+                        op.name(crate::target::Architecture::Aarch64)
+                    ),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    };
+    let mut frame = Frame::default();
+    let mut remembered: Vec<Frame> = Vec::new();
+    let mut prologue: Vec<SehOp> = Vec::new();
+    let mut in_prologue = true;
+    // Epilogues: (start, codes); the one being read is the last while `open`.
+    let mut epilogues: Vec<(u64, Vec<SehOp>, usize)> = Vec::new();
+    let mut open = false;
+    // How far x29 is above sp, from the prologue's set_fp/add_fp: the body leaves sp there,
+    // so an epilogue's rules on x29 convert to rules on sp.
+    let mut fp_above_sp = 0i64;
+    let mut j = 0;
+    let mut previous = 0;
+    while j < cfi.len() {
+        let at = cfi[j].at;
+        let first = j;
+        if !at.is_multiple_of(4) || at == 0 || at > size {
+            return Err(Error::invalid(
+                place(j, "at"),
+                format!("{at}: arm64 rules stand after one of the function's 4-byte instructions ({size} bytes)"),
+            ));
+        }
+        if at < previous {
+            return Err(Error::invalid(
+                place(j, "at"),
+                format!(
+                    "{at} comes before the previous rule's {previous}: rules are given in order"
+                ),
+            ));
+        }
+        previous = at;
+        let before = frame.clone();
+        let mut restored: Vec<(u16, i64)> = Vec::new();
+        let mut notes_only = true;
+        while j < cfi.len() && cfi[j].at == at {
+            let rule = &cfi[j];
+            match rule.op {
+                CfiOp::RememberState => remembered.push(frame.clone()),
+                CfiOp::RestoreState => {
+                    frame = remembered.pop().ok_or_else(|| {
+                        Error::invalid(
+                            place(j, "op"),
+                            "restore_state without a remember_state before it",
+                        )
+                    })?;
+                }
+                CfiOp::DefCfaOffset(n) if !frame.on_fp => {
+                    frame.cfa = n;
+                    notes_only = false;
+                }
+                CfiOp::AdjustCfaOffset(n) if !frame.on_fp => {
+                    frame.cfa = frame.cfa.saturating_add(n);
+                    notes_only = false;
+                }
+                CfiOp::DefCfa { reg, offset } if reg.0 == FP_REG || reg.0 == SP_REG => {
+                    frame.on_fp = reg.0 == FP_REG;
+                    frame.cfa = offset;
+                    notes_only = false;
+                }
+                CfiOp::DefCfaRegister(reg) if reg.0 == FP_REG || reg.0 == SP_REG => {
+                    frame.on_fp = reg.0 == FP_REG;
+                    notes_only = false;
+                }
+                CfiOp::Offset { reg, offset } => {
+                    frame.saved.retain(|(r, _)| *r != reg.0);
+                    frame.saved.push((reg.0, offset));
+                    notes_only = false;
+                }
+                CfiOp::Restore(reg) => {
+                    if let Some(o) = frame.slot(reg.0) {
+                        restored.push((reg.0, o));
+                    }
+                    frame.saved.retain(|(r, _)| *r != reg.0);
+                    notes_only = false;
+                }
+                ref op => return Err(cannot(j, format!("`{}`", op.name()))),
+            }
+            // Frames beyond what any code encodes (256 MiB) are refused here, which keeps the
+            // arithmetic below far from overflowing.
+            const FAR: u64 = 1 << 32;
+            if frame.cfa.unsigned_abs() > FAR
+                || frame.saved.iter().any(|&(_, o)| o.unsigned_abs() > FAR)
+            {
+                return Err(Error::unsupported(
+                    place(j, "offset"),
+                    "a frame over 4 GiB: Windows arm64 unwind codes describe at most 256 MiB",
+                ));
+            }
+            j += 1;
+        }
+        if notes_only {
+            // remember_state / restore_state alone: the epilogue before (if any) has ended.
+            open = false;
+            continue;
+        }
+        let k = at / 4 - 1;
+        let grow = frame.cfa - before.cfa;
+        let mut added: Vec<(u16, i64)> = frame
+            .saved
+            .iter()
+            .filter(|s| !before.saved.contains(s))
+            .copied()
+            .collect();
+        added.sort_by_key(|&(_, o)| o);
+        restored.sort_by_key(|&(_, o)| o);
+        let is_prologue = restored.is_empty()
+            && (before.on_fp == frame.on_fp && !frame.on_fp && grow >= 0
+                || !before.on_fp && frame.on_fp && added.is_empty());
+        if in_prologue && is_prologue {
+            if before.on_fp {
+                return Err(cannot(first, "a rule after the CFA moved to x29".into()));
+            }
+            if k < prologue.len() as u64 {
+                return Err(cannot(first, "two rules for one instruction".into()));
+            }
+            while (prologue.len() as u64) < k {
+                prologue.push(SehOp::Nop);
+            }
+            let code = if frame.on_fp {
+                // x29 = CFA - new offset; sp = CFA - old offset.
+                let above = before.cfa - frame.cfa;
+                fp_above_sp = above;
+                match above {
+                    0 => Some(SehOp::SetFp),
+                    n if n > 0 => Some(SehOp::AddFp(n as u64)),
+                    _ => None,
+                }
+            } else if grow > 0 && added.is_empty() {
+                Some(SehOp::StackAlloc(grow as u64))
+            } else if grow > 0 {
+                // Stored at the new top: a pre-indexed store.
+                (added[0].1 == -frame.cfa)
+                    .then(|| store(&added, grow as u64, true))
+                    .flatten()
+            } else {
+                let offset = frame.cfa + added.first().map_or(0, |&(_, o)| o);
+                (offset >= 0)
+                    .then(|| store(&added, offset as u64, false))
+                    .flatten()
+            };
+            match code {
+                Some(code) => {
+                    encodable(&code, first)?;
+                    prologue.push(code)
+                }
+                None => {
+                    return Err(cannot(
+                        first,
+                        "these rules are not one store, allocation or frame-pointer move".into(),
+                    ))
+                }
+            }
+            continue;
+        }
+        in_prologue = false;
+        // The rules before, on sp.
+        let mut before = before;
+        let mut code = None;
+        if before.on_fp && !frame.on_fp && restored.is_empty() && added.is_empty() {
+            if open && frame.cfa == before.cfa {
+                // `mov sp, x29` in an epilogue.
+                code = Some(SehOp::SetFp);
+            } else if !open && frame.cfa == before.cfa + fp_above_sp {
+                // The CFA said again on sp, which has not moved: no instruction of note.
+                continue;
+            }
+        }
+        if before.on_fp && !frame.on_fp {
+            before.on_fp = false;
+            before.cfa += fp_above_sp;
+        }
+        let grow = frame.cfa - before.cfa;
+        let code = if code.is_some() {
+            code
+        } else if !before.on_fp && !frame.on_fp && grow <= 0 && added.is_empty() {
+            let shrink = -grow;
+            let top: Vec<(u16, i64)> = restored
+                .iter()
+                .filter(|&&(_, o)| o == -before.cfa || o == -before.cfa + 8)
+                .copied()
+                .collect();
+            // A load at the top that moves sp back is a post-indexed load, when one can move
+            // it that far; otherwise the registers were loaded before, and this frees the
+            // frame.
+            let load = match top.first() {
+                Some(&(_, o)) if o == -before.cfa => {
+                    store(&top, shrink as u64, true).filter(|op| self::code(i, 0, op).is_ok())
+                }
+                _ => None,
+            };
+            if shrink > 0 {
+                load.or(Some(SehOp::StackAlloc(shrink as u64)))
+            } else {
+                let offset = before.cfa + restored.first().map_or(-1, |&(_, o)| o);
+                (offset >= 0 && !restored.is_empty())
+                    .then(|| store(&restored, offset as u64, false))
+                    .flatten()
+            }
+        } else {
+            None
+        };
+        let Some(code) = code else {
+            return Err(cannot(
+                first,
+                "these rules are not one load, deallocation or return of sp to x29".into(),
+            ));
+        };
+        encodable(&code, first)?;
+        match epilogues.last_mut() {
+            Some((start, codes, _)) if open && *start + 4 * codes.len() as u64 == 4 * k => {
+                codes.push(code)
+            }
+            _ => {
+                epilogues.push((4 * k, vec![code], first));
+                open = true;
+            }
+        }
+    }
+    let mut seh: Vec<SehRule> = prologue
+        .iter()
+        .enumerate()
+        .map(|(k, op)| SehRule {
+            at: 4 * (k as u64 + 1),
+            op: op.clone(),
+        })
+        .collect();
+    seh.push(SehRule {
+        at: 4 * prologue.len() as u64,
+        op: SehOp::EndPrologue,
+    });
+    for (start, codes, rule) in epilogues {
+        let end = start + 4 * codes.len() as u64;
+        if end + 4 > size {
+            return Err(Error::invalid(
+                place(rule, "at"),
+                format!("the epilogue from {start} has no room for its return instruction at {end}..{} in the function ({size} bytes)", end + 4),
+            ));
+        }
+        seh.push(SehRule {
+            at: start,
+            op: SehOp::StartEpilogue,
+        });
+        for (k, op) in codes.into_iter().enumerate() {
+            seh.push(SehRule {
+                at: start + 4 * (k as u64 + 1),
+                op,
+            });
+        }
+        seh.push(SehRule {
+            at: end,
+            op: SehOp::EndEpilogue,
+        });
+    }
+    Ok(seh)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -855,6 +1225,63 @@ mod tests {
             }
         }
         assert!(encoded >= 100, "{encoded}");
+    }
+
+    /// Random call-frame rules: derived codes that encode, or an error, never a panic.
+    #[test]
+    fn random_cfi_never_panics() {
+        use crate::unwind::{CfiOp, CfiRule};
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        let offsets = [
+            0i64,
+            8,
+            -8,
+            16,
+            -16,
+            -24,
+            -32,
+            32,
+            48,
+            64,
+            -64,
+            8032,
+            -8032,
+            i64::MIN,
+            i64::MAX,
+        ];
+        let mut derived = 0;
+        for _ in 0..20000 {
+            let mut cfi = Vec::new();
+            let mut at = 4;
+            for _ in 0..next(10) {
+                at += 4 * next(3);
+                let reg = Register([19, 20, 29, 30, 31, 72, 73, 5][next(8) as usize]);
+                let offset = offsets[next(offsets.len() as u64) as usize];
+                let op = match next(9) {
+                    0 => CfiOp::DefCfaOffset(offset.saturating_abs()),
+                    1 => CfiOp::AdjustCfaOffset(offset),
+                    2 => CfiOp::DefCfa { reg, offset },
+                    3 => CfiOp::DefCfaRegister(reg),
+                    4 | 5 => CfiOp::Offset { reg, offset },
+                    6 => CfiOp::Restore(reg),
+                    7 => CfiOp::RememberState,
+                    _ => CfiOp::RestoreState,
+                };
+                cfi.push(CfiRule { at, op });
+            }
+            let size = at + 4 * next(4);
+            if let Ok(seh) = from_cfi(0, size, &cfi) {
+                derived += 1;
+                let _ = unwind_info(0, size, &seh, false);
+            }
+        }
+        assert!(derived >= 100, "{derived}");
     }
 
     #[test]
