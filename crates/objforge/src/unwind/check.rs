@@ -82,8 +82,8 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     check_overlaps(obj)
 }
 
-/// What COFF cannot take: `cfi` rules Windows codes cannot say, codes the encoding cannot
-/// hold, codes of the other architecture.
+/// What COFF cannot take: `cfi` rules Windows codes cannot be derived from, codes the
+/// encoding cannot hold, codes of the other architecture, an LSDA without a handler.
 fn check_coff_entry(arch: Architecture, i: usize, f: &FunctionUnwind) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
     if arch == Architecture::Aarch64 {

@@ -15,7 +15,7 @@
 //! |---|---|
 //! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
 //! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from the [`CfiRule`]s; the personality routine as the exception handler, the LSDA as its data |
-//! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
+//! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from [`CfiRule`]s given one instruction at a time: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
 //! | Mach-O | not yet: an error at `unwind[i]` |
 //! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
