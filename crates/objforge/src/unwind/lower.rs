@@ -149,6 +149,8 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
             t.xdata.extend_from_slice(&bytes);
             t.data_relocations
                 .extend(relocations.into_iter().map(|(r, at)| (r, base + at)));
+            // The next record starts on a 4-byte boundary, as Windows reads it.
+            t.xdata.resize(t.xdata.len().next_multiple_of(4), 0);
         }
         if arm64 {
             t.pdata.extend_from_slice(&[0; 8]);

@@ -398,31 +398,6 @@ impl SehOp {
             SehOp::EndEpilogue => "endepilogue",
         }
     }
-
-    /// Whether the code is arm64's only.
-    pub fn is_arm64(&self) -> bool {
-        !matches!(
-            self,
-            SehOp::PushReg(_)
-                | SehOp::SetFrame { .. }
-                | SehOp::StackAlloc(_)
-                | SehOp::SaveReg { .. }
-                | SehOp::SaveXmm { .. }
-                | SehOp::PushFrame { .. }
-                | SehOp::EndPrologue
-        )
-    }
-
-    /// Whether the code is x86_64's only.
-    pub fn is_x86_64(&self) -> bool {
-        matches!(
-            self,
-            SehOp::PushReg(_)
-                | SehOp::SetFrame { .. }
-                | SehOp::SaveXmm { .. }
-                | SehOp::PushFrame { .. }
-        )
-    }
 }
 
 /// A Windows unwind code and where it starts to hold.
