@@ -14,8 +14,8 @@
 //!   made beforehand (outside the timed region), copied into the model.
 
 use objforge::{
-    Architecture, Binding, Format, Object, RelocKind, Relocation, Section, SectionData,
-    SectionKind, Symbol, SymbolId, SymbolKind, Target,
+    Architecture, Binding, Format, Object, RelocKind, Relocation, Section, SectionKind, Symbol,
+    SymbolId, SymbolKind, Target,
 };
 
 /// Bytes of one function.
@@ -83,15 +83,12 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
     // Nothing is reserved: a backend emitting function by function does not know the totals.
     let text = obj.add_section(Section::new(".text", SectionKind::Text).with_align(16));
     let data = obj.add_section(Section::new(".data", SectionKind::Data).with_align(8));
-    let mut code = Vec::new();
-    let mut words = Vec::new();
     for i in 0..IMPORTS {
         obj.add_symbol(Symbol::undefined(import_name(i)));
     }
     let first_data = obj.symbols.len();
     for i in 0..functions {
-        let at = words.len() as u64;
-        words.extend_from_slice(&[0; 8]);
+        let at = obj.append_section_data(data, &[0; 8], 8);
         obj.add_symbol(
             Symbol::defined(data_name(i), data, at)
                 .with_kind(SymbolKind::Object)
@@ -102,8 +99,7 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
     let body = function_body();
     let first_function = obj.symbols.len();
     for i in 0..functions {
-        let at = code.len() as u64;
-        code.extend_from_slice(&body);
+        let at = obj.append_section_data(text, &body, 16);
         obj.add_symbol(
             Symbol::defined(function_name(i), text, at)
                 .with_kind(SymbolKind::Func)
@@ -122,8 +118,6 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
             RelocKind::Abs64,
         ));
     }
-    obj.sections[text.0].data = SectionData::Bytes(code);
-    obj.sections[data.0].data = SectionData::Bytes(words);
     obj
 }
 

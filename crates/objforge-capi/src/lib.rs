@@ -83,6 +83,7 @@ impl From<Error> for Fail {
             Error::Invalid { .. } => OBJFORGE_ERR_INVALID,
             Error::Unsupported { .. } => OBJFORGE_ERR_UNSUPPORTED,
             Error::Io(_) => OBJFORGE_ERR_IO,
+            _ => OBJFORGE_ERR_INVALID,
         };
         Fail(code, e.to_string())
     }

@@ -4,11 +4,10 @@
 //! This file holds the command line: argument parsing, dispatch, error reporting and the atomic
 //! write of the output. The JSON-to-model translation lives in [`spec`].
 
-mod decode;
 mod dump;
-mod json;
-mod spec;
 mod targets;
+
+use objforge_spec::{json, spec};
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
@@ -245,13 +244,13 @@ fn build(spec: &OsStr, out: &Path) -> Result<(), Failure> {
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         (text, name, base_dir)
     };
-    let doc: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| json_error(&name, &e))?;
-    drop(text);
+    // The parsed document borrows its strings (section contents above all) from the text.
+    let doc = objforge_spec::value::from_slice(&text).map_err(|e| json_error(&name, &e))?;
     let object = spec::load(json::Node::root(&doc, &name), &base_dir)
         .map_err(|e| Failure::input(e.to_string()))?;
-    // The parsed document is several times the size of the object; free it before writing.
+    // The document and its text are larger than the object; free them before writing.
     drop(doc);
+    drop(text);
     // Streamed to the file: the object never sits whole in memory. The library finds every
     // error in the model before the first byte goes out, and the temporary file is made at the
     // first byte, so a bad model is reported as before, with no file made.

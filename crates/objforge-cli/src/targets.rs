@@ -6,33 +6,10 @@ use std::fmt::Write as _;
 use objforge::{supports, Architecture, Format, ALL_KINDS, WRITABLE_FORMATS};
 
 /// Every architecture, in the order the table lists them.
-const ARCHITECTURES: &[Architecture] = &[
-    Architecture::X86_64,
-    Architecture::I386,
-    Architecture::Aarch64,
-    Architecture::Riscv64,
-    Architecture::Wasm32,
-    Architecture::Wasm64,
-];
+const ARCHITECTURES: &[Architecture] = Architecture::ALL;
 
 /// Every format the contract names, in the order the table lists them.
-const FORMATS: &[Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];
-
-/// Fails to compile when the library gains an architecture or format the lists above miss.
-#[allow(dead_code)]
-fn lists_are_complete(arch: Architecture, format: Format) {
-    match arch {
-        Architecture::X86_64
-        | Architecture::I386
-        | Architecture::Aarch64
-        | Architecture::Riscv64
-        | Architecture::Wasm32
-        | Architecture::Wasm64 => {}
-    }
-    match format {
-        Format::Elf | Format::MachO | Format::Coff | Format::Wasm => {}
-    }
-}
+const FORMATS: &[Format] = Format::ALL;
 
 /// The table `objforge targets` prints.
 pub fn table() -> String {

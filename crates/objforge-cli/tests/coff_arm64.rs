@@ -8,7 +8,7 @@
 //! address, section offset or section index.
 //!
 //! The fixture is `tests/fixtures/coff/every_reloc_arm64.json`; `every_reloc_arm64.s` is the
-//! assembly it encodes (`coff2spec.py` regenerates the spec from it).
+//! assembly it encodes (`make_spec.py` regenerates the spec from it).
 
 mod coff_support;
 mod common;

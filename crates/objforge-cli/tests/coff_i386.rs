@@ -3,7 +3,7 @@
 //! with MinGW gcc/ld, run under wine.
 //!
 //! The fixture is `tests/fixtures/coff/every_reloc_i386.json`; `every_reloc_i386.s` is the
-//! assembly it encodes (documentation only; `coff2spec.py` regenerates the spec from it).
+//! assembly it encodes (documentation only; `make_spec.py` regenerates the spec from it).
 
 mod coff_support;
 mod common;

@@ -4,7 +4,7 @@
 //! under wine.
 //!
 //! The fixture is `tests/fixtures/coff/every_reloc_x86_64.json`; `every_reloc_x86_64.s` is the
-//! assembly it encodes (documentation only; `coff2spec.py` regenerates the spec from it).
+//! assembly it encodes (documentation only; `make_spec.py` regenerates the spec from it).
 
 mod coff_support;
 mod common;

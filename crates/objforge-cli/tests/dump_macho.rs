@@ -10,7 +10,7 @@
 
 mod common;
 mod dump_support;
-mod macho_common;
+mod macho_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,16 +82,16 @@ fn check(arch: &str, flags: &[&str], name: &str) {
         let rebuilt = dir.join(format!("{program}.re"));
         let originals = objs("");
         let rebuilts = objs(".re");
-        macho_common::link_with(
+        macho_support::link_with(
             arch,
-            macho_common::MACOS,
+            macho_support::MACOS,
             &originals.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
             &["-e", "_rt_start", "-ignore_optimization_hints"],
             &original,
         );
-        macho_common::link_with(
+        macho_support::link_with(
             arch,
-            macho_common::MACOS,
+            macho_support::MACOS,
             &rebuilts.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
             &["-e", "_rt_start"],
             &rebuilt,

@@ -15,20 +15,6 @@
 mod common;
 mod dump_support;
 
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../src/decode.rs"]
-mod decode;
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../src/json.rs"]
-mod json;
-/// The CLI's `spec.rs`, in a module whose directory is `src/`, so that its `mod debug;` is
-/// found where the CLI finds it.
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../src"]
-mod cli {
-    pub mod spec;
-}
-
 use std::path::{Path, PathBuf};
 
 use objforge::{Architecture, Format, Object};
@@ -40,8 +26,7 @@ fn load(path: &Path) -> Object {
         serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = path.display().to_string();
     let base = path.parent().unwrap_or(Path::new("."));
-    cli::spec::load(json::Node::root(&doc, &name), base)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    objforge_spec::load(&doc, &name, base).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Every spec under `dir` (recursively), sorted.

@@ -87,7 +87,7 @@ fn sample(triple: &str, version: DwarfVersion) -> (Vec<u8>, Vec<Row>) {
     // numbers the distinct files from 1.
     let (main_n, lib_n) = match version {
         DwarfVersion::V5 => (0, 1),
-        DwarfVersion::V4 => (1, 2),
+        _ => (1, 2),
     };
     let expected = vec![
         (0, 10, 1, main_n, true, false),

@@ -4,7 +4,7 @@
 //!
 //! The fixtures are in `tests/fixtures/aarch64/`: each `NAME.json` is the spec, `NAME.s` the
 //! assembly it encodes (documentation only: the tests never assemble; after editing a `.s`,
-//! `python3 spec_from_gas.py NAME` there regenerates the JSON with GNU as). The programs check
+//! `python3 make_spec.py NAME` there regenerates the JSON with GNU as). The programs check
 //! every relocated value themselves and print one `ok NAME` / `FAIL NAME` line per check;
 //! their exit code is the number of checks that passed.
 

@@ -4,7 +4,7 @@
 //! statically with GNU ld and ld.lld, run natively.
 //!
 //! The fixture is `tests/fixtures/i386/static_all.json`; `static_all.s` is the assembly it
-//! encodes (documentation only; `../x86_64/asm2spec.py` regenerates the spec from it).
+//! encodes (documentation only; `../x86_64/make_spec.py` regenerates the spec from it).
 
 mod common;
 

@@ -3,7 +3,7 @@
 //! strict validators, linked statically with GNU ld and ld.lld, run under qemu-riscv64.
 //!
 //! The fixtures are in `tests/fixtures/riscv64/`: each `NAME.json` is the spec, `NAME.s` the
-//! assembly it encodes (documentation only; `gas2spec.py` turned gas's output into the JSON).
+//! assembly it encodes (documentation only; `make_spec.py` turned gas's output into the JSON).
 
 mod common;
 

@@ -3,7 +3,7 @@
 //! validators, linked with GNU ld and ld.lld, run natively.
 //!
 //! The fixtures are in `tests/fixtures/x86_64/`: each `NAME.json` is the spec and `NAME.s` the
-//! assembly it encodes (documentation only; `asm2spec.py` regenerates the spec from it). The
+//! assembly it encodes (documentation only; `make_spec.py` regenerates the spec from it). The
 //! demo, `examples/x86_64-linux-hello.json`, is tested here too; its listing is `hello.s`.
 
 mod common;

@@ -1,23 +1,23 @@
 //! Mach-O end to end: the arm64 and x86_64 programs in `tests/fixtures/macho/` (specs that
-//! `spec_from_mc.py` derives from the `.s` beside them) built with the `objforge` CLI, checked
+//! `make_spec.py` derives from the `.s` beside them) built with the `objforge` CLI, checked
 //! by `llvm-readobj-19`, linked by `ld64.lld-19` against the libSystem stub, and read back:
 //! every relocation of the spec must reach exactly its target plus addend in the linked image.
 
 mod common;
-mod macho_common;
+mod macho_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use macho_common::{Image, Isa, Spec};
+use macho_support::{Image, Isa, Spec};
 use object::{Object, ObjectSection};
 
 /// Builds `fixtures/macho/NAME.json` into `dir/NAME.o` (checked) and links it into `dir/NAME`.
 fn build_and_link(dir: &Path, name: &str, arch: &str) -> (PathBuf, PathBuf) {
     let obj = dir.join(format!("{name}.o"));
-    macho_common::build_checked(&common::fixture(&format!("macho/{name}.json")), &obj);
+    macho_support::build_checked(&common::fixture(&format!("macho/{name}.json")), &obj);
     let exe = dir.join(name);
-    macho_common::link(arch, macho_common::MACOS, &[&obj], &exe);
+    macho_support::link(arch, macho_support::MACOS, &[&obj], &exe);
     (obj, exe)
 }
 
@@ -25,7 +25,7 @@ fn build_and_link(dir: &Path, name: &str, arch: &str) -> (PathBuf, PathBuf) {
 fn verify_all(name: &str, exe: &Path, isa: Isa) -> usize {
     let spec = Spec::load(&common::fixture(&format!("macho/{name}.json")));
     let image = Image::load(exe);
-    let (failures, checked) = macho_common::verify(&spec, &image, isa, "_");
+    let (failures, checked) = macho_support::verify(&spec, &image, isa, "_");
     assert!(
         failures.is_empty(),
         "{}: {} of {checked} relocations are wrong:\n{}",
@@ -162,11 +162,11 @@ fn verify_reports_a_wrong_relocation() {
     let path = dir.join("wrong.json");
     std::fs::write(&path, wrong.json.to_string()).expect("write spec");
     let obj = dir.join("wrong.o");
-    macho_common::build_checked(&path, &obj);
+    macho_support::build_checked(&path, &obj);
     let exe = dir.join("wrong");
-    macho_common::link("arm64", macho_common::MACOS, &[&obj], &exe);
+    macho_support::link("arm64", macho_support::MACOS, &[&obj], &exe);
     // Checked against the original spec: the built program differs in exactly two places.
-    let (failures, _) = macho_common::verify(&spec, &Image::load(&exe), Isa::Arm64, "_");
+    let (failures, _) = macho_support::verify(&spec, &Image::load(&exe), Isa::Arm64, "_");
     assert_eq!(failures.len(), 2, "{}", failures.join("\n"));
     assert!(
         failures[0].contains("a64_call26") && failures[1].contains("abs64"),
@@ -246,7 +246,7 @@ fn symbols_sections_and_natives() {
     )
     .expect("write spec");
     let obj = dir.join("object.o");
-    macho_common::build_checked(&spec, &obj);
+    macho_support::build_checked(&spec, &obj);
 
     // Locals first (in the spec's order, then ltmpN), external definitions by name, then
     // undefined and common symbols by name; no section or file symbols.
@@ -363,11 +363,11 @@ fn pc_relative_word_to_a_c_string_at_the_end_of_its_section_links() {
     )
     .unwrap();
     let obj = dir.join("cstring.o");
-    macho_common::build_checked(&spec, &obj);
+    macho_support::build_checked(&spec, &obj);
     let exe = dir.join("cstring");
-    macho_common::link("x86_64", macho_common::MACOS, &[&obj], &exe);
+    macho_support::link("x86_64", macho_support::MACOS, &[&obj], &exe);
     let image = Image::load(&exe);
-    let (failures, checked) = macho_common::verify(&Spec::load(&spec), &image, Isa::X86_64, "_");
+    let (failures, checked) = macho_support::verify(&Spec::load(&spec), &image, Isa::X86_64, "_");
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(checked, 2);
 }

@@ -3,12 +3,12 @@
 //! and iOS-simulator objects link for their platform (and a macOS object does not).
 
 mod common;
-mod macho_common;
+mod macho_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use macho_common::{Image, Isa, Spec};
+use macho_support::{Image, Isa, Spec};
 use serde_json::json;
 
 /// The arm64 program's spec with `target` and `options`, built (and checked) as `dir/NAME.o`.
@@ -16,7 +16,7 @@ fn build_for(dir: &Path, name: &str, target: &str, options: Option<serde_json::V
     let spec = Spec::load(&common::fixture("macho/arm64_program.json"));
     let path = spec.retarget(target, options, &dir.join(format!("{name}.json")));
     let obj = dir.join(format!("{name}.o"));
-    macho_common::build_checked(&path, &obj);
+    macho_support::build_checked(&path, &obj);
     obj
 }
 
@@ -123,7 +123,7 @@ fn ios_and_simulator_objects_link_for_their_platform() {
     ] {
         let obj = build_for(&dir, name, target, None);
         let exe = dir.join(name);
-        macho_common::link("arm64", platform, &[&obj], &exe);
+        macho_support::link("arm64", platform, &[&obj], &exe);
         let text = common::run_ok(
             Command::new("llvm-readobj-19")
                 .arg("--macho-version-min")
@@ -131,7 +131,7 @@ fn ios_and_simulator_objects_link_for_their_platform() {
         );
         assert!(text.contains("Version: 17.0"), "{text}");
         let spec = Spec::load(&common::fixture("macho/arm64_program.json"));
-        let (failures, _) = macho_common::verify(&spec, &Image::load(&exe), Isa::Arm64, "_");
+        let (failures, _) = macho_support::verify(&spec, &Image::load(&exe), Isa::Arm64, "_");
         assert!(failures.is_empty(), "{name}:\n{}", failures.join("\n"));
     }
     // The linker reads the platform: a macOS object is refused for the simulator.

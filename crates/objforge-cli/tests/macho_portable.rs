@@ -6,11 +6,11 @@
 //! nine checks pass.
 
 mod common;
-mod macho_common;
+mod macho_support;
 
 use std::process::Command;
 
-use macho_common::{Image, Isa, Spec};
+use macho_support::{Image, Isa, Spec};
 use object::{Object, ObjectSection};
 
 /// The bytes of the section called `name` in an object file.
@@ -44,7 +44,7 @@ fn one_spec_builds_links_and_resolves_as_elf_and_mach_o() {
     let spec = Spec::load(&common::fixture("macho/portable.json"));
 
     let macho_obj = dir.join("portable-macho.o");
-    macho_common::build_checked(&common::fixture("macho/portable.json"), &macho_obj);
+    macho_support::build_checked(&common::fixture("macho/portable.json"), &macho_obj);
     let elf_spec = spec.retarget(
         "aarch64-unknown-linux-gnu",
         None,
@@ -81,9 +81,9 @@ fn one_spec_builds_links_and_resolves_as_elf_and_mach_o() {
 
     // Linked, every relocation reaches its target in both images.
     let macho_exe = dir.join("portable-macho");
-    macho_common::link_with(
+    macho_support::link_with(
         "arm64",
-        macho_common::MACOS,
+        macho_support::MACOS,
         &[&macho_obj],
         &["-e", "_start"],
         &macho_exe,
@@ -92,7 +92,7 @@ fn one_spec_builds_links_and_resolves_as_elf_and_mach_o() {
     common::link_lld(&[&elf_obj], &["-static", "-e", "start"], &elf_exe);
     for (exe, prefix) in [(&macho_exe, "_"), (&elf_exe, "")] {
         let (failures, checked) =
-            macho_common::verify(&spec, &Image::load(exe), Isa::Arm64, prefix);
+            macho_support::verify(&spec, &Image::load(exe), Isa::Arm64, prefix);
         assert!(
             failures.is_empty(),
             "{}:\n{}",

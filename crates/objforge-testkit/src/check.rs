@@ -224,6 +224,7 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
         Format::MachO => object::BinaryFormat::MachO,
         Format::Coff => object::BinaryFormat::Coff,
         Format::Wasm => object::BinaryFormat::Wasm,
+        other => return Err(format!("no reader for {other:?}")),
     };
     if file.format() != want_format {
         return Err(format!("read as {:?}, not {want_format:?}", file.format()));
@@ -364,6 +365,7 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
                             && s.definition == SymbolDefinition::Undefined
                             && r.is_global())
                 }
+                _ => false,
             };
             let place_ok = match s.definition {
                 SymbolDefinition::Defined { .. }
@@ -381,6 +383,7 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
                     _ => r.is_common(),
                 },
                 SymbolDefinition::Absolute => s.kind == SymbolKind::File,
+                _ => false,
             };
             binding_ok && place_ok
         });
@@ -796,6 +799,7 @@ fn check_relocation(
         }
         // Compared by `wasm::compare`.
         Format::Wasm => Err("not a Wasm comparison".into()),
+        other => Err(format!("no comparison for {other:?}")),
     }
 }
 

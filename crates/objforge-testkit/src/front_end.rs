@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use objforge_spec::value::{from_slice, Value};
 
-use crate::cli::spec as cli_spec;
-use crate::json::Node;
+use objforge_spec::spec as cli_spec;
+use objforge_spec::Node;
 
 /// Section sizes past this are skipped (a spec may rightly ask for gigabytes of zeros; the
 /// fuzzer's memory is not what is under test).
@@ -49,7 +49,7 @@ pub enum Outcome {
 
 /// One fuzz case.
 pub fn run(bytes: &[u8]) -> Outcome {
-    let doc: Value = match serde_json::from_slice(bytes) {
+    let doc: Value = match from_slice(bytes) {
         Ok(doc) => doc,
         Err(_) => return Outcome::Malformed,
     };
@@ -84,7 +84,7 @@ pub fn run(bytes: &[u8]) -> Outcome {
 /// which are looked up under a directory that does not exist): the bytes, or the one-line
 /// error `PLACE: message`.
 pub fn build(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("fuzz.json: {e}"))?;
+    let doc: Value = from_slice(bytes).map_err(|e| format!("fuzz.json: {e}"))?;
     let obj = cli_spec::load(
         Node::root(&doc, "fuzz.json"),
         Path::new("/nonexistent/objforge-fuzz"),

@@ -27,20 +27,3 @@ pub mod tools;
 pub mod valid;
 
 pub use targets::{writable, Case, Profile, PROFILES};
-
-// The command-line tool's JSON front end, compiled here from its own source so that the
-// fuzzer and the seeded tests drive exactly what `objforge build` runs. (`objforge-cli` is a
-// binary crate; these modules need only `objforge` and `serde_json`.)
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../../objforge-cli/src/decode.rs"]
-mod decode;
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../../objforge-cli/src/json.rs"]
-mod json;
-/// `spec.rs` in a module whose directory is the CLI's `src/`, so that its own `mod debug;`
-/// is found at `spec/debug.rs` as in the CLI.
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../../objforge-cli/src"]
-mod cli {
-    pub mod spec;
-}

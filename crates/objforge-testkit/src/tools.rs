@@ -173,6 +173,11 @@ pub fn link(format: Format, arch: Architecture, files: &[PathBuf], scratch: &Pat
             findings.extend(wasm_ld(arch, files, &out_file, false));
             findings
         }
+        other => vec![Finding {
+            file: out_file,
+            tool: "link",
+            message: format!("no linker for {other:?}"),
+        }],
     }
 }
 

@@ -95,7 +95,7 @@ fn section_name(naming: Naming, kind: SectionKind, i: usize) -> String {
                 TlsData => ".tdata",
                 TlsBss => ".tbss",
                 Debug => ".debug_objforge",
-                Other => ".objforge",
+                _ => ".objforge",
             };
             format!("{base}.{i}")
         }
@@ -108,7 +108,7 @@ fn section_name(naming: Naming, kind: SectionKind, i: usize) -> String {
                 TlsData => ".tls",
                 TlsBss => ".tls$z",
                 Debug => ".debug_of",
-                Other => ".other",
+                _ => ".other",
             };
             if base.contains('$') {
                 format!("{base}{i}")
@@ -125,7 +125,7 @@ fn section_name(naming: Naming, kind: SectionKind, i: usize) -> String {
                 TlsData => ("__DATA", "__thread_data"),
                 TlsBss => ("__DATA", "__thread_bss"),
                 Debug => ("__DWARF", "__debug_of"),
-                Other => ("__OBJFORGE", "__other"),
+                _ => ("__OBJFORGE", "__other"),
             };
             format!("{segment},{section}{i}")
         }
@@ -420,10 +420,7 @@ fn relocations(
     let len = obj.sections[section].data.len();
     // The relocated fields go into a copy of the bytes (instruction templates), written back
     // at the end.
-    let mut bytes = match &obj.sections[section].data {
-        SectionData::Bytes(b) => b.clone(),
-        SectionData::Zero(n) => vec![0; *n as usize],
-    };
+    let mut bytes = obj.sections[section].data.to_vec();
     let mut touched = false;
     let allocated = obj.sections[section].kind.is_allocated();
     // Outside loaded memory a field has no address to be relative to: only absolute,

@@ -371,6 +371,7 @@ fn the_generator_covers_every_kind() {
                     (_, _, Binding::Global) => "global",
                     (_, _, Binding::Weak) => "weak",
                     (_, _, Binding::GnuUnique) => "gnu_unique",
+                    _ => "other",
                 });
             }
         }

@@ -2,12 +2,13 @@
 
 use std::fmt;
 
-/// Where in the model something is wrong, spelled like a path into the JSON contract:
+/// Where in the model something is wrong, spelled like a path into a JSON spec:
 /// `sections[2].align`, `relocations[7].offset`, `symbols[3]`.
 ///
 /// Indices are the ids the builder handed out, which are the positions in the spec's arrays
 /// when the model came from JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Place {
     /// The target triple or format.
     Target,
@@ -60,6 +61,7 @@ impl fmt::Display for Place {
 ///
 /// `Display` gives one line, `PLACE: what is wrong`, that a user can act on.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// The model is inconsistent: a dangling reference, an offset out of range, a bad alignment.
     Invalid {

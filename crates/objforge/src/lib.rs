@@ -46,7 +46,7 @@ pub use model::{
     Visibility,
 };
 pub use platform::{AppleOs, Platform, Version};
-pub use reloc::{FieldShape, NativeReloc, RelocKind, ALL_KINDS};
+pub use reloc::{FieldShape, NativeReloc, Reach, RelocKind, ALL_KINDS};
 pub use target::{Architecture, Endianness, FloatAbi, Format, Target};
 pub use validate::MAX_NAME_LEN;
 
@@ -78,3 +78,8 @@ pub fn supports(format: Format, arch: Architecture, kind: RelocKind) -> bool {
 
 /// Formats this build can write.
 pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

@@ -33,50 +33,6 @@ pub(crate) fn check_total_size(obj: &Object) -> Result<(), Error> {
     Ok(())
 }
 
-/// How far a PC-relative field reaches: `value` (S + A - P) must lie in `min..=max` and be a
-/// multiple of `step`.
-struct Reach {
-    min: i128,
-    max: i128,
-    step: i128,
-}
-
-const fn signed_bits(bits: u32, step: i128) -> Reach {
-    Reach {
-        min: -(1 << (bits - 1)),
-        max: (1 << (bits - 1)) - 1,
-        step,
-    }
-}
-
-/// The reach of `kind`'s field, for the kinds whose value is S + A - P and whose field is
-/// narrower than an address.
-fn reach(kind: RelocKind) -> Option<Reach> {
-    use RelocKind::*;
-    Some(match kind {
-        Pcrel8 => signed_bits(8, 1),
-        Pcrel16 => signed_bits(16, 1),
-        Pcrel32 | X86Branch32 => signed_bits(32, 1),
-        // imm26, imm19 and imm14 count instructions; ADR's imm21 counts bytes.
-        A64Call26 | A64Jump26 => signed_bits(28, 4),
-        A64Condbr19 | A64LdrLit19 => signed_bits(21, 4),
-        A64Tstbr14 => signed_bits(16, 4),
-        A64Adr21 => signed_bits(21, 1),
-        // B-type, J-type and the compressed forms count halfwords (bit 0 is not stored).
-        RvBranch => signed_bits(13, 2),
-        RvJal => signed_bits(21, 2),
-        RvRvcBranch => signed_bits(9, 2),
-        RvRvcJump => signed_bits(12, 2),
-        // AUIPC's hi20 plus the sign-extended lo12 of the instruction after it.
-        RvCall | RvPcrelHi20 => Reach {
-            min: -(1 << 31) - (1 << 11),
-            max: (1 << 31) - (1 << 11) - 1,
-            step: 1,
-        },
-        _ => return None,
-    })
-}
-
 /// Where symbol `id` is when its distance to a field of `section` is fixed at write time:
 /// defined in that section and bound to this definition (local, or hidden/protected, which
 /// no other module can preempt; a weak definition may be replaced).
@@ -110,7 +66,7 @@ pub(crate) fn check_reach_of(obj: &Object, i: usize) -> Result<(), Error> {
     if r.kind.is_diff() {
         return check_difference(obj, i);
     }
-    let Some(reach) = reach(r.kind) else {
+    let Some(reach) = r.kind.reach() else {
         return Ok(());
     };
     let Some(target) = fixed_offset(obj, symbol.0, r.section.0) else {
@@ -121,21 +77,26 @@ pub(crate) fn check_reach_of(obj: &Object, i: usize) -> Result<(), Error> {
         .sections
         .get(r.section.0)
         .map_or("", |s| s.name.as_str());
-    if value < reach.min || value > reach.max {
+    let (min, max, step) = (
+        i128::from(reach.min),
+        i128::from(reach.max),
+        i128::from(reach.step),
+    );
+    if value < min || value > max {
         return Err(Error::invalid(
             Place::Relocation(i, None),
             format!(
-                "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away; the field reaches {}..={}",
-                r.kind, r.offset, r.addend, reach.min, reach.max
+                "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away; the field reaches {min}..={max}",
+                r.kind, r.offset, r.addend
             ),
         ));
     }
-    if value % reach.step != 0 {
+    if value % step != 0 {
         return Err(Error::invalid(
             Place::Relocation(i, None),
             format!(
-                "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away, which is not a multiple of {}: the field cannot hold it",
-                r.kind, r.offset, r.addend, reach.step
+                "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away, which is not a multiple of {step}: the field cannot hold it",
+                r.kind, r.offset, r.addend
             ),
         ));
     }

@@ -1,5 +1,7 @@
 //! The format-neutral object model a backend fills in: sections, symbols, relocations.
 
+mod lookup;
+
 use crate::platform::Platform;
 use crate::reloc::RelocKind;
 use crate::target::Target;
@@ -18,6 +20,7 @@ pub struct RelocationId(pub usize);
 
 /// What a section holds; decides its format type and flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SectionKind {
     /// Executable code.
     Text,
@@ -38,7 +41,7 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
-    /// The contract's spelling.
+    /// Its name, as JSON specs and `objforge dump` spell it.
     pub fn name(self) -> &'static str {
         match self {
             SectionKind::Text => "text",
@@ -52,7 +55,7 @@ impl SectionKind {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<SectionKind> {
         Some(match name {
             "text" => SectionKind::Text,
@@ -80,6 +83,7 @@ impl SectionKind {
 
 /// A section's contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SectionData {
     /// Bytes, with relocated fields zero.
     Bytes(Vec<u8>),
@@ -100,9 +104,25 @@ impl SectionData {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The bytes, if the contents are bytes (not zero fill).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            SectionData::Bytes(b) => Some(b),
+            SectionData::Zero(_) => None,
+        }
+    }
+
+    /// The contents as bytes, zero fill included.
+    pub fn to_vec(&self) -> Vec<u8> {
+        match self {
+            SectionData::Bytes(b) => b.clone(),
+            SectionData::Zero(n) => vec![0; *n as usize],
+        }
+    }
 }
 
-/// Extra format flags for a section (the contract's `flags` list).
+/// Extra format flags for a section (the names of JSON specs' `flags` list).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SectionFlags {
     /// NUL-terminated strings the linker may merge (ELF `SHF_MERGE|SHF_STRINGS`).
@@ -116,7 +136,7 @@ pub struct SectionFlags {
 }
 
 impl SectionFlags {
-    /// Every flag name the contract's `flags` list accepts.
+    /// Every flag name [`SectionFlags::set`] accepts.
     pub const NAMES: &'static [&'static str] = &["merge_strings", "merge", "exclude", "retain"];
 
     /// Sets the flag called `name`; false if there is no such flag.
@@ -138,6 +158,7 @@ impl SectionFlags {
 /// The selection belongs to the group: any section of it may state it, and those that do must
 /// agree. The other sections of a group follow its leader (COFF: they are associative to it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ComdatSelection {
     /// Keep any one of them (the default).
     #[default]
@@ -155,7 +176,7 @@ pub enum ComdatSelection {
 }
 
 impl ComdatSelection {
-    /// The contract's spellings, in `IMAGE_COMDAT_SELECT_*` order.
+    /// The names, in `IMAGE_COMDAT_SELECT_*` order.
     pub const NAMES: &'static [&'static str] = &[
         "no_duplicates",
         "any",
@@ -165,7 +186,7 @@ impl ComdatSelection {
         "largest",
     ];
 
-    /// The contract's spelling.
+    /// Its name, as JSON specs and `objforge dump` spell it.
     pub fn name(self) -> &'static str {
         match self {
             ComdatSelection::Any => "any",
@@ -177,7 +198,7 @@ impl ComdatSelection {
         }
     }
 
-    /// Parses the contract's spelling; `associative` needs its section, so it is `None` here.
+    /// Parses a name [`ComdatSelection::name`] gives; `associative` needs its section, so it is `None` here.
     pub fn from_name(name: &str) -> Option<ComdatSelection> {
         Some(match name {
             "any" => ComdatSelection::Any,
@@ -271,6 +292,7 @@ impl Section {
 
 /// What a symbol names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolKind {
     /// Nothing in particular.
     None,
@@ -287,7 +309,7 @@ pub enum SymbolKind {
 }
 
 impl SymbolKind {
-    /// The contract's spelling.
+    /// Its name, as JSON specs and `objforge dump` spell it.
     pub fn name(self) -> &'static str {
         match self {
             SymbolKind::None => "none",
@@ -299,7 +321,7 @@ impl SymbolKind {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<SymbolKind> {
         Some(match name {
             "none" => SymbolKind::None,
@@ -315,6 +337,7 @@ impl SymbolKind {
 
 /// A symbol's linkage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Binding {
     /// Visible only in this object.
     Local,
@@ -353,6 +376,7 @@ impl Binding {
 
 /// A symbol's visibility outside its linked module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Visibility {
     /// Exported as the binding says.
     Default,
@@ -396,6 +420,7 @@ impl Visibility {
 
 /// Where a symbol's value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SymbolDefinition {
     /// At `offset` in `section`.
     Defined {
@@ -596,7 +621,7 @@ impl Relocation {
     }
 }
 
-/// Format knobs (the contract's `options`).
+/// Format knobs (`options` in a JSON spec).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Apply the platform's C symbol prefix (`_` on Mach-O and 32-bit Windows). Default true.
@@ -666,6 +691,8 @@ pub struct Object {
     /// How to unwind through the object's functions (see [`crate::unwind`]), written as the
     /// format's unwind tables.
     pub unwind: Vec<crate::unwind::FunctionUnwind>,
+    /// The name index of [`Object::symbol_id`], made on the first lookup.
+    lookup: std::sync::OnceLock<lookup::Lookup>,
 }
 
 impl Object {
@@ -679,6 +706,7 @@ impl Object {
             relocations: Vec::new(),
             wasm: crate::wasm::WasmModule::default(),
             unwind: Vec::new(),
+            lookup: std::sync::OnceLock::new(),
         }
     }
 
@@ -691,7 +719,143 @@ impl Object {
     /// Adds a symbol and returns its id.
     pub fn add_symbol(&mut self, symbol: Symbol) -> SymbolId {
         self.symbols.push(symbol);
+        if let Some(lookup) = self.lookup.get_mut() {
+            lookup.catch_up(&self.symbols);
+        }
         SymbolId(self.symbols.len() - 1)
+    }
+
+    /// Appends `data` to `section` at the next multiple of `align` (zeros fill the gap),
+    /// raises the section's alignment to `align`, and returns the offset where `data` starts:
+    /// what a backend does with each function it emits.
+    ///
+    /// A zero-fill section grows by `data.len()` if `data` is all zeros; other bytes make it
+    /// hold bytes, which [`Object::write`] then refuses (use [`Object::append_section_zeros`]).
+    ///
+    /// Panics if `section` is not one of this object's sections.
+    ///
+    /// ```
+    /// use objforge::*;
+    /// let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    /// let text = obj.add_section(Section::new(".text", SectionKind::Text));
+    /// let f = obj.append_section_data(text, &[0xc3], 16); // ret
+    /// let g = obj.append_section_data(text, &[0x31, 0xc0, 0xc3], 16); // xor eax, eax; ret
+    /// assert_eq!((f, g), (0, 16));
+    /// assert_eq!(obj.sections[text.0].data.len(), 19);
+    /// ```
+    pub fn append_section_data(&mut self, section: SectionId, data: &[u8], align: u64) -> u64 {
+        let s = &mut self.sections[section.0];
+        let align = align.max(1);
+        s.align = s.align.max(align);
+        match &mut s.data {
+            SectionData::Zero(size) if data.iter().all(|&b| b == 0) => {
+                let offset = size.next_multiple_of(align);
+                *size = offset + data.len() as u64;
+                offset
+            }
+            SectionData::Zero(size) => {
+                let offset = size.next_multiple_of(align);
+                let mut bytes = vec![0; offset as usize];
+                bytes.extend_from_slice(data);
+                s.data = SectionData::Bytes(bytes);
+                offset
+            }
+            SectionData::Bytes(bytes) => {
+                let offset = (bytes.len() as u64).next_multiple_of(align);
+                bytes.resize(offset as usize, 0);
+                bytes.extend_from_slice(data);
+                offset
+            }
+        }
+    }
+
+    /// Appends `size` zero bytes to `section` at the next multiple of `align`, raises the
+    /// section's alignment to `align`, and returns the offset where they start. For zero-fill
+    /// sections (`.bss`), whose size grows without memory; in a section with bytes, zeros are
+    /// appended.
+    ///
+    /// Panics if `section` is not one of this object's sections.
+    pub fn append_section_zeros(&mut self, section: SectionId, size: u64, align: u64) -> u64 {
+        let s = &mut self.sections[section.0];
+        let align = align.max(1);
+        s.align = s.align.max(align);
+        match &mut s.data {
+            SectionData::Zero(total) => {
+                let offset = total.next_multiple_of(align);
+                *total = offset + size;
+                offset
+            }
+            SectionData::Bytes(bytes) => {
+                let offset = (bytes.len() as u64).next_multiple_of(align);
+                bytes.resize((offset + size) as usize, 0);
+                offset
+            }
+        }
+    }
+
+    /// Appends `data` to `section` as [`Object::append_section_data`] does, and defines
+    /// `symbol` there: its definition becomes that offset of `section` and its size
+    /// `data.len()`. Returns the offset. The `object` crate's call of the same name.
+    ///
+    /// Panics if `symbol` or `section` is not one of this object's.
+    ///
+    /// ```
+    /// use objforge::*;
+    /// let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    /// let data = obj.add_section(Section::new(".data", SectionKind::Data));
+    /// let answer = obj.add_symbol(Symbol::undefined("answer").with_kind(SymbolKind::Object)
+    ///     .with_binding(Binding::Global));
+    /// let offset = obj.add_symbol_data(answer, data, &42u32.to_le_bytes(), 4);
+    /// assert_eq!(obj.symbols[answer.0].section_id(), Some(data));
+    /// assert_eq!((offset, obj.symbols[answer.0].size), (0, 4));
+    /// ```
+    pub fn add_symbol_data(
+        &mut self,
+        symbol: SymbolId,
+        section: SectionId,
+        data: &[u8],
+        align: u64,
+    ) -> u64 {
+        let offset = self.append_section_data(section, data, align);
+        let s = &mut self.symbols[symbol.0];
+        s.definition = SymbolDefinition::Defined { section, offset };
+        s.size = data.len() as u64;
+        offset
+    }
+
+    /// The first symbol called `name` (as given, before any platform prefix), if there is
+    /// one. The first lookup indexes the names (about 20 bytes per symbol); later ones, and
+    /// [`Object::add_symbol`] from then on, keep the index up to date, so a backend may look
+    /// up a name for every reference it emits. Symbols pushed onto [`Object::symbols`]
+    /// directly are found too; one renamed in place after it was indexed is not found under
+    /// its new name.
+    ///
+    /// ```
+    /// use objforge::*;
+    /// let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    /// let puts = obj.add_symbol(Symbol::undefined("puts"));
+    /// assert_eq!(obj.symbol_id("puts"), Some(puts));
+    /// assert_eq!(obj.symbol_id("printf"), None);
+    /// ```
+    pub fn symbol_id(&self, name: &str) -> Option<SymbolId> {
+        self.lookup().find(&self.symbols, name)
+    }
+
+    /// The symbol `section`'s relocations and debug references can be made against: the
+    /// section's first [`SymbolKind::Section`] symbol, added now if it has none.
+    ///
+    /// ```
+    /// use objforge::*;
+    /// let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    /// let rodata = obj.add_section(Section::new(".rodata", SectionKind::Rodata));
+    /// let s = obj.section_symbol(rodata);
+    /// assert_eq!(obj.section_symbol(rodata), s);
+    /// ```
+    pub fn section_symbol(&mut self, section: SectionId) -> SymbolId {
+        if let Some(s) = self.lookup().section_symbol(&self.symbols, section) {
+            return s;
+        }
+        self.add_symbol(Symbol::section(section))
     }
 
     /// Adds a relocation and returns its id.
@@ -708,6 +872,22 @@ impl Object {
     /// The symbol with this id, if there is one.
     pub fn symbol(&self, id: SymbolId) -> Option<&Symbol> {
         self.symbols.get(id.0)
+    }
+
+    /// The section with this id, to change, if there is one.
+    pub fn section_mut(&mut self, id: SectionId) -> Option<&mut Section> {
+        self.sections.get_mut(id.0)
+    }
+
+    /// The symbol with this id, to change (define a declared symbol, set its size), if there
+    /// is one. A name changed here is not seen by [`Object::symbol_id`] once indexed.
+    pub fn symbol_mut(&mut self, id: SymbolId) -> Option<&mut Symbol> {
+        self.symbols.get_mut(id.0)
+    }
+
+    /// The relocation with this id, if there is one.
+    pub fn relocation(&self, id: RelocationId) -> Option<&Relocation> {
+        self.relocations.get(id.0)
     }
 
     /// Checks the model, then writes the object file in the target's format.

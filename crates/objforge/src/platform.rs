@@ -8,6 +8,7 @@ use crate::{Format, Object};
 
 /// An Apple operating system, or its simulator, as `LC_BUILD_VERSION` tells them apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AppleOs {
     /// macOS.
     MacOs,
@@ -49,7 +50,7 @@ impl AppleOs {
         AppleOs::DriverKit,
     ];
 
-    /// The contract's spelling, which is also the linker's `-platform_version` spelling:
+    /// Its name, which is also the linker's `-platform_version` spelling:
     /// `macos`, `ios`, `ios-simulator`, ..., `visionos`, `mac-catalyst`, `driverkit`.
     pub fn name(self) -> &'static str {
         match self {
@@ -184,7 +185,7 @@ impl fmt::Display for Version {
 }
 
 /// The platform a Mach-O object is built for: the OS, the oldest version it runs on, and the
-/// SDK it was built against (the contract's `options.platform`).
+/// SDK it was built against (`options.platform` in a JSON spec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Platform {
     /// The OS (or simulator).

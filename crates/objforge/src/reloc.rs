@@ -4,22 +4,32 @@
 
 use std::fmt;
 
-/// A portable relocation kind (the contract's `kind` strings), or a native pass-through.
+/// A portable relocation kind (named in JSON specs by [`RelocKind::name`]), or a native pass-through.
 ///
-/// S is the symbol's address, A the addend, P the address of the field; see
-/// `docs/relocations.md` for each kind's formula and native encodings.
+/// In the formulas S is the symbol's address, A the addend, P the address of the field (of
+/// the instruction, for instruction kinds), GOT(S) the address of S's GOT slot, Page(x)
+/// `x & !0xfff`. `docs/relocations.md` maps each kind to every format's native encoding;
+/// [`RelocKind::reach`] gives how far the PC-relative ones reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // each variant is documented by its contract name in `name()`.
+#[non_exhaustive]
 pub enum RelocKind {
+    /// S + A in a 1-byte field.
     Abs8,
+    /// S + A in a 2-byte field.
     Abs16,
+    /// S + A in a 4-byte field (zero-extended use).
     Abs32,
     /// 32-bit absolute, used sign-extended (x86_64 `R_X86_64_32S`).
     Abs32S,
+    /// S + A in an 8-byte field.
     Abs64,
+    /// S + A - P in a 1-byte field.
     Pcrel8,
+    /// S + A - P in a 2-byte field.
     Pcrel16,
+    /// S + A - P in a 4-byte field.
     Pcrel32,
+    /// S + A - P in an 8-byte field.
     Pcrel64,
     /// Offset of S + A from the start of S's section (DWARF, COFF `SECREL`).
     Secrel32,
@@ -31,40 +41,68 @@ pub enum RelocKind {
     X86Branch32,
     /// x86_64 RIP-relative displacement to S's GOT slot.
     X86GotPcrel32,
+    /// AArch64 `bl`: (S + A - P) >> 2 in imm26 (±128 MiB; through a veneer or the PLT where needed).
     A64Call26,
+    /// AArch64 `b`: (S + A - P) >> 2 in imm26 (±128 MiB).
     A64Jump26,
+    /// AArch64 `b.cond`/`cbz`/`cbnz`: (S + A - P) >> 2 in imm19 (±1 MiB).
     A64Condbr19,
+    /// AArch64 `tbz`/`tbnz`: (S + A - P) >> 2 in imm14 (±32 KiB).
     A64Tstbr14,
+    /// AArch64 `ldr` (literal): (S + A - P) >> 2 in imm19 (±1 MiB).
     A64LdrLit19,
+    /// AArch64 `adr`: S + A - P in immhi:immlo (±1 MiB).
     A64Adr21,
+    /// AArch64 `adrp`: (Page(S + A) - Page(P)) >> 12 in immhi:immlo (±4 GiB).
     A64Adrp21,
+    /// AArch64 `add`: (S + A) & 0xfff in imm12, completing an `adrp`.
     A64AddLo12,
+    /// AArch64 byte load/store: (S + A) & 0xfff in imm12.
     A64Ldst8Lo12,
+    /// AArch64 halfword load/store: ((S + A) & 0xfff) >> 1 in imm12.
     A64Ldst16Lo12,
+    /// AArch64 word load/store: ((S + A) & 0xfff) >> 2 in imm12.
     A64Ldst32Lo12,
+    /// AArch64 doubleword load/store: ((S + A) & 0xfff) >> 3 in imm12.
     A64Ldst64Lo12,
+    /// AArch64 quadword load/store: ((S + A) & 0xfff) >> 4 in imm12.
     A64Ldst128Lo12,
+    /// AArch64 `adrp` to S's GOT slot: (Page(GOT(S)) - Page(P)) >> 12.
     A64GotAdrp21,
+    /// AArch64 `ldr` of S's GOT slot: (GOT(S) & 0xfff) >> 3 in imm12.
     A64GotLd64Lo12,
-    /// AUIPC+JALR pair (8 bytes).
+    /// RISC-V `call`: an AUIPC+JALR pair (8 bytes) reaching S + A - P (±2 GiB), through the
+    /// PLT where there is one.
     RvCall,
+    /// RISC-V `auipc`: the high 20 bits of S + A - P (rounded for the signed low 12).
     RvPcrelHi20,
+    /// RISC-V `auipc` to S's GOT slot: the high 20 bits of GOT(S) + A - P.
     RvGotHi20,
     /// Completes the `RvPcrelHi20`/`RvGotHi20` at [`crate::Relocation::pair`].
     RvPcrelLo12I,
     /// Completes the `RvPcrelHi20`/`RvGotHi20` at [`crate::Relocation::pair`].
     RvPcrelLo12S,
+    /// RISC-V `lui`: the high 20 bits of S + A (rounded for the signed low 12).
     RvHi20,
+    /// RISC-V I-type (`addi`, loads): the low 12 bits of S + A.
     RvLo12I,
+    /// RISC-V S-type (stores): the low 12 bits of S + A.
     RvLo12S,
+    /// RISC-V B-type branch: S + A - P (±4 KiB, even).
     RvBranch,
+    /// RISC-V `jal`: S + A - P (±1 MiB, even).
     RvJal,
+    /// RISC-V `c.beqz`/`c.bnez`: S + A - P (±256 bytes, even).
     RvRvcBranch,
+    /// RISC-V `c.j`: S + A - P (±2 KiB, even).
     RvRvcJump,
-    /// S + A - M with M the relocation's `minus` symbol.
+    /// S + A - M in a 1-byte field, M the relocation's `minus` symbol.
     Diff8,
+    /// S + A - M in a 2-byte field, M the relocation's `minus` symbol.
     Diff16,
+    /// S + A - M in a 4-byte field, M the relocation's `minus` symbol.
     Diff32,
+    /// S + A - M in an 8-byte field, M the relocation's `minus` symbol.
     Diff64,
     /// Wasm: a function index in a 5-byte padded ULEB (`call`), `R_WASM_FUNCTION_INDEX_LEB`.
     WasmFuncIndexLeb,
@@ -128,6 +166,7 @@ pub struct NativeReloc {
 
 /// How a relocated field sits in the section, for bounds, alignment and overlap checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldShape {
     /// Plain data of this many bytes.
     Data(u8),
@@ -144,6 +183,36 @@ pub enum FieldShape {
     },
 }
 
+/// How far a PC-relative field reaches: its value, S + A - P, must lie in `min..=max` and be
+/// a multiple of `step` (what the field counts in: instructions, halfwords, bytes).
+/// [`Object::write`](crate::Object::write) checks this where the distance is known when the
+/// object is written (a target in the field's own section that no other module can
+/// replace); the linker checks the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// The lowest value, in bytes.
+    pub min: i64,
+    /// The highest value, in bytes.
+    pub max: i64,
+    /// The value is a multiple of this.
+    pub step: i64,
+}
+
+impl Reach {
+    const fn signed_bits(bits: u32, step: i64) -> Reach {
+        Reach {
+            min: -(1 << (bits - 1)),
+            max: (1 << (bits - 1)) - 1,
+            step,
+        }
+    }
+
+    /// Whether `value` fits.
+    pub fn holds(self, value: i64) -> bool {
+        (self.min..=self.max).contains(&value) && value % self.step == 0
+    }
+}
+
 impl FieldShape {
     /// Bytes covered.
     pub fn size(self) -> u8 {
@@ -155,7 +224,7 @@ impl FieldShape {
     }
 }
 
-/// Every portable kind with its contract name, in the contract's order.
+/// Every portable kind, in the order docs/spec.md lists them.
 pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::Abs8,
     RelocKind::Abs16,
@@ -224,7 +293,7 @@ pub const ALL_KINDS: &[RelocKind] = &[
 ];
 
 impl RelocKind {
-    /// The contract's name (`abs64`, `a64_adrp21`, ...); `native` for a pass-through.
+    /// The kind's name (`abs64`, `a64_adrp21`, ...); `native` for a pass-through.
     pub fn name(self) -> &'static str {
         use RelocKind::*;
         match self {
@@ -296,7 +365,7 @@ impl RelocKind {
         }
     }
 
-    /// Parses a portable kind's contract name (not `native`, which needs its encoding).
+    /// Parses a portable kind's name (not `native`, which needs its encoding).
     pub fn from_name(name: &str) -> Option<RelocKind> {
         ALL_KINDS.iter().copied().find(|k| k.name() == name)
     }
@@ -336,6 +405,42 @@ impl RelocKind {
             WasmTableIndexI64 | WasmMemoryAddrI64 | WasmFunctionOffsetI64 => FieldShape::Data(8),
             Native(n) => FieldShape::Data(n.size),
         }
+    }
+
+    /// How far a PC-relative kind whose field is narrower than an address reaches; `None`
+    /// for the others (absolute and address-wide kinds, page and low-12 halves, GOT slots).
+    ///
+    /// ```
+    /// use objforge::RelocKind;
+    /// let call = RelocKind::A64Call26.reach().unwrap();
+    /// assert_eq!((call.min, call.max, call.step), (-(1 << 27), (1 << 27) - 1, 4));
+    /// assert!(call.holds(4096) && !call.holds(4098));
+    /// assert_eq!(RelocKind::Abs64.reach(), None);
+    /// ```
+    pub fn reach(self) -> Option<Reach> {
+        use RelocKind::*;
+        Some(match self {
+            Pcrel8 => Reach::signed_bits(8, 1),
+            Pcrel16 => Reach::signed_bits(16, 1),
+            Pcrel32 | X86Branch32 => Reach::signed_bits(32, 1),
+            // imm26, imm19 and imm14 count instructions; ADR's imm21 counts bytes.
+            A64Call26 | A64Jump26 => Reach::signed_bits(28, 4),
+            A64Condbr19 | A64LdrLit19 => Reach::signed_bits(21, 4),
+            A64Tstbr14 => Reach::signed_bits(16, 4),
+            A64Adr21 => Reach::signed_bits(21, 1),
+            // B-type, J-type and the compressed forms count halfwords (bit 0 is not stored).
+            RvBranch => Reach::signed_bits(13, 2),
+            RvJal => Reach::signed_bits(21, 2),
+            RvRvcBranch => Reach::signed_bits(9, 2),
+            RvRvcJump => Reach::signed_bits(12, 2),
+            // AUIPC's hi20 plus the sign-extended lo12 of the instruction after it.
+            RvCall | RvPcrelHi20 => Reach {
+                min: -(1 << 31) - (1 << 11),
+                max: (1 << 31) - (1 << 11) - 1,
+                step: 1,
+            },
+            _ => return None,
+        })
     }
 
     /// Whether this is one of the `diff*` kinds, which subtract a second symbol.

@@ -6,6 +6,7 @@ use crate::error::{Error, Place};
 
 /// An instruction-set architecture objforge knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Architecture {
     /// AMD64 / Intel 64.
     X86_64,
@@ -22,6 +23,16 @@ pub enum Architecture {
 }
 
 impl Architecture {
+    /// Every architecture, in the order docs/spec.md lists them.
+    pub const ALL: &'static [Architecture] = &[
+        Architecture::X86_64,
+        Architecture::I386,
+        Architecture::Aarch64,
+        Architecture::Riscv64,
+        Architecture::Wasm32,
+        Architecture::Wasm64,
+    ];
+
     /// Width of an address in bytes.
     pub fn pointer_width(self) -> u8 {
         match self {
@@ -60,6 +71,7 @@ impl fmt::Display for Architecture {
 
 /// A container format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// ELF (Linux, the BSDs).
     Elf,
@@ -72,7 +84,10 @@ pub enum Format {
 }
 
 impl Format {
-    /// The contract's spelling: `elf`, `macho`, `coff`, `wasm`.
+    /// Every format, in the order docs/spec.md lists them.
+    pub const ALL: &'static [Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];
+
+    /// Its name: `elf`, `macho`, `coff`, `wasm`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Elf => "elf",
@@ -82,7 +97,7 @@ impl Format {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<Format> {
         Some(match name {
             "elf" => Format::Elf,
@@ -111,6 +126,7 @@ pub enum Endianness {
 
 /// The RISC-V floating-point calling convention, recorded in ELF `e_flags`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FloatAbi {
     /// Floats passed in integer registers (`lp64`, `ilp32`, `soft`).
     Soft,
@@ -121,7 +137,7 @@ pub enum FloatAbi {
 }
 
 impl FloatAbi {
-    /// Parses the contract's spelling (`lp64d`, `lp64f`, `lp64`, `ilp32d`, `hard`, `soft` ...).
+    /// Parses a name (`lp64d`, `lp64f`, `lp64`, `ilp32d`, `hard`, `soft` ...).
     pub fn from_name(name: &str) -> Option<FloatAbi> {
         Some(match name {
             "lp64" | "ilp32" | "soft" => FloatAbi::Soft,

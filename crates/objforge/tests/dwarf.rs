@@ -52,10 +52,9 @@ fn relocations_in(obj: &Object, name: &str) -> Vec<(u64, RelocKind, String, i64)
 /// The bytes of the section called `name`.
 fn bytes<'o>(obj: &'o Object, name: &str) -> &'o [u8] {
     let s = obj.sections.iter().find(|s| s.name == name).unwrap();
-    match &s.data {
-        SectionData::Bytes(b) => b,
-        SectionData::Zero(_) => panic!("{name} has no bytes"),
-    }
+    s.data
+        .bytes()
+        .unwrap_or_else(|| panic!("{name} has no bytes"))
 }
 
 /// `add_debug_info` fails with this message; the object is unchanged.

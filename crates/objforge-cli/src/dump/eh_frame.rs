@@ -28,6 +28,8 @@ use super::Dumped;
 const PCREL_SDATA4: u8 = 0x1b;
 /// `DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4`.
 const INDIRECT_PCREL_SDATA4: u8 = 0x9b;
+/// `DW_EH_PE_pcrel | DW_EH_PE_absptr`: Mach-O's pointer-sized PC-relative fields.
+const PCREL_ABSPTR: u8 = 0x10;
 
 /// Replaces `.eh_frame` by `unwind` entries in an ELF model, when every record decodes.
 pub fn decode(dumped: &mut Dumped) {
@@ -38,13 +40,79 @@ pub fn decode(dumped: &mut Dumped) {
     let Some(k) = obj.sections.iter().position(|s| s.name == ".eh_frame") else {
         return;
     };
-    let Some(entries) = Decoder::new(obj, k).and_then(|d| d.run()) else {
+    let Some(entries) = Decoder::new(obj, k, false).and_then(|d| d.run()) else {
         return;
     };
     let mut remove = rebuilt_words(obj, k, &entries);
     remove.push(k);
     remove.sort_unstable();
     replace_sections(dumped, &remove, entries);
+}
+
+/// The Mach-O unwind tables objforge writes: `__TEXT,__eh_frame` and `__LD,__compact_unwind`.
+const MACHO_TABLES: [&str; 2] = ["__TEXT,__eh_frame", "__LD,__compact_unwind"];
+
+/// Replaces `__TEXT,__eh_frame` and `__LD,__compact_unwind` by `unwind` entries in a Mach-O
+/// model, when every FDE decodes (in the style objforge writes: pointer-sized PC-relative
+/// pointers, the personality through its GOT slot) and the entries, built again, give both
+/// tables exactly as they are: the same bytes and the same relocations. The compact
+/// encodings are then the ones objforge computes from the rules, and nothing of the tables is
+/// lost. (Clang's arm64 objects, which have no FDE where the compact encoding suffices, and
+/// its x86_64 ones, whose FDEs point at their functions without relocations, stay raw.)
+pub fn decode_macho(dumped: &mut Dumped) {
+    let obj = &dumped.object;
+    if obj.target.format != Format::MachO || !obj.unwind.is_empty() {
+        return;
+    }
+    let Some(k) = obj.sections.iter().position(|s| s.name == MACHO_TABLES[0]) else {
+        return;
+    };
+    let Some(entries) = Decoder::new(obj, k, true).and_then(|d| d.run()) else {
+        return;
+    };
+    let mut remove = vec![k];
+    if let Some(c) = obj.sections.iter().position(|s| s.name == MACHO_TABLES[1]) {
+        // Symbols there would be lost with the section.
+        if obj
+            .symbols
+            .iter()
+            .any(|s| s.section_id() == Some(SectionId(c)) && s.kind != SymbolKind::Section)
+        {
+            return;
+        }
+        remove.push(c);
+    }
+    remove.sort_unstable();
+    let before = tables(obj);
+    replace_sections_if(dumped, &remove, entries, |bytes| {
+        super::macho::read(bytes).is_ok_and(|again| tables(&again.object) == before)
+    });
+}
+
+/// A Mach-O object's unwind tables, comparable between two models: per table, its bytes and
+/// its relocations as (offset, kind, symbol name, addend, `minus` name).
+type Tables = Vec<(Vec<u8>, Vec<(u64, RelocKind, String, i64, String)>)>;
+
+fn tables(obj: &Object) -> Tables {
+    let name = |s: Option<SymbolId>| {
+        s.and_then(|s| obj.symbols.get(s.0))
+            .map_or(String::new(), |s| s.name.clone())
+    };
+    MACHO_TABLES
+        .iter()
+        .filter_map(|table| {
+            let k = obj.sections.iter().position(|s| s.name == *table)?;
+            let bytes = obj.sections[k].data.to_vec();
+            let mut relocs: Vec<_> = obj
+                .relocations
+                .iter()
+                .filter(|r| r.section.0 == k)
+                .map(|r| (r.offset, r.kind, name(r.symbol), r.addend, name(r.minus)))
+                .collect();
+            relocs.sort_by_key(|r| r.0);
+            Some((bytes, relocs))
+        })
+        .collect()
 }
 
 /// Puts `entries` in place of the sections `remove` (sorted) in the dumped model, when the
@@ -54,10 +122,20 @@ pub(super) fn replace_sections(
     remove: &[usize],
     entries: Vec<FunctionUnwind>,
 ) {
+    replace_sections_if(dumped, remove, entries, |_| true);
+}
+
+/// [`replace_sections`], when `check` also accepts the bytes objforge writes for the result.
+fn replace_sections_if(
+    dumped: &mut Dumped,
+    remove: &[usize],
+    entries: Vec<FunctionUnwind>,
+    check: impl FnOnce(&[u8]) -> bool,
+) {
     let Some((object, kept)) = without_sections(&dumped.object, remove, entries) else {
         return;
     };
-    if object.write().is_err() {
+    if !object.write().is_ok_and(|bytes| check(&bytes)) {
         return;
     }
     dumped.object = object;
@@ -80,6 +158,11 @@ struct Cie {
 
 struct Decoder<'a> {
     obj: &'a Object,
+    /// Mach-O's style: pointers 8 bytes (`DW_EH_PE_pcrel|absptr`), the personality's a
+    /// GOT-relative relocation of its own.
+    macho: bool,
+    /// Mach-O: the personality fields' relocations by offset: (model index, symbol, addend).
+    got: HashMap<u64, (usize, SymbolId, i64)>,
     /// The section's bytes, with RISC-V's differences (sizes, advances) filled in.
     bytes: Vec<u8>,
     arch: Architecture,
@@ -90,7 +173,7 @@ struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    fn new(obj: &'a Object, k: usize) -> Option<Decoder<'a>> {
+    fn new(obj: &'a Object, k: usize, macho: bool) -> Option<Decoder<'a>> {
         let SectionData::Bytes(bytes) = &obj.sections[k].data else {
             return None;
         };
@@ -105,6 +188,18 @@ impl<'a> Decoder<'a> {
         }
         let mut bytes = bytes.clone();
         let mut relocs = HashMap::new();
+        let mut got = HashMap::new();
+        // Mach-O writes a PC-relative pointer as a difference from a symbol at the section's
+        // start (read back as `diff64`): the field's own address is that plus its offset.
+        let at_start = |s: Option<SymbolId>| {
+            s.and_then(|s| obj.symbols.get(s.0)).is_some_and(|s| {
+                s.definition
+                    == SymbolDefinition::Defined {
+                        section: SectionId(k),
+                        offset: 0,
+                    }
+            })
+        };
         // RISC-V's `R_RISCV_SET6` / `R_RISCV_SUB6` pairs, by offset: (set, sub).
         type Half = Option<(SymbolId, i64)>;
         let mut six: HashMap<u64, (Half, Half)> = HashMap::new();
@@ -113,10 +208,37 @@ impl<'a> Decoder<'a> {
                 s.and_then(|s| obj.symbols.get(s.0))
                     .is_some_and(|s| s.section_id() == Some(SectionId(k)))
             };
+            let own_pointer = macho
+                && r.section.0 == k
+                && r.kind == RelocKind::Diff64
+                && at_start(r.minus)
+                && !target_here(r.symbol);
+            if own_pointer {
+                let addend = r.addend.checked_add(i64::try_from(r.offset).ok()?)?;
+                relocs.insert(r.offset, (i, r.symbol?, addend));
+                continue;
+            }
             if target_here(r.symbol) || target_here(r.minus) {
                 return None;
             }
             if r.section.0 != k {
+                continue;
+            }
+            if macho {
+                let personality = match r.kind {
+                    RelocKind::X86GotPcrel32 => true,
+                    RelocKind::Native(n) => {
+                        obj.target.arch == Architecture::Aarch64
+                            && n.r_type == u32::from(super::macho::A64_POINTER_TO_GOT)
+                            && n.pcrel
+                            && n.length == 2
+                    }
+                    _ => false,
+                };
+                if !personality {
+                    return None;
+                }
+                got.insert(r.offset, (i, r.symbol?, r.addend));
                 continue;
             }
             // GNU as measures RISC-V code with differences the linker recomputes after
@@ -168,6 +290,8 @@ impl<'a> Decoder<'a> {
         }
         Some(Decoder {
             obj,
+            macho,
+            got,
             bytes,
             arch: obj.target.arch,
             relocs,
@@ -180,9 +304,28 @@ impl<'a> Decoder<'a> {
         Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    /// The relocation of the four-byte pointer at `at`, whose field must be zero.
+    /// The size of a pointer field: 4 bytes (`sdata4`), or 8 on Mach-O.
+    fn width(&self) -> usize {
+        if self.macho {
+            8
+        } else {
+            4
+        }
+    }
+
+    /// A number in a pointer-sized field.
+    fn number_at(&self, at: usize) -> Option<u64> {
+        if self.macho {
+            let b = self.bytes.get(at..at.checked_add(8)?)?;
+            Some(u64::from_le_bytes(b.try_into().ok()?))
+        } else {
+            self.u32_at(at).map(u64::from)
+        }
+    }
+
+    /// The relocation of the pointer at `at`, whose field must be zero.
     fn pointer(&mut self, at: usize) -> Option<(SymbolId, i64)> {
-        if self.u32_at(at)? != 0 {
+        if self.number_at(at)? != 0 {
             return None;
         }
         let &(_, symbol, addend) = self.relocs.get(&(at as u64))?;
@@ -231,7 +374,7 @@ impl<'a> Decoder<'a> {
             }
             pos = end;
         }
-        (self.used == self.relocs.len() && !entries.is_empty()).then_some(entries)
+        (self.used == self.relocs.len() + self.got.len() && !entries.is_empty()).then_some(entries)
     }
 
     fn cie(&mut self, mut at: usize, end: usize) -> Option<Cie> {
@@ -269,8 +412,25 @@ impl<'a> Decoder<'a> {
             signal_frame: false,
         };
         let mut saw_r = false;
+        let pointers = if self.macho {
+            PCREL_ABSPTR
+        } else {
+            PCREL_SDATA4
+        };
         for &c in &augmentation[1..] {
             match c {
+                b'P' if self.macho => {
+                    if *bytes.get(at)? != INDIRECT_PCREL_SDATA4 || self.u32_at(at + 1)? != 0 {
+                        return None;
+                    }
+                    let &(_, routine, addend) = self.got.get(&(at as u64 + 1))?;
+                    if addend != 0 {
+                        return None;
+                    }
+                    self.used += 1;
+                    cie.personality = Some(routine);
+                    at += 5;
+                }
                 b'P' => {
                     if *bytes.get(at)? != INDIRECT_PCREL_SDATA4 {
                         return None;
@@ -283,14 +443,14 @@ impl<'a> Decoder<'a> {
                     at += 5;
                 }
                 b'L' => {
-                    if *bytes.get(at)? != PCREL_SDATA4 {
+                    if *bytes.get(at)? != pointers {
                         return None;
                     }
                     cie.lsda = true;
                     at += 1;
                 }
                 b'R' => {
-                    if *bytes.get(at)? != PCREL_SDATA4 {
+                    if *bytes.get(at)? != pointers {
                         return None;
                     }
                     saw_r = true;
@@ -310,7 +470,7 @@ impl<'a> Decoder<'a> {
             Architecture::I386 => (4, 4, Some(-4)),
             Architecture::Aarch64 => (31, 0, None),
             Architecture::Riscv64 => (2, 0, None),
-            Architecture::Wasm32 | Architecture::Wasm64 => return None,
+            _ => return None,
         };
         // The return address is where the call left it, whichever column the CIE names.
         let mut want = vec![CfiOp::DefCfa {
@@ -354,18 +514,22 @@ impl<'a> Decoder<'a> {
     fn fde(&mut self, cie: &Cie, at: usize, end: usize) -> Option<FunctionUnwind> {
         let (symbol, addend) = self.pointer(at)?;
         let (section, offset) = self.place(symbol, addend)?;
-        let size = u64::from(self.u32_at(at + 4)?);
+        let width = self.width();
+        let size = self.number_at(at + width)?;
+        if u32::try_from(size).is_err() {
+            return None;
+        }
         let owned = self.bytes.get(..end)?.to_vec();
         let bytes = owned.as_slice();
-        let mut pos = at + 8;
+        let mut pos = at + 2 * width;
         let data_len = uleb(bytes, &mut pos)? as usize;
         let data_end = pos.checked_add(data_len)?;
         let mut entry = FunctionUnwind::new(section, offset, size);
         if cie.lsda {
-            if data_len != 4 {
+            if data_len != width {
                 return None;
             }
-            if self.u32_at(pos)? != 0 || self.relocs.contains_key(&(pos as u64)) {
+            if self.number_at(pos)? != 0 || self.relocs.contains_key(&(pos as u64)) {
                 let (lsda, addend) = self.pointer(pos)?;
                 let is_section = self
                     .obj
@@ -710,7 +874,7 @@ fn without_sections(
     for e in &out.unwind {
         let lsda = e.lsda.and_then(|l| match l {
             Lsda::Symbol(s) => Some(s),
-            Lsda::Section { .. } => None,
+            _ => None,
         });
         for s in [e.personality, lsda].into_iter().flatten() {
             used[s.0] = true;
@@ -867,6 +1031,8 @@ mod tests {
             "x86_64-unknown-linux-gnu",
             "i686-unknown-linux-gnu",
             "aarch64-unknown-linux-gnu",
+            "x86_64-apple-macos11",
+            "arm64-apple-macos11",
         ] {
             let obj = object(triple);
             let bytes = obj.write().unwrap();
@@ -890,6 +1056,7 @@ mod tests {
             use object::{Object as _, ObjectSection as _};
             let (start, size) = file
                 .section_by_name(".eh_frame")
+                .or_else(|| file.section_by_name("__eh_frame"))
                 .and_then(|s| s.file_range())
                 .unwrap();
             for at in start..start + size {

@@ -654,6 +654,8 @@ const A64_PAGE21: u8 = 3;
 const A64_PAGEOFF12: u8 = 4;
 const A64_GOT_LOAD_PAGE21: u8 = 5;
 const A64_GOT_LOAD_PAGEOFF12: u8 = 6;
+/// The personality's pointer in `__eh_frame` (read as a `native` relocation).
+pub(super) const A64_POINTER_TO_GOT: u8 = 7;
 const A64_TLVP_LOAD_PAGE21: u8 = 8;
 const A64_TLVP_LOAD_PAGEOFF12: u8 = 9;
 const A64_ADDEND: u8 = 10;

@@ -18,7 +18,6 @@ mod coff;
 pub mod command;
 mod eh_frame;
 mod elf;
-mod emit;
 mod macho;
 mod xdata;
 
@@ -26,7 +25,7 @@ use std::fmt;
 
 use objforge::{Object, Place};
 
-pub use emit::{emit, EmitOptions};
+pub use objforge_spec::{emit, EmitOptions};
 
 /// Why an object cannot be dumped: one line, without the file name (the caller adds it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +89,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
         Kind::Coff => coff::read(data)?,
     };
     eh_frame::decode(&mut dumped);
+    eh_frame::decode_macho(&mut dumped);
     xdata::decode(&mut dumped);
     self_check(&mut dumped)?;
     Ok(dumped)

@@ -170,10 +170,7 @@ fn place(obj: &Object, symbol: SymbolId, addend: i64) -> Option<(SectionId, u64)
 }
 
 fn bytes(obj: &Object, k: usize) -> Option<&[u8]> {
-    match &obj.sections.get(k)?.data {
-        SectionData::Bytes(b) => Some(b),
-        SectionData::Zero(_) => None,
-    }
+    obj.sections.get(k)?.data.bytes()
 }
 
 /// One `.pdata` entry as read: the function, and its packed word or record.

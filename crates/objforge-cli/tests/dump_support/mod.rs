@@ -591,8 +591,8 @@ pub fn canonical(obj: &Object) -> Canon {
                 format!("{} bytes {:02x?}", b.len(), b)
             }
             (SectionData::Bytes(b), _) => format!("{} bytes {:016x}", b.len(), fingerprint(b)),
-            (SectionData::Zero(n), false) => {
-                format!("{n} bytes {:016x}", fingerprint(&vec![0; *n as usize]))
+            (data, _) => {
+                format!("{} bytes {:016x}", data.len(), fingerprint(&data.to_vec()))
             }
         };
         sections.push(format!(
@@ -623,7 +623,7 @@ pub fn canonical(obj: &Object) -> Canon {
             }
             SymbolDefinition::Undefined => "undefined".into(),
             SymbolDefinition::Common { size, align } => format!("common {size}/{align}"),
-            SymbolDefinition::Absolute => "file".into(),
+            _ => "file".into(),
         };
         let kind = match format {
             Format::Elf => s.kind,
@@ -855,7 +855,7 @@ pub fn canonical(obj: &Object) -> Canon {
                 match t.float_abi {
                     FloatAbi::Soft => "soft",
                     FloatAbi::Single => "single",
-                    FloatAbi::Double => "double",
+                    _ => "double",
                 }
             )
         } else {
@@ -893,7 +893,15 @@ pub fn canonical(obj: &Object) -> Canon {
 /// `rel_offset` as the CFA-relative `offset`.
 fn unwind_rows(obj: &Object) -> Vec<String> {
     use objforge::unwind::{CfiOp, Lsda};
-    let section = |id: objforge::SectionId| obj.sections[id.0].name.clone();
+    // Mach-O sections come back by their Mach-O names.
+    let section = |id: objforge::SectionId| {
+        let s = &obj.sections[id.0];
+        if obj.target.format == Format::MachO {
+            macho_name(&s.name, s.flags.merge_strings)
+        } else {
+            s.name.clone()
+        }
+    };
     let symbol = |id: SymbolId| obj.symbols[id.0].name.clone();
     let initial = match obj.target.arch {
         Architecture::X86_64 => 8,
@@ -947,6 +955,7 @@ fn unwind_rows(obj: &Object) -> Vec<String> {
             let lsda = f.lsda.map(|l| match l {
                 Lsda::Symbol(s) => symbol(s),
                 Lsda::Section { section: s, offset } => format!("{}+{offset}", section(s)),
+                _ => "?".into(),
             });
             format!(
                 "{}+{} size {} personality {:?} lsda {lsda:?} signal {} column {:?} rules {rules:?}",

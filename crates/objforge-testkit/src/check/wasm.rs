@@ -15,8 +15,8 @@ use std::ops::Range;
 
 use objforge::wasm::{ConstExpr, ExportTarget, ImportKind, RefType, ValType};
 use objforge::{
-    Architecture, Binding, Object, RelocKind, SectionData, SectionKind, SymbolDefinition, SymbolId,
-    SymbolKind, Visibility,
+    Architecture, Binding, Object, RelocKind, SectionKind, SymbolDefinition, SymbolId, SymbolKind,
+    Visibility,
 };
 use wasmparser::{
     BinaryReader, ComdatSymbolKind, DataKind, ExternalKind, Linking, LinkingSectionReader, Parser,
@@ -653,6 +653,7 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
             (None, SymbolDefinition::Common { .. }) => {
                 return Err(format!("symbols[{i}] is common"))
             }
+            (None, _) => return Err(format!("symbols[{i}]: a definition of an unknown kind")),
         };
         out.push(class);
         if class == Class::Skip {
@@ -930,10 +931,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
                 None => expected_relocs.push((name, vec![entry])),
             }
         }
-        let model: Vec<u8> = match &s.data {
-            SectionData::Bytes(b) => b.clone(),
-            SectionData::Zero(n) => vec![0; *n as usize],
-        };
+        let model: Vec<u8> = s.data.to_vec();
         for (at, (a, b)) in model.iter().zip(data).enumerate() {
             if a != b && !fields.iter().any(|f| f.contains(&at)) {
                 return Err(format!(
@@ -1009,7 +1007,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         let mut flags = match s.binding {
             Binding::Local => BINDING_LOCAL,
             Binding::Weak => BINDING_WEAK,
-            Binding::Global | Binding::GnuUnique => 0,
+            _ => 0,
         };
         if s.binding != Binding::Local
             && matches!(s.visibility, Visibility::Hidden | Visibility::Internal)

@@ -942,10 +942,7 @@ fn words(
     src: &mut Source<'_>,
 ) {
     let len = obj.sections[section].data.len();
-    let mut bytes = match &obj.sections[section].data {
-        SectionData::Bytes(b) => b.clone(),
-        SectionData::Zero(n) => vec![0; *n as usize],
-    };
+    let mut bytes = obj.sections[section].data.to_vec();
     let ntypes = obj.wasm.types.len();
     let mut at = 0u64;
     let mut touched = false;

@@ -150,6 +150,7 @@ pub mod lang {
 
 /// The DWARF version to write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DwarfVersion {
     /// DWARF 4: strings by offset, addresses inline, `.debug_ranges` and `.debug_aranges`.
     V4,

@@ -10,6 +10,7 @@ pub struct TypeId(pub usize);
 
 /// How a base type's bits are read (`DW_ATE_*`, DWARF 5 table 7.11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BaseEncoding {
     /// A machine address (`DW_ATE_address`).
     Address,
@@ -116,6 +117,7 @@ pub struct Enumerator {
 /// recursive (`struct node { struct node *next; }`); `None` where a type is expected means
 /// `void`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Type {
     /// A base type (`DW_TAG_base_type`): `int`, `double`.
     Base {
@@ -215,6 +217,7 @@ impl Type {
 /// numbers of the target's ABI (x86_64: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp,
 /// 7 rsp, 8-15 r8-r15; aarch64: 0-30 x0-x30, 31 sp).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Op {
     /// The value is in this register (`DW_OP_reg*`, `DW_OP_regx`).
     Reg(u16),
@@ -259,6 +262,7 @@ pub struct LocationEntry {
 
 /// Where a variable's value is (`DW_AT_location` or `DW_AT_const_value`).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// A DWARF expression, valid wherever the variable is in scope.
     Expr(Vec<Op>),

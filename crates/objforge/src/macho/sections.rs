@@ -197,7 +197,7 @@ fn describe(i: usize, s: &Section) -> Result<MachoSection, Error> {
     })
 }
 
-/// ELF-style names the contract lets a Mach-O spec use, and the Mach-O section each becomes.
+/// ELF-style names a Mach-O spec may use, and the Mach-O section each becomes.
 /// A name also matches with a `.suffix` (`.text.hot` is `__TEXT,__text`); the longest match
 /// wins.
 const ELF_NAMES: &[(&str, &str, &str)] = &[

@@ -41,13 +41,8 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
             ))
         }
         (Format::MachO, _) => {
-            return Err(Error::unsupported(
-                at(0, ""),
-                format!(
-                    "unwind information is not yet written for {}",
-                    format_name(format)
-                ),
-            ))
+            super::macho::check_sections(obj)?;
+            &[]
         }
     };
     let Some(facts) = ArchFacts::of(arch) else {
@@ -75,6 +70,8 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
         check_entry(obj, i, f)?;
         if format == Format::Coff {
             check_coff_entry(arch, i, f)?;
+        } else if format == Format::MachO {
+            super::macho::check_entry(obj, &facts, i, f)?;
         } else {
             check_elf_entry(obj, &facts, i, f)?;
         }
@@ -105,15 +102,6 @@ fn check_coff_entry(arch: Architecture, i: usize, f: &FunctionUnwind) -> Result<
         ));
     }
     Ok(())
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Elf => "ELF",
-        Format::MachO => "Mach-O",
-        Format::Coff => "COFF",
-        Format::Wasm => "WebAssembly",
-    }
 }
 
 pub(super) fn check_register(arch: Architecture, reg: Register, place: Place) -> Result<(), Error> {

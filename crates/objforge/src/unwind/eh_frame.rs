@@ -9,6 +9,11 @@
 //!   itself, pointer-sized; the table ends with a zero length word, as `__register_frame`
 //!   expects.
 //!
+//! - In a Mach-O object ([`Style::MachO`]): pointers `DW_EH_PE_pcrel|absptr` (0x10), eight
+//!   bytes each, as LLVM writes them for Apple's linkers (a `SUBTRACTOR`/`UNSIGNED` pair each);
+//!   the personality routine through its GOT slot (`DW_EH_PE_indirect|pcrel|sdata4`, a
+//!   GOT-relative relocation).
+//!
 //! - In `.debug_frame` ([`Style::Debug`]): no augmentation, addresses pointer-sized fields
 //!   filled by `abs64`/`abs32` relocations, CIE pointers `secrel32` offsets into the section.
 //!
@@ -29,6 +34,8 @@ const PCREL_SDATA4: u8 = 0x1b;
 const INDIRECT_PCREL_SDATA4: u8 = 0x9b;
 /// `DW_EH_PE_absptr`.
 const ABSPTR: u8 = 0x00;
+/// `DW_EH_PE_pcrel | DW_EH_PE_absptr`: a pointer-sized PC-relative field (Mach-O).
+const PCREL_ABSPTR: u8 = 0x10;
 
 // Call-frame instructions (DWARF 5, 7.24), and `DW_CFA_GNU_window_save`.
 const DW_CFA_ADVANCE_LOC: u8 = 0x40;
@@ -62,6 +69,9 @@ pub(crate) enum Style {
     Pcrel,
     /// Absolute addresses, pointer-sized (JIT code in memory).
     Absolute,
+    /// Pointer-sized PC-relative fields filled by relocations, the personality a four-byte
+    /// PC-relative pointer to its GOT slot (Mach-O `__eh_frame`).
+    MachO,
     /// `.debug_frame` (DWARF 5, 6.4.1), section `own`: no augmentation, CIE id `0xffffffff`,
     /// addresses pointer-sized fields filled by relocations, each FDE's CIE pointer an offset
     /// into `own` filled by a relocation.
@@ -76,6 +86,10 @@ pub(crate) enum Style {
 pub(crate) enum FixupKind {
     /// Four bytes, PC-relative (`.eh_frame`).
     Pcrel32,
+    /// Eight bytes, PC-relative (Mach-O `__eh_frame`).
+    Pcrel64,
+    /// Four bytes, PC-relative, to the target's GOT slot (Mach-O `__eh_frame`'s personality).
+    GotPcrel32,
     /// A pointer-sized absolute address (`.debug_frame`).
     Address,
     /// A four-byte offset into a section (`.debug_frame`'s CIE pointers).
@@ -182,7 +196,7 @@ impl Writer {
     fn pointer_len(&self) -> usize {
         match self.style {
             Style::Pcrel => 4,
-            Style::Absolute | Style::Debug { .. } => self.pointer_size,
+            Style::Absolute | Style::Debug { .. } | Style::MachO => self.pointer_size,
         }
     }
 
@@ -206,6 +220,7 @@ impl Writer {
             Pointer::Fixup(target) => {
                 let kind = match self.style {
                     Style::Debug { .. } => FixupKind::Address,
+                    Style::MachO => FixupKind::Pcrel64,
                     _ => FixupKind::Pcrel32,
                 };
                 self.fixups.push(Fixup {
@@ -220,9 +235,17 @@ impl Writer {
     }
 
     /// Pads the record that started at `start` (its length word) with `DW_CFA_nop` to a
-    /// multiple of the pointer size, and fills in its length.
-    fn finish_record(&mut self, start: usize) {
-        while !(self.bytes.len() - start).is_multiple_of(self.pointer_size) {
+    /// multiple of the pointer size (on Mach-O: a CIE to 4 bytes, an FDE to where the section
+    /// is 8-byte aligned), and fills in its length.
+    fn finish_record(&mut self, start: usize, cie: bool) {
+        // LLVM pads a Mach-O CIE to 4 bytes and an FDE to where the section is 8-byte
+        // aligned again; with the same sizes, the linked FDEs are at the offsets clang's are.
+        let (align, from) = match self.style {
+            Style::MachO if cie => (4, 0),
+            Style::MachO => (8, 0),
+            _ => (self.pointer_size, start),
+        };
+        while !(self.bytes.len() - from).is_multiple_of(align) {
             self.bytes.push(0);
         }
         let len = (self.bytes.len() - start - 4) as u32;
@@ -233,6 +256,7 @@ impl Writer {
     fn encoding(&self) -> u8 {
         match self.style {
             Style::Pcrel => PCREL_SDATA4,
+            Style::MachO => PCREL_ABSPTR,
             Style::Absolute | Style::Debug { .. } => ABSPTR,
         }
     }
@@ -255,7 +279,7 @@ impl Writer {
                 self.bytes.push(key.return_column as u8);
             }
             self.initial_rules(facts);
-            self.finish_record(start);
+            self.finish_record(start, true);
             return;
         }
         self.bytes.push(b'z');
@@ -279,7 +303,11 @@ impl Writer {
         }
         let mut data_len = 1;
         if key.personality.is_some() {
-            data_len += 1 + self.pointer_len();
+            data_len += 1 + if self.style == Style::MachO {
+                4
+            } else {
+                self.pointer_len()
+            };
         }
         if key.lsda {
             data_len += 1;
@@ -287,17 +315,28 @@ impl Writer {
         uleb128(&mut self.bytes, data_len as u64);
         if let Some(p) = key.personality {
             self.bytes.push(match self.style {
-                Style::Pcrel => INDIRECT_PCREL_SDATA4,
+                Style::Pcrel | Style::MachO => INDIRECT_PCREL_SDATA4,
                 Style::Absolute | Style::Debug { .. } => ABSPTR,
             });
-            self.pointer(p);
+            match (self.style, p) {
+                // The linker makes the GOT slot; the field is the slot's distance.
+                (Style::MachO, Pointer::Fixup(target)) => {
+                    self.fixups.push(Fixup {
+                        at: self.bytes.len(),
+                        target,
+                        kind: FixupKind::GotPcrel32,
+                    });
+                    self.u32(0);
+                }
+                _ => self.pointer(p),
+            }
         }
         if key.lsda {
             self.bytes.push(self.encoding());
         }
         self.bytes.push(self.encoding());
         self.initial_rules(facts);
-        self.finish_record(start);
+        self.finish_record(start, true);
     }
 
     /// The rules at a call.
@@ -342,7 +381,7 @@ impl Writer {
             uleb128(&mut self.bytes, 0);
         }
         self.bytes.extend_from_slice(instructions);
-        self.finish_record(start);
+        self.finish_record(start, false);
     }
 }
 

@@ -32,13 +32,14 @@ use crate::target::Endianness;
 pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
     match obj.target.format {
         crate::target::Format::Coff => lower_coff(obj),
+        crate::target::Format::MachO => super::macho::lower(obj),
         _ => lower_elf(obj),
     }
 }
 
 /// The symbol of `section` in `out`: the first section symbol the object has for it, or a new
 /// one.
-fn section_symbol(
+pub(super) fn section_symbol(
     out: &mut Object,
     cache: &mut HashMap<SectionId, SymbolId>,
     section: SectionId,
@@ -375,6 +376,9 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
         };
         let kind = match fixup.kind {
             FixupKind::Pcrel32 => RelocKind::Pcrel32,
+            // Mach-O's kinds; ELF's styles do not write them.
+            FixupKind::Pcrel64 => RelocKind::Pcrel64,
+            FixupKind::GotPcrel32 => RelocKind::Pcrel32,
             FixupKind::Address => address_kind,
             FixupKind::SectionOffset => RelocKind::Secrel32,
         };

@@ -14,9 +14,9 @@
 //! | format | written |
 //! |---|---|
 //! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
+//! | Mach-O (x86_64, arm64) | `__LD,__compact_unwind` entries with the compact encoding LLVM computes from the same rules (frame-pointer frames, frameless functions; DWARF mode otherwise), and `__TEXT,__eh_frame` with an FDE for every function: pointer-sized PC-relative pointers (`SUBTRACTOR`/`UNSIGNED` pairs), the personality through its GOT slot |
 //! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from the [`CfiRule`]s; the personality routine as the exception handler, the LSDA as its data |
 //! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from [`CfiRule`]s given one instruction at a time: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
-//! | Mach-O | not yet: an error at `unwind[i]` |
 //! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
 //!
@@ -49,8 +49,10 @@
 //! ```
 
 mod check;
+mod compact;
 mod eh_frame;
 mod lower;
+mod macho;
 mod xdata;
 mod xdata_arm64;
 
@@ -175,7 +177,7 @@ pub enum CfiOp {
 }
 
 impl CfiOp {
-    /// The directive's name without `.cfi_` (the contract's `op`).
+    /// The directive's name without `.cfi_` (its name in a JSON spec).
     pub fn name(&self) -> &'static str {
         match self {
             CfiOp::DefCfa { .. } => "def_cfa",
@@ -197,7 +199,7 @@ impl CfiOp {
         }
     }
 
-    /// Every name [`CfiOp::name`] gives, in the contract's order.
+    /// Every name [`CfiOp::name`] gives, in the order docs/spec.md lists them.
     pub const NAMES: &'static [&'static str] = &[
         "def_cfa",
         "def_cfa_register",
@@ -468,6 +470,7 @@ pub fn windows_unwind_info(
 
 /// Where a function's language-specific data area is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lsda {
     /// At a symbol (`.LLSDA0` in GCC's output).
     Symbol(SymbolId),
@@ -480,7 +483,7 @@ pub enum Lsda {
     },
 }
 
-/// How to unwind through one function: the contract's `unwind[i]`.
+/// How to unwind through one function: `unwind[i]` in a JSON spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionUnwind {
     /// The section holding the function's code.

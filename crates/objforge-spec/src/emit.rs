@@ -19,6 +19,8 @@ use objforge::{
 };
 use serde_json::{Map, Value};
 
+mod wasm;
+
 /// How to write the spec.
 pub struct EmitOptions {
     /// Indent everything (`--pretty`); otherwise one line per section, symbol, relocation.
@@ -53,7 +55,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let section_names = unique_names(object.sections.iter().map(|s| s.name.as_str()));
     let section_ref = |i: usize| -> Value {
         match object.sections.get(i) {
-            Some(s) if section_names.get(s.name.as_str()) == Some(&1) => {
+            Some(s) if !s.name.is_empty() && section_names.get(s.name.as_str()) == Some(&1) => {
                 Value::from(s.name.clone())
             }
             _ => Value::from(i),
@@ -109,12 +111,6 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
             }
         }
         match &s.data {
-            SectionData::Zero(n) if s.kind.is_zero_fill() => {
-                m.insert("size".into(), Value::from(*n));
-            }
-            SectionData::Zero(n) => {
-                m.insert("size".into(), Value::from(*n));
-            }
             SectionData::Bytes(b) => match &options.side_files {
                 Some((dir, rel)) if b.len() as u64 > options.max_inline => {
                     let file = format!("{i:03}{}.bin", file_safe(&s.name));
@@ -125,6 +121,9 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
                     m.insert("hex".into(), Value::from(hex(b)));
                 }
             },
+            zero => {
+                m.insert("size".into(), Value::from(zero.len()));
+            }
         }
         sections.push(Value::Object(m));
     }
@@ -180,6 +179,11 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
             .collect();
         top.insert("unwind".into(), Value::Array(unwind));
     }
+    if object.target.format == Format::Wasm && object.wasm != objforge::wasm::WasmModule::default()
+    {
+        let w = wasm::wasm_json(&object.wasm, &section_ref, &symbol_ref);
+        top.insert("wasm".into(), w);
+    }
     let doc = Value::Object(top);
     let mut spec = if options.pretty {
         serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -216,7 +220,7 @@ fn unwind_json(
             at.insert("offset".into(), Value::from(offset));
             m.insert("lsda".into(), Value::Object(at));
         }
-        None => {}
+        _ => {}
     }
     if f.signal_frame {
         m.insert("signal_frame".into(), Value::from(true));
@@ -346,7 +350,7 @@ fn symbol_json(s: &Symbol, section_ref: &dyn Fn(usize) -> Value) -> Map<String, 
             m.insert("common".into(), Value::Object(c));
             (SymbolKind::Object, Binding::Global, size)
         }
-        SymbolDefinition::Absolute => (SymbolKind::File, Binding::Local, 0),
+        _ => (SymbolKind::File, Binding::Local, 0),
     };
     if s.size != default_size {
         m.insert("size".into(), Value::from(s.size));
@@ -373,6 +377,7 @@ fn triple(object: &Object) -> (String, Option<Platform>) {
         (Format::Coff, Architecture::X86_64) => "x86_64-pc-windows-msvc".to_string(),
         (Format::Coff, Architecture::I386) => "i686-pc-windows-msvc".to_string(),
         (Format::Coff, _) => "aarch64-pc-windows-msvc".to_string(),
+        (Format::Wasm, arch) => format!("{arch}-unknown-unknown"),
         (_, Architecture::I386) => "i686-unknown-linux-gnu".to_string(),
         (_, Architecture::Riscv64) => {
             let ext = match (t.riscv_compressed, t.float_abi) {
@@ -421,6 +426,9 @@ fn options_json(object: &Object, platform_default: Option<Platform>) -> Map<Stri
     }
     if o.bigobj {
         m.insert("bigobj".into(), Value::from(true));
+    }
+    if o.debug_frame {
+        m.insert("debug_frame".into(), Value::from(true));
     }
     m
 }

@@ -155,7 +155,7 @@ fn binds(path: &Path) -> HashMap<u64, (String, i64)> {
     out
 }
 
-/// A spec as the tests read it back (indices only, as `spec_from_mc.py` writes them).
+/// A spec as the tests read it back (indices only, as `make_spec.py` writes them).
 pub struct Spec {
     pub json: Value,
 }

@@ -305,8 +305,8 @@ fn resolve(node: Node<'_>, names: &Names, array: &str) -> Result<usize, SpecErro
         "symbol"
     };
     match node.value() {
-        serde_json::Value::String(name) => {
-            match names.by_name.get(name.as_str()).map(Vec::as_slice) {
+        crate::value::Value::String(name) => {
+            match names.by_name.get(name.as_ref()).map(Vec::as_slice) {
                 Some([one]) => Ok(*one),
                 Some(many) => {
                     let listed: Vec<String> =
@@ -325,7 +325,7 @@ fn resolve(node: Node<'_>, names: &Names, array: &str) -> Result<usize, SpecErro
                 ))),
             }
         }
-        serde_json::Value::Number(_) => {
+        crate::value::Value::Number(_) => {
             let index = node.u64()?;
             usize::try_from(index).map_err(|_| node.error(format!("there is no {noun} {index}")))
         }

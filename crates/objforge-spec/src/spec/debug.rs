@@ -200,13 +200,13 @@ impl TypeNames {
     /// `None` is `void`.
     fn resolve(&mut self, node: Node<'_>) -> Result<Option<TypeId>, SpecError> {
         match node.value() {
-            serde_json::Value::Number(_) => {
+            crate::value::Value::Number(_) => {
                 let index = node.u64()?;
                 let index = usize::try_from(index)
                     .map_err(|_| node.error(format!("there is no type {index}")))?;
                 Ok(Some(TypeId(index)))
             }
-            serde_json::Value::String(text) => self.resolve_name(node, text.trim()),
+            crate::value::Value::String(text) => self.resolve_name(node, text.trim()),
             _ => Err(node
                 .expected("a type: its name (\"int\", \"struct node *\") or its index in `types`")),
         }
@@ -435,7 +435,7 @@ fn read_types(
                 let mut counts = Vec::new();
                 for c in fields.required("counts")?.array()?.iter() {
                     counts.push(match c.value() {
-                        serde_json::Value::Null => None,
+                        crate::value::Value::Null => None,
                         _ => Some(c.u64()?),
                     });
                 }
@@ -520,7 +520,7 @@ fn read_location(
     cx: &Context<'_>,
     code_section: Option<SectionId>,
 ) -> Result<Location, SpecError> {
-    if let serde_json::Value::Object(map) = node.value() {
+    if let crate::value::Value::Object(map) = node.value() {
         if map.contains_key("const") {
             let fields = node.object(&["const"], "field")?;
             return Ok(Location::Const(fields.required("const")?.i64()?));
@@ -555,7 +555,7 @@ fn read_location(
 /// An expression: one operation or an array of them.
 fn read_ops(node: Node<'_>, cx: &Context<'_>) -> Result<Vec<Op>, SpecError> {
     match node.value() {
-        serde_json::Value::Array(_) => node.array()?.iter().map(|n| read_op(n, cx)).collect(),
+        crate::value::Value::Array(_) => node.array()?.iter().map(|n| read_op(n, cx)).collect(),
         _ => Ok(vec![read_op(node, cx)?]),
     }
 }
@@ -564,8 +564,8 @@ fn read_ops(node: Node<'_>, cx: &Context<'_>) -> Result<Vec<Op>, SpecError> {
 /// `{"addr": "symbol", "addend": 0}`, `{"plus_uconst": 8}`, `{"piece": 4}`,
 /// `{"implicit_value": "hex"}`, `{"expr": "hex"}`, `"stack_value"`, `"call_frame_cfa"`.
 fn read_op(node: Node<'_>, cx: &Context<'_>) -> Result<Op, SpecError> {
-    if let serde_json::Value::String(name) = node.value() {
-        return match name.as_str() {
+    if let crate::value::Value::String(name) = node.value() {
+        return match name.as_ref() {
             "stack_value" => Ok(Op::StackValue),
             "call_frame_cfa" => Ok(Op::CallFrameCfa),
             _ => Err(node.error(format!(
@@ -633,10 +633,10 @@ fn read_register(node: Node<'_>, arch: Architecture) -> Result<u16, SpecError> {
         "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12",
         "r13", "r14", "r15", "rip",
     ];
-    if let serde_json::Value::String(name) = node.value() {
+    if let crate::value::Value::String(name) = node.value() {
         let found = match arch {
             Architecture::X86_64 => X86_64.iter().position(|r| r == name),
-            Architecture::Aarch64 => match name.as_str() {
+            Architecture::Aarch64 => match name.as_ref() {
                 "sp" => Some(31),
                 _ => name
                     .strip_prefix('x')
@@ -676,7 +676,7 @@ fn read_language(node: Node<'_>) -> Result<u16, SpecError> {
 /// A reference to one of `debug.files`: its index, or its path.
 fn read_file(node: Node<'_>, files: &[String]) -> Result<FileId, SpecError> {
     match node.value() {
-        serde_json::Value::String(path) => files
+        crate::value::Value::String(path) => files
             .iter()
             .position(|f| f == path)
             .map(FileId)
@@ -687,7 +687,7 @@ fn read_file(node: Node<'_>, files: &[String]) -> Result<FileId, SpecError> {
                     suggestion(path, files.iter().map(String::as_str))
                 ))
             }),
-        serde_json::Value::Number(_) => {
+        crate::value::Value::Number(_) => {
             let index = node.u64()?;
             usize::try_from(index)
                 .map(FileId)
@@ -891,17 +891,17 @@ fn read_inlined(
         let fields = item.object(INLINED_FIELDS, "field")?;
         let function_node = fields.required("function")?;
         let function = match function_node.value() {
-            serde_json::Value::String(name) => cx
+            crate::value::Value::String(name) => cx
                 .inline
                 .iter()
                 .position(|(n, _, _)| n == name)
                 .ok_or_else(|| {
-                    function_node.error(format!(
-                        "no function named {} in `debug.inline_functions`{}",
-                        quote(name),
-                        suggestion(name, cx.inline.iter().map(|(n, _, _)| n.as_str()))
-                    ))
-                })?,
+                function_node.error(format!(
+                    "no function named {} in `debug.inline_functions`{}",
+                    quote(name),
+                    suggestion(name, cx.inline.iter().map(|(n, _, _)| n.as_str()))
+                ))
+            })?,
             _ => usize::try_from(function_node.u64()?).unwrap_or(usize::MAX),
         };
         let mut ranges = Vec::new();

@@ -243,7 +243,7 @@ fn read_signature(node: Node<'_>) -> Result<FuncType, SpecError> {
 /// A function's type: an index into `types`, or a signature written out (which is added to
 /// `types` unless an equal one is there).
 fn read_type_use(node: Node<'_>, types: &mut Vec<FuncType>) -> Result<u32, SpecError> {
-    if let serde_json::Value::Object(_) = node.value() {
+    if let crate::value::Value::Object(_) = node.value() {
         let t = read_signature(node)?;
         let index = match types.iter().position(|u| *u == t) {
             Some(i) => i,
@@ -342,7 +342,7 @@ fn read_import(
         (Some(n), _) => n.str()?.to_string(),
         // The field name defaults to the symbol's name.
         (None, Some(s)) => match s.value() {
-            serde_json::Value::String(name) => name.clone(),
+            crate::value::Value::String(name) => name.to_string(),
             _ => symbol
                 .and_then(|id| symbols.name_of(id.0))
                 .ok_or_else(|| f.missing("name", "missing: the import's field name"))?,
@@ -416,7 +416,7 @@ fn zero(t: ValType) -> ConstExpr {
 /// `{"global.get": N}` / `{"ref.func": N}`.
 fn read_init(node: Node<'_>, t: ValType) -> Result<ConstExpr, SpecError> {
     match node.value() {
-        serde_json::Value::Object(_) => {
+        crate::value::Value::Object(_) => {
             let f = node.object(INIT_EXPR_FIELDS, "field")?;
             if let Some(n) = f.get("global.get") {
                 return Ok(ConstExpr::GlobalGet(u32_of(n)?));
@@ -426,7 +426,7 @@ fn read_init(node: Node<'_>, t: ValType) -> Result<ConstExpr, SpecError> {
             }
             Err(node.error("expected {\"global.get\": N} or {\"ref.func\": N}"))
         }
-        serde_json::Value::Null => match t {
+        crate::value::Value::Null => match t {
             ValType::FuncRef => Ok(ConstExpr::RefNull(RefType::FuncRef)),
             ValType::ExternRef => Ok(ConstExpr::RefNull(RefType::ExternRef)),
             _ => Err(node.error(format!("null is a reference, not an {}", t.name()))),

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use crate::value::{Object, Value};
 
 /// A problem with the spec at one place in it; `Display` gives `PATH: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub fn suggestion<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>)
 /// A JSON value and where it sits.
 #[derive(Clone, Copy, Debug)]
 pub struct Node<'a> {
-    value: &'a Value,
+    value: &'a Value<'a>,
     path: Path<'a>,
 }
 
@@ -180,7 +180,7 @@ fn parse_integer_string(text: &str) -> Option<i128> {
 
 impl<'a> Node<'a> {
     /// The whole document, shown in errors as `name`.
-    pub fn root(value: &'a Value, name: &'a str) -> Node<'a> {
+    pub fn root(value: &'a Value<'a>, name: &'a str) -> Node<'a> {
         Node {
             value,
             path: Path::Root(name),
@@ -188,7 +188,7 @@ impl<'a> Node<'a> {
     }
 
     /// The raw value.
-    pub fn value(&self) -> &'a Value {
+    pub fn value(&self) -> &'a Value<'a> {
         self.value
     }
 
@@ -232,7 +232,7 @@ impl<'a> Node<'a> {
                 } else if let Some(i) = n.as_i64() {
                     Ok(i128::from(i))
                 } else {
-                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    let f = n.as_f64();
                     if f.is_finite() && f.fract() == 0.0 {
                         Err(self.error(format!("{n} is out of range")))
                     } else {
@@ -285,7 +285,7 @@ impl<'a> Node<'a> {
                 .iter()
                 .map(|(key, value)| {
                     (
-                        key.as_str(),
+                        key,
                         Node {
                             value,
                             path: Path::Key(&self.path, key),
@@ -319,7 +319,7 @@ impl<'a> Node<'a> {
             return Err(self.expected("an object"));
         };
         for key in map.keys() {
-            if !known.contains(&key.as_str()) {
+            if !known.contains(&key) {
                 let at = Node {
                     value: self.value,
                     path: Path::Key(&self.path, key),
@@ -341,7 +341,7 @@ impl<'a> Node<'a> {
 
 /// The elements of an array, each with its path.
 pub struct Items<'n> {
-    items: &'n [Value],
+    items: &'n [Value<'n>],
     parent: &'n Path<'n>,
 }
 
@@ -349,6 +349,11 @@ impl<'n> Items<'n> {
     /// How many elements there are.
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 
     /// Each element with its index path.
@@ -363,7 +368,7 @@ impl<'n> Items<'n> {
 
 /// An object's fields, already checked against the known names.
 pub struct Fields<'n> {
-    map: &'n Map<String, Value>,
+    map: &'n Object<'n>,
     path: &'n Path<'n>,
     node: Node<'n>,
 }

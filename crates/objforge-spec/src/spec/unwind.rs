@@ -150,7 +150,7 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
                     Architecture::I386 => "\"ebp\" or \"esi\"",
                     Architecture::Aarch64 => "\"x29\", \"fp\" or \"d8\"",
                     Architecture::Riscv64 => "\"ra\", \"s0\" or \"fs1\"",
-                    Architecture::Wasm32 | Architecture::Wasm64 => "none: Wasm has no registers",
+                    _ => "none: the architecture has no unwind registers",
                 }
             ))
         });
@@ -166,7 +166,7 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
 fn only(node: Node<'_>, op: &str, wanted: &[&str]) -> Result<(), SpecError> {
     if let Some(map) = node.value().as_object() {
         for key in map.keys() {
-            if !matches!(key.as_str(), "at" | "op" | "comment") && !wanted.contains(&key.as_str()) {
+            if !matches!(key, "at" | "op" | "comment") && !wanted.contains(&key) {
                 let takes = if wanted.is_empty() {
                     "nothing but `at`".to_string()
                 } else {
