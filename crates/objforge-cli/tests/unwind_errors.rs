@@ -155,20 +155,12 @@ fn an_eh_frame_section_and_unwind_entries() {
 #[test]
 fn formats_without_unwind_tables_yet() {
     let dir = common::scratch("unwind_errors_formats");
-    for (name, target, message) in [
-        (
-            "coff_arm64",
-            "aarch64-pc-windows-msvc",
-            "unwind[0]: unwind information is not yet written for COFF aarch64",
-        ),
-        (
-            "coff_i386",
-            "i686-pc-windows-msvc",
-            "unwind[0]: 32-bit Windows has no unwind tables: its exception handling (SEH) registers handlers at run time",
-        ),
-    ] {
-        fails(&dir, name, &spec(target, FP, ""), message);
-    }
+    fails(
+        &dir,
+        "coff_i386",
+        &spec("i686-pc-windows-msvc", FP, ""),
+        "unwind[0]: 32-bit Windows has no unwind tables: its exception handling (SEH) registers handlers at run time",
+    );
     fails(
         &dir,
         "wasm",
@@ -220,9 +212,9 @@ fn windows_prologues_that_unwind_info_cannot_describe() {
             "unwind[0].cfi[1].reg: the frame register is set 8 bytes above the stack pointer; Windows takes a multiple of 16 from 0 to 240",
         ),
         (
-            "handler",
-            r#"{"section": ".text", "offset": 0, "size": 8, "personality": "__gxx_personality_seh0", "seh": [{"at": 1, "op": "pushreg", "reg": "rbp"}]}"#.to_string(),
-            "unwind[0].personality: a Windows exception handler and its data are not yet written (a function without one is unwound through)",
+            "lsda_without_handler",
+            r#"{"section": ".text", "offset": 0, "size": 8, "lsda": {"section": ".gcc_except_table", "offset": 0}, "seh": [{"at": 1, "op": "pushreg", "reg": "rbp"}]}"#.to_string(),
+            "unwind[0].lsda: an LSDA without a personality routine: on Windows the LSDA is the handler's data, so give the handler as `personality`",
         ),
     ] {
         fails(&dir, name, &spec("x86_64-pc-windows-msvc", &unwind, ""), message);
@@ -237,4 +229,83 @@ fn windows_prologues_that_unwind_info_cannot_describe() {
         ),
         "unwind[0]: the object already has .pdata (sections[2]); objforge writes the unwind entries as .pdata and .xdata, so give one or the other",
     );
+}
+
+/// Windows arm64 codes each describe one 4-byte instruction and encode a register and an
+/// offset in a few bits: codes between instructions, out of their slot, offsets or registers
+/// their encoding cannot hold are errors at the code.
+#[test]
+fn windows_arm64_codes_that_cannot_be_written() {
+    let dir = common::scratch("unwind_errors_seh_arm64");
+    let entry =
+        |seh: &str| format!(r#"{{"section": ".text", "offset": 0, "size": 8, "seh": [{seh}]}}"#);
+    for (name, unwind, message) in [
+        (
+            "between_instructions",
+            entry(r#"{"at": 6, "op": "save_fplr_x", "offset": 16}"#),
+            "unwind[0].seh[0].at: 6 is not a multiple of 4: arm64 codes stand between 4-byte instructions",
+        ),
+        (
+            "out_of_its_slot",
+            entry(r#"{"at": 8, "op": "save_fplr_x", "offset": 16}"#),
+            "unwind[0].seh[0].at: 8: arm64 prologue codes follow one 4-byte instruction each from the function's start, so this one stands at 4",
+        ),
+        (
+            "offset_too_far",
+            entry(r#"{"at": 4, "op": "save_fplr_x", "offset": 1024}"#),
+            "unwind[0].seh[0].offset: 1024 is not a multiple of 8 from 8 to 512, which `save_fplr_x` encodes",
+        ),
+        (
+            "odd_allocation",
+            entry(r#"{"at": 4, "op": "stackalloc", "size": 24}"#),
+            "unwind[0].seh[0].size: 24 is not a multiple of 16 from 16 to 268435440, which `stackalloc` encodes",
+        ),
+        (
+            "not_callee_saved",
+            entry(r#"{"at": 4, "op": "save_reg", "reg": "x5", "offset": 8}"#),
+            "unwind[0].seh[0].reg: `save_reg` takes x19..x30, not x5",
+        ),
+        (
+            "no_pair_after_d15",
+            entry(r#"{"at": 4, "op": "save_fregp", "reg": "d15", "offset": 0}"#),
+            "unwind[0].seh[0].reg: `save_fregp` takes d8..d14, not d15",
+        ),
+        (
+            "epilogue_without_end",
+            entry(r#"{"at": 0, "op": "endprologue"}, {"at": 0, "op": "startepilogue"}, {"at": 4, "op": "set_fp"}"#),
+            "unwind[0].seh[1].op: this epilogue has no endepilogue",
+        ),
+        (
+            "return_outside",
+            entry(r#"{"at": 0, "op": "endprologue"}, {"at": 4, "op": "startepilogue"}, {"at": 8, "op": "nop"}, {"at": 8, "op": "endepilogue"}"#),
+            "unwind[0].seh[3].at: the epilogue's return instruction, at 8..12, is past the end of the function (8 bytes)",
+        ),
+        (
+            "odd_size",
+            r#"{"section": ".text", "offset": 0, "size": 6, "seh": [{"at": 4, "op": "nop"}]}"#.to_string(),
+            "unwind[0].size: 6 is not a multiple of 4: arm64 code is whole 4-byte instructions",
+        ),
+        (
+            "cfi_between_instructions",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 2, "op": "def_cfa_offset", "offset": 16}]}"#.to_string(),
+            "unwind[0].cfi[0].at: 2: arm64 rules stand after one of the function's 4-byte instructions (8 bytes)",
+        ),
+        (
+            "cfi_no_code",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "def_cfa_offset", "offset": 16}, {"at": 4, "op": "offset", "reg": "x5", "offset": -16}]}"#.to_string(),
+            "unwind[0].cfi[0].op: these rules are not one store, allocation or frame-pointer move: Windows arm64 codes cannot be derived from it; give the prologue and epilogues as `seh` codes",
+        ),
+        (
+            "cfi_too_far",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "def_cfa_offset", "offset": 1024}, {"at": 4, "op": "offset", "reg": "x29", "offset": -1024}, {"at": 4, "op": "offset", "reg": "x30", "offset": -1016}]}"#.to_string(),
+            "unwind[0].cfi[0].op: the rules here make `save_fplr_x`, which Windows arm64 cannot encode (1024 is not a multiple of 8 from 8 to 512, which `save_fplr_x` encodes); give `seh` codes",
+        ),
+        (
+            "cfi_escape",
+            r#"{"section": ".text", "offset": 0, "size": 8, "cfi": [{"at": 4, "op": "escape", "hex": "2e10"}]}"#.to_string(),
+            "unwind[0].cfi[0].op: `escape`: Windows arm64 codes cannot be derived from it; give the prologue and epilogues as `seh` codes",
+        ),
+    ] {
+        fails(&dir, name, &spec("aarch64-pc-windows-msvc", &unwind, ""), message);
+    }
 }

@@ -276,7 +276,7 @@ fn unwind_json(
             ),
             SehOp::StackAlloc(size) => ("stackalloc", vec![("size", Value::from(size))]),
             SehOp::SaveReg { reg: x, offset } => (
-                "savereg",
+                code.op.name(arch),
                 vec![("reg", reg(x)), ("offset", Value::from(offset))],
             ),
             SehOp::SaveXmm { reg: x, offset } => (
@@ -291,7 +291,26 @@ fn unwind_json(
                     Vec::new()
                 },
             ),
-            SehOp::EndPrologue => ("endprologue", Vec::new()),
+            SehOp::EndPrologue
+            | SehOp::SetFp
+            | SehOp::Nop
+            | SehOp::PacSignLr
+            | SehOp::StartEpilogue
+            | SehOp::EndEpilogue => (code.op.name(arch), Vec::new()),
+            SehOp::SaveFpLr(offset) | SehOp::SaveFpLrX(offset) | SehOp::AddFp(offset) => {
+                (code.op.name(arch), vec![("offset", Value::from(offset))])
+            }
+            SehOp::SaveRegX { reg: x, offset }
+            | SehOp::SaveRegP { reg: x, offset }
+            | SehOp::SaveRegPX { reg: x, offset }
+            | SehOp::SaveLrPair { reg: x, offset }
+            | SehOp::SaveFReg { reg: x, offset }
+            | SehOp::SaveFRegX { reg: x, offset }
+            | SehOp::SaveFRegP { reg: x, offset }
+            | SehOp::SaveFRegPX { reg: x, offset } => (
+                code.op.name(arch),
+                vec![("reg", reg(x)), ("offset", Value::from(offset))],
+            ),
             _ => continue,
         };
         c.insert("op".into(), Value::from(name));

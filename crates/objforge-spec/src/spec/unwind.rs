@@ -29,7 +29,7 @@ const LSDA_FIELDS: &[&str] = &["section", "offset"];
 const RULE_FIELDS: &[&str] = &[
     "at", "op", "reg", "reg2", "offset", "hex", "size", "code", "comment",
 ];
-/// x86_64 Windows unwind codes objforge reads (arm64's are not taken yet).
+/// x86_64 Windows unwind codes objforge reads.
 const SEH_OPS: &[&str] = &[
     "pushreg",
     "setframe",
@@ -37,6 +37,29 @@ const SEH_OPS: &[&str] = &[
     "savereg",
     "savexmm",
     "pushframe",
+    "endprologue",
+];
+/// arm64 Windows unwind codes objforge reads.
+const SEH_OPS_ARM64: &[&str] = &[
+    "save_fplr",
+    "save_fplr_x",
+    "save_reg",
+    "save_reg_x",
+    "save_regp",
+    "save_regp_x",
+    "save_lrpair",
+    "save_freg",
+    "save_freg_x",
+    "save_fregp",
+    "save_fregp_x",
+    "set_fp",
+    "add_fp",
+    "stackalloc",
+    "nop",
+    "pac_sign_lr",
+    "endprologue",
+    "startepilogue",
+    "endepilogue",
 ];
 
 /// Reads `unwind` into `obj.unwind`. A personality routine named by no symbol becomes an
@@ -238,15 +261,75 @@ fn read_seh(node: Node<'_>, arch: Architecture) -> Result<SehRule, SpecError> {
     let at = fields.required("at")?.u64()?;
     let op_node = fields.required("op")?;
     let name = op_node.str()?;
-    if arch != Architecture::X86_64 {
+    let known = match arch {
+        Architecture::X86_64 => SEH_OPS,
+        Architecture::Aarch64 => SEH_OPS_ARM64,
+        _ => {
+            return Err(op_node.error(format!(
+                "Windows unwind codes are x86_64's and arm64's, not {arch}'s"
+            )))
+        }
+    };
+    if !known.contains(&name) {
         return Err(op_node.error(format!(
-            "objforge reads x86_64 Windows unwind codes only, not {arch}'s yet"
+            "unknown {arch} Windows unwind code {}{} (known: {})",
+            quote(name),
+            suggestion(name, known.iter().copied()),
+            known.join(", ")
         )));
     }
     let reg = |key: &'static str| -> Result<Register, SpecError> {
         register(fields.required(key)?, arch)
     };
+    let offset = || -> Result<u64, SpecError> { fields.required("offset")?.u64() };
+    let reg_offset = |make: fn(Register, u64) -> SehOp| -> Result<SehOp, SpecError> {
+        Ok(make(reg("reg")?, offset()?))
+    };
     let (op, takes): (SehOp, &[&str]) = match name {
+        "save_reg" => (
+            reg_offset(|reg, offset| SehOp::SaveReg { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_reg_x" => (
+            reg_offset(|reg, offset| SehOp::SaveRegX { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_regp" => (
+            reg_offset(|reg, offset| SehOp::SaveRegP { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_regp_x" => (
+            reg_offset(|reg, offset| SehOp::SaveRegPX { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_lrpair" => (
+            reg_offset(|reg, offset| SehOp::SaveLrPair { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_freg" => (
+            reg_offset(|reg, offset| SehOp::SaveFReg { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_freg_x" => (
+            reg_offset(|reg, offset| SehOp::SaveFRegX { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_fregp" => (
+            reg_offset(|reg, offset| SehOp::SaveFRegP { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_fregp_x" => (
+            reg_offset(|reg, offset| SehOp::SaveFRegPX { reg, offset })?,
+            &["reg", "offset"],
+        ),
+        "save_fplr" => (SehOp::SaveFpLr(offset()?), &["offset"]),
+        "save_fplr_x" => (SehOp::SaveFpLrX(offset()?), &["offset"]),
+        "add_fp" => (SehOp::AddFp(offset()?), &["offset"]),
+        "set_fp" => (SehOp::SetFp, &[]),
+        "nop" => (SehOp::Nop, &[]),
+        "pac_sign_lr" => (SehOp::PacSignLr, &[]),
+        "startepilogue" => (SehOp::StartEpilogue, &[]),
+        "endepilogue" => (SehOp::EndEpilogue, &[]),
         "pushreg" => (SehOp::PushReg(reg("reg")?), &["reg"]),
         "setframe" => (
             SehOp::SetFrame {

@@ -21,7 +21,7 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     let written: &[&str] = match (format, arch) {
         (Format::Elf, _) if obj.options.debug_frame => &[".debug_frame"],
         (Format::Elf, _) => &[".eh_frame"],
-        (Format::Coff, Architecture::X86_64) => &[".pdata", ".xdata"],
+        (Format::Coff, Architecture::X86_64 | Architecture::Aarch64) => &[".pdata", ".xdata"],
         (Format::Wasm, _) => {
             return Err(Error::unsupported(
                 at(0, ""),
@@ -69,7 +69,7 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     for (i, f) in obj.unwind.iter().enumerate() {
         check_entry(obj, i, f)?;
         if format == Format::Coff {
-            check_coff_entry(i, f)?;
+            check_coff_entry(arch, i, f)?;
         } else if format == Format::MachO {
             super::macho::check_entry(obj, &facts, i, f)?;
         } else {
@@ -79,16 +79,26 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
     check_overlaps(obj)
 }
 
-/// What COFF cannot take: `cfi` rules Windows codes cannot say, handlers (not yet).
-fn check_coff_entry(i: usize, f: &FunctionUnwind) -> Result<(), Error> {
+/// What COFF cannot take: `cfi` rules Windows codes cannot be derived from, codes the
+/// encoding cannot hold, codes of the other architecture, an LSDA without a handler.
+fn check_coff_entry(arch: Architecture, i: usize, f: &FunctionUnwind) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
-    if f.seh.is_empty() {
+    if arch == Architecture::Aarch64 {
+        let derived;
+        let seh = if f.seh.is_empty() {
+            derived = super::xdata_arm64::from_cfi(i, f.size, &f.cfi)?;
+            &derived
+        } else {
+            &f.seh
+        };
+        super::xdata_arm64::unwind_info(i, f.size, seh, f.personality.is_some())?;
+    } else if f.seh.is_empty() {
         super::xdata::from_cfi(i, &f.cfi)?;
     }
-    if f.personality.is_some() || f.lsda.is_some() {
-        return Err(Error::unsupported(
-            at(if f.personality.is_some() { "personality" } else { "lsda" }),
-            "a Windows exception handler and its data are not yet written (a function without one is unwound through)",
+    if f.lsda.is_some() && f.personality.is_none() {
+        return Err(Error::invalid(
+            at("lsda"),
+            "an LSDA without a personality routine: on Windows the LSDA is the handler's data, so give the handler as `personality`",
         ));
     }
     Ok(())

@@ -69,27 +69,48 @@ struct Tables {
     code_fields: Vec<(u64, SectionId, u64)>,
     /// `.pdata` fields pointing into `.xdata`: (field offset, offset).
     info_fields: Vec<(u64, u64)>,
+    /// `.xdata` fields holding a handler's RVA: (field offset, personality routine).
+    handler_fields: Vec<(u64, SymbolId)>,
+    /// Relocations of handler data copied into `.xdata`: (the original, its new offset).
+    data_relocations: Vec<(usize, u64)>,
 }
 
-/// COFF x86_64: `.xdata` holds each function's `UNWIND_INFO` (from its `seh` codes, or derived
-/// from its `cfi` rules when it has none), `.pdata` its `RUNTIME_FUNCTION`
-/// (three `imagerel32` fields: start, end, unwind info). A function in a COMDAT section gets
-/// its own `.xdata` and `.pdata`, associative to that section, so that the linker keeps them
-/// exactly when it keeps the function.
+/// COFF: `.xdata` holds each function's unwind information (from its `seh` codes, or derived
+/// from its `cfi` rules when it has none; x86_64: `UNWIND_INFO`; arm64: a record of
+/// [`super::xdata_arm64`], or nothing when the function's description is packed into
+/// `.pdata`), then, with a personality routine, the routine's RVA and the handler data;
+/// `.pdata` its `RUNTIME_FUNCTION` (x86_64: three `imagerel32` fields, start, end, unwind
+/// information; arm64: start and the packed word or the record's RVA). A function in a
+/// COMDAT section gets its own `.xdata` and `.pdata`, associative to that section, so that the
+/// linker keeps them exactly when it keeps the function.
+///
+/// The handler data is the LSDA itself, as GCC's `__gxx_personality_seh0` reads it: the bytes
+/// from the LSDA to the next LSDA in its section (or the section's end) are copied into
+/// `.xdata`, with their relocations, where `.seh_handlerdata` would have put them.
 fn lower_coff(obj: &Object) -> Result<Object, Error> {
+    let arm64 = obj.target.arch == crate::target::Architecture::Aarch64;
     let mut out = obj.clone();
     out.unwind.clear();
     let mut symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     let mut tables: Vec<Tables> = Vec::new();
     for (i, f) in obj.unwind.iter().enumerate() {
+        let handler = f.personality.is_some();
         let derived;
         let seh = if f.seh.is_empty() {
-            derived = super::xdata::from_cfi(i, &f.cfi)?;
+            derived = if arm64 {
+                super::xdata_arm64::from_cfi(i, f.size, &f.cfi)?
+            } else {
+                super::xdata::from_cfi(i, &f.cfi)?
+            };
             &derived
         } else {
             &f.seh
         };
-        let info = super::xdata::unwind_info(i, f.size, seh)?;
+        let info = if arm64 {
+            super::xdata_arm64::unwind_info(i, f.size, seh, handler)?
+        } else {
+            super::WindowsUnwind::Record(super::xdata::unwind_info(i, f.size, seh, handler)?)
+        };
         let key = obj.sections[f.section.0].comdat.as_ref().map(|_| f.section);
         let slot = match tables.iter().position(|t| t.key == key) {
             Some(k) => k,
@@ -100,19 +121,47 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
                     pdata: Vec::new(),
                     code_fields: Vec::new(),
                     info_fields: Vec::new(),
+                    handler_fields: Vec::new(),
+                    data_relocations: Vec::new(),
                 });
                 tables.len() - 1
             }
         };
         let t = &mut tables[slot];
+        let entry = t.pdata.len() as u64;
+        t.code_fields.push((entry, f.section, f.offset));
+        let info = match info {
+            super::WindowsUnwind::Packed(word) => {
+                t.pdata.extend_from_slice(&0u32.to_le_bytes());
+                t.pdata.extend_from_slice(&word.to_le_bytes());
+                continue;
+            }
+            super::WindowsUnwind::Record(info) => info,
+        };
         let info_at = t.xdata.len() as u64;
         t.xdata.extend_from_slice(&info);
-        let entry = t.pdata.len() as u64;
-        t.pdata.extend_from_slice(&[0; 12]);
-        t.code_fields.push((entry, f.section, f.offset));
-        t.code_fields
-            .push((entry + 4, f.section, f.offset + f.size));
-        t.info_fields.push((entry + 8, info_at));
+        if let Some(p) = f.personality {
+            t.handler_fields.push((t.xdata.len() as u64, p));
+            t.xdata.extend_from_slice(&[0; 4]);
+        }
+        if let Some(lsda) = f.lsda {
+            let (bytes, relocations) = handler_data(obj, i, lsda)?;
+            let base = t.xdata.len() as u64;
+            t.xdata.extend_from_slice(&bytes);
+            t.data_relocations
+                .extend(relocations.into_iter().map(|(r, at)| (r, base + at)));
+            // The next record starts on a 4-byte boundary, as Windows reads it.
+            t.xdata.resize(t.xdata.len().next_multiple_of(4), 0);
+        }
+        if arm64 {
+            t.pdata.extend_from_slice(&[0; 8]);
+            t.info_fields.push((entry + 4, info_at));
+        } else {
+            t.pdata.extend_from_slice(&[0; 12]);
+            t.code_fields
+                .push((entry + 4, f.section, f.offset + f.size));
+            t.info_fields.push((entry + 8, info_at));
+        }
     }
     for Tables {
         key,
@@ -120,6 +169,8 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
         pdata,
         code_fields,
         info_fields,
+        handler_fields,
+        data_relocations,
     } in tables
     {
         let group = key.map(|code| {
@@ -151,8 +202,62 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
                 Relocation::new(p, at, xs, RelocKind::Imagerel32).with_addend(offset as i64),
             );
         }
+        for (at, personality) in handler_fields {
+            out.add_relocation(Relocation::new(x, at, personality, RelocKind::Imagerel32));
+        }
+        for (r, at) in data_relocations {
+            let mut copy = obj.relocations[r].clone();
+            copy.section = x;
+            copy.offset = at;
+            out.add_relocation(copy);
+        }
     }
     Ok(out)
+}
+
+/// Handler data: its bytes, and its relocations (index in the object, offset in the data).
+type HandlerData = (Vec<u8>, Vec<(usize, u64)>);
+
+/// The handler data of function `i`: the bytes of its LSDA, from `lsda` to the next LSDA in
+/// the same section (or the section's end), and the relocations in them.
+fn handler_data(obj: &Object, i: usize, lsda: Lsda) -> Result<HandlerData, Error> {
+    let start = |l: Lsda| match l {
+        Lsda::Section { section, offset } => Some((section, offset)),
+        Lsda::Symbol(s) => match obj.symbols.get(s.0)?.definition {
+            crate::model::SymbolDefinition::Defined { section, offset } => Some((section, offset)),
+            _ => None,
+        },
+    };
+    let Some((section, from)) = start(lsda) else {
+        return Err(Error::invalid(
+            Place::Unwind(i, "lsda".into()),
+            "on COFF the LSDA is copied into .xdata as the handler data, so it must be defined in a section of this object",
+        ));
+    };
+    let data = match &obj.sections[section.0].data {
+        crate::model::SectionData::Bytes(b) => b.as_slice(),
+        crate::model::SectionData::Zero(_) => &[],
+    };
+    let to = obj
+        .unwind
+        .iter()
+        .filter_map(|f| f.lsda.and_then(start))
+        .filter(|&(s, at)| s == section && at > from)
+        .map(|(_, at)| at)
+        .min()
+        .unwrap_or(data.len() as u64);
+    let bytes = data
+        .get(from as usize..to as usize)
+        .unwrap_or_default()
+        .to_vec();
+    let relocations = obj
+        .relocations
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.section == section && (from..to).contains(&r.offset))
+        .map(|(k, r)| (k, r.offset - from))
+        .collect();
+    Ok((bytes, relocations))
 }
 
 /// ELF: `.eh_frame`.

@@ -15,8 +15,8 @@
 //! |---|---|
 //! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
 //! | Mach-O (x86_64, arm64) | `__LD,__compact_unwind` entries with the compact encoding LLVM computes from the same rules (frame-pointer frames, frameless functions; DWARF mode otherwise), and `__TEXT,__eh_frame` with an FDE for every function: pointer-sized PC-relative pointers (`SUBTRACTOR`/`UNSIGNED` pairs), the personality through its GOT slot |
-//! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s (no exception handlers yet) |
-//! | COFF arm64 | not yet: an error at `unwind[i]` |
+//! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from the [`CfiRule`]s; the personality routine as the exception handler, the LSDA as its data |
+//! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from [`CfiRule`]s given one instruction at a time: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
 //! | COFF i386 | never: 32-bit Windows has no unwind tables (an error) |
 //! | WebAssembly | never: Wasm has no unwind tables (an error) |
 //!
@@ -54,6 +54,7 @@ mod eh_frame;
 mod lower;
 mod macho;
 mod xdata;
+mod xdata_arm64;
 
 pub(crate) use check::check;
 pub(crate) use lower::lower;
@@ -245,8 +246,14 @@ pub struct CfiRule {
     pub op: CfiOp,
 }
 
-/// One Windows x64 unwind code: LLVM's `.seh_*` directive of the same name. COFF x86_64
-/// writes them as `.pdata`/`.xdata`; ELF ignores them when `cfi` rules are given too.
+/// One Windows unwind code: LLVM's `.seh_*` directive of the same name. COFF x86_64 and arm64
+/// write them as `.pdata`/`.xdata`; ELF ignores them when `cfi` rules are given too.
+///
+/// x86_64 takes `PushReg`, `SetFrame`, `StackAlloc`, `SaveReg`, `SaveXmm`, `PushFrame` and
+/// `EndPrologue`. arm64 takes `StackAlloc`, `SaveReg` (`.seh_save_reg`), the `SaveFpLr`...
+/// `PacSignLr` codes and the `EndPrologue`, `StartEpilogue`, `EndEpilogue` markers: each
+/// arm64 code describes the one 4-byte instruction it follows, and an epilogue's codes are
+/// given between its markers, in the order its instructions run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SehOp {
@@ -261,7 +268,8 @@ pub enum SehOp {
     },
     /// `.seh_stackalloc size`.
     StackAlloc(u64),
-    /// `.seh_savereg reg, offset`.
+    /// `.seh_savereg reg, offset` (x86_64), `.seh_save_reg reg, offset` (arm64: `str reg,
+    /// [sp, #offset]`, x19..x30).
     SaveReg {
         /// The register saved.
         reg: Register,
@@ -281,8 +289,117 @@ pub enum SehOp {
         code: bool,
     },
     /// `.seh_endprologue`: the prologue ends here (when not given: at the last code). Comes
-    /// last.
+    /// after the prologue's codes.
     EndPrologue,
+    /// arm64 `.seh_save_fplr offset`: `stp x29, lr, [sp, #offset]`.
+    SaveFpLr(u64),
+    /// arm64 `.seh_save_fplr_x offset`: `stp x29, lr, [sp, #-offset]!`.
+    SaveFpLrX(u64),
+    /// arm64 `.seh_save_reg_x reg, offset`: `str reg, [sp, #-offset]!` (x19..x30).
+    SaveRegX {
+        /// The register saved.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_regp reg, offset`: `stp reg, reg+1, [sp, #offset]` (x19..x29).
+    SaveRegP {
+        /// The first register of the pair.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_regp_x reg, offset`: `stp reg, reg+1, [sp, #-offset]!`.
+    SaveRegPX {
+        /// The first register of the pair.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_lrpair reg, offset`: `stp reg, lr, [sp, #offset]` (x19, x21, ..., x27).
+    SaveLrPair {
+        /// The register saved beside lr.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_freg reg, offset`: `str reg, [sp, #offset]` (d8..d15).
+    SaveFReg {
+        /// The register saved.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_freg_x reg, offset`: `str reg, [sp, #-offset]!`.
+    SaveFRegX {
+        /// The register saved.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_fregp reg, offset`: `stp reg, reg+1, [sp, #offset]` (d8..d14).
+    SaveFRegP {
+        /// The first register of the pair.
+        reg: Register,
+        /// Where, from the stack pointer.
+        offset: u64,
+    },
+    /// arm64 `.seh_save_fregp_x reg, offset`: `stp reg, reg+1, [sp, #-offset]!`.
+    SaveFRegPX {
+        /// The first register of the pair.
+        reg: Register,
+        /// How far the stack pointer moves down first.
+        offset: u64,
+    },
+    /// arm64 `.seh_set_fp`: `mov x29, sp`.
+    SetFp,
+    /// arm64 `.seh_add_fp offset`: `add x29, sp, #offset`.
+    AddFp(u64),
+    /// arm64 `.seh_nop`: a prologue or epilogue instruction that changes nothing the unwinder
+    /// restores.
+    Nop,
+    /// arm64 `.seh_pac_sign_lr`: `pacibsp`, lr signed.
+    PacSignLr,
+    /// arm64 `.seh_startepilogue`: an epilogue starts here; its codes follow, up to
+    /// [`SehOp::EndEpilogue`].
+    StartEpilogue,
+    /// arm64 `.seh_endepilogue`: the epilogue's codes end here; the return instruction comes
+    /// next.
+    EndEpilogue,
+}
+
+impl SehOp {
+    /// The directive's name without `.seh_` (the contract's `op`) on `arch`, where x86_64 and
+    /// arm64 spell a shared code differently (`savereg`, `save_reg`).
+    pub fn name(&self, arch: Architecture) -> &'static str {
+        let arm64 = arch == Architecture::Aarch64;
+        match self {
+            SehOp::PushReg(_) => "pushreg",
+            SehOp::SetFrame { .. } => "setframe",
+            SehOp::StackAlloc(_) => "stackalloc",
+            SehOp::SaveReg { .. } if arm64 => "save_reg",
+            SehOp::SaveReg { .. } => "savereg",
+            SehOp::SaveXmm { .. } => "savexmm",
+            SehOp::PushFrame { .. } => "pushframe",
+            SehOp::EndPrologue => "endprologue",
+            SehOp::SaveFpLr(_) => "save_fplr",
+            SehOp::SaveFpLrX(_) => "save_fplr_x",
+            SehOp::SaveRegX { .. } => "save_reg_x",
+            SehOp::SaveRegP { .. } => "save_regp",
+            SehOp::SaveRegPX { .. } => "save_regp_x",
+            SehOp::SaveLrPair { .. } => "save_lrpair",
+            SehOp::SaveFReg { .. } => "save_freg",
+            SehOp::SaveFRegX { .. } => "save_freg_x",
+            SehOp::SaveFRegP { .. } => "save_fregp",
+            SehOp::SaveFRegPX { .. } => "save_fregp_x",
+            SehOp::SetFp => "set_fp",
+            SehOp::AddFp(_) => "add_fp",
+            SehOp::Nop => "nop",
+            SehOp::PacSignLr => "pac_sign_lr",
+            SehOp::StartEpilogue => "startepilogue",
+            SehOp::EndEpilogue => "endepilogue",
+        }
+    }
 }
 
 /// A Windows unwind code and where it starts to hold.
@@ -292,6 +409,63 @@ pub struct SehRule {
     pub at: u64,
     /// The code.
     pub op: SehOp,
+}
+
+/// The unwind information Windows keeps for one function, as objforge writes it into
+/// `.pdata`/`.xdata` (see [`windows_unwind_info`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WindowsUnwind {
+    /// arm64's packed form: the `.pdata` entry's second word, no `.xdata`.
+    Packed(u32),
+    /// The `.xdata` record (x86_64: `UNWIND_INFO`); with a handler, the handler's RVA and
+    /// data follow it.
+    Record(Vec<u8>),
+}
+
+/// The Windows unwind information of a function of `size` bytes from its `seh` codes, on
+/// `arch` (x86_64 or arm64), as the COFF writer puts it in `.xdata` or `.pdata`: for code a
+/// JIT registers with `RtlAddFunctionTable`, or to compare with a reader. `handler`: the
+/// function has an exception handler (whose RVA the caller appends). Errors name
+/// `unwind[0]`.
+///
+/// ```
+/// use objforge::Architecture;
+/// use objforge::unwind::{windows_unwind_info, SehOp, SehRule, WindowsUnwind};
+/// // stp x29, lr, [sp, #-16]!; mov x29, sp; blr x0; ldp x29, lr, [sp], #16; ret
+/// let seh = [
+///     SehRule { at: 4, op: SehOp::SaveFpLrX(16) },
+///     SehRule { at: 8, op: SehOp::SetFp },
+///     SehRule { at: 8, op: SehOp::EndPrologue },
+///     SehRule { at: 12, op: SehOp::StartEpilogue },
+///     SehRule { at: 16, op: SehOp::SaveFpLrX(16) },
+///     SehRule { at: 16, op: SehOp::EndEpilogue },
+/// ];
+/// // Packed: flag 1, 5 instructions, CR 3 (a frame record), a 16-byte frame.
+/// assert_eq!(
+///     windows_unwind_info(Architecture::Aarch64, 20, &seh, false).unwrap(),
+///     WindowsUnwind::Packed(1 | 5 << 2 | 3 << 21 | 1 << 23)
+/// );
+/// // With a handler: a record (X and E set, one code word: set_fp, save_fplr_x, end, nop).
+/// let WindowsUnwind::Record(record) = windows_unwind_info(Architecture::Aarch64, 20, &seh, true).unwrap()
+/// else { unreachable!() };
+/// assert_eq!(record, [5, 0, 0x70, 0x08, 0xe1, 0x81, 0xe4, 0xe3]);
+/// ```
+pub fn windows_unwind_info(
+    arch: Architecture,
+    size: u64,
+    seh: &[SehRule],
+    handler: bool,
+) -> Result<WindowsUnwind, crate::Error> {
+    match arch {
+        Architecture::Aarch64 => xdata_arm64::unwind_info(0, size, seh, handler),
+        Architecture::X86_64 => {
+            xdata::unwind_info(0, size, seh, handler).map(WindowsUnwind::Record)
+        }
+        _ => Err(crate::Error::unsupported(
+            crate::error::Place::Unwind(0, "seh".into()),
+            format!("Windows unwind codes are x86_64's and arm64's, not {arch}'s"),
+        )),
+    }
 }
 
 /// Where a function's language-specific data area is.
@@ -322,11 +496,13 @@ pub struct FunctionUnwind {
     /// implied (x86_64: CFA = rsp + 8, return address at CFA - 8; i386: CFA = esp + 4, return
     /// address at CFA - 4; AArch64 and RISC-V: CFA = sp).
     pub cfi: Vec<CfiRule>,
-    /// Windows unwind codes, in order of `at` (COFF x86_64; see [`SehOp`]).
+    /// Windows unwind codes, in order of `at` (COFF x86_64 and arm64; see [`SehOp`]).
     pub seh: Vec<SehRule>,
     /// The personality routine (`__gxx_personality_v0`), usually an undefined symbol.
     pub personality: Option<SymbolId>,
-    /// The language-specific data area the personality routine reads.
+    /// The language-specific data area the personality routine reads. On COFF, where the
+    /// personality routine is the exception handler, it is the handler's data: its bytes, up
+    /// to the next LSDA in its section or the section's end, are copied into `.xdata`.
     pub lsda: Option<Lsda>,
     /// The function is a signal trampoline (`.cfi_signal_frame`): the unwinder does not step
     /// back one byte from the return address.

@@ -3,7 +3,7 @@
 //!
 //! `UNWIND_INFO`: version 1 and the flags in one byte, the prologue's size (the last code's `at`), the number of
 //! 16-bit code slots, the frame register and its scaled offset; the codes, last first, padded
-//! to an even number of slots. (A handler's RVA and data would follow; not written yet.) `RUNTIME_FUNCTION`:
+//! to an even number of slots; with a handler, its RVA and its data follow. `RUNTIME_FUNCTION`:
 //! the RVAs of the function's start, its end and its `UNWIND_INFO` (`imagerel32` relocations).
 
 use super::{Register, SehOp, SehRule};
@@ -33,9 +33,20 @@ fn xmm(reg: Register) -> Option<u8> {
     (17..=32).contains(&reg.0).then(|| (reg.0 - 17) as u8)
 }
 
-/// Encodes function `i`'s `seh` codes (`size` bytes of code) as an `UNWIND_INFO` without a
-/// handler (flags 0: handlers are not written yet).
-pub(crate) fn unwind_info(i: usize, size: u64, rules: &[SehRule]) -> Result<Vec<u8>, Error> {
+/// `UNW_FLAG_EHANDLER`: the handler is called to find an exception's handler.
+const UNW_FLAG_EHANDLER: u8 = 1;
+/// `UNW_FLAG_UHANDLER`: the handler is called while unwinding (cleanups).
+const UNW_FLAG_UHANDLER: u8 = 2;
+
+/// Encodes function `i`'s `seh` codes (`size` bytes of code) as an `UNWIND_INFO`; with
+/// `handler`, flagged `UNW_FLAG_EHANDLER | UNW_FLAG_UHANDLER` (as `.seh_handler P, @unwind,
+/// @except` makes it), the handler's RVA to follow it.
+pub(crate) fn unwind_info(
+    i: usize,
+    size: u64,
+    rules: &[SehRule],
+    handler: bool,
+) -> Result<Vec<u8>, Error> {
     let place = |j: usize, field: &str| Place::Unwind(i, format!("seh[{j}].{field}"));
     let mut codes: Vec<[u8; 2]> = Vec::new();
     let mut frame = 0u8;
@@ -170,6 +181,15 @@ pub(crate) fn unwind_info(i: usize, size: u64, rules: &[SehRule]) -> Result<Vec<
                     ));
                 }
             }
+            ref op => {
+                return Err(Error::invalid(
+                    place(j, "op"),
+                    format!(
+                        "`{}` is an arm64 unwind code, not x86_64's",
+                        op.name(crate::target::Architecture::Aarch64)
+                    ),
+                ))
+            }
         }
         // Last first: this code's slots go before those of the codes before it.
         slots.extend(codes);
@@ -181,8 +201,13 @@ pub(crate) fn unwind_info(i: usize, size: u64, rules: &[SehRule]) -> Result<Vec<
             format!("{} code slots; UNWIND_INFO counts at most 255", codes.len()),
         ));
     }
-    // Version 1, no flags.
-    let mut bytes = vec![1, previous as u8, codes.len() as u8, frame];
+    let flags = if handler {
+        UNW_FLAG_EHANDLER | UNW_FLAG_UHANDLER
+    } else {
+        0
+    };
+    // Version 1 in the low 3 bits, the flags above them.
+    let mut bytes = vec![1 | flags << 3, previous as u8, codes.len() as u8, frame];
     for c in &codes {
         bytes.extend_from_slice(c);
     }
