@@ -6,7 +6,7 @@ use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SectionData, SectionKind, SymbolDefinition, SymbolKind};
 use crate::target::Architecture;
 
-use super::model::{
+use crate::model::wasm::{
     ExportTarget, GlobalType, Import, ImportKind, Limits, MemoryType, Output, Placement, RefType,
     TableType, ValType, WasmModule,
 };
@@ -988,7 +988,7 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
         })
         .collect();
     for (j, g) in module.globals.iter().enumerate() {
-        use super::model::ConstExpr;
+        use crate::model::wasm::ConstExpr;
         let relocatable = layout.relocatable;
         let bad = match g.init {
             // No relocation reaches the global section: the linker would leave the index

@@ -5,7 +5,7 @@ use crate::model::{Binding, Object, SectionKind, SymbolDefinition, SymbolKind};
 
 use super::encode::{name, sleb, uleb};
 use super::layout::{Class, Layout, Role, INDIRECT_FUNCTION_TABLE};
-use super::model::Feature;
+use crate::model::wasm::Feature;
 use super::reloc::Entry;
 
 /// `linking` subsection types.

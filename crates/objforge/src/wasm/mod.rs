@@ -30,11 +30,11 @@ mod code;
 mod encode;
 mod layout;
 mod linking;
-mod model;
 mod module;
 mod reloc;
 
-pub use model::*;
+// The types a Wasm backend fills in belong to the model; they are public here.
+pub use crate::model::wasm::*;
 
 pub(crate) use reloc::supported;
 

@@ -6,7 +6,7 @@ use crate::model::{Object, SectionData};
 
 use super::encode::{name, sleb, uleb, uleb_len};
 use super::layout::{Class, Layout};
-use super::model::{ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType};
+use crate::model::wasm::{ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType};
 use super::reloc::{patch, Relocations};
 
 pub(crate) fn type_section(types: &[FuncType]) -> Vec<u8> {
