@@ -19,17 +19,20 @@
 #![deny(missing_docs)]
 
 mod arch;
-mod bytes;
 mod coff;
+mod crc;
 pub mod dwarf;
 mod elf;
+mod emit;
 mod error;
 mod groups;
 mod hash;
+mod leb128;
 mod limits;
 mod macho;
 mod model;
 mod names;
+mod out;
 mod platform;
 mod reloc;
 mod strtab;

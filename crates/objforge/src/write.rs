@@ -5,52 +5,12 @@
 
 use std::io::Write;
 
-use crate::bytes::Out;
+use crate::emit::Layout;
 use crate::error::Error;
 use crate::model::Object;
+use crate::out::Out;
 use crate::target::Format;
 use crate::validate::Validated;
-
-/// How a writer's mapping function (one relocation to its entries, say) reports what it
-/// cannot write. [`Unchecked`], the copy of the function that runs for every relocation,
-/// builds no messages and carries no large `Error` through its returns; only when it fails
-/// does the layout call the [`Checked`] copy of the same function, for the error.
-pub(crate) trait Report {
-    /// What an `Err` carries.
-    type Error;
-    /// The error `make` would build, or nothing.
-    fn error(make: impl FnOnce() -> Error) -> Self::Error;
-}
-
-/// Errors in full.
-pub(crate) enum Checked {}
-
-impl Report for Checked {
-    type Error = Error;
-    #[inline(always)]
-    fn error(make: impl FnOnce() -> Error) -> Error {
-        make()
-    }
-}
-
-/// Errors as `()`: for code that runs after [`Checked`] found none.
-pub(crate) enum Unchecked {}
-
-impl Report for Unchecked {
-    type Error = ();
-    #[inline(always)]
-    fn error(_: impl FnOnce() -> Error) {}
-}
-
-/// A file laid out: its size is known and writing it cannot fail (but for the stream's I/O).
-pub(crate) trait Layout {
-    /// Bytes the file takes.
-    fn size(&self) -> usize;
-    /// Whether integers are big-endian.
-    fn big_endian(&self) -> bool;
-    /// Writes the whole file, [`Layout::size`] bytes.
-    fn emit(&self, out: &mut Out);
-}
 
 /// A writer that produces the whole file at once.
 impl Layout for Vec<u8> {

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! [`Layout::new`] computes the layout once and finds every error; then
-//! [`Layout::emit`](crate::write::Layout::emit) writes every part in file order, producing
+//! [`Layout::emit`](crate::emit::Layout::emit) writes every part in file order, producing
 //! each relocation entry, stored addend and symbol record from the model as it goes.
 //! [`comdat`] decides the COMDAT leaders and selections, [`symtab`] numbers the symbol table,
 //! [`reloc`] maps relocations and computes the addends stored in place.
@@ -27,14 +27,16 @@ use consts::*;
 use reloc::RelocationEntry;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
-use crate::bytes::{Crc, EntryCount, Out, Patch, RelocSink};
+use crate::crc::Crc;
+use crate::emit::{Checked, Unchecked};
+use crate::emit::{EntryCount, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
 use crate::names::SameNames;
+use crate::out::{Out, Patch};
 use crate::strtab::StringTable;
 use crate::target::Architecture;
-use crate::write::{Checked, Unchecked};
 
 /// What a section header's raw data is.
 #[derive(Clone, Copy)]
@@ -336,7 +338,7 @@ impl RelocSink<RelocationEntry> for Entries<'_, '_> {
     }
 }
 
-impl crate::write::Layout for Layout<'_> {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }

@@ -8,12 +8,13 @@
 //! so neither is ever stored.
 
 use crate::arch::{aarch64::coff as arm64, i386::coff as i386, x86_64::coff as amd64};
-use crate::bytes::{Patch, RelocSink};
+use crate::emit::RelocSink;
+use crate::emit::Report;
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
+use crate::out::Patch;
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
-use crate::write::Report;
 
 /// One `IMAGE_RELOCATION`.
 #[derive(Clone, Copy, Debug, Default)]

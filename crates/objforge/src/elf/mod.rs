@@ -6,7 +6,7 @@
 //! section followed by its relocation section, then the note and the tables.
 //!
 //! [`Layout::new`] finds every error, numbers every section and symbol, and fixes every offset
-//! and size; [`Layout::emit`](crate::write::Layout::emit) then writes the file in that order,
+//! and size; [`Layout::emit`](crate::emit::Layout::emit) then writes the file in that order,
 //! producing each symbol and relocation entry from the model as it goes.
 
 mod consts;
@@ -16,14 +16,15 @@ mod symtab;
 use self::consts::*;
 use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};
-use crate::bytes::{EntryCount, Out, Patch, RelocSink};
+use crate::emit::{Checked, Unchecked};
+use crate::emit::{EntryCount, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData, SectionKind};
 use crate::names::SameNames;
+use crate::out::{Out, Patch};
 use crate::strtab::{Prefix, StringId, StringTable};
 use crate::target::{Architecture, Endianness, FloatAbi};
-use crate::write::{Checked, Unchecked};
 
 /// Per-class sizes and choices.
 pub(super) struct Class {
@@ -565,7 +566,7 @@ impl RelocSink<Entry> for Entries<'_, '_, '_, '_> {
     fn patch(&mut self, _: Patch) {}
 }
 
-impl crate::write::Layout for Layout<'_> {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }

@@ -9,12 +9,13 @@
 use super::symtab::SymbolTable;
 use super::Class;
 use crate::arch::{elf_encoding, ElfEncoding};
-use crate::bytes::{Patch, RelocSink};
+use crate::emit::RelocSink;
+use crate::emit::Report;
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
+use crate::out::Patch;
 use crate::reloc::{FieldShape, RelocKind};
 use crate::target::Architecture;
-use crate::write::Report;
 
 /// One relocation entry as written.
 #[derive(Clone, Copy, Debug, Default)]

@@ -11,7 +11,7 @@
 //! its own.
 //!
 //! [`Layout::new`] finds every error, numbers every symbol and fixes every offset;
-//! [`Layout::emit`](crate::write::Layout::emit) then writes the file, producing each
+//! [`Layout::emit`](crate::emit::Layout::emit) then writes the file, producing each
 //! relocation entry, stored field and `nlist_64` from the model as it goes.
 
 mod consts;
@@ -23,15 +23,16 @@ use self::consts::*;
 use self::reloc::{RelocationInfo, Writer};
 use self::sections::{MachoSection, Sections};
 use self::symtab::{is_written, SymbolTable};
-use crate::bytes::{EntryCount, Out, Patch, RelocSink};
+use crate::emit::{Checked, Unchecked};
+use crate::emit::{EntryCount, RelocSink};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionData};
 use crate::names::SameNames;
+use crate::out::{Out, Patch};
 use crate::platform::{AppleOs, Platform};
 use crate::strtab::{Prefix, StringTable};
 use crate::target::Architecture;
-use crate::write::{Checked, Unchecked};
 
 /// The number of load commands: segment, build version, symtab, dysymtab.
 const NCMDS: u32 = 4;
@@ -311,7 +312,7 @@ impl RelocSink<RelocationInfo> for Entries<'_, '_> {
     }
 }
 
-impl crate::write::Layout for Layout<'_> {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }

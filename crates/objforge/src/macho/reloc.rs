@@ -16,12 +16,13 @@
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
-use crate::bytes::{Patch, RelocSink};
+use crate::emit::RelocSink;
+use crate::emit::Report;
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolId, SymbolKind};
+use crate::out::Patch;
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
-use crate::write::Report;
 
 use super::consts::{
     R_EXTERN_SHIFT, R_LENGTH_SHIFT, R_PCREL_SHIFT, R_SYMBOLNUM_MASK, R_TYPE_SHIFT,

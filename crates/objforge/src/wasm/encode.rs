@@ -1,7 +1,7 @@
 //! The binary format's building blocks: LEB128 numbers (plain and padded), names, vectors and
 //! section framing. Every writer of the module appends to a `Vec<u8>` through these.
 
-pub(crate) use crate::bytes::{sleb128 as sleb, uleb128 as uleb};
+pub(crate) use crate::leb128::{sleb128 as sleb, uleb128 as uleb};
 
 /// Writes `v` into `field` as unsigned LEB128 padded to the field's length (the low bits of
 /// `v` that fit: 35 bits for 5 bytes, 70 for 10).

@@ -5,8 +5,8 @@ use crate::model::{Binding, Object, SectionKind, SymbolDefinition, SymbolKind};
 
 use super::encode::{name, sleb, uleb};
 use super::layout::{Class, Layout, Role, INDIRECT_FUNCTION_TABLE};
-use crate::model::wasm::Feature;
 use super::reloc::Entry;
+use crate::model::wasm::Feature;
 
 /// `linking` subsection types.
 const WASM_SEGMENT_INFO: u8 = 5;

@@ -6,8 +6,10 @@ use crate::model::{Object, SectionData};
 
 use super::encode::{name, sleb, uleb, uleb_len};
 use super::layout::{Class, Layout};
-use crate::model::wasm::{ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType};
 use super::reloc::{patch, Relocations};
+use crate::model::wasm::{
+    ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType,
+};
 
 pub(crate) fn type_section(types: &[FuncType]) -> Vec<u8> {
     let mut out = Vec::new();
