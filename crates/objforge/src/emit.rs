@@ -2,11 +2,14 @@
 //! it every writer shares: a writer lays the file out ([`Layout`]: every offset and size, and
 //! every error the model can cause, found first), then emits it front to back, infallibly.
 //!
-//! Relocations are mapped, not stored: a format's mapping function hands what one model
-//! relocation is written as to a [`RelocSink`], and runs once per pass with a different sink
-//! ([`EntryCount`] while laying out, a [`Patcher`] with the section's bytes, the format's entry
-//! writer); [`Report`] lets the copy that runs for every relocation skip building messages.
+//! Relocations are mapped, not stored: a format's [`RelocMapper`] hands what one model
+//! relocation is written as to a [`RelocSink`], and runs once per pass with a different sink.
+//! The passes are the same in every format, so they live here: [`count_entries`] while laying
+//! out (finding every error), [`write_contents`] with the section's bytes (the values stored in
+//! fields), [`write_entries`] with the format's entry writer. [`Report`] lets the copy that runs
+//! for every relocation skip building messages.
 
+use crate::crc::Crc;
 use crate::error::Error;
 use crate::out::{Out, Patch, PatchOrder, Patcher};
 
@@ -70,6 +73,14 @@ pub(crate) struct EntryCount {
     pub any_patch: bool,
 }
 
+impl EntryCount {
+    /// Whether values are stored in the section's fields (`Some`), and whether they come by
+    /// offset (`Some(true)`).
+    pub(crate) fn patched(&self) -> Option<bool> {
+        self.any_patch.then(|| self.patches.in_order())
+    }
+}
+
 impl<E> RelocSink<E> for EntryCount {
     #[inline]
     fn entry(&mut self, _: E) {
@@ -89,5 +100,125 @@ impl<E> RelocSink<E> for Patcher<'_, '_, '_, '_> {
     #[inline]
     fn patch(&mut self, p: Patch) {
         Patcher::patch(self, &p);
+    }
+}
+
+/// A format's relocation mapping: what one model relocation is written as, in the format's
+/// own entries and the values stored in the relocated field. A pure function of the model and
+/// the layout, so that each pass runs it again rather than storing its results.
+pub(crate) trait RelocMapper {
+    /// One relocation entry, as the format has it.
+    type Entry;
+    /// Relocation `i` (in range) as entries and stored values, handed to `out`; or why it
+    /// cannot be written (then `out` may have some of them).
+    fn map<R: Report, S: RelocSink<Self::Entry>>(
+        &self,
+        i: usize,
+        out: &mut S,
+    ) -> Result<(), R::Error>;
+}
+
+/// Maps relocations `relocs` (one section's) while laying out: counts their entries, sees
+/// how their stored values come, and finds the first error (the unchecked mapping first;
+/// only for a relocation it refuses, the checked one again, for the message).
+#[inline]
+pub(crate) fn count_entries<M: RelocMapper>(
+    mapper: &M,
+    relocs: impl Iterator<Item = usize>,
+) -> Result<EntryCount, Error> {
+    let mut count = EntryCount::default();
+    for i in relocs {
+        if mapper.map::<Unchecked, _>(i, &mut count).is_err() {
+            mapper.map::<Checked, _>(i, &mut count)?;
+        }
+    }
+    Ok(count)
+}
+
+/// A section's contents in the file.
+#[derive(Clone, Copy)]
+pub(crate) enum Contents<'a> {
+    /// These bytes.
+    Bytes(&'a [u8]),
+    /// This many zero bytes.
+    Zeros(usize),
+}
+
+/// Writes a section's contents: as they are when `patched` is `None`; otherwise with the
+/// values relocations `relocs` store in their fields (`Some(in_order)`, as [`count_entries`]
+/// found it). `crc`, if given, is fed the bytes as written — but for zeros with nothing
+/// stored, which leave a checksum started from 0 as it is.
+#[inline]
+pub(crate) fn write_contents<M: RelocMapper>(
+    out: &mut Out,
+    contents: Contents,
+    patched: Option<bool>,
+    crc: Option<&mut Crc>,
+    mapper: &M,
+    relocs: impl Iterator<Item = usize>,
+) {
+    let zeros;
+    let data: &[u8] = match (contents, patched) {
+        (Contents::Bytes(b), _) => b,
+        (Contents::Zeros(n), None) => return out.zeros(n),
+        // Zeros with values stored in them: patched like any bytes.
+        (Contents::Zeros(n), Some(_)) => {
+            zeros = vec![0; n];
+            &zeros
+        }
+    };
+    out.section_bytes(data, patched, crc, |patcher| {
+        for i in relocs {
+            let _ = mapper.map::<Unchecked, _>(i, patcher);
+        }
+    });
+}
+
+/// Whether a section's stored values go out with its relocation entries, over its bytes
+/// already written, rather than with its bytes: with the whole file in memory, when there are
+/// values, they come by offset and there are entries to write them with. (One pass over the
+/// relocations fewer.)
+pub(crate) fn patches_with_entries(out: &Out, patched: Option<bool>, entries: usize) -> bool {
+    out.holds_file() && patched == Some(true) && entries > 0
+}
+
+/// Writes the entries of relocations `relocs`, in that order, each with `write`; and, when
+/// `patch_at` is the file offset of the section's bytes (see [`patches_with_entries`]), the
+/// values stored in their fields over those bytes.
+#[inline]
+pub(crate) fn write_entries<M: RelocMapper>(
+    out: &mut Out,
+    mapper: &M,
+    relocs: impl Iterator<Item = usize>,
+    patch_at: Option<usize>,
+    write: impl FnMut(&mut Out, M::Entry),
+) {
+    let mut sink = Entries {
+        out,
+        patch_at,
+        write,
+    };
+    for i in relocs {
+        let _ = mapper.map::<Unchecked, _>(i, &mut sink);
+    }
+}
+
+/// The sink of [`write_entries`].
+struct Entries<'o, 'w, W> {
+    out: &'o mut Out<'w>,
+    patch_at: Option<usize>,
+    write: W,
+}
+
+impl<E, W: FnMut(&mut Out, E)> RelocSink<E> for Entries<'_, '_, W> {
+    #[inline]
+    fn entry(&mut self, e: E) {
+        (self.write)(self.out, e);
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        if let Some(start) = self.patch_at {
+            self.out.overwrite_patch(start, &p);
+        }
     }
 }

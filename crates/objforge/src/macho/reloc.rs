@@ -9,15 +9,14 @@
 //! allows it: x86_64 `UNSIGNED` and `SIGNED*`, arm64 `UNSIGNED`. Everything else names a
 //! symbol (`r_extern = 1`); ld64.lld insists on it for the arm64 page relocations.
 //!
-//! [`Writer::relocation`] is a pure function of the model and the layout: the layout calls it
+//! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model and the layout: the layout calls it
 //! for every relocation to find errors and count entries, and the writer again while writing
 //! the entries and the fields, so neither is ever stored.
 
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
-use crate::emit::RelocSink;
-use crate::emit::Report;
+use crate::emit::{RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolId, SymbolKind};
 use crate::out::Patch;
@@ -133,17 +132,19 @@ pub(super) fn sections_needing_a_start(
 }
 
 /// Maps the relocations of one object.
-pub(super) struct Writer<'a> {
+pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
     pub sections: &'a Sections,
     pub symbols: &'a SymbolTable,
 }
 
-impl Writer<'_> {
+impl RelocMapper for Mapper<'_> {
+    type Entry = RelocationInfo;
+
     /// Relocation `i` (in range) as entries and a stored value, handed to `out`; or why it
     /// cannot be written (then `out` may have some of them).
     #[inline(always)]
-    pub(super) fn relocation<R: Report, S: RelocSink<RelocationInfo>>(
+    fn map<R: Report, S: RelocSink<RelocationInfo>>(
         &self,
         i: usize,
         out: &mut S,
@@ -307,7 +308,9 @@ impl Writer<'_> {
         }
         Ok(())
     }
+}
 
+impl Mapper<'_> {
     /// What relocation `i`'s entry `m` points at, with `addend`: `(r_extern, r_symbolnum,
     /// value stored in the field)`. Section-relative when `m` may be and the target is a
     /// local definition whose referenced address stays inside its section, at or after the
