@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::model::Object;
 use crate::out::Out;
 use crate::target::Format;
-use crate::validate::Validated;
+use crate::validate::{FormatRules, Validated};
 
 /// A writer that produces the whole file at once.
 impl Layout for Vec<u8> {
@@ -25,17 +25,26 @@ impl Layout for Vec<u8> {
     }
 }
 
+/// The rules of `format` that validation runs among the format-neutral ones.
+fn format_rules(format: Format) -> FormatRules {
+    match format {
+        Format::MachO => crate::macho::check_debug_references,
+        Format::Elf | Format::Coff | Format::Wasm => |_| Ok(()),
+    }
+}
+
 /// Validates `obj`, lays it out in its target's format and hands the layout to `go`.
 fn with_layout<T>(
     obj: &Object,
     go: impl FnOnce(&dyn Layout) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    let rules = format_rules(obj.target.format);
     // Unwind entries become sections, symbols and relocations of a copy, which is written.
     let lowered;
     let obj = if obj.unwind.is_empty() {
         obj
     } else {
-        crate::validate::validate(obj)?;
+        crate::validate::validate(obj, rules)?;
         lowered = crate::unwind::lower(obj)?;
         &lowered
     };
@@ -44,7 +53,7 @@ fn with_layout<T>(
         names,
         relocs,
         section_symbols,
-    } = crate::validate::validate(obj)?;
+    } = crate::validate::validate(obj, rules)?;
     match obj.target.format {
         Format::Elf => go(&crate::elf::Layout::new(obj, names, &relocs)?),
         Format::Coff => go(&crate::coff::Layout::new(obj, names, &relocs)?),

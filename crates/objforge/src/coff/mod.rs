@@ -22,6 +22,8 @@ mod consts;
 mod reloc;
 mod symtab;
 
+pub(crate) use reloc::supports;
+
 use comdat::Comdats;
 use consts::*;
 use reloc::Mapper;

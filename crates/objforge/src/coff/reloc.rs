@@ -374,3 +374,10 @@ fn word(offset: u64, insn: u32) -> Patch {
         len: 4,
     }
 }
+
+/// Whether COFF on `arch` can express `kind` at all. COFF has no difference relocation either:
+/// `diff32` is REL32 (the minuend in the field's section).
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    let coff = |k| crate::arch::coff_type(arch, k, 0).is_some();
+    coff(kind) || kind.diff_as_pcrel().is_some_and(coff)
+}

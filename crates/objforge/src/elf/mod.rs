@@ -13,6 +13,8 @@ mod consts;
 mod reloc;
 mod symtab;
 
+pub(crate) use self::reloc::supports;
+
 use self::consts::*;
 use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};

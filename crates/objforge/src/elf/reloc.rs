@@ -193,3 +193,12 @@ fn check_implicit_addend(i: usize, kind: RelocKind, size: u8, addend: i64) -> Re
         ))
     }
 }
+
+/// Whether ELF on `arch` can express `kind` at all. Without a difference relocation, ELF
+/// spells `diff*` as PC-relative (the minuend in the field's section).
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    elf_encoding(arch, kind, &[]).is_some()
+        || kind
+            .diff_as_pcrel()
+            .is_some_and(|k| elf_encoding(arch, k, &[]).is_some())
+}

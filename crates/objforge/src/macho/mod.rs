@@ -19,6 +19,8 @@ mod reloc;
 mod sections;
 mod symtab;
 
+pub(crate) use self::reloc::{check_debug_references, supports};
+
 use self::consts::*;
 use self::reloc::{Mapper, RelocationInfo};
 use self::sections::{MachoSection, Sections};

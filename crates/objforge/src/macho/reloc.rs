@@ -18,7 +18,9 @@ use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
 use crate::emit::{RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
-use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolId, SymbolKind};
+use crate::model::{
+    Binding, Object, SectionData, SectionKind, SymbolDefinition, SymbolId, SymbolKind,
+};
 use crate::out::Patch;
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
@@ -523,4 +525,46 @@ fn no_encoding(i: usize, kind: RelocKind, arch: Architecture, tls: bool) -> Erro
         Place::Relocation(i, Some("kind")),
         format!("kind {kind} has no Mach-O encoding on {arch}{why}"),
     )
+}
+
+/// Whether Mach-O on `arch` can express `kind` at all. `secrel32` is written as the offset
+/// itself: Mach-O does not link DWARF.
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    arch::macho_encoding(arch, kind, 0, &[], false).is_some()
+        || (kind == RelocKind::Secrel32
+            && matches!(arch, Architecture::X86_64 | Architecture::Aarch64))
+}
+
+/// Mach-O linkers do not link `__DWARF` sections (they stay in the object for `dsymutil`),
+/// and objforge writes DWARF's own offsets into them as plain numbers (`secrel32`): so no
+/// relocation may name a symbol in one. There is no address there to reach, and ld64.lld
+/// crashes on such a relocation, whichever section holds it.
+pub(crate) fn check_debug_references(obj: &Object) -> Result<(), Error> {
+    // Without a debug section there is nothing to refer into: skip the pass.
+    if !obj.sections.iter().any(|s| s.kind == SectionKind::Debug) {
+        return Ok(());
+    }
+    for (i, r) in obj.relocations.iter().enumerate() {
+        if r.kind == RelocKind::Secrel32 {
+            continue;
+        }
+        for (id, field) in [(r.symbol, "symbol"), (r.minus, "minus")] {
+            let Some(sym) = id.and_then(|id| obj.symbols.get(id.0)) else {
+                continue;
+            };
+            let Some(into) = sym.section_id().and_then(|s| obj.sections.get(s.0)) else {
+                continue;
+            };
+            if into.kind == SectionKind::Debug {
+                return Err(Error::unsupported(
+                    Place::Relocation(i, Some(field)),
+                    format!(
+                        "`{}` is in {}, a debug section, which Mach-O linkers do not link: a relocation cannot refer into it (a DWARF offset into it is `secrel32`, written as the number itself)",
+                        sym.name, into.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

@@ -36,7 +36,7 @@ mod reloc;
 // The types a Wasm backend fills in belong to the model; they are public here.
 pub use crate::model::wasm::*;
 
-pub(crate) use reloc::supported;
+pub(crate) use reloc::supports;
 
 use crate::error::{Error, Place};
 use crate::model::Object;

@@ -5,6 +5,7 @@
 use crate::error::{Error, Place};
 use crate::model::{Object, Relocation, SectionData};
 use crate::reloc::RelocKind;
+use crate::target::Architecture;
 
 use super::encode::{is_padded_leb, padded_sleb, padded_uleb};
 use super::layout::{Class, Layout, Role};
@@ -147,7 +148,12 @@ pub(crate) fn wasm_type(kind: RelocKind) -> Option<u32> {
 }
 
 /// Whether a `wasm32` (`is64` false) or `wasm64` object can express `kind`.
-pub(crate) fn supported(is64: bool, kind: RelocKind) -> bool {
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    arch.is_wasm() && supported(arch == Architecture::Wasm64, kind)
+}
+
+/// Whether `kind` is a Wasm relocation (on wasm64 when `is64`; some are wasm64's only).
+fn supported(is64: bool, kind: RelocKind) -> bool {
     match wasm_type(kind).and_then(type_info) {
         Some(info) => is64 || !info.wasm64_only,
         None => false,
