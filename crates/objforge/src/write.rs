@@ -12,19 +12,6 @@ use crate::out::Out;
 use crate::target::Format;
 use crate::validate::{FormatRules, Validated};
 
-/// A writer that produces the whole file at once.
-impl Layout for Vec<u8> {
-    fn size(&self) -> usize {
-        self.len()
-    }
-    fn big_endian(&self) -> bool {
-        false
-    }
-    fn emit(&self, out: &mut Out) {
-        out.bytes(self);
-    }
-}
-
 /// The rules of `format` that validation runs among the format-neutral ones.
 fn format_rules(format: Format) -> FormatRules {
     match format {
@@ -63,7 +50,7 @@ fn with_layout<T>(
             &relocs,
             section_symbols,
         )?),
-        Format::Wasm => go(&crate::wasm::write(obj)?),
+        Format::Wasm => go(&crate::wasm::Layout::new(obj)?),
     }
 }
 

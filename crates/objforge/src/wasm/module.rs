@@ -1,12 +1,12 @@
-//! The standard sections, each from the layout: type, import, function, table, memory,
+//! The standard sections, each from the resolved module: type, import, function, table, memory,
 //! global, export, start, element, data count, code, data.
 
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
 
 use super::encode::{name, sleb, uleb, uleb_len};
-use super::layout::{Class, Layout};
 use super::reloc::{patch, Relocations};
+use super::resolve::{Class, Resolved};
 use crate::model::wasm::{
     ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType,
 };
@@ -42,10 +42,10 @@ fn table_type(out: &mut Vec<u8>, t: &TableType) {
     limits(out, &t.limits, 0);
 }
 
-pub(crate) fn import_section(layout: &Layout) -> Vec<u8> {
+pub(crate) fn import_section(resolved: &Resolved) -> Vec<u8> {
     let mut out = Vec::new();
-    uleb(&mut out, layout.imports.len() as u64);
-    for import in &layout.imports {
+    uleb(&mut out, resolved.imports.len() as u64);
+    for import in &resolved.imports {
         name(&mut out, &import.module);
         name(&mut out, &import.name);
         match &import.kind {
@@ -59,7 +59,7 @@ pub(crate) fn import_section(layout: &Layout) -> Vec<u8> {
             }
             ImportKind::Memory(m) => {
                 out.push(0x02);
-                memory_type(&mut out, m, layout.is64);
+                memory_type(&mut out, m, resolved.is64);
             }
             ImportKind::Global(g) => {
                 out.push(0x03);
@@ -150,7 +150,7 @@ pub(crate) fn global_section(obj: &Object) -> Vec<u8> {
 }
 
 /// The export section's entries: (name, kind, index).
-pub(crate) fn exports(obj: &Object, layout: &Layout) -> Vec<(String, u8, u32)> {
+pub(crate) fn exports(obj: &Object, resolved: &Resolved) -> Vec<(String, u8, u32)> {
     obj.wasm
         .exports
         .iter()
@@ -160,7 +160,7 @@ pub(crate) fn exports(obj: &Object, layout: &Layout) -> Vec<(String, u8, u32)> {
                 ExportTarget::Table(n) => (1, n),
                 ExportTarget::Memory(n) => (2, n),
                 ExportTarget::Global(n) => (3, n),
-                ExportTarget::Symbol(s) => match layout.classes.get(s.0)? {
+                ExportTarget::Symbol(s) => match resolved.classes.get(s.0)? {
                     Class::Function { index, .. } => (0, *index),
                     Class::Global { index, .. } => (3, *index),
                     _ => return None,
@@ -259,18 +259,18 @@ pub(crate) fn code_section(obj: &Object, relocations: &Relocations) -> Result<Ve
 /// The data section, and where each segment's bytes start in its payload.
 pub(crate) fn data_section(
     obj: &Object,
-    layout: &Layout,
+    resolved: &Resolved,
     relocations: &Relocations,
 ) -> Result<(Vec<u8>, Vec<u64>), Error> {
     let mut out = Vec::new();
-    let mut starts = Vec::with_capacity(layout.segments.len());
-    uleb(&mut out, layout.segments.len() as u64);
-    for seg in &layout.segments {
+    let mut starts = Vec::with_capacity(resolved.segments.len());
+    uleb(&mut out, resolved.segments.len() as u64);
+    for seg in &resolved.segments {
         if seg.passive {
             out.push(0x01);
         } else {
             out.push(0x00);
-            address_expr(&mut out, seg.address, layout.is64);
+            address_expr(&mut out, seg.address, resolved.is64);
         }
         let bytes = patched(obj, relocations, seg.section)?;
         uleb(&mut out, bytes.len() as u64);

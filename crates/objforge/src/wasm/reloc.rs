@@ -8,7 +8,7 @@ use crate::reloc::RelocKind;
 use crate::target::Architecture;
 
 use super::encode::{is_padded_leb, padded_sleb, padded_uleb};
-use super::layout::{Class, Layout, Role};
+use super::resolve::{Class, Resolved, Role};
 
 /// How a relocated field is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +189,7 @@ fn kind_at(i: usize) -> Place {
 /// `wasm.functions[j]` starts in the code section's payload (for function offsets).
 pub(crate) fn resolve(
     obj: &Object,
-    layout: &Layout,
+    resolved: &Resolved,
     body_offsets: &[u64],
 ) -> Result<Relocations, Error> {
     let n = obj.sections.len();
@@ -197,7 +197,7 @@ pub(crate) fn resolve(
         per_section: vec![Vec::new(); n],
         patches: vec![Vec::new(); n],
     };
-    if !layout.relocatable {
+    if !resolved.relocatable {
         if !obj.relocations.is_empty() {
             return Err(Error::invalid(
                 Place::Relocation(0, None),
@@ -207,7 +207,7 @@ pub(crate) fn resolve(
         return Ok(out);
     }
     for (i, r) in obj.relocations.iter().enumerate() {
-        let (entry, field, value) = resolve_one(obj, layout, body_offsets, i, r)?;
+        let (entry, field, value) = resolve_one(obj, resolved, body_offsets, i, r)?;
         out.per_section[r.section.0].push(entry);
         out.patches[r.section.0].push((r.offset, field, value));
     }
@@ -221,7 +221,7 @@ pub(crate) fn resolve(
 
 fn resolve_one(
     obj: &Object,
-    layout: &Layout,
+    resolved: &Resolved,
     body_offsets: &[u64],
     i: usize,
     r: &Relocation,
@@ -242,7 +242,7 @@ fn resolve_one(
             format!("objforge does not know R_WASM type {r_type}, so it cannot tell its field or its index"),
         ));
     };
-    if info.wasm64_only && !layout.is64 {
+    if info.wasm64_only && !resolved.is64 {
         return Err(Error::unsupported(
             kind_at(i),
             format!(
@@ -252,7 +252,7 @@ fn resolve_one(
         ));
     }
     let section = &obj.sections[r.section.0];
-    if matches!(layout.roles[r.section.0], Role::Dropped) {
+    if matches!(resolved.roles[r.section.0], Role::Dropped) {
         return Err(Error::invalid(
             Place::Relocation(i, Some("section")),
             format!("{} is not written to the module", section.name),
@@ -366,8 +366,8 @@ fn resolve_one(
         ));
     };
     let sym = &obj.symbols[s.0];
-    let class = layout.classes[s.0];
-    let Some(index) = layout.symtab_index[s.0] else {
+    let class = resolved.classes[s.0];
+    let Some(index) = resolved.symtab_index[s.0] else {
         return Err(Error::invalid(
             symbol_at,
             format!(
@@ -404,7 +404,7 @@ fn resolve_one(
         (Target::TableSlot, Class::Function { .. }) => 0,
         (Target::TableSlot, _) => return Err(wrong("a function (whose table slot it takes)")),
         (Target::Data, Class::Data { at: Some((seg, off, _)) }) => {
-            let base = layout.segments[seg as usize].address;
+            let base = resolved.segments[seg as usize].address;
             (base.wrapping_add(off) as i64).wrapping_add(r.addend)
         }
         (Target::Data, Class::Data { at: None }) => 0,
@@ -414,7 +414,7 @@ fn resolve_one(
         (Target::Table, Class::Table { index, .. }) => i64::from(index),
         (Target::Table, _) => return Err(wrong("a table")),
         (Target::FunctionOffset, Class::Function { import: None, index }) => {
-            let j = (index - layout.func_imports) as usize;
+            let j = (index - resolved.func_imports) as usize;
             let at = body_offsets.get(j).copied().unwrap_or(0);
             (at as i64).wrapping_add(r.addend)
         }
