@@ -11,6 +11,7 @@
 
 use crate::crc::Crc;
 use crate::error::Error;
+use crate::model::SectionData;
 use crate::out::{Out, Patch, PatchOrder, Patcher};
 
 /// How a writer's mapping function (one relocation to its entries, say) reports what it
@@ -142,6 +143,17 @@ pub(crate) enum Contents<'a> {
     Bytes(&'a [u8]),
     /// This many zero bytes.
     Zeros(usize),
+}
+
+impl<'a> Contents<'a> {
+    /// A model section's data, in a section that takes file space (zeros asked for by size
+    /// included: validation keeps the sections' total within `limits::MAX_TOTAL_SIZE`).
+    pub(crate) fn of(data: &'a SectionData) -> Contents<'a> {
+        match data {
+            SectionData::Bytes(b) => Contents::Bytes(b),
+            SectionData::Zero(n) => Contents::Zeros(*n as usize),
+        }
+    }
 }
 
 /// Writes a section's contents: as they are when `patched` is `None`; otherwise with the

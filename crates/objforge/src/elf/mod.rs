@@ -21,7 +21,7 @@ use self::symtab::{has_entry, SymbolTable};
 use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
-use crate::model::{Object, SectionData, SectionKind};
+use crate::model::{Object, SectionKind};
 use crate::names::SameNames;
 use crate::out::Out;
 use crate::strtab::{Prefix, StringId, StringTable};
@@ -511,11 +511,7 @@ impl<'a> Layout<'a> {
         let Some(s) = self.obj.sections.get(k) else {
             return;
         };
-        let contents = match &s.data {
-            SectionData::Bytes(b) => Contents::Bytes(b),
-            // Zeros asked for by size in a section that occupies file space.
-            SectionData::Zero(n) => Contents::Zeros(*n as usize),
-        };
+        let contents = Contents::of(&s.data);
         let implicit = self.implicit.get(k).copied().flatten();
         emit::write_contents(
             out,

@@ -28,7 +28,7 @@ use self::symtab::{is_written, SymbolTable};
 use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
-use crate::model::{Object, SectionData};
+use crate::model::Object;
 use crate::names::SameNames;
 use crate::out::Out;
 use crate::platform::{AppleOs, Platform};
@@ -251,11 +251,7 @@ impl<'a> Layout<'a> {
         } else {
             self.patched.get(k).copied().flatten()
         };
-        let contents = match &s.data {
-            SectionData::Bytes(b) => Contents::Bytes(b),
-            // Zeros asked for by size in a section that occupies file space.
-            SectionData::Zero(n) => Contents::Zeros(*n as usize),
-        };
+        let contents = Contents::of(&s.data);
         emit::write_contents(
             out,
             contents,

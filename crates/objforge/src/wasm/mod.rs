@@ -26,9 +26,9 @@
 //! object itself implies (the function's index in this object, the data's address in this
 //! object's own layout of segments from 0), as LLVM's objects do.
 //!
-//! [`Layout::new`] resolves the module against the object (`resolve`, `reloc`, `code`: every
-//! index, every relocation, every error) and encodes each section's payload; then
-//! [`emit`](crate::emit::Layout::emit) writes the header and each section in file order.
+//! The writer (internal): `Layout::new` resolves the module against the object (`resolve`,
+//! `reloc`, `code`: every index, every relocation, every error) and encodes each section's
+//! payload; then `emit` writes the header and each section in file order.
 
 mod code;
 mod encode;
