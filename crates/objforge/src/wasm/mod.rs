@@ -47,6 +47,7 @@ use crate::model::Object;
 use crate::out::Out;
 
 use self::encode::{uleb, uleb_len};
+use self::module::Payload;
 use self::resolve::Class;
 
 /// One section of the module as written: its id (0 for a custom section, which has a name)
@@ -54,7 +55,7 @@ use self::resolve::Class;
 struct Section {
     id: u8,
     name: Option<String>,
-    payload: Vec<u8>,
+    payload: Payload,
 }
 
 impl Section {
@@ -67,16 +68,20 @@ impl Section {
     }
 }
 
-/// A Wasm object or module laid out: every section's payload encoded and every error found;
-/// [`emit`](crate::emit::Layout::emit) writes the header and the sections in file order.
-pub(crate) struct Layout {
+/// A Wasm object or module laid out: every error found, every section's payload encoded but
+/// for the object's bytes; [`emit`](crate::emit::Layout::emit) writes the header and the
+/// sections in file order, the object's bytes straight from the model.
+pub(crate) struct Layout<'a> {
+    obj: &'a Object,
     sections: Vec<Section>,
+    /// Per object section: the values stored in its relocated fields.
+    patches: Vec<Vec<(u64, reloc::Field, i64)>>,
     total: usize,
 }
 
-impl Layout {
+impl<'a> Layout<'a> {
     /// Lays out `obj` (through the format-neutral checks) as a Wasm object or plain module.
-    pub(crate) fn new(obj: &Object) -> Result<Layout, Error> {
+    pub(crate) fn new(obj: &'a Object) -> Result<Layout<'a>, Error> {
         let resolved = resolve::resolve(obj)?;
         check_features(obj)?;
         let body_offsets = module::body_offsets(obj);
@@ -100,7 +105,9 @@ impl Layout {
         let module = &obj.wasm;
 
         let mut s = Layout {
+            obj,
             sections: Vec::new(),
+            patches: Vec::new(),
             total: 0,
         };
         if !module.types.is_empty() {
@@ -141,19 +148,19 @@ impl Layout {
         let code_index = if module.functions.is_empty() {
             None
         } else {
-            Some(s.add(10, module::code_section(obj, &relocations)?))
+            Some(s.add(10, module::code_section(obj)?))
         };
         let mut segment_starts = Vec::new();
         let data_index = if resolved.segments.is_empty() {
             None
         } else {
-            let (payload, starts) = module::data_section(obj, &resolved, &relocations)?;
+            let (payload, starts) = module::data_section(obj, &resolved)?;
             segment_starts = starts;
             Some(s.add(11, payload))
         };
         let mut custom_index = Vec::with_capacity(resolved.customs.len());
         for &section in &resolved.customs {
-            let body = module::custom_body(obj, &relocations, section)?;
+            let body = module::custom_body(obj, section)?;
             custom_index.push(s.custom(&obj.sections[section].name, body));
         }
 
@@ -208,32 +215,33 @@ impl Layout {
                 linking::target_features(&module.features),
             );
         }
+        s.patches = relocations.patches;
         s.sized()
     }
 
     /// Adds a standard section; returns its index.
-    fn add(&mut self, id: u8, payload: Vec<u8>) -> u32 {
+    fn add(&mut self, id: u8, payload: impl Into<Payload>) -> u32 {
         self.sections.push(Section {
             id,
             name: None,
-            payload,
+            payload: payload.into(),
         });
         (self.sections.len() - 1) as u32
     }
 
     /// Adds a custom section; returns its index.
-    fn custom(&mut self, name: &str, payload: Vec<u8>) -> u32 {
+    fn custom(&mut self, name: &str, payload: impl Into<Payload>) -> u32 {
         self.sections.push(Section {
             id: 0,
             name: Some(name.to_string()),
-            payload,
+            payload: payload.into(),
         });
         (self.sections.len() - 1) as u32
     }
 
     /// The file's size, once every section is in: the header, then each section's id, size
     /// and content. A section holds less than 4 GiB.
-    fn sized(mut self) -> Result<Layout, Error> {
+    fn sized(mut self) -> Result<Self, Error> {
         let mut total = HEADER_SIZE;
         for s in &self.sections {
             let content = s.content_size();
@@ -273,7 +281,7 @@ fn check_features(obj: &Object) -> Result<(), Error> {
 /// `\0asm`, then the binary format's version, 1.
 const HEADER_SIZE: usize = 8;
 
-impl crate::emit::Layout for Layout {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }
@@ -298,7 +306,7 @@ impl crate::emit::Layout for Layout {
                 put_uleb(out, name.len());
                 out.bytes(name.as_bytes());
             }
-            out.bytes(&s.payload);
+            s.payload.emit(out, self.obj, &self.patches);
         }
     }
 }

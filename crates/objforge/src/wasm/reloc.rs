@@ -24,7 +24,8 @@ pub(crate) enum Field {
 }
 
 impl Field {
-    fn size(self) -> u8 {
+    /// Bytes of the field.
+    pub(crate) fn size(self) -> u8 {
         match self {
             Field::Uleb(n) | Field::Sleb(n) => n,
             Field::U32 => 4,
