@@ -57,11 +57,13 @@ pub(crate) trait Layout {
 
 /// Receives what one model relocation is written as, as a format's mapping finds it: its
 /// entries (`E`, the format's own record) and the values stored in its field. Handing them
-/// over one by one, rather than returning them together, keeps them in registers. Every
-/// writer runs the same mapping function three times with different sinks: [`EntryCount`]
-/// while laying out, then [`Patcher`] with the section's bytes and the format's entry writer.
+/// over one by one, rather than returning them together, keeps them in registers. ELF, Mach-O
+/// and COFF run their mapping function with three sinks: [`EntryCount`] while laying out, then
+/// [`Patcher`] with the section's bytes and [`write_entries`]'s with the format's entry writer.
 pub(crate) trait RelocSink<E> {
+    /// One entry of the relocation.
     fn entry(&mut self, e: E);
+    /// A value stored in the relocated field.
     fn patch(&mut self, p: Patch);
 }
 
