@@ -162,16 +162,16 @@ impl<'a> Layout<'a> {
         strtab.finish();
 
         // --- Section headers.
+        let mapper = Mapper {
+            obj,
+            symbols: &symbols,
+        };
         let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
         for (i, s) in obj.sections.iter().enumerate() {
             let (contents, size) = match (&s.data, s.kind) {
                 (SectionData::Zero(n), SectionKind::Bss) => (Contents::Uninitialized, *n),
                 (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
                 (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
-            };
-            let mapper = Mapper {
-                obj,
-                symbols: &symbols,
             };
             let count = emit::count_entries(&mapper, relocs.of(i))?;
             let relocation_count = count.entries;
