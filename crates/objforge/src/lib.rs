@@ -19,17 +19,20 @@
 #![deny(missing_docs)]
 
 mod arch;
-mod bytes;
 mod coff;
+mod crc;
 pub mod dwarf;
 mod elf;
+mod emit;
 mod error;
 mod groups;
 mod hash;
+mod leb128;
 mod limits;
 mod macho;
 mod model;
 mod names;
+mod out;
 mod platform;
 mod reloc;
 mod strtab;
@@ -54,25 +57,10 @@ pub use validate::MAX_NAME_LEN;
 /// their symbols are; the writer checks that).
 pub fn supports(format: Format, arch: Architecture, kind: RelocKind) -> bool {
     match format {
-        // Without a difference relocation, ELF spells `diff*` as PC-relative (same section).
-        Format::Elf => {
-            arch::elf_encoding(arch, kind, &[]).is_some()
-                || kind
-                    .diff_as_pcrel()
-                    .is_some_and(|k| arch::elf_encoding(arch, k, &[]).is_some())
-        }
-        // `secrel32` is written as the offset itself: Mach-O does not link DWARF.
-        Format::MachO => {
-            arch::macho_encoding(arch, kind, 0, &[], false).is_some()
-                || (kind == RelocKind::Secrel32
-                    && matches!(arch, Architecture::X86_64 | Architecture::Aarch64))
-        }
-        // COFF has no difference relocation either: `diff32` is REL32 (same section).
-        Format::Coff => {
-            let coff = |k| arch::coff_type(arch, k, 0).is_some();
-            coff(kind) || kind.diff_as_pcrel().is_some_and(coff)
-        }
-        Format::Wasm => arch.is_wasm() && wasm::supported(arch == Architecture::Wasm64, kind),
+        Format::Elf => elf::supports(arch, kind),
+        Format::MachO => macho::supports(arch, kind),
+        Format::Coff => coff::supports(arch, kind),
+        Format::Wasm => wasm::supports(arch, kind),
     }
 }
 

@@ -1,14 +1,12 @@
 //! Limits a model must keep that no single field shows: the total size of the sections, the
 //! reach of PC-relative fields whose value is already known when the object is written (a
-//! branch to a symbol in its own section that the linker cannot move apart or redirect), and
-//! Mach-O's rule that nothing refers into a `__DWARF` section.
+//! branch to a symbol in its own section that the linker cannot move apart or redirect).
 //!
 //! They run as part of validation, so every writer, present and future, gets them.
 
 use crate::error::{Error, Place};
-use crate::model::{Binding, Object, SectionKind, SymbolDefinition, Visibility};
+use crate::model::{Binding, Object, SymbolDefinition, Visibility};
 use crate::reloc::RelocKind;
-use crate::target::Format;
 
 /// The most bytes of sections an object may describe: far past any real object, and low
 /// enough that no writer's offset arithmetic can overflow.
@@ -137,42 +135,6 @@ fn check_difference(obj: &Object, i: usize) -> Result<(), Error> {
                 bits / 8
             ),
         ));
-    }
-    Ok(())
-}
-
-/// Mach-O linkers do not link `__DWARF` sections (they stay in the object for `dsymutil`),
-/// and objforge writes DWARF's own offsets into them as plain numbers (`secrel32`): so no
-/// relocation may name a symbol in one. There is no address there to reach, and ld64.lld
-/// crashes on such a relocation, whichever section holds it.
-pub(crate) fn check_debug_references(obj: &Object) -> Result<(), Error> {
-    // Without a debug section there is nothing to refer into: skip the pass.
-    if obj.target.format != Format::MachO
-        || !obj.sections.iter().any(|s| s.kind == SectionKind::Debug)
-    {
-        return Ok(());
-    }
-    for (i, r) in obj.relocations.iter().enumerate() {
-        if r.kind == RelocKind::Secrel32 {
-            continue;
-        }
-        for (id, field) in [(r.symbol, "symbol"), (r.minus, "minus")] {
-            let Some(sym) = id.and_then(|id| obj.symbols.get(id.0)) else {
-                continue;
-            };
-            let Some(into) = sym.section_id().and_then(|s| obj.sections.get(s.0)) else {
-                continue;
-            };
-            if into.kind == SectionKind::Debug {
-                return Err(Error::unsupported(
-                    Place::Relocation(i, Some(field)),
-                    format!(
-                        "`{}` is in {}, a debug section, which Mach-O linkers do not link: a relocation cannot refer into it (a DWARF offset into it is `secrel32`, written as the number itself)",
-                        sym.name, into.name
-                    ),
-                ));
-            }
-        }
     }
     Ok(())
 }

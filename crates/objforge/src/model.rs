@@ -6,6 +6,8 @@ use crate::platform::Platform;
 use crate::reloc::RelocKind;
 use crate::target::Target;
 
+pub(crate) mod wasm;
+
 /// Index of a section in its [`Object`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SectionId(pub usize);
@@ -687,7 +689,7 @@ pub struct Object {
     pub relocations: Vec<Relocation>,
     /// What a WebAssembly module has beyond sections, symbols and relocations (signatures,
     /// imports, globals, ...); see [`crate::wasm`]. Ignored by the other formats.
-    pub wasm: crate::wasm::WasmModule,
+    pub wasm: wasm::WasmModule,
     /// How to unwind through the object's functions (see [`crate::unwind`]), written as the
     /// format's unwind tables.
     pub unwind: Vec<crate::unwind::FunctionUnwind>,
@@ -704,7 +706,7 @@ impl Object {
             sections: Vec::new(),
             symbols: Vec::new(),
             relocations: Vec::new(),
-            wasm: crate::wasm::WasmModule::default(),
+            wasm: wasm::WasmModule::default(),
             unwind: Vec::new(),
             lookup: std::sync::OnceLock::new(),
         }

@@ -10,10 +10,10 @@
 
 use std::borrow::Cow;
 
-use crate::bytes::Out;
 use crate::hash::FxHashMap;
 use crate::model::Symbol;
 use crate::names::SameNames;
+use crate::out::Out;
 
 /// Handle to a string added with [`StringTable::add`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

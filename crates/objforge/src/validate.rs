@@ -46,14 +46,18 @@ pub(crate) struct Validated {
     pub section_symbols: bool,
 }
 
-/// Checks every section, symbol and relocation of `obj`.
-pub(crate) fn validate(obj: &Object) -> Result<Validated, Error> {
+/// The rules of the target's format that validation runs among its own, so that an object's
+/// errors come in the same order whatever the format (the dispatcher picks them).
+pub(crate) type FormatRules = fn(&Object) -> Result<(), Error>;
+
+/// Checks every section, symbol and relocation of `obj`, with its format's own `rules`.
+pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Error> {
     check_sections(obj)?;
     check_comdat_selections(obj)?;
     let (names, section_symbols) = check_symbols(obj)?;
     let (relocs, reach) = check_relocations(obj)?;
     crate::limits::check_total_size(obj)?;
-    crate::limits::check_debug_references(obj)?;
+    rules(obj)?;
     crate::unwind::check(obj)?;
     // The reach of each field, checked in the same pass as the rest, is reported last.
     if let Some(e) = reach {

@@ -5,63 +5,18 @@
 
 use std::io::Write;
 
-use crate::bytes::Out;
+use crate::emit::Layout;
 use crate::error::Error;
 use crate::model::Object;
+use crate::out::Out;
 use crate::target::Format;
-use crate::validate::Validated;
+use crate::validate::{FormatRules, Validated};
 
-/// How a writer's mapping function (one relocation to its entries, say) reports what it
-/// cannot write. [`Unchecked`], the copy of the function that runs for every relocation,
-/// builds no messages and carries no large `Error` through its returns; only when it fails
-/// does the layout call the [`Checked`] copy of the same function, for the error.
-pub(crate) trait Report {
-    /// What an `Err` carries.
-    type Error;
-    /// The error `make` would build, or nothing.
-    fn error(make: impl FnOnce() -> Error) -> Self::Error;
-}
-
-/// Errors in full.
-pub(crate) enum Checked {}
-
-impl Report for Checked {
-    type Error = Error;
-    #[inline(always)]
-    fn error(make: impl FnOnce() -> Error) -> Error {
-        make()
-    }
-}
-
-/// Errors as `()`: for code that runs after [`Checked`] found none.
-pub(crate) enum Unchecked {}
-
-impl Report for Unchecked {
-    type Error = ();
-    #[inline(always)]
-    fn error(_: impl FnOnce() -> Error) {}
-}
-
-/// A file laid out: its size is known and writing it cannot fail (but for the stream's I/O).
-pub(crate) trait Layout {
-    /// Bytes the file takes.
-    fn size(&self) -> usize;
-    /// Whether integers are big-endian.
-    fn big_endian(&self) -> bool;
-    /// Writes the whole file, [`Layout::size`] bytes.
-    fn emit(&self, out: &mut Out);
-}
-
-/// A writer that produces the whole file at once.
-impl Layout for Vec<u8> {
-    fn size(&self) -> usize {
-        self.len()
-    }
-    fn big_endian(&self) -> bool {
-        false
-    }
-    fn emit(&self, out: &mut Out) {
-        out.bytes(self);
+/// The rules of `format` that validation runs among the format-neutral ones.
+fn format_rules(format: Format) -> FormatRules {
+    match format {
+        Format::MachO => crate::macho::check_debug_references,
+        Format::Elf | Format::Coff | Format::Wasm => |_| Ok(()),
     }
 }
 
@@ -70,12 +25,13 @@ fn with_layout<T>(
     obj: &Object,
     go: impl FnOnce(&dyn Layout) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    let rules = format_rules(obj.target.format);
     // Unwind entries become sections, symbols and relocations of a copy, which is written.
     let lowered;
     let obj = if obj.unwind.is_empty() {
         obj
     } else {
-        crate::validate::validate(obj)?;
+        crate::validate::validate(obj, rules)?;
         lowered = crate::unwind::lower(obj)?;
         &lowered
     };
@@ -84,7 +40,7 @@ fn with_layout<T>(
         names,
         relocs,
         section_symbols,
-    } = crate::validate::validate(obj)?;
+    } = crate::validate::validate(obj, rules)?;
     match obj.target.format {
         Format::Elf => go(&crate::elf::Layout::new(obj, names, &relocs)?),
         Format::Coff => go(&crate::coff::Layout::new(obj, names, &relocs)?),
@@ -94,7 +50,7 @@ fn with_layout<T>(
             &relocs,
             section_symbols,
         )?),
-        Format::Wasm => go(&crate::wasm::write(obj)?),
+        Format::Wasm => go(&crate::wasm::Layout::new(obj)?),
     }
 }
 

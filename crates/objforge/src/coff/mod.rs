@@ -12,7 +12,7 @@
 //! ```
 //!
 //! [`Layout::new`] computes the layout once and finds every error; then
-//! [`Layout::emit`](crate::write::Layout::emit) writes every part in file order, producing
+//! [`Layout::emit`](crate::emit::Layout::emit) writes every part in file order, producing
 //! each relocation entry, stored addend and symbol record from the model as it goes.
 //! [`comdat`] decides the COMDAT leaders and selections, [`symtab`] numbers the symbol table,
 //! [`reloc`] maps relocations and computes the addends stored in place.
@@ -22,19 +22,22 @@ mod consts;
 mod reloc;
 mod symtab;
 
+pub(crate) use reloc::supports;
+
 use comdat::Comdats;
 use consts::*;
-use reloc::RelocationEntry;
+use reloc::Mapper;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
-use crate::bytes::{Crc, EntryCount, Out, Patch, RelocSink};
+use crate::crc::Crc;
+use crate::emit;
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
 use crate::names::SameNames;
+use crate::out::Out;
 use crate::strtab::StringTable;
 use crate::target::Architecture;
-use crate::write::{Checked, Unchecked};
 
 /// What a section header's raw data is.
 #[derive(Clone, Copy)]
@@ -159,6 +162,10 @@ impl<'a> Layout<'a> {
         strtab.finish();
 
         // --- Section headers.
+        let mapper = Mapper {
+            obj,
+            symbols: &symbols,
+        };
         let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
         for (i, s) in obj.sections.iter().enumerate() {
             let (contents, size) = match (&s.data, s.kind) {
@@ -166,14 +173,7 @@ impl<'a> Layout<'a> {
                 (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
                 (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
             };
-            let mut count = EntryCount::default();
-            for r in relocs.of(i) {
-                let index_of_user = |s| symbols.index_of_user(s);
-                if reloc::map::<Unchecked, _>(obj, r, index_of_user, &mut count).is_err() {
-                    // The same function again, for the message.
-                    reloc::map::<Checked, _>(obj, r, index_of_user, &mut count)?;
-                }
-            }
+            let count = emit::count_entries(&mapper, relocs.of(i))?;
             let relocation_count = count.entries;
             let mut characteristics = characteristics(s) | align_flag(s.align);
             let selection = comdats.selection.get(i).copied().unwrap_or(0);
@@ -195,7 +195,7 @@ impl<'a> Layout<'a> {
                 pointer_to_raw_data: 0,
                 pointer_to_relocations: 0,
                 relocation_count,
-                patched: count.any_patch.then(|| count.patches.in_order()),
+                patched: count.patched(),
                 characteristics,
                 selection,
                 associated: comdats
@@ -272,28 +272,27 @@ impl<'a> Layout<'a> {
         })
     }
 
+    fn mapper(&self) -> Mapper<'_> {
+        Mapper {
+            obj: self.obj,
+            symbols: &self.symbols,
+        }
+    }
+
     /// Whether section `k`'s addends are written with its relocation entries (over its raw
     /// data, already written) rather than with its raw data.
     fn patches_with_entries(out: &Out, h: &SectionHeader) -> bool {
-        out.holds_file() && h.patched == Some(true)
+        emit::patches_with_entries(out, h.patched, h.relocation_count)
     }
 
     /// Section `k`'s raw data, with the addends stored in place unless they come with the
     /// entries; returns its checksum (valid only when they do not).
     fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader) -> u32 {
-        let zeros;
-        let data: &[u8] = match h.contents {
-            Contents::Bytes(b) => b,
-            Contents::Directives => self.drectve.as_deref().unwrap_or(&[]),
+        let contents = match h.contents {
+            Contents::Bytes(b) => emit::Contents::Bytes(b),
+            Contents::Directives => emit::Contents::Bytes(self.drectve.as_deref().unwrap_or(&[])),
             // Zeros have a checksum of 0: the CRC starts at 0 and is not inverted.
-            Contents::Zeros(n) if h.patched.is_none() => {
-                out.zeros(n);
-                return 0;
-            }
-            Contents::Zeros(n) => {
-                zeros = vec![0; n];
-                &zeros
-            }
+            Contents::Zeros(n) => emit::Contents::Zeros(n),
             Contents::Uninitialized => return 0,
         };
         let mut crc = Crc::default();
@@ -302,41 +301,39 @@ impl<'a> Layout<'a> {
         } else {
             h.patched
         };
-        out.section_bytes(data, patched, Some(&mut crc), |patcher| {
-            let index_of_user = |s: usize| self.symbols.index_of_user(s);
-            for r in self.relocs.of(k) {
-                let _ = reloc::map::<Unchecked, _>(self.obj, r, index_of_user, patcher);
-            }
-        });
+        let relocs = self.relocs.of(k);
+        emit::write_contents(
+            out,
+            contents,
+            patched,
+            Some(&mut crc),
+            &self.mapper(),
+            relocs,
+        );
         crc.value()
     }
-}
 
-/// Writes a section's relocation entries; and its addends over its raw data (already
-/// written), from `patch_at`, when they come with the entries.
-struct Entries<'o, 'w> {
-    out: &'o mut Out<'w>,
-    patch_at: Option<usize>,
-}
-
-impl RelocSink<RelocationEntry> for Entries<'_, '_> {
-    #[inline]
-    fn entry(&mut self, e: RelocationEntry) {
-        self.out
-            .record(RELOCATION_SIZE)
-            .u32(e.virtual_address)
-            .u32(e.symbol_table_index)
-            .u16(e.type_);
-    }
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        if let Some(start) = self.patch_at {
-            self.out.overwrite_patch(start, &p);
+    /// Section `k`'s relocation entries (after the overflow entry, if it has one), with its
+    /// addends over its raw data (already written at `start`) when they come with them.
+    fn write_relocations(&self, out: &mut Out, k: usize, h: &SectionHeader, start: usize) {
+        if h.overflows() {
+            // The real count, this entry included, in the first entry's VirtualAddress.
+            out.u32(h.entries_in_file() as u32);
+            out.u32(0);
+            out.u16(0);
         }
+        let patch_at = Self::patches_with_entries(out, h).then_some(start);
+        let relocs = self.relocs.of(k);
+        emit::write_entries(out, &self.mapper(), relocs, patch_at, |out, e| {
+            out.record(RELOCATION_SIZE)
+                .u32(e.virtual_address)
+                .u32(e.symbol_table_index)
+                .u16(e.type_);
+        });
     }
 }
 
-impl crate::write::Layout for Layout<'_> {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }
@@ -368,20 +365,7 @@ impl crate::write::Layout for Layout<'_> {
             }
             if h.relocation_count > 0 {
                 debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
-                if h.overflows() {
-                    // The real count, this entry included, in the first entry's VirtualAddress.
-                    out.u32(h.entries_in_file() as u32);
-                    out.u32(0);
-                    out.u16(0);
-                }
-                let index_of_user = |s: usize| self.symbols.index_of_user(s);
-                let mut sink = Entries {
-                    out: &mut *out,
-                    patch_at: with_entries.then_some(start),
-                };
-                for r in self.relocs.of(k) {
-                    let _ = reloc::map::<Unchecked, _>(obj, r, index_of_user, &mut sink);
-                }
+                self.write_relocations(out, k, h, start);
             }
             if with_entries {
                 *checksum = out.crc_of(start..start + h.size_of_raw_data as usize);

@@ -3,17 +3,18 @@
 //! ARM64 instruction. How the addend is stored follows from the COFF type alone, so a
 //! `native` relocation of a type objforge knows gets the same treatment as a portable one.
 //!
-//! [`map`] is a pure function of the model: the layout calls it for every relocation to find
+//! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model: the layout calls it for every relocation to find
 //! errors and count entries, and the writer again while writing the fields and the entries,
 //! so neither is ever stored.
 
+use super::symtab::SymbolTable;
 use crate::arch::{aarch64::coff as arm64, i386::coff as i386, x86_64::coff as amd64};
-use crate::bytes::{Patch, RelocSink};
+use crate::emit::{RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
+use crate::out::Patch;
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
-use crate::write::Report;
 
 /// One `IMAGE_RELOCATION`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -128,114 +129,123 @@ fn type_name(arch: Architecture, type_: u16) -> String {
     }
 }
 
-/// Relocation `i` (in range) of `obj` as its entry and its in-place addend, handed to `out`;
-/// or why it cannot be written. `index_of_user` gives each model symbol's symbol table index.
-#[inline(always)]
-pub(super) fn map<R: Report, S: RelocSink<RelocationEntry>>(
-    obj: &Object,
-    i: usize,
-    index_of_user: impl Fn(usize) -> u32,
-    out: &mut S,
-) -> Result<(), R::Error> {
-    let arch = obj.target.arch;
-    {
-        let r = &obj.relocations[i];
-        let at = |field| Place::Relocation(i, Some(field));
-        let section = &obj.sections[r.section.0];
-        let mut kind = r.kind;
-        let mut addend = r.addend;
-        if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
-            // No symbol-difference relocation: only one PC-relative in disguise.
-            let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
-                return Err(R::error(|| {
-                    Error::unsupported(
+/// Maps the relocations of one object.
+pub(super) struct Mapper<'a> {
+    pub obj: &'a Object,
+    pub symbols: &'a SymbolTable,
+}
+
+impl RelocMapper for Mapper<'_> {
+    type Entry = RelocationEntry;
+
+    /// Relocation `i` (in range) as its entry and its in-place addend, handed to `out`; or
+    /// why it cannot be written.
+    #[inline(always)]
+    fn map<R: Report, S: RelocSink<RelocationEntry>>(
+        &self,
+        i: usize,
+        out: &mut S,
+    ) -> Result<(), R::Error> {
+        let obj = self.obj;
+        let arch = obj.target.arch;
+        {
+            let r = &obj.relocations[i];
+            let at = |field| Place::Relocation(i, Some(field));
+            let section = &obj.sections[r.section.0];
+            let mut kind = r.kind;
+            let mut addend = r.addend;
+            if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
+                // No symbol-difference relocation: only one PC-relative in disguise.
+                let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
+                    return Err(R::error(|| {
+                        Error::unsupported(
                         at("minus"),
                         format!(
                             "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
                             obj.symbols[minus.0].name, section.name
                         ),
                     )
-                }));
-            };
-            (kind, addend) = pcrel;
-        }
-        let type_ = match kind {
-            RelocKind::Native(native) => u16::try_from(native.r_type).map_err(|_| {
-                R::error(|| {
-                    Error::invalid(
-                        at("native.type"),
-                        format!("COFF relocation types are 16-bit; {} is not", native.r_type),
-                    )
-                })
-            })?,
-            _ => crate::arch::coff_type(arch, kind, addend).ok_or_else(|| {
-                R::error(|| {
-                    Error::unsupported(
-                        at("kind"),
-                        format!("kind {} has no COFF encoding on {arch}", r.kind),
-                    )
-                })
-            })?,
-        };
-        let field = match (field(arch, type_), kind) {
-            (Some(f), _) => f,
-            // A type objforge does not know: the addend goes in the field as it is.
-            (None, _) if addend == 0 => Field::Opaque,
-            (None, RelocKind::Native(native)) if matches!(native.size, 1 | 2 | 4 | 8) => {
-                Field::Data {
-                    size: native.size,
-                    bias: 0,
-                }
+                    }));
+                };
+                (kind, addend) = pcrel;
             }
-            (None, _) => {
-                return Err(R::error(|| {
-                    Error::unsupported(
+            let type_ = match kind {
+                RelocKind::Native(native) => u16::try_from(native.r_type).map_err(|_| {
+                    R::error(|| {
+                        Error::invalid(
+                            at("native.type"),
+                            format!("COFF relocation types are 16-bit; {} is not", native.r_type),
+                        )
+                    })
+                })?,
+                _ => crate::arch::coff_type(arch, kind, addend).ok_or_else(|| {
+                    R::error(|| {
+                        Error::unsupported(
+                            at("kind"),
+                            format!("kind {} has no COFF encoding on {arch}", r.kind),
+                        )
+                    })
+                })?,
+            };
+            let field = match (field(arch, type_), kind) {
+                (Some(f), _) => f,
+                // A type objforge does not know: the addend goes in the field as it is.
+                (None, _) if addend == 0 => Field::Opaque,
+                (None, RelocKind::Native(native)) if matches!(native.size, 1 | 2 | 4 | 8) => {
+                    Field::Data {
+                        size: native.size,
+                        bias: 0,
+                    }
+                }
+                (None, _) => {
+                    return Err(R::error(|| {
+                        Error::unsupported(
                     at("addend"),
                     format!("COFF keeps the addend in the field, and objforge does not know how {} stores it: give `native.size` (1, 2, 4 or 8) to store it as an integer", type_name(arch, type_)),
                 )
-                }))
-            }
-        };
-        let size = match field {
-            Field::Data { size, .. } => usize::from(size),
-            Field::Opaque => 0,
-            _ => 4,
-        };
-        let len = section.data.len();
-        let offset = r.offset as usize;
-        if r.offset
-            .checked_add(size as u64)
-            .is_none_or(|end| end > len)
-        {
-            return Err(R::error(|| {
-                Error::invalid(
-                    at("offset"),
-                    format!(
+                    }))
+                }
+            };
+            let size = match field {
+                Field::Data { size, .. } => usize::from(size),
+                Field::Opaque => 0,
+                _ => 4,
+            };
+            let len = section.data.len();
+            let offset = r.offset as usize;
+            if r.offset
+                .checked_add(size as u64)
+                .is_none_or(|end| end > len)
+            {
+                return Err(R::error(|| {
+                    Error::invalid(
+                        at("offset"),
+                        format!(
                     "{} is past the end of {} ({len} bytes) for the {size}-byte field of COFF {}",
                     r.offset,
                     section.name,
                     type_name(arch, type_)
                 ),
-                )
-            }));
-        }
-        let original = |from: usize| -> u32 {
-            match &section.data {
-                SectionData::Bytes(b) => b
-                    .get(from..from + 4)
-                    .and_then(|w| w.try_into().ok())
-                    .map_or(0, u32::from_le_bytes),
-                SectionData::Zero(_) => 0,
+                    )
+                }));
             }
-        };
-        let patch = match field {
-            Field::Data { size, bias } => {
-                let value = addend.checked_add(bias).filter(|v| fits(*v, size));
-                let Some(value) = value else {
-                    return Err(R::error(|| {
-                        Error::invalid(
-                            at("addend"),
-                            format!(
+            let original = |from: usize| -> u32 {
+                match &section.data {
+                    SectionData::Bytes(b) => b
+                        .get(from..from + 4)
+                        .and_then(|w| w.try_into().ok())
+                        .map_or(0, u32::from_le_bytes),
+                    SectionData::Zero(_) => 0,
+                }
+            };
+            let patch = match field {
+                Field::Data { size, bias } => {
+                    let value = addend.checked_add(bias).filter(|v| fits(*v, size));
+                    let Some(value) = value else {
+                        return Err(R::error(|| {
+                            Error::invalid(
+                                at("addend"),
+                                format!(
                             "{addend} does not fit the {size}-byte field where COFF {} stores it{}",
                             type_name(arch, type_),
                             if bias != 0 {
@@ -244,67 +254,67 @@ pub(super) fn map<R: Report, S: RelocSink<RelocationEntry>>(
                                 String::new()
                             }
                         ),
-                        )
-                    }));
-                };
-                Some(Patch {
-                    offset: r.offset,
-                    bytes: value.to_le_bytes(),
-                    len: size,
-                })
-            }
-            Field::Opaque => None,
-            Field::Branch => {
-                if addend != 0 {
-                    return Err(R::error(|| {
-                        Error::unsupported(
+                            )
+                        }));
+                    };
+                    Some(Patch {
+                        offset: r.offset,
+                        bytes: value.to_le_bytes(),
+                        len: size,
+                    })
+                }
+                Field::Opaque => None,
+                Field::Branch => {
+                    if addend != 0 {
+                        return Err(R::error(|| {
+                            Error::unsupported(
                         at("addend"),
                         format!("{} cannot carry an addend in COFF: the linker ORs the branch offset into the instruction; branch to a symbol at the target instead", r.kind),
                     )
-                    }));
+                        }));
+                    }
+                    None
                 }
-                None
-            }
-            Field::Adr => {
-                if !(-(1 << 20)..1 << 20).contains(&addend) {
-                    return Err(R::error(|| {
-                        Error::invalid(
+                Field::Adr => {
+                    if !(-(1 << 20)..1 << 20).contains(&addend) {
+                        return Err(R::error(|| {
+                            Error::invalid(
                         at("addend"),
                         format!("{addend} does not fit the signed 21-bit immediate where ARM64 COFF stores an ADRP/ADR addend"),
                     )
-                    }));
+                        }));
+                    }
+                    let imm = addend as u32;
+                    let insn = original(offset) & !((0x3 << 29) | (0x7ffff << 5));
+                    Some(word(
+                        r.offset,
+                        insn | ((imm & 0x3) << 29) | (((imm >> 2) & 0x7ffff) << 5),
+                    ))
                 }
-                let imm = addend as u32;
-                let insn = original(offset) & !((0x3 << 29) | (0x7ffff << 5));
-                Some(word(
-                    r.offset,
-                    insn | ((imm & 0x3) << 29) | (((imm >> 2) & 0x7ffff) << 5),
-                ))
-            }
-            Field::Add12 => {
-                let insn = original(offset) & !(0xfff << 10);
-                Some(word(r.offset, insn | (((addend as u32) & 0xfff) << 10)))
-            }
-            Field::Ldst12 => {
-                let insn = original(offset);
-                // The linker scales by the access size it reads from the instruction.
-                let scale = (insn >> 30)
-                    + if insn & 0x0480_0000 == 0x0480_0000 {
-                        4
-                    } else {
-                        0
+                Field::Add12 => {
+                    let insn = original(offset) & !(0xfff << 10);
+                    Some(word(r.offset, insn | (((addend as u32) & 0xfff) << 10)))
+                }
+                Field::Ldst12 => {
+                    let insn = original(offset);
+                    // The linker scales by the access size it reads from the instruction.
+                    let scale = (insn >> 30)
+                        + if insn & 0x0480_0000 == 0x0480_0000 {
+                            4
+                        } else {
+                            0
+                        };
+                    let wanted = match r.kind {
+                        RelocKind::A64Ldst8Lo12 => Some(0),
+                        RelocKind::A64Ldst16Lo12 => Some(1),
+                        RelocKind::A64Ldst32Lo12 => Some(2),
+                        RelocKind::A64Ldst64Lo12 => Some(3),
+                        RelocKind::A64Ldst128Lo12 => Some(4),
+                        _ => None,
                     };
-                let wanted = match r.kind {
-                    RelocKind::A64Ldst8Lo12 => Some(0),
-                    RelocKind::A64Ldst16Lo12 => Some(1),
-                    RelocKind::A64Ldst32Lo12 => Some(2),
-                    RelocKind::A64Ldst64Lo12 => Some(3),
-                    RelocKind::A64Ldst128Lo12 => Some(4),
-                    _ => None,
-                };
-                if wanted.is_some_and(|w| w != scale) {
-                    return Err(R::error(|| {
-                        Error::invalid(
+                    if wanted.is_some_and(|w| w != scale) {
+                        return Err(R::error(|| {
+                            Error::invalid(
                         at("kind"),
                         format!(
                             "{} at {} of {}: the instruction there accesses {} bytes, and ARM64 COFF scales the offset by the instruction's size",
@@ -314,32 +324,33 @@ pub(super) fn map<R: Report, S: RelocSink<RelocationEntry>>(
                             1u32 << scale
                         ),
                     )
-                    }));
-                }
-                let low = (addend as u32) & 0xfff;
-                if low & ((1 << scale) - 1) != 0 {
-                    return Err(R::error(|| {
-                        Error::invalid(
+                        }));
+                    }
+                    let low = (addend as u32) & 0xfff;
+                    if low & ((1 << scale) - 1) != 0 {
+                        return Err(R::error(|| {
+                            Error::invalid(
                         at("addend"),
                         format!("{addend} is not a multiple of {}, the size of the access, as ARM64 COFF stores it scaled", 1u32 << scale),
                     )
-                    }));
+                        }));
+                    }
+                    let insn = insn & !(0xfff << 10);
+                    Some(word(r.offset, insn | ((low >> scale) << 10)))
                 }
-                let insn = insn & !(0xfff << 10);
-                Some(word(r.offset, insn | ((low >> scale) << 10)))
+            };
+            let symbol_table_index = r.symbol.map_or(0, |s| self.symbols.index_of_user(s.0));
+            if let Some(p) = patch {
+                out.patch(p);
             }
-        };
-        let symbol_table_index = r.symbol.map_or(0, |s| index_of_user(s.0));
-        if let Some(p) = patch {
-            out.patch(p);
+            out.entry(RelocationEntry {
+                // Sections are at most 4 GiB (checked before), so the offset fits.
+                virtual_address: r.offset as u32,
+                symbol_table_index,
+                type_,
+            });
+            Ok(())
         }
-        out.entry(RelocationEntry {
-            // Sections are at most 4 GiB (checked before), so the offset fits.
-            virtual_address: r.offset as u32,
-            symbol_table_index,
-            type_,
-        });
-        Ok(())
     }
 }
 
@@ -362,4 +373,11 @@ fn word(offset: u64, insn: u32) -> Patch {
         bytes,
         len: 4,
     }
+}
+
+/// Whether COFF on `arch` can express `kind` at all. COFF has no difference relocation either:
+/// `diff32` is REL32 (the minuend in the field's section).
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    let coff = |k| crate::arch::coff_type(arch, k, 0).is_some();
+    coff(kind) || kind.diff_as_pcrel().is_some_and(coff)
 }

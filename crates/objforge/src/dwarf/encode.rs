@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::consts::*;
-use crate::bytes::{sleb128, uleb128};
+use crate::leb128::{sleb128, uleb128};
 use crate::model::SectionId;
 
 /// The debug sections objforge writes.

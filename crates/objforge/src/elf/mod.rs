@@ -6,24 +6,26 @@
 //! section followed by its relocation section, then the note and the tables.
 //!
 //! [`Layout::new`] finds every error, numbers every section and symbol, and fixes every offset
-//! and size; [`Layout::emit`](crate::write::Layout::emit) then writes the file in that order,
+//! and size; [`Layout::emit`](crate::emit::Layout::emit) then writes the file in that order,
 //! producing each symbol and relocation entry from the model as it goes.
 
 mod consts;
 mod reloc;
 mod symtab;
 
+pub(crate) use self::reloc::supports;
+
 use self::consts::*;
 use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};
-use crate::bytes::{EntryCount, Out, Patch, RelocSink};
+use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
-use crate::model::{Object, SectionData, SectionKind};
+use crate::model::{Object, SectionKind};
 use crate::names::SameNames;
+use crate::out::Out;
 use crate::strtab::{Prefix, StringId, StringTable};
 use crate::target::{Architecture, Endianness, FloatAbi};
-use crate::write::{Checked, Unchecked};
 
 /// Per-class sizes and choices.
 pub(super) struct Class {
@@ -253,15 +255,9 @@ impl<'a> Layout<'a> {
         let mut reloc_entries = vec![0usize; obj.sections.len()];
         let mut implicit: Vec<Option<bool>> = vec![None; obj.sections.len()];
         for (k, (entries, implicit)) in reloc_entries.iter_mut().zip(&mut implicit).enumerate() {
-            let mut count = EntryCount::default();
-            for i in relocs.of(k) {
-                if mapper.map::<Unchecked, _>(i, &mut count).is_err() {
-                    // The same function again, for the message.
-                    mapper.map::<Checked, _>(i, &mut count)?;
-                }
-            }
+            let count = emit::count_entries(&mapper, relocs.of(k))?;
             *entries = count.entries;
-            *implicit = count.any_patch.then(|| count.patches.in_order());
+            *implicit = count.patched();
         }
 
         // --- Section names.
@@ -515,57 +511,44 @@ impl<'a> Layout<'a> {
         let Some(s) = self.obj.sections.get(k) else {
             return;
         };
+        let contents = Contents::of(&s.data);
         let implicit = self.implicit.get(k).copied().flatten();
-        let zeros;
-        let data: &[u8] = match (&s.data, implicit) {
-            (SectionData::Bytes(b), _) => b,
-            // Zeros asked for by size in a section that occupies file space.
-            (SectionData::Zero(n), None) => return out.zeros(*n as usize),
-            (SectionData::Zero(n), Some(_)) => {
-                zeros = vec![0; *n as usize];
-                &zeros
-            }
-        };
-        out.section_bytes(data, implicit, None, |patcher| {
-            let mapper = self.mapper();
-            for i in self.relocs.of(k) {
-                let _ = mapper.map::<Unchecked, _>(i, patcher);
-            }
-        });
+        emit::write_contents(
+            out,
+            contents,
+            implicit,
+            None,
+            &self.mapper(),
+            self.relocs.of(k),
+        );
     }
 
-    fn write_entry(&self, out: &mut Out, e: &Entry) {
-        let is64 = self.class.is64;
+    /// Section `k`'s relocation entries (`Elf*_Rel` or `Elf*_Rela`).
+    fn write_relocations(&self, out: &mut Out, k: usize) {
+        let (is64, rela) = (self.class.is64, self.class.rela);
         let n = self.class.rel_entsize();
-        let info = if is64 {
-            (u64::from(e.symbol) << 32) | u64::from(e.r_type)
-        } else {
-            u64::from((e.symbol << 8) | (e.r_type & 0xff))
-        };
-        let mut rec = out.record(n);
-        rec.word(is64, e.offset).word(is64, info);
-        if self.class.rela {
-            rec.word(is64, e.addend as u64);
-        }
+        emit::write_entries(
+            out,
+            &self.mapper(),
+            self.relocs.of(k),
+            None,
+            |out, e: Entry| {
+                let info = if is64 {
+                    (u64::from(e.symbol) << 32) | u64::from(e.r_type)
+                } else {
+                    u64::from((e.symbol << 8) | (e.r_type & 0xff))
+                };
+                let mut rec = out.record(n);
+                rec.word(is64, e.offset).word(is64, info);
+                if rela {
+                    rec.word(is64, e.addend as u64);
+                }
+            },
+        );
     }
 }
 
-/// Writes a section's entries.
-struct Entries<'l, 'a, 'o, 'w> {
-    layout: &'l Layout<'a>,
-    out: &'o mut Out<'w>,
-}
-
-impl RelocSink<Entry> for Entries<'_, '_, '_, '_> {
-    #[inline]
-    fn entry(&mut self, e: Entry) {
-        self.layout.write_entry(self.out, &e);
-    }
-    #[inline]
-    fn patch(&mut self, _: Patch) {}
-}
-
-impl crate::write::Layout for Layout<'_> {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }
@@ -599,16 +582,12 @@ impl crate::write::Layout for Layout<'_> {
                 out.u32(m);
             }
         }
-        let mapper = self.mapper();
         for k in 0..obj.sections.len() {
             if self.relocs.count(k) == 0 {
                 continue;
             }
             out.pad_to(self.reloc_offsets[k]);
-            let mut sink = Entries { layout: self, out };
-            for i in self.relocs.of(k) {
-                let _ = mapper.map::<Unchecked, _>(i, &mut sink);
-            }
+            self.write_relocations(out, k);
         }
         out.pad_to(self.symtab_offset);
         self.symbols

@@ -2,19 +2,19 @@
 //! offset for a RISC-V symbol difference (`ADD*` then `SUB*`); and, for REL (i386), the addend
 //! stored in the field instead.
 //!
-//! [`Mapper::map`] is a pure function of the model and the symbol table: the layout calls it
+//! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model and the symbol table: the layout calls it
 //! for every relocation to find errors and count entries, and the writer calls it again while
 //! writing, so no entry is ever stored.
 
 use super::symtab::SymbolTable;
 use super::Class;
 use crate::arch::{elf_encoding, ElfEncoding};
-use crate::bytes::{Patch, RelocSink};
+use crate::emit::{RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
+use crate::out::Patch;
 use crate::reloc::{FieldShape, RelocKind};
 use crate::target::Architecture;
-use crate::write::Report;
 
 /// One relocation entry as written.
 #[derive(Clone, Copy, Debug, Default)]
@@ -33,15 +33,13 @@ pub(super) struct Mapper<'a> {
     pub big_endian: bool,
 }
 
-impl Mapper<'_> {
+impl RelocMapper for Mapper<'_> {
+    type Entry = Entry;
+
     /// Relocation `i` (in range) as entries (and a stored addend), handed to `out`; or why it
     /// cannot be written.
     #[inline(always)]
-    pub(super) fn map<R: Report, S: RelocSink<Entry>>(
-        &self,
-        i: usize,
-        out: &mut S,
-    ) -> Result<(), R::Error> {
+    fn map<R: Report, S: RelocSink<Entry>>(&self, i: usize, out: &mut S) -> Result<(), R::Error> {
         let obj = self.obj;
         let arch = obj.target.arch;
         let r = &obj.relocations[i];
@@ -194,4 +192,13 @@ fn check_implicit_addend(i: usize, kind: RelocKind, size: u8, addend: i64) -> Re
             format!("{addend} does not fit the {size}-byte field where REL stores it"),
         ))
     }
+}
+
+/// Whether ELF on `arch` can express `kind` at all. Without a difference relocation, ELF
+/// spells `diff*` as PC-relative (the minuend in the field's section).
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    elf_encoding(arch, kind, &[]).is_some()
+        || kind
+            .diff_as_pcrel()
+            .is_some_and(|k| elf_encoding(arch, k, &[]).is_some())
 }

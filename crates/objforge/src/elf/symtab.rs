@@ -7,9 +7,9 @@
 
 use super::consts::*;
 use super::Class;
-use crate::bytes::Out;
 use crate::hash::FxHashMap;
 use crate::model::{Binding, Object, SymbolDefinition, SymbolKind, Visibility};
+use crate::out::Out;
 use crate::strtab::{StringId, StringTable};
 
 /// A local symbol objforge adds: a group's signature or a `%pcrel_hi` label.

@@ -11,7 +11,7 @@
 //! its own.
 //!
 //! [`Layout::new`] finds every error, numbers every symbol and fixes every offset;
-//! [`Layout::emit`](crate::write::Layout::emit) then writes the file, producing each
+//! [`Layout::emit`](crate::emit::Layout::emit) then writes the file, producing each
 //! relocation entry, stored field and `nlist_64` from the model as it goes.
 
 mod consts;
@@ -19,19 +19,21 @@ mod reloc;
 mod sections;
 mod symtab;
 
+pub(crate) use self::reloc::{check_debug_references, supports};
+
 use self::consts::*;
-use self::reloc::{RelocationInfo, Writer};
+use self::reloc::{Mapper, RelocationInfo};
 use self::sections::{MachoSection, Sections};
 use self::symtab::{is_written, SymbolTable};
-use crate::bytes::{EntryCount, Out, Patch, RelocSink};
+use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
-use crate::model::{Object, SectionData};
+use crate::model::Object;
 use crate::names::SameNames;
+use crate::out::Out;
 use crate::platform::{AppleOs, Platform};
 use crate::strtab::{Prefix, StringTable};
 use crate::target::Architecture;
-use crate::write::{Checked, Unchecked};
 
 /// The number of load commands: segment, build version, symtab, dysymtab.
 const NCMDS: u32 = 4;
@@ -143,7 +145,7 @@ impl<'a> Layout<'a> {
             &mut strtab,
         )?;
         strtab.finish();
-        let writer = Writer {
+        let mapper = Mapper {
             obj,
             sections: &sections,
             symbols: &symbols,
@@ -153,20 +155,16 @@ impl<'a> Layout<'a> {
         let mut entries = vec![0usize; n];
         let mut patched = vec![None; n];
         for k in 0..n {
-            let mut count = EntryCount::default();
+            let count = emit::count_entries(&mapper, relocs.of(k))?;
+            entries[k] = count.entries;
+            patched[k] = count.patched();
             let mut ascending = true;
             let mut prev: Option<u64> = None;
             for i in relocs.of(k) {
-                if writer.relocation::<Unchecked, _>(i, &mut count).is_err() {
-                    // The same function again, for the message.
-                    writer.relocation::<Checked, _>(i, &mut count)?;
-                }
                 let offset = obj.relocations[i].offset;
                 ascending &= prev.is_none_or(|p| p < offset);
                 prev = Some(offset);
             }
-            entries[k] = count.entries;
-            patched[k] = count.any_patch.then(|| count.patches.in_order());
             order.push(if ascending {
                 Descending::Reversed
             } else {
@@ -225,8 +223,8 @@ impl<'a> Layout<'a> {
         })
     }
 
-    fn writer(&self) -> Writer<'_> {
-        Writer {
+    fn mapper(&self) -> Mapper<'_> {
+        Mapper {
             obj: self.obj,
             sections: &self.sections,
             symbols: &self.symbols,
@@ -238,9 +236,8 @@ impl<'a> Layout<'a> {
     fn patches_with_entries(&self, out: &Out, k: usize) -> bool {
         // A section with values to store but no entries (`secrel32` only) stores them with
         // its bytes: its entries are never written.
-        out.holds_file()
-            && self.patched.get(k) == Some(&Some(true))
-            && self.entries.get(k).is_some_and(|&n| n > 0)
+        let patched = self.patched.get(k).copied().flatten();
+        emit::patches_with_entries(out, patched, self.entries.get(k).copied().unwrap_or(0))
     }
 
     /// Model section `k`'s contents, with the values stored in its fields unless they come
@@ -254,64 +251,42 @@ impl<'a> Layout<'a> {
         } else {
             self.patched.get(k).copied().flatten()
         };
-        let zeros;
-        let data: &[u8] = match (&s.data, patched) {
-            (SectionData::Bytes(b), _) => b,
-            // Zeros asked for by size in a section that occupies file space.
-            (SectionData::Zero(n), None) => return out.zeros(*n as usize),
-            (SectionData::Zero(n), Some(_)) => {
-                zeros = vec![0; *n as usize];
-                &zeros
-            }
-        };
-        out.section_bytes(data, patched, None, |patcher| {
-            let writer = self.writer();
-            for i in self.relocs.of(k) {
-                let _ = writer.relocation::<Unchecked, _>(i, patcher);
-            }
-        });
+        let contents = Contents::of(&s.data);
+        emit::write_contents(
+            out,
+            contents,
+            patched,
+            None,
+            &self.mapper(),
+            self.relocs.of(k),
+        );
     }
 
     /// Model section `k`'s relocation entries, in [`Descending`] order (and the values in its
     /// fields, when they come with the entries).
     fn write_relocations(&self, out: &mut Out, k: usize) {
-        let writer = self.writer();
         let patch_at = self
             .patches_with_entries(out, k)
             .then(|| self.fileoff + self.sections.of_model(k).addr as usize);
-        let mut sink = Entries { out, patch_at };
-        let mut one = |i: usize| {
-            let _ = writer.relocation::<Unchecked, _>(i, &mut sink);
-        };
+        let mapper = self.mapper();
         match self.order.get(k) {
-            Some(Descending::Reversed) => self.relocs.of(k).rev().for_each(&mut one),
-            Some(Descending::Sorted(list)) => list.iter().for_each(|&i| one(i as usize)),
+            Some(Descending::Reversed) => emit::write_entries(
+                out,
+                &mapper,
+                self.relocs.of(k).rev(),
+                patch_at,
+                write_relocation,
+            ),
+            Some(Descending::Sorted(list)) => {
+                let relocs = list.iter().map(|&i| i as usize);
+                emit::write_entries(out, &mapper, relocs, patch_at, write_relocation)
+            }
             None => {}
         }
     }
 }
 
-/// Writes a section's entries; and its values over its bytes (already written), from
-/// `patch_at`, when they come with the entries.
-struct Entries<'o, 'w> {
-    out: &'o mut Out<'w>,
-    patch_at: Option<usize>,
-}
-
-impl RelocSink<RelocationInfo> for Entries<'_, '_> {
-    #[inline]
-    fn entry(&mut self, e: RelocationInfo) {
-        write_relocation(self.out, &e);
-    }
-    #[inline]
-    fn patch(&mut self, p: Patch) {
-        if let Some(start) = self.patch_at {
-            self.out.overwrite_patch(start, &p);
-        }
-    }
-}
-
-impl crate::write::Layout for Layout<'_> {
+impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
     }
@@ -426,6 +401,6 @@ fn write_build_version(out: &mut Out, platform: &Platform) {
     out.u32(0); // ntools
 }
 
-fn write_relocation(out: &mut Out, e: &RelocationInfo) {
+fn write_relocation(out: &mut Out, e: RelocationInfo) {
     out.record(RELOCATION_SIZE).u32(e.address).u32(e.info);
 }

@@ -9,19 +9,21 @@
 //! allows it: x86_64 `UNSIGNED` and `SIGNED*`, arm64 `UNSIGNED`. Everything else names a
 //! symbol (`r_extern = 1`); ld64.lld insists on it for the arm64 page relocations.
 //!
-//! [`Writer::relocation`] is a pure function of the model and the layout: the layout calls it
+//! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model and the layout: the layout calls it
 //! for every relocation to find errors and count entries, and the writer again while writing
 //! the entries and the fields, so neither is ever stored.
 
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
-use crate::bytes::{Patch, RelocSink};
+use crate::emit::{RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
-use crate::model::{Binding, Object, SectionData, SymbolDefinition, SymbolId, SymbolKind};
+use crate::model::{
+    Binding, Object, SectionData, SectionKind, SymbolDefinition, SymbolId, SymbolKind,
+};
+use crate::out::Patch;
 use crate::reloc::RelocKind;
 use crate::target::Architecture;
-use crate::write::Report;
 
 use super::consts::{
     R_EXTERN_SHIFT, R_LENGTH_SHIFT, R_PCREL_SHIFT, R_SYMBOLNUM_MASK, R_TYPE_SHIFT,
@@ -132,17 +134,19 @@ pub(super) fn sections_needing_a_start(
 }
 
 /// Maps the relocations of one object.
-pub(super) struct Writer<'a> {
+pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
     pub sections: &'a Sections,
     pub symbols: &'a SymbolTable,
 }
 
-impl Writer<'_> {
+impl RelocMapper for Mapper<'_> {
+    type Entry = RelocationInfo;
+
     /// Relocation `i` (in range) as entries and a stored value, handed to `out`; or why it
     /// cannot be written (then `out` may have some of them).
     #[inline(always)]
-    pub(super) fn relocation<R: Report, S: RelocSink<RelocationInfo>>(
+    fn map<R: Report, S: RelocSink<RelocationInfo>>(
         &self,
         i: usize,
         out: &mut S,
@@ -306,7 +310,9 @@ impl Writer<'_> {
         }
         Ok(())
     }
+}
 
+impl Mapper<'_> {
     /// What relocation `i`'s entry `m` points at, with `addend`: `(r_extern, r_symbolnum,
     /// value stored in the field)`. Section-relative when `m` may be and the target is a
     /// local definition whose referenced address stays inside its section, at or after the
@@ -519,4 +525,46 @@ fn no_encoding(i: usize, kind: RelocKind, arch: Architecture, tls: bool) -> Erro
         Place::Relocation(i, Some("kind")),
         format!("kind {kind} has no Mach-O encoding on {arch}{why}"),
     )
+}
+
+/// Whether Mach-O on `arch` can express `kind` at all. `secrel32` is written as the offset
+/// itself: Mach-O does not link DWARF.
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    arch::macho_encoding(arch, kind, 0, &[], false).is_some()
+        || (kind == RelocKind::Secrel32
+            && matches!(arch, Architecture::X86_64 | Architecture::Aarch64))
+}
+
+/// Mach-O linkers do not link `__DWARF` sections (they stay in the object for `dsymutil`),
+/// and objforge writes DWARF's own offsets into them as plain numbers (`secrel32`): so no
+/// relocation may name a symbol in one. There is no address there to reach, and ld64.lld
+/// crashes on such a relocation, whichever section holds it.
+pub(crate) fn check_debug_references(obj: &Object) -> Result<(), Error> {
+    // Without a debug section there is nothing to refer into: skip the pass.
+    if !obj.sections.iter().any(|s| s.kind == SectionKind::Debug) {
+        return Ok(());
+    }
+    for (i, r) in obj.relocations.iter().enumerate() {
+        if r.kind == RelocKind::Secrel32 {
+            continue;
+        }
+        for (id, field) in [(r.symbol, "symbol"), (r.minus, "minus")] {
+            let Some(sym) = id.and_then(|id| obj.symbols.get(id.0)) else {
+                continue;
+            };
+            let Some(into) = sym.section_id().and_then(|s| obj.sections.get(s.0)) else {
+                continue;
+            };
+            if into.kind == SectionKind::Debug {
+                return Err(Error::unsupported(
+                    Place::Relocation(i, Some(field)),
+                    format!(
+                        "`{}` is in {}, a debug section, which Mach-O linkers do not link: a relocation cannot refer into it (a DWARF offset into it is `secrel32`, written as the number itself)",
+                        sym.name, into.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

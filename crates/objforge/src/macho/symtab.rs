@@ -12,10 +12,10 @@
 
 use super::consts::*;
 use super::sections::Sections;
-use crate::bytes::Out;
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SymbolDefinition, SymbolKind};
 use crate::names::sort_by_name;
+use crate::out::Out;
 use crate::strtab::{StringId, StringTable};
 
 /// One `nlist_64`, before its name's offset is known.

@@ -23,8 +23,8 @@
 
 use super::check::check_rules;
 use super::{ArchFacts, CfiOp, CfiRule, Register};
-use crate::bytes::{sleb128, uleb128};
 use crate::error::{Error, Place};
+use crate::leb128::{sleb128, uleb128};
 use crate::model::{SectionId, SymbolId};
 use crate::target::Architecture;
 

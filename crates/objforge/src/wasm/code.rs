@@ -12,7 +12,7 @@ use crate::hash::FxHashSet;
 use crate::model::{Object, SectionData};
 use crate::reloc::RelocKind;
 
-use super::layout::Layout;
+use super::resolve::Resolved;
 
 /// What an immediate indexes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -210,7 +210,7 @@ fn walk_inner(r: &mut Reader<'_>, uses: &mut Vec<Use>) -> Option<Option<usize>> 
 }
 
 /// Checks every function body of `obj`.
-pub(crate) fn check(obj: &Object, layout: &Layout) -> Result<(), Error> {
+pub(crate) fn check(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
     let module = &obj.wasm;
     // In an object: where the index relocations are, per section.
     let relocated: FxHashSet<(usize, u64, Space)> = obj
@@ -233,9 +233,9 @@ pub(crate) fn check(obj: &Object, layout: &Layout) -> Result<(), Error> {
         })
         .collect();
     let counts = |space| match space {
-        Space::Function => layout.function_count(module),
+        Space::Function => resolved.function_count(module),
         Space::Type => module.types.len() as u64,
-        Space::Global => layout.global_count(module),
+        Space::Global => resolved.global_count(module),
     };
     let mut uses = Vec::new();
     for f in &module.functions {
@@ -269,7 +269,7 @@ pub(crate) fn check(obj: &Object, layout: &Layout) -> Result<(), Error> {
         }
         for u in &uses {
             let offset = u.offset as u64;
-            if layout.relocatable {
+            if resolved.relocatable {
                 if !relocated.contains(&(i, offset, u.space)) {
                     let kind = match u.space {
                         Space::Function => RelocKind::WasmFuncIndexLeb,

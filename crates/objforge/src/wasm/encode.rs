@@ -1,7 +1,8 @@
-//! The binary format's building blocks: LEB128 numbers (plain and padded), names, vectors and
-//! section framing. Every writer of the module appends to a `Vec<u8>` through these.
+//! The binary format's building blocks: LEB128 numbers (plain and padded), names, vectors.
+//! Every encoder of a section's payload appends to a `Vec<u8>` through these; the sections'
+//! framing is written by [`Layout`](super::Layout)'s `emit`.
 
-pub(crate) use crate::bytes::{sleb128 as sleb, uleb128 as uleb};
+pub(crate) use crate::leb128::{sleb128 as sleb, uleb128 as uleb};
 
 /// Writes `v` into `field` as unsigned LEB128 padded to the field's length (the low bits of
 /// `v` that fit: 35 bits for 5 bytes, 70 for 10).
@@ -43,21 +44,6 @@ pub(crate) fn uleb_len(v: u64) -> usize {
 pub(crate) fn name(out: &mut Vec<u8>, s: &str) {
     uleb(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
-}
-
-/// Appends a section: its id, its payload's size and the payload.
-pub(crate) fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
-    out.push(id);
-    uleb(out, payload.len() as u64);
-    out.extend_from_slice(payload);
-}
-
-/// Appends a custom section (id 0): its name, then `body`.
-pub(crate) fn custom_section(out: &mut Vec<u8>, section_name: &str, body: &[u8]) {
-    let mut payload = Vec::with_capacity(section_name.len() + 5 + body.len());
-    name(&mut payload, section_name);
-    payload.extend_from_slice(body);
-    section(out, 0, &payload);
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use crate::model::{Binding, Object, SectionKind, SymbolDefinition, SymbolKind};
 
 use super::encode::{name, sleb, uleb};
-use super::layout::{Class, Layout, Role, INDIRECT_FUNCTION_TABLE};
-use super::model::Feature;
 use super::reloc::Entry;
+use super::resolve::{Class, Resolved, Role, INDIRECT_FUNCTION_TABLE};
+use crate::model::wasm::Feature;
 
 /// `linking` subsection types.
 const WASM_SEGMENT_INFO: u8 = 5;
@@ -49,33 +49,33 @@ fn subsection(out: &mut Vec<u8>, kind: u8, payload: &[u8]) {
 
 /// The `linking` section's body. `custom_index[n]` is the module section index of custom
 /// section n.
-pub(crate) fn linking_section(obj: &Object, layout: &Layout, custom_index: &[u32]) -> Vec<u8> {
+pub(crate) fn linking_section(obj: &Object, resolved: &Resolved, custom_index: &[u32]) -> Vec<u8> {
     let mut out = vec![2]; // version
-    let symtab = symbol_table(obj, layout, custom_index);
+    let symtab = symbol_table(obj, resolved, custom_index);
     subsection(&mut out, WASM_SYMBOL_TABLE, &symtab);
-    if !layout.segments.is_empty() {
-        subsection(&mut out, WASM_SEGMENT_INFO, &segment_info(obj, layout));
+    if !resolved.segments.is_empty() {
+        subsection(&mut out, WASM_SEGMENT_INFO, &segment_info(obj, resolved));
     }
     if !obj.wasm.init_funcs.is_empty() {
         let mut p = Vec::new();
         uleb(&mut p, obj.wasm.init_funcs.len() as u64);
         for f in &obj.wasm.init_funcs {
             uleb(&mut p, u64::from(f.priority));
-            let index = layout.symtab_index.get(f.symbol.0).copied().flatten();
+            let index = resolved.symtab_index.get(f.symbol.0).copied().flatten();
             uleb(&mut p, u64::from(index.unwrap_or(0)));
         }
         subsection(&mut out, WASM_INIT_FUNCS, &p);
     }
-    let comdats = comdat_info(obj, layout, custom_index);
+    let comdats = comdat_info(obj, resolved, custom_index);
     if !comdats.is_empty() {
         subsection(&mut out, WASM_COMDAT_INFO, &comdats);
     }
     out
 }
 
-fn symbol_flags(obj: &Object, layout: &Layout, i: usize) -> u32 {
+fn symbol_flags(obj: &Object, resolved: &Resolved, i: usize) -> u32 {
     let sym = &obj.symbols[i];
-    let class = layout.classes[i];
+    let class = resolved.classes[i];
     let mut flags = match sym.binding {
         Binding::Local => WASM_SYM_BINDING_LOCAL,
         Binding::Weak => WASM_SYM_BINDING_WEAK,
@@ -101,10 +101,10 @@ fn symbol_flags(obj: &Object, layout: &Layout, i: usize) -> u32 {
     if undefined {
         flags |= WASM_SYM_UNDEFINED;
     }
-    if layout.exported[i] {
+    if resolved.exported[i] {
         flags |= WASM_SYM_EXPORTED;
     }
-    if explicit_name(obj, layout, i).is_some() {
+    if explicit_name(obj, resolved, i).is_some() {
         flags |= WASM_SYM_EXPLICIT_NAME;
     }
     if let SymbolDefinition::Defined { section, .. } = sym.definition {
@@ -131,27 +131,27 @@ fn symbol_flags(obj: &Object, layout: &Layout, i: usize) -> u32 {
 
 /// For an imported symbol whose name is not the import's field name, or whose import says its
 /// name is explicit: its own name.
-fn explicit_name<'a>(obj: &'a Object, layout: &Layout, i: usize) -> Option<&'a str> {
-    let import = match layout.classes[i] {
+fn explicit_name<'a>(obj: &'a Object, resolved: &Resolved, i: usize) -> Option<&'a str> {
+    let import = match resolved.classes[i] {
         Class::Function { import, .. }
         | Class::Global { import, .. }
         | Class::Table { import, .. } => import?,
         _ => return None,
     };
     let sym = &obj.symbols[i];
-    let import = layout.imports.get(import)?;
+    let import = resolved.imports.get(import)?;
     (import.explicit_name || import.name != sym.name).then_some(sym.name.as_str())
 }
 
-fn symbol_table(obj: &Object, layout: &Layout, custom_index: &[u32]) -> Vec<u8> {
+fn symbol_table(obj: &Object, resolved: &Resolved, custom_index: &[u32]) -> Vec<u8> {
     let mut out = Vec::new();
-    let count = layout.symtab_index.iter().flatten().count();
+    let count = resolved.symtab_index.iter().flatten().count();
     uleb(&mut out, count as u64);
     for (i, sym) in obj.symbols.iter().enumerate() {
-        if layout.symtab_index[i].is_none() {
+        if resolved.symtab_index[i].is_none() {
             continue;
         }
-        let flags = symbol_flags(obj, layout, i);
+        let flags = symbol_flags(obj, resolved, i);
         let indexed = |out: &mut Vec<u8>, kind: u8, index: u32, import: Option<usize>| {
             out.push(kind);
             uleb(out, u64::from(flags));
@@ -161,7 +161,7 @@ fn symbol_table(obj: &Object, layout: &Layout, custom_index: &[u32]) -> Vec<u8> 
                 name(out, &sym.name);
             }
         };
-        match layout.classes[i] {
+        match resolved.classes[i] {
             Class::Function { index, import } => indexed(&mut out, SYMTAB_FUNCTION, index, import),
             Class::Global { index, import } => indexed(&mut out, SYMTAB_GLOBAL, index, import),
             Class::Table { index, import } => indexed(&mut out, SYMTAB_TABLE, index, import),
@@ -181,17 +181,17 @@ fn symbol_table(obj: &Object, layout: &Layout, custom_index: &[u32]) -> Vec<u8> 
                 let index = custom_index.get(custom as usize).copied().unwrap_or(0);
                 uleb(&mut out, u64::from(index));
             }
-            // Not in the table (see `lay_out`); refused before writing.
+            // Not in the table (see `resolve`); refused before writing.
             Class::Skip | Class::Undeclared => {}
         }
     }
     out
 }
 
-fn segment_info(obj: &Object, layout: &Layout) -> Vec<u8> {
+fn segment_info(obj: &Object, resolved: &Resolved) -> Vec<u8> {
     let mut out = Vec::new();
-    uleb(&mut out, layout.segments.len() as u64);
-    for seg in &layout.segments {
+    uleb(&mut out, resolved.segments.len() as u64);
+    for seg in &resolved.segments {
         let s = &obj.sections[seg.section];
         name(&mut out, &s.name);
         uleb(&mut out, u64::from(s.align.max(1).trailing_zeros()));
@@ -211,14 +211,14 @@ fn segment_info(obj: &Object, layout: &Layout) -> Vec<u8> {
 }
 
 /// The COMDAT groups: each section's `comdat`, by group name in order of first appearance.
-fn comdat_info(obj: &Object, layout: &Layout, custom_index: &[u32]) -> Vec<u8> {
+fn comdat_info(obj: &Object, resolved: &Resolved, custom_index: &[u32]) -> Vec<u8> {
     let mut groups: Vec<(&str, Vec<(u8, u32)>)> = Vec::new();
     for (i, s) in obj.sections.iter().enumerate() {
         let Some(group) = s.comdat.as_deref() else {
             continue;
         };
-        let member = match layout.roles[i] {
-            Role::Function(j) => (WASM_COMDAT_FUNCTION, layout.func_imports + j),
+        let member = match resolved.roles[i] {
+            Role::Function(j) => (WASM_COMDAT_FUNCTION, resolved.func_imports + j),
             Role::Segment(n) => (WASM_COMDAT_DATA, n),
             Role::Custom(c) => (
                 WASM_COMDAT_SECTION,

@@ -25,72 +25,239 @@
 //! 64-bit kinds) so the linker can rewrite it in place; objforge stores there the value the
 //! object itself implies (the function's index in this object, the data's address in this
 //! object's own layout of segments from 0), as LLVM's objects do.
+//!
+//! The writer (internal): `Layout::new` resolves the module against the object (`resolve`,
+//! `reloc`, `code`: every index, every relocation, every error) and encodes each section's
+//! payload; then `emit` writes the header and each section in file order.
 
 mod code;
 mod encode;
-mod layout;
 mod linking;
-mod model;
 mod module;
 mod reloc;
+mod resolve;
 
-pub use model::*;
+// The types a Wasm backend fills in belong to the model; they are public here.
+pub use crate::model::wasm::*;
 
-pub(crate) use reloc::supported;
+pub(crate) use reloc::supports;
 
 use crate::error::{Error, Place};
 use crate::model::Object;
+use crate::out::Out;
 
-use self::encode::{custom_section, section, uleb_len};
-use self::layout::Class;
+use self::encode::{uleb, uleb_len};
+use self::module::Payload;
+use self::resolve::Class;
 
-/// Module sections, each appended with its index.
-struct Sections {
-    out: Vec<(u8, Option<String>, Vec<u8>)>,
+/// One section of the module as written: its id (0 for a custom section, which has a name)
+/// and its payload (a custom section's: the bytes after its name).
+struct Section {
+    id: u8,
+    name: Option<String>,
+    payload: Payload,
 }
 
-impl Sections {
+impl Section {
+    /// Bytes of its content: a custom section's name, then the payload.
+    fn content_size(&self) -> usize {
+        match &self.name {
+            Some(n) => uleb_len(n.len() as u64) + n.len() + self.payload.len(),
+            None => self.payload.len(),
+        }
+    }
+}
+
+/// A Wasm object or module laid out: every error found, every section's payload encoded but
+/// for the object's bytes; [`emit`](crate::emit::Layout::emit) writes the header and the
+/// sections in file order, the object's bytes straight from the model.
+pub(crate) struct Layout<'a> {
+    obj: &'a Object,
+    sections: Vec<Section>,
+    /// Per object section: the values stored in its relocated fields.
+    patches: Vec<Vec<(u64, reloc::Field, i64)>>,
+    total: usize,
+}
+
+impl<'a> Layout<'a> {
+    /// Lays out `obj` (through the format-neutral checks) as a Wasm object or plain module.
+    pub(crate) fn new(obj: &'a Object) -> Result<Layout<'a>, Error> {
+        let resolved = resolve::resolve(obj)?;
+        check_features(obj)?;
+        let body_offsets = module::body_offsets(obj);
+        let relocations = reloc::resolve(obj, &resolved, &body_offsets)?;
+        code::check(obj, &resolved)?;
+        if resolved.relocatable {
+            if let Some(i) = resolved
+                .classes
+                .iter()
+                .position(|c| *c == Class::Undeclared)
+            {
+                return Err(Error::invalid(
+                    Place::Symbol(i, None),
+                    format!(
+                    "`{}` is an undefined function, but no import in wasm.imports gives its type",
+                    obj.symbols[i].name
+                ),
+                ));
+            }
+        }
+        let module = &obj.wasm;
+
+        let mut s = Layout {
+            obj,
+            sections: Vec::new(),
+            patches: Vec::new(),
+            total: 0,
+        };
+        if !module.types.is_empty() {
+            s.add(1, module::type_section(&module.types));
+        }
+        if !resolved.imports.is_empty() {
+            s.add(2, module::import_section(&resolved));
+        }
+        if !module.functions.is_empty() {
+            s.add(3, module::function_section(obj));
+        }
+        if !module.tables.is_empty() {
+            s.add(4, module::table_section(obj));
+        }
+        if let Some(memory) = &module.memory {
+            s.add(5, module::memory_section(memory, resolved.is64));
+        }
+        if !module.globals.is_empty() {
+            s.add(6, module::global_section(obj));
+        }
+        let exports = module::exports(obj, &resolved);
+        if !exports.is_empty() {
+            s.add(7, module::export_section(&exports));
+        }
+        if let Some(start) = module.start {
+            let mut payload = Vec::new();
+            encode::uleb(&mut payload, u64::from(start));
+            s.add(8, payload);
+        }
+        if !module.elements.is_empty() {
+            s.add(9, module::element_section(obj));
+        }
+        if !resolved.segments.is_empty() {
+            let mut payload = Vec::new();
+            encode::uleb(&mut payload, resolved.segments.len() as u64);
+            s.add(12, payload);
+        }
+        let code_index = if module.functions.is_empty() {
+            None
+        } else {
+            Some(s.add(10, module::code_section(obj)?))
+        };
+        let mut segment_starts = Vec::new();
+        let data_index = if resolved.segments.is_empty() {
+            None
+        } else {
+            let (payload, starts) = module::data_section(obj, &resolved)?;
+            segment_starts = starts;
+            Some(s.add(11, payload))
+        };
+        let mut custom_index = Vec::with_capacity(resolved.customs.len());
+        for &section in &resolved.customs {
+            let body = module::custom_body(obj, section)?;
+            custom_index.push(s.custom(&obj.sections[section].name, body));
+        }
+
+        if resolved.relocatable {
+            s.custom(
+                "linking",
+                linking::linking_section(obj, &resolved, &custom_index),
+            );
+            // reloc.CODE, reloc.DATA: every entry of the section's pieces, in file order.
+            let gather = |pieces: &mut dyn Iterator<Item = (usize, u64)>| {
+                let mut entries = Vec::new();
+                for (section, base) in pieces {
+                    for e in &relocations.per_section[section] {
+                        entries.push((base, *e));
+                    }
+                }
+                entries
+            };
+            if let Some(code) = code_index {
+                let mut pieces = module
+                    .functions
+                    .iter()
+                    .zip(&body_offsets)
+                    .map(|(f, &base)| (f.section.0, base));
+                let entries = gather(&mut pieces);
+                if !entries.is_empty() {
+                    s.custom("reloc.CODE", linking::reloc_section(code, &entries));
+                }
+            }
+            if let Some(data) = data_index {
+                let mut pieces = resolved
+                    .segments
+                    .iter()
+                    .zip(&segment_starts)
+                    .map(|(seg, &base)| (seg.section, base));
+                let entries = gather(&mut pieces);
+                if !entries.is_empty() {
+                    s.custom("reloc.DATA", linking::reloc_section(data, &entries));
+                }
+            }
+            for (&section, &index) in resolved.customs.iter().zip(&custom_index) {
+                let entries = gather(&mut std::iter::once((section, 0)));
+                if !entries.is_empty() {
+                    let name = format!("reloc.{}", obj.sections[section].name);
+                    s.custom(&name, linking::reloc_section(index, &entries));
+                }
+            }
+        }
+        if !module.features.is_empty() {
+            s.custom(
+                "target_features",
+                linking::target_features(&module.features),
+            );
+        }
+        s.patches = relocations.patches;
+        s.sized()
+    }
+
     /// Adds a standard section; returns its index.
-    fn add(&mut self, id: u8, payload: Vec<u8>) -> u32 {
-        self.out.push((id, None, payload));
-        (self.out.len() - 1) as u32
+    fn add(&mut self, id: u8, payload: impl Into<Payload>) -> u32 {
+        self.sections.push(Section {
+            id,
+            name: None,
+            payload: payload.into(),
+        });
+        (self.sections.len() - 1) as u32
     }
 
     /// Adds a custom section; returns its index.
-    fn custom(&mut self, name: &str, body: Vec<u8>) -> u32 {
-        self.out.push((0, Some(name.to_string()), body));
-        (self.out.len() - 1) as u32
+    fn custom(&mut self, name: &str, payload: impl Into<Payload>) -> u32 {
+        self.sections.push(Section {
+            id: 0,
+            name: Some(name.to_string()),
+            payload: payload.into(),
+        });
+        (self.sections.len() - 1) as u32
     }
 
-    /// The module: header and sections, in one buffer of the final size.
-    fn finish(self) -> Result<Vec<u8>, Error> {
-        let mut total = 8;
-        for (id, name, payload) in &self.out {
-            let content = match name {
-                Some(n) => uleb_len(n.len() as u64) + n.len() + payload.len(),
-                None => payload.len(),
-            };
+    /// The file's size, once every section is in: the header, then each section's id, size
+    /// and content. A section holds less than 4 GiB.
+    fn sized(mut self) -> Result<Self, Error> {
+        let mut total = HEADER_SIZE;
+        for s in &self.sections {
+            let content = s.content_size();
             if u32::try_from(content).is_err() {
                 return Err(Error::unsupported(
                     Place::Object,
                     format!(
-                        "section {id} would be {content} bytes; a Wasm section holds less than 4 GiB"
+                        "section {} would be {content} bytes; a Wasm section holds less than 4 GiB",
+                        s.id
                     ),
                 ));
             }
             total += 1 + uleb_len(content as u64) + content;
         }
-        let mut out = Vec::with_capacity(total);
-        out.extend_from_slice(b"\0asm");
-        out.extend_from_slice(&1u32.to_le_bytes());
-        for (id, name, payload) in &self.out {
-            match name {
-                Some(n) => custom_section(&mut out, n, payload),
-                None => section(&mut out, *id, payload),
-            }
-        }
-        debug_assert_eq!(out.len(), total);
-        Ok(out)
+        self.total = total;
+        Ok(self)
     }
 }
 
@@ -111,131 +278,35 @@ fn check_features(obj: &Object) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `obj` (through the format-neutral checks) as a Wasm object or plain module.
-pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    let layout = layout::lay_out(obj)?;
-    check_features(obj)?;
-    let body_offsets = module::body_offsets(obj);
-    let relocations = reloc::resolve(obj, &layout, &body_offsets)?;
-    code::check(obj, &layout)?;
-    if layout.relocatable {
-        if let Some(i) = layout.classes.iter().position(|c| *c == Class::Undeclared) {
-            return Err(Error::invalid(
-                Place::Symbol(i, None),
-                format!(
-                    "`{}` is an undefined function, but no import in wasm.imports gives its type",
-                    obj.symbols[i].name
-                ),
-            ));
-        }
-    }
-    let module = &obj.wasm;
+/// `\0asm`, then the binary format's version, 1.
+const HEADER_SIZE: usize = 8;
 
-    let mut s = Sections { out: Vec::new() };
-    if !module.types.is_empty() {
-        s.add(1, module::type_section(&module.types));
-    }
-    if !layout.imports.is_empty() {
-        s.add(2, module::import_section(&layout));
-    }
-    if !module.functions.is_empty() {
-        s.add(3, module::function_section(obj));
-    }
-    if !module.tables.is_empty() {
-        s.add(4, module::table_section(obj));
-    }
-    if let Some(memory) = &module.memory {
-        s.add(5, module::memory_section(memory, layout.is64));
-    }
-    if !module.globals.is_empty() {
-        s.add(6, module::global_section(obj));
-    }
-    let exports = module::exports(obj, &layout);
-    if !exports.is_empty() {
-        s.add(7, module::export_section(&exports));
-    }
-    if let Some(start) = module.start {
-        let mut payload = Vec::new();
-        encode::uleb(&mut payload, u64::from(start));
-        s.add(8, payload);
-    }
-    if !module.elements.is_empty() {
-        s.add(9, module::element_section(obj));
-    }
-    if !layout.segments.is_empty() {
-        let mut payload = Vec::new();
-        encode::uleb(&mut payload, layout.segments.len() as u64);
-        s.add(12, payload);
-    }
-    let code_index = if module.functions.is_empty() {
-        None
-    } else {
-        Some(s.add(10, module::code_section(obj, &relocations)?))
-    };
-    let mut segment_starts = Vec::new();
-    let data_index = if layout.segments.is_empty() {
-        None
-    } else {
-        let (payload, starts) = module::data_section(obj, &layout, &relocations)?;
-        segment_starts = starts;
-        Some(s.add(11, payload))
-    };
-    let mut custom_index = Vec::with_capacity(layout.customs.len());
-    for &section in &layout.customs {
-        let body = module::custom_body(obj, &relocations, section)?;
-        custom_index.push(s.custom(&obj.sections[section].name, body));
+impl crate::emit::Layout for Layout<'_> {
+    fn size(&self) -> usize {
+        self.total
     }
 
-    if layout.relocatable {
-        s.custom(
-            "linking",
-            linking::linking_section(obj, &layout, &custom_index),
-        );
-        // reloc.CODE, reloc.DATA: every entry of the section's pieces, in file order.
-        let gather = |pieces: &mut dyn Iterator<Item = (usize, u64)>| {
-            let mut entries = Vec::new();
-            for (section, base) in pieces {
-                for e in &relocations.per_section[section] {
-                    entries.push((base, *e));
-                }
-            }
-            entries
+    fn big_endian(&self) -> bool {
+        false
+    }
+
+    fn emit(&self, out: &mut Out) {
+        out.bytes(b"\0asm");
+        out.u32(1);
+        let mut leb = Vec::with_capacity(10);
+        let mut put_uleb = |out: &mut Out, v: usize| {
+            leb.clear();
+            uleb(&mut leb, v as u64);
+            out.bytes(&leb);
         };
-        if let Some(code) = code_index {
-            let mut pieces = module
-                .functions
-                .iter()
-                .zip(&body_offsets)
-                .map(|(f, &base)| (f.section.0, base));
-            let entries = gather(&mut pieces);
-            if !entries.is_empty() {
-                s.custom("reloc.CODE", linking::reloc_section(code, &entries));
+        for s in &self.sections {
+            out.u8(s.id);
+            put_uleb(out, s.content_size());
+            if let Some(name) = &s.name {
+                put_uleb(out, name.len());
+                out.bytes(name.as_bytes());
             }
-        }
-        if let Some(data) = data_index {
-            let mut pieces = layout
-                .segments
-                .iter()
-                .zip(&segment_starts)
-                .map(|(seg, &base)| (seg.section, base));
-            let entries = gather(&mut pieces);
-            if !entries.is_empty() {
-                s.custom("reloc.DATA", linking::reloc_section(data, &entries));
-            }
-        }
-        for (&section, &index) in layout.customs.iter().zip(&custom_index) {
-            let entries = gather(&mut std::iter::once((section, 0)));
-            if !entries.is_empty() {
-                let name = format!("reloc.{}", obj.sections[section].name);
-                s.custom(&name, linking::reloc_section(index, &entries));
-            }
+            s.payload.emit(out, self.obj, &self.patches);
         }
     }
-    if !module.features.is_empty() {
-        s.custom(
-            "target_features",
-            linking::target_features(&module.features),
-        );
-    }
-    s.finish()
 }

@@ -1,13 +1,16 @@
-//! The standard sections, each from the layout: type, import, function, table, memory,
+//! The standard sections, each from the resolved module: type, import, function, table, memory,
 //! global, export, start, element, data count, code, data.
 
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
+use crate::out::Out;
 
 use super::encode::{name, sleb, uleb, uleb_len};
-use super::layout::{Class, Layout};
-use super::model::{ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType};
-use super::reloc::{patch, Relocations};
+use super::reloc::{patch, Field};
+use super::resolve::{Class, Resolved};
+use crate::model::wasm::{
+    ConstExpr, ExportTarget, FuncType, ImportKind, Limits, MemoryType, TableType,
+};
 
 pub(crate) fn type_section(types: &[FuncType]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -40,10 +43,10 @@ fn table_type(out: &mut Vec<u8>, t: &TableType) {
     limits(out, &t.limits, 0);
 }
 
-pub(crate) fn import_section(layout: &Layout) -> Vec<u8> {
+pub(crate) fn import_section(resolved: &Resolved) -> Vec<u8> {
     let mut out = Vec::new();
-    uleb(&mut out, layout.imports.len() as u64);
-    for import in &layout.imports {
+    uleb(&mut out, resolved.imports.len() as u64);
+    for import in &resolved.imports {
         name(&mut out, &import.module);
         name(&mut out, &import.name);
         match &import.kind {
@@ -57,7 +60,7 @@ pub(crate) fn import_section(layout: &Layout) -> Vec<u8> {
             }
             ImportKind::Memory(m) => {
                 out.push(0x02);
-                memory_type(&mut out, m, layout.is64);
+                memory_type(&mut out, m, resolved.is64);
             }
             ImportKind::Global(g) => {
                 out.push(0x03);
@@ -148,7 +151,7 @@ pub(crate) fn global_section(obj: &Object) -> Vec<u8> {
 }
 
 /// The export section's entries: (name, kind, index).
-pub(crate) fn exports(obj: &Object, layout: &Layout) -> Vec<(String, u8, u32)> {
+pub(crate) fn exports(obj: &Object, resolved: &Resolved) -> Vec<(String, u8, u32)> {
     obj.wasm
         .exports
         .iter()
@@ -158,7 +161,7 @@ pub(crate) fn exports(obj: &Object, layout: &Layout) -> Vec<(String, u8, u32)> {
                 ExportTarget::Table(n) => (1, n),
                 ExportTarget::Memory(n) => (2, n),
                 ExportTarget::Global(n) => (3, n),
-                ExportTarget::Symbol(s) => match layout.classes.get(s.0)? {
+                ExportTarget::Symbol(s) => match resolved.classes.get(s.0)? {
                     Class::Function { index, .. } => (0, *index),
                     Class::Global { index, .. } => (3, *index),
                     _ => return None,
@@ -216,73 +219,189 @@ pub(crate) fn body_offsets(obj: &Object) -> Vec<u64> {
     offsets
 }
 
-/// A section's bytes with its relocated fields patched.
-fn patched(obj: &Object, relocations: &Relocations, section: usize) -> Result<Vec<u8>, Error> {
-    let mut bytes = match &obj.sections[section].data {
-        SectionData::Bytes(b) => b.clone(),
-        SectionData::Zero(n) => {
-            // Wasm has no zero fill: a bss segment is written out. Fail, not abort, when the
-            // zeros do not fit in memory.
-            let mut zeros = Vec::new();
-            let fits = usize::try_from(*n)
-                .ok()
-                .is_some_and(|n| zeros.try_reserve_exact(n).is_ok());
-            if !fits {
-                return Err(Error::unsupported(
-                    Place::Section(section, Some("size")),
-                    format!("{n} bytes of zeros do not fit in memory"),
-                ));
-            }
-            zeros.resize(*n as usize, 0);
-            zeros
-        }
-    };
-    for &(offset, field, value) in &relocations.patches[section] {
-        patch(&mut bytes, offset, field, value);
-    }
-    Ok(bytes)
+/// A section's payload: bytes encoded while laying out and, between them, object sections'
+/// bytes, which go out at emission straight from the model with their relocated fields
+/// stored in passing (never copied into the payload).
+#[derive(Default)]
+pub(crate) struct Payload {
+    encoded: Vec<u8>,
+    parts: Vec<Part>,
+    /// Bytes of the object sections in `parts`.
+    objects: usize,
 }
 
-pub(crate) fn code_section(obj: &Object, relocations: &Relocations) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    uleb(&mut out, obj.wasm.functions.len() as u64);
-    for f in &obj.wasm.functions {
-        let body = patched(obj, relocations, f.section.0)?;
-        uleb(&mut out, body.len() as u64);
-        out.extend_from_slice(&body);
+enum Part {
+    /// The encoded bytes from the previous part's end to `end`.
+    Encoded { end: usize },
+    /// Object section `k`'s bytes.
+    Object(usize),
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(encoded: Vec<u8>) -> Payload {
+        Payload {
+            encoded,
+            parts: Vec::new(),
+            objects: 0,
+        }
     }
-    Ok(out)
+}
+
+impl Payload {
+    /// Bytes of the payload.
+    pub(crate) fn len(&self) -> usize {
+        self.encoded.len() + self.objects
+    }
+
+    /// Appends object section `section`'s bytes.
+    fn object(&mut self, obj: &Object, section: usize) -> Result<(), Error> {
+        let len = match &obj.sections[section].data {
+            SectionData::Bytes(b) => b.len(),
+            SectionData::Zero(n) => {
+                // Wasm has no zero fill: a bss segment is written out. Refuse zeros that
+                // would not fit in memory, where a buffer of the whole file must hold them.
+                let fits = usize::try_from(*n)
+                    .ok()
+                    .filter(|&n| Vec::<u8>::new().try_reserve_exact(n).is_ok());
+                let Some(n) = fits else {
+                    return Err(Error::unsupported(
+                        Place::Section(section, Some("size")),
+                        format!("{n} bytes of zeros do not fit in memory"),
+                    ));
+                };
+                n
+            }
+        };
+        self.parts.push(Part::Encoded {
+            end: self.encoded.len(),
+        });
+        self.parts.push(Part::Object(section));
+        self.objects += len;
+        Ok(())
+    }
+
+    /// Writes the payload; `patches[k]` are the values stored in object section `k`'s fields.
+    pub(crate) fn emit(&self, out: &mut Out, obj: &Object, patches: &[Vec<(u64, Field, i64)>]) {
+        let mut at = 0;
+        for part in &self.parts {
+            match *part {
+                Part::Encoded { end } => {
+                    out.bytes(self.encoded.get(at..end).unwrap_or(&[]));
+                    at = end;
+                }
+                Part::Object(k) => {
+                    let fields = patches.get(k).map_or(&[][..], Vec::as_slice);
+                    emit_patched(out, &obj.sections[k].data, fields);
+                }
+            }
+        }
+        out.bytes(self.encoded.get(at..).unwrap_or(&[]));
+    }
+}
+
+/// Writes a section's bytes with `patches` stored in their fields: merged as the bytes go out
+/// when they come by offset (as a backend emits them), else in a copy, a later one winning.
+fn emit_patched(out: &mut Out, data: &SectionData, patches: &[(u64, Field, i64)]) {
+    let range = |out: &mut Out, from: u64, to: u64| match data {
+        SectionData::Bytes(b) => out.bytes(b.get(from as usize..to as usize).unwrap_or(&[])),
+        SectionData::Zero(_) => out.zeros(to.saturating_sub(from) as usize),
+    };
+    let mut end = 0;
+    let in_order = patches.iter().all(|&(offset, field, _)| {
+        let after = offset >= end;
+        end = offset + u64::from(field.size());
+        after
+    });
+    if in_order {
+        let mut at = 0;
+        let mut bytes = [0; 10];
+        for &(offset, field, value) in patches {
+            range(out, at, offset);
+            let n = usize::from(field.size()).min(bytes.len());
+            patch(&mut bytes[..n], 0, field, value);
+            out.bytes(&bytes[..n]);
+            at = offset + n as u64;
+        }
+        range(out, at, data.len());
+    } else {
+        let mut bytes = match data {
+            SectionData::Bytes(b) => b.clone(),
+            // Checked to fit in memory while laying out.
+            SectionData::Zero(n) => vec![0; *n as usize],
+        };
+        for &(offset, field, value) in patches {
+            patch(&mut bytes, offset, field, value);
+        }
+        out.bytes(&bytes);
+    }
+}
+
+/// The code section: each function's body, from its object section.
+pub(crate) fn code_section(obj: &Object) -> Result<Payload, Error> {
+    let mut p = Payload::default();
+    uleb(&mut p.encoded, obj.wasm.functions.len() as u64);
+    for f in &obj.wasm.functions {
+        uleb(&mut p.encoded, obj.sections[f.section.0].data.len());
+        p.object(obj, f.section.0)?;
+    }
+    Ok(p)
 }
 
 /// The data section, and where each segment's bytes start in its payload.
 pub(crate) fn data_section(
     obj: &Object,
-    layout: &Layout,
-    relocations: &Relocations,
-) -> Result<(Vec<u8>, Vec<u64>), Error> {
-    let mut out = Vec::new();
-    let mut starts = Vec::with_capacity(layout.segments.len());
-    uleb(&mut out, layout.segments.len() as u64);
-    for seg in &layout.segments {
+    resolved: &Resolved,
+) -> Result<(Payload, Vec<u64>), Error> {
+    let mut p = Payload::default();
+    let mut starts = Vec::with_capacity(resolved.segments.len());
+    uleb(&mut p.encoded, resolved.segments.len() as u64);
+    for seg in &resolved.segments {
         if seg.passive {
-            out.push(0x01);
+            p.encoded.push(0x01);
         } else {
-            out.push(0x00);
-            address_expr(&mut out, seg.address, layout.is64);
+            p.encoded.push(0x00);
+            address_expr(&mut p.encoded, seg.address, resolved.is64);
         }
-        let bytes = patched(obj, relocations, seg.section)?;
-        uleb(&mut out, bytes.len() as u64);
-        starts.push(out.len() as u64);
-        out.extend_from_slice(&bytes);
+        uleb(&mut p.encoded, obj.sections[seg.section].data.len());
+        starts.push(p.len() as u64);
+        p.object(obj, seg.section)?;
     }
-    Ok((out, starts))
+    Ok((p, starts))
 }
 
-/// A custom section's body: the object section's bytes, patched.
-pub(crate) fn custom_body(
-    obj: &Object,
-    relocations: &Relocations,
-    section: usize,
-) -> Result<Vec<u8>, Error> {
-    patched(obj, relocations, section)
+/// A custom section's body: the object section's bytes.
+pub(crate) fn custom_body(obj: &Object, section: usize) -> Result<Payload, Error> {
+    let mut p = Payload::default();
+    p.object(obj, section)?;
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values stored in fields come out the same merged in order as patched in a copy.
+    #[test]
+    fn patched_in_order_or_in_a_copy_alike() {
+        let bytes = SectionData::Bytes((0..32).collect());
+        let patches = [
+            (2, Field::U32, 0x1122_3344),
+            (10, Field::Uleb(5), 300),
+            (20, Field::Sleb(10), -2),
+        ];
+        for data in [&bytes, &SectionData::Zero(32)] {
+            let write = |patches: &[(u64, Field, i64)]| {
+                let mut out = Out::try_with_capacity(32, false).unwrap();
+                emit_patched(&mut out, data, patches);
+                out.into_vec().unwrap()
+            };
+            let in_order = write(&patches);
+            let mut reversed = patches;
+            reversed.reverse();
+            assert_eq!(in_order, write(&reversed));
+            assert_eq!(&in_order[2..6], &[0x44, 0x33, 0x22, 0x11]);
+            assert_eq!(&in_order[10..15], &[0xac, 0x82, 0x80, 0x80, 0x00]);
+            assert_eq!(in_order.len(), 32);
+        }
+    }
 }

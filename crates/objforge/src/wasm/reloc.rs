@@ -5,9 +5,10 @@
 use crate::error::{Error, Place};
 use crate::model::{Object, Relocation, SectionData};
 use crate::reloc::RelocKind;
+use crate::target::Architecture;
 
 use super::encode::{is_padded_leb, padded_sleb, padded_uleb};
-use super::layout::{Class, Layout, Role};
+use super::resolve::{Class, Resolved, Role};
 
 /// How a relocated field is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +24,8 @@ pub(crate) enum Field {
 }
 
 impl Field {
-    fn size(self) -> u8 {
+    /// Bytes of the field.
+    pub(crate) fn size(self) -> u8 {
         match self {
             Field::Uleb(n) | Field::Sleb(n) => n,
             Field::U32 => 4,
@@ -147,7 +149,12 @@ pub(crate) fn wasm_type(kind: RelocKind) -> Option<u32> {
 }
 
 /// Whether a `wasm32` (`is64` false) or `wasm64` object can express `kind`.
-pub(crate) fn supported(is64: bool, kind: RelocKind) -> bool {
+pub(crate) fn supports(arch: Architecture, kind: RelocKind) -> bool {
+    arch.is_wasm() && supported(arch == Architecture::Wasm64, kind)
+}
+
+/// Whether `kind` is a Wasm relocation (on wasm64 when `is64`; some are wasm64's only).
+fn supported(is64: bool, kind: RelocKind) -> bool {
     match wasm_type(kind).and_then(type_info) {
         Some(info) => is64 || !info.wasm64_only,
         None => false,
@@ -183,7 +190,7 @@ fn kind_at(i: usize) -> Place {
 /// `wasm.functions[j]` starts in the code section's payload (for function offsets).
 pub(crate) fn resolve(
     obj: &Object,
-    layout: &Layout,
+    resolved: &Resolved,
     body_offsets: &[u64],
 ) -> Result<Relocations, Error> {
     let n = obj.sections.len();
@@ -191,7 +198,7 @@ pub(crate) fn resolve(
         per_section: vec![Vec::new(); n],
         patches: vec![Vec::new(); n],
     };
-    if !layout.relocatable {
+    if !resolved.relocatable {
         if !obj.relocations.is_empty() {
             return Err(Error::invalid(
                 Place::Relocation(0, None),
@@ -201,7 +208,7 @@ pub(crate) fn resolve(
         return Ok(out);
     }
     for (i, r) in obj.relocations.iter().enumerate() {
-        let (entry, field, value) = resolve_one(obj, layout, body_offsets, i, r)?;
+        let (entry, field, value) = resolve_one(obj, resolved, body_offsets, i, r)?;
         out.per_section[r.section.0].push(entry);
         out.patches[r.section.0].push((r.offset, field, value));
     }
@@ -215,7 +222,7 @@ pub(crate) fn resolve(
 
 fn resolve_one(
     obj: &Object,
-    layout: &Layout,
+    resolved: &Resolved,
     body_offsets: &[u64],
     i: usize,
     r: &Relocation,
@@ -236,7 +243,7 @@ fn resolve_one(
             format!("objforge does not know R_WASM type {r_type}, so it cannot tell its field or its index"),
         ));
     };
-    if info.wasm64_only && !layout.is64 {
+    if info.wasm64_only && !resolved.is64 {
         return Err(Error::unsupported(
             kind_at(i),
             format!(
@@ -246,7 +253,7 @@ fn resolve_one(
         ));
     }
     let section = &obj.sections[r.section.0];
-    if matches!(layout.roles[r.section.0], Role::Dropped) {
+    if matches!(resolved.roles[r.section.0], Role::Dropped) {
         return Err(Error::invalid(
             Place::Relocation(i, Some("section")),
             format!("{} is not written to the module", section.name),
@@ -360,8 +367,8 @@ fn resolve_one(
         ));
     };
     let sym = &obj.symbols[s.0];
-    let class = layout.classes[s.0];
-    let Some(index) = layout.symtab_index[s.0] else {
+    let class = resolved.classes[s.0];
+    let Some(index) = resolved.symtab_index[s.0] else {
         return Err(Error::invalid(
             symbol_at,
             format!(
@@ -398,7 +405,7 @@ fn resolve_one(
         (Target::TableSlot, Class::Function { .. }) => 0,
         (Target::TableSlot, _) => return Err(wrong("a function (whose table slot it takes)")),
         (Target::Data, Class::Data { at: Some((seg, off, _)) }) => {
-            let base = layout.segments[seg as usize].address;
+            let base = resolved.segments[seg as usize].address;
             (base.wrapping_add(off) as i64).wrapping_add(r.addend)
         }
         (Target::Data, Class::Data { at: None }) => 0,
@@ -408,7 +415,7 @@ fn resolve_one(
         (Target::Table, Class::Table { index, .. }) => i64::from(index),
         (Target::Table, _) => return Err(wrong("a table")),
         (Target::FunctionOffset, Class::Function { import: None, index }) => {
-            let j = (index - layout.func_imports) as usize;
+            let j = (index - resolved.func_imports) as usize;
             let at = body_offsets.get(j).copied().unwrap_or(0);
             (at as i64).wrapping_add(r.addend)
         }

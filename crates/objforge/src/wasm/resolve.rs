@@ -6,7 +6,7 @@ use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SectionData, SectionKind, SymbolDefinition, SymbolKind};
 use crate::target::Architecture;
 
-use super::model::{
+use crate::model::wasm::{
     ExportTarget, GlobalType, Import, ImportKind, Limits, MemoryType, Output, Placement, RefType,
     TableType, ValType, WasmModule,
 };
@@ -79,7 +79,7 @@ impl Class {
 }
 
 /// The module's shape, before any byte is written.
-pub(crate) struct Layout {
+pub(crate) struct Resolved {
     /// Whether the object is wasm64.
     pub is64: bool,
     /// Writing a relocatable object (else a plain module).
@@ -126,7 +126,7 @@ fn count32(n: usize, what: &str) -> Result<u32, Error> {
 }
 
 /// Resolves `obj` (already through the format-neutral checks) against its module description.
-pub(crate) fn lay_out(obj: &Object) -> Result<Layout, Error> {
+pub(crate) fn resolve(obj: &Object) -> Result<Resolved, Error> {
     let module = &obj.wasm;
     let is64 = match obj.target.arch {
         Architecture::Wasm32 => false,
@@ -142,7 +142,7 @@ pub(crate) fn lay_out(obj: &Object) -> Result<Layout, Error> {
     check_types(module)?;
     let roles_and_functions = section_roles(obj, relocatable)?;
     let (roles, segments, customs) = roles_and_functions;
-    let mut layout = Layout {
+    let mut resolved = Resolved {
         is64,
         relocatable,
         imports: Vec::new(),
@@ -158,31 +158,31 @@ pub(crate) fn lay_out(obj: &Object) -> Result<Layout, Error> {
         exported: vec![false; obj.symbols.len()],
         symtab_index: vec![None; obj.symbols.len()],
     };
-    layout.imports = imports(obj, &layout)?;
-    for import in &layout.imports {
+    resolved.imports = imports(obj, &resolved)?;
+    for import in &resolved.imports {
         let counter = match import.kind {
-            ImportKind::Func(_) => &mut layout.func_imports,
-            ImportKind::Table(_) => &mut layout.table_imports,
-            ImportKind::Memory(_) => &mut layout.memory_imports,
-            ImportKind::Global(_) => &mut layout.global_imports,
+            ImportKind::Func(_) => &mut resolved.func_imports,
+            ImportKind::Table(_) => &mut resolved.table_imports,
+            ImportKind::Memory(_) => &mut resolved.memory_imports,
+            ImportKind::Global(_) => &mut resolved.global_imports,
         };
-        layout.import_index.push(*counter);
+        resolved.import_index.push(*counter);
         *counter += 1;
     }
-    count32(layout.imports.len(), "imports")?;
+    count32(resolved.imports.len(), "imports")?;
     count32(
-        module.functions.len() + layout.func_imports as usize,
+        module.functions.len() + resolved.func_imports as usize,
         "functions",
     )?;
     count32(
-        module.globals.len() + layout.global_imports as usize,
+        module.globals.len() + resolved.global_imports as usize,
         "globals",
     )?;
     count32(
-        module.tables.len() + layout.table_imports as usize,
+        module.tables.len() + resolved.table_imports as usize,
         "tables",
     )?;
-    if layout.memory_imports as usize + usize::from(module.memory.is_some()) > 1 {
+    if resolved.memory_imports as usize + usize::from(module.memory.is_some()) > 1 {
         return Err(invalid(
             at("memory"),
             "the module already imports a memory; objforge writes one memory (import it or define it)",
@@ -194,22 +194,22 @@ pub(crate) fn lay_out(obj: &Object) -> Result<Layout, Error> {
             "an object imports its memory and the linker defines it: leave `memory` out (or write a plain module)",
         ));
     }
-    check_limits(obj, &layout)?;
-    layout.classes = classify_symbols(obj, &layout)?;
-    check_exports(obj, &mut layout)?;
-    check_plain_only(obj, &layout)?;
-    check_init_funcs(obj, &layout)?;
+    check_limits(obj, &resolved)?;
+    resolved.classes = classify_symbols(obj, &resolved)?;
+    check_exports(obj, &mut resolved)?;
+    check_plain_only(obj, &resolved)?;
+    check_init_funcs(obj, &resolved)?;
     let mut next = 0u32;
-    for (i, class) in layout.classes.iter().enumerate() {
+    for (i, class) in resolved.classes.iter().enumerate() {
         if relocatable && !matches!(class, Class::Skip) {
-            layout.symtab_index[i] = Some(next);
+            resolved.symtab_index[i] = Some(next);
             next += 1;
         }
     }
-    Ok(layout)
+    Ok(resolved)
 }
 
-impl Layout {
+impl Resolved {
     /// Number of functions (imported and defined).
     pub(crate) fn function_count(&self, module: &WasmModule) -> u64 {
         u64::from(self.func_imports) + module.functions.len() as u64
@@ -468,16 +468,16 @@ fn section_roles(
 
 /// The imports as written: an object gets its memory import (`env.__linear_memory`), and the
 /// legacy indirect function table when it uses the table but declares none.
-fn imports(obj: &Object, layout: &Layout) -> Result<Vec<Import>, Error> {
+fn imports(obj: &Object, resolved: &Resolved) -> Result<Vec<Import>, Error> {
     let module = &obj.wasm;
     let mut out = Vec::with_capacity(module.imports.len() + 2);
-    if layout.relocatable {
+    if resolved.relocatable {
         let has_memory = module
             .imports
             .iter()
             .any(|i| matches!(i.kind, ImportKind::Memory(_)));
         if !has_memory {
-            let end = layout
+            let end = resolved
                 .segments
                 .iter()
                 .map(|s| s.address.saturating_add(obj.sections[s.section].data.len()))
@@ -526,7 +526,7 @@ fn imports(obj: &Object, layout: &Layout) -> Result<Vec<Import>, Error> {
     }
     for (i, import) in module.imports.iter().enumerate() {
         let needs_symbol = !matches!(import.kind, ImportKind::Memory(_));
-        if layout.relocatable && needs_symbol && import.symbol.is_none() {
+        if resolved.relocatable && needs_symbol && import.symbol.is_none() {
             let legacy_table = import.name == INDIRECT_FUNCTION_TABLE
                 && matches!(import.kind, ImportKind::Table(_));
             if !legacy_table {
@@ -574,9 +574,9 @@ fn check_limit(limits: &Limits, largest: u64, place: Place, unit: &str) -> Resul
     Ok(())
 }
 
-fn check_limits(obj: &Object, layout: &Layout) -> Result<(), Error> {
+fn check_limits(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
     let module = &obj.wasm;
-    let pages = if layout.is64 { 1 << 48 } else { 1 << 16 };
+    let pages = if resolved.is64 { 1 << 48 } else { 1 << 16 };
     let memory = |m: &MemoryType, place: Place| {
         check_limit(&m.limits, pages, place.clone(), "pages")?;
         if m.shared && m.limits.max.is_none() {
@@ -604,7 +604,7 @@ fn check_limits(obj: &Object, layout: &Layout) -> Result<(), Error> {
 }
 
 /// What each symbol is, and which import, global or table claims it.
-fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> {
+fn classify_symbols(obj: &Object, resolved: &Resolved) -> Result<Vec<Class>, Error> {
     let module = &obj.wasm;
     let nsym = obj.symbols.len();
     // Symbols that an import, a global or a table defines: (class, where it was claimed).
@@ -625,10 +625,10 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
         *slot = Some((class, path));
         Ok(())
     };
-    let first_user_import = layout.imports.len() - module.imports.len();
+    let first_user_import = resolved.imports.len() - module.imports.len();
     for (i, import) in module.imports.iter().enumerate() {
         let k = first_user_import + i;
-        let index = layout.import_index[k];
+        let index = resolved.import_index[k];
         let class = match import.kind {
             ImportKind::Func(_) => Class::Function {
                 index,
@@ -650,7 +650,7 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
     }
     for (j, g) in module.globals.iter().enumerate() {
         if let Some(s) = g.symbol {
-            let index = layout.global_imports + j as u32;
+            let index = resolved.global_imports + j as u32;
             claim(
                 s,
                 Class::Global {
@@ -663,7 +663,7 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
     }
     for (j, t) in module.tables.iter().enumerate() {
         if let Some(s) = t.symbol {
-            let index = layout.table_imports + j as u32;
+            let index = resolved.table_imports + j as u32;
             claim(
                 s,
                 Class::Table {
@@ -721,7 +721,7 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
             },
             (SymbolDefinition::Defined { section, offset }, None) => {
                 let s = &obj.sections[section.0];
-                match (layout.roles[section.0], sym.kind) {
+                match (resolved.roles[section.0], sym.kind) {
                     (Role::Function(j), SymbolKind::Func | SymbolKind::None) => {
                         if offset != 0 {
                             return Err(invalid(
@@ -733,7 +733,7 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
                             ));
                         }
                         Class::Function {
-                            index: layout.func_imports + j,
+                            index: resolved.func_imports + j,
                             import: None,
                         }
                     }
@@ -843,7 +843,7 @@ fn classify_symbols(obj: &Object, layout: &Layout) -> Result<Vec<Class>, Error> 
     Ok(classes)
 }
 
-fn check_exports(obj: &Object, layout: &mut Layout) -> Result<(), Error> {
+fn check_exports(obj: &Object, resolved: &mut Resolved) -> Result<(), Error> {
     let module = &obj.wasm;
     let mut names = crate::hash::FxHashMap::default();
     for (i, e) in module.exports.iter().enumerate() {
@@ -857,7 +857,7 @@ fn check_exports(obj: &Object, layout: &mut Layout) -> Result<(), Error> {
             match e.target {
                 ExportTarget::Symbol(s) => {
                     let place = at(format!("exports[{i}].symbol"));
-                    let Some(class) = layout.classes.get(s.0).copied() else {
+                    let Some(class) = resolved.classes.get(s.0).copied() else {
                         return Err(invalid(
                             place,
                             format!(
@@ -881,7 +881,7 @@ fn check_exports(obj: &Object, layout: &mut Layout) -> Result<(), Error> {
                         ),
                         ));
                     }
-                    if layout.relocatable && obj.symbols[s.0].binding == Binding::Local {
+                    if resolved.relocatable && obj.symbols[s.0].binding == Binding::Local {
                         return Err(invalid(
                             place,
                             format!(
@@ -890,16 +890,16 @@ fn check_exports(obj: &Object, layout: &mut Layout) -> Result<(), Error> {
                             ),
                         ));
                     }
-                    if layout.exported[s.0] {
+                    if resolved.exported[s.0] {
                         return Err(invalid(
                             place,
                             format!("`{}` is exported already", obj.symbols[s.0].name),
                         ));
                     }
-                    layout.exported[s.0] = true;
+                    resolved.exported[s.0] = true;
                     continue;
                 }
-                _ if layout.relocatable => return Err(invalid(
+                _ if resolved.relocatable => return Err(invalid(
                     at(format!("exports[{i}]")),
                     "an object exports symbols (`symbol`): the linker renumbers everything else",
                 )),
@@ -909,10 +909,10 @@ fn check_exports(obj: &Object, layout: &mut Layout) -> Result<(), Error> {
                 ExportTarget::Global(n) => (n, "global"),
             };
         let total = match e.target {
-            ExportTarget::Func(_) => layout.function_count(module),
-            ExportTarget::Table(_) => layout.table_count(module),
-            ExportTarget::Memory(_) => layout.memory_count(module),
-            _ => layout.global_count(module),
+            ExportTarget::Func(_) => resolved.function_count(module),
+            ExportTarget::Table(_) => resolved.table_count(module),
+            ExportTarget::Memory(_) => resolved.memory_count(module),
+            _ => resolved.global_count(module),
         };
         if u64::from(count) >= total {
             return Err(invalid(
@@ -928,11 +928,11 @@ fn check_exports(obj: &Object, layout: &mut Layout) -> Result<(), Error> {
 }
 
 /// Start, elements: plain modules only, and their indices in range.
-fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
+fn check_plain_only(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
     let module = &obj.wasm;
-    let functions = layout.function_count(module);
+    let functions = resolved.function_count(module);
     if let Some(start) = module.start {
-        if layout.relocatable {
+        if resolved.relocatable {
             return Err(invalid(
                 at("start"),
                 "an object has no start function (the linker calls init_funcs from __wasm_call_ctors)",
@@ -944,7 +944,7 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
                 format!("there is no function {start} (the module has {functions})"),
             ));
         }
-        let ty = layout.function_type(module, start);
+        let ty = resolved.function_type(module, start);
         if ty
             .and_then(|t| module.types.get(t as usize))
             .is_some_and(|t| !t.params.is_empty() || !t.results.is_empty())
@@ -956,13 +956,13 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
         }
     }
     for (i, e) in module.elements.iter().enumerate() {
-        if layout.relocatable {
+        if resolved.relocatable {
             return Err(invalid(
                 at(format!("elements[{i}]")),
                 "an object's table is filled by the linker (wasm_table_index_* relocations); elements are for plain modules",
             ));
         }
-        let tables = layout.table_count(module);
+        let tables = resolved.table_count(module);
         if u64::from(e.table) >= tables {
             return Err(invalid(
                 at(format!("elements[{i}].table")),
@@ -979,7 +979,7 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
         }
     }
     // The imported globals' types, in index order, for `global.get`.
-    let imported: Vec<GlobalType> = layout
+    let imported: Vec<GlobalType> = resolved
         .imports
         .iter()
         .filter_map(|i| match i.kind {
@@ -988,8 +988,8 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
         })
         .collect();
     for (j, g) in module.globals.iter().enumerate() {
-        use super::model::ConstExpr;
-        let relocatable = layout.relocatable;
+        use crate::model::wasm::ConstExpr;
+        let relocatable = resolved.relocatable;
         let bad = match g.init {
             // No relocation reaches the global section: the linker would leave the index
             // pointing at whatever function or global has it in the linked module.
@@ -999,9 +999,9 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
             ConstExpr::RefFunc(f) if u64::from(f) >= functions => Some(format!(
                 "there is no function {f} (the module has {functions})"
             )),
-            ConstExpr::GlobalGet(n) if n >= layout.global_imports => Some(format!(
+            ConstExpr::GlobalGet(n) if n >= resolved.global_imports => Some(format!(
                 "global.get {n}: an initializer reads an imported global (the module imports {})",
-                layout.global_imports
+                resolved.global_imports
             )),
             ConstExpr::GlobalGet(n) if imported.get(n as usize).is_some_and(|t| t.mutable) => {
                 Some(format!(
@@ -1038,17 +1038,17 @@ fn check_plain_only(obj: &Object, layout: &Layout) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_init_funcs(obj: &Object, layout: &Layout) -> Result<(), Error> {
+fn check_init_funcs(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
     let module = &obj.wasm;
     for (i, f) in module.init_funcs.iter().enumerate() {
         let place = at(format!("init_funcs[{i}].symbol"));
-        if !layout.relocatable {
+        if !resolved.relocatable {
             return Err(invalid(
                 at(format!("init_funcs[{i}]")),
                 "init functions are for the linker; a plain module has `start`",
             ));
         }
-        let Some(class) = layout.classes.get(f.symbol.0) else {
+        let Some(class) = resolved.classes.get(f.symbol.0) else {
             return Err(invalid(
                 place,
                 format!(
@@ -1068,7 +1068,7 @@ fn check_init_funcs(obj: &Object, layout: &Layout) -> Result<(), Error> {
                 ),
             ));
         };
-        let ty = layout
+        let ty = resolved
             .function_type(module, index)
             .and_then(|t| module.types.get(t as usize));
         if ty.is_some_and(|t| !t.params.is_empty() || !t.results.is_empty()) {
