@@ -44,6 +44,8 @@ fn init(e: &ConstExpr) -> Value {
         ConstExpr::GlobalGet(n) => json!({"global.get": n}),
         ConstExpr::RefNull(_) => Value::Null,
         ConstExpr::RefFunc(n) => json!({"ref.func": n}),
+        // An expression the spec has no spelling for: null, which the reader refuses.
+        _ => Value::Null,
     }
 }
 
@@ -82,6 +84,8 @@ pub(super) fn wasm_json(
             ImportKind::Memory(mem) => {
                 e.insert("memory".into(), memory_type(mem));
             }
+            // A kind the spec has no spelling for: left out, which the reader refuses.
+            _ => {}
         }
         if let Some(s) = i.symbol {
             e.insert("symbol".into(), symbol_ref(s));
@@ -126,6 +130,7 @@ pub(super) fn wasm_json(
             ExportTarget::Table(n) => ("table", json!(n)),
             ExportTarget::Memory(n) => ("memory", json!(n)),
             ExportTarget::Global(n) => ("global", json!(n)),
+            _ => ("symbol", Value::Null),
         };
         json!({"name": x.name, key: n})
     });
@@ -141,6 +146,7 @@ pub(super) fn wasm_json(
     let data = w.data.iter().map(|d| match d.placement {
         Placement::Active(at) => json!({"section": section_ref(d.section.0), "offset": at}),
         Placement::Passive => json!({"section": section_ref(d.section.0), "passive": true}),
+        _ => json!({"section": section_ref(d.section.0)}),
     });
     m.insert("data".into(), Value::Array(data.collect()));
     let inits = w

@@ -408,7 +408,7 @@ fn zero(t: ValType) -> ConstExpr {
         ValType::F64 => ConstExpr::F64(0),
         ValType::FuncRef => ConstExpr::RefNull(RefType::FuncRef),
         ValType::ExternRef => ConstExpr::RefNull(RefType::ExternRef),
-        ValType::I32 | ValType::V128 => ConstExpr::I32(0),
+        _ => ConstExpr::I32(0),
     }
 }
 

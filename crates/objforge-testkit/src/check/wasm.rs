@@ -154,6 +154,7 @@ fn const_expr(e: &ConstExpr) -> Vec<u8> {
             out.push(0xd2);
             uleb(&mut out, u64::from(n));
         }
+        other => panic!("no encoding known for {other:?}"),
     }
     out.push(0x0b);
     out
@@ -163,6 +164,7 @@ fn ref_code(t: RefType) -> u8 {
     match t {
         RefType::FuncRef => 0x70,
         RefType::ExternRef => 0x6f,
+        _ => 0,
     }
 }
 
@@ -585,6 +587,7 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
                 "memory {}..{:?} shared={} memory64={is64}",
                 m.limits.min, m.limits.max, m.shared
             ),
+            ref other => format!("{other:?}"),
         };
         imports.push((i.module.clone(), i.name.clone(), ty));
     }
@@ -607,7 +610,7 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
             ImportKind::Func(_) => Class::Function(count("func", at), Some(at)),
             ImportKind::Global(_) => Class::Global(count("global", at), Some(at)),
             ImportKind::Table(_) => Class::Table(count("table", at), Some(at)),
-            ImportKind::Memory(_) => continue,
+            _ => continue,
         };
         if let Some(s) = i.symbol {
             classes[s.0] = Some(class);

@@ -50,6 +50,7 @@ pub(crate) fn val_code(t: ValType) -> u8 {
         ValType::V128 => 0x7b,
         ValType::FuncRef => 0x70,
         ValType::ExternRef => 0x6f,
+        _ => 0,
     }
 }
 
@@ -159,7 +160,7 @@ fn global(src: &mut Source<'_>, defined: bool) -> (GlobalType, ConstExpr) {
         ValType::F32 => ConstExpr::F32((small as f32 / 4.0).to_bits()),
         ValType::F64 => ConstExpr::F64((small as f64 / 8.0).to_bits()),
         ValType::FuncRef | ValType::V128 => ConstExpr::RefNull(RefType::FuncRef),
-        ValType::ExternRef => ConstExpr::RefNull(RefType::ExternRef),
+        _ => ConstExpr::RefNull(RefType::ExternRef),
     };
     let ty = GlobalType {
         value,
@@ -760,7 +761,7 @@ impl Body {
             ValType::FuncRef if self.locals && src.bool() => self.push(&local(5)),
             ValType::ExternRef if self.locals && src.bool() => self.push(&local(6)),
             ValType::FuncRef => self.push(&[0xd0, 0x70]),
-            ValType::ExternRef => self.push(&[0xd0, 0x6f]),
+            _ => self.push(&[0xd0, 0x6f]),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::model::{SectionId, SymbolId};
 
 /// A value type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -29,7 +30,7 @@ pub enum ValType {
 }
 
 impl ValType {
-    /// Every value type, in the contract's order.
+    /// Every value type, in the order docs/spec.md lists them.
     pub const ALL: &'static [ValType] = &[
         ValType::I32,
         ValType::I64,
@@ -40,7 +41,7 @@ impl ValType {
         ValType::ExternRef,
     ];
 
-    /// The contract's spelling (`i32`, `funcref`, ...).
+    /// Its name, as JSON specs spell it (`i32`, `funcref`, ...).
     pub fn name(self) -> &'static str {
         match self {
             ValType::I32 => "i32",
@@ -53,7 +54,7 @@ impl ValType {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<ValType> {
         ValType::ALL.iter().copied().find(|t| t.name() == name)
     }
@@ -74,6 +75,7 @@ impl ValType {
 
 /// The element type of a table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RefType {
     /// Functions (the indirect function table).
     FuncRef,
@@ -82,7 +84,7 @@ pub enum RefType {
 }
 
 impl RefType {
-    /// The contract's spelling.
+    /// Its name, as JSON specs spell it.
     pub fn name(self) -> &'static str {
         match self {
             RefType::FuncRef => "funcref",
@@ -90,7 +92,7 @@ impl RefType {
         }
     }
 
-    /// Parses the contract's spelling.
+    /// Parses a name [`Self::name`] gives.
     pub fn from_name(name: &str) -> Option<RefType> {
         match name {
             "funcref" => Some(RefType::FuncRef),
@@ -164,6 +166,7 @@ pub struct GlobalType {
 
 /// What an import brings in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ImportKind {
     /// A function of this type (an index into [`WasmModule::types`]).
     Func(u32),
@@ -176,7 +179,7 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    /// The contract's name for the kind: `func`, `global`, `table` or `memory`.
+    /// The kind's name, as JSON specs spell it: `func`, `global`, `table` or `memory`.
     pub fn name(&self) -> &'static str {
         match self {
             ImportKind::Func(_) => "func",
@@ -242,6 +245,7 @@ pub struct Function {
 
 /// A constant expression: a global's initial value, a segment's offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConstExpr {
     /// `i32.const`.
     I32(i32),
@@ -282,6 +286,7 @@ pub struct Table {
 
 /// What an export makes visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExportTarget {
     /// The function or global a symbol names. In an object this also marks the symbol
     /// exported (`WASM_SYM_EXPORTED`), so the linker keeps and exports it under this name.
@@ -328,6 +333,7 @@ pub struct Element {
 
 /// Where a plain module's data segment goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Placement {
     /// Copied to this address of memory 0 when the module is instantiated.
     Active(u64),
@@ -346,6 +352,7 @@ pub struct DataPlacement {
 
 /// How an object uses a target feature (the `target_features` section's prefix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FeaturePolicy {
     /// `+`: the object uses it; linking fails if it is not allowed.
     Used,
@@ -387,6 +394,7 @@ pub struct Feature {
 
 /// What kind of file to write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Output {
     /// A relocatable object for `wasm-ld`: a `linking` section, `reloc.*` sections.
     #[default]
