@@ -111,44 +111,47 @@ impl<'a> Layout<'a> {
             total: 0,
         };
         if !module.types.is_empty() {
-            s.add(1, module::type_section(&module.types));
+            s.add(SECTION_TYPE, module::type_section(&module.types));
         }
         if !resolved.imports.is_empty() {
-            s.add(2, module::import_section(&resolved));
+            s.add(SECTION_IMPORT, module::import_section(&resolved));
         }
         if !module.functions.is_empty() {
-            s.add(3, module::function_section(obj));
+            s.add(SECTION_FUNCTION, module::function_section(obj));
         }
         if !module.tables.is_empty() {
-            s.add(4, module::table_section(obj));
+            s.add(SECTION_TABLE, module::table_section(obj));
         }
         if let Some(memory) = &module.memory {
-            s.add(5, module::memory_section(memory, resolved.is64));
+            s.add(
+                SECTION_MEMORY,
+                module::memory_section(memory, resolved.is64),
+            );
         }
         if !module.globals.is_empty() {
-            s.add(6, module::global_section(obj));
+            s.add(SECTION_GLOBAL, module::global_section(obj));
         }
         let exports = module::exports(obj, &resolved);
         if !exports.is_empty() {
-            s.add(7, module::export_section(&exports));
+            s.add(SECTION_EXPORT, module::export_section(&exports));
         }
         if let Some(start) = module.start {
             let mut payload = Vec::new();
             encode::uleb(&mut payload, u64::from(start));
-            s.add(8, payload);
+            s.add(SECTION_START, payload);
         }
         if !module.elements.is_empty() {
-            s.add(9, module::element_section(obj));
+            s.add(SECTION_ELEMENT, module::element_section(obj));
         }
         if !resolved.segments.is_empty() {
             let mut payload = Vec::new();
             encode::uleb(&mut payload, resolved.segments.len() as u64);
-            s.add(12, payload);
+            s.add(SECTION_DATA_COUNT, payload);
         }
         let code_index = if module.functions.is_empty() {
             None
         } else {
-            Some(s.add(10, module::code_section(obj)?))
+            Some(s.add(SECTION_CODE, module::code_section(obj)?))
         };
         let mut segment_starts = Vec::new();
         let data_index = if resolved.segments.is_empty() {
@@ -156,7 +159,7 @@ impl<'a> Layout<'a> {
         } else {
             let (payload, starts) = module::data_section(obj, &resolved)?;
             segment_starts = starts;
-            Some(s.add(11, payload))
+            Some(s.add(SECTION_DATA, payload))
         };
         let mut custom_index = Vec::with_capacity(resolved.customs.len());
         for &section in &resolved.customs {
@@ -232,7 +235,7 @@ impl<'a> Layout<'a> {
     /// Adds a custom section; returns its index.
     fn custom(&mut self, name: &str, payload: impl Into<Payload>) -> u32 {
         self.sections.push(Section {
-            id: 0,
+            id: SECTION_CUSTOM,
             name: Some(name.to_string()),
             payload: payload.into(),
         });
@@ -279,6 +282,34 @@ fn check_features(obj: &Object) -> Result<(), Error> {
 }
 
 /// `\0asm`, then the binary format's version, 1.
+// Section ids (the WebAssembly core specification, "Modules: Sections").
+/// The custom (a name, then anything: `linking`, `reloc.*`, DWARF) section.
+const SECTION_CUSTOM: u8 = 0;
+/// The type section.
+const SECTION_TYPE: u8 = 1;
+/// The import section.
+const SECTION_IMPORT: u8 = 2;
+/// The function section.
+const SECTION_FUNCTION: u8 = 3;
+/// The table section.
+const SECTION_TABLE: u8 = 4;
+/// The memory section.
+const SECTION_MEMORY: u8 = 5;
+/// The global section.
+const SECTION_GLOBAL: u8 = 6;
+/// The export section.
+const SECTION_EXPORT: u8 = 7;
+/// The start section.
+const SECTION_START: u8 = 8;
+/// The element section.
+const SECTION_ELEMENT: u8 = 9;
+/// The code section.
+const SECTION_CODE: u8 = 10;
+/// The data section.
+const SECTION_DATA: u8 = 11;
+/// The data count (bulk memory) section.
+const SECTION_DATA_COUNT: u8 = 12;
+
 const HEADER_SIZE: usize = 8;
 
 impl crate::emit::Layout for Layout<'_> {
