@@ -6,8 +6,9 @@
 //!   from the abstract DIE. A declaration (a function defined elsewhere) has nothing to carry.
 //! - Lexical blocks with code become `blocks`; those without (GCC keeps them for scopes whose
 //!   code was optimized away) give their variables and copies to the enclosing scope.
-//! - An inlined subroutine becomes a copy in `inlined`, its first range the one holding
-//!   `DW_AT_entry_pc` (where debuggers stop). The description gives copies and inline
+//! - An inlined subroutine becomes a copy in `inlined`, its ranges in the order GCC lists
+//!   them: gdb stops at the first one's start, not at `DW_AT_entry_pc` (which the
+//!   description has no field for). The description gives copies and inline
 //!   functions no blocks, so their blocks are flattened, a name's first variable kept.
 
 use std::collections::HashSet;
@@ -236,9 +237,50 @@ impl<'a> Context<'a> {
                 _ => {}
             }
         }
+        // gdb lists an inlined frame's arguments in the order its copy's DIEs come, and GCC
+        // lists a copy's parameters in an order of its own (often reversed); objforge writes
+        // a copy's parameters in the inline function's order, so that order is taken from
+        // the first copy that names them all.
+        if let Some(order) = self.copy_parameter_order(offset, parameters.len())? {
+            parameters.sort_by_key(|p| {
+                let name = p["name"].as_str().unwrap_or_default();
+                order.iter().position(|o| o == name)
+            });
+        }
         m.insert("parameters".into(), Value::Array(parameters));
         m.insert("variables".into(), Value::Array(variables));
         Ok(Value::Object(m))
+    }
+
+    /// The parameter names of the first inlined copy of the abstract function at `origin`
+    /// that lists all `count` of them, in its order.
+    fn copy_parameter_order(
+        &self,
+        origin: UnitOffset,
+        count: usize,
+    ) -> Result<Option<Vec<String>>> {
+        let mut pending = vec![self.root];
+        while let Some(offset) = pending.pop() {
+            let entry = self.entry(offset)?;
+            if entry.tag() == gimli::DW_TAG_inlined_subroutine
+                && self.origin(offset)? == Some(origin)
+            {
+                let mut names = Vec::new();
+                for child in self.children_of(offset) {
+                    if self.entry(child)?.tag() == gimli::DW_TAG_formal_parameter {
+                        names.push(
+                            self.inherited_string(child, gimli::DW_AT_name)?
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                if names.len() == count {
+                    return Ok(Some(names));
+                }
+            }
+            pending.extend(self.children_of(offset).into_iter().rev());
+        }
+        Ok(None)
     }
 
     /// The code ranges of a DIE, in the order its DWARF lists them, empty ones left out.
@@ -433,24 +475,10 @@ impl<'a> Context<'a> {
             self.drop("inlined subroutines whose origin has no DW_AT_inline");
             return Ok(None);
         };
-        let mut ranges = self.ranges(offset)?;
+        let ranges = self.ranges(offset)?;
         if ranges.is_empty() {
             self.drop("inlined subroutines without code");
             return Ok(None);
-        }
-        // The entry first: debuggers stop at the first range's start.
-        if let Some(entry_pc) = self.entry_pc(offset, &ranges)? {
-            if let Some(i) = ranges
-                .iter()
-                .position(|r| r.0 == entry_pc.0 && r.1 <= entry_pc.1 && entry_pc.1 < r.1 + r.2)
-            {
-                let (s, start, size) = ranges.remove(i);
-                let head = entry_pc.1 - start;
-                ranges.insert(0, (s, entry_pc.1, size - head));
-                if head > 0 {
-                    ranges.insert(i + 1, (s, start, head));
-                }
-            }
         }
         let mut m = Map::new();
         m.insert("function".into(), Value::from(function));
@@ -480,29 +508,5 @@ impl<'a> Context<'a> {
         m.insert("variables".into(), Value::Object(scope.variable_locations));
         m.insert("inlined".into(), Value::Array(scope.inlined));
         Ok(Some(Value::Object(m)))
-    }
-
-    /// `DW_AT_entry_pc` as (section, offset): an address, or (DWARF 5) an offset from the
-    /// first range's start.
-    fn entry_pc(&mut self, offset: UnitOffset, ranges: &[Range]) -> Result<Option<(usize, u64)>> {
-        let entry = self.entry(offset)?;
-        let Some(value) = entry.attr_value(gimli::DW_AT_entry_pc).ok().flatten() else {
-            return Ok(None);
-        };
-        let address = match value {
-            AttributeValue::Addr(a) => a,
-            AttributeValue::DebugAddrIndex(i) => self
-                .dwarf
-                .address(self.unit, i)
-                .map_err(|e| self.error(offset, format!("bad DW_AT_entry_pc: {e}")))?,
-            v => {
-                let Some(k) = v.udata_value() else {
-                    return Ok(None);
-                };
-                let low = ranges.iter().map(|r| (r.0, r.1)).min();
-                return Ok(low.map(|(s, o)| (s, o + k)));
-            }
-        };
-        self.place(address, &offset).map(Some)
     }
 }
