@@ -386,3 +386,60 @@ fn location_coverage_is_gccs_within_5_percent_at_o2() {
         }
     }
 }
+
+/// `objforge dump --debug OBJ` in `dir`: exit code and standard error.
+fn dump_debug(dir: &Path, object: &str) -> (i32, String) {
+    let out = common::run(
+        common::objforge()
+            .current_dir(dir)
+            .args(["dump", "--debug", object, "-o", "out.json"]),
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn dwarf_it_cannot_read_is_one_error_line() {
+    let dir = common::scratch("dwarf_gcc-errors");
+    std::fs::copy(common::fixture("dwarf_gcc/list.c"), dir.join("list.c")).unwrap();
+    std::fs::write(dir.join("twice.c"), "int twice(int x) { return 2 * x; }\n").unwrap();
+    for source in ["list.c", "twice.c"] {
+        common::run_ok(
+            Command::new("gcc")
+                .current_dir(&dir)
+                .args(["-O2", "-g", "-c", source]),
+        );
+    }
+
+    // Two compilation units, as `ld -r` makes: the description holds one.
+    common::run_ok(
+        Command::new("ld")
+            .current_dir(&dir)
+            .args(["-r", "list.o", "twice.o", "-o", "both.o"]),
+    );
+    let (code, stderr) = dump_debug(&dir, "both.o");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "objforge: both.o: section .debug_info: more than one compilation unit: the `debug` description holds one"
+    );
+    assert!(!dir.join("out.json").exists());
+
+    // A unit whose length field is one of DWARF's reserved values.
+    let mut bytes = std::fs::read(dir.join("list.o")).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let info = object::Object::section_by_name(&file, ".debug_info").unwrap();
+    let (start, _) = object::ObjectSection::file_range(&info).unwrap();
+    let start = start as usize;
+    bytes[start..start + 4].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    std::fs::write(dir.join("bad.o"), &bytes).unwrap();
+    let (code, stderr) = dump_debug(&dir, "bad.o");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("objforge: bad.o: section .debug_info: cannot read the DWARF"),
+        "{stderr}"
+    );
+}

@@ -100,6 +100,16 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
 /// What the description leaves out is added to the notes.
 pub fn take_debug(dumped: &mut Dumped) -> Result<Option<serde_json::Value>> {
     let Some(converted) = dwarf::convert(&dumped.object)? else {
+        if dumped
+            .object
+            .sections
+            .iter()
+            .any(|s| s.name.starts_with("__DWARF,"))
+        {
+            dumped.notes.push(
+                "--debug: Mach-O DWARF (the __DWARF segment) is kept as sections; --debug reads the .debug_* sections of ELF and COFF objects".into(),
+            );
+        }
         return Ok(None);
     };
     remove_sections(&mut dumped.object, &converted.replaced)?;
