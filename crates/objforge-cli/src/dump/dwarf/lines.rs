@@ -99,5 +99,5 @@ impl<'a> Context<'a> {
 
 /// A gimli error while reading `.debug_line`.
 fn line_error(e: &gimli::Error) -> DumpError {
-    DumpError::section(".debug_line", format!("cannot read the line table: {e}"))
+    DumpError::section(".debug_line", format!("cannot read the line table: {}", super::one_line(e)))
 }

@@ -150,7 +150,16 @@ fn section_base(object: &Object, index: usize) -> u64 {
 
 /// A gimli error while reading `.debug_info`.
 fn info_error(e: &gimli::Error) -> DumpError {
-    DumpError::section(".debug_info", format!("cannot read the DWARF: {e}"))
+    DumpError::section(".debug_info", format!("cannot read the DWARF: {}", one_line(e)))
+}
+
+/// A message on one line: some of gimli's errors wrap theirs over two.
+fn one_line(message: impl std::fmt::Display) -> String {
+    message
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The state of one conversion: the object, the unit, and the description's tables so far.
@@ -291,7 +300,7 @@ impl<'a> Context<'a> {
         let at = offset
             .to_debug_info_offset(&self.unit.header)
             .map_or(0, |o| o.0 as u64);
-        DumpError::at(".debug_info", at, message)
+        DumpError::at(".debug_info", at, one_line(message))
     }
 
     /// The string value of attribute `at`, if the DIE has it.
