@@ -99,5 +99,8 @@ impl<'a> Context<'a> {
 
 /// A gimli error while reading `.debug_line`.
 fn line_error(e: &gimli::Error) -> DumpError {
-    DumpError::section(".debug_line", format!("cannot read the line table: {}", super::one_line(e)))
+    DumpError::section(
+        ".debug_line",
+        format!("cannot read the line table: {}", super::one_line(e)),
+    )
 }

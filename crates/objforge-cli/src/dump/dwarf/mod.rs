@@ -150,7 +150,10 @@ fn section_base(object: &Object, index: usize) -> u64 {
 
 /// A gimli error while reading `.debug_info`.
 fn info_error(e: &gimli::Error) -> DumpError {
-    DumpError::section(".debug_info", format!("cannot read the DWARF: {}", one_line(e)))
+    DumpError::section(
+        ".debug_info",
+        format!("cannot read the DWARF: {}", one_line(e)),
+    )
 }
 
 /// A message on one line: some of gimli's errors wrap theirs over two.
