@@ -443,3 +443,35 @@ fn dwarf_it_cannot_read_is_one_error_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn mingw_objects_convert_too() {
+    // COFF keeps DWARF in `.debug_*` sections as ELF does, linked by SECREL and ADDR64.
+    for level in [0, 2] {
+        let dir = common::scratch(&format!("dwarf_gcc-mingw-O{level}"));
+        std::fs::copy(common::fixture("dwarf_gcc/list.c"), dir.join("list.c")).unwrap();
+        common::run_ok(
+            Command::new("x86_64-w64-mingw32-gcc")
+                .current_dir(&dir)
+                .args([&format!("-O{level}"), "-g", "-c", "list.c", "-o", "gcc.o"]),
+        );
+        let (code, stderr) = dump_debug(&dir, "gcc.o");
+        assert_eq!(code, 0, "{stderr}");
+        let spec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("out.json")).unwrap()).unwrap();
+        assert!(spec["debug"]["functions"].as_array().unwrap().len() >= 3);
+        common::run_ok(common::objforge().current_dir(&dir).args([
+            "build",
+            "out.json",
+            "-o",
+            "rebuilt.o",
+        ]));
+        verify(&dir.join("rebuilt.o"));
+        let lines = common::run_ok(
+            Command::new("llvm-dwarfdump-19")
+                .arg("--debug-line")
+                .arg(dir.join("rebuilt.o")),
+        );
+        assert!(lines.contains("list.c"), "{lines}");
+    }
+}
