@@ -12,8 +12,16 @@ use serde_json::{Map, Value};
 
 use super::{Context, Result, R};
 
-/// Why an expression could not be carried over.
-pub(super) struct Untranslatable;
+/// Why an expression could not be carried over: the kind of thing left out, for the note.
+pub(super) struct Untranslatable(pub &'static str);
+
+/// An expression holding a DIE offset.
+const NAMES_A_DIE: Untranslatable = Untranslatable(
+    "locations whose expression names another DIE (typed or implicit-pointer operations)",
+);
+/// An expression holding an address no symbol precedes.
+const NO_SYMBOL: Untranslatable =
+    Untranslatable("locations at an address with no symbol at or before it");
 
 impl<'a> Context<'a> {
     /// The location of a variable or parameter DIE: `DW_AT_location` (an expression or a
@@ -25,8 +33,8 @@ impl<'a> Context<'a> {
             if let AttributeValue::Exprloc(e) = value {
                 return Ok(match self.operations(e.0, offset)? {
                     Ok(ops) => Some(Value::Array(ops)),
-                    Err(Untranslatable) => {
-                        self.drop("locations whose expression refers to another DIE");
+                    Err(Untranslatable(what)) => {
+                        self.drop(what);
                         None
                     }
                 });
@@ -121,8 +129,8 @@ impl<'a> Context<'a> {
             }
             let ops = match self.operations(entry.data.0, offset)? {
                 Ok(ops) => ops,
-                Err(Untranslatable) => {
-                    self.drop("location-list entries whose expression refers to another DIE");
+                Err(Untranslatable(what)) => {
+                    self.drop(what);
                     continue;
                 }
             };
@@ -171,7 +179,7 @@ impl<'a> Context<'a> {
                 Operation::FrameOffset { offset: k } => named("fbreg", Value::from(k)),
                 Operation::Address { address } => match self.address_op(address, offset)? {
                     Some(v) => v,
-                    None => return Ok(Err(Untranslatable)),
+                    None => return Ok(Err(NO_SYMBOL)),
                 },
                 Operation::AddressIndex { index } => {
                     let address = self
@@ -180,7 +188,7 @@ impl<'a> Context<'a> {
                         .map_err(|e| self.error(offset, format!("bad address index: {e}")))?;
                     match self.address_op(address, offset)? {
                         Some(v) => v,
-                        None => return Ok(Err(Untranslatable)),
+                        None => return Ok(Err(NO_SYMBOL)),
                     }
                 }
                 Operation::PlusConstant { value } if raw.first() == Some(&0x23) => {
@@ -197,8 +205,8 @@ impl<'a> Context<'a> {
                 Operation::CallFrameCFA => Value::from("call_frame_cfa"),
                 Operation::EntryValue { expression } => {
                     // Kept as bytes, if what it wraps holds no DIE reference either.
-                    if self.operations(expression, offset)?.is_err() {
-                        return Ok(Err(Untranslatable));
+                    if let Err(why) = self.operations(expression, offset)? {
+                        return Ok(Err(why));
                     }
                     named("expr", Value::from(hex(raw)))
                 }
@@ -208,9 +216,9 @@ impl<'a> Context<'a> {
                 | Operation::TypedLiteral { .. }
                 | Operation::Convert { .. }
                 | Operation::Reinterpret { .. }
-                | Operation::RegisterOffset { .. } => return Ok(Err(Untranslatable)),
+                | Operation::RegisterOffset { .. } => return Ok(Err(NAMES_A_DIE)),
                 Operation::Deref { base_type, .. } if base_type.0 != 0 => {
-                    return Ok(Err(Untranslatable))
+                    return Ok(Err(NAMES_A_DIE))
                 }
                 _ => named("expr", Value::from(hex(raw))),
             };
@@ -219,11 +227,11 @@ impl<'a> Context<'a> {
         Ok(Ok(ops))
     }
 
-    /// `DW_OP_addr` of a relocated address: the nearest symbol and an addend.
+    /// `DW_OP_addr` of a relocated address: the nearest symbol and an addend; `None` when no
+    /// symbol of its section comes at or before it.
     fn address_op(&mut self, address: u64, offset: UnitOffset) -> Result<Option<Value>> {
         let (section, at) = self.place(address, &offset)?;
         let Some((symbol, addend)) = self.symbol_at(section, at) else {
-            self.drop("addresses with no symbol at or before them");
             return Ok(None);
         };
         let mut m = Map::new();

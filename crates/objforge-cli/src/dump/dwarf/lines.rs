@@ -86,14 +86,12 @@ impl<'a> Context<'a> {
 
     /// A row's address as (section, offset).
     fn line_place(&self, address: u64) -> Result<(usize, u64)> {
-        let section = (address >> super::ADDRESS_SHIFT) as usize;
-        if section == 0 || section > self.object.sections.len() {
-            return Err(DumpError::section(
+        super::split_address(self.object, address).ok_or_else(|| {
+            DumpError::section(
                 ".debug_line",
                 format!("row address {address:#x} is not relocated against a section"),
-            ));
-        }
-        Ok((section - 1, address & ((1 << super::ADDRESS_SHIFT) - 1)))
+            )
+        })
     }
 }
 

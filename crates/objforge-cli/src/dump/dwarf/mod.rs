@@ -148,6 +148,16 @@ fn section_base(object: &Object, index: usize) -> u64 {
     }
 }
 
+/// The (section, offset) a relocated address stands for (see [`ADDRESS_SHIFT`]); `None`
+/// for an address no relocation placed.
+fn split_address(object: &Object, address: u64) -> Option<(usize, u64)> {
+    let section = usize::try_from(address >> ADDRESS_SHIFT).ok()?;
+    if section == 0 || section > object.sections.len() {
+        return None;
+    }
+    Some((section - 1, address & ((1 << ADDRESS_SHIFT) - 1)))
+}
+
 /// A gimli error while reading `.debug_info`.
 fn info_error(e: &gimli::Error) -> DumpError {
     DumpError::section(
@@ -337,14 +347,12 @@ impl<'a> Context<'a> {
 
     /// The (section, offset) of a relocated address.
     fn place(&self, address: u64, what: &UnitOffset) -> Result<(usize, u64)> {
-        let section = (address >> ADDRESS_SHIFT) as usize;
-        if section == 0 || section > self.object.sections.len() {
-            return Err(self.error(
+        split_address(self.object, address).ok_or_else(|| {
+            self.error(
                 *what,
                 format!("address {address:#x} is not relocated against a section"),
-            ));
-        }
-        Ok((section - 1, address & ((1 << ADDRESS_SHIFT) - 1)))
+            )
+        })
     }
 
     /// How the spec names model section `index`.
@@ -376,8 +384,9 @@ impl<'a> Context<'a> {
         Some((reference, (offset - at) as i64))
     }
 
-    /// The `files` index of a line-table file number, adding the file on first use.
-    fn file(&mut self, number: u64) -> Option<usize> {
+    /// The `files` index of a line-table file number (the numbering `DW_AT_decl_file` and
+    /// `DW_AT_call_file` use too).
+    fn file(&self, number: u64) -> Option<usize> {
         self.line_files.get(&number).copied()
     }
 

@@ -68,7 +68,7 @@ impl<'a> Context<'a> {
                         self.drop("declarations of variables defined elsewhere");
                         continue;
                     }
-                    variables.push(self.variable(child, None)?);
+                    variables.push(self.variable(child)?);
                 }
                 gimli::DW_TAG_subprogram => {
                     if self.flag(child, gimli::DW_AT_declaration)? {
@@ -184,9 +184,8 @@ impl<'a> Context<'a> {
         Ok(())
     }
 
-    /// A variable or parameter with its location (`code` is the enclosing function's
-    /// section, which list entries name anyway).
-    fn variable(&mut self, offset: UnitOffset, _code: Option<usize>) -> Result<Value> {
+    /// A variable or parameter with its location.
+    fn variable(&mut self, offset: UnitOffset) -> Result<Value> {
         let mut m = Map::new();
         self.declaration(offset, &mut m, false)?;
         if let Some(location) = self.location(offset)? {
@@ -341,7 +340,7 @@ impl<'a> Context<'a> {
                 Ok(ops) => {
                     m.insert("frame_base".into(), Value::Array(ops));
                 }
-                Err(_) => self.drop("frame bases that refer to another DIE"),
+                Err(super::expr::Untranslatable(what)) => self.drop(what),
             }
         }
         if ranges.len() > 1 {
@@ -404,10 +403,10 @@ impl<'a> Context<'a> {
                             map.insert(name, location);
                         }
                     } else if tag == gimli::DW_TAG_formal_parameter {
-                        let v = self.variable(child, Some(section))?;
+                        let v = self.variable(child)?;
                         scope.parameters.push(v);
                     } else {
-                        let v = self.variable(child, Some(section))?;
+                        let v = self.variable(child)?;
                         scope.variables.push(v);
                     }
                 }
