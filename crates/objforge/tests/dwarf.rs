@@ -578,3 +578,34 @@ fn inlined_code_refers_to_its_abstract_function() {
         obj.write().unwrap();
     }
 }
+
+#[test]
+fn a_block_may_sit_in_any_piece_of_a_split_parent() {
+    // GCC at -O2: a loop's block covers 0..8 and 16..24, and the block of its body is in the
+    // second part.
+    let (mut obj, mut debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    let text = SectionId(0);
+    let mut outer = LexicalBlock::new(0, 8).with_block(LexicalBlock::new(18, 2));
+    outer.pieces.push(CodeRange {
+        section: text,
+        offset: 16,
+        size: 8,
+    });
+    debug.functions[0].blocks = vec![outer];
+    obj.add_debug_info(&debug).unwrap();
+    obj.write().unwrap();
+
+    // Outside every part it is still an error.
+    let (mut obj, mut debug) = sample("x86_64-unknown-linux-gnu", DwarfVersion::V5);
+    let mut outer = LexicalBlock::new(0, 8).with_block(LexicalBlock::new(10, 2));
+    outer.pieces.push(CodeRange {
+        section: text,
+        offset: 16,
+        size: 8,
+    });
+    debug.functions[0].blocks = vec![outer];
+    assert_eq!(
+        error(&mut obj, &debug),
+        "debug.functions[0].blocks[0].blocks[0].offset: 10 is outside the enclosing code (0..8)"
+    );
+}

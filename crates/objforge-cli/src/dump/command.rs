@@ -10,7 +10,7 @@ use crate::{print, write_atomically, Failure};
 
 /// `objforge help dump`.
 pub const HELP: &str = "\
-usage: objforge dump OBJ [-o SPEC.json] [--pretty] [--max-inline BYTES]
+usage: objforge dump OBJ [-o SPEC.json] [--debug] [--pretty] [--max-inline BYTES]
 
 Reads the relocatable object OBJ (`-` for standard input) and writes the objspec that
 `objforge build` turns back into an equivalent object: sections with their bytes (relocated
@@ -22,6 +22,10 @@ way and what becomes `native`.
 options:
   -o, --output SPEC.json   where to write the spec (default, or `-`: standard output).
                            Written atomically: on any error there is no SPEC.json
+      --debug              write the DWARF of the .debug_* sections as the spec's `debug`
+                           description instead of as sections (one compilation unit, as
+                           GCC writes it); what the description cannot say is left out
+                           with a note (docs/dwarf.md)
       --pretty             indent everything (default: one line per section, symbol and
                            relocation)
       --max-inline BYTES   with -o, sections larger than this go to side files in
@@ -43,6 +47,7 @@ pub fn run(args: &[OsString]) -> Result<(), Failure> {
     let mut input: Option<&OsStr> = None;
     let mut output: Option<&OsStr> = None;
     let mut pretty = false;
+    let mut debug = false;
     let mut max_inline = MAX_INLINE;
     let mut only_files = false;
     let mut args = args.iter();
@@ -64,6 +69,7 @@ pub fn run(args: &[OsString]) -> Result<(), Failure> {
             "--" => only_files = true,
             "-h" | "--help" => return print(HELP),
             "--pretty" => pretty = true,
+            "--debug" => debug = true,
             "-o" | "--output" => {
                 let Some(v) = args.next() else {
                     return Err(usage(format!("{text} needs a file name")));
@@ -109,7 +115,7 @@ pub fn run(args: &[OsString]) -> Result<(), Failure> {
     }
     // `-o -` is standard output, as no `-o` is.
     let output = output.filter(|o| *o != "-");
-    dump(input, output.map(Path::new), pretty, max_inline)
+    dump(input, output.map(Path::new), pretty, debug, max_inline)
 }
 
 fn parse_bytes(text: &OsStr) -> Option<u64> {
@@ -121,6 +127,7 @@ fn dump(
     input: &OsStr,
     output: Option<&Path>,
     pretty: bool,
+    debug: bool,
     max_inline: u64,
 ) -> Result<(), Failure> {
     let (data, name) = if input == "-" {
@@ -136,8 +143,13 @@ fn dump(
             fs::read(path).map_err(|e| Failure::in_file(&name, format!("cannot read: {e}")))?;
         (data, name)
     };
-    let dumped = super::read(&data).map_err(|e| Failure::in_file(&name, e.to_string()))?;
+    let mut dumped = super::read(&data).map_err(|e| Failure::in_file(&name, e.to_string()))?;
     drop(data);
+    let description = if debug {
+        super::take_debug(&mut dumped).map_err(|e| Failure::in_file(&name, e.to_string()))?
+    } else {
+        None
+    };
     let object = dumped.object;
     let side_files = output.and_then(|out| {
         let stem = out.file_stem()?.to_string_lossy().into_owned();
@@ -163,6 +175,11 @@ fn dump(
         }
         result
     };
+    let mut emitted = emitted;
+    if let Some(description) = description {
+        emitted.spec = with_debug(&emitted.spec, &description, pretty);
+        check_debug(&emitted.spec, &emitted.side_files).map_err(|e| Failure::in_file(&name, e))?;
+    }
     let Some(out) = output else {
         return notes(print(&emitted.spec));
     };
@@ -187,4 +204,46 @@ fn dump(
         }
     }
     notes(result)
+}
+
+/// The spec text with `"debug": DESCRIPTION` added as its last member (the rest of the text
+/// kept as `emit` laid it out).
+fn with_debug(spec: &str, description: &serde_json::Value, pretty: bool) -> String {
+    let body = spec.trim_end();
+    let body = body.strip_suffix('}').unwrap_or(body).trim_end();
+    let text = if pretty {
+        serde_json::to_string_pretty(description)
+            .unwrap_or_default()
+            .replace('\n', "\n  ")
+    } else {
+        description.to_string()
+    };
+    format!("{body},\n  \"debug\": {text}\n}}\n")
+}
+
+/// Builds the spec with its `debug` description once, so that `dump --debug` never writes a
+/// spec `objforge build` refuses; the refusal names its place in the JSON.
+fn check_debug(spec: &str, side_files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(spec).map_err(|e| format!("the dumped spec is not JSON ({e})"))?;
+    // Side files are not written yet: read the spec with them in place of `file` contents.
+    let dir = std::env::temp_dir().join(format!("objforge-dump-{}", std::process::id()));
+    let result = (|| {
+        for (path, bytes) in side_files {
+            let (Some(parent), Some(file)) = (path.parent(), path.file_name()) else {
+                continue;
+            };
+            let dir_name = parent.file_name().unwrap_or_default();
+            let target = dir.join(dir_name);
+            fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+            fs::write(target.join(file), bytes).map_err(|e| e.to_string())?;
+        }
+        let object = objforge_spec::load(&doc, "dumped spec", &dir).map_err(|e| e.to_string())?;
+        object
+            .write()
+            .map(|_| ())
+            .map_err(|e| objforge_spec::library_error(&e).to_string())
+    })();
+    let _ = fs::remove_dir_all(&dir);
+    result.map_err(|e| format!("the `debug` description of its DWARF does not build: {e}"))
 }

@@ -16,6 +16,7 @@
 mod bits;
 mod coff;
 pub mod command;
+mod dwarf;
 mod eh_frame;
 mod elf;
 mod macho;
@@ -23,7 +24,7 @@ mod xdata;
 
 use std::fmt;
 
-use objforge::{Object, Place};
+use objforge::{Object, Place, SectionId, SymbolDefinition, SymbolId};
 
 pub use objforge_spec::{emit, EmitOptions};
 
@@ -93,6 +94,126 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
     xdata::decode(&mut dumped);
     self_check(&mut dumped)?;
     Ok(dumped)
+}
+
+/// `dump --debug`: replaces the object's `.debug_*` sections by the `debug` description of
+/// the DWARF in them (see [`dwarf`]) and returns it; `None` when the object has no DWARF.
+/// What the description leaves out is added to the notes.
+pub fn take_debug(dumped: &mut Dumped) -> Result<Option<serde_json::Value>> {
+    let Some(converted) = dwarf::convert(&dumped.object)? else {
+        if dumped
+            .object
+            .sections
+            .iter()
+            .any(|s| s.name.starts_with("__DWARF,"))
+        {
+            dumped.notes.push(
+                "--debug: Mach-O DWARF (the __DWARF segment) is kept as sections; --debug reads the .debug_* sections of ELF and COFF objects".into(),
+            );
+        }
+        return Ok(None);
+    };
+    remove_sections(&mut dumped.object, &converted.replaced)?;
+    dumped.fallback.clear();
+    dumped.notes.extend(converted.notes);
+    Ok(Some(converted.debug))
+}
+
+/// Removes the sections `gone` (sorted indices), their relocations and symbols, renumbering
+/// what refers to the others. A relocation elsewhere against a removed symbol is an error.
+fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
+    let mut section_map = Vec::with_capacity(object.sections.len());
+    let mut next = 0;
+    for i in 0..object.sections.len() {
+        if gone.contains(&i) {
+            section_map.push(None);
+        } else {
+            section_map.push(Some(SectionId(next)));
+            next += 1;
+        }
+    }
+    let mut symbol_map = Vec::with_capacity(object.symbols.len());
+    let mut next = 0;
+    for s in &object.symbols {
+        let removed = matches!(s.definition, SymbolDefinition::Defined { section, .. } if section_map[section.0].is_none());
+        if removed {
+            symbol_map.push(None);
+        } else {
+            symbol_map.push(Some(SymbolId(next)));
+            next += 1;
+        }
+    }
+    let symbol = |id: SymbolId, name: &str| -> Result<SymbolId> {
+        symbol_map[id.0].ok_or_else(|| {
+            DumpError::symbol(
+                name,
+                "a relocation outside the debug sections refers to it, but it is defined in one",
+            )
+        })
+    };
+    let mut relocations = Vec::new();
+    for r in std::mem::take(&mut object.relocations) {
+        let Some(section) = section_map[r.section.0] else {
+            continue;
+        };
+        let name =
+            |id: Option<SymbolId>| id.map_or(String::new(), |s| object.symbols[s.0].name.clone());
+        let mut r = r;
+        r.section = section;
+        if let Some(s) = r.symbol {
+            r.symbol = Some(symbol(s, &name(Some(s)))?);
+        }
+        if let Some(s) = r.minus {
+            r.minus = Some(symbol(s, &name(Some(s)))?);
+        }
+        relocations.push(r);
+    }
+    object.relocations = relocations;
+    for u in &mut object.unwind {
+        u.section = section_map[u.section.0]
+            .ok_or_else(|| DumpError::new("unwind information for code in a debug section"))?;
+        if let Some(p) = u.personality {
+            u.personality = Some(symbol(p, "personality")?);
+        }
+        match &mut u.lsda {
+            Some(objforge::unwind::Lsda::Symbol(s)) => *s = symbol(*s, "lsda")?,
+            Some(objforge::unwind::Lsda::Section { section, .. }) => {
+                *section = section_map[section.0].ok_or_else(|| {
+                    DumpError::new("a language-specific data area in a debug section")
+                })?;
+            }
+            _ => {}
+        }
+    }
+    let symbols = std::mem::take(&mut object.symbols);
+    object.symbols = symbols
+        .into_iter()
+        .zip(&symbol_map)
+        .filter(|(_, m)| m.is_some())
+        .map(|(mut s, _)| {
+            if let SymbolDefinition::Defined { section, .. } = &mut s.definition {
+                *section = section_map[section.0].unwrap_or(*section);
+            }
+            s
+        })
+        .collect();
+    let sections = std::mem::take(&mut object.sections);
+    object.sections = sections
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| section_map[*i].is_some())
+        .map(|(_, s)| s)
+        .collect();
+    // A fresh object: the old one's name index knew the symbols by their old numbers.
+    let mut fresh = Object::new(object.target.clone());
+    fresh.options = std::mem::take(&mut object.options);
+    fresh.sections = std::mem::take(&mut object.sections);
+    fresh.symbols = std::mem::take(&mut object.symbols);
+    fresh.relocations = std::mem::take(&mut object.relocations);
+    fresh.wasm = std::mem::take(&mut object.wasm);
+    fresh.unwind = std::mem::take(&mut object.unwind);
+    *object = fresh;
+    Ok(())
 }
 
 /// The formats [`read`] knows.

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use super::encode::DebugSection;
-use super::{DebugInfo, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable};
+use super::{
+    CodeRange, DebugInfo, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
+};
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
 use crate::target::Format;
@@ -182,7 +184,8 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
             ));
         };
         file(f.file, field("file"))?;
-        check_blocks(&f.blocks, &format!("functions[{i}]"), f.offset, end, 1)?;
+        let spans = spans_in(f.section, (f.offset, end), &f.pieces);
+        check_blocks(&f.blocks, &format!("functions[{i}]"), f.section, &spans, 1)?;
         let path = format!("functions[{i}]");
         let scope = Scope { obj, debug };
         if let Some(ty) = f.return_type {
@@ -597,12 +600,26 @@ fn check_types(debug: &DebugInfo) -> Result<(), Error> {
     Ok(())
 }
 
-/// Blocks must lie within their parent's `start..end`.
+/// The `start..end` spans of a function's or block's code in `section`: its main range and
+/// its pieces there.
+fn spans_in(section: SectionId, main: (u64, u64), pieces: &[CodeRange]) -> Vec<(u64, u64)> {
+    let mut spans = vec![main];
+    spans.extend(
+        pieces
+            .iter()
+            .filter(|p| p.section == section)
+            .map(|p| (p.offset, p.offset.saturating_add(p.size))),
+    );
+    spans
+}
+
+/// Blocks must lie within one of their parent's spans in the function's section (a block
+/// of a split parent, as GCC writes at -O2, may sit in any part of it).
 fn check_blocks(
     blocks: &[LexicalBlock],
     parent: &str,
-    start: u64,
-    end: u64,
+    section: SectionId,
+    spans: &[(u64, u64)],
     depth: usize,
 ) -> Result<(), Error> {
     for (i, b) in blocks.iter().enumerate() {
@@ -620,7 +637,11 @@ fn check_blocks(
                 "a block covers at least one byte",
             ));
         }
-        if b.offset < start || b.offset >= end {
+        let Some(&(start, end)) = spans
+            .iter()
+            .find(|(start, end)| b.offset >= *start && b.offset < *end)
+        else {
+            let (start, end) = spans[0];
             return Err(Error::invalid(
                 field("offset"),
                 format!(
@@ -628,7 +649,7 @@ fn check_blocks(
                     b.offset
                 ),
             ));
-        }
+        };
         let Some(block_end) = b.offset.checked_add(b.size).filter(|&e| e <= end) else {
             return Err(Error::invalid(
                 field("size"),
@@ -638,7 +659,8 @@ fn check_blocks(
                 ),
             ));
         };
-        check_blocks(&b.blocks, &path, b.offset, block_end, depth + 1)?;
+        let inner = spans_in(section, (b.offset, block_end), &b.pieces);
+        check_blocks(&b.blocks, &path, section, &inner, depth + 1)?;
     }
     Ok(())
 }

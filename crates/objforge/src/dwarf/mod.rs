@@ -262,7 +262,8 @@ pub struct LexicalBlock {
     pub offset: u64,
     /// Bytes of code in the block (at least 1).
     pub size: u64,
-    /// Blocks nested in it, each within it.
+    /// Blocks nested in it, each (its `offset..offset + size`) within this block's main range
+    /// or one of its pieces in the function's section.
     pub blocks: Vec<LexicalBlock>,
     /// Variables declared in the block (`DW_TAG_variable`).
     pub variables: Vec<Variable>,
