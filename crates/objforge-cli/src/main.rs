@@ -42,7 +42,7 @@ directory when the spec comes from standard input).
 
 OUT is written atomically: objforge writes a temporary file next to it and renames it into
 place only when everything succeeded, so a failed build leaves no OUT behind and an existing
-OUT untouched.
+OUT untouched. An OUT that is a device or a FIFO (/dev/null, /dev/stdout) is written in place.
 
 options:
   -o, --output OUT   where to write the object file (required)
@@ -273,7 +273,7 @@ fn build(spec: &OsStr, out: &Path) -> Result<(), Failure> {
 /// [`write_atomically`] would give.
 struct LazyTemp<'p> {
     out: &'p Path,
-    file: Option<(File, TempFile)>,
+    file: Option<(File, Option<TempFile>)>,
     failure: Option<Failure>,
 }
 
@@ -282,7 +282,7 @@ impl LazyTemp<'_> {
     fn file(&mut self) -> Result<&mut File, Failure> {
         let (file, _) = match &mut self.file {
             Some(made) => made,
-            none => none.insert(create_temp(self.out)?),
+            none => none.insert(create_output(self.out)?),
         };
         Ok(file)
     }
@@ -300,11 +300,11 @@ impl LazyTemp<'_> {
         let fail = |what: &str, e: io::Error| fail_on(out, what, e);
         self.file()?.flush().map_err(|e| fail("cannot write", e))?;
         match self.file.take() {
-            Some((file, temp)) => {
+            Some((file, Some(temp))) => {
                 drop(file);
                 rename_into_place(temp, out)
             }
-            None => Ok(()),
+            Some((_, None)) | None => Ok(()),
         }
     }
 }
@@ -365,14 +365,33 @@ impl Drop for TempFile {
 /// Writes `bytes` to `out` atomically: into a new temporary file in the same directory, then
 /// renamed over `out`. On any failure the temporary file is removed and `out` is untouched.
 fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let (file, temp) = create_temp(out)?;
+    let (file, temp) = create_output(out)?;
     write_all_to(file, bytes).map_err(|e| fail_on(out, "cannot write", e))?;
-    rename_into_place(temp, out)
+    match temp {
+        Some(temp) => rename_into_place(temp, out),
+        None => Ok(()),
+    }
 }
 
 /// `OUT: what: error`, a failure of the output.
 fn fail_on(out: &Path, what: &str, e: io::Error) -> Failure {
     Failure::in_file(out.display().to_string(), format!("{what}: {e}"))
+}
+
+/// Where the output goes: a new temporary file next to `out`, to be renamed over it; or, when
+/// `out` exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO), `out` itself,
+/// written in place — renaming a file over a device would replace the device node, and there
+/// is nothing to keep whole.
+fn create_output(out: &Path) -> Result<(File, Option<TempFile>), Failure> {
+    if fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(out)
+            .map_err(|e| fail_on(out, "cannot open", e))?;
+        return Ok((file, None));
+    }
+    let (file, temp) = create_temp(out)?;
+    Ok((file, Some(temp)))
 }
 
 /// A new temporary file next to `out`, removed when dropped unless renamed into place.

@@ -277,6 +277,53 @@ fn a_spec_can_come_from_stdin_and_replace_an_existing_output() {
     assert_eq!(listing(&dir), ["out.o"], "no temporary file left");
 }
 
+/// An output that is a FIFO or a device (`-o /dev/null`, `-o /dev/stdout`) is written in
+/// place: renaming a temporary file over it would replace the node itself (as root, once,
+/// `-o /dev/null` turned this machine's /dev/null into a regular file). A FIFO stands in for
+/// /dev/null here, so that a regression cannot break the machine that runs the test.
+#[test]
+fn an_output_that_is_a_fifo_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = common::scratch("cli_fifo");
+    let fifo = dir.join("out.fifo");
+    common::run_ok(Command::new("mkfifo").arg(&fifo));
+    let spec = dir.join("spec.json");
+    std::fs::write(
+        &spec,
+        format!(
+            r#"{{{X86_64}, "sections": [{{"name": ".text", "hex": "c3"}}],
+                "symbols": [{{"name": "f", "section": ".text", "binding": "global"}}]}}"#
+        ),
+    )
+    .expect("write spec");
+    // The reader: `cat` drains the FIFO until objforge closes it.
+    let reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn cat");
+    let (_, stderr, code) = objforge(&[
+        "build",
+        spec.to_str().expect("utf-8 path"),
+        "-o",
+        fifo.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let read = reader.wait_with_output().expect("wait for cat");
+    assert_eq!(
+        &read.stdout[..4],
+        b"\x7fELF",
+        "the object went through the FIFO"
+    );
+    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
+    assert!(kind.is_fifo(), "the FIFO is still a FIFO");
+    assert_eq!(
+        listing(&dir),
+        ["out.fifo", "spec.json"],
+        "no temporary file left"
+    );
+}
+
 // --- Bad input: one line naming the place, exit 1, no output file.
 
 #[test]
