@@ -38,7 +38,7 @@ fn has_nul(bytes: &[u8]) -> bool {
     if chunks.any(word) {
         return true;
     }
-    bytes.len() % 8 != 0 && word(&bytes[bytes.len() - 8..])
+    !bytes.len().is_multiple_of(8) && word(&bytes[bytes.len() - 8..])
 }
 
 /// Inlined into the per-symbol loop; the message is built out of line.
