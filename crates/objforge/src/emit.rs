@@ -224,12 +224,14 @@ struct Entries<'o, 'w, W> {
     write: W,
 }
 
+// Always inlined: runs once per entry, and whether LLVM inlines it otherwise shifts with
+// unrelated changes elsewhere in the crate (a call per entry costs 10% of an ELF write).
 impl<E, W: FnMut(&mut Out, E)> RelocSink<E> for Entries<'_, '_, W> {
-    #[inline]
+    #[inline(always)]
     fn entry(&mut self, e: E) {
         (self.write)(self.out, e);
     }
-    #[inline]
+    #[inline(always)]
     fn patch(&mut self, p: Patch) {
         if let Some(start) = self.patch_at {
             self.out.overwrite_patch(start, &p);

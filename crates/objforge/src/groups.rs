@@ -42,13 +42,25 @@ impl Counter {
     }
 
     /// Notes the next relocation, in section `s` (in range), of kind `kind`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn see(&mut self, s: usize, kind: RelocKind) {
+        self.see_section(s);
+        self.see_kind(kind);
+    }
+
+    /// Notes the next relocation, in section `s` (in range).
+    #[inline]
+    pub(crate) fn see_section(&mut self, s: usize) {
         if let Some(c) = self.counts.get_mut(s) {
             *c += 1;
         }
         self.grouped &= s >= self.prev;
         self.prev = s;
+    }
+
+    /// Notes a relocation's kind; enough to call when the kind differs from the one before.
+    #[inline]
+    pub(crate) fn see_kind(&mut self, kind: RelocKind) {
         // Objects use a handful of kinds: a short list, most recent first.
         if self.kinds.first() != Some(&kind) {
             match self.kinds.iter().position(|&k| k == kind) {

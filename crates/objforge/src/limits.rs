@@ -51,20 +51,26 @@ fn fixed_offset(obj: &Object, id: usize, section: usize) -> Option<u64> {
 /// not a multiple of what the field counts in) is an error naming the relocation, where the
 /// linker would otherwise fail late or, for some, silently cut the value.
 ///
-/// This checks relocation `i` (checked otherwise already); validation calls it as it goes
-/// through the relocations, to save a pass over them.
+/// This checks relocation `i` (checked otherwise already), whose kind is a difference (`diff`)
+/// or reaches `reach` (its [`RelocKind::reach`](crate::RelocKind::reach), which the caller
+/// knows); validation calls it as it goes through the relocations, to save a pass over them.
 #[inline]
-pub(crate) fn check_reach_of(obj: &Object, i: usize) -> Result<(), Error> {
+pub(crate) fn check_reach_of(
+    obj: &Object,
+    i: usize,
+    diff: bool,
+    reach: Option<crate::reloc::Reach>,
+) -> Result<(), Error> {
     let Some(r) = obj.relocations.get(i) else {
         return Ok(());
     };
     let Some(symbol) = r.symbol else {
         return Ok(());
     };
-    if r.kind.is_diff() {
+    if diff {
         return check_difference(obj, i);
     }
-    let Some(reach) = r.kind.reach() else {
+    let Some(reach) = reach else {
         return Ok(());
     };
     let Some(target) = fixed_offset(obj, symbol.0, r.section.0) else {

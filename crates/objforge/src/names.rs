@@ -120,7 +120,9 @@ fn hash32(bytes: &[u8]) -> u32 {
     (h.finish() >> 32) as u32
 }
 
-/// Sorts by the high 32 bits, keeping the order of equal ones (LSD radix, 8 bits a pass).
+/// Sorts by the high 32 bits, keeping the order of equal ones (LSD radix, three passes of 11,
+/// 11 and 10 bits: a quarter fewer passes over the keys than bytes would take, with counts
+/// that still fit the first-level cache).
 fn radix_sort_high32(keys: &mut Vec<u64>) {
     if keys.len() < 256 {
         // The low bits are the index, already ascending: sorting whole keys is the same.
@@ -128,14 +130,14 @@ fn radix_sort_high32(keys: &mut Vec<u64>) {
         return;
     }
     let mut other = vec![0u64; keys.len()];
-    for pass in 0..4 {
-        let shift = 32 + 8 * pass;
-        let mut counts = [0usize; 256];
+    for shift in [32, 43, 54] {
+        const MASK: u64 = (1 << 11) - 1;
+        let mut counts = [0u32; 1 << 11];
         for &k in keys.iter() {
-            counts[((k >> shift) & 0xff) as usize] += 1;
+            counts[((k >> shift) & MASK) as usize] += 1;
         }
-        if counts.contains(&keys.len()) {
-            continue; // every key has the same byte here
+        if counts.contains(&(keys.len() as u32)) {
+            continue; // every key has the same digit here
         }
         let mut at = 0;
         for c in counts.iter_mut() {
@@ -144,8 +146,8 @@ fn radix_sort_high32(keys: &mut Vec<u64>) {
             at += n;
         }
         for &k in keys.iter() {
-            let slot = &mut counts[((k >> shift) & 0xff) as usize];
-            other[*slot] = k;
+            let slot = &mut counts[((k >> shift) & MASK) as usize];
+            other[*slot as usize] = k;
             *slot += 1;
         }
         std::mem::swap(keys, &mut other);

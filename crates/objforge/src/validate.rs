@@ -9,7 +9,7 @@ use crate::model::{
     Binding, ComdatSelection, Object, SectionData, Symbol, SymbolDefinition, SymbolKind,
 };
 use crate::names::SameNames;
-use crate::reloc::FieldShape;
+use crate::reloc::{FieldShape, Reach, RelocKind};
 
 /// Longest name objforge accepts for a section or symbol, in bytes.
 pub const MAX_NAME_LEN: usize = 1 << 20;
@@ -18,21 +18,50 @@ fn is_power_of_two(n: u64) -> bool {
     n != 0 && n & (n - 1) == 0
 }
 
-fn check_name(name: &str, place: Place) -> Result<(), Error> {
-    // A plain loop: names are short, and memchr's setup costs more than it saves on them.
-    if name.bytes().any(|b| b == 0) {
-        return Err(Error::invalid(place, "the name contains a NUL byte"));
+/// Whether `bytes` holds a zero byte: eight bytes at a time (the last word overlapping the one
+/// before it), since symbol names are short and memchr's setup costs more than it saves.
+#[inline]
+fn has_nul(bytes: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |w: &[u8]| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        let v = u64::from_ne_bytes(b);
+        // The classic test: a byte of `v` is zero iff its high bit survives here.
+        v.wrapping_sub(LOW) & !v & HIGH != 0
+    };
+    if bytes.len() < 8 {
+        return bytes.contains(&0);
     }
-    if name.len() > MAX_NAME_LEN {
-        return Err(Error::invalid(
-            place,
-            format!(
-                "the name is {} bytes long; the limit is {MAX_NAME_LEN}",
-                name.len()
-            ),
-        ));
+    let mut chunks = bytes.chunks_exact(8);
+    if chunks.any(word) {
+        return true;
+    }
+    !bytes.len().is_multiple_of(8) && word(&bytes[bytes.len() - 8..])
+}
+
+/// Inlined into the per-symbol loop; the message is built out of line.
+#[inline]
+fn check_name(name: &str, place: Place) -> Result<(), Error> {
+    if has_nul(name.as_bytes()) || name.len() > MAX_NAME_LEN {
+        return Err(name_error(name, place));
     }
     Ok(())
+}
+
+#[cold]
+fn name_error(name: &str, place: Place) -> Error {
+    if has_nul(name.as_bytes()) {
+        return Error::invalid(place, "the name contains a NUL byte");
+    }
+    Error::invalid(
+        place,
+        format!(
+            "the name is {} bytes long; the limit is {MAX_NAME_LEN}",
+            name.len()
+        ),
+    )
 }
 
 /// What validation found that the writers use too, so that they need not find it again.
@@ -389,6 +418,9 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
     let mut fields = Fields::default();
     // Built at the first `%pcrel_lo` (most objects have none, and skip the pass).
     let mut hi20s: Option<FxHashSet<(usize, u64)>> = None;
+    // What the checks ask of a kind, found once per kind (objects use a handful of kinds, and
+    // each question is a large match on the kind).
+    let mut facts = KindCache::default();
     for (i, r) in obj.relocations.iter().enumerate() {
         let at = |field| Place::Relocation(i, Some(field));
         let Some(sec) = obj.sections.get(r.section.0) else {
@@ -401,7 +433,8 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 ),
             ));
         };
-        counter.see(r.section.0, r.kind);
+        let k = facts.get(r.kind, |kind| counter.see_kind(kind));
+        counter.see_section(r.section.0);
         if sec.kind.is_zero_fill() {
             return Err(Error::invalid(
                 at("section"),
@@ -412,8 +445,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 ),
             ));
         }
-        let shape = r.kind.shape();
-        let size = u64::from(shape.size());
+        let size = k.size;
         let len = sec.data.len();
         if r.offset.checked_add(size).is_none_or(|end| end > len) || r.offset >= len {
             return Err(Error::invalid(
@@ -430,7 +462,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 ),
             ));
         }
-        if let FieldShape::Instruction { align, .. } = shape {
+        if let Some(align) = k.align {
             if r.offset % u64::from(align) != 0 {
                 return Err(Error::invalid(
                     at("offset"),
@@ -452,7 +484,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                     ),
                 ))
             }
-            None if r.kind.needs_symbol() => {
+            None if k.needs_symbol => {
                 return Err(Error::invalid(
                     at("symbol"),
                     format!("a {} relocation needs a symbol", r.kind),
@@ -460,7 +492,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
             }
             _ => {}
         }
-        if r.kind.is_pcrel_lo12() {
+        if k.pcrel_lo12 {
             let Some(pair) = r.pair else {
                 return Err(Error::invalid(
                     at("pair"),
@@ -486,7 +518,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 "only rv_pcrel_lo12_i/_s relocations take `pair`",
             ));
         }
-        match (r.kind.is_diff(), r.minus) {
+        match (k.diff, r.minus) {
             (true, None) => {
                 return Err(Error::invalid(
                     at("minus"),
@@ -514,12 +546,72 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
         if size > 0 {
             fields.push((r.section.0, r.offset, r.offset + size, i));
         }
-        if reach.is_none() {
-            reach = crate::limits::check_reach_of(obj, i).err();
+        // Only a difference or a kind with a reach can be out of reach.
+        if reach.is_none() && (k.diff || k.reach.is_some()) {
+            reach = crate::limits::check_reach_of(obj, i, k.diff, k.reach).err();
         }
     }
     fields.check(obj)?;
     Ok((RelocGroups::from_counts(obj, counter), reach))
+}
+
+/// The properties of one relocation kind the checks use.
+#[derive(Clone, Copy)]
+struct KindFacts {
+    kind: RelocKind,
+    /// Bytes of the field (0 if unknown).
+    size: u64,
+    /// The instruction alignment the offset needs, for instruction kinds.
+    align: Option<u32>,
+    needs_symbol: bool,
+    pcrel_lo12: bool,
+    diff: bool,
+    reach: Option<Reach>,
+}
+
+/// The facts of the last few kinds met, looked up by a short linear scan.
+#[derive(Default)]
+struct KindCache {
+    entries: [Option<KindFacts>; 4],
+    /// The slot the next new kind takes, in turn.
+    next: usize,
+}
+
+impl KindCache {
+    /// The facts of `kind`; `new(kind)` runs when they are not cached.
+    #[inline]
+    fn get(&mut self, kind: RelocKind, new: impl FnOnce(RelocKind)) -> KindFacts {
+        for k in self.entries.iter().flatten() {
+            if k.kind == kind {
+                return *k;
+            }
+        }
+        new(kind);
+        let k = KindFacts::of(kind);
+        if let Some(slot) = self.entries.get_mut(self.next) {
+            *slot = Some(k);
+        }
+        self.next = (self.next + 1) % self.entries.len();
+        k
+    }
+}
+
+impl KindFacts {
+    fn of(kind: RelocKind) -> KindFacts {
+        let shape = kind.shape();
+        KindFacts {
+            kind,
+            size: u64::from(shape.size()),
+            align: match shape {
+                FieldShape::Instruction { align, .. } => Some(u32::from(align)),
+                _ => None,
+            },
+            needs_symbol: kind.needs_symbol(),
+            pcrel_lo12: kind.is_pcrel_lo12(),
+            diff: kind.is_diff(),
+            reach: kind.reach(),
+        }
+    }
 }
 
 /// Where a `%pcrel_lo` may find its hi20: (section, offset) of every relocation that can be
@@ -612,4 +704,25 @@ fn overlap_error(a: Field, b: Field) -> Error {
             if second == b.3 { a.2 } else { b.2 },
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul;
+
+    #[test]
+    fn finds_a_nul_anywhere_in_names_of_any_length() {
+        for len in 0..40 {
+            let mut name = vec![b'a'; len];
+            assert!(!has_nul(&name), "{len}");
+            for at in 0..len {
+                name[at] = 0;
+                assert!(has_nul(&name), "{len} {at}");
+                // A byte of 0x80 or 0x01 next to nothing zero is no NUL.
+                name[at] = 0x80;
+                assert!(!has_nul(&name), "{len} {at}");
+                name[at] = b'a';
+            }
+        }
+    }
 }

@@ -532,6 +532,8 @@ impl<'a> Layout<'a> {
             &self.mapper(),
             self.relocs.of(k),
             None,
+            // Once per entry: kept inline whatever LLVM's heuristics make of the rest.
+            #[inline(always)]
             |out, e: Entry| {
                 let info = if is64 {
                     (u64::from(e.symbol) << 32) | u64::from(e.r_type)

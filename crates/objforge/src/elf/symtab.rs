@@ -333,6 +333,8 @@ impl SymbolTable {
             obj,
             strtab,
             section_shndx,
+            // Once per entry: inline, so that each entry's fields go straight to the output.
+            #[inline(always)]
             |(name, info, other, section, value, size)| {
                 let shndx = section.field();
                 if class.is64 {
