@@ -639,6 +639,9 @@ fn check_relocation(
             check_named(&e)?;
             let addend = match e.explicit {
                 Some(x) => i128::from(x),
+                // REL: an instruction marker (`x86_tlsdesc_call`) holds no addend; the
+                // writer refuses one that is not 0.
+                None if matches!(kind.shape(), objforge::FieldShape::Instruction { .. }) => 0,
                 None => {
                     // REL: the field holds the addend, as wide as the field.
                     let size = usize::from(kind.shape().size());

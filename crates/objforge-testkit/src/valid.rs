@@ -697,9 +697,9 @@ fn relocation(
         X86Gottpoff | X86Tlsgd | X86Tlsld | X86GotpcTlsdesc => {
             addend = if arch == Architecture::X86_64 { -4 } else { 0 };
         }
-        A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12
-        | A64TlsdescAdrp21 | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall
-        | X86TlsdescCall | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20 => addend = 0,
+        A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
+        | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
+        | RvTlsGotHi20 | RvTlsGdHi20 => addend = 0,
         _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {
