@@ -338,3 +338,63 @@ fn check_windows_tls(exe: &Path) {
         exe.display()
     );
 }
+
+/// A TLS kind the target has no form of, or one aimed at an ordinary variable, stops the
+/// build with one line naming the relocation.
+#[test]
+fn tls_kinds_the_target_lacks_are_errors() {
+    let dir = common::scratch("tls_errors");
+    let cases = [
+        (
+            "aarch64-unknown-linux-gnu",
+            "x86_tlsgd",
+            (".tdata", "tls_data", "tls"),
+            "relocations[0].kind: kind x86_tlsgd has no ELF encoding on aarch64",
+        ),
+        (
+            "x86_64-unknown-linux-gnu",
+            "x86_tpoff32",
+            (".data", "data", "object"),
+            "relocations[0].symbol: kind x86_tpoff32 needs a thread-local target",
+        ),
+        (
+            "x86_64-apple-macos",
+            "x86_tpoff32",
+            ("__DATA,__thread_data", "tls_data", "tls"),
+            "relocations[0].kind: kind x86_tpoff32 has no Mach-O encoding on x86_64: Mach-O has one thread-local model, TLV",
+        ),
+        (
+            "x86_64-pc-windows-msvc",
+            "x86_tlsgd",
+            (".tls$", "tls_data", "object"),
+            "relocations[0].kind: kind x86_tlsgd has no COFF encoding on x86_64: Windows reaches thread-locals through `_tls_index`",
+        ),
+    ];
+    for (k, (target, kind, (section, section_kind, symbol_kind), message)) in
+        cases.into_iter().enumerate()
+    {
+        let spec = dir.join(format!("case{k}.json"));
+        let json = format!(
+            r#"{{"target": "{target}",
+  "sections": [{{"name": ".text", "hex": "0000000000000000"}},
+               {{"name": "{section}", "kind": "{section_kind}", "hex": "00000000"}}],
+  "symbols": [{{"name": "v", "section": "{section}", "kind": "{symbol_kind}"}}],
+  "relocations": [{{"section": ".text", "offset": 0, "symbol": "v", "kind": "{kind}"}}]}}"#
+        );
+        std::fs::write(&spec, json).expect("write the spec");
+        let out = common::run(
+            common::objforge()
+                .arg("build")
+                .arg(&spec)
+                .arg("-o")
+                .arg(dir.join("out.o")),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{target} {kind} was written");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("objforge: {message}")),
+            "{target} {kind}: {stderr}"
+        );
+    }
+}
