@@ -36,7 +36,8 @@ struct Arch {
     qemu: Option<(&'static str, &'static str)>,
 }
 
-/// Builds the three specs of `arch`, checks their relocations against GNU as's, links the
+/// Builds the three specs of `arch`, checks their relocations against GNU as's and that each
+/// object dumps back to its spec, links the
 /// executable and the library with GCC (GNU ld) and runs the program. `kinds` are the TLS
 /// kinds the specs must use between them.
 fn link_and_run(arch: &Arch, kinds: &[&str]) {
@@ -50,6 +51,12 @@ fn link_and_run(arch: &Arch, kinds: &[&str]) {
         let ours = dir.join(format!("{base}.o"));
         common::build(&spec, &ours);
         lint(&ours);
+        // `dump` maps every TLS type back to its kind: the object dumps to its own spec.
+        let dumped = common::run_ok(common::objforge().arg("dump").arg(&ours));
+        assert!(
+            dumped == std::fs::read_to_string(&spec).expect("read the spec"),
+            "{base}: `objforge dump` of the object is not its spec:\n{dumped}"
+        );
         let gas = dir.join(format!("{base}.gas.o"));
         common::run_ok(
             Command::new(arch.cc)
