@@ -1,10 +1,10 @@
 //! Thread-local storage end to end, per ELF architecture: the portable TLS kinds of every
-//! access model, written by `objforge build` from specs of GCC's code, linked by GNU ld into a
-//! program (local-exec and initial-exec in the executable) and a shared library loaded with
-//! `dlopen` (general- and local-dynamic, and TLS descriptors), run with five threads that
-//! must each see only their own values. And Windows x86_64, whose one model is `_tls_index`
-//! plus `secrel32` into `.tls$`: linked by MinGW ld and lld, checked address by address, run
-//! under wine.
+//! access model, written by `objforge build` from specs of GCC's code, linked by GNU ld and by
+//! ld.lld into a program (local-exec and initial-exec in the executable) and a shared library
+//! loaded with `dlopen` (general- and local-dynamic, and TLS descriptors), run with five
+//! threads that must each see only their own values. And Windows x86_64, whose one model is
+//! `_tls_index` plus `secrel32` into `.tls$`: linked by MinGW ld and lld, checked address by
+//! address, run under wine.
 //!
 //! The fixtures are in `tests/fixtures/tls/`: `exec.c`, `lib.c` and the driver `main.c`;
 //! per architecture `NAME_ARCH.s` (GCC's assembly) and `NAME_ARCH.json` (its spec);
@@ -34,6 +34,8 @@ struct Arch {
     name: &'static str,
     cc: &'static str,
     qemu: Option<(&'static str, &'static str)>,
+    /// Whether ld.lld links the general-dynamic library (it has no AArch64 `TLSGD`).
+    lld_links_tlsgd: bool,
 }
 
 /// Builds the three specs of `arch`, checks their relocations against GNU as's and that each
@@ -79,37 +81,57 @@ fn link_and_run(arch: &Arch, kinds: &[&str]) {
             arch.name
         );
     }
-    let lib = dir.join("libtls.so");
-    common::run_ok(
-        Command::new(arch.cc)
-            .args(["-shared", "-o"])
-            .arg(&lib)
-            .args(&objects[1..]),
-    );
-    let exe = dir.join("tls");
-    common::run_ok(
-        Command::new(arch.cc)
-            .args(["-no-pie", "-O2", "-o"])
-            .arg(&exe)
-            .arg(common::fixture("tls/main.c"))
-            .arg(&objects[0])
-            .args(["-ldl", "-lpthread"]),
-    );
-    let out = match arch.qemu {
-        Some((qemu, root)) => {
-            common::run(Command::new(qemu).args(["-L", root]).arg(&exe).arg(&lib))
-        }
-        None => common::run(Command::new(&exe).arg(&lib)),
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}: {}\n{stdout}{}",
-        exe.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout, OUTPUT);
+    // GCC's driver runs `ld.lld` when told `-fuse-ld=lld`; here it is called ld.lld-19.
+    let lld_dir = dir.join("lld");
+    std::fs::create_dir_all(&lld_dir).expect("create the lld directory");
+    std::os::unix::fs::symlink("/usr/bin/ld.lld-19", lld_dir.join("ld.lld")).expect("link ld.lld");
+    let lld = format!("-B{}", lld_dir.display());
+    for (linker, flags) in [
+        ("GNU ld", &[][..]),
+        ("ld.lld", &[lld.as_str(), "-fuse-ld=lld"][..]),
+    ] {
+        let tag = if flags.is_empty() { "gnu" } else { "lld" };
+        let lib = dir.join(format!("libtls-{tag}.so"));
+        // ld.lld 19 implements no R_AARCH64_TLSGD_* (GCC's traditional dialect): its program
+        // loads the library GNU ld linked.
+        let lib = if tag == "lld" && !arch.lld_links_tlsgd {
+            dir.join("libtls-gnu.so")
+        } else {
+            common::run_ok(
+                Command::new(arch.cc)
+                    .args(flags)
+                    .args(["-shared", "-o"])
+                    .arg(&lib)
+                    .args(&objects[1..]),
+            );
+            lib
+        };
+        let exe = dir.join(format!("tls-{tag}"));
+        common::run_ok(
+            Command::new(arch.cc)
+                .args(flags)
+                .args(["-no-pie", "-O2", "-o"])
+                .arg(&exe)
+                .arg(common::fixture("tls/main.c"))
+                .arg(&objects[0])
+                .args(["-ldl", "-lpthread"]),
+        );
+        let out = match arch.qemu {
+            Some((qemu, root)) => {
+                common::run(Command::new(qemu).args(["-L", root]).arg(&exe).arg(&lib))
+            }
+            None => common::run(Command::new(&exe).arg(&lib)),
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{} ({linker}): {}\n{stdout}{}",
+            exe.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stdout, OUTPUT, "{linker}");
+    }
 }
 
 /// `eu-elflint --gnu-ld --strict` finds nothing in `obj` but what it finds in GNU as's
@@ -166,6 +188,7 @@ fn x86_64_every_access_model_per_thread() {
             name: "x86_64",
             cc: "gcc",
             qemu: None,
+            lld_links_tlsgd: true,
         },
         &[
             "x86_tpoff32",
@@ -186,6 +209,7 @@ fn aarch64_every_access_model_per_thread() {
             name: "aarch64",
             cc: "aarch64-linux-gnu-gcc",
             qemu: Some(("qemu-aarch64", root("aarch64-linux-gnu"))),
+            lld_links_tlsgd: false,
         },
         &[
             "a64_tlsle_hi12",
@@ -209,6 +233,7 @@ fn riscv64_every_access_model_per_thread() {
             name: "riscv64",
             cc: "riscv64-linux-gnu-gcc",
             qemu: Some(("qemu-riscv64", root("riscv64-linux-gnu"))),
+            lld_links_tlsgd: true,
         },
         &[
             "rv_tprel_hi20",
@@ -228,6 +253,7 @@ fn i386_every_access_model_per_thread() {
             name: "i386",
             cc: "i686-linux-gnu-gcc",
             qemu: None,
+            lld_links_tlsgd: true,
         },
         &[
             "x86_tpoff32",
