@@ -169,6 +169,10 @@ const (
 	RvTprelAdd         RelocKind = "rv_tprel_add"
 	RvTlsGotHi20       RelocKind = "rv_tls_got_hi20"
 	RvTlsGdHi20        RelocKind = "rv_tls_gd_hi20"
+	A64TlsldAdrp21     RelocKind = "a64_tlsld_adrp21"
+	A64TlsldAddLo12    RelocKind = "a64_tlsld_add_lo12"
+	A64TlsldDtprelHi12 RelocKind = "a64_tlsld_dtprel_hi12"
+	A64TlsldDtprelLo12 RelocKind = "a64_tlsld_dtprel_lo12"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -263,6 +267,10 @@ var AllKinds = []RelocKind{
 	RvTprelAdd,
 	RvTlsGotHi20,
 	RvTlsGdHi20,
+	A64TlsldAdrp21,
+	A64TlsldAddLo12,
+	A64TlsldDtprelHi12,
+	A64TlsldDtprelLo12,
 }
 
 // Section flags (Section.Flags).

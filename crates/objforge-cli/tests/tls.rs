@@ -92,8 +92,8 @@ fn link_and_run(arch: &Arch, kinds: &[&str]) {
     ] {
         let tag = if flags.is_empty() { "gnu" } else { "lld" };
         let lib = dir.join(format!("libtls-{tag}.so"));
-        // ld.lld 19 implements no R_AARCH64_TLSGD_* (GCC's traditional dialect): its program
-        // loads the library GNU ld linked.
+        // ld.lld 19 implements no R_AARCH64_TLSGD_* (GCC's traditional dialect) nor
+        // R_AARCH64_TLSLD_*: its program loads the library GNU ld linked.
         let lib = if tag == "lld" && !arch.lld_links_tlsgd {
             dir.join("libtls-gnu.so")
         } else {
@@ -222,6 +222,10 @@ fn aarch64_every_access_model_per_thread() {
             "a64_tlsdesc_ld64_lo12",
             "a64_tlsdesc_add_lo12",
             "a64_tlsdesc_call",
+            "a64_tlsld_adrp21",
+            "a64_tlsld_add_lo12",
+            "a64_tlsld_dtprel_hi12",
+            "a64_tlsld_dtprel_lo12",
         ],
     );
 }

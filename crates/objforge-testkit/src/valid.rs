@@ -29,14 +29,12 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         A64Tstbr14 => &[0x00, 0x00, 0x00, 0x36],
         A64LdrLit19 => &[0x00, 0x00, 0x00, 0x58],
         A64Adr21 => &[0x00, 0x00, 0x00, 0x10],
-        A64Adrp21 | A64GotAdrp21 | A64TlsieAdrp21 | A64TlsgdAdrp21 | A64TlsdescAdrp21 => {
-            &[0x00, 0x00, 0x00, 0x90]
-        }
-        A64AddLo12 | A64TlsleLo12 | A64TlsgdAddLo12 | A64TlsdescAddLo12 => {
-            &[0x00, 0x00, 0x00, 0x91]
-        }
+        A64Adrp21 | A64GotAdrp21 | A64TlsieAdrp21 | A64TlsgdAdrp21 | A64TlsdescAdrp21
+        | A64TlsldAdrp21 => &[0x00, 0x00, 0x00, 0x90],
+        A64AddLo12 | A64TlsleLo12 | A64TlsgdAddLo12 | A64TlsdescAddLo12 | A64TlsldAddLo12
+        | A64TlsldDtprelLo12 => &[0x00, 0x00, 0x00, 0x91],
         // add x0, x0, #0, lsl #12
-        A64TlsleHi12 => &[0x00, 0x00, 0x40, 0x91],
+        A64TlsleHi12 | A64TlsldDtprelHi12 => &[0x00, 0x00, 0x40, 0x91],
         // ldr x0, [x1]
         A64TlsieLd64Lo12 | A64TlsdescLd64Lo12 => &[0x20, 0x00, 0x40, 0xf9],
         // blr x1
@@ -699,7 +697,7 @@ fn relocation(
         }
         A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
         | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
-        | RvTlsGotHi20 | RvTlsGdHi20 => addend = 0,
+        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => addend = 0,
         _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {

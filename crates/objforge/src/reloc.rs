@@ -9,8 +9,9 @@ use std::fmt;
 /// In the formulas S is the symbol's address, A the addend, P the address of the field (of
 /// the instruction, for instruction kinds), GOT(S) the address of S's GOT slot, Page(x)
 /// `x & !0xfff`. For thread-locals: TPOFF(x) (x86) and TPREL(x) (AArch64, RISC-V) are x's
-/// offset from the thread pointer, DTPOFF(x) its offset in its module's TLS block, and
-/// GOTDESC(S) the address of S's TLS descriptor in the GOT. `docs/relocations.md` maps each kind to every format's native encoding;
+/// offset from the thread pointer, DTPOFF(x) (AArch64: DTPREL(x)) its offset in its module's
+/// TLS block, and GOTDESC(S) the address of S's TLS descriptor in the GOT.
+/// `docs/relocations.md` maps each kind to every format's native encoding;
 /// [`RelocKind::reach`] gives how far the PC-relative ones reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -223,6 +224,18 @@ pub enum RelocKind {
     /// pair for `__tls_get_addr` (`la.tls.gd`; `R_RISCV_TLS_GD_HI20`), completed by an
     /// `rv_pcrel_lo12_i`.
     RvTlsGdHi20,
+    /// AArch64 local-dynamic `adrp`: (Page(GOT(module)) - Page(P)) >> 12, the GOT pair of this
+    /// module's TLS block (`adrp x0, :tlsldm:x`; `R_AARCH64_TLSLD_ADR_PAGE21`).
+    A64TlsldAdrp21,
+    /// AArch64 local-dynamic `add`: GOT(module) & 0xfff in imm12
+    /// (`add x0, x0, #:tlsldm_lo12_nc:x`; `R_AARCH64_TLSLD_ADD_LO12_NC`).
+    A64TlsldAddLo12,
+    /// AArch64 local-dynamic `add`: DTPREL(S + A) >> 12 in imm12, checked to fit
+    /// (`add x0, x0, #:dtprel_hi12:x, lsl #12`; `R_AARCH64_TLSLD_ADD_DTPREL_HI12`).
+    A64TlsldDtprelHi12,
+    /// AArch64 local-dynamic `add`: DTPREL(S + A) & 0xfff in imm12, unchecked
+    /// (`add x0, x0, #:dtprel_lo12_nc:x`; `R_AARCH64_TLSLD_ADD_DTPREL_LO12_NC`).
+    A64TlsldDtprelLo12,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -392,6 +405,10 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::RvTprelAdd,
     RelocKind::RvTlsGotHi20,
     RelocKind::RvTlsGdHi20,
+    RelocKind::A64TlsldAdrp21,
+    RelocKind::A64TlsldAddLo12,
+    RelocKind::A64TlsldDtprelHi12,
+    RelocKind::A64TlsldDtprelLo12,
 ];
 
 impl RelocKind {
@@ -487,6 +504,10 @@ impl RelocKind {
             RvTprelAdd => "rv_tprel_add",
             RvTlsGotHi20 => "rv_tls_got_hi20",
             RvTlsGdHi20 => "rv_tls_gd_hi20",
+            A64TlsldAdrp21 => "a64_tlsld_adrp21",
+            A64TlsldAddLo12 => "a64_tlsld_add_lo12",
+            A64TlsldDtprelHi12 => "a64_tlsld_dtprel_hi12",
+            A64TlsldDtprelLo12 => "a64_tlsld_dtprel_lo12",
             Native(_) => "native",
         }
     }
@@ -537,7 +558,8 @@ impl RelocKind {
             X86TlsdescCall => FieldShape::Instruction { size: 2, align: 1 },
             A64TlsleHi12 | A64TlsleLo12 | A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21
             | A64TlsgdAddLo12 | A64TlsdescAdrp21 | A64TlsdescLd64Lo12 | A64TlsdescAddLo12
-            | A64TlsdescCall => a64,
+            | A64TlsdescCall | A64TlsldAdrp21 | A64TlsldAddLo12 | A64TlsldDtprelHi12
+            | A64TlsldDtprelLo12 => a64,
             RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20 => {
                 rv
             }
@@ -625,6 +647,10 @@ impl RelocKind {
                 | RvTprelAdd
                 | RvTlsGotHi20
                 | RvTlsGdHi20
+                | A64TlsldAdrp21
+                | A64TlsldAddLo12
+                | A64TlsldDtprelHi12
+                | A64TlsldDtprelLo12
         )
     }
 

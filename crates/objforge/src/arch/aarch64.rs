@@ -27,6 +27,10 @@ pub(crate) mod elf {
     pub const R_LD64_GOT_LO12_NC: u32 = 312;
     pub const R_TLSGD_ADR_PAGE21: u32 = 513;
     pub const R_TLSGD_ADD_LO12_NC: u32 = 514;
+    pub const R_TLSLD_ADR_PAGE21: u32 = 518;
+    pub const R_TLSLD_ADD_LO12_NC: u32 = 519;
+    pub const R_TLSLD_ADD_DTPREL_HI12: u32 = 528;
+    pub const R_TLSLD_ADD_DTPREL_LO12_NC: u32 = 530;
     pub const R_TLSIE_ADR_GOTTPREL_PAGE21: u32 = 541;
     pub const R_TLSIE_LD64_GOTTPREL_LO12_NC: u32 = 542;
     pub const R_TLSLE_ADD_TPREL_HI12: u32 = 549;
@@ -72,6 +76,10 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         A64TlsdescLd64Lo12 => elf::R_TLSDESC_LD64_LO12,
         A64TlsdescAddLo12 => elf::R_TLSDESC_ADD_LO12,
         A64TlsdescCall => elf::R_TLSDESC_CALL,
+        A64TlsldAdrp21 => elf::R_TLSLD_ADR_PAGE21,
+        A64TlsldAddLo12 => elf::R_TLSLD_ADD_LO12_NC,
+        A64TlsldDtprelHi12 => elf::R_TLSLD_ADD_DTPREL_HI12,
+        A64TlsldDtprelLo12 => elf::R_TLSLD_ADD_DTPREL_LO12_NC,
         _ => return None,
     })
 }
