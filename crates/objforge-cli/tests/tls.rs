@@ -261,6 +261,7 @@ fn i386_every_access_model_per_thread() {
         },
         &[
             "x86_tpoff32",
+            "x86_gottpoff",
             "x86_tlsgd",
             "x86_tlsld",
             "x86_dtpoff32",
