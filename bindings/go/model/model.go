@@ -143,6 +143,36 @@ const (
 	WasmFunctionOffsetI32 RelocKind = "wasm_function_offset_i32"
 	WasmFunctionOffsetI64 RelocKind = "wasm_function_offset_i64"
 	WasmSectionOffsetI32  RelocKind = "wasm_section_offset_i32"
+	// Thread-local access (docs/relocations.md, "Thread-local storage"); the symbol must be
+	// thread-local.
+	X86Tpoff32         RelocKind = "x86_tpoff32"
+	X86Gottpoff        RelocKind = "x86_gottpoff"
+	X86Tlsgd           RelocKind = "x86_tlsgd"
+	X86Tlsld           RelocKind = "x86_tlsld"
+	X86Dtpoff32        RelocKind = "x86_dtpoff32"
+	X86Dtpoff64        RelocKind = "x86_dtpoff64"
+	X86GotpcTlsdesc    RelocKind = "x86_gotpc32_tlsdesc"
+	X86TlsdescCall     RelocKind = "x86_tlsdesc_call"
+	A64TlsleHi12       RelocKind = "a64_tlsle_hi12"
+	A64TlsleLo12       RelocKind = "a64_tlsle_lo12"
+	A64TlsieAdrp21     RelocKind = "a64_tlsie_adrp21"
+	A64TlsieLd64Lo12   RelocKind = "a64_tlsie_ld64_lo12"
+	A64TlsgdAdrp21     RelocKind = "a64_tlsgd_adrp21"
+	A64TlsgdAddLo12    RelocKind = "a64_tlsgd_add_lo12"
+	A64TlsdescAdrp21   RelocKind = "a64_tlsdesc_adrp21"
+	A64TlsdescLd64Lo12 RelocKind = "a64_tlsdesc_ld64_lo12"
+	A64TlsdescAddLo12  RelocKind = "a64_tlsdesc_add_lo12"
+	A64TlsdescCall     RelocKind = "a64_tlsdesc_call"
+	RvTprelHi20        RelocKind = "rv_tprel_hi20"
+	RvTprelLo12I       RelocKind = "rv_tprel_lo12_i"
+	RvTprelLo12S       RelocKind = "rv_tprel_lo12_s"
+	RvTprelAdd         RelocKind = "rv_tprel_add"
+	RvTlsGotHi20       RelocKind = "rv_tls_got_hi20"
+	RvTlsGdHi20        RelocKind = "rv_tls_gd_hi20"
+	A64TlsldAdrp21     RelocKind = "a64_tlsld_adrp21"
+	A64TlsldAddLo12    RelocKind = "a64_tlsld_add_lo12"
+	A64TlsldDtprelHi12 RelocKind = "a64_tlsld_dtprel_hi12"
+	A64TlsldDtprelLo12 RelocKind = "a64_tlsld_dtprel_lo12"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -213,6 +243,34 @@ var AllKinds = []RelocKind{
 	WasmFunctionOffsetI32,
 	WasmFunctionOffsetI64,
 	WasmSectionOffsetI32,
+	X86Tpoff32,
+	X86Gottpoff,
+	X86Tlsgd,
+	X86Tlsld,
+	X86Dtpoff32,
+	X86Dtpoff64,
+	X86GotpcTlsdesc,
+	X86TlsdescCall,
+	A64TlsleHi12,
+	A64TlsleLo12,
+	A64TlsieAdrp21,
+	A64TlsieLd64Lo12,
+	A64TlsgdAdrp21,
+	A64TlsgdAddLo12,
+	A64TlsdescAdrp21,
+	A64TlsdescLd64Lo12,
+	A64TlsdescAddLo12,
+	A64TlsdescCall,
+	RvTprelHi20,
+	RvTprelLo12I,
+	RvTprelLo12S,
+	RvTprelAdd,
+	RvTlsGotHi20,
+	RvTlsGdHi20,
+	A64TlsldAdrp21,
+	A64TlsldAddLo12,
+	A64TlsldDtprelHi12,
+	A64TlsldDtprelLo12,
 }
 
 // Section flags (Section.Flags).

@@ -66,6 +66,14 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             Pcrel64 | Diff64 => &[24],
             X86Branch32 => &[4],
             X86GotPcrel32 => &[9, 41, 42],
+            X86Dtpoff64 => &[17],
+            X86Tlsgd => &[19],
+            X86Tlsld => &[20],
+            X86Dtpoff32 => &[21],
+            X86Gottpoff => &[22],
+            X86Tpoff32 => &[23],
+            X86GotpcTlsdesc => &[34],
+            X86TlsdescCall => &[35],
             _ => &[],
         },
         (Format::Elf, I386) => match kind {
@@ -76,6 +84,13 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             Pcrel16 | Diff16 => &[21],
             Pcrel32 | Diff32 => &[2],
             X86Branch32 => &[4],
+            X86Gottpoff => &[16],
+            X86Tpoff32 => &[17],
+            X86Tlsgd => &[18],
+            X86Tlsld => &[19],
+            X86Dtpoff32 => &[32],
+            X86GotpcTlsdesc => &[39],
+            X86TlsdescCall => &[40],
             _ => &[],
         },
         (Format::Elf, Aarch64) => match kind {
@@ -100,6 +115,20 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             A64Ldst128Lo12 => &[299],
             A64GotAdrp21 => &[311],
             A64GotLd64Lo12 => &[312],
+            A64TlsgdAdrp21 => &[513],
+            A64TlsgdAddLo12 => &[514],
+            A64TlsldAdrp21 => &[518],
+            A64TlsldAddLo12 => &[519],
+            A64TlsldDtprelHi12 => &[528],
+            A64TlsldDtprelLo12 => &[530],
+            A64TlsieAdrp21 => &[541],
+            A64TlsieLd64Lo12 => &[542],
+            A64TlsleHi12 => &[549],
+            A64TlsleLo12 => &[551],
+            A64TlsdescAdrp21 => &[562],
+            A64TlsdescLd64Lo12 => &[563],
+            A64TlsdescAddLo12 => &[564],
+            A64TlsdescCall => &[569],
             _ => &[],
         },
         (Format::Elf, Riscv64) => match kind {
@@ -111,6 +140,12 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             RvCall => &[19],
             RvPcrelHi20 => &[23],
             RvGotHi20 => &[20],
+            RvTlsGotHi20 => &[21],
+            RvTlsGdHi20 => &[22],
+            RvTprelHi20 => &[29],
+            RvTprelLo12I => &[30],
+            RvTprelLo12S => &[31],
+            RvTprelAdd => &[32],
             RvPcrelLo12I => &[24],
             RvPcrelLo12S => &[25],
             RvHi20 => &[26],
@@ -608,6 +643,9 @@ fn check_relocation(
             check_named(&e)?;
             let addend = match e.explicit {
                 Some(x) => i128::from(x),
+                // REL: an instruction marker (`x86_tlsdesc_call`) holds no addend; the
+                // writer refuses one that is not 0.
+                None if matches!(kind.shape(), objforge::FieldShape::Instruction { .. }) => 0,
                 None => {
                     // REL: the field holds the addend, as wide as the field.
                     let size = usize::from(kind.shape().size());

@@ -1,7 +1,7 @@
 //! Random *invalid* inputs, each with the place its error must name: a valid model with one
 //! thing broken (a dangling reference, an offset past the end, a misaligned or overlapping
-//! field, a duplicate global, a bad alignment, a kind the target cannot express, an oversized
-//! name or count, a PC-relative field out of its reach, and for Wasm the module's own rules:
+//! field, a duplicate global, a bad alignment, a kind the target cannot express, a thread-local access to an
+//! ordinary variable, an oversized name or count, a PC-relative field out of its reach, and for Wasm the module's own rules:
 //! see [`wasm`]), and spec documents broken at the JSON level (malformed, wrong types,
 //! unknown keys).
 
@@ -35,7 +35,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
     let nsections = obj.sections.len();
     let nsymbols = obj.symbols.len();
     let nrelocs = obj.relocations.len();
-    match src.u8() % 20 {
+    match src.u8() % 21 {
         0 if nrelocs > 0 => {
             let i = src.below(nrelocs);
             obj.relocations[i].symbol = Some(SymbolId(nsymbols + src.below(3)));
@@ -237,6 +237,32 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
         19 => {
             let i = obj.add_symbol(Symbol::file("f").with_binding(Binding::Global));
             broken("global file symbol", format!("symbols[{}].binding", i.0))
+        }
+        20 if case.format() == Format::Elf => {
+            // A thread-local access aimed at an ordinary variable, which has no offset in a
+            // TLS block.
+            let ordinary: Vec<usize> = (0..nsymbols)
+                .filter(|&s| {
+                    obj.symbols[s].section_id().is_some_and(|t| {
+                        !matches!(
+                            obj.sections[t.0].kind,
+                            SectionKind::TlsData | SectionKind::TlsBss
+                        )
+                    })
+                })
+                .collect();
+            let tls: Vec<usize> = (0..nrelocs)
+                .filter(|&i| obj.relocations[i].kind.is_tls())
+                .collect();
+            if ordinary.is_empty() || tls.is_empty() {
+                return None;
+            }
+            let i = tls[src.below(tls.len())];
+            obj.relocations[i].symbol = Some(SymbolId(ordinary[src.below(ordinary.len())]));
+            broken(
+                "thread-local access to an ordinary variable",
+                format!("relocations[{i}].symbol"),
+            )
         }
         _ => None,
     }

@@ -170,12 +170,16 @@ impl Case {
         Target::new(self.arch, self.profile.format)
     }
 
-    /// The portable kinds this pair can express.
+    /// The portable kinds this pair can express, but `x86_dtpoff64`: eu-elflint, the kit's
+    /// oracle, calls `R_X86_64_DTPOFF64` invalid in a relocatable object (clang's own `-g`
+    /// objects included, whose DWARF locates thread-locals with it), so a model using it
+    /// could not be checked.
     pub fn kinds(&self) -> Vec<RelocKind> {
         ALL_KINDS
             .iter()
             .copied()
             .filter(|&k| objforge::supports(self.profile.format, self.arch, k))
+            .filter(|&k| k != RelocKind::X86Dtpoff64)
             .collect()
     }
 

@@ -29,18 +29,30 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         A64Tstbr14 => &[0x00, 0x00, 0x00, 0x36],
         A64LdrLit19 => &[0x00, 0x00, 0x00, 0x58],
         A64Adr21 => &[0x00, 0x00, 0x00, 0x10],
-        A64Adrp21 | A64GotAdrp21 => &[0x00, 0x00, 0x00, 0x90],
-        A64AddLo12 => &[0x00, 0x00, 0x00, 0x91],
+        A64Adrp21 | A64GotAdrp21 | A64TlsieAdrp21 | A64TlsgdAdrp21 | A64TlsdescAdrp21
+        | A64TlsldAdrp21 => &[0x00, 0x00, 0x00, 0x90],
+        A64AddLo12 | A64TlsleLo12 | A64TlsgdAddLo12 | A64TlsdescAddLo12 | A64TlsldAddLo12
+        | A64TlsldDtprelLo12 => &[0x00, 0x00, 0x00, 0x91],
+        // add x0, x0, #0, lsl #12
+        A64TlsleHi12 | A64TlsldDtprelHi12 => &[0x00, 0x00, 0x40, 0x91],
+        // ldr x0, [x1]
+        A64TlsieLd64Lo12 | A64TlsdescLd64Lo12 => &[0x20, 0x00, 0x40, 0xf9],
+        // blr x1
+        A64TlsdescCall => &[0x20, 0x00, 0x3f, 0xd6],
+        // call *(%rax)
+        X86TlsdescCall => &[0xff, 0x10],
         A64Ldst8Lo12 => &[0x20, 0x00, 0x40, 0x39],
         A64Ldst16Lo12 => &[0x20, 0x00, 0x40, 0x79],
         A64Ldst32Lo12 => &[0x20, 0x00, 0x40, 0xb9],
         A64Ldst64Lo12 | A64GotLd64Lo12 => &[0x20, 0x00, 0x40, 0xf9],
         A64Ldst128Lo12 => &[0x20, 0x00, 0xc0, 0x3d],
         RvCall => &[0x97, 0x00, 0x00, 0x00, 0xe7, 0x80, 0x00, 0x00],
-        RvPcrelHi20 | RvGotHi20 => &[0x17, 0x05, 0x00, 0x00],
-        RvHi20 => &[0x37, 0x05, 0x00, 0x00],
-        RvPcrelLo12I | RvLo12I => &[0x13, 0x05, 0x05, 0x00],
-        RvPcrelLo12S | RvLo12S => &[0x23, 0x20, 0xa5, 0x00],
+        RvPcrelHi20 | RvGotHi20 | RvTlsGotHi20 | RvTlsGdHi20 => &[0x17, 0x05, 0x00, 0x00],
+        RvHi20 | RvTprelHi20 => &[0x37, 0x05, 0x00, 0x00],
+        RvPcrelLo12I | RvLo12I | RvTprelLo12I => &[0x13, 0x05, 0x05, 0x00],
+        RvPcrelLo12S | RvLo12S | RvTprelLo12S => &[0x23, 0x20, 0xa5, 0x00],
+        // add a0, a0, tp
+        RvTprelAdd => &[0x33, 0x05, 0x45, 0x00],
         RvBranch => &[0x63, 0x00, 0x00, 0x00],
         RvJal => &[0x6f, 0x00, 0x00, 0x00],
         RvRvcBranch => &[0x01, 0xc0],
@@ -519,7 +531,13 @@ fn relocations(
             bytes[at as usize - 3..at as usize].copy_from_slice(&[0x48, 0x8b, 0x05]);
             touched = true;
         }
-        if matches!(kind, RelocKind::RvPcrelHi20 | RelocKind::RvGotHi20) {
+        if matches!(
+            kind,
+            RelocKind::RvPcrelHi20
+                | RelocKind::RvGotHi20
+                | RelocKind::RvTlsGotHi20
+                | RelocKind::RvTlsGdHi20
+        ) {
             hi20s.push(at);
         }
         obj.add_relocation(r);
@@ -593,6 +611,17 @@ fn relocation(
                 // The final address must be aligned to the access: only symbols whose
                 // alignment is known (defined here, or resolved elsewhere).
                 A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => defined,
+                // A thread-local access reaches a thread-local variable (or its TLS section).
+                _ if kind.is_tls() => {
+                    s.kind == SymbolKind::Tls
+                        || (s.kind == SymbolKind::Section
+                            && s.section_id().is_some_and(|t| {
+                                matches!(
+                                    obj.sections[t.0].kind,
+                                    SectionKind::TlsData | SectionKind::TlsBss
+                                )
+                            }))
+                }
                 _ => true,
             }
         })
@@ -658,6 +687,18 @@ fn relocation(
     };
     if zero_addend {
         addend = if kind == X86GotPcrel32 { -4 } else { 0 };
+    }
+    // A GOT slot or descriptor of a thread-local is the symbol's own (linkers make one per
+    // symbol): its access takes no addend beyond x86_64's RIP bias; the call and `add tp`
+    // markers store nothing, so they have nowhere to keep one.
+    match kind {
+        X86Gottpoff | X86Tlsgd | X86Tlsld | X86GotpcTlsdesc => {
+            addend = if arch == Architecture::X86_64 { -4 } else { 0 };
+        }
+        A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
+        | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
+        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => addend = 0,
+        _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {
         addend = addend.abs();

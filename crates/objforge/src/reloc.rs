@@ -8,7 +8,10 @@ use std::fmt;
 ///
 /// In the formulas S is the symbol's address, A the addend, P the address of the field (of
 /// the instruction, for instruction kinds), GOT(S) the address of S's GOT slot, Page(x)
-/// `x & !0xfff`. `docs/relocations.md` maps each kind to every format's native encoding;
+/// `x & !0xfff`. For thread-locals: TPOFF(x) (x86) and TPREL(x) (AArch64, RISC-V) are x's
+/// offset from the thread pointer, DTPOFF(x) (AArch64: DTPREL(x)) its offset in its module's
+/// TLS block, and GOTDESC(S) the address of S's TLS descriptor in the GOT.
+/// `docs/relocations.md` maps each kind to every format's native encoding;
 /// [`RelocKind::reach`] gives how far the PC-relative ones reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -145,6 +148,94 @@ pub enum RelocKind {
     WasmFunctionOffsetI64,
     /// Wasm: S + A as a byte offset into S's custom section, S a section symbol (DWARF).
     WasmSectionOffsetI32,
+    /// x86 local-exec: the offset of S + A from the thread pointer, TPOFF(S + A), in a 4-byte
+    /// field (`movl %fs:x@tpoff, %eax`; x86_64 `R_X86_64_TPOFF32`, i386 `R_386_TLS_LE`). The
+    /// offset is negative on x86: the TLS block sits below the thread pointer.
+    X86Tpoff32,
+    /// x86_64 initial-exec: GOT(S) + A - P, S's GOT slot holding TPOFF(S), in a 4-byte
+    /// RIP-relative field (`movq x@gottpoff(%rip), %rax`; `R_X86_64_GOTTPOFF`).
+    X86Gottpoff,
+    /// x86_64 general-dynamic: GOT(S) + A - P, the GOT pair (module, offset) of S that
+    /// `__tls_get_addr` takes (`leaq x@tlsgd(%rip), %rdi` in the padded 16-byte sequence;
+    /// `R_X86_64_TLSGD`). i386: the pair's offset from the GOT (`R_386_TLS_GD`).
+    X86Tlsgd,
+    /// x86_64 local-dynamic: GOT(module) + A - P, the GOT pair of this module's TLS block
+    /// (`leaq x@tlsld(%rip), %rdi`; `R_X86_64_TLSLD`). i386: its offset from the GOT
+    /// (`R_386_TLS_LDM`).
+    X86Tlsld,
+    /// x86 local-dynamic: the offset of S + A in its module's TLS block, DTPOFF(S + A), in a
+    /// 4-byte field (`leaq x@dtpoff(%rax), %rcx`; `R_X86_64_DTPOFF32`, `R_386_TLS_LDO_32`).
+    X86Dtpoff32,
+    /// x86_64: DTPOFF(S + A) in an 8-byte field (DWARF locations of thread-locals;
+    /// `R_X86_64_DTPOFF64`).
+    X86Dtpoff64,
+    /// x86_64 TLS descriptor: GOT(S) + A - P, S's descriptor in the GOT
+    /// (`leaq x@tlsdesc(%rip), %rax`; `R_X86_64_GOTPC32_TLSDESC`).
+    X86GotpcTlsdesc,
+    /// x86_64 TLS descriptor call: marks the 2-byte `call *x@tlscall(%rax)` so the linker may
+    /// relax it; nothing is stored (`R_X86_64_TLSDESC_CALL`).
+    X86TlsdescCall,
+    /// AArch64 local-exec `add`: TPREL(S + A) >> 12 in imm12, checked to fit
+    /// (`add x0, x0, #:tprel_hi12:x, lsl #12`; `R_AARCH64_TLSLE_ADD_TPREL_HI12`).
+    A64TlsleHi12,
+    /// AArch64 local-exec `add`: TPREL(S + A) & 0xfff in imm12, unchecked
+    /// (`add x0, x0, #:tprel_lo12_nc:x`; `R_AARCH64_TLSLE_ADD_TPREL_LO12_NC`).
+    A64TlsleLo12,
+    /// AArch64 initial-exec `adrp`: (Page(GOT(S)) - Page(P)) >> 12, S's GOT slot holding
+    /// TPREL(S) (`adrp x0, :gottprel:x`; `R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21`).
+    A64TlsieAdrp21,
+    /// AArch64 initial-exec `ldr`: (GOT(S) & 0xfff) >> 3 in imm12
+    /// (`ldr x0, [x0, #:gottprel_lo12:x]`; `R_AARCH64_TLSIE_LD64_GOTTPREL_LO12_NC`).
+    A64TlsieLd64Lo12,
+    /// AArch64 general-dynamic `adrp`: (Page(GOT(S)) - Page(P)) >> 12, S's GOT pair for
+    /// `__tls_get_addr` (`adrp x0, :tlsgd:x`; `R_AARCH64_TLSGD_ADR_PAGE21`).
+    A64TlsgdAdrp21,
+    /// AArch64 general-dynamic `add`: GOT(S) & 0xfff in imm12
+    /// (`add x0, x0, :tlsgd_lo12:x`; `R_AARCH64_TLSGD_ADD_LO12_NC`).
+    A64TlsgdAddLo12,
+    /// AArch64 TLS descriptor `adrp`: (Page(GOTDESC(S)) - Page(P)) >> 12
+    /// (`adrp x0, :tlsdesc:x`; `R_AARCH64_TLSDESC_ADR_PAGE21`).
+    A64TlsdescAdrp21,
+    /// AArch64 TLS descriptor `ldr`: (GOTDESC(S) & 0xfff) >> 3 in imm12
+    /// (`ldr x1, [x0, #:tlsdesc_lo12:x]`; `R_AARCH64_TLSDESC_LD64_LO12`).
+    A64TlsdescLd64Lo12,
+    /// AArch64 TLS descriptor `add`: GOTDESC(S) & 0xfff in imm12
+    /// (`add x0, x0, #:tlsdesc_lo12:x`; `R_AARCH64_TLSDESC_ADD_LO12`).
+    A64TlsdescAddLo12,
+    /// AArch64 TLS descriptor call: marks the `blr x1` so the linker may relax the sequence;
+    /// nothing is stored (`.tlsdesccall x`; `R_AARCH64_TLSDESC_CALL`).
+    A64TlsdescCall,
+    /// RISC-V local-exec `lui`: the high 20 bits of TPREL(S + A), rounded for the signed low 12
+    /// (`lui a5, %tprel_hi(x)`; `R_RISCV_TPREL_HI20`).
+    RvTprelHi20,
+    /// RISC-V local-exec I-type: the low 12 bits of TPREL(S + A)
+    /// (`addi a5, a5, %tprel_lo(x)`, loads; `R_RISCV_TPREL_LO12_I`).
+    RvTprelLo12I,
+    /// RISC-V local-exec S-type (stores): the low 12 bits of TPREL(S + A)
+    /// (`sw a0, %tprel_lo(x)(a5)`; `R_RISCV_TPREL_LO12_S`).
+    RvTprelLo12S,
+    /// RISC-V local-exec `add`: marks the `add a5, a5, tp, %tprel_add(x)` so the linker may
+    /// relax the sequence; nothing is stored (`R_RISCV_TPREL_ADD`).
+    RvTprelAdd,
+    /// RISC-V initial-exec `auipc`: the high 20 bits of GOT(S) + A - P, S's GOT slot holding
+    /// TPREL(S) (`la.tls.ie`; `R_RISCV_TLS_GOT_HI20`), completed by an `rv_pcrel_lo12_i`.
+    RvTlsGotHi20,
+    /// RISC-V general- and local-dynamic `auipc`: the high 20 bits of GOT(S) + A - P, S's GOT
+    /// pair for `__tls_get_addr` (`la.tls.gd`; `R_RISCV_TLS_GD_HI20`), completed by an
+    /// `rv_pcrel_lo12_i`.
+    RvTlsGdHi20,
+    /// AArch64 local-dynamic `adrp`: (Page(GOT(module)) - Page(P)) >> 12, the GOT pair of this
+    /// module's TLS block (`adrp x0, :tlsldm:x`; `R_AARCH64_TLSLD_ADR_PAGE21`).
+    A64TlsldAdrp21,
+    /// AArch64 local-dynamic `add`: GOT(module) & 0xfff in imm12
+    /// (`add x0, x0, #:tlsldm_lo12_nc:x`; `R_AARCH64_TLSLD_ADD_LO12_NC`).
+    A64TlsldAddLo12,
+    /// AArch64 local-dynamic `add`: DTPREL(S + A) >> 12 in imm12, checked to fit
+    /// (`add x0, x0, #:dtprel_hi12:x, lsl #12`; `R_AARCH64_TLSLD_ADD_DTPREL_HI12`).
+    A64TlsldDtprelHi12,
+    /// AArch64 local-dynamic `add`: DTPREL(S + A) & 0xfff in imm12, unchecked
+    /// (`add x0, x0, #:dtprel_lo12_nc:x`; `R_AARCH64_TLSLD_ADD_DTPREL_LO12_NC`).
+    A64TlsldDtprelLo12,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -290,6 +381,34 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::WasmFunctionOffsetI32,
     RelocKind::WasmFunctionOffsetI64,
     RelocKind::WasmSectionOffsetI32,
+    RelocKind::X86Tpoff32,
+    RelocKind::X86Gottpoff,
+    RelocKind::X86Tlsgd,
+    RelocKind::X86Tlsld,
+    RelocKind::X86Dtpoff32,
+    RelocKind::X86Dtpoff64,
+    RelocKind::X86GotpcTlsdesc,
+    RelocKind::X86TlsdescCall,
+    RelocKind::A64TlsleHi12,
+    RelocKind::A64TlsleLo12,
+    RelocKind::A64TlsieAdrp21,
+    RelocKind::A64TlsieLd64Lo12,
+    RelocKind::A64TlsgdAdrp21,
+    RelocKind::A64TlsgdAddLo12,
+    RelocKind::A64TlsdescAdrp21,
+    RelocKind::A64TlsdescLd64Lo12,
+    RelocKind::A64TlsdescAddLo12,
+    RelocKind::A64TlsdescCall,
+    RelocKind::RvTprelHi20,
+    RelocKind::RvTprelLo12I,
+    RelocKind::RvTprelLo12S,
+    RelocKind::RvTprelAdd,
+    RelocKind::RvTlsGotHi20,
+    RelocKind::RvTlsGdHi20,
+    RelocKind::A64TlsldAdrp21,
+    RelocKind::A64TlsldAddLo12,
+    RelocKind::A64TlsldDtprelHi12,
+    RelocKind::A64TlsldDtprelLo12,
 ];
 
 impl RelocKind {
@@ -361,6 +480,34 @@ impl RelocKind {
             WasmFunctionOffsetI32 => "wasm_function_offset_i32",
             WasmFunctionOffsetI64 => "wasm_function_offset_i64",
             WasmSectionOffsetI32 => "wasm_section_offset_i32",
+            X86Tpoff32 => "x86_tpoff32",
+            X86Gottpoff => "x86_gottpoff",
+            X86Tlsgd => "x86_tlsgd",
+            X86Tlsld => "x86_tlsld",
+            X86Dtpoff32 => "x86_dtpoff32",
+            X86Dtpoff64 => "x86_dtpoff64",
+            X86GotpcTlsdesc => "x86_gotpc32_tlsdesc",
+            X86TlsdescCall => "x86_tlsdesc_call",
+            A64TlsleHi12 => "a64_tlsle_hi12",
+            A64TlsleLo12 => "a64_tlsle_lo12",
+            A64TlsieAdrp21 => "a64_tlsie_adrp21",
+            A64TlsieLd64Lo12 => "a64_tlsie_ld64_lo12",
+            A64TlsgdAdrp21 => "a64_tlsgd_adrp21",
+            A64TlsgdAddLo12 => "a64_tlsgd_add_lo12",
+            A64TlsdescAdrp21 => "a64_tlsdesc_adrp21",
+            A64TlsdescLd64Lo12 => "a64_tlsdesc_ld64_lo12",
+            A64TlsdescAddLo12 => "a64_tlsdesc_add_lo12",
+            A64TlsdescCall => "a64_tlsdesc_call",
+            RvTprelHi20 => "rv_tprel_hi20",
+            RvTprelLo12I => "rv_tprel_lo12_i",
+            RvTprelLo12S => "rv_tprel_lo12_s",
+            RvTprelAdd => "rv_tprel_add",
+            RvTlsGotHi20 => "rv_tls_got_hi20",
+            RvTlsGdHi20 => "rv_tls_gd_hi20",
+            A64TlsldAdrp21 => "a64_tlsld_adrp21",
+            A64TlsldAddLo12 => "a64_tlsld_add_lo12",
+            A64TlsldDtprelHi12 => "a64_tlsld_dtprel_hi12",
+            A64TlsldDtprelLo12 => "a64_tlsld_dtprel_lo12",
             Native(_) => "native",
         }
     }
@@ -403,6 +550,19 @@ impl RelocKind {
             | WasmFunctionOffsetI32
             | WasmSectionOffsetI32 => FieldShape::Data(4),
             WasmTableIndexI64 | WasmMemoryAddrI64 | WasmFunctionOffsetI64 => FieldShape::Data(8),
+            X86Tpoff32 | X86Gottpoff | X86Tlsgd | X86Tlsld | X86Dtpoff32 | X86GotpcTlsdesc => {
+                FieldShape::Data(4)
+            }
+            X86Dtpoff64 => FieldShape::Data(8),
+            // `call *(%rax)` (ff 10): the linker rewrites its two bytes when it relaxes.
+            X86TlsdescCall => FieldShape::Instruction { size: 2, align: 1 },
+            A64TlsleHi12 | A64TlsleLo12 | A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21
+            | A64TlsgdAddLo12 | A64TlsdescAdrp21 | A64TlsdescLd64Lo12 | A64TlsdescAddLo12
+            | A64TlsdescCall | A64TlsldAdrp21 | A64TlsldAddLo12 | A64TlsldDtprelHi12
+            | A64TlsldDtprelLo12 => a64,
+            RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20 => {
+                rv
+            }
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -455,6 +615,43 @@ impl RelocKind {
     /// (its hi20 at `pair` names it) and Wasm's type index (its addend is the type).
     pub fn needs_symbol(self) -> bool {
         !self.is_pcrel_lo12() && self != RelocKind::WasmTypeIndexLeb
+    }
+
+    /// Whether this is a thread-local access kind (one of the TLS access models' or a TLS
+    /// descriptor's), whose symbol must be a thread-local variable.
+    pub fn is_tls(self) -> bool {
+        use RelocKind::*;
+        matches!(
+            self,
+            X86Tpoff32
+                | X86Gottpoff
+                | X86Tlsgd
+                | X86Tlsld
+                | X86Dtpoff32
+                | X86Dtpoff64
+                | X86GotpcTlsdesc
+                | X86TlsdescCall
+                | A64TlsleHi12
+                | A64TlsleLo12
+                | A64TlsieAdrp21
+                | A64TlsieLd64Lo12
+                | A64TlsgdAdrp21
+                | A64TlsgdAddLo12
+                | A64TlsdescAdrp21
+                | A64TlsdescLd64Lo12
+                | A64TlsdescAddLo12
+                | A64TlsdescCall
+                | RvTprelHi20
+                | RvTprelLo12I
+                | RvTprelLo12S
+                | RvTprelAdd
+                | RvTlsGotHi20
+                | RvTlsGdHi20
+                | A64TlsldAdrp21
+                | A64TlsldAddLo12
+                | A64TlsldDtprelHi12
+                | A64TlsldDtprelLo12
+        )
     }
 
     /// Whether this is one of the Wasm kinds (`wasm_*`), which only Wasm objects express.

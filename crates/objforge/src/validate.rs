@@ -624,6 +624,8 @@ fn hi20_fields(obj: &Object) -> FxHashSet<(usize, u64)> {
                 h.kind,
                 crate::RelocKind::RvPcrelHi20
                     | crate::RelocKind::RvGotHi20
+                    | crate::RelocKind::RvTlsGotHi20
+                    | crate::RelocKind::RvTlsGdHi20
                     | crate::RelocKind::Native(_)
             )
         })

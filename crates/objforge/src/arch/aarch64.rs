@@ -25,6 +25,20 @@ pub(crate) mod elf {
     pub const R_LDST128_ABS_LO12_NC: u32 = 299;
     pub const R_ADR_GOT_PAGE: u32 = 311;
     pub const R_LD64_GOT_LO12_NC: u32 = 312;
+    pub const R_TLSGD_ADR_PAGE21: u32 = 513;
+    pub const R_TLSGD_ADD_LO12_NC: u32 = 514;
+    pub const R_TLSLD_ADR_PAGE21: u32 = 518;
+    pub const R_TLSLD_ADD_LO12_NC: u32 = 519;
+    pub const R_TLSLD_ADD_DTPREL_HI12: u32 = 528;
+    pub const R_TLSLD_ADD_DTPREL_LO12_NC: u32 = 530;
+    pub const R_TLSIE_ADR_GOTTPREL_PAGE21: u32 = 541;
+    pub const R_TLSIE_LD64_GOTTPREL_LO12_NC: u32 = 542;
+    pub const R_TLSLE_ADD_TPREL_HI12: u32 = 549;
+    pub const R_TLSLE_ADD_TPREL_LO12_NC: u32 = 551;
+    pub const R_TLSDESC_ADR_PAGE21: u32 = 562;
+    pub const R_TLSDESC_LD64_LO12: u32 = 563;
+    pub const R_TLSDESC_ADD_LO12: u32 = 564;
+    pub const R_TLSDESC_CALL: u32 = 569;
 }
 
 /// The ELF type for `kind`.
@@ -52,6 +66,20 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         A64Ldst128Lo12 => elf::R_LDST128_ABS_LO12_NC,
         A64GotAdrp21 => elf::R_ADR_GOT_PAGE,
         A64GotLd64Lo12 => elf::R_LD64_GOT_LO12_NC,
+        A64TlsleHi12 => elf::R_TLSLE_ADD_TPREL_HI12,
+        A64TlsleLo12 => elf::R_TLSLE_ADD_TPREL_LO12_NC,
+        A64TlsieAdrp21 => elf::R_TLSIE_ADR_GOTTPREL_PAGE21,
+        A64TlsieLd64Lo12 => elf::R_TLSIE_LD64_GOTTPREL_LO12_NC,
+        A64TlsgdAdrp21 => elf::R_TLSGD_ADR_PAGE21,
+        A64TlsgdAddLo12 => elf::R_TLSGD_ADD_LO12_NC,
+        A64TlsdescAdrp21 => elf::R_TLSDESC_ADR_PAGE21,
+        A64TlsdescLd64Lo12 => elf::R_TLSDESC_LD64_LO12,
+        A64TlsdescAddLo12 => elf::R_TLSDESC_ADD_LO12,
+        A64TlsdescCall => elf::R_TLSDESC_CALL,
+        A64TlsldAdrp21 => elf::R_TLSLD_ADR_PAGE21,
+        A64TlsldAddLo12 => elf::R_TLSLD_ADD_LO12_NC,
+        A64TlsldDtprelHi12 => elf::R_TLSLD_ADD_DTPREL_HI12,
+        A64TlsldDtprelLo12 => elf::R_TLSLD_ADD_DTPREL_LO12_NC,
         _ => return None,
     })
 }

@@ -7,13 +7,24 @@ pub(crate) mod elf {
     pub const R_32: u32 = 1;
     pub const R_PC32: u32 = 2;
     pub const R_PLT32: u32 = 4;
+    pub const R_TLS_GOTIE: u32 = 16;
+    pub const R_TLS_LE: u32 = 17;
+    pub const R_TLS_GD: u32 = 18;
+    pub const R_TLS_LDM: u32 = 19;
     pub const R_16: u32 = 20;
     pub const R_PC16: u32 = 21;
     pub const R_8: u32 = 22;
     pub const R_PC8: u32 = 23;
+    pub const R_TLS_LDO_32: u32 = 32;
+    pub const R_TLS_GOTDESC: u32 = 39;
+    pub const R_TLS_DESC_CALL: u32 = 40;
 }
 
-/// The ELF type for `kind`.
+/// The ELF type for `kind`. i386 code reaches the GOT through a register holding its address
+/// (`%ebx` by convention), so the TLS kinds that are GOT(S) + A - P on x86_64 are
+/// GOT(S) + A - GOT here: `x86_gottpoff` is `R_386_TLS_GOTIE` (`x@gotntpoff(%ebx)`),
+/// `x86_tlsgd` `R_386_TLS_GD`, `x86_tlsld` `R_386_TLS_LDM`, `x86_gotpc32_tlsdesc`
+/// `R_386_TLS_GOTDESC`.
 pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
     use RelocKind::*;
     Some(match kind {
@@ -24,6 +35,13 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         Pcrel16 => elf::R_PC16,
         Pcrel32 => elf::R_PC32,
         X86Branch32 => elf::R_PLT32,
+        X86Tpoff32 => elf::R_TLS_LE,
+        X86Gottpoff => elf::R_TLS_GOTIE,
+        X86Tlsgd => elf::R_TLS_GD,
+        X86Tlsld => elf::R_TLS_LDM,
+        X86Dtpoff32 => elf::R_TLS_LDO_32,
+        X86GotpcTlsdesc => elf::R_TLS_GOTDESC,
+        X86TlsdescCall => elf::R_TLS_DESC_CALL,
         _ => return None,
     })
 }

@@ -14,7 +14,15 @@ pub(crate) mod elf {
     pub const R_PC16: u32 = 13;
     pub const R_8: u32 = 14;
     pub const R_PC8: u32 = 15;
+    pub const R_DTPOFF64: u32 = 17;
+    pub const R_TLSGD: u32 = 19;
+    pub const R_TLSLD: u32 = 20;
+    pub const R_DTPOFF32: u32 = 21;
+    pub const R_GOTTPOFF: u32 = 22;
+    pub const R_TPOFF32: u32 = 23;
     pub const R_PC64: u32 = 24;
+    pub const R_GOTPC32_TLSDESC: u32 = 34;
+    pub const R_TLSDESC_CALL: u32 = 35;
     pub const R_GOTPCRELX: u32 = 41;
     pub const R_REX_GOTPCRELX: u32 = 42;
 }
@@ -35,6 +43,14 @@ pub(crate) fn elf_type(kind: RelocKind, before: &[u8]) -> Option<u32> {
         Pcrel64 => elf::R_PC64,
         X86Branch32 => elf::R_PLT32,
         X86GotPcrel32 => gotpcrel_type(before),
+        X86Tpoff32 => elf::R_TPOFF32,
+        X86Gottpoff => elf::R_GOTTPOFF,
+        X86Tlsgd => elf::R_TLSGD,
+        X86Tlsld => elf::R_TLSLD,
+        X86Dtpoff32 => elf::R_DTPOFF32,
+        X86Dtpoff64 => elf::R_DTPOFF64,
+        X86GotpcTlsdesc => elf::R_GOTPC32_TLSDESC,
+        X86TlsdescCall => elf::R_TLSDESC_CALL,
         _ => return None,
     })
 }

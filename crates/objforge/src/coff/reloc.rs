@@ -182,7 +182,15 @@ impl RelocMapper for Mapper<'_> {
                     R::error(|| {
                         Error::unsupported(
                             at("kind"),
-                            format!("kind {} has no COFF encoding on {arch}", r.kind),
+                            format!(
+                                "kind {} has no COFF encoding on {arch}{}",
+                                r.kind,
+                                if r.kind.is_tls() {
+                                    ": Windows reaches thread-locals through `_tls_index` and secrel32 into `.tls$`"
+                                } else {
+                                    ""
+                                }
+                            ),
                         )
                     })
                 })?,

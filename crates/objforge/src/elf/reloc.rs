@@ -11,7 +11,7 @@ use super::Class;
 use crate::arch::{elf_encoding, ElfEncoding};
 use crate::emit::{RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
-use crate::model::{Object, SectionData};
+use crate::model::{Object, SectionData, SectionKind};
 use crate::out::Patch;
 use crate::reloc::{FieldShape, RelocKind};
 use crate::target::Architecture;
@@ -70,6 +70,27 @@ impl RelocMapper for Mapper<'_> {
                 addend: 0,
             });
             return Ok(());
+        }
+        if kind.is_tls() {
+            // A TLS kind's value is an offset in a TLS block: a target in an ordinary section
+            // has none, and the linker would refuse it far from here.
+            let in_plain_section = r
+                .symbol
+                .and_then(|s| obj.symbols[s.0].section_id())
+                .is_some_and(|s| {
+                    !matches!(
+                        obj.sections[s.0].kind,
+                        SectionKind::TlsData | SectionKind::TlsBss
+                    )
+                });
+            if in_plain_section {
+                return Err(R::error(|| {
+                    Error::invalid(
+                        at("symbol"),
+                        format!("kind {kind} needs a thread-local target (defined in a tls_data or tls_bss section, or undefined)"),
+                    )
+                }));
+            }
         }
         if kind == RelocKind::Secrel32 {
             let target_alloc = r

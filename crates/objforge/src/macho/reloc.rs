@@ -517,6 +517,12 @@ fn no_encoding(i: usize, kind: RelocKind, arch: Architecture, tls: bool) -> Erro
             ": against a thread-local variable it becomes X86_64_RELOC_TLV, which needs a `movq` load (REX.W 8b, RIP-relative ModRM) before the field"
         }
         Secidx16 | Imagerel32 => ": it is a COFF relocation",
+        _ if kind.is_tls() && arch == Architecture::X86_64 => {
+            ": Mach-O has one thread-local model, TLV: x86_gotpcrel32 on a `movq` against the tls symbol"
+        }
+        _ if kind.is_tls() && arch == Architecture::Aarch64 => {
+            ": Mach-O has one thread-local model, TLV: a64_got_adrp21 and a64_got_ld64_lo12 against the tls symbol"
+        }
         Native(n) if n.r_type > 0xf => ": the native type does not fit Mach-O's 4-bit r_type",
         Native(n) if n.length > 3 => ": a Mach-O r_length is 0 to 3 (1 to 8 bytes)",
         _ => "",
