@@ -237,6 +237,11 @@ fn same_gdb_sessions(name: &str) {
                 theirs.contains("Breakpoint 1") && !theirs.contains("No symbol table"),
                 "{name}: gdb did not stop in GCC's program:\n{theirs}"
             );
+            if std::env::var_os("DIFF_DIR").is_some() {
+                let d = std::path::PathBuf::from(std::env::var_os("DIFF_DIR").unwrap());
+                std::fs::write(d.join(format!("{name}-O{level}-v{version}.ours")), &ours).unwrap();
+                std::fs::write(d.join(format!("{name}-O{level}-v{version}.gcc")), &theirs).unwrap();
+            }
             if level == 0 {
                 assert_eq!(
                     ours, theirs,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use objforge::dwarf::{
     lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
-    InlineFunction, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
+    InlineFunction, InlinedBlock, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
     TypeId, Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
@@ -99,7 +99,10 @@ const INLINED_FIELDS: &[&str] = &[
     "variables",
     "inlined",
     "comment",
+    "blocks",
 ];
+/// Keys of a block of an inlined call.
+const INLINED_BLOCK_FIELDS: &[&str] = &["ranges", "variables", "blocks", "inlined", "comment"];
 /// Keys of a further range of a function or block.
 const PIECE_FIELDS: &[&str] = &["section", "offset", "size", "comment"];
 /// Keys of a type, whatever its kind (each kind's own are in [`type_fields`]).
@@ -904,18 +907,7 @@ fn read_inlined(
             })?,
             _ => usize::try_from(function_node.u64()?).unwrap_or(usize::MAX),
         };
-        let mut ranges = Vec::new();
-        for r in fields.required("ranges")?.array()?.iter() {
-            let rf = r.object(PIECE_FIELDS, "field")?;
-            ranges.push(CodeRange {
-                section: match rf.get("section") {
-                    Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
-                    None => section,
-                },
-                offset: rf.required("offset")?.u64()?,
-                size: rf.required("size")?.u64()?,
-            });
-        }
+        let ranges = read_ranges(fields.required("ranges")?, cx, section)?;
         let call_file = match fields.get("call_file") {
             Some(n) => read_file(n, &cx.files)?,
             None => FileId(0),
@@ -930,29 +922,14 @@ fn read_inlined(
             call.call_column = read_number(n)?;
         }
         let names = cx.inline.get(function).cloned().unwrap_or_default();
-        for (key, declared, out) in [
-            ("parameters", &names.1, &mut call.parameters),
-            ("variables", &names.2, &mut call.variables),
-        ] {
-            let Some(n) = fields.get(key) else { continue };
-            if !n.value().is_object() {
-                return Err(n.expected("an object of locations by name"));
-            }
-            for (name, at) in n.members() {
-                let Some(index) = declared.iter().position(|d| d == name) else {
-                    return Err(at.error(format!(
-                        "{} has no {} named {}{}",
-                        names.0,
-                        key.trim_end_matches('s'),
-                        quote(name),
-                        suggestion(name, declared.iter().map(String::as_str))
-                    )));
-                };
-                if out.len() <= index {
-                    out.resize(index + 1, None);
-                }
-                out[index] = Some(read_location(at, cx, Some(section))?);
-            }
+        if let Some(n) = fields.get("parameters") {
+            call.parameters = read_copy_locations(n, cx, section, &names.0, "parameter", &names.1)?;
+        }
+        if let Some(n) = fields.get("variables") {
+            call.variables = read_copy_locations(n, cx, section, &names.0, "variable", &names.2)?;
+        }
+        if let Some(n) = fields.get("blocks") {
+            call.blocks = read_inlined_blocks(n, cx, section, &names)?;
         }
         if let Some(n) = fields.get("inlined") {
             call.inlined = read_inlined(n, cx, section)?;
@@ -960,4 +937,84 @@ fn read_inlined(
         calls.push(call);
     }
     Ok(calls)
+}
+
+/// The `ranges` of a copy or of its block; `section` is the default.
+fn read_ranges(
+    node: Node<'_>,
+    cx: &Context<'_>,
+    section: SectionId,
+) -> Result<Vec<CodeRange>, SpecError> {
+    let mut ranges = Vec::new();
+    for r in node.array()?.iter() {
+        let rf = r.object(PIECE_FIELDS, "field")?;
+        ranges.push(CodeRange {
+            section: match rf.get("section") {
+                Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
+                None => section,
+            },
+            offset: rf.required("offset")?.u64()?,
+            size: rf.required("size")?.u64()?,
+        });
+    }
+    Ok(ranges)
+}
+
+/// A copy's `parameters` or `variables` (or a copy's block's `variables`): an object of
+/// locations by the inline function's names, `null` for one listed without a location.
+fn read_copy_locations(
+    node: Node<'_>,
+    cx: &Context<'_>,
+    section: SectionId,
+    function: &str,
+    kind: &str,
+    declared: &[String],
+) -> Result<Vec<Option<Location>>, SpecError> {
+    if !node.value().is_object() {
+        return Err(node.expected("an object of locations by name"));
+    }
+    let mut out = Vec::new();
+    for (name, at) in node.members() {
+        let Some(index) = declared.iter().position(|d| d == name) else {
+            return Err(at.error(format!(
+                "{function} has no {kind} named {}{}",
+                quote(name),
+                suggestion(name, declared.iter().map(String::as_str))
+            )));
+        };
+        if out.len() <= index {
+            out.resize(index + 1, None);
+        }
+        out[index] = Some(match at.value() {
+            // Listed by a debugger as `<optimized out>`: the DIE without a location.
+            crate::value::Value::Null => Location::OptimizedOut,
+            _ => read_location(at, cx, Some(section))?,
+        });
+    }
+    Ok(out)
+}
+
+/// A copy's `blocks`: each with `ranges`, `variables` by name, nested `blocks` and `inlined`.
+fn read_inlined_blocks(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    section: SectionId,
+    names: &(String, Vec<String>, Vec<String>),
+) -> Result<Vec<InlinedBlock>, SpecError> {
+    let mut blocks = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(INLINED_BLOCK_FIELDS, "field")?;
+        let mut block = InlinedBlock::new(read_ranges(fields.required("ranges")?, cx, section)?);
+        if let Some(n) = fields.get("variables") {
+            block.variables = read_copy_locations(n, cx, section, &names.0, "variable", &names.2)?;
+        }
+        if let Some(n) = fields.get("blocks") {
+            block.blocks = read_inlined_blocks(n, cx, section, names)?;
+        }
+        if let Some(n) = fields.get("inlined") {
+            block.inlined = read_inlined(n, cx, section)?;
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
 }

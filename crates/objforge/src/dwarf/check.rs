@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::encode::DebugSection;
 use super::{
-    CodeRange, DebugInfo, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
+    CodeRange, DebugInfo, InlinedBlock, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
 };
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
@@ -324,7 +324,7 @@ impl Scope<'_> {
 
     fn location(&self, location: &Location, place: &str) -> Result<(), Error> {
         match location {
-            Location::Const(_) => Ok(()),
+            Location::Const(_) | Location::OptimizedOut => Ok(()),
             Location::Expr(ops) => self.ops(ops, place),
             Location::List(entries) => {
                 for (k, e) in entries.iter().enumerate() {
@@ -391,27 +391,69 @@ impl Scope<'_> {
                     ),
                 ));
             }
-            for (field, locations, declared) in [
-                ("parameters", &call.parameters, f.parameters.len()),
-                ("variables", &call.variables, f.variables.len()),
-            ] {
-                if locations.len() > declared {
-                    return Err(Error::invalid(
-                        at(format!("{path}.{field}")),
-                        format!(
-                            "{} locations for the {declared} {field} of {}",
-                            locations.len(),
-                            f.name
-                        ),
-                    ));
-                }
-                for (j, l) in locations.iter().enumerate() {
-                    if let Some(l) = l {
-                        self.location(l, &format!("{path}.{field}[{j}]"))?;
-                    }
-                }
-            }
+            self.copy_locations(&call.parameters, f.parameters.len(), "parameters", &f.name, &path)?;
+            self.copy_locations(&call.variables, f.variables.len(), "variables", &f.name, &path)?;
+            self.inlined_blocks(call.function, &call.blocks, &path, depth + 1)?;
             self.inlined(&call.inlined, &path, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// A copy's (or its block's) locations of its inline function's `field`, by index: no
+    /// more than it declares, each valid.
+    fn copy_locations(
+        &self,
+        locations: &[Option<Location>],
+        declared: usize,
+        field: &str,
+        function: &str,
+        path: &str,
+    ) -> Result<(), Error> {
+        if locations.len() > declared {
+            return Err(Error::invalid(
+                at(format!("{path}.{field}")),
+                format!(
+                    "{} locations for the {declared} {field} of {function}",
+                    locations.len()
+                ),
+            ));
+        }
+        for (j, l) in locations.iter().enumerate() {
+            if let Some(l) = l {
+                self.location(l, &format!("{path}.{field}[{j}]"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The blocks of a copy of inline function `function`: code in valid ranges, locals
+    /// the function declares, nested not too deep.
+    fn inlined_blocks(
+        &self,
+        function: usize,
+        blocks: &[InlinedBlock],
+        path: &str,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let f = &self.debug.inline_functions[function];
+        for (k, block) in blocks.iter().enumerate() {
+            let path = format!("{path}.blocks[{k}]");
+            if depth > MAX_BLOCK_DEPTH {
+                return Err(Error::invalid(
+                    at(path),
+                    format!("blocks nest more than {MAX_BLOCK_DEPTH} deep"),
+                ));
+            }
+            if block.ranges.is_empty() {
+                return Err(Error::invalid(
+                    at(format!("{path}.ranges")),
+                    "a block covers at least one range",
+                ));
+            }
+            check_ranges(self.obj, &block.ranges, &path, "ranges")?;
+            self.copy_locations(&block.variables, f.variables.len(), "variables", &f.name, &path)?;
+            self.inlined_blocks(function, &block.blocks, &path, depth + 1)?;
+            self.inlined(&block.inlined, &path, depth + 1)?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Write
 use super::info::Forms;
 use std::collections::HashMap;
 
-use super::{InlineFunction, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
+use super::{InlineFunction, InlinedBlock, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
 
 /// What a function's DIE and an inline function's share.
 pub(super) struct Subprogram<'s> {
@@ -155,39 +155,61 @@ impl Dies<'_, '_, '_> {
         }
         let children = call.parameters.iter().any(Option::is_some)
             || call.variables.iter().any(Option::is_some)
+            || !call.blocks.is_empty()
             || !call.inlined.is_empty();
         self.die(DW_TAG_INLINED_SUBROUTINE, children, &attributes);
-        let concrete =
-            call.parameters
-                .iter()
-                .enumerate()
-                .map(|(j, l)| {
-                    (
-                        DieRef::InlineParameter(call.function, j),
-                        DW_TAG_FORMAL_PARAMETER,
-                        l,
-                    )
-                })
-                .chain(
-                    call.variables.iter().enumerate().map(|(j, l)| {
-                        (DieRef::InlineVariable(call.function, j), DW_TAG_VARIABLE, l)
-                    }),
-                );
-        for (origin, tag, location) in concrete {
-            if let Some(location) = location {
-                let attributes = [
-                    (DW_AT_ABSTRACT_ORIGIN, Value::Ref(origin)),
-                    self.location(location),
-                ];
-                self.die(tag, false, &attributes);
-            }
+        for (j, location) in call.parameters.iter().enumerate() {
+            let origin = DieRef::InlineParameter(call.function, j);
+            self.concrete(origin, DW_TAG_FORMAL_PARAMETER, location.as_ref());
         }
-        for inner in &call.inlined {
-            self.inlined(inner);
-        }
+        self.inlined_scope(call.function, &call.variables, &call.blocks, &call.inlined);
         if children {
             self.end_children();
         }
+    }
+
+    /// The locals, blocks and inlined calls of a copy of inline function `function`, or of
+    /// one of its blocks.
+    fn inlined_scope(
+        &mut self,
+        function: usize,
+        variables: &[Option<Location>],
+        blocks: &[InlinedBlock],
+        inlined: &[InlinedCall],
+    ) {
+        for (j, location) in variables.iter().enumerate() {
+            let origin = DieRef::InlineVariable(function, j);
+            self.concrete(origin, DW_TAG_VARIABLE, location.as_ref());
+        }
+        for block in blocks {
+            let mut attributes = Vec::new();
+            match block.ranges.as_slice() {
+                [one] => {
+                    attributes.extend(self.forms.code(one.section, one.offset, one.size, &[]))
+                }
+                all => attributes.push((DW_AT_RANGES, self.forms.ranges(all))),
+            }
+            let children = block.variables.iter().any(Option::is_some)
+                || !block.blocks.is_empty()
+                || !block.inlined.is_empty();
+            self.die(DW_TAG_LEXICAL_BLOCK, children, &attributes);
+            self.inlined_scope(function, &block.variables, &block.blocks, &block.inlined);
+            if children {
+                self.end_children();
+            }
+        }
+        for inner in inlined {
+            self.inlined(inner);
+        }
+    }
+
+    /// A copy's DIE for one of its inline function's parameters or locals: none when
+    /// `location` is `None`, one without a location for [`Location::OptimizedOut`].
+    fn concrete(&mut self, origin: DieRef, tag: u16, location: Option<&Location>) {
+        let Some(location) = location else { return };
+        let mut attributes = vec![(DW_AT_ABSTRACT_ORIGIN, Value::Ref(origin))];
+        attributes.extend(self.location(location));
+        self.die(tag, false, &attributes);
     }
 
     fn ty(&mut self, ty: &Type) {
@@ -337,7 +359,7 @@ impl Dies<'_, '_, '_> {
             attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
         }
         if let Some(location) = &v.location {
-            attributes.push(self.location(location));
+            attributes.extend(self.location(location));
         }
         let tag = if parameter {
             DW_TAG_FORMAL_PARAMETER
@@ -347,9 +369,10 @@ impl Dies<'_, '_, '_> {
         self.die(tag, false, &attributes);
     }
 
-    /// The attribute that says where a value is.
-    fn location(&mut self, location: &Location) -> (u16, Value) {
-        match location {
+    /// The attribute that says where a value is; none for [`Location::OptimizedOut`].
+    fn location(&mut self, location: &Location) -> Option<(u16, Value)> {
+        Some(match location {
+            Location::OptimizedOut => return None,
             Location::Const(value) => (DW_AT_CONST_VALUE, Value::Sdata(*value)),
             Location::Expr(ops) => (DW_AT_LOCATION, self.exprloc(ops)),
             Location::List(entries) => {
@@ -361,7 +384,7 @@ impl Dies<'_, '_, '_> {
                 };
                 (DW_AT_LOCATION, Value::SecOffset(target, offset))
             }
-        }
+        })
     }
 
     /// An expression as a `DW_FORM_exprloc` value.

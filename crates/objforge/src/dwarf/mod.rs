@@ -60,7 +60,8 @@ mod lower;
 mod types;
 
 pub use types::{
-    BaseEncoding, Enumerator, InlineFunction, InlinedCall, Location, LocationEntry, Member, Op,
+    BaseEncoding, Enumerator, InlineFunction, InlinedBlock, InlinedCall, Location, LocationEntry,
+    Member, Op,
     Type, TypeId, Variable,
 };
 

@@ -271,6 +271,12 @@ pub enum Location {
     /// Different places over different code (`.debug_loclists` for DWARF 5, `.debug_loc`
     /// for DWARF 4); where no entry applies, the value is unavailable.
     List(Vec<LocationEntry>),
+    /// Nowhere: the variable exists in the source but the optimizer dropped its value. It
+    /// gets a DIE without `DW_AT_location`, so a debugger still lists it (gdb prints
+    /// `<optimized out>`). For a [`Variable`] this is the same as `location: None`; in an
+    /// [`InlinedCall`] or [`InlinedBlock`], where a missing entry writes no DIE at all, it is
+    /// the way to keep the variable listed.
+    OptimizedOut,
 }
 
 /// A variable or parameter (`DW_TAG_variable`, `DW_TAG_formal_parameter`).
@@ -380,13 +386,46 @@ pub struct InlinedCall {
     pub call_line: u32,
     /// The column of the call (0: unknown).
     pub call_column: u32,
-    /// Where each of the function's parameters is in this copy, by index (missing or
-    /// `None`: optimized out).
+    /// Where each of the function's parameters is in this copy, by index. Missing or
+    /// `None`: the copy has no DIE for it (a debugger does not list it);
+    /// [`Location::OptimizedOut`]: listed, without a value.
     pub parameters: Vec<Option<Location>>,
-    /// Where each of the function's locals is in this copy, by index.
+    /// Where each of the function's locals is in this copy's outermost scope, by index (as
+    /// `parameters`).
     pub variables: Vec<Option<Location>>,
+    /// Lexical blocks of this copy, each with the locals declared in it: a debugger lists
+    /// an inlined frame's locals innermost block first, as it does a function's.
+    pub blocks: Vec<InlinedBlock>,
     /// Calls inlined into this copy.
     pub inlined: Vec<InlinedCall>,
+}
+
+/// A lexical block inside an [`InlinedCall`] (`DW_TAG_lexical_block`): the code of a `{ }`
+/// scope of the inline function in that copy, and where the locals declared in it are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlinedBlock {
+    /// Where its code is, the first range first (one range: `DW_AT_low_pc`/`DW_AT_high_pc`;
+    /// several: `DW_AT_ranges`).
+    pub ranges: Vec<super::CodeRange>,
+    /// Where each of the inline function's locals declared in this block is, by index into
+    /// [`InlineFunction::variables`] (as [`InlinedCall::variables`]).
+    pub variables: Vec<Option<Location>>,
+    /// Blocks nested in this one.
+    pub blocks: Vec<InlinedBlock>,
+    /// Calls inlined into this block.
+    pub inlined: Vec<InlinedCall>,
+}
+
+impl InlinedBlock {
+    /// A block over `ranges`, with no variables yet.
+    pub fn new(ranges: Vec<super::CodeRange>) -> InlinedBlock {
+        InlinedBlock {
+            ranges,
+            variables: Vec::new(),
+            blocks: Vec::new(),
+            inlined: Vec::new(),
+        }
+    }
 }
 
 impl InlinedCall {
@@ -406,6 +445,7 @@ impl InlinedCall {
             call_column: 0,
             parameters: Vec::new(),
             variables: Vec::new(),
+            blocks: Vec::new(),
             inlined: Vec::new(),
         }
     }

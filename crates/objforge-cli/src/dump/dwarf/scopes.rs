@@ -8,8 +8,9 @@
 //!   code was optimized away) give their variables and copies to the enclosing scope.
 //! - An inlined subroutine becomes a copy in `inlined`, its ranges in the order GCC lists
 //!   them: gdb stops at the first one's start, not at `DW_AT_entry_pc` (which the
-//!   description has no field for). The description gives copies and inline
-//!   functions no blocks, so their blocks are flattened, a name's first variable kept.
+//!   description has no field for). A copy's blocks with code become its `blocks`, so gdb
+//!   lists an inlined frame's locals innermost block first; a parameter or local without a
+//!   location is kept as `null`, so gdb lists it as `<optimized out>`.
 
 use std::collections::HashSet;
 
@@ -394,14 +395,14 @@ impl<'a> Context<'a> {
                             );
                             continue;
                         }
-                        if let Some(location) = self.location(child)? {
-                            let map = if tag == gimli::DW_TAG_formal_parameter {
-                                &mut scope.parameter_locations
-                            } else {
-                                &mut scope.variable_locations
-                            };
-                            map.insert(name, location);
-                        }
+                        // Without a location it is still listed (gdb: `<optimized out>`).
+                        let location = self.location(child)?.unwrap_or(Value::Null);
+                        let map = if tag == gimli::DW_TAG_formal_parameter {
+                            &mut scope.parameter_locations
+                        } else {
+                            &mut scope.variable_locations
+                        };
+                        map.insert(name, location);
                     } else if tag == gimli::DW_TAG_formal_parameter {
                         let v = self.variable(child)?;
                         scope.parameters.push(v);
@@ -412,8 +413,11 @@ impl<'a> Context<'a> {
                 }
                 gimli::DW_TAG_lexical_block => {
                     let ranges = self.ranges(child)?;
-                    if copy || ranges.is_empty() {
+                    if ranges.is_empty() {
                         self.fill(child, section, copy, scope)?;
+                    } else if copy {
+                        let block = self.copy_block(child, section, ranges)?;
+                        scope.blocks.push(block);
                     } else {
                         let block = self.block(child, section, ranges)?;
                         scope.blocks.push(block);
@@ -505,7 +509,21 @@ impl<'a> Context<'a> {
             Value::Object(scope.parameter_locations),
         );
         m.insert("variables".into(), Value::Object(scope.variable_locations));
+        m.insert("blocks".into(), Value::Array(scope.blocks));
         m.insert("inlined".into(), Value::Array(scope.inlined));
         Ok(Some(Value::Object(m)))
+    }
+
+    /// A lexical block with code inside an inlined copy: its ranges in GCC's order, its
+    /// locals' locations by name, its blocks and copies.
+    fn copy_block(&mut self, offset: UnitOffset, section: usize, ranges: Vec<Range>) -> Result<Value> {
+        let mut m = Map::new();
+        let values = ranges.iter().map(|r| self.range_value(*r)).collect();
+        m.insert("ranges".into(), Value::Array(values));
+        let scope = self.scope(offset, section, true)?;
+        m.insert("variables".into(), Value::Object(scope.variable_locations));
+        m.insert("blocks".into(), Value::Array(scope.blocks));
+        m.insert("inlined".into(), Value::Array(scope.inlined));
+        Ok(Value::Object(m))
     }
 }
