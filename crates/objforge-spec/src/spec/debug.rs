@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use objforge::dwarf::{
     lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
-    InlineFunction, InlinedBlock, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
+    InlineBlock, InlineFunction, InlinedBlock, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
     TypeId, Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
@@ -86,8 +86,11 @@ const INLINE_FUNCTION_FIELDS: &[&str] = &[
     "return_type",
     "parameters",
     "variables",
+    "blocks",
     "comment",
 ];
+/// Keys of a block of an inline function.
+const INLINE_BLOCK_FIELDS: &[&str] = &["variables", "blocks", "comment"];
 /// Keys of an inlined call.
 const INLINED_FIELDS: &[&str] = &[
     "function",
@@ -102,7 +105,7 @@ const INLINED_FIELDS: &[&str] = &[
     "blocks",
 ];
 /// Keys of a block of an inlined call.
-const INLINED_BLOCK_FIELDS: &[&str] = &["ranges", "variables", "blocks", "inlined", "comment"];
+const INLINED_BLOCK_FIELDS: &[&str] = &["origin", "ranges", "variables", "blocks", "inlined", "comment"];
 /// Keys of a further range of a function or block.
 const PIECE_FIELDS: &[&str] = &["section", "offset", "size", "comment"];
 /// Keys of a type, whatever its kind (each kind's own are in [`type_fields`]).
@@ -879,7 +882,38 @@ fn read_inline_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<InlineFu
             f.variables.push(read_variable(item, cx, None)?);
         }
     }
+    if let Some(n) = fields.get("blocks") {
+        f.blocks = read_inline_blocks(n, &f)?;
+    }
     Ok(f)
+}
+
+/// An inline function's `blocks`: each with the names of the locals declared in it.
+fn read_inline_blocks(node: Node<'_>, f: &InlineFunction) -> Result<Vec<InlineBlock>, SpecError> {
+    let mut blocks = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(INLINE_BLOCK_FIELDS, "field")?;
+        let mut block = InlineBlock::default();
+        if let Some(n) = fields.get("variables") {
+            for v in n.array()?.iter() {
+                let name = v.str()?;
+                let Some(j) = f.variables.iter().position(|d| d.name == name) else {
+                    return Err(v.error(format!(
+                        "{} has no variable named {}{}",
+                        f.name,
+                        quote(name),
+                        suggestion(name, f.variables.iter().map(|d| d.name.as_str()))
+                    )));
+                };
+                block.variables.push(j);
+            }
+        }
+        if let Some(n) = fields.get("blocks") {
+            block.blocks = read_inline_blocks(n, f)?;
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
 }
 
 /// An `inlined` array: code inlined from `debug.inline_functions`; `section` is the
@@ -1005,6 +1039,9 @@ fn read_inlined_blocks(
     for item in node.array()?.iter() {
         let fields = item.object(INLINED_BLOCK_FIELDS, "field")?;
         let mut block = InlinedBlock::new(read_ranges(fields.required("ranges")?, cx, section)?);
+        if let Some(n) = fields.get("origin") {
+            block.origin = Some(usize::try_from(n.u64()?).unwrap_or(usize::MAX));
+        }
         if let Some(n) = fields.get("variables") {
             block.variables = read_copy_locations(n, cx, section, &names.0, "variable", &names.2)?;
         }

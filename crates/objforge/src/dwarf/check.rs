@@ -222,6 +222,46 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         for (j, v) in f.variables.iter().enumerate() {
             scope.variable(v, &format!("{path}.variables[{j}]"))?;
         }
+        let mut claimed = vec![false; f.variables.len()];
+        check_inline_blocks(&f.blocks, &mut claimed, &format!("{path}.blocks"), 0)?;
+    }
+    Ok(())
+}
+
+/// An inline function's blocks: each local they name exists and is declared in one block.
+fn check_inline_blocks(
+    blocks: &[super::InlineBlock],
+    claimed: &mut [bool],
+    path: &str,
+    depth: usize,
+) -> Result<(), Error> {
+    for (k, b) in blocks.iter().enumerate() {
+        let path = format!("{path}[{k}]");
+        if depth > MAX_BLOCK_DEPTH {
+            return Err(Error::invalid(
+                at(path),
+                format!("blocks nest more than {MAX_BLOCK_DEPTH} deep"),
+            ));
+        }
+        for (m, &j) in b.variables.iter().enumerate() {
+            let place = || at(format!("{path}.variables[{m}]"));
+            match claimed.get_mut(j) {
+                None => {
+                    return Err(Error::invalid(
+                        place(),
+                        format!("there is no local {j} (`variables` has {})", claimed.len()),
+                    ))
+                }
+                Some(true) => {
+                    return Err(Error::invalid(
+                        place(),
+                        format!("local {j} is already declared in another block"),
+                    ))
+                }
+                Some(c) => *c = true,
+            }
+        }
+        check_inline_blocks(&b.blocks, claimed, &format!("{path}.blocks"), depth + 1)?;
     }
     Ok(())
 }
@@ -451,6 +491,15 @@ impl Scope<'_> {
                 ));
             }
             check_ranges(self.obj, &block.ranges, &path, "ranges")?;
+            if let Some(k) = block.origin {
+                let count = super::InlineBlock::preorder(&f.blocks).len();
+                if k >= count {
+                    return Err(Error::invalid(
+                        at(format!("{path}.origin")),
+                        format!("{} has no block {k} (it has {count})", f.name),
+                    ));
+                }
+            }
             self.copy_locations(&block.variables, f.variables.len(), "variables", &f.name, &path)?;
             self.inlined_blocks(function, &block.blocks, &path, depth + 1)?;
             self.inlined(&block.inlined, &path, depth + 1)?;

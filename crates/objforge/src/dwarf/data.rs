@@ -7,7 +7,7 @@ use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Write
 use super::info::Forms;
 use std::collections::HashMap;
 
-use super::{InlineFunction, InlinedBlock, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
+use super::{InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
 
 /// What a function's DIE and an inline function's share.
 pub(super) struct Subprogram<'s> {
@@ -81,18 +81,57 @@ impl Dies<'_, '_, '_> {
                 },
             );
             attributes.push((DW_AT_INLINE, Value::Data1(DW_INL_DECLARED_INLINED)));
-            let children = !f.parameters.is_empty() || !f.variables.is_empty();
+            let children =
+                !f.parameters.is_empty() || !f.variables.is_empty() || !f.blocks.is_empty();
             self.die(DW_TAG_SUBPROGRAM, children, &attributes);
             for (j, p) in f.parameters.iter().enumerate() {
                 self.offsets
                     .insert(DieRef::InlineParameter(i, j), self.w.len());
                 self.abstract_variable(p, DW_TAG_FORMAL_PARAMETER);
             }
+            // The locals no block declares, then the blocks with theirs.
+            let mut in_block = vec![false; f.variables.len()];
+            for b in InlineBlock::preorder(&f.blocks) {
+                for &j in &b.variables {
+                    in_block[j] = true;
+                }
+            }
             for (j, v) in f.variables.iter().enumerate() {
+                if !in_block[j] {
+                    self.offsets
+                        .insert(DieRef::InlineVariable(i, j), self.w.len());
+                    self.abstract_variable(v, DW_TAG_VARIABLE);
+                }
+            }
+            let mut next = 0;
+            self.abstract_blocks(i, f, &f.blocks, &mut next);
+            if children {
+                self.end_children();
+            }
+        }
+    }
+
+    /// An inline function's blocks (no code), numbered in pre-order from `next`, with the
+    /// locals declared in them.
+    fn abstract_blocks(
+        &mut self,
+        i: usize,
+        f: &InlineFunction,
+        blocks: &[InlineBlock],
+        next: &mut usize,
+    ) {
+        for b in blocks {
+            self.offsets
+                .insert(DieRef::InlineBlock(i, *next), self.w.len());
+            *next += 1;
+            let children = !b.variables.is_empty() || !b.blocks.is_empty();
+            self.die(DW_TAG_LEXICAL_BLOCK, children, &[]);
+            for &j in &b.variables {
                 self.offsets
                     .insert(DieRef::InlineVariable(i, j), self.w.len());
-                self.abstract_variable(v, DW_TAG_VARIABLE);
+                self.abstract_variable(&f.variables[j], DW_TAG_VARIABLE);
             }
+            self.abstract_blocks(i, f, &b.blocks, next);
             if children {
                 self.end_children();
             }
@@ -183,6 +222,12 @@ impl Dies<'_, '_, '_> {
         }
         for block in blocks {
             let mut attributes = Vec::new();
+            if let Some(k) = block.origin {
+                attributes.push((
+                    DW_AT_ABSTRACT_ORIGIN,
+                    Value::Ref(DieRef::InlineBlock(function, k)),
+                ));
+            }
             match block.ranges.as_slice() {
                 [one] => {
                     attributes.extend(self.forms.code(one.section, one.offset, one.size, &[]))

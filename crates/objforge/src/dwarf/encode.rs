@@ -120,6 +120,8 @@ pub(super) enum DieRef {
     InlineParameter(usize, usize),
     /// Local `j` of `inline_functions[i]`.
     InlineVariable(usize, usize),
+    /// Block `k` (in pre-order) of `inline_functions[i]`.
+    InlineBlock(usize, usize),
 }
 
 /// The bytes of one debug section being written, and its fixups.

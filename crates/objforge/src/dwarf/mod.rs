@@ -60,7 +60,7 @@ mod lower;
 mod types;
 
 pub use types::{
-    BaseEncoding, Enumerator, InlineFunction, InlinedBlock, InlinedCall, Location, LocationEntry,
+    BaseEncoding, Enumerator, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, LocationEntry,
     Member, Op,
     Type, TypeId, Variable,
 };

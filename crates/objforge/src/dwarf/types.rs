@@ -352,6 +352,34 @@ pub struct InlineFunction {
     pub parameters: Vec<Variable>,
     /// Its locals (their locations are ignored: each call gives its own).
     pub variables: Vec<Variable>,
+    /// Its `{ }` scopes, each naming the locals declared in it; a local no block names is
+    /// declared in the function's outermost scope. A copy's [`InlinedBlock`] points at one
+    /// of these (`DW_AT_abstract_origin`): without that link gdb adds the abstract block's
+    /// locals to the copy's outermost scope too, listing them twice.
+    pub blocks: Vec<InlineBlock>,
+}
+
+/// A `{ }` scope of an [`InlineFunction`] (an abstract `DW_TAG_lexical_block`, without code).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InlineBlock {
+    /// The locals declared in it, by index into [`InlineFunction::variables`].
+    pub variables: Vec<usize>,
+    /// Blocks nested in it.
+    pub blocks: Vec<InlineBlock>,
+}
+
+impl InlineBlock {
+    /// The blocks of `blocks` and of the blocks in them, in pre-order (a block before those
+    /// nested in it): the numbering [`InlinedBlock::origin`] uses.
+    pub fn preorder(blocks: &[InlineBlock]) -> Vec<&InlineBlock> {
+        let mut out = Vec::new();
+        let mut pending: Vec<&InlineBlock> = blocks.iter().rev().collect();
+        while let Some(b) = pending.pop() {
+            out.push(b);
+            pending.extend(b.blocks.iter().rev());
+        }
+        out
+    }
 }
 
 impl InlineFunction {
@@ -367,6 +395,7 @@ impl InlineFunction {
             return_type: None,
             parameters: Vec::new(),
             variables: Vec::new(),
+            blocks: Vec::new(),
         }
     }
 }
@@ -404,6 +433,10 @@ pub struct InlinedCall {
 /// scope of the inline function in that copy, and where the locals declared in it are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InlinedBlock {
+    /// The block of the inline function it is a copy of, by its place in
+    /// [`InlineBlock::preorder`] of [`InlineFunction::blocks`]; `None`: a block the abstract
+    /// function does not describe.
+    pub origin: Option<usize>,
     /// Where its code is, the first range first (one range: `DW_AT_low_pc`/`DW_AT_high_pc`;
     /// several: `DW_AT_ranges`).
     pub ranges: Vec<super::CodeRange>,
@@ -420,6 +453,7 @@ impl InlinedBlock {
     /// A block over `ranges`, with no variables yet.
     pub fn new(ranges: Vec<super::CodeRange>) -> InlinedBlock {
         InlinedBlock {
+            origin: None,
             ranges,
             variables: Vec::new(),
             blocks: Vec::new(),

@@ -210,33 +210,14 @@ impl<'a> Context<'a> {
         let mut parameters = Vec::new();
         let mut variables = Vec::new();
         let mut names = HashSet::new();
-        let mut pending = self.children_of(offset);
-        pending.reverse();
-        while let Some(child) = pending.pop() {
-            match self.entry(child)?.tag() {
-                gimli::DW_TAG_formal_parameter => {
-                    let v = self.abstract_variable(child)?;
-                    names.insert(v["name"].as_str().unwrap_or_default().to_string());
-                    parameters.push(v);
-                }
-                gimli::DW_TAG_variable => {
-                    let v = self.abstract_variable(child)?;
-                    if names.insert(v["name"].as_str().unwrap_or_default().to_string()) {
-                        variables.push(v);
-                    } else {
-                        self.drop(
-                            "variables of inline functions that repeat a name in another block",
-                        );
-                    }
-                }
-                gimli::DW_TAG_lexical_block => {
-                    let mut inner = self.children_of(child);
-                    inner.reverse();
-                    pending.extend(inner);
-                }
-                _ => {}
-            }
-        }
+        let mut next_block = 0;
+        let (_, blocks) = self.abstract_scope(
+            offset,
+            &mut parameters,
+            &mut variables,
+            &mut names,
+            &mut next_block,
+        )?;
         // gdb lists an inlined frame's arguments in the order its copy's DIEs come, and GCC
         // lists a copy's parameters in an order of its own (often reversed); objforge writes
         // a copy's parameters in the inline function's order, so that order is taken from
@@ -249,7 +230,58 @@ impl<'a> Context<'a> {
         }
         m.insert("parameters".into(), Value::Array(parameters));
         m.insert("variables".into(), Value::Array(variables));
+        m.insert("blocks".into(), Value::Array(blocks));
         Ok(Value::Object(m))
+    }
+
+    /// The parameters, locals and blocks of an abstract function or of one of its blocks:
+    /// parameters and locals go to the function's flat lists; returned are the names of
+    /// the locals declared right here, and the blocks, each with the names of its own.
+    /// Blocks are numbered in pre-order from `next`, the number a copy's block names as
+    /// `origin`.
+    fn abstract_scope(
+        &mut self,
+        offset: UnitOffset,
+        parameters: &mut Vec<Value>,
+        variables: &mut Vec<Value>,
+        names: &mut HashSet<String>,
+        next: &mut usize,
+    ) -> Result<(Vec<Value>, Vec<Value>)> {
+        let mut here = Vec::new();
+        let mut blocks = Vec::new();
+        for child in self.children_of(offset) {
+            match self.entry(child)?.tag() {
+                gimli::DW_TAG_formal_parameter => {
+                    let v = self.abstract_variable(child)?;
+                    names.insert(v["name"].as_str().unwrap_or_default().to_string());
+                    parameters.push(v);
+                }
+                gimli::DW_TAG_variable => {
+                    let v = self.abstract_variable(child)?;
+                    let name = v["name"].as_str().unwrap_or_default().to_string();
+                    if names.insert(name.clone()) {
+                        variables.push(v);
+                        here.push(Value::from(name));
+                    } else {
+                        self.drop(
+                            "variables of inline functions that repeat a name in another block",
+                        );
+                    }
+                }
+                gimli::DW_TAG_lexical_block => {
+                    self.abstract_blocks.insert(child, *next);
+                    *next += 1;
+                    let (own, inner) =
+                        self.abstract_scope(child, parameters, variables, names, next)?;
+                    let mut m = Map::new();
+                    m.insert("variables".into(), Value::Array(own));
+                    m.insert("blocks".into(), Value::Array(inner));
+                    blocks.push(Value::Object(m));
+                }
+                _ => {}
+            }
+        }
+        Ok((here, blocks))
     }
 
     /// The parameter names of the first inlined copy of the abstract function at `origin`
@@ -518,6 +550,14 @@ impl<'a> Context<'a> {
     /// locals' locations by name, its blocks and copies.
     fn copy_block(&mut self, offset: UnitOffset, section: usize, ranges: Vec<Range>) -> Result<Value> {
         let mut m = Map::new();
+        // The abstract block it copies: without the link gdb would list that block's
+        // locals in the copy's outermost scope as well.
+        if let Some(k) = self
+            .origin(offset)?
+            .and_then(|o| self.abstract_blocks.get(&o))
+        {
+            m.insert("origin".into(), Value::from(*k));
+        }
         let values = ranges.iter().map(|r| self.range_value(*r)).collect();
         m.insert("ranges".into(), Value::Array(values));
         let scope = self.scope(offset, section, true)?;
