@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use objforge::dwarf::{
     lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
-    InlineBlock, InlineFunction, InlinedBlock, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
+    CallSite, CallSiteParameter, CallTarget, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
     TypeId, Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
@@ -63,8 +63,17 @@ const FUNCTION_FIELDS: &[&str] = &[
     "variables",
     "pieces",
     "inlined",
+    "call_sites",
+    "all_calls",
+    "all_tail_calls",
     "comment",
 ];
+/// Keys of a call site.
+const CALL_SITE_FIELDS: &[&str] = &["return_offset", "origin", "parameters", "comment"];
+/// Keys of a call site's origin (one of them).
+const CALL_ORIGIN_FIELDS: &[&str] = &["function", "inline", "external"];
+/// Keys of a call site's parameter.
+const CALL_PARAMETER_FIELDS: &[&str] = &["location", "value", "comment"];
 /// Keys of a lexical block.
 const BLOCK_FIELDS: &[&str] = &[
     "offset",
@@ -188,6 +197,8 @@ struct Context<'a> {
     types: TypeNames,
     /// The inline functions: name, parameter names, local names.
     inline: Vec<(String, Vec<String>, Vec<String>)>,
+    /// The names of `debug.functions`, which call sites refer to.
+    functions: Vec<String>,
 }
 
 /// Type references by name: `int`, `struct node`, `node_t`; and the pointer types that a
@@ -269,6 +280,7 @@ pub(super) fn read_debug(
         files: Vec::new(),
         types: TypeNames::default(),
         inline: Vec::new(),
+        functions: Vec::new(),
     };
     let debug = read(node, &mut cx)?;
     obj.add_debug_info(&debug).map_err(|e| library_error(&e))?;
@@ -329,6 +341,11 @@ fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
         }
     }
     if let Some(n) = fields.get("functions") {
+        // Names first: a call site may call a function listed after its own.
+        for item in n.array()?.iter() {
+            let name = item.object(FUNCTION_FIELDS, "field")?.required("name")?;
+            cx.functions.push(name.str()?.to_string());
+        }
         for item in n.array()?.iter() {
             let function = read_function(item, cx)?;
             debug.add_function(function);
@@ -786,6 +803,17 @@ fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecE
     if let Some(n) = fields.get("prototyped") {
         function.prototyped = n.bool()?;
     }
+    if let Some(n) = fields.get("all_calls") {
+        function.all_calls = n.bool()?;
+    }
+    if let Some(n) = fields.get("all_tail_calls") {
+        function.all_tail_calls = n.bool()?;
+    }
+    if let Some(n) = fields.get("call_sites") {
+        for item in n.array()?.iter() {
+            function.call_sites.push(read_call_site(item, cx)?);
+        }
+    }
     if let Some(n) = fields.get("frame_base") {
         function.frame_base = Some(read_ops(n, cx)?);
     }
@@ -1054,4 +1082,55 @@ fn read_inlined_blocks(
         blocks.push(block);
     }
     Ok(blocks)
+}
+
+/// One of a function's `call_sites`: `return_offset`, an `origin` (`{"function": name or
+/// index}`, `{"inline": name or index}` or `{"external": name}`) and `parameters`, each a
+/// `location` and a `value` expression.
+fn read_call_site(node: Node<'_>, cx: &Context<'_>) -> Result<CallSite, SpecError> {
+    let fields = node.object(CALL_SITE_FIELDS, "field")?;
+    let mut site = CallSite {
+        return_offset: fields.required("return_offset")?.u64()?,
+        origin: None,
+        parameters: Vec::new(),
+    };
+    if let Some(n) = fields.get("origin") {
+        let of = n.object(CALL_ORIGIN_FIELDS, "field")?;
+        let by_name = |n: Node<'_>, names: &[&str], list: &str| -> Result<usize, SpecError> {
+            match n.value() {
+                crate::value::Value::String(name) => {
+                    names.iter().position(|f| f == name).ok_or_else(|| {
+                        n.error(format!(
+                            "no function named {} in `debug.{list}`{}",
+                            quote(name),
+                            suggestion(name, names.iter().copied())
+                        ))
+                    })
+                }
+                _ => Ok(usize::try_from(n.u64()?).unwrap_or(usize::MAX)),
+            }
+        };
+        site.origin = Some(match (of.get("function"), of.get("inline"), of.get("external")) {
+            (Some(f), None, None) => {
+                let names: Vec<&str> = cx.functions.iter().map(String::as_str).collect();
+                CallTarget::Function(by_name(f, &names, "functions")?)
+            }
+            (None, Some(f), None) => {
+                let names: Vec<&str> = cx.inline.iter().map(|(n, _, _)| n.as_str()).collect();
+                CallTarget::Inline(by_name(f, &names, "inline_functions")?)
+            }
+            (None, None, Some(f)) => CallTarget::External(f.str()?.to_string()),
+            _ => return Err(n.expected("one of `function`, `inline` or `external`")),
+        });
+    }
+    if let Some(n) = fields.get("parameters") {
+        for item in n.array()?.iter() {
+            let pf = item.object(CALL_PARAMETER_FIELDS, "field")?;
+            site.parameters.push(CallSiteParameter {
+                location: read_ops(pf.required("location")?, cx)?,
+                value: read_ops(pf.required("value")?, cx)?,
+            });
+        }
+    }
+    Ok(site)
 }

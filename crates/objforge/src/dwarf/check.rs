@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::encode::DebugSection;
 use super::{
-    CodeRange, DebugInfo, InlinedBlock, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
+    CallSite, CallTarget, CodeRange, DebugInfo, InlinedBlock, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
 };
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
@@ -200,6 +200,10 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         check_pieces(obj, &f.pieces, &path)?;
         scope.variables(&f.variables, &f.blocks, &path)?;
         scope.inlined(&f.inlined, &path, 1)?;
+        let len = obj.sections[f.section.0].data.len() as u64;
+        for (j, site) in f.call_sites.iter().enumerate() {
+            scope.call_site(site, len, &format!("{path}.call_sites[{j}]"))?;
+        }
     }
     check_types(debug)?;
     let scope = Scope { obj, debug };
@@ -503,6 +507,48 @@ impl Scope<'_> {
             self.copy_locations(&block.variables, f.variables.len(), "variables", &f.name, &path)?;
             self.inlined_blocks(function, &block.blocks, &path, depth + 1)?;
             self.inlined(&block.inlined, &path, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// A call site: its return address in the function's section (`len` bytes), a callee
+    /// that exists, parameters with a location and a value.
+    fn call_site(&self, site: &CallSite, len: u64, path: &str) -> Result<(), Error> {
+        if site.return_offset > len {
+            return Err(Error::invalid(
+                at(format!("{path}.return_offset")),
+                format!(
+                    "{} is past the end of the function's section ({len} bytes)",
+                    site.return_offset
+                ),
+            ));
+        }
+        let origin = || at(format!("{path}.origin"));
+        match &site.origin {
+            Some(CallTarget::Function(i)) if *i >= self.debug.functions.len() => {
+                return Err(Error::invalid(
+                    origin(),
+                    format!(
+                        "there is no function {i} (`functions` has {})",
+                        self.debug.functions.len()
+                    ),
+                ))
+            }
+            Some(CallTarget::Inline(i)) if *i >= self.debug.inline_functions.len() => {
+                return Err(Error::invalid(
+                    origin(),
+                    format!(
+                        "there is no inline function {i} (`inline_functions` has {})",
+                        self.debug.inline_functions.len()
+                    ),
+                ))
+            }
+            Some(CallTarget::External(name)) => check_string(name, origin, false)?,
+            _ => {}
+        }
+        for (k, p) in site.parameters.iter().enumerate() {
+            self.ops(&p.location, &format!("{path}.parameters[{k}].location"))?;
+            self.ops(&p.value, &format!("{path}.parameters[{k}].value"))?;
         }
         Ok(())
     }

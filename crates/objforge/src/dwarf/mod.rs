@@ -60,7 +60,7 @@ mod lower;
 mod types;
 
 pub use types::{
-    BaseEncoding, Enumerator, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, LocationEntry,
+    BaseEncoding, CallSite, CallSiteParameter, CallTarget, Enumerator, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, LocationEntry,
     Member, Op,
     Type, TypeId, Variable,
 };
@@ -339,6 +339,17 @@ pub struct Function {
     pub pieces: Vec<CodeRange>,
     /// Code inlined into it outside any block.
     pub inlined: Vec<InlinedCall>,
+    /// The calls in its code (those of code inlined into it included) that a debugger can
+    /// recover entry values through.
+    pub call_sites: Vec<CallSite>,
+    /// Whether `call_sites` lists every call in its code (`DW_AT_call_all_calls`; DWARF 4:
+    /// `DW_AT_GNU_all_call_sites`), which lets a debugger rule out calls it does not see.
+    /// Verifiers (`llvm-dwarfdump --verify`) expect it on a function with call sites.
+    pub all_calls: bool,
+    /// Whether `call_sites` lists at least every tail call (`DW_AT_call_all_tail_calls`;
+    /// DWARF 4: `DW_AT_GNU_all_tail_call_sites`): GCC says this where it cannot say
+    /// `all_calls`.
+    pub all_tail_calls: bool,
 }
 
 impl Function {
@@ -362,6 +373,9 @@ impl Function {
             variables: Vec::new(),
             pieces: Vec::new(),
             inlined: Vec::new(),
+            call_sites: Vec::new(),
+            all_calls: false,
+            all_tail_calls: false,
         }
     }
 

@@ -484,3 +484,44 @@ impl InlinedCall {
         }
     }
 }
+
+/// What a [`CallSite`] calls (`DW_AT_call_origin`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallTarget {
+    /// A function of the description, by index into
+    /// [`DebugInfo::functions`](super::DebugInfo::functions).
+    Function(usize),
+    /// An inline function (an out-of-line copy of it is called), by index into
+    /// [`DebugInfo::inline_functions`](super::DebugInfo::inline_functions).
+    Inline(usize),
+    /// A function defined elsewhere (`printf`), by name: the unit gets one declaration
+    /// (`DW_AT_declaration`) for each name called.
+    External(String),
+}
+
+/// A call in a function's code (`DW_TAG_call_site` in DWARF 5, `DW_TAG_GNU_call_site` in
+/// DWARF 4). A debugger in the callee finds the caller's call site by the return address,
+/// and from its parameters the values the callee's parameters had at entry: what
+/// `DW_OP_entry_value` in the callee's locations asks for, and what gdb prints as
+/// `x@entry=4`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSite {
+    /// The return address (the instruction after the call), as an offset in the
+    /// function's section (`DW_AT_call_return_pc`; DWARF 4: `DW_AT_low_pc`).
+    pub return_offset: u64,
+    /// What it calls; `None`: not known (an indirect call).
+    pub origin: Option<CallTarget>,
+    /// The arguments whose values are known at the call.
+    pub parameters: Vec<CallSiteParameter>,
+}
+
+/// An argument of a [`CallSite`] (`DW_TAG_call_site_parameter`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSiteParameter {
+    /// Where the argument is passed: a register (`[Op::Reg(5)]`, rdi), `DW_AT_location`.
+    pub location: Vec<Op>,
+    /// An expression for its value, computed in the caller's frame as it was at the call
+    /// (`DW_AT_call_value`; DWARF 4: `DW_AT_GNU_call_site_value`): `[Op::Breg(3, 0)]` for
+    /// "what rbx holds", which a debugger can still read after the callee returns.
+    pub value: Vec<Op>,
+}

@@ -199,6 +199,8 @@ struct Context<'a> {
     /// Each lexical block of an abstract function: its number in the function's blocks in
     /// pre-order.
     abstract_blocks: HashMap<UnitOffset, usize>,
+    /// The call sites of the function being converted, as they are found.
+    call_sites: Vec<Value>,
     /// What was left out: a sentence's start (naming the kind) to its count.
     dropped: BTreeMap<&'static str, usize>,
     /// The unit's DIE tree: children of each DIE, by offset.
@@ -253,6 +255,7 @@ impl<'a> Context<'a> {
             inline_functions: Vec::new(),
             inline_index: HashMap::new(),
             abstract_blocks: HashMap::new(),
+            call_sites: Vec::new(),
             dropped: BTreeMap::new(),
             children,
             root,

@@ -84,6 +84,27 @@ impl<'a> Context<'a> {
                 _ => {}
             }
         }
+        // A call site's origin naming a function the description does not have (one with
+        // no code) is left out; the call site stays.
+        let names: HashSet<String> = functions
+            .iter()
+            .filter_map(|f| f["name"].as_str().map(str::to_string))
+            .collect();
+        for f in &mut functions {
+            let Some(Value::Array(sites)) = f.get_mut("call_sites") else {
+                continue;
+            };
+            for site in sites {
+                let known = match site["origin"].get("function") {
+                    Some(Value::String(name)) => names.contains(name),
+                    _ => true,
+                };
+                if !known {
+                    site.as_object_mut().map(|m| m.remove("origin"));
+                    self.drop("call site origins naming a function without code");
+                }
+            }
+        }
         Ok((variables, functions))
     }
 
@@ -385,6 +406,103 @@ impl<'a> Context<'a> {
         m.insert("variables".into(), Value::Array(scope.variables));
         m.insert("blocks".into(), Value::Array(scope.blocks));
         m.insert("inlined".into(), Value::Array(scope.inlined));
+        // Call sites anywhere in it (in blocks and inlined copies too) are the function's:
+        // a debugger finds them by return address, whatever scope holds them.
+        let sites = std::mem::take(&mut self.call_sites);
+        if !sites.is_empty() {
+            m.insert("call_sites".into(), Value::Array(sites));
+        }
+        if self.flag(offset, gimli::DW_AT_call_all_calls)?
+            || self.flag(offset, gimli::DW_AT_GNU_all_call_sites)?
+        {
+            m.insert("all_calls".into(), Value::from(true));
+        }
+        if self.flag(offset, gimli::DW_AT_call_all_tail_calls)?
+            || self.flag(offset, gimli::DW_AT_GNU_all_tail_call_sites)?
+        {
+            m.insert("all_tail_calls".into(), Value::from(true));
+        }
+        Ok(Some(Value::Object(m)))
+    }
+
+    /// A call site (`DW_TAG_call_site`, or GCC's `DW_TAG_GNU_call_site` in DWARF 4) in a
+    /// function whose code is in `section`; `None` (counted) if its return address is
+    /// elsewhere. Its origin names a function by name: which functions the description
+    /// keeps is known only once all are converted (`scopes` drops origins naming none).
+    fn call_site(&mut self, offset: UnitOffset, section: usize) -> Result<Option<Value>> {
+        let entry = self.entry(offset)?;
+        let gnu = entry.tag() == gimli::DW_TAG_GNU_call_site;
+        let (pc_at, origin_at) = if gnu {
+            (gimli::DW_AT_low_pc, gimli::DW_AT_abstract_origin)
+        } else {
+            (gimli::DW_AT_call_return_pc, gimli::DW_AT_call_origin)
+        };
+        let address = match entry.attr_value(pc_at).ok().flatten() {
+            Some(v) => self
+                .dwarf
+                .attr_address(self.unit, v)
+                .map_err(|e| self.error(offset, format!("bad call site address: {e}")))?,
+            None => None,
+        };
+        let Some(address) = address else {
+            self.drop("call sites without a return address");
+            return Ok(None);
+        };
+        let (at_section, return_offset) = self.place(address, &offset)?;
+        if at_section != section {
+            self.drop("call sites outside their function's main section");
+            return Ok(None);
+        }
+        let mut m = Map::new();
+        m.insert("return_offset".into(), Value::from(return_offset));
+        if let Some(AttributeValue::UnitRef(callee)) = entry.attr_value(origin_at).ok().flatten() {
+            let name = self.inherited_string(callee, gimli::DW_AT_name)?;
+            let key = if let Some(&i) = self.inline_index.get(&callee) {
+                Some(("inline", Value::from(i)))
+            } else if self.flag(callee, gimli::DW_AT_declaration)? {
+                name.map(|n| ("external", Value::from(n)))
+            } else {
+                name.map(|n| ("function", Value::from(n)))
+            };
+            if let Some((key, value)) = key {
+                m.insert("origin".into(), Value::Object(Map::from_iter([(key.into(), value)])));
+            }
+        }
+        let mut parameters = Vec::new();
+        for child in self.children_of(offset) {
+            let tag = self.entry(child)?.tag();
+            if tag != gimli::DW_TAG_call_site_parameter
+                && tag != gimli::DW_TAG_GNU_call_site_parameter
+            {
+                continue;
+            }
+            let value_at = if gnu {
+                gimli::DW_AT_GNU_call_site_value
+            } else {
+                gimli::DW_AT_call_value
+            };
+            let mut p = Map::new();
+            for (key, at) in [("location", gimli::DW_AT_location), ("value", value_at)] {
+                let e = self.entry(child)?;
+                let Some(AttributeValue::Exprloc(bytes)) = e.attr_value(at).ok().flatten() else {
+                    continue;
+                };
+                match self.operations(bytes.0, child)? {
+                    Ok(ops) => {
+                        p.insert(key.into(), Value::Array(ops));
+                    }
+                    Err(super::expr::Untranslatable(what)) => self.drop(what),
+                }
+            }
+            if p.len() == 2 {
+                parameters.push(Value::Object(p));
+            } else {
+                self.drop("call site parameters without a location or a value it can carry");
+            }
+        }
+        if !parameters.is_empty() {
+            m.insert("parameters".into(), Value::Array(parameters));
+        }
         Ok(Some(Value::Object(m)))
     }
 
@@ -461,7 +579,9 @@ impl<'a> Context<'a> {
                     }
                 }
                 gimli::DW_TAG_call_site | gimli::DW_TAG_GNU_call_site => {
-                    self.drop("call sites (DW_TAG_call_site: the description has none)");
+                    if let Some(site) = self.call_site(child, section)? {
+                        self.call_sites.push(site);
+                    }
                 }
                 gimli::DW_TAG_label => self.drop("labels (DW_TAG_label)"),
                 gimli::DW_TAG_subprogram => {
