@@ -375,12 +375,9 @@ impl Scope<'_> {
                     let entry = format!("{place}.list[{k}]");
                     let s = code_section(self.obj, e.section, || at(format!("{entry}.section")))?;
                     let len = s.data.len();
-                    if e.size == 0 {
-                        return Err(Error::invalid(
-                            at(format!("{entry}.size")),
-                            "a range covers at least one byte",
-                        ));
-                    }
+                    // An empty entry is allowed: GCC writes them for location views, and
+                    // gdb takes one whose offset is a function's or an inlined copy's
+                    // entry as the value there.
                     if e.offset.checked_add(e.size).is_none_or(|end| end > len) {
                         return Err(Error::invalid(
                             at(format!("{entry}.size")),

@@ -470,6 +470,18 @@ impl Dies<'_, '_, '_> {
         } else {
             // Each entry after a base address selection entry for its section's start.
             for e in entries {
+                // Relative to its section's start, an empty entry there would be (0, 0),
+                // the end of the list; it is written as two relocated addresses instead
+                // (as GCC does), which are not both 0 once linked, and which readers of the
+                // object see relocated.
+                if e.offset == 0 && e.size == 0 {
+                    out.address(address_size, e.section, 0);
+                    out.address(address_size, e.section, 0);
+                    let expr = expression(big_endian, address_size, &e.ops);
+                    out.u16(expr.len() as u16);
+                    out.append(&expr);
+                    continue;
+                }
                 out.uint(address_size, u64::MAX);
                 out.address(address_size, e.section, 0);
                 out.uint(address_size, e.offset);
