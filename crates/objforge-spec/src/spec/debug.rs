@@ -8,9 +8,10 @@
 use std::collections::HashMap;
 
 use objforge::dwarf::{
-    lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
-    CallSite, CallSiteParameter, CallTarget, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
-    TypeId, Variable,
+    lang, BaseEncoding, CallSite, CallSiteParameter, CallTarget, CodeRange, DebugInfo,
+    DwarfVersion, Enumerator, FileId, Function, InlineBlock, InlineFunction, InlinedBlock,
+    InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId,
+    Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
 
@@ -114,7 +115,14 @@ const INLINED_FIELDS: &[&str] = &[
     "blocks",
 ];
 /// Keys of a block of an inlined call.
-const INLINED_BLOCK_FIELDS: &[&str] = &["origin", "ranges", "variables", "blocks", "inlined", "comment"];
+const INLINED_BLOCK_FIELDS: &[&str] = &[
+    "origin",
+    "ranges",
+    "variables",
+    "blocks",
+    "inlined",
+    "comment",
+];
 /// Keys of a further range of a function or block.
 const PIECE_FIELDS: &[&str] = &["section", "offset", "size", "comment"];
 /// Keys of a type, whatever its kind (each kind's own are in [`type_fields`]).
@@ -1110,18 +1118,20 @@ fn read_call_site(node: Node<'_>, cx: &Context<'_>) -> Result<CallSite, SpecErro
                 _ => Ok(usize::try_from(n.u64()?).unwrap_or(usize::MAX)),
             }
         };
-        site.origin = Some(match (of.get("function"), of.get("inline"), of.get("external")) {
-            (Some(f), None, None) => {
-                let names: Vec<&str> = cx.functions.iter().map(String::as_str).collect();
-                CallTarget::Function(by_name(f, &names, "functions")?)
-            }
-            (None, Some(f), None) => {
-                let names: Vec<&str> = cx.inline.iter().map(|(n, _, _)| n.as_str()).collect();
-                CallTarget::Inline(by_name(f, &names, "inline_functions")?)
-            }
-            (None, None, Some(f)) => CallTarget::External(f.str()?.to_string()),
-            _ => return Err(n.expected("one of `function`, `inline` or `external`")),
-        });
+        site.origin = Some(
+            match (of.get("function"), of.get("inline"), of.get("external")) {
+                (Some(f), None, None) => {
+                    let names: Vec<&str> = cx.functions.iter().map(String::as_str).collect();
+                    CallTarget::Function(by_name(f, &names, "functions")?)
+                }
+                (None, Some(f), None) => {
+                    let names: Vec<&str> = cx.inline.iter().map(|(n, _, _)| n.as_str()).collect();
+                    CallTarget::Inline(by_name(f, &names, "inline_functions")?)
+                }
+                (None, None, Some(f)) => CallTarget::External(f.str()?.to_string()),
+                _ => return Err(n.expected("one of `function`, `inline` or `external`")),
+            },
+        );
     }
     if let Some(n) = fields.get("parameters") {
         for item in n.array()?.iter() {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::encode::DebugSection;
 use super::{
-    CallSite, CallTarget, CodeRange, DebugInfo, InlinedBlock, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
+    CallSite, CallTarget, CodeRange, DebugInfo, InlinedBlock, InlinedCall, LexicalBlock, Location,
+    Op, Type, TypeId, Variable,
 };
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
@@ -432,8 +433,20 @@ impl Scope<'_> {
                     ),
                 ));
             }
-            self.copy_locations(&call.parameters, f.parameters.len(), "parameters", &f.name, &path)?;
-            self.copy_locations(&call.variables, f.variables.len(), "variables", &f.name, &path)?;
+            self.copy_locations(
+                &call.parameters,
+                f.parameters.len(),
+                "parameters",
+                &f.name,
+                &path,
+            )?;
+            self.copy_locations(
+                &call.variables,
+                f.variables.len(),
+                "variables",
+                &f.name,
+                &path,
+            )?;
             self.inlined_blocks(call.function, &call.blocks, &path, depth + 1)?;
             self.inlined(&call.inlined, &path, depth + 1)?;
         }
@@ -501,7 +514,13 @@ impl Scope<'_> {
                     ));
                 }
             }
-            self.copy_locations(&block.variables, f.variables.len(), "variables", &f.name, &path)?;
+            self.copy_locations(
+                &block.variables,
+                f.variables.len(),
+                "variables",
+                &f.name,
+                &path,
+            )?;
             self.inlined_blocks(function, &block.blocks, &path, depth + 1)?;
             self.inlined(&block.inlined, &path, depth + 1)?;
         }

@@ -7,7 +7,10 @@ use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Write
 use super::info::Forms;
 use std::collections::HashMap;
 
-use super::{InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
+use super::{
+    InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, Op, Type, TypeId, Unit,
+    Variable,
+};
 
 /// What a function's DIE and an inline function's share.
 pub(super) struct Subprogram<'s> {
@@ -229,9 +232,7 @@ impl Dies<'_, '_, '_> {
                 ));
             }
             match block.ranges.as_slice() {
-                [one] => {
-                    attributes.extend(self.forms.code(one.section, one.offset, one.size, &[]))
-                }
+                [one] => attributes.extend(self.forms.code(one.section, one.offset, one.size, &[])),
                 all => attributes.push((DW_AT_RANGES, self.forms.ranges(all))),
             }
             let children = block.variables.iter().any(Option::is_some)

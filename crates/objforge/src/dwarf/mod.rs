@@ -60,9 +60,8 @@ mod lower;
 mod types;
 
 pub use types::{
-    BaseEncoding, CallSite, CallSiteParameter, CallTarget, Enumerator, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, LocationEntry,
-    Member, Op,
-    Type, TypeId, Variable,
+    BaseEncoding, CallSite, CallSiteParameter, CallTarget, Enumerator, InlineBlock, InlineFunction,
+    InlinedBlock, InlinedCall, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
 };
 
 use std::collections::HashMap;

@@ -465,7 +465,10 @@ impl<'a> Context<'a> {
                 name.map(|n| ("function", Value::from(n)))
             };
             if let Some((key, value)) = key {
-                m.insert("origin".into(), Value::Object(Map::from_iter([(key.into(), value)])));
+                m.insert(
+                    "origin".into(),
+                    Value::Object(Map::from_iter([(key.into(), value)])),
+                );
             }
         }
         let mut parameters = Vec::new();
@@ -668,7 +671,12 @@ impl<'a> Context<'a> {
 
     /// A lexical block with code inside an inlined copy: its ranges in GCC's order, its
     /// locals' locations by name, its blocks and copies.
-    fn copy_block(&mut self, offset: UnitOffset, section: usize, ranges: Vec<Range>) -> Result<Value> {
+    fn copy_block(
+        &mut self,
+        offset: UnitOffset,
+        section: usize,
+        ranges: Vec<Range>,
+    ) -> Result<Value> {
         let mut m = Map::new();
         // The abstract block it copies: without the link gdb would list that block's
         // locals in the copy's outermost scope as well.
