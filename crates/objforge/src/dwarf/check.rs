@@ -201,7 +201,7 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         check_pieces(obj, &f.pieces, &path)?;
         scope.variables(&f.variables, &f.blocks, &path)?;
         scope.inlined(&f.inlined, &path, 1)?;
-        let len = obj.sections[f.section.0].data.len() as u64;
+        let len = obj.sections[f.section.0].data.len();
         for (j, site) in f.call_sites.iter().enumerate() {
             scope.call_site(site, len, &format!("{path}.call_sites[{j}]"))?;
         }

@@ -136,7 +136,7 @@ impl<'a> Context<'a> {
                 | RawLocListEntry::AddressOrOffsetPair { begin, end, data }
                     if begin == end && base != u64::MAX =>
                 {
-                    Some((base.wrapping_add(*begin), data.clone()))
+                    Some((base.wrapping_add(*begin), *data))
                 }
                 RawLocListEntry::StartxLength {
                     begin,
@@ -146,12 +146,12 @@ impl<'a> Context<'a> {
                     .dwarf
                     .address(self.unit, *begin)
                     .ok()
-                    .map(|a| (a, data.clone())),
+                    .map(|a| (a, *data)),
                 RawLocListEntry::StartLength {
                     begin,
                     length: 0,
                     data,
-                } => Some((*begin, data.clone())),
+                } => Some((*begin, *data)),
                 _ => None,
             };
             let converted = iter
