@@ -4,7 +4,9 @@
 //! While it emits code, a backend records in a [`DebugInfo`] which source line each
 //! instruction came from ([`LineRow`]) and where each function is ([`Function`]); for a
 //! debugger to show data, also the [`Type`]s, the global [`Variable`]s, and each function's
-//! parameters, locals and their [`Location`]s. Then
+//! parameters, locals and their [`Location`]s; for optimized code, inlined copies
+//! ([`InlinedCall`], with their [`InlinedBlock`]s) and [`CallSite`]s, from which a debugger
+//! recovers parameters' values at entry. Then
 //! [`Object::add_debug_info`] lowers that into ordinary
 //! [`SectionKind::Debug`](crate::SectionKind::Debug) sections,
 //! symbols and relocations of the object, so every container writer just writes them.

@@ -504,6 +504,21 @@ pub enum CallTarget {
 /// and from its parameters the values the callee's parameters had at entry: what
 /// `DW_OP_entry_value` in the callee's locations asks for, and what gdb prints as
 /// `x@entry=4`.
+///
+/// ```
+/// use objforge::dwarf::{CallSite, CallSiteParameter, CallTarget, Op};
+/// // `call scale` returning to offset 16, its second argument (rsi, DWARF register 4) the
+/// // constant 4: DW_OP_lit4, DW_OP_stack_value.
+/// let site = CallSite {
+///     return_offset: 16,
+///     origin: Some(CallTarget::External("scale".into())),
+///     parameters: vec![CallSiteParameter {
+///         location: vec![Op::Reg(4)],
+///         value: vec![Op::Raw(vec![0x34]), Op::StackValue],
+///     }],
+/// };
+/// # let _ = site;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallSite {
     /// The return address (the instruction after the call), as an offset in the
