@@ -562,7 +562,7 @@ fn bad_data_names_its_place() {
                     }],
                 });
             }),
-            "debug.functions[0].call_sites[0].parameters[0].value: an empty expression (leave the location out for a variable optimized out)",
+            "debug.functions[0].call_sites[0].parameters[0].value: an empty expression",
         ),
     ];
     for (edit, expected) in cases {

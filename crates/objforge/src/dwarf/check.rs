@@ -563,8 +563,14 @@ impl Scope<'_> {
             _ => {}
         }
         for (k, p) in site.parameters.iter().enumerate() {
-            self.ops(&p.location, &format!("{path}.parameters[{k}].location"))?;
-            self.ops(&p.value, &format!("{path}.parameters[{k}].value"))?;
+            for (field, ops) in [("location", &p.location), ("value", &p.value)] {
+                let place = format!("{path}.parameters[{k}].{field}");
+                if ops.is_empty() {
+                    // A parameter whose value is unknown is left out of the call site.
+                    return Err(Error::invalid(at(place), "an empty expression"));
+                }
+                self.ops(ops, &place)?;
+            }
         }
         Ok(())
     }
