@@ -326,6 +326,40 @@ fn bad_types_variables_and_locations_are_reported_at_their_json_path() {
             }),
             "objforge: debug.functions[1].pieces[0].size: 28 bytes from 300 run past the end of .text (327 bytes)",
         ),
+        (
+            "call_site_unknown_function",
+            Box::new(|d| {
+                d["debug"]["functions"][0]["call_sites"] =
+                    serde_json::json!([{"return_offset": 4, "origin": {"function": "summ"}}])
+            }),
+            "objforge: debug.functions[0].call_sites[0].origin.function: no function named \"summ\" in `debug.functions`; did you mean \"sum\"?",
+        ),
+        (
+            "call_site_two_origins",
+            Box::new(|d| {
+                d["debug"]["functions"][0]["call_sites"] = serde_json::json!([
+                    {"return_offset": 4, "origin": {"function": "sum", "external": "malloc"}}
+                ])
+            }),
+            "objforge: debug.functions[0].call_sites[0].origin: expected one of `function`, `inline` or `external`",
+        ),
+        (
+            "call_site_past_the_end",
+            Box::new(|d| {
+                d["debug"]["functions"][0]["call_sites"] =
+                    serde_json::json!([{"return_offset": 400, "origin": {"external": "malloc"}}])
+            }),
+            "objforge: debug.functions[0].call_sites[0].return_offset: 400 is past the end of the function's section (327 bytes)",
+        ),
+        (
+            "call_site_parameter_without_value",
+            Box::new(|d| {
+                d["debug"]["functions"][0]["call_sites"] = serde_json::json!([
+                    {"return_offset": 4, "parameters": [{"location": {"reg": "rdi"}}]}
+                ])
+            }),
+            "objforge: debug.functions[0].call_sites[0].parameters[0].value: missing",
+        ),
     ];
     for (name, edit, expected) in cases {
         let error = error_in("list_x86_64", &dir, name, edit);

@@ -4,9 +4,9 @@
 //! and debuggers.)
 
 use objforge::dwarf::{
-    BaseEncoding, CodeRange, DebugInfo, DwarfVersion, FileId, Function, InlineFunction,
-    InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId,
-    Variable,
+    BaseEncoding, CallSite, CallSiteParameter, CallTarget, CodeRange, DebugInfo, DwarfVersion,
+    FileId, Function, InlineBlock, InlineFunction, InlinedBlock, InlinedCall, LexicalBlock,
+    LineRow, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
 };
 use objforge::*;
 
@@ -521,6 +521,48 @@ fn bad_data_names_its_place() {
         (
             Box::new(|d| d.inline_functions[0].parameters[0].ty = Some(TypeId(8))),
             "debug.inline_functions[0].parameters[0].type: there is no type 8 (`types` has 3)",
+        ),
+        (
+            Box::new(|d| {
+                d.inline_functions[0].blocks = vec![
+                    InlineBlock { variables: vec![0], blocks: Vec::new() },
+                    InlineBlock { variables: vec![0], blocks: Vec::new() },
+                ];
+            }),
+            "debug.inline_functions[0].blocks[1].variables[0]: local 0 is already declared in another block",
+        ),
+        (
+            Box::new(|d| {
+                let mut call = inlined(0);
+                let mut block = InlinedBlock::new(call.ranges.clone());
+                block.origin = Some(1);
+                call.blocks.push(block);
+                d.functions[0].inlined.push(call);
+            }),
+            "debug.functions[0].inlined[0].blocks[0].origin: sq has no block 1 (it has 0)",
+        ),
+        (
+            Box::new(|d| {
+                d.functions[0].call_sites.push(CallSite {
+                    return_offset: 2,
+                    origin: Some(CallTarget::Function(7)),
+                    parameters: Vec::new(),
+                });
+            }),
+            "debug.functions[0].call_sites[0].origin: there is no function 7 (`functions` has 1)",
+        ),
+        (
+            Box::new(|d| {
+                d.functions[0].call_sites.push(CallSite {
+                    return_offset: 2,
+                    origin: None,
+                    parameters: vec![CallSiteParameter {
+                        location: vec![Op::Reg(5)],
+                        value: Vec::new(),
+                    }],
+                });
+            }),
+            "debug.functions[0].call_sites[0].parameters[0].value: an empty expression",
         ),
     ];
     for (edit, expected) in cases {

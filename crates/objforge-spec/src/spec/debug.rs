@@ -8,9 +8,10 @@
 use std::collections::HashMap;
 
 use objforge::dwarf::{
-    lang, BaseEncoding, CodeRange, DebugInfo, DwarfVersion, Enumerator, FileId, Function,
-    InlineFunction, InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type,
-    TypeId, Variable,
+    lang, BaseEncoding, CallSite, CallSiteParameter, CallTarget, CodeRange, DebugInfo,
+    DwarfVersion, Enumerator, FileId, Function, InlineBlock, InlineFunction, InlinedBlock,
+    InlinedCall, LexicalBlock, LineRow, Location, LocationEntry, Member, Op, Type, TypeId,
+    Variable,
 };
 use objforge::{Architecture, Object, SectionId, SymbolId};
 
@@ -63,8 +64,17 @@ const FUNCTION_FIELDS: &[&str] = &[
     "variables",
     "pieces",
     "inlined",
+    "call_sites",
+    "all_calls",
+    "all_tail_calls",
     "comment",
 ];
+/// Keys of a call site.
+const CALL_SITE_FIELDS: &[&str] = &["return_offset", "origin", "parameters", "comment"];
+/// Keys of a call site's origin (one of them).
+const CALL_ORIGIN_FIELDS: &[&str] = &["function", "inline", "external"];
+/// Keys of a call site's parameter.
+const CALL_PARAMETER_FIELDS: &[&str] = &["location", "value", "comment"];
 /// Keys of a lexical block.
 const BLOCK_FIELDS: &[&str] = &[
     "offset",
@@ -86,8 +96,11 @@ const INLINE_FUNCTION_FIELDS: &[&str] = &[
     "return_type",
     "parameters",
     "variables",
+    "blocks",
     "comment",
 ];
+/// Keys of a block of an inline function.
+const INLINE_BLOCK_FIELDS: &[&str] = &["variables", "blocks", "comment"];
 /// Keys of an inlined call.
 const INLINED_FIELDS: &[&str] = &[
     "function",
@@ -97,6 +110,16 @@ const INLINED_FIELDS: &[&str] = &[
     "call_column",
     "parameters",
     "variables",
+    "inlined",
+    "comment",
+    "blocks",
+];
+/// Keys of a block of an inlined call.
+const INLINED_BLOCK_FIELDS: &[&str] = &[
+    "origin",
+    "ranges",
+    "variables",
+    "blocks",
     "inlined",
     "comment",
 ];
@@ -182,6 +205,8 @@ struct Context<'a> {
     types: TypeNames,
     /// The inline functions: name, parameter names, local names.
     inline: Vec<(String, Vec<String>, Vec<String>)>,
+    /// The names of `debug.functions`, which call sites refer to.
+    functions: Vec<String>,
 }
 
 /// Type references by name: `int`, `struct node`, `node_t`; and the pointer types that a
@@ -263,6 +288,7 @@ pub(super) fn read_debug(
         files: Vec::new(),
         types: TypeNames::default(),
         inline: Vec::new(),
+        functions: Vec::new(),
     };
     let debug = read(node, &mut cx)?;
     obj.add_debug_info(&debug).map_err(|e| library_error(&e))?;
@@ -323,6 +349,11 @@ fn read(node: Node<'_>, cx: &mut Context<'_>) -> Result<DebugInfo, SpecError> {
         }
     }
     if let Some(n) = fields.get("functions") {
+        // Names first: a call site may call a function listed after its own.
+        for item in n.array()?.iter() {
+            let name = item.object(FUNCTION_FIELDS, "field")?.required("name")?;
+            cx.functions.push(name.str()?.to_string());
+        }
         for item in n.array()?.iter() {
             let function = read_function(item, cx)?;
             debug.add_function(function);
@@ -780,6 +811,17 @@ fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecE
     if let Some(n) = fields.get("prototyped") {
         function.prototyped = n.bool()?;
     }
+    if let Some(n) = fields.get("all_calls") {
+        function.all_calls = n.bool()?;
+    }
+    if let Some(n) = fields.get("all_tail_calls") {
+        function.all_tail_calls = n.bool()?;
+    }
+    if let Some(n) = fields.get("call_sites") {
+        for item in n.array()?.iter() {
+            function.call_sites.push(read_call_site(item, cx)?);
+        }
+    }
     if let Some(n) = fields.get("frame_base") {
         function.frame_base = Some(read_ops(n, cx)?);
     }
@@ -876,7 +918,38 @@ fn read_inline_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<InlineFu
             f.variables.push(read_variable(item, cx, None)?);
         }
     }
+    if let Some(n) = fields.get("blocks") {
+        f.blocks = read_inline_blocks(n, &f)?;
+    }
     Ok(f)
+}
+
+/// An inline function's `blocks`: each with the names of the locals declared in it.
+fn read_inline_blocks(node: Node<'_>, f: &InlineFunction) -> Result<Vec<InlineBlock>, SpecError> {
+    let mut blocks = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(INLINE_BLOCK_FIELDS, "field")?;
+        let mut block = InlineBlock::default();
+        if let Some(n) = fields.get("variables") {
+            for v in n.array()?.iter() {
+                let name = v.str()?;
+                let Some(j) = f.variables.iter().position(|d| d.name == name) else {
+                    return Err(v.error(format!(
+                        "{} has no variable named {}{}",
+                        f.name,
+                        quote(name),
+                        suggestion(name, f.variables.iter().map(|d| d.name.as_str()))
+                    )));
+                };
+                block.variables.push(j);
+            }
+        }
+        if let Some(n) = fields.get("blocks") {
+            block.blocks = read_inline_blocks(n, f)?;
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
 }
 
 /// An `inlined` array: code inlined from `debug.inline_functions`; `section` is the
@@ -904,18 +977,7 @@ fn read_inlined(
             })?,
             _ => usize::try_from(function_node.u64()?).unwrap_or(usize::MAX),
         };
-        let mut ranges = Vec::new();
-        for r in fields.required("ranges")?.array()?.iter() {
-            let rf = r.object(PIECE_FIELDS, "field")?;
-            ranges.push(CodeRange {
-                section: match rf.get("section") {
-                    Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
-                    None => section,
-                },
-                offset: rf.required("offset")?.u64()?,
-                size: rf.required("size")?.u64()?,
-            });
-        }
+        let ranges = read_ranges(fields.required("ranges")?, cx, section)?;
         let call_file = match fields.get("call_file") {
             Some(n) => read_file(n, &cx.files)?,
             None => FileId(0),
@@ -930,29 +992,14 @@ fn read_inlined(
             call.call_column = read_number(n)?;
         }
         let names = cx.inline.get(function).cloned().unwrap_or_default();
-        for (key, declared, out) in [
-            ("parameters", &names.1, &mut call.parameters),
-            ("variables", &names.2, &mut call.variables),
-        ] {
-            let Some(n) = fields.get(key) else { continue };
-            if !n.value().is_object() {
-                return Err(n.expected("an object of locations by name"));
-            }
-            for (name, at) in n.members() {
-                let Some(index) = declared.iter().position(|d| d == name) else {
-                    return Err(at.error(format!(
-                        "{} has no {} named {}{}",
-                        names.0,
-                        key.trim_end_matches('s'),
-                        quote(name),
-                        suggestion(name, declared.iter().map(String::as_str))
-                    )));
-                };
-                if out.len() <= index {
-                    out.resize(index + 1, None);
-                }
-                out[index] = Some(read_location(at, cx, Some(section))?);
-            }
+        if let Some(n) = fields.get("parameters") {
+            call.parameters = read_copy_locations(n, cx, section, &names.0, "parameter", &names.1)?;
+        }
+        if let Some(n) = fields.get("variables") {
+            call.variables = read_copy_locations(n, cx, section, &names.0, "variable", &names.2)?;
+        }
+        if let Some(n) = fields.get("blocks") {
+            call.blocks = read_inlined_blocks(n, cx, section, &names)?;
         }
         if let Some(n) = fields.get("inlined") {
             call.inlined = read_inlined(n, cx, section)?;
@@ -960,4 +1007,140 @@ fn read_inlined(
         calls.push(call);
     }
     Ok(calls)
+}
+
+/// The `ranges` of a copy or of its block; `section` is the default.
+fn read_ranges(
+    node: Node<'_>,
+    cx: &Context<'_>,
+    section: SectionId,
+) -> Result<Vec<CodeRange>, SpecError> {
+    let mut ranges = Vec::new();
+    for r in node.array()?.iter() {
+        let rf = r.object(PIECE_FIELDS, "field")?;
+        ranges.push(CodeRange {
+            section: match rf.get("section") {
+                Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
+                None => section,
+            },
+            offset: rf.required("offset")?.u64()?,
+            size: rf.required("size")?.u64()?,
+        });
+    }
+    Ok(ranges)
+}
+
+/// A copy's `parameters` or `variables` (or a copy's block's `variables`): an object of
+/// locations by the inline function's names, `null` for one listed without a location.
+fn read_copy_locations(
+    node: Node<'_>,
+    cx: &Context<'_>,
+    section: SectionId,
+    function: &str,
+    kind: &str,
+    declared: &[String],
+) -> Result<Vec<Option<Location>>, SpecError> {
+    if !node.value().is_object() {
+        return Err(node.expected("an object of locations by name"));
+    }
+    let mut out = Vec::new();
+    for (name, at) in node.members() {
+        let Some(index) = declared.iter().position(|d| d == name) else {
+            return Err(at.error(format!(
+                "{function} has no {kind} named {}{}",
+                quote(name),
+                suggestion(name, declared.iter().map(String::as_str))
+            )));
+        };
+        if out.len() <= index {
+            out.resize(index + 1, None);
+        }
+        out[index] = Some(match at.value() {
+            // Listed by a debugger as `<optimized out>`: the DIE without a location.
+            crate::value::Value::Null => Location::OptimizedOut,
+            _ => read_location(at, cx, Some(section))?,
+        });
+    }
+    Ok(out)
+}
+
+/// A copy's `blocks`: each with `ranges`, `variables` by name, nested `blocks` and `inlined`.
+fn read_inlined_blocks(
+    node: Node<'_>,
+    cx: &mut Context<'_>,
+    section: SectionId,
+    names: &(String, Vec<String>, Vec<String>),
+) -> Result<Vec<InlinedBlock>, SpecError> {
+    let mut blocks = Vec::new();
+    for item in node.array()?.iter() {
+        let fields = item.object(INLINED_BLOCK_FIELDS, "field")?;
+        let mut block = InlinedBlock::new(read_ranges(fields.required("ranges")?, cx, section)?);
+        if let Some(n) = fields.get("origin") {
+            block.origin = Some(usize::try_from(n.u64()?).unwrap_or(usize::MAX));
+        }
+        if let Some(n) = fields.get("variables") {
+            block.variables = read_copy_locations(n, cx, section, &names.0, "variable", &names.2)?;
+        }
+        if let Some(n) = fields.get("blocks") {
+            block.blocks = read_inlined_blocks(n, cx, section, names)?;
+        }
+        if let Some(n) = fields.get("inlined") {
+            block.inlined = read_inlined(n, cx, section)?;
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
+}
+
+/// One of a function's `call_sites`: `return_offset`, an `origin` (`{"function": name or
+/// index}`, `{"inline": name or index}` or `{"external": name}`) and `parameters`, each a
+/// `location` and a `value` expression.
+fn read_call_site(node: Node<'_>, cx: &Context<'_>) -> Result<CallSite, SpecError> {
+    let fields = node.object(CALL_SITE_FIELDS, "field")?;
+    let mut site = CallSite {
+        return_offset: fields.required("return_offset")?.u64()?,
+        origin: None,
+        parameters: Vec::new(),
+    };
+    if let Some(n) = fields.get("origin") {
+        let of = n.object(CALL_ORIGIN_FIELDS, "field")?;
+        let by_name = |n: Node<'_>, names: &[&str], list: &str| -> Result<usize, SpecError> {
+            match n.value() {
+                crate::value::Value::String(name) => {
+                    names.iter().position(|f| f == name).ok_or_else(|| {
+                        n.error(format!(
+                            "no function named {} in `debug.{list}`{}",
+                            quote(name),
+                            suggestion(name, names.iter().copied())
+                        ))
+                    })
+                }
+                _ => Ok(usize::try_from(n.u64()?).unwrap_or(usize::MAX)),
+            }
+        };
+        site.origin = Some(
+            match (of.get("function"), of.get("inline"), of.get("external")) {
+                (Some(f), None, None) => {
+                    let names: Vec<&str> = cx.functions.iter().map(String::as_str).collect();
+                    CallTarget::Function(by_name(f, &names, "functions")?)
+                }
+                (None, Some(f), None) => {
+                    let names: Vec<&str> = cx.inline.iter().map(|(n, _, _)| n.as_str()).collect();
+                    CallTarget::Inline(by_name(f, &names, "inline_functions")?)
+                }
+                (None, None, Some(f)) => CallTarget::External(f.str()?.to_string()),
+                _ => return Err(n.expected("one of `function`, `inline` or `external`")),
+            },
+        );
+    }
+    if let Some(n) = fields.get("parameters") {
+        for item in n.array()?.iter() {
+            let pf = item.object(CALL_PARAMETER_FIELDS, "field")?;
+            site.parameters.push(CallSiteParameter {
+                location: read_ops(pf.required("location")?, cx)?,
+                value: read_ops(pf.required("value")?, cx)?,
+            });
+        }
+    }
+    Ok(site)
 }

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::encode::DebugSection;
 use super::{
-    CodeRange, DebugInfo, InlinedCall, LexicalBlock, Location, Op, Type, TypeId, Variable,
+    CallSite, CallTarget, CodeRange, DebugInfo, InlinedBlock, InlinedCall, LexicalBlock, Location,
+    Op, Type, TypeId, Variable,
 };
 use crate::error::{Error, Place};
 use crate::model::{Object, Section, SectionId};
@@ -200,6 +201,10 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         check_pieces(obj, &f.pieces, &path)?;
         scope.variables(&f.variables, &f.blocks, &path)?;
         scope.inlined(&f.inlined, &path, 1)?;
+        let len = obj.sections[f.section.0].data.len();
+        for (j, site) in f.call_sites.iter().enumerate() {
+            scope.call_site(site, len, &format!("{path}.call_sites[{j}]"))?;
+        }
     }
     check_types(debug)?;
     let scope = Scope { obj, debug };
@@ -222,6 +227,46 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         for (j, v) in f.variables.iter().enumerate() {
             scope.variable(v, &format!("{path}.variables[{j}]"))?;
         }
+        let mut claimed = vec![false; f.variables.len()];
+        check_inline_blocks(&f.blocks, &mut claimed, &format!("{path}.blocks"), 0)?;
+    }
+    Ok(())
+}
+
+/// An inline function's blocks: each local they name exists and is declared in one block.
+fn check_inline_blocks(
+    blocks: &[super::InlineBlock],
+    claimed: &mut [bool],
+    path: &str,
+    depth: usize,
+) -> Result<(), Error> {
+    for (k, b) in blocks.iter().enumerate() {
+        let path = format!("{path}[{k}]");
+        if depth > MAX_BLOCK_DEPTH {
+            return Err(Error::invalid(
+                at(path),
+                format!("blocks nest more than {MAX_BLOCK_DEPTH} deep"),
+            ));
+        }
+        for (m, &j) in b.variables.iter().enumerate() {
+            let place = || at(format!("{path}.variables[{m}]"));
+            match claimed.get_mut(j) {
+                None => {
+                    return Err(Error::invalid(
+                        place(),
+                        format!("there is no local {j} (`variables` has {})", claimed.len()),
+                    ))
+                }
+                Some(true) => {
+                    return Err(Error::invalid(
+                        place(),
+                        format!("local {j} is already declared in another block"),
+                    ))
+                }
+                Some(c) => *c = true,
+            }
+        }
+        check_inline_blocks(&b.blocks, claimed, &format!("{path}.blocks"), depth + 1)?;
     }
     Ok(())
 }
@@ -324,19 +369,16 @@ impl Scope<'_> {
 
     fn location(&self, location: &Location, place: &str) -> Result<(), Error> {
         match location {
-            Location::Const(_) => Ok(()),
+            Location::Const(_) | Location::OptimizedOut => Ok(()),
             Location::Expr(ops) => self.ops(ops, place),
             Location::List(entries) => {
                 for (k, e) in entries.iter().enumerate() {
                     let entry = format!("{place}.list[{k}]");
                     let s = code_section(self.obj, e.section, || at(format!("{entry}.section")))?;
                     let len = s.data.len();
-                    if e.size == 0 {
-                        return Err(Error::invalid(
-                            at(format!("{entry}.size")),
-                            "a range covers at least one byte",
-                        ));
-                    }
+                    // An empty entry is allowed: GCC writes them for location views, and
+                    // gdb takes one whose offset is a function's or an inlined copy's
+                    // entry as the value there.
                     if e.offset.checked_add(e.size).is_none_or(|end| end > len) {
                         return Err(Error::invalid(
                             at(format!("{entry}.size")),
@@ -391,27 +433,144 @@ impl Scope<'_> {
                     ),
                 ));
             }
-            for (field, locations, declared) in [
-                ("parameters", &call.parameters, f.parameters.len()),
-                ("variables", &call.variables, f.variables.len()),
-            ] {
-                if locations.len() > declared {
+            self.copy_locations(
+                &call.parameters,
+                f.parameters.len(),
+                "parameters",
+                &f.name,
+                &path,
+            )?;
+            self.copy_locations(
+                &call.variables,
+                f.variables.len(),
+                "variables",
+                &f.name,
+                &path,
+            )?;
+            self.inlined_blocks(call.function, &call.blocks, &path, depth + 1)?;
+            self.inlined(&call.inlined, &path, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// A copy's (or its block's) locations of its inline function's `field`, by index: no
+    /// more than it declares, each valid.
+    fn copy_locations(
+        &self,
+        locations: &[Option<Location>],
+        declared: usize,
+        field: &str,
+        function: &str,
+        path: &str,
+    ) -> Result<(), Error> {
+        if locations.len() > declared {
+            return Err(Error::invalid(
+                at(format!("{path}.{field}")),
+                format!(
+                    "{} locations for the {declared} {field} of {function}",
+                    locations.len()
+                ),
+            ));
+        }
+        for (j, l) in locations.iter().enumerate() {
+            if let Some(l) = l {
+                self.location(l, &format!("{path}.{field}[{j}]"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The blocks of a copy of inline function `function`: code in valid ranges, locals
+    /// the function declares, nested not too deep.
+    fn inlined_blocks(
+        &self,
+        function: usize,
+        blocks: &[InlinedBlock],
+        path: &str,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let f = &self.debug.inline_functions[function];
+        for (k, block) in blocks.iter().enumerate() {
+            let path = format!("{path}.blocks[{k}]");
+            if depth > MAX_BLOCK_DEPTH {
+                return Err(Error::invalid(
+                    at(path),
+                    format!("blocks nest more than {MAX_BLOCK_DEPTH} deep"),
+                ));
+            }
+            if block.ranges.is_empty() {
+                return Err(Error::invalid(
+                    at(format!("{path}.ranges")),
+                    "a block covers at least one range",
+                ));
+            }
+            check_ranges(self.obj, &block.ranges, &path, "ranges")?;
+            if let Some(k) = block.origin {
+                let count = super::InlineBlock::preorder(&f.blocks).len();
+                if k >= count {
                     return Err(Error::invalid(
-                        at(format!("{path}.{field}")),
-                        format!(
-                            "{} locations for the {declared} {field} of {}",
-                            locations.len(),
-                            f.name
-                        ),
+                        at(format!("{path}.origin")),
+                        format!("{} has no block {k} (it has {count})", f.name),
                     ));
                 }
-                for (j, l) in locations.iter().enumerate() {
-                    if let Some(l) = l {
-                        self.location(l, &format!("{path}.{field}[{j}]"))?;
-                    }
-                }
             }
-            self.inlined(&call.inlined, &path, depth + 1)?;
+            self.copy_locations(
+                &block.variables,
+                f.variables.len(),
+                "variables",
+                &f.name,
+                &path,
+            )?;
+            self.inlined_blocks(function, &block.blocks, &path, depth + 1)?;
+            self.inlined(&block.inlined, &path, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// A call site: its return address in the function's section (`len` bytes), a callee
+    /// that exists, parameters with a location and a value.
+    fn call_site(&self, site: &CallSite, len: u64, path: &str) -> Result<(), Error> {
+        if site.return_offset > len {
+            return Err(Error::invalid(
+                at(format!("{path}.return_offset")),
+                format!(
+                    "{} is past the end of the function's section ({len} bytes)",
+                    site.return_offset
+                ),
+            ));
+        }
+        let origin = || at(format!("{path}.origin"));
+        match &site.origin {
+            Some(CallTarget::Function(i)) if *i >= self.debug.functions.len() => {
+                return Err(Error::invalid(
+                    origin(),
+                    format!(
+                        "there is no function {i} (`functions` has {})",
+                        self.debug.functions.len()
+                    ),
+                ))
+            }
+            Some(CallTarget::Inline(i)) if *i >= self.debug.inline_functions.len() => {
+                return Err(Error::invalid(
+                    origin(),
+                    format!(
+                        "there is no inline function {i} (`inline_functions` has {})",
+                        self.debug.inline_functions.len()
+                    ),
+                ))
+            }
+            Some(CallTarget::External(name)) => check_string(name, origin, false)?,
+            _ => {}
+        }
+        for (k, p) in site.parameters.iter().enumerate() {
+            for (field, ops) in [("location", &p.location), ("value", &p.value)] {
+                let place = format!("{path}.parameters[{k}].{field}");
+                if ops.is_empty() {
+                    // A parameter whose value is unknown is left out of the call site.
+                    return Err(Error::invalid(at(place), "an empty expression"));
+                }
+                self.ops(ops, &place)?;
+            }
         }
         Ok(())
     }

@@ -57,6 +57,23 @@ pub(super) const DW_AT_LINKAGE_NAME: u16 = 0x6e;
 pub(super) const DW_AT_STR_OFFSETS_BASE: u16 = 0x72;
 pub(super) const DW_AT_ADDR_BASE: u16 = 0x73;
 pub(super) const DW_AT_RNGLISTS_BASE: u16 = 0x74;
+pub(super) const DW_AT_DECLARATION: u16 = 0x3c;
+pub(super) const DW_AT_CALL_ALL_CALLS: u16 = 0x7a;
+/// DWARF 4's GNU extension for `DW_AT_call_all_calls`.
+pub(super) const DW_AT_GNU_ALL_CALL_SITES: u16 = 0x2117;
+pub(super) const DW_AT_CALL_ALL_TAIL_CALLS: u16 = 0x7c;
+pub(super) const DW_AT_GNU_ALL_TAIL_CALL_SITES: u16 = 0x2116;
+pub(super) const DW_AT_CALL_RETURN_PC: u16 = 0x7d;
+pub(super) const DW_AT_CALL_VALUE: u16 = 0x7e;
+pub(super) const DW_AT_CALL_ORIGIN: u16 = 0x7f;
+/// DWARF 4's GNU extension for `DW_AT_call_value`.
+pub(super) const DW_AT_GNU_CALL_SITE_VALUE: u16 = 0x2111;
+pub(super) const DW_TAG_CALL_SITE: u16 = 0x48;
+pub(super) const DW_TAG_CALL_SITE_PARAMETER: u16 = 0x49;
+/// DWARF 4's GNU extensions for `DW_TAG_call_site` and its parameters (GCC, gdb and LLVM
+/// read them).
+pub(super) const DW_TAG_GNU_CALL_SITE: u16 = 0x4109;
+pub(super) const DW_TAG_GNU_CALL_SITE_PARAMETER: u16 = 0x410a;
 
 // Forms (7.5.6).
 pub(super) const DW_FORM_ADDR: u16 = 0x01;

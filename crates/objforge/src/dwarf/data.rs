@@ -7,7 +7,10 @@ use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Write
 use super::info::Forms;
 use std::collections::HashMap;
 
-use super::{InlineFunction, InlinedCall, Location, Op, Type, TypeId, Unit, Variable};
+use super::{
+    InlineBlock, InlineFunction, InlinedBlock, InlinedCall, Location, Op, Type, TypeId, Unit,
+    Variable,
+};
 
 /// What a function's DIE and an inline function's share.
 pub(super) struct Subprogram<'s> {
@@ -81,18 +84,57 @@ impl Dies<'_, '_, '_> {
                 },
             );
             attributes.push((DW_AT_INLINE, Value::Data1(DW_INL_DECLARED_INLINED)));
-            let children = !f.parameters.is_empty() || !f.variables.is_empty();
+            let children =
+                !f.parameters.is_empty() || !f.variables.is_empty() || !f.blocks.is_empty();
             self.die(DW_TAG_SUBPROGRAM, children, &attributes);
             for (j, p) in f.parameters.iter().enumerate() {
                 self.offsets
                     .insert(DieRef::InlineParameter(i, j), self.w.len());
                 self.abstract_variable(p, DW_TAG_FORMAL_PARAMETER);
             }
+            // The locals no block declares, then the blocks with theirs.
+            let mut in_block = vec![false; f.variables.len()];
+            for b in InlineBlock::preorder(&f.blocks) {
+                for &j in &b.variables {
+                    in_block[j] = true;
+                }
+            }
             for (j, v) in f.variables.iter().enumerate() {
+                if !in_block[j] {
+                    self.offsets
+                        .insert(DieRef::InlineVariable(i, j), self.w.len());
+                    self.abstract_variable(v, DW_TAG_VARIABLE);
+                }
+            }
+            let mut next = 0;
+            self.abstract_blocks(i, f, &f.blocks, &mut next);
+            if children {
+                self.end_children();
+            }
+        }
+    }
+
+    /// An inline function's blocks (no code), numbered in pre-order from `next`, with the
+    /// locals declared in them.
+    fn abstract_blocks(
+        &mut self,
+        i: usize,
+        f: &InlineFunction,
+        blocks: &[InlineBlock],
+        next: &mut usize,
+    ) {
+        for b in blocks {
+            self.offsets
+                .insert(DieRef::InlineBlock(i, *next), self.w.len());
+            *next += 1;
+            let children = !b.variables.is_empty() || !b.blocks.is_empty();
+            self.die(DW_TAG_LEXICAL_BLOCK, children, &[]);
+            for &j in &b.variables {
                 self.offsets
                     .insert(DieRef::InlineVariable(i, j), self.w.len());
-                self.abstract_variable(v, DW_TAG_VARIABLE);
+                self.abstract_variable(&f.variables[j], DW_TAG_VARIABLE);
             }
+            self.abstract_blocks(i, f, &b.blocks, next);
             if children {
                 self.end_children();
             }
@@ -155,39 +197,65 @@ impl Dies<'_, '_, '_> {
         }
         let children = call.parameters.iter().any(Option::is_some)
             || call.variables.iter().any(Option::is_some)
+            || !call.blocks.is_empty()
             || !call.inlined.is_empty();
         self.die(DW_TAG_INLINED_SUBROUTINE, children, &attributes);
-        let concrete =
-            call.parameters
-                .iter()
-                .enumerate()
-                .map(|(j, l)| {
-                    (
-                        DieRef::InlineParameter(call.function, j),
-                        DW_TAG_FORMAL_PARAMETER,
-                        l,
-                    )
-                })
-                .chain(
-                    call.variables.iter().enumerate().map(|(j, l)| {
-                        (DieRef::InlineVariable(call.function, j), DW_TAG_VARIABLE, l)
-                    }),
-                );
-        for (origin, tag, location) in concrete {
-            if let Some(location) = location {
-                let attributes = [
-                    (DW_AT_ABSTRACT_ORIGIN, Value::Ref(origin)),
-                    self.location(location),
-                ];
-                self.die(tag, false, &attributes);
-            }
+        for (j, location) in call.parameters.iter().enumerate() {
+            let origin = DieRef::InlineParameter(call.function, j);
+            self.concrete(origin, DW_TAG_FORMAL_PARAMETER, location.as_ref());
         }
-        for inner in &call.inlined {
-            self.inlined(inner);
-        }
+        self.inlined_scope(call.function, &call.variables, &call.blocks, &call.inlined);
         if children {
             self.end_children();
         }
+    }
+
+    /// The locals, blocks and inlined calls of a copy of inline function `function`, or of
+    /// one of its blocks.
+    fn inlined_scope(
+        &mut self,
+        function: usize,
+        variables: &[Option<Location>],
+        blocks: &[InlinedBlock],
+        inlined: &[InlinedCall],
+    ) {
+        for (j, location) in variables.iter().enumerate() {
+            let origin = DieRef::InlineVariable(function, j);
+            self.concrete(origin, DW_TAG_VARIABLE, location.as_ref());
+        }
+        for block in blocks {
+            let mut attributes = Vec::new();
+            if let Some(k) = block.origin {
+                attributes.push((
+                    DW_AT_ABSTRACT_ORIGIN,
+                    Value::Ref(DieRef::InlineBlock(function, k)),
+                ));
+            }
+            match block.ranges.as_slice() {
+                [one] => attributes.extend(self.forms.code(one.section, one.offset, one.size, &[])),
+                all => attributes.push((DW_AT_RANGES, self.forms.ranges(all))),
+            }
+            let children = block.variables.iter().any(Option::is_some)
+                || !block.blocks.is_empty()
+                || !block.inlined.is_empty();
+            self.die(DW_TAG_LEXICAL_BLOCK, children, &attributes);
+            self.inlined_scope(function, &block.variables, &block.blocks, &block.inlined);
+            if children {
+                self.end_children();
+            }
+        }
+        for inner in inlined {
+            self.inlined(inner);
+        }
+    }
+
+    /// A copy's DIE for one of its inline function's parameters or locals: none when
+    /// `location` is `None`, one without a location for [`Location::OptimizedOut`].
+    fn concrete(&mut self, origin: DieRef, tag: u16, location: Option<&Location>) {
+        let Some(location) = location else { return };
+        let mut attributes = vec![(DW_AT_ABSTRACT_ORIGIN, Value::Ref(origin))];
+        attributes.extend(self.location(location));
+        self.die(tag, false, &attributes);
     }
 
     fn ty(&mut self, ty: &Type) {
@@ -337,7 +405,7 @@ impl Dies<'_, '_, '_> {
             attributes.push((DW_AT_EXTERNAL, Value::FlagPresent));
         }
         if let Some(location) = &v.location {
-            attributes.push(self.location(location));
+            attributes.extend(self.location(location));
         }
         let tag = if parameter {
             DW_TAG_FORMAL_PARAMETER
@@ -347,9 +415,10 @@ impl Dies<'_, '_, '_> {
         self.die(tag, false, &attributes);
     }
 
-    /// The attribute that says where a value is.
-    fn location(&mut self, location: &Location) -> (u16, Value) {
-        match location {
+    /// The attribute that says where a value is; none for [`Location::OptimizedOut`].
+    fn location(&mut self, location: &Location) -> Option<(u16, Value)> {
+        Some(match location {
+            Location::OptimizedOut => return None,
             Location::Const(value) => (DW_AT_CONST_VALUE, Value::Sdata(*value)),
             Location::Expr(ops) => (DW_AT_LOCATION, self.exprloc(ops)),
             Location::List(entries) => {
@@ -361,7 +430,7 @@ impl Dies<'_, '_, '_> {
                 };
                 (DW_AT_LOCATION, Value::SecOffset(target, offset))
             }
-        }
+        })
     }
 
     /// An expression as a `DW_FORM_exprloc` value.
@@ -402,6 +471,18 @@ impl Dies<'_, '_, '_> {
         } else {
             // Each entry after a base address selection entry for its section's start.
             for e in entries {
+                // Relative to its section's start, an empty entry there would be (0, 0),
+                // the end of the list; it is written as two relocated addresses instead
+                // (as GCC does), which are not both 0 once linked, and which readers of the
+                // object see relocated.
+                if e.offset == 0 && e.size == 0 {
+                    out.address(address_size, e.section, 0);
+                    out.address(address_size, e.section, 0);
+                    let expr = expression(big_endian, address_size, &e.ops);
+                    out.u16(expr.len() as u16);
+                    out.append(&expr);
+                    continue;
+                }
                 out.uint(address_size, u64::MAX);
                 out.address(address_size, e.section, 0);
                 out.uint(address_size, e.offset);

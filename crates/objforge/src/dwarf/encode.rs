@@ -120,6 +120,12 @@ pub(super) enum DieRef {
     InlineParameter(usize, usize),
     /// Local `j` of `inline_functions[i]`.
     InlineVariable(usize, usize),
+    /// Block `k` (in pre-order) of `inline_functions[i]`.
+    InlineBlock(usize, usize),
+    /// The DIE of `DebugInfo::functions[i]`.
+    Function(usize),
+    /// The declaration of the `i`th function called by name (sorted, each name once).
+    External(usize),
 }
 
 /// The bytes of one debug section being written, and its fixups.

@@ -9,8 +9,11 @@ use std::collections::HashMap;
 
 use super::consts::*;
 use super::data::{finish_loclists, Dies, Subprogram};
-use super::encode::{write_die, Abbreviations, DebugSection, Value, Writer};
-use super::{CodeRange, DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit, Variable};
+use super::encode::{write_die, Abbreviations, DebugSection, DieRef, Value, Writer};
+use super::{
+    CallSite, CallTarget, CodeRange, DebugInfo, DwarfVersion, Function, LexicalBlock, Type, Unit,
+    Variable,
+};
 use crate::model::{Object, SectionId};
 use crate::strtab::{StringId, StringTable};
 use crate::target::Endianness;
@@ -140,7 +143,9 @@ impl Forms<'_> {
         vec![(DW_AT_RANGES, self.ranges(&all))]
     }
 
-    fn address(&mut self, section: SectionId, offset: u64) -> Value {
+    /// An address attribute's value: an index into `.debug_addr` (DWARF 5) or the
+    /// address itself.
+    pub(super) fn address(&mut self, section: SectionId, offset: u64) -> Value {
         if self.v5 {
             Value::Addrx(self.address_index(section, offset))
         } else {
@@ -163,6 +168,8 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         names.extend(f.variables.iter().map(|v| v.name.as_str()));
         block_names(&f.blocks, &mut names);
     }
+    let externals = external_callees(debug);
+    names.extend(externals.iter().copied());
     for ty in &debug.types {
         names.extend(ty.name());
         match ty {
@@ -315,8 +322,26 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
         dies.variable(v, false);
     }
     dies.inline_functions(&debug.inline_functions);
-    for f in &debug.functions {
-        write_function(&mut dies, f);
+    // Functions called by name: a declaration each, which call sites refer to.
+    for (i, name) in externals.iter().enumerate() {
+        dies.offsets.insert(DieRef::External(i), dies.w.len());
+        let attributes = [
+            (DW_AT_NAME, dies.forms.string(name)),
+            (DW_AT_EXTERNAL, Value::FlagPresent),
+            (DW_AT_DECLARATION, Value::FlagPresent),
+        ];
+        write_die(
+            dies.w,
+            dies.abbreviations,
+            dies.address_size,
+            DW_TAG_SUBPROGRAM,
+            false,
+            &attributes,
+        );
+    }
+    for (i, f) in debug.functions.iter().enumerate() {
+        dies.offsets.insert(DieRef::Function(i), dies.w.len());
+        write_function(&mut dies, f, &externals, v5);
     }
     let offsets = std::mem::take(&mut dies.offsets);
     if has_children {
@@ -383,7 +408,7 @@ pub(super) fn build(obj: &Object, debug: &DebugInfo, unit: &Unit) -> Vec<(DebugS
     out
 }
 
-fn write_function(dies: &mut Dies, f: &Function) {
+fn write_function(dies: &mut Dies, f: &Function, externals: &[&str], v5: bool) {
     let mut attributes = dies.forms.code(f.section, f.offset, f.size, &f.pieces);
     dies.subprogram(
         &mut attributes,
@@ -400,7 +425,27 @@ fn write_function(dies: &mut Dies, f: &Function) {
     if let Some(ops) = &f.frame_base {
         attributes.push((DW_AT_FRAME_BASE, dies.exprloc(ops)));
     }
-    let has_children = !f.blocks.is_empty() || !f.parameters.is_empty() || !f.variables.is_empty();
+    if f.all_calls {
+        let at = if v5 {
+            DW_AT_CALL_ALL_CALLS
+        } else {
+            DW_AT_GNU_ALL_CALL_SITES
+        };
+        attributes.push((at, Value::FlagPresent));
+    }
+    if f.all_tail_calls {
+        let at = if v5 {
+            DW_AT_CALL_ALL_TAIL_CALLS
+        } else {
+            DW_AT_GNU_ALL_TAIL_CALL_SITES
+        };
+        attributes.push((at, Value::FlagPresent));
+    }
+    let has_children = !f.blocks.is_empty()
+        || !f.parameters.is_empty()
+        || !f.variables.is_empty()
+        || !f.inlined.is_empty()
+        || !f.call_sites.is_empty();
     write_die(
         dies.w,
         dies.abbreviations,
@@ -416,9 +461,95 @@ fn write_function(dies: &mut Dies, f: &Function) {
     for call in &f.inlined {
         dies.inlined(call);
     }
+    for site in &f.call_sites {
+        write_call_site(dies, f.section, site, externals, v5);
+    }
     if has_children {
         dies.w.u8(0);
     }
+}
+
+/// A call site and its parameters: DWARF 5's tags and attributes, or for DWARF 4 the GNU
+/// extensions GCC writes there (gdb and LLVM read both).
+fn write_call_site(
+    dies: &mut Dies,
+    section: SectionId,
+    site: &CallSite,
+    externals: &[&str],
+    v5: bool,
+) {
+    let (tag, return_pc, origin_at, parameter_tag, value_at) = if v5 {
+        (
+            DW_TAG_CALL_SITE,
+            DW_AT_CALL_RETURN_PC,
+            DW_AT_CALL_ORIGIN,
+            DW_TAG_CALL_SITE_PARAMETER,
+            DW_AT_CALL_VALUE,
+        )
+    } else {
+        (
+            DW_TAG_GNU_CALL_SITE,
+            DW_AT_LOW_PC,
+            DW_AT_ABSTRACT_ORIGIN,
+            DW_TAG_GNU_CALL_SITE_PARAMETER,
+            DW_AT_GNU_CALL_SITE_VALUE,
+        )
+    };
+    let mut attributes = vec![(return_pc, dies.forms.address(section, site.return_offset))];
+    let origin = match &site.origin {
+        Some(CallTarget::Function(i)) => Some(DieRef::Function(*i)),
+        Some(CallTarget::Inline(i)) => Some(DieRef::Inline(*i)),
+        Some(CallTarget::External(name)) => externals
+            .binary_search(&name.as_str())
+            .ok()
+            .map(DieRef::External),
+        None => None,
+    };
+    if let Some(origin) = origin {
+        attributes.push((origin_at, Value::Ref(origin)));
+    }
+    let children = !site.parameters.is_empty();
+    write_die(
+        dies.w,
+        dies.abbreviations,
+        dies.address_size,
+        tag,
+        children,
+        &attributes,
+    );
+    for p in &site.parameters {
+        let attributes = [
+            (DW_AT_LOCATION, dies.exprloc(&p.location)),
+            (value_at, dies.exprloc(&p.value)),
+        ];
+        write_die(
+            dies.w,
+            dies.abbreviations,
+            dies.address_size,
+            parameter_tag,
+            false,
+            &attributes,
+        );
+    }
+    if children {
+        dies.w.u8(0);
+    }
+}
+
+/// The names of the functions defined elsewhere that call sites name, sorted, each once.
+fn external_callees(debug: &DebugInfo) -> Vec<&str> {
+    let mut names: Vec<&str> = debug
+        .functions
+        .iter()
+        .flat_map(|f| &f.call_sites)
+        .filter_map(|s| match &s.origin {
+            Some(CallTarget::External(name)) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// A scope's variables, then its blocks.

@@ -4,7 +4,9 @@
 //! While it emits code, a backend records in a [`DebugInfo`] which source line each
 //! instruction came from ([`LineRow`]) and where each function is ([`Function`]); for a
 //! debugger to show data, also the [`Type`]s, the global [`Variable`]s, and each function's
-//! parameters, locals and their [`Location`]s. Then
+//! parameters, locals and their [`Location`]s; for optimized code, inlined copies
+//! ([`InlinedCall`], with their [`InlinedBlock`]s) and [`CallSite`]s, from which a debugger
+//! recovers parameters' values at entry. Then
 //! [`Object::add_debug_info`] lowers that into ordinary
 //! [`SectionKind::Debug`](crate::SectionKind::Debug) sections,
 //! symbols and relocations of the object, so every container writer just writes them.
@@ -60,8 +62,8 @@ mod lower;
 mod types;
 
 pub use types::{
-    BaseEncoding, Enumerator, InlineFunction, InlinedCall, Location, LocationEntry, Member, Op,
-    Type, TypeId, Variable,
+    BaseEncoding, CallSite, CallSiteParameter, CallTarget, Enumerator, InlineBlock, InlineFunction,
+    InlinedBlock, InlinedCall, Location, LocationEntry, Member, Op, Type, TypeId, Variable,
 };
 
 use std::collections::HashMap;
@@ -338,6 +340,17 @@ pub struct Function {
     pub pieces: Vec<CodeRange>,
     /// Code inlined into it outside any block.
     pub inlined: Vec<InlinedCall>,
+    /// The calls in its code (those of code inlined into it included) that a debugger can
+    /// recover entry values through.
+    pub call_sites: Vec<CallSite>,
+    /// Whether `call_sites` lists every call in its code (`DW_AT_call_all_calls`; DWARF 4:
+    /// `DW_AT_GNU_all_call_sites`), which lets a debugger rule out calls it does not see.
+    /// Verifiers (`llvm-dwarfdump --verify`) expect it on a function with call sites.
+    pub all_calls: bool,
+    /// Whether `call_sites` lists at least every tail call (`DW_AT_call_all_tail_calls`;
+    /// DWARF 4: `DW_AT_GNU_all_tail_call_sites`): GCC says this where it cannot say
+    /// `all_calls`.
+    pub all_tail_calls: bool,
 }
 
 impl Function {
@@ -361,6 +374,9 @@ impl Function {
             variables: Vec::new(),
             pieces: Vec::new(),
             inlined: Vec::new(),
+            call_sites: Vec::new(),
+            all_calls: false,
+            all_tail_calls: false,
         }
     }
 

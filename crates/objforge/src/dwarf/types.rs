@@ -271,6 +271,12 @@ pub enum Location {
     /// Different places over different code (`.debug_loclists` for DWARF 5, `.debug_loc`
     /// for DWARF 4); where no entry applies, the value is unavailable.
     List(Vec<LocationEntry>),
+    /// Nowhere: the variable exists in the source but the optimizer dropped its value. It
+    /// gets a DIE without `DW_AT_location`, so a debugger still lists it (gdb prints
+    /// `<optimized out>`). For a [`Variable`] this is the same as `location: None`; in an
+    /// [`InlinedCall`] or [`InlinedBlock`], where a missing entry writes no DIE at all, it is
+    /// the way to keep the variable listed.
+    OptimizedOut,
 }
 
 /// A variable or parameter (`DW_TAG_variable`, `DW_TAG_formal_parameter`).
@@ -346,6 +352,34 @@ pub struct InlineFunction {
     pub parameters: Vec<Variable>,
     /// Its locals (their locations are ignored: each call gives its own).
     pub variables: Vec<Variable>,
+    /// Its `{ }` scopes, each naming the locals declared in it; a local no block names is
+    /// declared in the function's outermost scope. A copy's [`InlinedBlock`] points at one
+    /// of these (`DW_AT_abstract_origin`): without that link gdb adds the abstract block's
+    /// locals to the copy's outermost scope too, listing them twice.
+    pub blocks: Vec<InlineBlock>,
+}
+
+/// A `{ }` scope of an [`InlineFunction`] (an abstract `DW_TAG_lexical_block`, without code).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InlineBlock {
+    /// The locals declared in it, by index into [`InlineFunction::variables`].
+    pub variables: Vec<usize>,
+    /// Blocks nested in it.
+    pub blocks: Vec<InlineBlock>,
+}
+
+impl InlineBlock {
+    /// The blocks of `blocks` and of the blocks in them, in pre-order (a block before those
+    /// nested in it): the numbering [`InlinedBlock::origin`] uses.
+    pub fn preorder(blocks: &[InlineBlock]) -> Vec<&InlineBlock> {
+        let mut out = Vec::new();
+        let mut pending: Vec<&InlineBlock> = blocks.iter().rev().collect();
+        while let Some(b) = pending.pop() {
+            out.push(b);
+            pending.extend(b.blocks.iter().rev());
+        }
+        out
+    }
 }
 
 impl InlineFunction {
@@ -361,6 +395,7 @@ impl InlineFunction {
             return_type: None,
             parameters: Vec::new(),
             variables: Vec::new(),
+            blocks: Vec::new(),
         }
     }
 }
@@ -380,13 +415,51 @@ pub struct InlinedCall {
     pub call_line: u32,
     /// The column of the call (0: unknown).
     pub call_column: u32,
-    /// Where each of the function's parameters is in this copy, by index (missing or
-    /// `None`: optimized out).
+    /// Where each of the function's parameters is in this copy, by index. Missing or
+    /// `None`: the copy has no DIE for it (a debugger does not list it);
+    /// [`Location::OptimizedOut`]: listed, without a value.
     pub parameters: Vec<Option<Location>>,
-    /// Where each of the function's locals is in this copy, by index.
+    /// Where each of the function's locals is in this copy's outermost scope, by index (as
+    /// `parameters`).
     pub variables: Vec<Option<Location>>,
+    /// Lexical blocks of this copy, each with the locals declared in it: a debugger lists
+    /// an inlined frame's locals innermost block first, as it does a function's.
+    pub blocks: Vec<InlinedBlock>,
     /// Calls inlined into this copy.
     pub inlined: Vec<InlinedCall>,
+}
+
+/// A lexical block inside an [`InlinedCall`] (`DW_TAG_lexical_block`): the code of a `{ }`
+/// scope of the inline function in that copy, and where the locals declared in it are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlinedBlock {
+    /// The block of the inline function it is a copy of, by its place in
+    /// [`InlineBlock::preorder`] of [`InlineFunction::blocks`]; `None`: a block the abstract
+    /// function does not describe.
+    pub origin: Option<usize>,
+    /// Where its code is, the first range first (one range: `DW_AT_low_pc`/`DW_AT_high_pc`;
+    /// several: `DW_AT_ranges`).
+    pub ranges: Vec<super::CodeRange>,
+    /// Where each of the inline function's locals declared in this block is, by index into
+    /// [`InlineFunction::variables`] (as [`InlinedCall::variables`]).
+    pub variables: Vec<Option<Location>>,
+    /// Blocks nested in this one.
+    pub blocks: Vec<InlinedBlock>,
+    /// Calls inlined into this block.
+    pub inlined: Vec<InlinedCall>,
+}
+
+impl InlinedBlock {
+    /// A block over `ranges`, with no variables yet.
+    pub fn new(ranges: Vec<super::CodeRange>) -> InlinedBlock {
+        InlinedBlock {
+            origin: None,
+            ranges,
+            variables: Vec::new(),
+            blocks: Vec::new(),
+            inlined: Vec::new(),
+        }
+    }
 }
 
 impl InlinedCall {
@@ -406,7 +479,64 @@ impl InlinedCall {
             call_column: 0,
             parameters: Vec::new(),
             variables: Vec::new(),
+            blocks: Vec::new(),
             inlined: Vec::new(),
         }
     }
+}
+
+/// What a [`CallSite`] calls (`DW_AT_call_origin`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallTarget {
+    /// A function of the description, by index into
+    /// [`DebugInfo::functions`](super::DebugInfo::functions).
+    Function(usize),
+    /// An inline function (an out-of-line copy of it is called), by index into
+    /// [`DebugInfo::inline_functions`](super::DebugInfo::inline_functions).
+    Inline(usize),
+    /// A function defined elsewhere (`printf`), by name: the unit gets one declaration
+    /// (`DW_AT_declaration`) for each name called.
+    External(String),
+}
+
+/// A call in a function's code (`DW_TAG_call_site` in DWARF 5, `DW_TAG_GNU_call_site` in
+/// DWARF 4). A debugger in the callee finds the caller's call site by the return address,
+/// and from its parameters the values the callee's parameters had at entry: what
+/// `DW_OP_entry_value` in the callee's locations asks for, and what gdb prints as
+/// `x@entry=4`.
+///
+/// ```
+/// use objforge::dwarf::{CallSite, CallSiteParameter, CallTarget, Op};
+/// // `call scale` returning to offset 16, its second argument (rsi, DWARF register 4) the
+/// // constant 4: DW_OP_lit4, DW_OP_stack_value.
+/// let site = CallSite {
+///     return_offset: 16,
+///     origin: Some(CallTarget::External("scale".into())),
+///     parameters: vec![CallSiteParameter {
+///         location: vec![Op::Reg(4)],
+///         value: vec![Op::Raw(vec![0x34]), Op::StackValue],
+///     }],
+/// };
+/// # let _ = site;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSite {
+    /// The return address (the instruction after the call), as an offset in the
+    /// function's section (`DW_AT_call_return_pc`; DWARF 4: `DW_AT_low_pc`).
+    pub return_offset: u64,
+    /// What it calls; `None`: not known (an indirect call).
+    pub origin: Option<CallTarget>,
+    /// The arguments whose values are known at the call.
+    pub parameters: Vec<CallSiteParameter>,
+}
+
+/// An argument of a [`CallSite`] (`DW_TAG_call_site_parameter`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSiteParameter {
+    /// Where the argument is passed: a register (`[Op::Reg(5)]`, rdi), `DW_AT_location`.
+    pub location: Vec<Op>,
+    /// An expression for its value, computed in the caller's frame as it was at the call
+    /// (`DW_AT_call_value`; DWARF 4: `DW_AT_GNU_call_site_value`): `[Op::Breg(3, 0)]` for
+    /// "what rbx holds", which a debugger can still read after the callee returns.
+    pub value: Vec<Op>,
 }

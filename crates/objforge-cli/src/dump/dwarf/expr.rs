@@ -7,7 +7,7 @@
 //! operations of DWARF 5, GNU's `DW_OP_GNU_parameter_ref`): DIE offsets change when objforge
 //! writes the unit again, so an expression holding one is dropped (counted).
 
-use gimli::{AttributeValue, Operation, UnitOffset};
+use gimli::{AttributeValue, Operation, RawLocListEntry, UnitOffset};
 use serde_json::{Map, Value};
 
 use super::{Context, Result, R};
@@ -101,7 +101,7 @@ impl<'a> Context<'a> {
         Ok(false)
     }
 
-    /// A location list: each non-empty entry whose expression carries over, in its section.
+    /// A location list: each entry whose expression carries over, in its section.
     fn location_list(
         &mut self,
         value: AttributeValue<R<'a>>,
@@ -113,15 +113,58 @@ impl<'a> Context<'a> {
             Err(e) => return Err(self.error(offset, format!("bad location list: {e}"))),
         };
         let mut entries = Vec::new();
+        // gimli's `next` skips empty entries; GCC writes them for location views, and gdb
+        // reads one that starts at a function's entry as the value there. So entries are
+        // read raw, the base address followed here to place the empty ones.
+        let mut base = self.unit.low_pc;
         loop {
-            let entry = match iter.next() {
-                Ok(Some(entry)) => entry,
+            let raw = match iter.next_raw() {
+                Ok(Some(raw)) => raw,
                 Ok(None) => break,
                 Err(e) => return Err(self.error(offset, format!("bad location list: {e}"))),
             };
-            if entry.range.end <= entry.range.begin {
-                continue;
-            }
+            let empty = match &raw {
+                RawLocListEntry::BaseAddress { addr } => {
+                    base = *addr;
+                    None
+                }
+                RawLocListEntry::BaseAddressx { addr } => {
+                    base = self.dwarf.address(self.unit, *addr).unwrap_or(u64::MAX);
+                    None
+                }
+                RawLocListEntry::OffsetPair { begin, end, data }
+                | RawLocListEntry::AddressOrOffsetPair { begin, end, data }
+                    if begin == end && base != u64::MAX =>
+                {
+                    Some((base.wrapping_add(*begin), *data))
+                }
+                RawLocListEntry::StartxLength {
+                    begin,
+                    length: 0,
+                    data,
+                } => self
+                    .dwarf
+                    .address(self.unit, *begin)
+                    .ok()
+                    .map(|a| (a, *data)),
+                RawLocListEntry::StartLength {
+                    begin,
+                    length: 0,
+                    data,
+                } => Some((*begin, *data)),
+                _ => None,
+            };
+            let converted = iter
+                .convert_raw(raw)
+                .map_err(|e| self.error(offset, format!("bad location list: {e}")))?;
+            let entry = match (converted, empty) {
+                (Some(entry), _) => entry,
+                (None, Some((at, data))) => gimli::LocationListEntry {
+                    range: gimli::Range { begin: at, end: at },
+                    data,
+                },
+                (None, _) => continue,
+            };
             let (section, start) = self.place(entry.range.begin, &offset)?;
             let (end_section, end) = self.place(entry.range.end, &offset)?;
             if end_section != section {

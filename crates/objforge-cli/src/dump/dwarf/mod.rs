@@ -196,6 +196,11 @@ struct Context<'a> {
     /// `inline_functions`, and the index of each abstract DIE there.
     inline_functions: Vec<Value>,
     inline_index: HashMap<UnitOffset, usize>,
+    /// Each lexical block of an abstract function: its number in the function's blocks in
+    /// pre-order.
+    abstract_blocks: HashMap<UnitOffset, usize>,
+    /// The call sites of the function being converted, as they are found.
+    call_sites: Vec<Value>,
     /// What was left out: a sentence's start (naming the kind) to its count.
     dropped: BTreeMap<&'static str, usize>,
     /// The unit's DIE tree: children of each DIE, by offset.
@@ -249,6 +254,8 @@ impl<'a> Context<'a> {
             type_index: HashMap::new(),
             inline_functions: Vec::new(),
             inline_index: HashMap::new(),
+            abstract_blocks: HashMap::new(),
+            call_sites: Vec::new(),
             dropped: BTreeMap::new(),
             children,
             root,

@@ -8,8 +8,9 @@
 //!   code was optimized away) give their variables and copies to the enclosing scope.
 //! - An inlined subroutine becomes a copy in `inlined`, its ranges in the order GCC lists
 //!   them: gdb stops at the first one's start, not at `DW_AT_entry_pc` (which the
-//!   description has no field for). The description gives copies and inline
-//!   functions no blocks, so their blocks are flattened, a name's first variable kept.
+//!   description has no field for). A copy's blocks with code become its `blocks`, so gdb
+//!   lists an inlined frame's locals innermost block first; a parameter or local without a
+//!   location is kept as `null`, so gdb lists it as `<optimized out>`.
 
 use std::collections::HashSet;
 
@@ -81,6 +82,27 @@ impl<'a> Context<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+        // A call site's origin naming a function the description does not have (one with
+        // no code) is left out; the call site stays.
+        let names: HashSet<String> = functions
+            .iter()
+            .filter_map(|f| f["name"].as_str().map(str::to_string))
+            .collect();
+        for f in &mut functions {
+            let Some(Value::Array(sites)) = f.get_mut("call_sites") else {
+                continue;
+            };
+            for site in sites {
+                let known = match site["origin"].get("function") {
+                    Some(Value::String(name)) => names.contains(name),
+                    _ => true,
+                };
+                if !known {
+                    site.as_object_mut().map(|m| m.remove("origin"));
+                    self.drop("call site origins naming a function without code");
+                }
             }
         }
         Ok((variables, functions))
@@ -209,33 +231,14 @@ impl<'a> Context<'a> {
         let mut parameters = Vec::new();
         let mut variables = Vec::new();
         let mut names = HashSet::new();
-        let mut pending = self.children_of(offset);
-        pending.reverse();
-        while let Some(child) = pending.pop() {
-            match self.entry(child)?.tag() {
-                gimli::DW_TAG_formal_parameter => {
-                    let v = self.abstract_variable(child)?;
-                    names.insert(v["name"].as_str().unwrap_or_default().to_string());
-                    parameters.push(v);
-                }
-                gimli::DW_TAG_variable => {
-                    let v = self.abstract_variable(child)?;
-                    if names.insert(v["name"].as_str().unwrap_or_default().to_string()) {
-                        variables.push(v);
-                    } else {
-                        self.drop(
-                            "variables of inline functions that repeat a name in another block",
-                        );
-                    }
-                }
-                gimli::DW_TAG_lexical_block => {
-                    let mut inner = self.children_of(child);
-                    inner.reverse();
-                    pending.extend(inner);
-                }
-                _ => {}
-            }
-        }
+        let mut next_block = 0;
+        let (_, blocks) = self.abstract_scope(
+            offset,
+            &mut parameters,
+            &mut variables,
+            &mut names,
+            &mut next_block,
+        )?;
         // gdb lists an inlined frame's arguments in the order its copy's DIEs come, and GCC
         // lists a copy's parameters in an order of its own (often reversed); objforge writes
         // a copy's parameters in the inline function's order, so that order is taken from
@@ -248,7 +251,58 @@ impl<'a> Context<'a> {
         }
         m.insert("parameters".into(), Value::Array(parameters));
         m.insert("variables".into(), Value::Array(variables));
+        m.insert("blocks".into(), Value::Array(blocks));
         Ok(Value::Object(m))
+    }
+
+    /// The parameters, locals and blocks of an abstract function or of one of its blocks:
+    /// parameters and locals go to the function's flat lists; returned are the names of
+    /// the locals declared right here, and the blocks, each with the names of its own.
+    /// Blocks are numbered in pre-order from `next`, the number a copy's block names as
+    /// `origin`.
+    fn abstract_scope(
+        &mut self,
+        offset: UnitOffset,
+        parameters: &mut Vec<Value>,
+        variables: &mut Vec<Value>,
+        names: &mut HashSet<String>,
+        next: &mut usize,
+    ) -> Result<(Vec<Value>, Vec<Value>)> {
+        let mut here = Vec::new();
+        let mut blocks = Vec::new();
+        for child in self.children_of(offset) {
+            match self.entry(child)?.tag() {
+                gimli::DW_TAG_formal_parameter => {
+                    let v = self.abstract_variable(child)?;
+                    names.insert(v["name"].as_str().unwrap_or_default().to_string());
+                    parameters.push(v);
+                }
+                gimli::DW_TAG_variable => {
+                    let v = self.abstract_variable(child)?;
+                    let name = v["name"].as_str().unwrap_or_default().to_string();
+                    if names.insert(name.clone()) {
+                        variables.push(v);
+                        here.push(Value::from(name));
+                    } else {
+                        self.drop(
+                            "variables of inline functions that repeat a name in another block",
+                        );
+                    }
+                }
+                gimli::DW_TAG_lexical_block => {
+                    self.abstract_blocks.insert(child, *next);
+                    *next += 1;
+                    let (own, inner) =
+                        self.abstract_scope(child, parameters, variables, names, next)?;
+                    let mut m = Map::new();
+                    m.insert("variables".into(), Value::Array(own));
+                    m.insert("blocks".into(), Value::Array(inner));
+                    blocks.push(Value::Object(m));
+                }
+                _ => {}
+            }
+        }
+        Ok((here, blocks))
     }
 
     /// The parameter names of the first inlined copy of the abstract function at `origin`
@@ -352,6 +406,106 @@ impl<'a> Context<'a> {
         m.insert("variables".into(), Value::Array(scope.variables));
         m.insert("blocks".into(), Value::Array(scope.blocks));
         m.insert("inlined".into(), Value::Array(scope.inlined));
+        // Call sites anywhere in it (in blocks and inlined copies too) are the function's:
+        // a debugger finds them by return address, whatever scope holds them.
+        let sites = std::mem::take(&mut self.call_sites);
+        if !sites.is_empty() {
+            m.insert("call_sites".into(), Value::Array(sites));
+        }
+        if self.flag(offset, gimli::DW_AT_call_all_calls)?
+            || self.flag(offset, gimli::DW_AT_GNU_all_call_sites)?
+        {
+            m.insert("all_calls".into(), Value::from(true));
+        }
+        if self.flag(offset, gimli::DW_AT_call_all_tail_calls)?
+            || self.flag(offset, gimli::DW_AT_GNU_all_tail_call_sites)?
+        {
+            m.insert("all_tail_calls".into(), Value::from(true));
+        }
+        Ok(Some(Value::Object(m)))
+    }
+
+    /// A call site (`DW_TAG_call_site`, or GCC's `DW_TAG_GNU_call_site` in DWARF 4) in a
+    /// function whose code is in `section`; `None` (counted) if its return address is
+    /// elsewhere. Its origin names a function by name: which functions the description
+    /// keeps is known only once all are converted (`scopes` drops origins naming none).
+    fn call_site(&mut self, offset: UnitOffset, section: usize) -> Result<Option<Value>> {
+        let entry = self.entry(offset)?;
+        let gnu = entry.tag() == gimli::DW_TAG_GNU_call_site;
+        let (pc_at, origin_at) = if gnu {
+            (gimli::DW_AT_low_pc, gimli::DW_AT_abstract_origin)
+        } else {
+            (gimli::DW_AT_call_return_pc, gimli::DW_AT_call_origin)
+        };
+        let address = match entry.attr_value(pc_at).ok().flatten() {
+            Some(v) => self
+                .dwarf
+                .attr_address(self.unit, v)
+                .map_err(|e| self.error(offset, format!("bad call site address: {e}")))?,
+            None => None,
+        };
+        let Some(address) = address else {
+            self.drop("call sites without a return address");
+            return Ok(None);
+        };
+        let (at_section, return_offset) = self.place(address, &offset)?;
+        if at_section != section {
+            self.drop("call sites outside their function's main section");
+            return Ok(None);
+        }
+        let mut m = Map::new();
+        m.insert("return_offset".into(), Value::from(return_offset));
+        if let Some(AttributeValue::UnitRef(callee)) = entry.attr_value(origin_at).ok().flatten() {
+            let name = self.inherited_string(callee, gimli::DW_AT_name)?;
+            let key = if let Some(&i) = self.inline_index.get(&callee) {
+                Some(("inline", Value::from(i)))
+            } else if self.flag(callee, gimli::DW_AT_declaration)? {
+                name.map(|n| ("external", Value::from(n)))
+            } else {
+                name.map(|n| ("function", Value::from(n)))
+            };
+            if let Some((key, value)) = key {
+                m.insert(
+                    "origin".into(),
+                    Value::Object(Map::from_iter([(key.into(), value)])),
+                );
+            }
+        }
+        let mut parameters = Vec::new();
+        for child in self.children_of(offset) {
+            let tag = self.entry(child)?.tag();
+            if tag != gimli::DW_TAG_call_site_parameter
+                && tag != gimli::DW_TAG_GNU_call_site_parameter
+            {
+                continue;
+            }
+            let value_at = if gnu {
+                gimli::DW_AT_GNU_call_site_value
+            } else {
+                gimli::DW_AT_call_value
+            };
+            let mut p = Map::new();
+            for (key, at) in [("location", gimli::DW_AT_location), ("value", value_at)] {
+                let e = self.entry(child)?;
+                let Some(AttributeValue::Exprloc(bytes)) = e.attr_value(at).ok().flatten() else {
+                    continue;
+                };
+                match self.operations(bytes.0, child)? {
+                    Ok(ops) => {
+                        p.insert(key.into(), Value::Array(ops));
+                    }
+                    Err(super::expr::Untranslatable(what)) => self.drop(what),
+                }
+            }
+            if p.len() == 2 {
+                parameters.push(Value::Object(p));
+            } else {
+                self.drop("call site parameters without a location or a value it can carry");
+            }
+        }
+        if !parameters.is_empty() {
+            m.insert("parameters".into(), Value::Array(parameters));
+        }
         Ok(Some(Value::Object(m)))
     }
 
@@ -394,14 +548,14 @@ impl<'a> Context<'a> {
                             );
                             continue;
                         }
-                        if let Some(location) = self.location(child)? {
-                            let map = if tag == gimli::DW_TAG_formal_parameter {
-                                &mut scope.parameter_locations
-                            } else {
-                                &mut scope.variable_locations
-                            };
-                            map.insert(name, location);
-                        }
+                        // Without a location it is still listed (gdb: `<optimized out>`).
+                        let location = self.location(child)?.unwrap_or(Value::Null);
+                        let map = if tag == gimli::DW_TAG_formal_parameter {
+                            &mut scope.parameter_locations
+                        } else {
+                            &mut scope.variable_locations
+                        };
+                        map.insert(name, location);
                     } else if tag == gimli::DW_TAG_formal_parameter {
                         let v = self.variable(child)?;
                         scope.parameters.push(v);
@@ -412,8 +566,11 @@ impl<'a> Context<'a> {
                 }
                 gimli::DW_TAG_lexical_block => {
                     let ranges = self.ranges(child)?;
-                    if copy || ranges.is_empty() {
+                    if ranges.is_empty() {
                         self.fill(child, section, copy, scope)?;
+                    } else if copy {
+                        let block = self.copy_block(child, section, ranges)?;
+                        scope.blocks.push(block);
                     } else {
                         let block = self.block(child, section, ranges)?;
                         scope.blocks.push(block);
@@ -425,7 +582,9 @@ impl<'a> Context<'a> {
                     }
                 }
                 gimli::DW_TAG_call_site | gimli::DW_TAG_GNU_call_site => {
-                    self.drop("call sites (DW_TAG_call_site: the description has none)");
+                    if let Some(site) = self.call_site(child, section)? {
+                        self.call_sites.push(site);
+                    }
                 }
                 gimli::DW_TAG_label => self.drop("labels (DW_TAG_label)"),
                 gimli::DW_TAG_subprogram => {
@@ -505,7 +664,34 @@ impl<'a> Context<'a> {
             Value::Object(scope.parameter_locations),
         );
         m.insert("variables".into(), Value::Object(scope.variable_locations));
+        m.insert("blocks".into(), Value::Array(scope.blocks));
         m.insert("inlined".into(), Value::Array(scope.inlined));
         Ok(Some(Value::Object(m)))
+    }
+
+    /// A lexical block with code inside an inlined copy: its ranges in GCC's order, its
+    /// locals' locations by name, its blocks and copies.
+    fn copy_block(
+        &mut self,
+        offset: UnitOffset,
+        section: usize,
+        ranges: Vec<Range>,
+    ) -> Result<Value> {
+        let mut m = Map::new();
+        // The abstract block it copies: without the link gdb would list that block's
+        // locals in the copy's outermost scope as well.
+        if let Some(k) = self
+            .origin(offset)?
+            .and_then(|o| self.abstract_blocks.get(&o))
+        {
+            m.insert("origin".into(), Value::from(*k));
+        }
+        let values = ranges.iter().map(|r| self.range_value(*r)).collect();
+        m.insert("ranges".into(), Value::Array(values));
+        let scope = self.scope(offset, section, true)?;
+        m.insert("variables".into(), Value::Object(scope.variable_locations));
+        m.insert("blocks".into(), Value::Array(scope.blocks));
+        m.insert("inlined".into(), Value::Array(scope.inlined));
+        Ok(Value::Object(m))
     }
 }
