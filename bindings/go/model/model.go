@@ -173,6 +173,7 @@ const (
 	A64TlsldAddLo12    RelocKind = "a64_tlsld_add_lo12"
 	A64TlsldDtprelHi12 RelocKind = "a64_tlsld_dtprel_hi12"
 	A64TlsldDtprelLo12 RelocKind = "a64_tlsld_dtprel_lo12"
+	X86Indntpoff       RelocKind = "x86_indntpoff"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -271,6 +272,7 @@ var AllKinds = []RelocKind{
 	A64TlsldAddLo12,
 	A64TlsldDtprelHi12,
 	A64TlsldDtprelLo12,
+	X86Indntpoff,
 }
 
 // Section flags (Section.Flags).

@@ -179,6 +179,7 @@ enum objforge_reloc_kind {
     OBJFORGE_RELOC_A64_TLSLD_ADD_LO12 = 89,
     OBJFORGE_RELOC_A64_TLSLD_DTPREL_HI12 = 90,
     OBJFORGE_RELOC_A64_TLSLD_DTPREL_LO12 = 91,
+    OBJFORGE_RELOC_X86_INDNTPOFF = 92,
 };
 
 /* The library version ("0.1.0"), a static string. */

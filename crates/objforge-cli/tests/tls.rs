@@ -36,9 +36,12 @@ struct Arch {
     qemu: Option<(&'static str, &'static str)>,
     /// Whether ld.lld links the general-dynamic library (it has no AArch64 `TLSGD`).
     lld_links_tlsgd: bool,
+    /// The executable's specs: `exec`, and on i386 also `exec_nopic` (GCC's `-fno-pic` code,
+    /// whose initial-exec access is `x86_indntpoff`). Each is linked with the driver and run.
+    execs: &'static [&'static str],
 }
 
-/// Builds the three specs of `arch`, checks their relocations against GNU as's and that each
+/// Builds the specs of `arch`, checks their relocations against GNU as's and that each
 /// object dumps back to its spec, links the
 /// executable and the library with GCC (GNU ld) and runs the program. `kinds` are the TLS
 /// kinds the specs must use between them.
@@ -46,7 +49,7 @@ fn link_and_run(arch: &Arch, kinds: &[&str]) {
     let dir = common::scratch(&format!("tls_{}", arch.name));
     let mut objects = Vec::new();
     let mut used = String::new();
-    for name in ["exec", "lib_trad", "lib_desc"] {
+    for name in arch.execs.iter().chain(&["lib_trad", "lib_desc"]) {
         let base = format!("{name}_{}", arch.name);
         let spec = common::fixture(&format!("tls/{base}.json"));
         used += &std::fs::read_to_string(&spec).expect("read the spec");
@@ -102,35 +105,37 @@ fn link_and_run(arch: &Arch, kinds: &[&str]) {
                     .args(flags)
                     .args(["-shared", "-o"])
                     .arg(&lib)
-                    .args(&objects[1..]),
+                    .args(&objects[arch.execs.len()..]),
             );
             lib
         };
-        let exe = dir.join(format!("tls-{tag}"));
-        common::run_ok(
-            Command::new(arch.cc)
-                .args(flags)
-                .args(["-no-pie", "-O2", "-o"])
-                .arg(&exe)
-                .arg(common::fixture("tls/main.c"))
-                .arg(&objects[0])
-                .args(["-ldl", "-lpthread"]),
-        );
-        let out = match arch.qemu {
-            Some((qemu, root)) => {
-                common::run(Command::new(qemu).args(["-L", root]).arg(&exe).arg(&lib))
-            }
-            None => common::run(Command::new(&exe).arg(&lib)),
-        };
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{} ({linker}): {}\n{stdout}{}",
-            exe.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(stdout, OUTPUT, "{linker}");
+        for (name, exec) in arch.execs.iter().zip(&objects) {
+            let exe = dir.join(format!("tls-{name}-{tag}"));
+            common::run_ok(
+                Command::new(arch.cc)
+                    .args(flags)
+                    .args(["-no-pie", "-O2", "-o"])
+                    .arg(&exe)
+                    .arg(common::fixture("tls/main.c"))
+                    .arg(exec)
+                    .args(["-ldl", "-lpthread"]),
+            );
+            let out = match arch.qemu {
+                Some((qemu, root)) => {
+                    common::run(Command::new(qemu).args(["-L", root]).arg(&exe).arg(&lib))
+                }
+                None => common::run(Command::new(&exe).arg(&lib)),
+            };
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{} ({linker}): {}\n{stdout}{}",
+                exe.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(stdout, OUTPUT, "{name}, {linker}");
+        }
     }
 }
 
@@ -189,6 +194,7 @@ fn x86_64_every_access_model_per_thread() {
             cc: "gcc",
             qemu: None,
             lld_links_tlsgd: true,
+            execs: &["exec"],
         },
         &[
             "x86_tpoff32",
@@ -210,6 +216,7 @@ fn aarch64_every_access_model_per_thread() {
             cc: "aarch64-linux-gnu-gcc",
             qemu: Some(("qemu-aarch64", root("aarch64-linux-gnu"))),
             lld_links_tlsgd: false,
+            execs: &["exec"],
         },
         &[
             "a64_tlsle_hi12",
@@ -238,6 +245,7 @@ fn riscv64_every_access_model_per_thread() {
             cc: "riscv64-linux-gnu-gcc",
             qemu: Some(("qemu-riscv64", root("riscv64-linux-gnu"))),
             lld_links_tlsgd: true,
+            execs: &["exec"],
         },
         &[
             "rv_tprel_hi20",
@@ -258,10 +266,12 @@ fn i386_every_access_model_per_thread() {
             cc: "i686-linux-gnu-gcc",
             qemu: None,
             lld_links_tlsgd: true,
+            execs: &["exec", "exec_nopic"],
         },
         &[
             "x86_tpoff32",
             "x86_gottpoff",
+            "x86_indntpoff",
             "x86_tlsgd",
             "x86_tlsld",
             "x86_dtpoff32",
@@ -287,13 +297,57 @@ thread 4: counter 115 other 10
 /// address in each image, and run under wine with five threads.
 #[test]
 fn windows_x86_64_tls_index_and_secrel_per_thread() {
-    let dir = common::scratch("tls_windows_x86_64");
-    let obj = dir.join("windows_counter_x86_64.obj");
-    common::build(&common::fixture("tls/windows_counter_x86_64.json"), &obj);
+    windows_tls(&WindowsArch {
+        name: "x86_64",
+        gcc: "x86_64-w64-mingw32-gcc",
+        clang_target: "x86_64-w64-mingw32",
+        prefix: "",
+        base_register: "(%r",
+    });
+}
+
+/// Windows i386: the same program, where the block array is at `%fs:0x2c` and the
+/// thread's slot is `_tls_index` scaled by 4 (`dir32` to `__tls_index`, `secrel32` into
+/// `.tls$`), linked by MinGW's GNU ld and by lld, checked address by address, run under wine.
+#[test]
+fn windows_i386_tls_index_and_secrel_per_thread() {
+    windows_tls(&WindowsArch {
+        name: "i386",
+        gcc: "i686-w64-mingw32-gcc",
+        clang_target: "i686-w64-mingw32",
+        prefix: "_",
+        base_register: "(%e",
+    });
+}
+
+/// One Windows architecture of the TLS test.
+struct WindowsArch {
+    name: &'static str,
+    /// MinGW's GCC driver (GNU ld).
+    gcc: &'static str,
+    /// clang's target when it links with lld.
+    clang_target: &'static str,
+    /// The C symbol prefix (`_` on i386).
+    prefix: &'static str,
+    /// How a displacement from a general register starts in llvm-objdump's AT&T syntax.
+    base_register: &'static str,
+}
+
+fn windows_tls(arch: &WindowsArch) {
+    let dir = common::scratch(&format!("tls_windows_{}", arch.name));
+    let base = format!("windows_counter_{}", arch.name);
+    let obj = dir.join(format!("{base}.obj"));
+    let spec = common::fixture(&format!("tls/{base}.json"));
+    common::build(&spec, &obj);
+    let dumped = common::run_ok(common::objforge().arg("dump").arg(&obj));
+    assert!(
+        dumped == std::fs::read_to_string(&spec).expect("read the spec"),
+        "{base}: `objforge dump` of the object is not its spec:\n{dumped}"
+    );
     let main = common::fixture("tls/windows_main.c");
     let gnu = dir.join("gnu.exe");
     common::run_ok(
-        Command::new("x86_64-w64-mingw32-gcc")
+        Command::new(arch.gcc)
             .arg("-O2")
             .arg(&main)
             .arg(&obj)
@@ -303,14 +357,15 @@ fn windows_x86_64_tls_index_and_secrel_per_thread() {
     let lld = dir.join("lld.exe");
     common::run_ok(
         Command::new("clang-19")
-            .args(["--target=x86_64-w64-mingw32", "-fuse-ld=lld", "-O2"])
+            .arg(format!("--target={}", arch.clang_target))
+            .args(["-fuse-ld=lld", "-O2"])
             .arg(&main)
             .arg(&obj)
             .arg("-o")
             .arg(&lld),
     );
     for exe in [&gnu, &lld] {
-        check_windows_tls(exe);
+        check_windows_tls(arch, exe);
         let out = common::run_ok(Command::new("wine").env("WINEDEBUG", "-all").arg(exe));
         assert_eq!(
             out.replace("\r\n", "\n"),
@@ -325,12 +380,13 @@ fn windows_x86_64_tls_index_and_secrel_per_thread() {
 /// `secrel32` displacement is its variable's offset in the image's `.tls` section, in the
 /// order clang wrote them (`other`, `counter`, `counter` in `counter_bump`; `other` in
 /// `other_get`).
-fn check_windows_tls(exe: &Path) {
+fn check_windows_tls(arch: &WindowsArch, exe: &Path) {
     let nm = common::run_ok(Command::new("llvm-nm-19").arg(exe));
     let addr = |name: &str| -> u64 {
+        let name = format!("{}{name}", arch.prefix);
         let line = nm
             .lines()
-            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .find(|l| l.split_whitespace().nth(2) == Some(name.as_str()))
             .unwrap_or_else(|| panic!("{}: no symbol {name}", exe.display()));
         u64::from_str_radix(line.split_whitespace().next().unwrap_or_default(), 16)
             .expect("an address")
@@ -343,28 +399,30 @@ fn check_windows_tls(exe: &Path) {
         .unwrap_or_else(|| panic!("{}: no .tls section:\n{headers}", exe.display()));
     let code = common::run_ok(
         Command::new("llvm-objdump-19")
-            .args([
-                "-d",
-                "--no-show-raw-insn",
-                "--disassemble-symbols=counter_bump,other_get",
-            ])
+            .args(["-d", "--no-show-raw-insn"])
+            .arg(format!(
+                "--disassemble-symbols={p}counter_bump,{p}other_get",
+                p = arch.prefix
+            ))
             .arg(exe),
     );
-    let tls_index = format!("# {:#x} <_tls_index>", addr("_tls_index"));
-    let index_loads = code.lines().filter(|l| l.contains("<_tls_index>")).count();
+    // x86_64 loads it RIP-relative (`# 0x... <_tls_index>`), i386 from its absolute address.
+    let tls_index = format!("{:#x}", addr("_tls_index"));
     assert_eq!(
-        code.lines().filter(|l| l.ends_with(&tls_index)).count(),
+        code.lines().filter(|l| l.contains(&tls_index)).count(),
         2,
-        "{}: two loads of _tls_index ({tls_index}), found {index_loads}:\n{code}",
+        "{}: two loads of _tls_index ({tls_index}):\n{code}",
         exe.display()
     );
-    // `incl 0xc(%rcx)`, `movl 0xc(%rax), %eax`: a displacement from the thread's block.
+    // `incl 0xc(%rcx)`, `movl 0x8(%eax), %eax`: a displacement from the thread's block (not
+    // the stack, not the scaled slot of the block array).
     let offsets: Vec<u64> = code
         .lines()
-        .filter(|l| !l.contains("%rip") && !l.contains(",8)"))
+        .filter(|l| !l.contains("%rip") && !l.contains("sp)") && !l.contains(",8)"))
+        .filter(|l| !l.contains(",4)"))
         .filter_map(|l| {
             let at = l.find("0x")?;
-            let end = l[at..].find("(%r")? + at;
+            let end = l[at..].find(arch.base_register)? + at;
             u64::from_str_radix(&l[at + 2..end], 16).ok()
         })
         .collect();

@@ -85,6 +85,7 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             Pcrel32 | Diff32 => &[2],
             X86Branch32 => &[4],
             X86Gottpoff => &[16],
+            X86Indntpoff => &[15],
             X86Tpoff32 => &[17],
             X86Tlsgd => &[18],
             X86Tlsld => &[19],

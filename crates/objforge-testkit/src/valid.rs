@@ -692,6 +692,7 @@ fn relocation(
     // symbol): its access takes no addend beyond x86_64's RIP bias; the call and `add tp`
     // markers store nothing, so they have nowhere to keep one.
     match kind {
+        X86Indntpoff => addend = 0,
         X86Gottpoff | X86Tlsgd | X86Tlsld | X86GotpcTlsdesc => {
             addend = if arch == Architecture::X86_64 { -4 } else { 0 };
         }

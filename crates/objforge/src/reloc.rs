@@ -236,6 +236,10 @@ pub enum RelocKind {
     /// AArch64 local-dynamic `add`: DTPREL(S + A) & 0xfff in imm12, unchecked
     /// (`add x0, x0, #:dtprel_lo12_nc:x`; `R_AARCH64_TLSLD_ADD_DTPREL_LO12_NC`).
     A64TlsldDtprelLo12,
+    /// i386 initial-exec without PIC: the absolute address of S's GOT slot holding TPOFF(S),
+    /// GOT(S) + A, in a 4-byte field (`movl x@indntpoff, %eax; movl %gs:(%eax), %edx`;
+    /// `R_386_TLS_IE`). Position-independent code uses `x86_gottpoff` instead.
+    X86Indntpoff,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -409,6 +413,7 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::A64TlsldAddLo12,
     RelocKind::A64TlsldDtprelHi12,
     RelocKind::A64TlsldDtprelLo12,
+    RelocKind::X86Indntpoff,
 ];
 
 impl RelocKind {
@@ -482,6 +487,7 @@ impl RelocKind {
             WasmSectionOffsetI32 => "wasm_section_offset_i32",
             X86Tpoff32 => "x86_tpoff32",
             X86Gottpoff => "x86_gottpoff",
+            X86Indntpoff => "x86_indntpoff",
             X86Tlsgd => "x86_tlsgd",
             X86Tlsld => "x86_tlsld",
             X86Dtpoff32 => "x86_dtpoff32",
@@ -550,9 +556,8 @@ impl RelocKind {
             | WasmFunctionOffsetI32
             | WasmSectionOffsetI32 => FieldShape::Data(4),
             WasmTableIndexI64 | WasmMemoryAddrI64 | WasmFunctionOffsetI64 => FieldShape::Data(8),
-            X86Tpoff32 | X86Gottpoff | X86Tlsgd | X86Tlsld | X86Dtpoff32 | X86GotpcTlsdesc => {
-                FieldShape::Data(4)
-            }
+            X86Tpoff32 | X86Gottpoff | X86Indntpoff | X86Tlsgd | X86Tlsld | X86Dtpoff32
+            | X86GotpcTlsdesc => FieldShape::Data(4),
             X86Dtpoff64 => FieldShape::Data(8),
             // `call *(%rax)` (ff 10): the linker rewrites its two bytes when it relaxes.
             X86TlsdescCall => FieldShape::Instruction { size: 2, align: 1 },
@@ -625,6 +630,7 @@ impl RelocKind {
             self,
             X86Tpoff32
                 | X86Gottpoff
+                | X86Indntpoff
                 | X86Tlsgd
                 | X86Tlsld
                 | X86Dtpoff32

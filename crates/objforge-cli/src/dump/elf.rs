@@ -1254,6 +1254,7 @@ fn portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             21 => Pcrel16,
             22 => Abs8,
             23 => Pcrel8,
+            15 => X86Indntpoff,
             16 => X86Gottpoff,
             17 => X86Tpoff32,
             18 => X86Tlsgd,

@@ -1004,6 +1004,7 @@ fn elf_portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             (21, Pcrel16),
             (22, Abs8),
             (23, Pcrel8),
+            (15, X86Indntpoff),
             (16, X86Gottpoff),
             (17, X86Tpoff32),
             (18, X86Tlsgd),

@@ -7,6 +7,7 @@ pub(crate) mod elf {
     pub const R_32: u32 = 1;
     pub const R_PC32: u32 = 2;
     pub const R_PLT32: u32 = 4;
+    pub const R_TLS_IE: u32 = 15;
     pub const R_TLS_GOTIE: u32 = 16;
     pub const R_TLS_LE: u32 = 17;
     pub const R_TLS_GD: u32 = 18;
@@ -24,7 +25,7 @@ pub(crate) mod elf {
 /// (`%ebx` by convention), so the TLS kinds that are GOT(S) + A - P on x86_64 are
 /// GOT(S) + A - GOT here: `x86_gottpoff` is `R_386_TLS_GOTIE` (`x@gotntpoff(%ebx)`),
 /// `x86_tlsgd` `R_386_TLS_GD`, `x86_tlsld` `R_386_TLS_LDM`, `x86_gotpc32_tlsdesc`
-/// `R_386_TLS_GOTDESC`.
+/// `R_386_TLS_GOTDESC`; `x86_indntpoff` (no x86_64 form) is `R_386_TLS_IE`.
 pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
     use RelocKind::*;
     Some(match kind {
@@ -37,6 +38,7 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         X86Branch32 => elf::R_PLT32,
         X86Tpoff32 => elf::R_TLS_LE,
         X86Gottpoff => elf::R_TLS_GOTIE,
+        X86Indntpoff => elf::R_TLS_IE,
         X86Tlsgd => elf::R_TLS_GD,
         X86Tlsld => elf::R_TLS_LDM,
         X86Dtpoff32 => elf::R_TLS_LDO_32,
