@@ -174,6 +174,9 @@ const (
 	A64TlsldDtprelHi12 RelocKind = "a64_tlsld_dtprel_hi12"
 	A64TlsldDtprelLo12 RelocKind = "a64_tlsld_dtprel_lo12"
 	X86Indntpoff       RelocKind = "x86_indntpoff"
+	A64SecrelHi12      RelocKind = "a64_secrel_hi12"
+	A64SecrelLo12      RelocKind = "a64_secrel_lo12"
+	A64SecrelLdstLo12  RelocKind = "a64_secrel_ldst_lo12"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -273,6 +276,9 @@ var AllKinds = []RelocKind{
 	A64TlsldDtprelHi12,
 	A64TlsldDtprelLo12,
 	X86Indntpoff,
+	A64SecrelHi12,
+	A64SecrelLo12,
+	A64SecrelLdstLo12,
 }
 
 // Section flags (Section.Flags).

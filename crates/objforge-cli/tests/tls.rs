@@ -2,9 +2,11 @@
 //! access model, written by `objforge build` from specs of GCC's code, linked by GNU ld and by
 //! ld.lld into a program (local-exec and initial-exec in the executable) and a shared library
 //! loaded with `dlopen` (general- and local-dynamic, and TLS descriptors), run with five
-//! threads that must each see only their own values. And Windows x86_64, whose one model is
-//! `_tls_index` plus `secrel32` into `.tls$`: linked by MinGW ld and lld, checked address by
-//! address, run under wine.
+//! threads that must each see only their own values. And Windows, whose one model is
+//! `_tls_index` plus a section-relative offset into `.tls$`: x86_64 and i386 (`secrel32`)
+//! linked by MinGW ld and lld, checked address by address, run under wine; arm64
+//! (`a64_secrel_hi12` + `a64_secrel_ldst_lo12`) linked by lld-link and checked address by
+//! address.
 //!
 //! The fixtures are in `tests/fixtures/tls/`: `exec.c`, `lib.c` and the driver `main.c`;
 //! per architecture `NAME_ARCH.s` (GCC's assembly) and `NAME_ARCH.json` (its spec);
@@ -432,6 +434,153 @@ fn check_windows_tls(arch: &WindowsArch, exe: &Path) {
         [other, counter, counter, other],
         "{}: .tls at {tls:#x}:\n{code}",
         exe.display()
+    );
+}
+
+/// Windows arm64: clang's TLS code (`adrp`/`ldr` of `_tls_index`, the thread's block from
+/// `x18`, then `a64_secrel_hi12` and `a64_secrel_ldst_lo12` into `.tls$`, past 4 KiB so that
+/// both halves count) built from its spec with the relocations clang's object has, linked by
+/// lld-link, and checked address by address in the image (no arm64 Windows runs here).
+#[test]
+fn windows_aarch64_tls_index_and_secrel_halves() {
+    let dir = common::scratch("tls_windows_aarch64");
+    let spec = common::fixture("tls/windows_counter_aarch64.json");
+    let obj = dir.join("windows_counter_aarch64.obj");
+    common::build(&spec, &obj);
+    let dumped = common::run_ok(common::objforge().arg("dump").arg(&obj));
+    assert!(
+        dumped == std::fs::read_to_string(&spec).expect("read the spec"),
+        "`objforge dump` of the object is not its spec:\n{dumped}"
+    );
+    let clang = dir.join("clang.obj");
+    common::run_ok(
+        Command::new("clang-19")
+            .args(["--target=aarch64-w64-windows-gnu", "-c"])
+            .arg(common::fixture("tls/windows_counter_aarch64.s"))
+            .arg("-o")
+            .arg(&clang),
+    );
+    // `0x10 IMAGE_REL_ARM64_SECREL_HIGH12A other (13)`: the same but for the symbol index.
+    let types = |obj: &Path| -> Vec<String> {
+        common::relocation_lines(obj)
+            .into_iter()
+            .map(|l| {
+                l.rsplit_once(" (")
+                    .map_or(l.clone(), |(l, _)| l.to_string())
+            })
+            .collect()
+    };
+    assert_eq!(types(&obj), types(&clang), "objforge (left) against clang");
+    // The runtime's `_tls_index`, as MinGW's would define it.
+    let crt = dir.join("crt.c");
+    std::fs::write(&crt, "unsigned int _tls_index;\n").expect("write crt.c");
+    let crt_obj = dir.join("crt.obj");
+    common::run_ok(
+        Command::new("clang-19")
+            .args(["--target=aarch64-pc-windows-msvc", "-c"])
+            .arg(&crt)
+            .arg("-o")
+            .arg(&crt_obj),
+    );
+    let exe = dir.join("tls.exe");
+    common::run_ok(
+        Command::new("lld-link-19")
+            .args([
+                "/machine:arm64",
+                "/nodefaultlib",
+                "/entry:other_get",
+                "/subsystem:console",
+                "/debug:symtab",
+            ])
+            .arg(format!("/out:{}", exe.display()))
+            .arg(&obj)
+            .arg(&crt_obj),
+    );
+    let nm = common::run_ok(Command::new("llvm-nm-19").arg(&exe));
+    let addr = |name: &str| -> u64 {
+        nm.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .and_then(|l| u64::from_str_radix(l.split_whitespace().next()?, 16).ok())
+            .unwrap_or_else(|| panic!("no symbol {name}:\n{nm}"))
+    };
+    let headers = common::run_ok(Command::new("llvm-objdump-19").arg("-h").arg(&exe));
+    let tls = headers
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(".tls"))
+        .and_then(|l| u64::from_str_radix(l.split_whitespace().nth(3)?, 16).ok())
+        .unwrap_or_else(|| panic!("no .tls section:\n{headers}"));
+    let code = common::run_ok(
+        Command::new("llvm-objdump-19")
+            .args([
+                "-d",
+                "--no-show-raw-insn",
+                "--disassemble-symbols=counter_bump,other_get",
+            ])
+            .arg(&exe),
+    );
+    // Follow the registers: `adrp x8, PAGE` then `ldr w8, [x8, #lo]` reaches `_tls_index`;
+    // `add xN, xM, #hi, lsl #12` then `ldr/str wK, [xN, #lo]` reaches a variable's offset
+    // in `.tls`.
+    let imm = |t: &str| -> u64 {
+        let t = t.trim_start_matches('#');
+        t.strip_prefix("0x")
+            .map_or_else(|| t.parse().ok(), |h| u64::from_str_radix(h, 16).ok())
+            .unwrap_or_else(|| panic!("an immediate: {t}"))
+    };
+    let mut page = std::collections::HashMap::new();
+    let mut high = std::collections::HashMap::new();
+    let (mut index_loads, mut offsets) = (Vec::new(), Vec::new());
+    for line in code.lines() {
+        let Some((_, insn)) = line.split_once(":") else {
+            continue;
+        };
+        let words: Vec<&str> = insn
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+            .filter(|w| !w.is_empty())
+            .collect();
+        // What an instruction writes holds only what this one puts there (`ldr w8, [x8]`).
+        let written = words
+            .get(1)
+            .filter(|_| words.first() != Some(&"str"))
+            .map(|r| r.replacen('w', "x", 1));
+        let (mut new_page, mut new_high) = (None, None);
+        match words.as_slice() {
+            ["adrp", _, target, ..] => new_page = Some(imm(target)),
+            ["add", _, _, hi, "lsl", "#12", ..] => new_high = Some(imm(hi) << 12),
+            [op, _, base, rest @ ..] if *op == "ldr" || *op == "str" => {
+                let lo = rest
+                    .first()
+                    .filter(|w| w.starts_with('#'))
+                    .map_or(0, |w| imm(w));
+                if let Some(p) = page.get(*base) {
+                    index_loads.push(p + lo);
+                } else if let Some(h) = high.get(*base) {
+                    offsets.push(h + lo);
+                }
+            }
+            _ => {}
+        }
+        if let Some(rd) = written {
+            page.remove(&rd);
+            high.remove(&rd);
+            if let Some(p) = new_page {
+                page.insert(rd.clone(), p);
+            }
+            if let Some(h) = new_high {
+                high.insert(rd, h);
+            }
+        }
+    }
+    assert_eq!(index_loads, [addr("_tls_index"); 2], "{code}");
+    let (other, counter) = (addr("other") - tls, addr("counter") - tls);
+    assert!(
+        other >= 4096 && counter >= 4096,
+        "the variables are past 4 KiB"
+    );
+    assert_eq!(
+        offsets,
+        [other, counter, other, counter, other],
+        ".tls at {tls:#x}:\n{code}"
     );
 }
 

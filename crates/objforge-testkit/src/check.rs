@@ -212,6 +212,9 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             A64Adrp21 => &[4],
             A64AddLo12 => &[6],
             A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => &[7],
+            A64SecrelLo12 => &[9],
+            A64SecrelHi12 => &[0xa],
+            A64SecrelLdstLo12 => &[0xb],
             _ => &[],
         },
         _ => &[],
@@ -693,13 +696,20 @@ fn check_relocation(
                     let imm = ((w >> 29) & 3) | (((w >> 5) & 0x7ffff) << 2);
                     sign_extend(u64::from(imm), 21)
                 }
-                A64AddLo12 => {
+                A64SecrelHi12 => {
+                    if (insn? >> 10) & 0xfff != 0 {
+                        return Err("SECREL_HIGH12A's imm12 is not 0".into());
+                    }
+                    a
+                }
+                A64AddLo12 | A64SecrelLo12 => {
                     if (i128::from((insn? >> 10) & 0xfff)) != a & 0xfff {
                         return Err("ADD imm12 is not the addend's low 12 bits".into());
                     }
                     a
                 }
-                A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => {
+                A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12
+                | A64SecrelLdstLo12 => {
                     let w = insn?;
                     let scale = (w >> 30) + if w & 0x0480_0000 == 0x0480_0000 { 4 } else { 0 };
                     if i128::from(((w >> 10) & 0xfff) << scale) != a & 0xfff {

@@ -32,9 +32,9 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         A64Adrp21 | A64GotAdrp21 | A64TlsieAdrp21 | A64TlsgdAdrp21 | A64TlsdescAdrp21
         | A64TlsldAdrp21 => &[0x00, 0x00, 0x00, 0x90],
         A64AddLo12 | A64TlsleLo12 | A64TlsgdAddLo12 | A64TlsdescAddLo12 | A64TlsldAddLo12
-        | A64TlsldDtprelLo12 => &[0x00, 0x00, 0x00, 0x91],
+        | A64TlsldDtprelLo12 | A64SecrelLo12 => &[0x00, 0x00, 0x00, 0x91],
         // add x0, x0, #0, lsl #12
-        A64TlsleHi12 | A64TlsldDtprelHi12 => &[0x00, 0x00, 0x40, 0x91],
+        A64TlsleHi12 | A64TlsldDtprelHi12 | A64SecrelHi12 => &[0x00, 0x00, 0x40, 0x91],
         // ldr x0, [x1]
         A64TlsieLd64Lo12 | A64TlsdescLd64Lo12 => &[0x20, 0x00, 0x40, 0xf9],
         // blr x1
@@ -44,7 +44,7 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         A64Ldst8Lo12 => &[0x20, 0x00, 0x40, 0x39],
         A64Ldst16Lo12 => &[0x20, 0x00, 0x40, 0x79],
         A64Ldst32Lo12 => &[0x20, 0x00, 0x40, 0xb9],
-        A64Ldst64Lo12 | A64GotLd64Lo12 => &[0x20, 0x00, 0x40, 0xf9],
+        A64Ldst64Lo12 | A64GotLd64Lo12 | A64SecrelLdstLo12 => &[0x20, 0x00, 0x40, 0xf9],
         A64Ldst128Lo12 => &[0x20, 0x00, 0xc0, 0x3d],
         RvCall => &[0x97, 0x00, 0x00, 0x00, 0xe7, 0x80, 0x00, 0x00],
         RvPcrelHi20 | RvGotHi20 | RvTlsGotHi20 | RvTlsGdHi20 => &[0x17, 0x05, 0x00, 0x00],
@@ -67,7 +67,7 @@ fn access_size(kind: RelocKind) -> i64 {
     match kind {
         A64Ldst16Lo12 => 2,
         A64Ldst32Lo12 => 4,
-        A64Ldst64Lo12 | A64GotLd64Lo12 => 8,
+        A64Ldst64Lo12 | A64GotLd64Lo12 | A64SecrelLdstLo12 => 8,
         A64Ldst128Lo12 => 16,
         _ => 1,
     }
@@ -610,7 +610,8 @@ fn relocation(
                 }),
                 // The final address must be aligned to the access: only symbols whose
                 // alignment is known (defined here, or resolved elsewhere).
-                A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => defined,
+                A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12
+                | A64SecrelLdstLo12 => defined,
                 // A thread-local access reaches a thread-local variable (or its TLS section).
                 _ if kind.is_tls() => {
                     s.kind == SymbolKind::Tls
@@ -657,7 +658,12 @@ fn relocation(
     };
     let a64_ldst = matches!(
         kind,
-        A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12
+        A64Ldst8Lo12
+            | A64Ldst16Lo12
+            | A64Ldst32Lo12
+            | A64Ldst64Lo12
+            | A64Ldst128Lo12
+            | A64SecrelLdstLo12
     );
     if a64_ldst || kind == A64GotLd64Lo12 {
         addend -= addend.rem_euclid(access_size(kind));
@@ -692,7 +698,7 @@ fn relocation(
     // symbol): its access takes no addend beyond x86_64's RIP bias; the call and `add tp`
     // markers store nothing, so they have nowhere to keep one.
     match kind {
-        X86Indntpoff => addend = 0,
+        X86Indntpoff | A64SecrelHi12 => addend = 0,
         X86Gottpoff | X86Tlsgd | X86Tlsld | X86GotpcTlsdesc => {
             addend = if arch == Architecture::X86_64 { -4 } else { 0 };
         }

@@ -240,6 +240,18 @@ pub enum RelocKind {
     /// GOT(S) + A, in a 4-byte field (`movl x@indntpoff, %eax; movl %gs:(%eax), %edx`;
     /// `R_386_TLS_IE`). Position-independent code uses `x86_gottpoff` instead.
     X86Indntpoff,
+    /// ARM64 COFF `add`: bits 23:12 of S's offset in its section, SECREL(S) >> 12, added to
+    /// imm12 (`add x9, x8, :secrel_hi12:x`; `IMAGE_REL_ARM64_SECREL_HIGH12A`). Windows
+    /// thread-locals: the offset of `x` in `.tls`. No addend (the carry from the low bits
+    /// would be lost).
+    A64SecrelHi12,
+    /// ARM64 COFF `add`: SECREL(S + A) & 0xfff in imm12 (`add x9, x9, :secrel_lo12:x`;
+    /// `IMAGE_REL_ARM64_SECREL_LOW12A`).
+    A64SecrelLo12,
+    /// ARM64 COFF load/store: SECREL(S + A) & 0xfff, scaled by the access size the linker
+    /// reads from the instruction, in imm12 (`ldr w0, [x8, :secrel_lo12:x]`;
+    /// `IMAGE_REL_ARM64_SECREL_LOW12L`).
+    A64SecrelLdstLo12,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -414,6 +426,9 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::A64TlsldDtprelHi12,
     RelocKind::A64TlsldDtprelLo12,
     RelocKind::X86Indntpoff,
+    RelocKind::A64SecrelHi12,
+    RelocKind::A64SecrelLo12,
+    RelocKind::A64SecrelLdstLo12,
 ];
 
 impl RelocKind {
@@ -488,6 +503,9 @@ impl RelocKind {
             X86Tpoff32 => "x86_tpoff32",
             X86Gottpoff => "x86_gottpoff",
             X86Indntpoff => "x86_indntpoff",
+            A64SecrelHi12 => "a64_secrel_hi12",
+            A64SecrelLo12 => "a64_secrel_lo12",
+            A64SecrelLdstLo12 => "a64_secrel_ldst_lo12",
             X86Tlsgd => "x86_tlsgd",
             X86Tlsld => "x86_tlsld",
             X86Dtpoff32 => "x86_dtpoff32",
@@ -564,7 +582,7 @@ impl RelocKind {
             A64TlsleHi12 | A64TlsleLo12 | A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21
             | A64TlsgdAddLo12 | A64TlsdescAdrp21 | A64TlsdescLd64Lo12 | A64TlsdescAddLo12
             | A64TlsdescCall | A64TlsldAdrp21 | A64TlsldAddLo12 | A64TlsldDtprelHi12
-            | A64TlsldDtprelLo12 => a64,
+            | A64TlsldDtprelLo12 | A64SecrelHi12 | A64SecrelLo12 | A64SecrelLdstLo12 => a64,
             RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20 => {
                 rv
             }

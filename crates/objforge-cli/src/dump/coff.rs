@@ -1034,6 +1034,21 @@ fn relocation(
                     Ok((kind, i64::from((insn >> 10) & 0xfff) << scale))
                 }
                 0x8 => data(bytes, Secrel32, 4, 0),
+                0x9 => {
+                    let insn = need()?;
+                    bits::write_u32(bytes, offset, insn & !(0xfff << 10));
+                    Ok((A64SecrelLo12, i64::from((insn >> 10) & 0xfff)))
+                }
+                // The linker adds to what imm12 holds, which the writer keeps 0.
+                0xa if need()? & (0xfff << 10) == 0 => Ok((A64SecrelHi12, 0)),
+                0xb => {
+                    let insn = need()?;
+                    let Some(scale) = bits::a64_ldst_scale(insn) else {
+                        return Ok((native(r_type), 0));
+                    };
+                    bits::write_u32(bytes, offset, insn & !(0xfff << 10));
+                    Ok((A64SecrelLdstLo12, i64::from((insn >> 10) & 0xfff) << scale))
+                }
                 0xd => data(bytes, Secidx16, 2, 0),
                 0xe => data(bytes, Abs64, 8, 0),
                 0xf => Ok((A64Condbr19, 0)),

@@ -301,10 +301,9 @@ fn stored(obj: &Object, kind: RelocKind) -> Option<Stored> {
                 data(kind)
             }
             A64Adrp21 | A64Adr21 => Some(Stored::Adr),
-            A64AddLo12 => Some(Stored::Add12),
-            A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => {
-                Some(Stored::Ldst12)
-            }
+            A64AddLo12 | A64SecrelLo12 => Some(Stored::Add12),
+            A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12
+            | A64SecrelLdstLo12 => Some(Stored::Ldst12),
             _ => None,
         },
         Format::MachO => match kind {

@@ -178,6 +178,9 @@ pub(crate) mod coff {
     pub const PAGEOFFSET_12A: u16 = 0x6;
     pub const PAGEOFFSET_12L: u16 = 0x7;
     pub const SECREL: u16 = 0x8;
+    pub const SECREL_LOW12A: u16 = 0x9;
+    pub const SECREL_HIGH12A: u16 = 0xa;
+    pub const SECREL_LOW12L: u16 = 0xb;
     pub const SECTION: u16 = 0xd;
     pub const ADDR64: u16 = 0xe;
     pub const BRANCH19: u16 = 0xf;
@@ -205,6 +208,9 @@ pub(crate) fn coff_type(kind: RelocKind) -> Option<u16> {
         A64Ldst8Lo12 | A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => {
             coff::PAGEOFFSET_12L
         }
+        A64SecrelHi12 => coff::SECREL_HIGH12A,
+        A64SecrelLo12 => coff::SECREL_LOW12A,
+        A64SecrelLdstLo12 => coff::SECREL_LOW12L,
         _ => return None,
     })
 }

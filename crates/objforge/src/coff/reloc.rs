@@ -40,6 +40,9 @@ enum Field {
     Add12,
     /// ARM64 LDR/STR: the addend's low 12 bits, scaled by the access size, in imm12.
     Ldst12,
+    /// ARM64 ADD of bits 23:12 (SECREL_HIGH12A): the linker adds the shifted value to imm12,
+    /// so there is no room for an addend (its carry into bit 12 would be lost).
+    AddHi12,
     /// A `native` type objforge does not know, with addend 0: the bytes stay as given.
     Opaque,
 }
@@ -69,7 +72,9 @@ fn field(arch: Architecture, type_: u16) -> Option<Field> {
             arm64::BRANCH26 | arm64::BRANCH19 | arm64::BRANCH14 => Some(Field::Branch),
             arm64::PAGEBASE_REL21 | arm64::REL21 => Some(Field::Adr),
             arm64::PAGEOFFSET_12A => Some(Field::Add12),
-            arm64::PAGEOFFSET_12L => Some(Field::Ldst12),
+            arm64::PAGEOFFSET_12L | arm64::SECREL_LOW12L => Some(Field::Ldst12),
+            arm64::SECREL_LOW12A => Some(Field::Add12),
+            arm64::SECREL_HIGH12A => Some(Field::AddHi12),
             _ => None,
         },
         Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64 => None,
@@ -108,6 +113,9 @@ fn type_name(arch: Architecture, type_: u16) -> String {
             arm64::PAGEOFFSET_12A => "PAGEOFFSET_12A",
             arm64::PAGEOFFSET_12L => "PAGEOFFSET_12L",
             arm64::SECREL => "SECREL",
+            arm64::SECREL_LOW12A => "SECREL_LOW12A",
+            arm64::SECREL_HIGH12A => "SECREL_HIGH12A",
+            arm64::SECREL_LOW12L => "SECREL_LOW12L",
             arm64::SECTION => "SECTION",
             arm64::ADDR64 => "ADDR64",
             arm64::BRANCH19 => "BRANCH19",
@@ -302,6 +310,18 @@ impl RelocMapper for Mapper<'_> {
                 Field::Add12 => {
                     let insn = original(offset) & !(0xfff << 10);
                     Some(word(r.offset, insn | (((addend as u32) & 0xfff) << 10)))
+                }
+                Field::AddHi12 => {
+                    if addend != 0 {
+                        return Err(R::error(|| {
+                            Error::unsupported(
+                        at("addend"),
+                        format!("{} cannot carry an addend in COFF: the linker adds bits 23:12 of the offset to the immediate, losing the carry of an addend's low bits; use a symbol at the target", r.kind),
+                    )
+                        }));
+                    }
+                    let insn = original(offset) & !(0xfff << 10);
+                    Some(word(r.offset, insn))
                 }
                 Field::Ldst12 => {
                     let insn = original(offset);
