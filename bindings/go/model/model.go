@@ -177,6 +177,10 @@ const (
 	A64SecrelHi12      RelocKind = "a64_secrel_hi12"
 	A64SecrelLo12      RelocKind = "a64_secrel_lo12"
 	A64SecrelLdstLo12  RelocKind = "a64_secrel_ldst_lo12"
+	RvTlsdescHi20      RelocKind = "rv_tlsdesc_hi20"
+	RvTlsdescLoadLo12  RelocKind = "rv_tlsdesc_load_lo12"
+	RvTlsdescAddLo12   RelocKind = "rv_tlsdesc_add_lo12"
+	RvTlsdescCall      RelocKind = "rv_tlsdesc_call"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -279,6 +283,10 @@ var AllKinds = []RelocKind{
 	A64SecrelHi12,
 	A64SecrelLo12,
 	A64SecrelLdstLo12,
+	RvTlsdescHi20,
+	RvTlsdescLoadLo12,
+	RvTlsdescAddLo12,
+	RvTlsdescCall,
 }
 
 // Section flags (Section.Flags).

@@ -47,7 +47,15 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         A64Ldst64Lo12 | A64GotLd64Lo12 | A64SecrelLdstLo12 => &[0x20, 0x00, 0x40, 0xf9],
         A64Ldst128Lo12 => &[0x20, 0x00, 0xc0, 0x3d],
         RvCall => &[0x97, 0x00, 0x00, 0x00, 0xe7, 0x80, 0x00, 0x00],
-        RvPcrelHi20 | RvGotHi20 | RvTlsGotHi20 | RvTlsGdHi20 => &[0x17, 0x05, 0x00, 0x00],
+        RvPcrelHi20 | RvGotHi20 | RvTlsGotHi20 | RvTlsGdHi20 | RvTlsdescHi20 => {
+            &[0x17, 0x05, 0x00, 0x00]
+        }
+        // ld a1, 0(a0)
+        RvTlsdescLoadLo12 => &[0x83, 0x35, 0x05, 0x00],
+        // addi a0, a0, 0
+        RvTlsdescAddLo12 => &[0x13, 0x05, 0x05, 0x00],
+        // jalr t0, 0(a1)
+        RvTlsdescCall => &[0xe7, 0x82, 0x05, 0x00],
         RvHi20 | RvTprelHi20 => &[0x37, 0x05, 0x00, 0x00],
         RvPcrelLo12I | RvLo12I | RvTprelLo12I => &[0x13, 0x05, 0x05, 0x00],
         RvPcrelLo12S | RvLo12S | RvTprelLo12S => &[0x23, 0x20, 0xa5, 0x00],
@@ -537,6 +545,7 @@ fn relocations(
                 | RelocKind::RvGotHi20
                 | RelocKind::RvTlsGotHi20
                 | RelocKind::RvTlsGdHi20
+                | RelocKind::RvTlsdescHi20
         ) {
             hi20s.push(at);
         }
@@ -583,7 +592,8 @@ fn relocation(
         Secrel32 if p.secrel_needs_unallocated => {
             defined.iter().copied().filter(in_unallocated).collect()
         }
-        Secrel32 | Secidx16 => defined.to_vec(),
+        // A section offset needs a section: not an absolute or undefined symbol.
+        Secrel32 | Secidx16 | A64SecrelHi12 | A64SecrelLo12 | A64SecrelLdstLo12 => defined.to_vec(),
         _ => targets.to_vec(),
     };
     let candidates: Vec<SymbolId> = candidates
@@ -704,7 +714,9 @@ fn relocation(
         }
         A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
         | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
-        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => addend = 0,
+        | RvTlsGotHi20 | RvTlsGdHi20 | RvTlsdescHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => {
+            addend = 0
+        }
         _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {

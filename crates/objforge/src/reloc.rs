@@ -252,6 +252,20 @@ pub enum RelocKind {
     /// reads from the instruction, in imm12 (`ldr w0, [x8, :secrel_lo12:x]`;
     /// `IMAGE_REL_ARM64_SECREL_LOW12L`).
     A64SecrelLdstLo12,
+    /// RISC-V TLS descriptor `auipc`: the high 20 bits of GOTDESC(S) + A - P, S's descriptor
+    /// in the GOT (`auipc a0, %tlsdesc_hi(x)`; `R_RISCV_TLSDESC_HI20`), completed by the
+    /// three `rv_tlsdesc_*` kinds below, each naming it by `pair`.
+    RvTlsdescHi20,
+    /// RISC-V TLS descriptor `ld`: the low 12 bits of the descriptor's address, from the
+    /// `rv_tlsdesc_hi20` at `pair` (`ld a1, %tlsdesc_load_lo(.Lhi)(a0)`;
+    /// `R_RISCV_TLSDESC_LOAD_LO12`).
+    RvTlsdescLoadLo12,
+    /// RISC-V TLS descriptor `addi`: the same low 12 bits for the argument
+    /// (`addi a0, a0, %tlsdesc_add_lo(.Lhi)`; `R_RISCV_TLSDESC_ADD_LO12`).
+    RvTlsdescAddLo12,
+    /// RISC-V TLS descriptor call: marks the `jalr t0, 0(a1), %tlsdesc_call(.Lhi)` so the
+    /// linker may relax the sequence; nothing is stored (`R_RISCV_TLSDESC_CALL`).
+    RvTlsdescCall,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -429,6 +443,10 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::A64SecrelHi12,
     RelocKind::A64SecrelLo12,
     RelocKind::A64SecrelLdstLo12,
+    RelocKind::RvTlsdescHi20,
+    RelocKind::RvTlsdescLoadLo12,
+    RelocKind::RvTlsdescAddLo12,
+    RelocKind::RvTlsdescCall,
 ];
 
 impl RelocKind {
@@ -506,6 +524,10 @@ impl RelocKind {
             A64SecrelHi12 => "a64_secrel_hi12",
             A64SecrelLo12 => "a64_secrel_lo12",
             A64SecrelLdstLo12 => "a64_secrel_ldst_lo12",
+            RvTlsdescHi20 => "rv_tlsdesc_hi20",
+            RvTlsdescLoadLo12 => "rv_tlsdesc_load_lo12",
+            RvTlsdescAddLo12 => "rv_tlsdesc_add_lo12",
+            RvTlsdescCall => "rv_tlsdesc_call",
             X86Tlsgd => "x86_tlsgd",
             X86Tlsld => "x86_tlsld",
             X86Dtpoff32 => "x86_dtpoff32",
@@ -583,9 +605,8 @@ impl RelocKind {
             | A64TlsgdAddLo12 | A64TlsdescAdrp21 | A64TlsdescLd64Lo12 | A64TlsdescAddLo12
             | A64TlsdescCall | A64TlsldAdrp21 | A64TlsldAddLo12 | A64TlsldDtprelHi12
             | A64TlsldDtprelLo12 | A64SecrelHi12 | A64SecrelLo12 | A64SecrelLdstLo12 => a64,
-            RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20 => {
-                rv
-            }
+            RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20
+            | RvTlsdescHi20 | RvTlsdescLoadLo12 | RvTlsdescAddLo12 | RvTlsdescCall => rv,
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -671,6 +692,7 @@ impl RelocKind {
                 | RvTprelAdd
                 | RvTlsGotHi20
                 | RvTlsGdHi20
+                | RvTlsdescHi20
                 | A64TlsldAdrp21
                 | A64TlsldAddLo12
                 | A64TlsldDtprelHi12
@@ -683,9 +705,15 @@ impl RelocKind {
         self.name().starts_with("wasm_")
     }
 
-    /// Whether this is a RISC-V `%pcrel_lo` kind, which completes a hi20 at `pair`.
+    /// Whether this is a RISC-V kind that completes the hi20 at `pair`, naming it through a
+    /// label there rather than a symbol: `%pcrel_lo` (`rv_pcrel_lo12_*`) and the TLS
+    /// descriptor's `%tlsdesc_load_lo`, `%tlsdesc_add_lo` and `%tlsdesc_call`.
     pub fn is_pcrel_lo12(self) -> bool {
-        matches!(self, RelocKind::RvPcrelLo12I | RelocKind::RvPcrelLo12S)
+        use RelocKind::*;
+        matches!(
+            self,
+            RvPcrelLo12I | RvPcrelLo12S | RvTlsdescLoadLo12 | RvTlsdescAddLo12 | RvTlsdescCall
+        )
     }
 
     /// The PC-relative kind of the same width as a `diff*` kind (used where a format has no

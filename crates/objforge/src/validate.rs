@@ -497,7 +497,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 return Err(Error::invalid(
                     at("pair"),
                     format!(
-                        "a {} relocation needs `pair`: the offset of its rv_pcrel_hi20/rv_got_hi20",
+                        "a {} relocation needs `pair`: the offset of the hi20 relocation it completes",
                         r.kind
                     ),
                 ));
@@ -507,7 +507,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 return Err(Error::invalid(
                     at("pair"),
                     format!(
-                        "there is no rv_pcrel_hi20, rv_got_hi20 or native relocation at offset {pair} of {}",
+                        "there is no hi20 relocation (rv_pcrel_hi20, rv_got_hi20, rv_tlsdesc_hi20, ...) at offset {pair} of {}",
                         sec.name
                     ),
                 ));
@@ -515,7 +515,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
         } else if r.pair.is_some() {
             return Err(Error::invalid(
                 at("pair"),
-                "only rv_pcrel_lo12_i/_s relocations take `pair`",
+                "only rv_pcrel_lo12_i/_s and rv_tlsdesc_load_lo12/add_lo12/call relocations take `pair`",
             ));
         }
         match (k.diff, r.minus) {
@@ -626,6 +626,7 @@ fn hi20_fields(obj: &Object) -> FxHashSet<(usize, u64)> {
                     | crate::RelocKind::RvGotHi20
                     | crate::RelocKind::RvTlsGotHi20
                     | crate::RelocKind::RvTlsGdHi20
+                    | crate::RelocKind::RvTlsdescHi20
                     | crate::RelocKind::Native(_)
             )
         })

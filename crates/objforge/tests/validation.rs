@@ -152,7 +152,7 @@ fn pcrel_lo12_needs_its_hi20() {
     obj.add_relocation(Relocation::pcrel_lo12(t, 4, RelocKind::RvPcrelLo12I, 0));
     assert_eq!(
         error(&obj),
-        "relocations[0].pair: there is no rv_pcrel_hi20, rv_got_hi20 or native relocation at offset 0 of .text"
+        "relocations[0].pair: there is no hi20 relocation (rv_pcrel_hi20, rv_got_hi20, rv_tlsdesc_hi20, ...) at offset 0 of .text"
     );
 }
 

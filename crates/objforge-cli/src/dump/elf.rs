@@ -787,7 +787,14 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         hi20_at: &std::collections::HashSet<u64>,
     ) -> Option<u64> {
         if self.arch != Architecture::Riscv64
-            || !matches!(r.r_type, R_RISCV_PCREL_LO12_I | R_RISCV_PCREL_LO12_S)
+            || !matches!(
+                r.r_type,
+                R_RISCV_PCREL_LO12_I
+                    | R_RISCV_PCREL_LO12_S
+                    | R_RISCV_TLSDESC_LOAD_LO12
+                    | R_RISCV_TLSDESC_ADD_LO12
+                    | R_RISCV_TLSDESC_CALL
+            )
             || r.addend != Some(0)
         {
             return None;
@@ -990,10 +997,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             }
             // RISC-V: `%pcrel_lo` by offset.
             if let Some(pair) = self.pcrel_label(k, r, &hi20_at) {
-                let kind = if r.r_type == R_RISCV_PCREL_LO12_I {
-                    RelocKind::RvPcrelLo12I
-                } else {
-                    RelocKind::RvPcrelLo12S
+                let kind = match r.r_type {
+                    R_RISCV_PCREL_LO12_I => RelocKind::RvPcrelLo12I,
+                    R_RISCV_PCREL_LO12_S => RelocKind::RvPcrelLo12S,
+                    R_RISCV_TLSDESC_LOAD_LO12 => RelocKind::RvTlsdescLoadLo12,
+                    R_RISCV_TLSDESC_ADD_LO12 => RelocKind::RvTlsdescAddLo12,
+                    _ => RelocKind::RvTlsdescCall,
                 };
                 self.object.relocations.push(Relocation::pcrel_lo12(
                     SectionId(k),
@@ -1189,6 +1198,10 @@ const R_RISCV_TLS_GOT_HI20: u32 = 21;
 const R_RISCV_TLS_GD_HI20: u32 = 22;
 const R_RISCV_PCREL_HI20: u32 = 23;
 const R_RISCV_PCREL_LO12_I: u32 = 24;
+const R_RISCV_TLSDESC_HI20: u32 = 62;
+const R_RISCV_TLSDESC_LOAD_LO12: u32 = 63;
+const R_RISCV_TLSDESC_ADD_LO12: u32 = 64;
+const R_RISCV_TLSDESC_CALL: u32 = 65;
 const R_RISCV_PCREL_LO12_S: u32 = 25;
 const R_RISCV_ALIGN: u32 = 43;
 const R_RISCV_RELAX: u32 = 51;
@@ -1198,7 +1211,11 @@ fn is_rv_hi20(arch: Architecture, r_type: u32) -> bool {
     arch == Architecture::Riscv64
         && matches!(
             r_type,
-            R_RISCV_GOT_HI20 | R_RISCV_TLS_GOT_HI20 | R_RISCV_TLS_GD_HI20 | R_RISCV_PCREL_HI20
+            R_RISCV_GOT_HI20
+                | R_RISCV_TLS_GOT_HI20
+                | R_RISCV_TLS_GD_HI20
+                | R_RISCV_PCREL_HI20
+                | R_RISCV_TLSDESC_HI20
         )
 }
 
@@ -1324,6 +1341,7 @@ fn portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             54 => Abs8,
             55 => Abs16,
             57 => Pcrel32,
+            62 => RvTlsdescHi20,
             _ => return None,
         },
         _ => return None,

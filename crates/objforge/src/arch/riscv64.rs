@@ -16,6 +16,10 @@ pub(crate) mod elf {
     pub const R_PCREL_HI20: u32 = 23;
     pub const R_PCREL_LO12_I: u32 = 24;
     pub const R_PCREL_LO12_S: u32 = 25;
+    pub const R_TLSDESC_HI20: u32 = 62;
+    pub const R_TLSDESC_LOAD_LO12: u32 = 63;
+    pub const R_TLSDESC_ADD_LO12: u32 = 64;
+    pub const R_TLSDESC_CALL: u32 = 65;
     pub const R_HI20: u32 = 26;
     pub const R_LO12_I: u32 = 27;
     pub const R_LO12_S: u32 = 28;
@@ -60,6 +64,10 @@ pub(crate) fn elf_encoding(kind: RelocKind) -> Option<ElfEncoding> {
         RvGotHi20 => one(elf::R_GOT_HI20),
         RvTlsGotHi20 => one(elf::R_TLS_GOT_HI20),
         RvTlsGdHi20 => one(elf::R_TLS_GD_HI20),
+        RvTlsdescHi20 => one(elf::R_TLSDESC_HI20),
+        RvTlsdescLoadLo12 => one(elf::R_TLSDESC_LOAD_LO12),
+        RvTlsdescAddLo12 => one(elf::R_TLSDESC_ADD_LO12),
+        RvTlsdescCall => one(elf::R_TLSDESC_CALL),
         RvTprelHi20 => one(elf::R_TPREL_HI20),
         RvTprelLo12I => one(elf::R_TPREL_LO12_I),
         RvTprelLo12S => one(elf::R_TPREL_LO12_S),
