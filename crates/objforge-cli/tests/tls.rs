@@ -4,7 +4,8 @@
 //! loaded with `dlopen` (general- and local-dynamic, and TLS descriptors), run with five
 //! threads that must each see only their own values. And Windows, whose one model is
 //! `_tls_index` plus a section-relative offset into `.tls$`: x86_64 and i386 (`secrel32`)
-//! linked by MinGW ld and lld, checked address by address, run under wine; arm64
+//! linked by MinGW ld, lld (MinGW mode) and lld-link, checked address by address, run under
+//! wine; arm64
 //! (`a64_secrel_hi12` + `a64_secrel_ldst_lo12`) linked by lld-link and checked address by
 //! address.
 //!
@@ -377,7 +378,8 @@ thread 4: counter 115 other 10
 /// Windows x86_64: clang's native TLS code (`_tls_index`, then `secrel32` offsets into
 /// `.tls$`) built from its spec, linked by MinGW's GNU ld and by lld (MinGW mode) against
 /// MinGW's runtime (which defines `_tls_index` and the TLS directory), checked address by
-/// address in each image, and run under wine with five threads.
+/// address in each image, and run under wine with five threads; linked by lld-link (MSVC
+/// style) too, and checked.
 #[test]
 fn windows_x86_64_tls_index_and_secrel_per_thread() {
     windows_tls(&WindowsArch {
@@ -386,6 +388,7 @@ fn windows_x86_64_tls_index_and_secrel_per_thread() {
         clang_target: "x86_64-w64-mingw32",
         prefix: "",
         base_register: "(%r",
+        machine: "x64",
     });
 }
 
@@ -400,6 +403,7 @@ fn windows_i386_tls_index_and_secrel_per_thread() {
         clang_target: "i686-w64-mingw32",
         prefix: "_",
         base_register: "(%e",
+        machine: "x86",
     });
 }
 
@@ -414,6 +418,8 @@ struct WindowsArch {
     prefix: &'static str,
     /// How a displacement from a general register starts in llvm-objdump's AT&T syntax.
     base_register: &'static str,
+    /// lld-link's `/machine`.
+    machine: &'static str,
 }
 
 fn windows_tls(arch: &WindowsArch) {
@@ -457,6 +463,46 @@ fn windows_tls(arch: &WindowsArch) {
             exe.display()
         );
     }
+    // And lld-link itself, MSVC style (no MinGW runtime: checked, not run).
+    let msvc = lld_link_msvc(&dir, arch.machine, &obj);
+    check_windows_tls(arch, &msvc);
+}
+
+/// Links `obj` with lld-link for `machine` (`x64`, `x86`, `arm64`) the way an MSVC-style
+/// build would, with a stand-in for the runtime's `_tls_index` and `other_get` as the entry,
+/// keeping the symbol table for the checks.
+fn lld_link_msvc(dir: &Path, machine: &str, obj: &Path) -> std::path::PathBuf {
+    let triple = match machine {
+        "x64" => "x86_64",
+        "x86" => "i686",
+        _ => "aarch64",
+    };
+    let crt = dir.join("crt.c");
+    std::fs::write(&crt, "unsigned int _tls_index;\n").expect("write crt.c");
+    let crt_obj = dir.join("crt.obj");
+    common::run_ok(
+        Command::new("clang-19")
+            .arg(format!("--target={triple}-pc-windows-msvc"))
+            .arg("-c")
+            .arg(&crt)
+            .arg("-o")
+            .arg(&crt_obj),
+    );
+    let exe = dir.join("msvc.exe");
+    common::run_ok(
+        Command::new("lld-link-19")
+            .arg(format!("/machine:{machine}"))
+            .args([
+                "/nodefaultlib",
+                "/entry:other_get",
+                "/subsystem:console",
+                "/debug:symtab",
+            ])
+            .arg(format!("/out:{}", exe.display()))
+            .arg(obj)
+            .arg(&crt_obj),
+    );
+    exe
 }
 
 /// In the linked image: each `_tls_index` load reaches the runtime's `_tls_index`, and each
@@ -502,11 +548,15 @@ fn check_windows_tls(arch: &WindowsArch, exe: &Path) {
     let offsets: Vec<u64> = code
         .lines()
         .filter(|l| !l.contains("%rip") && !l.contains("sp)") && !l.contains(",8)"))
-        .filter(|l| !l.contains(",4)"))
+        .filter(|l| !l.contains(",4)") && !l.contains("nop"))
         .filter_map(|l| {
-            let at = l.find("0x")?;
-            let end = l[at..].find(arch.base_register)? + at;
-            u64::from_str_radix(&l[at + 2..end], 16).ok()
+            // `0xc(%rcx)`, or `(%ecx)` for offset 0.
+            let end = l.find(arch.base_register)?;
+            let start = l[..end].rfind([' ', '\t', ',']).map_or(0, |i| i + 1);
+            match l[start..end].strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                None => l[start..end].is_empty().then_some(0),
+            }
         })
         .collect();
     let (other, counter) = (addr("other") - tls, addr("counter") - tls);
@@ -552,31 +602,7 @@ fn windows_aarch64_tls_index_and_secrel_halves() {
             .collect()
     };
     assert_eq!(types(&obj), types(&clang), "objforge (left) against clang");
-    // The runtime's `_tls_index`, as MinGW's would define it.
-    let crt = dir.join("crt.c");
-    std::fs::write(&crt, "unsigned int _tls_index;\n").expect("write crt.c");
-    let crt_obj = dir.join("crt.obj");
-    common::run_ok(
-        Command::new("clang-19")
-            .args(["--target=aarch64-pc-windows-msvc", "-c"])
-            .arg(&crt)
-            .arg("-o")
-            .arg(&crt_obj),
-    );
-    let exe = dir.join("tls.exe");
-    common::run_ok(
-        Command::new("lld-link-19")
-            .args([
-                "/machine:arm64",
-                "/nodefaultlib",
-                "/entry:other_get",
-                "/subsystem:console",
-                "/debug:symtab",
-            ])
-            .arg(format!("/out:{}", exe.display()))
-            .arg(&obj)
-            .arg(&crt_obj),
-    );
+    let exe = lld_link_msvc(&dir, "arm64", &obj);
     let nm = common::run_ok(Command::new("llvm-nm-19").arg(&exe));
     let addr = |name: &str| -> u64 {
         nm.lines()
