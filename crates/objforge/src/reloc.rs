@@ -236,6 +236,24 @@ pub enum RelocKind {
     /// AArch64 local-dynamic `add`: DTPREL(S + A) & 0xfff in imm12, unchecked
     /// (`add x0, x0, #:dtprel_lo12_nc:x`; `R_AARCH64_TLSLD_ADD_DTPREL_LO12_NC`).
     A64TlsldDtprelLo12,
+    /// IBM Z relative-long (`larl`, `lrl`, `stgrl`, `brcl`): (S + A - P) >> 1 in the 32-bit
+    /// field 2 bytes into the instruction, P the field (±4 GiB, even; `R_390_PC32DBL`).
+    S390Pc32Dbl,
+    /// IBM Z relative branch (`brc`/`j`, `bras`, `brct`): (S + A - P) >> 1 in the 16-bit field
+    /// 2 bytes into the instruction (±64 KiB, even; `R_390_PC16DBL`).
+    S390Pc16Dbl,
+    /// IBM Z call (`brasl %r14,f@PLT`): as [`RelocKind::S390Pc32Dbl`], through the PLT where
+    /// there is one (`R_390_PLT32DBL`).
+    S390Plt32Dbl,
+    /// IBM Z short call (`bras %r14,f@PLT`): as [`RelocKind::S390Pc16Dbl`], through the PLT
+    /// where there is one (`R_390_PLT16DBL`).
+    S390Plt16Dbl,
+    /// IBM Z `lgrl`/`larl` of S's GOT slot: (GOT(S) + A - P) >> 1 in the 32-bit field
+    /// (`lgrl %r1,x@GOTENT`; `R_390_GOTENT`).
+    S390GotEnt,
+    /// IBM Z `larl %r12,_GLOBAL_OFFSET_TABLE_`: (GOT + A - P) >> 1 in the 32-bit field
+    /// (`R_390_GOTPCDBL`).
+    S390GotPcDbl,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -409,6 +427,12 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::A64TlsldAddLo12,
     RelocKind::A64TlsldDtprelHi12,
     RelocKind::A64TlsldDtprelLo12,
+    RelocKind::S390Pc32Dbl,
+    RelocKind::S390Pc16Dbl,
+    RelocKind::S390Plt32Dbl,
+    RelocKind::S390Plt16Dbl,
+    RelocKind::S390GotEnt,
+    RelocKind::S390GotPcDbl,
 ];
 
 impl RelocKind {
@@ -508,6 +532,12 @@ impl RelocKind {
             A64TlsldAddLo12 => "a64_tlsld_add_lo12",
             A64TlsldDtprelHi12 => "a64_tlsld_dtprel_hi12",
             A64TlsldDtprelLo12 => "a64_tlsld_dtprel_lo12",
+            S390Pc32Dbl => "s390_pc32dbl",
+            S390Pc16Dbl => "s390_pc16dbl",
+            S390Plt32Dbl => "s390_plt32dbl",
+            S390Plt16Dbl => "s390_plt16dbl",
+            S390GotEnt => "s390_gotent",
+            S390GotPcDbl => "s390_gotpcdbl",
             Native(_) => "native",
         }
     }
@@ -563,6 +593,11 @@ impl RelocKind {
             RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20 => {
                 rv
             }
+            // The halfword-counting fields start 2 bytes into a 2-aligned instruction.
+            S390Pc32Dbl | S390Plt32Dbl | S390GotEnt | S390GotPcDbl => {
+                FieldShape::Instruction { size: 4, align: 2 }
+            }
+            S390Pc16Dbl | S390Plt16Dbl => FieldShape::Instruction { size: 2, align: 2 },
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -599,6 +634,9 @@ impl RelocKind {
                 max: (1 << 31) - (1 << 11) - 1,
                 step: 1,
             },
+            // IBM Z's relative fields count halfwords.
+            S390Pc32Dbl | S390Plt32Dbl => Reach::signed_bits(33, 2),
+            S390Pc16Dbl | S390Plt16Dbl => Reach::signed_bits(17, 2),
             _ => return None,
         })
     }

@@ -93,6 +93,7 @@ impl Register {
             Architecture::I386 => arch::i386::dwarf::register(name),
             Architecture::Aarch64 => arch::aarch64::dwarf::register(name),
             Architecture::Riscv64 => arch::riscv64::dwarf::register(name),
+            Architecture::S390x => arch::s390x::dwarf::register(name),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
         .map(Register)
@@ -106,6 +107,7 @@ impl Register {
             Architecture::I386 => arch::i386::dwarf::name(self.0),
             Architecture::Aarch64 => arch::aarch64::dwarf::name(self.0),
             Architecture::Riscv64 => arch::riscv64::dwarf::name(self.0),
+            Architecture::S390x => arch::s390x::dwarf::name(self.0),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
@@ -117,6 +119,7 @@ impl Register {
             Architecture::I386 => Some(arch::i386::dwarf::LAST),
             Architecture::Aarch64 => Some(arch::aarch64::dwarf::LAST),
             Architecture::Riscv64 => Some(arch::riscv64::dwarf::LAST),
+            Architecture::S390x => Some(arch::s390x::dwarf::LAST),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
@@ -641,6 +644,16 @@ impl ArchFacts {
                 cfa_offset: 0,
                 return_address_at: None,
             },
+            // GNU as: code alignment 1, the CFA 160 bytes (the register save area) above
+            // %r15 at a call, the return address in %r14.
+            Architecture::S390x => ArchFacts {
+                code_align: 1,
+                data_align: -8,
+                return_column: arch::s390x::dwarf::RA,
+                cfa_register: arch::s390x::dwarf::SP,
+                cfa_offset: 160,
+                return_address_at: None,
+            },
             Architecture::Wasm32 | Architecture::Wasm64 => return None,
         })
     }
@@ -658,6 +671,7 @@ mod tests {
             Architecture::I386,
             Architecture::Aarch64,
             Architecture::Riscv64,
+            Architecture::S390x,
         ] {
             let last = Register::last(arch).unwrap();
             let mut named = 0;
