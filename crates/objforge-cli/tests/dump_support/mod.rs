@@ -1072,6 +1072,21 @@ fn elf_portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             (55, Abs16),
             (57, Pcrel32),
         ],
+        Architecture::S390x => &[
+            (1, Abs8),
+            (3, Abs16),
+            (4, Abs32),
+            (5, Pcrel32),
+            (16, Pcrel16),
+            (17, S390Pc16Dbl),
+            (18, S390Plt16Dbl),
+            (19, S390Pc32Dbl),
+            (20, S390Plt32Dbl),
+            (21, S390GotPcDbl),
+            (22, Abs64),
+            (23, Pcrel64),
+            (26, S390GotEnt),
+        ],
         _ => &[],
     };
     table.iter().find(|(t, _)| *t == r_type).map(|(_, k)| *k)
