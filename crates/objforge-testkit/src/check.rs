@@ -161,6 +161,23 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             Diff64 => &[36],
             _ => &[],
         },
+        // IBM Z: no difference type, `diff*` as PC-relative.
+        (Format::Elf, S390x) => match kind {
+            Abs8 => &[1],
+            Abs16 => &[3],
+            Abs32 | Secrel32 => &[4],
+            Abs64 => &[22],
+            Pcrel16 | Diff16 => &[16],
+            Pcrel32 | Diff32 => &[5],
+            Pcrel64 | Diff64 => &[23],
+            S390Pc16Dbl => &[17],
+            S390Plt16Dbl => &[18],
+            S390Pc32Dbl => &[19],
+            S390Plt32Dbl => &[20],
+            S390GotPcDbl => &[21],
+            S390GotEnt => &[26],
+            _ => &[],
+        },
         (Format::MachO, X86_64) => match kind {
             Abs32 | Abs64 => &[0],
             Pcrel32 => &[1, 6, 7, 8],

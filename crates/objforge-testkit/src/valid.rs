@@ -90,6 +90,9 @@ fn reach(kind: RelocKind) -> Option<(i64, i64, i64)> {
         RvJal => bits(21, 2),
         RvRvcBranch => bits(9, 2),
         RvRvcJump => bits(12, 2),
+        // IBM Z's relative fields count halfwords.
+        S390Pc32Dbl | S390Plt32Dbl => bits(33, 2),
+        S390Pc16Dbl | S390Plt16Dbl => bits(17, 2),
         _ => None,
     }
 }
