@@ -342,6 +342,7 @@ fn clang_objects_of_other_targets_reach_a_fixed_point() {
         ("i686-linux-gnu", &["-O2"]),
         ("aarch64-linux-gnu", &["-O2"]),
         ("riscv64-linux-gnu", &["-O2"]),
+        ("s390x-linux-gnu", &["-O2", "-g"]),
         ("x86_64-pc-windows-msvc", &["-O2"]),
         ("i686-pc-windows-msvc", &["-O2"]),
         ("aarch64-pc-windows-msvc", &["-O2"]),

@@ -246,10 +246,7 @@ fn s390x_gas_object_dumps_rebuilds_and_runs() {
         assert!(kinds.contains(kind), "the dump has no {kind}: {kinds:?}");
     }
 
-    for (name, link) in [
-        ("gnu", link_gnu as fn(&[&Path], &Path)),
-        ("lld", link_lld),
-    ] {
+    for (name, link) in [("gnu", link_gnu as fn(&[&Path], &Path)), ("lld", link_lld)] {
         let exe = dir.join(format!("rebuilt-{name}"));
         link(&[&rebuilt], &exe);
         assert_eq!(run_s390x(&exe), expected_run(), "{name}");

@@ -100,3 +100,42 @@ pub(crate) mod dwarf {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::target::{Architecture, Endianness, Format, Target};
+
+    /// Every spelling of the triple is big-endian ELF for s390x.
+    #[test]
+    fn triples_are_big_endian_elf() {
+        for triple in [
+            "s390x-linux-gnu",
+            "s390x-unknown-linux-gnu",
+            "s390x-ibm-linux",
+        ] {
+            let t = Target::from_triple(triple).unwrap();
+            assert_eq!(
+                (t.arch, t.format, t.endianness),
+                (Architecture::S390x, Format::Elf, Endianness::Big),
+                "{triple}"
+            );
+        }
+        assert_eq!(Architecture::S390x.pointer_width(), 8);
+    }
+
+    /// The floating-point registers follow the ABI's DWARF order, not their numbers.
+    #[test]
+    fn fpr_dwarf_numbers() {
+        use super::dwarf::{name, register};
+        assert_eq!(register("f0"), Some(16));
+        assert_eq!(register("f2"), Some(17));
+        assert_eq!(register("f1"), Some(20));
+        assert_eq!(register("f8"), Some(24));
+        assert_eq!(register("f9"), Some(28));
+        assert_eq!(register("f15"), Some(31));
+        assert_eq!(register("r15"), Some(15));
+        assert_eq!(register("r16"), None);
+        assert_eq!(register("r01"), None);
+        assert_eq!(name(25).as_deref(), Some("f10"));
+    }
+}
