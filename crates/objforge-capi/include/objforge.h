@@ -179,7 +179,6 @@ enum objforge_reloc_kind {
     OBJFORGE_RELOC_A64_TLSLD_ADD_LO12 = 89,
     OBJFORGE_RELOC_A64_TLSLD_DTPREL_HI12 = 90,
     OBJFORGE_RELOC_A64_TLSLD_DTPREL_LO12 = 91,
-    /* IBM Z (s390x); renumbered by the merger if other kinds come first. */
     OBJFORGE_RELOC_S390_PC32DBL = 92,
     OBJFORGE_RELOC_S390_PC16DBL = 93,
     OBJFORGE_RELOC_S390_PLT32DBL = 94,
