@@ -77,14 +77,14 @@ pub(crate) mod dwarf {
             let k = FPR.iter().position(|&f| f == n)?;
             return Some(16 + k as u16);
         }
+        match name {
+            "pswm" => return Some(64),
+            "pswa" => return Some(65),
+            _ => {}
+        }
         numbered("c")
             .map(|n| 32 + n)
             .or_else(|| numbered("a").map(|n| 48 + n))
-            .or_else(|| match name {
-                "pswm" => Some(64),
-                "pswa" => Some(65),
-                _ => None,
-            })
     }
 
     /// The name [`register`] takes for DWARF register `n`, if it has one.
