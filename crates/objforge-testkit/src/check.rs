@@ -176,6 +176,13 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             S390Plt32Dbl => &[20],
             S390GotPcDbl => &[21],
             S390GotEnt => &[26],
+            S390TlsGdcall => &[38],
+            S390TlsLdcall => &[39],
+            S390TlsGd64 => &[41],
+            S390TlsLdm64 => &[46],
+            S390TlsIeent => &[49],
+            S390TlsLe64 => &[51],
+            S390TlsLdo64 => &[53],
             _ => &[],
         },
         (Format::MachO, X86_64) => match kind {

@@ -700,7 +700,10 @@ fn relocation(
         }
         A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
         | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
-        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => addend = 0,
+        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 | S390TlsGd64
+        | S390TlsGdcall | S390TlsLdm64 | S390TlsLdcall => addend = 0,
+        // Halfwords from the instruction, 2 bytes before the field.
+        S390TlsIeent => addend = 2,
         _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {

@@ -1086,6 +1086,13 @@ fn elf_portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             (22, Abs64),
             (23, Pcrel64),
             (26, S390GotEnt),
+            (38, S390TlsGdcall),
+            (39, S390TlsLdcall),
+            (41, S390TlsGd64),
+            (46, S390TlsLdm64),
+            (49, S390TlsIeent),
+            (51, S390TlsLe64),
+            (53, S390TlsLdo64),
         ],
         _ => &[],
     };

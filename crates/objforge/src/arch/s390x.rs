@@ -24,6 +24,13 @@ pub(crate) mod elf {
     pub const R_64: u32 = 22;
     pub const R_PC64: u32 = 23;
     pub const R_GOTENT: u32 = 26;
+    pub const R_TLS_GDCALL: u32 = 38;
+    pub const R_TLS_LDCALL: u32 = 39;
+    pub const R_TLS_GD64: u32 = 41;
+    pub const R_TLS_LDM64: u32 = 46;
+    pub const R_TLS_IEENT: u32 = 49;
+    pub const R_TLS_LE64: u32 = 51;
+    pub const R_TLS_LDO64: u32 = 53;
 }
 
 /// The ELF relocation type for `kind`. `diff16`/`32`/`64` have none of their own: s390x has
@@ -44,6 +51,13 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         S390Plt32Dbl => elf::R_PLT32DBL,
         S390GotEnt => elf::R_GOTENT,
         S390GotPcDbl => elf::R_GOTPCDBL,
+        S390TlsLe64 => elf::R_TLS_LE64,
+        S390TlsIeent => elf::R_TLS_IEENT,
+        S390TlsGd64 => elf::R_TLS_GD64,
+        S390TlsGdcall => elf::R_TLS_GDCALL,
+        S390TlsLdm64 => elf::R_TLS_LDM64,
+        S390TlsLdcall => elf::R_TLS_LDCALL,
+        S390TlsLdo64 => elf::R_TLS_LDO64,
         _ => return None,
     })
 }
