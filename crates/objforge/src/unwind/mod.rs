@@ -13,7 +13,7 @@
 //!
 //! | format | written |
 //! |---|---|
-//! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
+//! | ELF (x86_64, i386, aarch64, riscv64, s390x) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
 //! | Mach-O (x86_64, arm64) | `__LD,__compact_unwind` entries with the compact encoding LLVM computes from the same rules (frame-pointer frames, frameless functions; DWARF mode otherwise), and `__TEXT,__eh_frame` with an FDE for every function: pointer-sized PC-relative pointers (`SUBTRACTOR`/`UNSIGNED` pairs), the personality through its GOT slot |
 //! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from the [`CfiRule`]s; the personality routine as the exception handler, the LSDA as its data |
 //! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from [`CfiRule`]s given one instruction at a time: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
