@@ -143,44 +143,55 @@ const (
 	WasmFunctionOffsetI32 RelocKind = "wasm_function_offset_i32"
 	WasmFunctionOffsetI64 RelocKind = "wasm_function_offset_i64"
 	WasmSectionOffsetI32  RelocKind = "wasm_section_offset_i32"
-	// Thread-local access (docs/relocations.md, "Thread-local storage"); the symbol must be
-	// thread-local.
-	X86Tpoff32         RelocKind = "x86_tpoff32"
-	X86Gottpoff        RelocKind = "x86_gottpoff"
-	X86Tlsgd           RelocKind = "x86_tlsgd"
-	X86Tlsld           RelocKind = "x86_tlsld"
-	X86Dtpoff32        RelocKind = "x86_dtpoff32"
-	X86Dtpoff64        RelocKind = "x86_dtpoff64"
-	X86GotpcTlsdesc    RelocKind = "x86_gotpc32_tlsdesc"
-	X86TlsdescCall     RelocKind = "x86_tlsdesc_call"
-	A64TlsleHi12       RelocKind = "a64_tlsle_hi12"
-	A64TlsleLo12       RelocKind = "a64_tlsle_lo12"
-	A64TlsieAdrp21     RelocKind = "a64_tlsie_adrp21"
-	A64TlsieLd64Lo12   RelocKind = "a64_tlsie_ld64_lo12"
-	A64TlsgdAdrp21     RelocKind = "a64_tlsgd_adrp21"
-	A64TlsgdAddLo12    RelocKind = "a64_tlsgd_add_lo12"
-	A64TlsdescAdrp21   RelocKind = "a64_tlsdesc_adrp21"
-	A64TlsdescLd64Lo12 RelocKind = "a64_tlsdesc_ld64_lo12"
-	A64TlsdescAddLo12  RelocKind = "a64_tlsdesc_add_lo12"
-	A64TlsdescCall     RelocKind = "a64_tlsdesc_call"
-	RvTprelHi20        RelocKind = "rv_tprel_hi20"
-	RvTprelLo12I       RelocKind = "rv_tprel_lo12_i"
-	RvTprelLo12S       RelocKind = "rv_tprel_lo12_s"
-	RvTprelAdd         RelocKind = "rv_tprel_add"
-	RvTlsGotHi20       RelocKind = "rv_tls_got_hi20"
-	RvTlsGdHi20        RelocKind = "rv_tls_gd_hi20"
-	A64TlsldAdrp21     RelocKind = "a64_tlsld_adrp21"
-	A64TlsldAddLo12    RelocKind = "a64_tlsld_add_lo12"
-	A64TlsldDtprelHi12 RelocKind = "a64_tlsld_dtprel_hi12"
-	A64TlsldDtprelLo12 RelocKind = "a64_tlsld_dtprel_lo12"
-	X86Indntpoff       RelocKind = "x86_indntpoff"
-	A64SecrelHi12      RelocKind = "a64_secrel_hi12"
-	A64SecrelLo12      RelocKind = "a64_secrel_lo12"
-	A64SecrelLdstLo12  RelocKind = "a64_secrel_ldst_lo12"
-	RvTlsdescHi20      RelocKind = "rv_tlsdesc_hi20"
-	RvTlsdescLoadLo12  RelocKind = "rv_tlsdesc_load_lo12"
-	RvTlsdescAddLo12   RelocKind = "rv_tlsdesc_add_lo12"
-	RvTlsdescCall      RelocKind = "rv_tlsdesc_call"
+	X86Tpoff32            RelocKind = "x86_tpoff32"
+	X86Gottpoff           RelocKind = "x86_gottpoff"
+	X86Tlsgd              RelocKind = "x86_tlsgd"
+	X86Tlsld              RelocKind = "x86_tlsld"
+	X86Dtpoff32           RelocKind = "x86_dtpoff32"
+	X86Dtpoff64           RelocKind = "x86_dtpoff64"
+	X86GotpcTlsdesc       RelocKind = "x86_gotpc32_tlsdesc"
+	X86TlsdescCall        RelocKind = "x86_tlsdesc_call"
+	A64TlsleHi12          RelocKind = "a64_tlsle_hi12"
+	A64TlsleLo12          RelocKind = "a64_tlsle_lo12"
+	A64TlsieAdrp21        RelocKind = "a64_tlsie_adrp21"
+	A64TlsieLd64Lo12      RelocKind = "a64_tlsie_ld64_lo12"
+	A64TlsgdAdrp21        RelocKind = "a64_tlsgd_adrp21"
+	A64TlsgdAddLo12       RelocKind = "a64_tlsgd_add_lo12"
+	A64TlsdescAdrp21      RelocKind = "a64_tlsdesc_adrp21"
+	A64TlsdescLd64Lo12    RelocKind = "a64_tlsdesc_ld64_lo12"
+	A64TlsdescAddLo12     RelocKind = "a64_tlsdesc_add_lo12"
+	A64TlsdescCall        RelocKind = "a64_tlsdesc_call"
+	RvTprelHi20           RelocKind = "rv_tprel_hi20"
+	RvTprelLo12I          RelocKind = "rv_tprel_lo12_i"
+	RvTprelLo12S          RelocKind = "rv_tprel_lo12_s"
+	RvTprelAdd            RelocKind = "rv_tprel_add"
+	RvTlsGotHi20          RelocKind = "rv_tls_got_hi20"
+	RvTlsGdHi20           RelocKind = "rv_tls_gd_hi20"
+	A64TlsldAdrp21        RelocKind = "a64_tlsld_adrp21"
+	A64TlsldAddLo12       RelocKind = "a64_tlsld_add_lo12"
+	A64TlsldDtprelHi12    RelocKind = "a64_tlsld_dtprel_hi12"
+	A64TlsldDtprelLo12    RelocKind = "a64_tlsld_dtprel_lo12"
+	X86Indntpoff          RelocKind = "x86_indntpoff"
+	A64SecrelHi12         RelocKind = "a64_secrel_hi12"
+	A64SecrelLo12         RelocKind = "a64_secrel_lo12"
+	A64SecrelLdstLo12     RelocKind = "a64_secrel_ldst_lo12"
+	RvTlsdescHi20         RelocKind = "rv_tlsdesc_hi20"
+	RvTlsdescLoadLo12     RelocKind = "rv_tlsdesc_load_lo12"
+	RvTlsdescAddLo12      RelocKind = "rv_tlsdesc_add_lo12"
+	RvTlsdescCall         RelocKind = "rv_tlsdesc_call"
+	S390Pc32Dbl           RelocKind = "s390_pc32dbl"
+	S390Pc16Dbl           RelocKind = "s390_pc16dbl"
+	S390Plt32Dbl          RelocKind = "s390_plt32dbl"
+	S390Plt16Dbl          RelocKind = "s390_plt16dbl"
+	S390GotEnt            RelocKind = "s390_gotent"
+	S390GotPcDbl          RelocKind = "s390_gotpcdbl"
+	S390TlsLe64           RelocKind = "s390_tls_le64"
+	S390TlsIeent          RelocKind = "s390_tls_ieent"
+	S390TlsGd64           RelocKind = "s390_tls_gd64"
+	S390TlsGdcall         RelocKind = "s390_tls_gdcall"
+	S390TlsLdm64          RelocKind = "s390_tls_ldm64"
+	S390TlsLdcall         RelocKind = "s390_tls_ldcall"
+	S390TlsLdo64          RelocKind = "s390_tls_ldo64"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -287,6 +298,19 @@ var AllKinds = []RelocKind{
 	RvTlsdescLoadLo12,
 	RvTlsdescAddLo12,
 	RvTlsdescCall,
+	S390Pc32Dbl,
+	S390Pc16Dbl,
+	S390Plt32Dbl,
+	S390Plt16Dbl,
+	S390GotEnt,
+	S390GotPcDbl,
+	S390TlsLe64,
+	S390TlsIeent,
+	S390TlsGd64,
+	S390TlsGdcall,
+	S390TlsLdm64,
+	S390TlsLdcall,
+	S390TlsLdo64,
 }
 
 // Section flags (Section.Flags).

@@ -2,7 +2,8 @@
 //! (`tests/fixtures/dump/c/`: an expression compiler and bytecode VM, a ledger with sorting
 //! through function pointers, a text-mode ray tracer; switch tables, string constants,
 //! floating point, globals across files, static data full of pointers, weak and common
-//! symbols) compiled with `gcc -O2` and `gcc -O0 -g` for x86_64, aarch64 and riscv64 Linux
+//! symbols) compiled with `gcc -O2` and `gcc -O0 -g` for x86_64, aarch64, riscv64 and s390x
+//! (big-endian; also `-O2 -fPIC`) Linux
 //! and with MinGW's gcc for x86_64 Windows. Every object is dumped and rebuilt by objforge;
 //! the programs linked from the originals and from the rebuilt objects must print the same
 //! and exit the same (natively, under qemu-user, under wine), and with `-g`, `addr2line` must
@@ -224,6 +225,7 @@ fn check(config: &Config) {
 
 const AARCH64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
 const RISCV64_SYSROOT: &str = "/usr/riscv64-linux-gnu";
+const S390X_SYSROOT: &str = "/usr/s390x-linux-gnu";
 
 #[test]
 fn x86_64_linux_gcc() {
@@ -281,6 +283,26 @@ fn riscv64_linux_gcc() {
     }
 }
 
+/// IBM Z, big-endian: calls through the PLT (`R_390_PLT32DBL`), `larl`/`lgrl` addressing, and
+/// with -fPIC extern data through its GOT slot (`R_390_GOTENT`).
+#[test]
+fn s390x_linux_gcc() {
+    for (name, flags) in [
+        ("s390x_o2", &["-O2"][..]),
+        ("s390x_o0g", &["-O0", "-g"][..]),
+        ("s390x_o2_pic", &["-O2", "-fPIC"][..]),
+    ] {
+        check(&Config {
+            name,
+            cc: "s390x-linux-gnu-gcc",
+            flags,
+            run: Runner::Qemu("qemu-s390x", S390X_SYSROOT),
+            tools: "s390x-linux-gnu-",
+            exe_suffix: "",
+        });
+    }
+}
+
 #[test]
 fn x86_64_windows_mingw_gcc() {
     for (name, flags) in [
@@ -320,6 +342,7 @@ fn clang_objects_of_other_targets_reach_a_fixed_point() {
         ("i686-linux-gnu", &["-O2"]),
         ("aarch64-linux-gnu", &["-O2"]),
         ("riscv64-linux-gnu", &["-O2"]),
+        ("s390x-linux-gnu", &["-O2", "-g"]),
         ("x86_64-pc-windows-msvc", &["-O2"]),
         ("i686-pc-windows-msvc", &["-O2"]),
         ("aarch64-pc-windows-msvc", &["-O2"]),

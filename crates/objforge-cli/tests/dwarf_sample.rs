@@ -1,5 +1,5 @@
 //! DWARF through the library API on every architecture and format objforge writes: ELF
-//! (x86_64, i386, aarch64, riscv64), COFF (x86_64, i386, arm64) and Mach-O (arm64, x86_64),
+//! (x86_64, i386, aarch64, riscv64, s390x: big-endian), COFF (x86_64, i386, arm64) and Mach-O (arm64, x86_64),
 //! both versions. Each object passes the format's validators and `llvm-dwarfdump-19
 //! --verify`, libdwarf's `dwarfdump` reads the ELF ones cleanly (not RISC-V, below), and the
 //! line table read back is the rows that were given — including address jumps and line
@@ -144,6 +144,7 @@ fn every_format_and_architecture_reads_back_in_both_versions() {
         "i686-unknown-linux-gnu",
         "aarch64-unknown-linux-gnu",
         "riscv64gc-unknown-linux-gnu",
+        "s390x-unknown-linux-gnu",
         "x86_64-pc-windows-msvc",
         "i686-pc-windows-msvc",
         "aarch64-pc-windows-msvc",

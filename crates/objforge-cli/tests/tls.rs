@@ -342,6 +342,30 @@ fn riscv64_tls_descriptors_in_a_static_program() {
     assert_eq!(out, OUTPUT);
 }
 
+/// IBM Z: big-endian, no TLS descriptors (lib_desc is the traditional model again). The
+/// calls to `__tls_get_offset` carry `:tls_gdcall:`/`:tls_ldcall:` markers on the `brasl`.
+#[test]
+fn s390x_every_access_model_per_thread() {
+    link_and_run(
+        &Arch {
+            name: "s390x",
+            cc: "s390x-linux-gnu-gcc",
+            qemu: Some(("qemu-s390x", root("s390x-linux-gnu"))),
+            lld_links_tlsgd: true,
+            execs: &["exec"],
+        },
+        &[
+            "s390_tls_le64",
+            "s390_tls_ieent",
+            "s390_tls_gd64",
+            "s390_tls_gdcall",
+            "s390_tls_ldm64",
+            "s390_tls_ldcall",
+            "s390_tls_ldo64",
+        ],
+    );
+}
+
 #[test]
 fn i386_every_access_model_per_thread() {
     link_and_run(

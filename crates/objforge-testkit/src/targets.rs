@@ -15,6 +15,7 @@ pub const ARCHITECTURES: &[Architecture] = &[
     Architecture::Riscv64,
     Architecture::Wasm32,
     Architecture::Wasm64,
+    Architecture::S390x,
 ];
 
 /// What a format lets a valid model hold, where it differs between formats.

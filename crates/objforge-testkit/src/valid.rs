@@ -98,6 +98,9 @@ fn reach(kind: RelocKind) -> Option<(i64, i64, i64)> {
         RvJal => bits(21, 2),
         RvRvcBranch => bits(9, 2),
         RvRvcJump => bits(12, 2),
+        // IBM Z's relative fields count halfwords.
+        S390Pc32Dbl | S390Plt32Dbl => bits(33, 2),
+        S390Pc16Dbl | S390Plt16Dbl => bits(17, 2),
         _ => None,
     }
 }
@@ -714,9 +717,10 @@ fn relocation(
         }
         A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
         | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
-        | RvTlsGotHi20 | RvTlsGdHi20 | RvTlsdescHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => {
-            addend = 0
-        }
+        | RvTlsGotHi20 | RvTlsGdHi20 | RvTlsdescHi20 | A64TlsldAdrp21 | A64TlsldAddLo12
+        | S390TlsGd64 | S390TlsGdcall | S390TlsLdm64 | S390TlsLdcall => addend = 0,
+        // Halfwords from the instruction, 2 bytes before the field.
+        S390TlsIeent => addend = 2,
         _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {

@@ -127,6 +127,8 @@ const TOKENS: &[&str] = &[
     "\"x86_64-pc-windows-msvc\"",
     "\"arm64-apple-macos\"",
     "\"riscv64gc-unknown-linux-gnu\"",
+    "\"s390x-linux-gnu\"",
+    "\"s390_pc32dbl\"",
     "\"associative\"",
     "\"wasm\"",
 ];

@@ -13,7 +13,7 @@
 //! vocabulary (Windows: `.seh_*`) with [`Object::add_unwind`]; ELF objects get `.eh_frame`,
 //! COFF x86_64 objects `.pdata`/`.xdata` (see [`unwind`]).
 //!
-//! Formats: ELF (x86_64, i386, aarch64, riscv64), Mach-O (x86_64, arm64), COFF (x86_64, i386,
+//! Formats: ELF (x86_64, i386, aarch64, riscv64, big-endian s390x), Mach-O (x86_64, arm64), COFF (x86_64, i386,
 //! arm64) and WebAssembly (wasm32, wasm64: relocatable objects for `wasm-ld`, or plain
 //! modules; see [`wasm`]).
 #![deny(missing_docs)]

@@ -266,6 +266,46 @@ pub enum RelocKind {
     /// RISC-V TLS descriptor call: marks the `jalr t0, 0(a1), %tlsdesc_call(.Lhi)` so the
     /// linker may relax the sequence; nothing is stored (`R_RISCV_TLSDESC_CALL`).
     RvTlsdescCall,
+    /// IBM Z relative-long (`larl`, `lrl`, `stgrl`, `brcl`): (S + A - P) >> 1 in the 32-bit
+    /// field 2 bytes into the instruction, P the field (±4 GiB, even; `R_390_PC32DBL`).
+    S390Pc32Dbl,
+    /// IBM Z relative branch (`brc`/`j`, `bras`, `brct`): (S + A - P) >> 1 in the 16-bit field
+    /// 2 bytes into the instruction (±64 KiB, even; `R_390_PC16DBL`).
+    S390Pc16Dbl,
+    /// IBM Z call (`brasl %r14,f@PLT`): as [`RelocKind::S390Pc32Dbl`], through the PLT where
+    /// there is one (`R_390_PLT32DBL`).
+    S390Plt32Dbl,
+    /// IBM Z short call (`bras %r14,f@PLT`): as [`RelocKind::S390Pc16Dbl`], through the PLT
+    /// where there is one (`R_390_PLT16DBL`).
+    S390Plt16Dbl,
+    /// IBM Z `lgrl`/`larl` of S's GOT slot: (GOT(S) + A - P) >> 1 in the 32-bit field
+    /// (`lgrl %r1,x@GOTENT`; `R_390_GOTENT`).
+    S390GotEnt,
+    /// IBM Z `larl %r12,_GLOBAL_OFFSET_TABLE_`: (GOT + A - P) >> 1 in the 32-bit field
+    /// (`R_390_GOTPCDBL`).
+    S390GotPcDbl,
+    /// IBM Z local-exec: TPOFF(S + A), S's offset from the thread pointer, in an 8-byte word
+    /// of the literal pool (`.quad x@ntpoff`; `R_390_TLS_LE64`).
+    S390TlsLe64,
+    /// IBM Z initial-exec: (GOT(S) + A - P) >> 1, S's GOT slot holding TPOFF(S), in the
+    /// 32-bit field of `lgrl`/`larl` (`lgrl %r1,x@indntpoff`; `R_390_TLS_IEENT`).
+    S390TlsIeent,
+    /// IBM Z general-dynamic: the offset of S's GOT pair from the GOT, in an 8-byte word of the
+    /// literal pool that `__tls_get_offset` takes (`.quad x@tlsgd`; `R_390_TLS_GD64`).
+    S390TlsGd64,
+    /// IBM Z general-dynamic call: marks the `brasl %r14,__tls_get_offset@PLT:tls_gdcall:x`
+    /// so the linker may relax it; nothing is stored. It sits on the instruction and covers its
+    /// first halfword (the `s390_plt32dbl` of the call covers the rest) (`R_390_TLS_GDCALL`).
+    S390TlsGdcall,
+    /// IBM Z local-dynamic: the offset of the module's GOT pair from the GOT, in an 8-byte word
+    /// (`.quad x@tlsldm`; `R_390_TLS_LDM64`).
+    S390TlsLdm64,
+    /// IBM Z local-dynamic call marker on the `brasl` (`:tls_ldcall:`), as
+    /// [`RelocKind::S390TlsGdcall`] (`R_390_TLS_LDCALL`).
+    S390TlsLdcall,
+    /// IBM Z local-dynamic: DTPOFF(S + A), S's offset in its module's TLS block, in an 8-byte
+    /// word (`.quad x@dtpoff`; `R_390_TLS_LDO64`).
+    S390TlsLdo64,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -447,6 +487,19 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::RvTlsdescLoadLo12,
     RelocKind::RvTlsdescAddLo12,
     RelocKind::RvTlsdescCall,
+    RelocKind::S390Pc32Dbl,
+    RelocKind::S390Pc16Dbl,
+    RelocKind::S390Plt32Dbl,
+    RelocKind::S390Plt16Dbl,
+    RelocKind::S390GotEnt,
+    RelocKind::S390GotPcDbl,
+    RelocKind::S390TlsLe64,
+    RelocKind::S390TlsIeent,
+    RelocKind::S390TlsGd64,
+    RelocKind::S390TlsGdcall,
+    RelocKind::S390TlsLdm64,
+    RelocKind::S390TlsLdcall,
+    RelocKind::S390TlsLdo64,
 ];
 
 impl RelocKind {
@@ -554,6 +607,19 @@ impl RelocKind {
             A64TlsldAddLo12 => "a64_tlsld_add_lo12",
             A64TlsldDtprelHi12 => "a64_tlsld_dtprel_hi12",
             A64TlsldDtprelLo12 => "a64_tlsld_dtprel_lo12",
+            S390Pc32Dbl => "s390_pc32dbl",
+            S390Pc16Dbl => "s390_pc16dbl",
+            S390Plt32Dbl => "s390_plt32dbl",
+            S390Plt16Dbl => "s390_plt16dbl",
+            S390GotEnt => "s390_gotent",
+            S390GotPcDbl => "s390_gotpcdbl",
+            S390TlsLe64 => "s390_tls_le64",
+            S390TlsIeent => "s390_tls_ieent",
+            S390TlsGd64 => "s390_tls_gd64",
+            S390TlsGdcall => "s390_tls_gdcall",
+            S390TlsLdm64 => "s390_tls_ldm64",
+            S390TlsLdcall => "s390_tls_ldcall",
+            S390TlsLdo64 => "s390_tls_ldo64",
             Native(_) => "native",
         }
     }
@@ -607,6 +673,14 @@ impl RelocKind {
             | A64TlsldDtprelLo12 | A64SecrelHi12 | A64SecrelLo12 | A64SecrelLdstLo12 => a64,
             RvTprelHi20 | RvTprelLo12I | RvTprelLo12S | RvTprelAdd | RvTlsGotHi20 | RvTlsGdHi20
             | RvTlsdescHi20 | RvTlsdescLoadLo12 | RvTlsdescAddLo12 | RvTlsdescCall => rv,
+            // The halfword-counting fields start 2 bytes into a 2-aligned instruction.
+            S390Pc32Dbl | S390Plt32Dbl | S390GotEnt | S390GotPcDbl | S390TlsIeent => {
+                FieldShape::Instruction { size: 4, align: 2 }
+            }
+            S390TlsLe64 | S390TlsGd64 | S390TlsLdm64 | S390TlsLdo64 => FieldShape::Data(8),
+            // The `brasl`'s opcode halfword: its PLT32DBL field follows.
+            S390TlsGdcall | S390TlsLdcall => FieldShape::Instruction { size: 2, align: 2 },
+            S390Pc16Dbl | S390Plt16Dbl => FieldShape::Instruction { size: 2, align: 2 },
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -643,6 +717,9 @@ impl RelocKind {
                 max: (1 << 31) - (1 << 11) - 1,
                 step: 1,
             },
+            // IBM Z's relative fields count halfwords.
+            S390Pc32Dbl | S390Plt32Dbl => Reach::signed_bits(33, 2),
+            S390Pc16Dbl | S390Plt16Dbl => Reach::signed_bits(17, 2),
             _ => return None,
         })
     }
@@ -697,6 +774,13 @@ impl RelocKind {
                 | A64TlsldAddLo12
                 | A64TlsldDtprelHi12
                 | A64TlsldDtprelLo12
+                | S390TlsLe64
+                | S390TlsIeent
+                | S390TlsGd64
+                | S390TlsGdcall
+                | S390TlsLdm64
+                | S390TlsLdcall
+                | S390TlsLdo64
         )
     }
 

@@ -16,6 +16,8 @@ pub enum Architecture {
     Aarch64,
     /// 64-bit RISC-V.
     Riscv64,
+    /// IBM Z (z/Architecture, `s390x`): 64-bit and big-endian.
+    S390x,
     /// WebAssembly with 32-bit linear memory addresses.
     Wasm32,
     /// WebAssembly with 64-bit linear memory addresses (the memory64 proposal).
@@ -31,6 +33,7 @@ impl Architecture {
         Architecture::Riscv64,
         Architecture::Wasm32,
         Architecture::Wasm64,
+        Architecture::S390x,
     ];
 
     /// Width of an address in bytes.
@@ -40,20 +43,30 @@ impl Architecture {
             Architecture::X86_64
             | Architecture::Aarch64
             | Architecture::Riscv64
+            | Architecture::S390x
             | Architecture::Wasm64 => 8,
         }
     }
 
     /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `wasm32`,
-    /// `wasm64`).
+    /// `wasm64`, `s390x`).
     pub fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
             Architecture::I386 => "i386",
             Architecture::Aarch64 => "aarch64",
             Architecture::Riscv64 => "riscv64",
+            Architecture::S390x => "s390x",
             Architecture::Wasm32 => "wasm32",
             Architecture::Wasm64 => "wasm64",
+        }
+    }
+
+    /// The byte order of its objects: big-endian for s390x, little-endian for the others.
+    pub fn endianness(self) -> Endianness {
+        match self {
+            Architecture::S390x => Endianness::Big,
+            _ => Endianness::Little,
         }
     }
 
@@ -164,12 +177,13 @@ pub struct Target {
 }
 
 impl Target {
-    /// A target for `arch` in `format`, little-endian, with the platform's usual defaults.
+    /// A target for `arch` in `format`, in the architecture's byte order
+    /// ([`Architecture::endianness`]), with the platform's usual defaults.
     pub fn new(arch: Architecture, format: Format) -> Target {
         Target {
             arch,
             format,
-            endianness: Endianness::Little,
+            endianness: arch.endianness(),
             riscv_compressed: arch == Architecture::Riscv64,
             float_abi: if arch == Architecture::Riscv64 {
                 FloatAbi::Double
@@ -201,12 +215,13 @@ impl Target {
             "i386" | "i486" | "i586" | "i686" | "x86" => Architecture::I386,
             "aarch64" | "arm64" => Architecture::Aarch64,
             a if a.starts_with("riscv64") => Architecture::Riscv64,
+            "s390x" | "systemz" => Architecture::S390x,
             "wasm32" => Architecture::Wasm32,
             "wasm64" => Architecture::Wasm64,
             "" => return Err(bad("the triple is empty".into())),
             other => {
                 return Err(bad(format!(
-                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, wasm32, wasm64)"
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, s390x, wasm32, wasm64)"
                 )))
             }
         };

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use objforge::unwind::{CfiOp, CfiRule, FunctionUnwind, Lsda, Register};
 use objforge::{
-    Architecture, ComdatSelection, Format, Object, RelocKind, SectionData, SectionId,
+    Architecture, ComdatSelection, Endianness, Format, Object, RelocKind, SectionData, SectionId,
     SymbolDefinition, SymbolId, SymbolKind,
 };
 
@@ -301,7 +301,17 @@ impl<'a> Decoder<'a> {
 
     fn u32_at(&self, at: usize) -> Option<u32> {
         let b = self.bytes.get(at..at.checked_add(4)?)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let word = [b[0], b[1], b[2], b[3]];
+        Some(if self.big_endian() {
+            u32::from_be_bytes(word)
+        } else {
+            u32::from_le_bytes(word)
+        })
+    }
+
+    /// Whether the section's numbers are big-endian (s390x).
+    fn big_endian(&self) -> bool {
+        self.arch.endianness() == Endianness::Big
     }
 
     /// The size of a pointer field: 4 bytes (`sdata4`), or 8 on Mach-O.
@@ -317,7 +327,12 @@ impl<'a> Decoder<'a> {
     fn number_at(&self, at: usize) -> Option<u64> {
         if self.macho {
             let b = self.bytes.get(at..at.checked_add(8)?)?;
-            Some(u64::from_le_bytes(b.try_into().ok()?))
+            let word = b.try_into().ok()?;
+            Some(if self.big_endian() {
+                u64::from_be_bytes(word)
+            } else {
+                u64::from_le_bytes(word)
+            })
         } else {
             self.u32_at(at).map(u64::from)
         }
@@ -470,6 +485,7 @@ impl<'a> Decoder<'a> {
             Architecture::I386 => (4, 4, Some(-4)),
             Architecture::Aarch64 => (31, 0, None),
             Architecture::Riscv64 => (2, 0, None),
+            Architecture::S390x => (15, 160, None),
             _ => return None,
         };
         // The return address is where the call left it, whichever column the CIE names.
@@ -581,6 +597,7 @@ fn default_column(arch: Architecture) -> u16 {
         Architecture::X86_64 => 16,
         Architecture::I386 => 8,
         Architecture::Aarch64 => 30,
+        Architecture::S390x => 14,
         _ => 1,
     }
 }
@@ -661,9 +678,12 @@ fn cfi(arch: Architecture, bytes: &[u8], code_align: u64, data_align: i64) -> Op
                     let n = 1usize << (op - 2);
                     let field = bytes.get(at..at + n)?;
                     at += n;
+                    // In the target's byte order.
+                    let big = arch.endianness() == Endianness::Big;
                     let mut delta = 0u64;
                     for (i, b) in field.iter().enumerate() {
-                        delta |= u64::from(*b) << (8 * i);
+                        let shift = if big { n - 1 - i } else { i };
+                        delta |= u64::from(*b) << (8 * shift);
                     }
                     loc = loc.checked_add(delta.checked_mul(code_align)?)?;
                     continue;

@@ -1,4 +1,5 @@
-//! ELF relocatable objects (`ET_REL`: x86_64, i386, aarch64, riscv64) back into the model.
+//! ELF relocatable objects (`ET_REL`: x86_64, i386, aarch64, riscv64, s390x) back into the
+//! model. Either byte order: s390x objects are big-endian.
 //!
 //! The inverse of objforge's ELF writer: the section header table minus what the writer
 //! makes by itself (the null section, `SHT_GROUP`s, relocation sections, `.note.GNU-stack`,
@@ -27,12 +28,6 @@ use super::{bits, DumpError, Dumped, Result};
 pub fn read(data: &[u8]) -> Result<Dumped> {
     // e_ident[EI_CLASS] and e_ident[EI_DATA].
     let class = data.get(4).copied();
-    let encoding = data.get(5).copied();
-    if encoding != Some(elf::ELFDATA2LSB) {
-        return Err(DumpError::new(
-            "a big-endian ELF file: objforge reads little-endian x86_64, i386, aarch64 and riscv64 objects only",
-        ));
-    }
     match class {
         Some(elf::ELFCLASS32) => Reader::<elf::FileHeader32<Endianness>>::read(data),
         Some(elf::ELFCLASS64) => Reader::<elf::FileHeader64<Endianness>>::read(data),
@@ -131,6 +126,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             (elf::EM_386, false) => Architecture::I386,
             (elf::EM_AARCH64, true) => Architecture::Aarch64,
             (elf::EM_RISCV, true) => Architecture::Riscv64,
+            (elf::EM_S390, true) => Architecture::S390x,
             (m, is64) => {
                 let name = match m {
                     elf::EM_X86_64 => "x32 (32-bit x86_64)",
@@ -146,7 +142,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 };
                 let bits = if is64 { 64 } else { 32 };
                 return Err(DumpError::new(format!(
-                    "unsupported machine {}(e_machine {m}, ELFCLASS{bits}): objforge reads x86_64, i386, aarch64 and riscv64 ELF objects",
+                    "unsupported machine {}(e_machine {m}, ELFCLASS{bits}): objforge reads x86_64, i386, aarch64, riscv64 and s390x ELF objects",
                     if name.is_empty() { String::new() } else { format!("{name} ") }
                 )));
             }
@@ -1342,6 +1338,30 @@ fn portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             55 => Abs16,
             57 => Pcrel32,
             62 => RvTlsdescHi20,
+            _ => return None,
+        },
+        // R_390_*: the inverse of arch/s390x.rs.
+        Architecture::S390x => match r_type {
+            1 => Abs8,
+            3 => Abs16,
+            4 => Abs32,
+            5 => Pcrel32,
+            16 => Pcrel16,
+            17 => S390Pc16Dbl,
+            18 => S390Plt16Dbl,
+            19 => S390Pc32Dbl,
+            20 => S390Plt32Dbl,
+            21 => S390GotPcDbl,
+            22 => Abs64,
+            23 => Pcrel64,
+            26 => S390GotEnt,
+            38 => S390TlsGdcall,
+            39 => S390TlsLdcall,
+            41 => S390TlsGd64,
+            46 => S390TlsLdm64,
+            49 => S390TlsIeent,
+            51 => S390TlsLe64,
+            53 => S390TlsLdo64,
             _ => return None,
         },
         _ => return None,

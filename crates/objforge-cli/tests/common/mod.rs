@@ -80,7 +80,12 @@ pub fn check_elf(obj: &Path) {
         obj.display()
     );
     let out = run(Command::new("llvm-readobj-19").arg("--all").arg(obj));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // LLVM 19 cannot apply s390x's R_390_PC32 when it decodes `.eh_frame` (GNU as's objects
+    // get the same warning): that one is the tool's.
+    let stderr: String = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("warning: failed to compute relocation: R_390_PC32,"))
+        .collect();
     assert!(
         out.status.success() && !stderr.to_lowercase().contains("warning"),
         "llvm-readobj-19 --all {}:\n{stderr}",

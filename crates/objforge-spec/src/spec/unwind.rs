@@ -150,6 +150,7 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
                     Architecture::I386 => "\"ebp\" or \"esi\"",
                     Architecture::Aarch64 => "\"x29\", \"fp\" or \"d8\"",
                     Architecture::Riscv64 => "\"ra\", \"s0\" or \"fs1\"",
+                    Architecture::S390x => "\"r11\", \"r14\" or \"f8\"",
                     _ => "none: the architecture has no unwind registers",
                 }
             ))

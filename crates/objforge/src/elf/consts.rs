@@ -13,6 +13,7 @@ pub const EM_386: u16 = 3;
 pub const EM_X86_64: u16 = 62;
 pub const EM_AARCH64: u16 = 183;
 pub const EM_RISCV: u16 = 243;
+pub const EM_S390: u16 = 22;
 
 pub const SHN_UNDEF: u32 = 0;
 pub const SHN_LORESERVE: u32 = 0xff00;

@@ -76,6 +76,7 @@ fn machine(arch: Architecture) -> u16 {
         Architecture::I386 => EM_386,
         Architecture::Aarch64 => EM_AARCH64,
         Architecture::Riscv64 => EM_RISCV,
+        Architecture::S390x => EM_S390,
         // Refused at the top of `write`: WebAssembly has its own object format.
         Architecture::Wasm32 | Architecture::Wasm64 => 0,
     }
@@ -168,7 +169,7 @@ impl<'a> Layout<'a> {
         if arch.is_wasm() {
             return Err(Error::unsupported(
                 Place::Target,
-                format!("objforge writes ELF for x86_64, i386, aarch64 and riscv64, not {arch}; WebAssembly objects are format wasm"),
+                format!("objforge writes ELF for x86_64, i386, aarch64, riscv64 and s390x, not {arch}; WebAssembly objects are format wasm"),
             ));
         }
         let class = Class {

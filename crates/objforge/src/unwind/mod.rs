@@ -13,7 +13,7 @@
 //!
 //! | format | written |
 //! |---|---|
-//! | ELF (x86_64, i386, aarch64, riscv64) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
+//! | ELF (x86_64, i386, aarch64, riscv64, s390x) | `.eh_frame`: CIEs shared between functions of the same personality, LSDA use, return column and signal-frame flag; one FDE per function; pointers PC-relative (`DW_EH_PE_pcrel\|sdata4`), the personality through a `DW.ref.NAME` word as GCC does |
 //! | Mach-O (x86_64, arm64) | `__LD,__compact_unwind` entries with the compact encoding LLVM computes from the same rules (frame-pointer frames, frameless functions; DWARF mode otherwise), and `__TEXT,__eh_frame` with an FDE for every function: pointer-sized PC-relative pointers (`SUBTRACTOR`/`UNSIGNED` pairs), the personality through its GOT slot |
 //! | COFF x86_64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from the [`CfiRule`]s; the personality routine as the exception handler, the LSDA as its data |
 //! | COFF arm64 | `.pdata` and `.xdata` from the [`SehRule`]s, or derived from [`CfiRule`]s given one instruction at a time: packed into `.pdata` where the prologue is canonical, records with epilogue scopes otherwise; handlers as on x86_64 |
@@ -93,6 +93,7 @@ impl Register {
             Architecture::I386 => arch::i386::dwarf::register(name),
             Architecture::Aarch64 => arch::aarch64::dwarf::register(name),
             Architecture::Riscv64 => arch::riscv64::dwarf::register(name),
+            Architecture::S390x => arch::s390x::dwarf::register(name),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
         .map(Register)
@@ -106,6 +107,7 @@ impl Register {
             Architecture::I386 => arch::i386::dwarf::name(self.0),
             Architecture::Aarch64 => arch::aarch64::dwarf::name(self.0),
             Architecture::Riscv64 => arch::riscv64::dwarf::name(self.0),
+            Architecture::S390x => arch::s390x::dwarf::name(self.0),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
@@ -117,6 +119,7 @@ impl Register {
             Architecture::I386 => Some(arch::i386::dwarf::LAST),
             Architecture::Aarch64 => Some(arch::aarch64::dwarf::LAST),
             Architecture::Riscv64 => Some(arch::riscv64::dwarf::LAST),
+            Architecture::S390x => Some(arch::s390x::dwarf::LAST),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
@@ -641,6 +644,16 @@ impl ArchFacts {
                 cfa_offset: 0,
                 return_address_at: None,
             },
+            // GNU as: code alignment 1, the CFA 160 bytes (the register save area) above
+            // %r15 at a call, the return address in %r14.
+            Architecture::S390x => ArchFacts {
+                code_align: 1,
+                data_align: -8,
+                return_column: arch::s390x::dwarf::RA,
+                cfa_register: arch::s390x::dwarf::SP,
+                cfa_offset: 160,
+                return_address_at: None,
+            },
             Architecture::Wasm32 | Architecture::Wasm64 => return None,
         })
     }
@@ -658,6 +671,7 @@ mod tests {
             Architecture::I386,
             Architecture::Aarch64,
             Architecture::Riscv64,
+            Architecture::S390x,
         ] {
             let last = Register::last(arch).unwrap();
             let mut named = 0;

@@ -58,6 +58,12 @@ pub fn convert(object: &Object) -> Result<Option<Converted>> {
     {
         return Ok(None);
     }
+    if object.target.endianness == objforge::Endianness::Big {
+        return Err(DumpError::new(format!(
+            "--debug reads little-endian DWARF; the .debug_* sections of this big-endian {} object stay sections (dump without --debug)",
+            object.target.arch
+        )));
+    }
     let mut relocated: HashMap<&str, Vec<u8>> = HashMap::new();
     for &i in &replaced {
         relocated.insert(object.sections[i].name.as_str(), relocate(object, i)?);
