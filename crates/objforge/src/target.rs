@@ -16,6 +16,8 @@ pub enum Architecture {
     Aarch64,
     /// 64-bit RISC-V.
     Riscv64,
+    /// 64-bit little-endian PowerPC, ELFv2 ABI (`powerpc64le`).
+    Ppc64le,
     /// WebAssembly with 32-bit linear memory addresses.
     Wasm32,
     /// WebAssembly with 64-bit linear memory addresses (the memory64 proposal).
@@ -29,6 +31,7 @@ impl Architecture {
         Architecture::I386,
         Architecture::Aarch64,
         Architecture::Riscv64,
+        Architecture::Ppc64le,
         Architecture::Wasm32,
         Architecture::Wasm64,
     ];
@@ -40,18 +43,20 @@ impl Architecture {
             Architecture::X86_64
             | Architecture::Aarch64
             | Architecture::Riscv64
+            | Architecture::Ppc64le
             | Architecture::Wasm64 => 8,
         }
     }
 
-    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `wasm32`,
-    /// `wasm64`).
+    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `ppc64le`,
+    /// `wasm32`, `wasm64`).
     pub fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
             Architecture::I386 => "i386",
             Architecture::Aarch64 => "aarch64",
             Architecture::Riscv64 => "riscv64",
+            Architecture::Ppc64le => "ppc64le",
             Architecture::Wasm32 => "wasm32",
             Architecture::Wasm64 => "wasm64",
         }
@@ -201,12 +206,13 @@ impl Target {
             "i386" | "i486" | "i586" | "i686" | "x86" => Architecture::I386,
             "aarch64" | "arm64" => Architecture::Aarch64,
             a if a.starts_with("riscv64") => Architecture::Riscv64,
+            "powerpc64le" | "ppc64le" => Architecture::Ppc64le,
             "wasm32" => Architecture::Wasm32,
             "wasm64" => Architecture::Wasm64,
             "" => return Err(bad("the triple is empty".into())),
             other => {
                 return Err(bad(format!(
-                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, wasm32, wasm64)"
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, powerpc64le/ppc64le, wasm32, wasm64)"
                 )))
             }
         };

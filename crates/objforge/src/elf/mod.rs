@@ -76,6 +76,7 @@ fn machine(arch: Architecture) -> u16 {
         Architecture::I386 => EM_386,
         Architecture::Aarch64 => EM_AARCH64,
         Architecture::Riscv64 => EM_RISCV,
+        Architecture::Ppc64le => EM_PPC64,
         // Refused at the top of `write`: WebAssembly has its own object format.
         Architecture::Wasm32 | Architecture::Wasm64 => 0,
     }
@@ -83,6 +84,9 @@ fn machine(arch: Architecture) -> u16 {
 
 fn e_flags(obj: &Object) -> u32 {
     use crate::arch::riscv64::elf as rv;
+    if obj.target.arch == Architecture::Ppc64le {
+        return crate::arch::ppc64le::elf::EF_ABI_V2;
+    }
     if obj.target.arch != Architecture::Riscv64 {
         return 0;
     }
@@ -115,6 +119,9 @@ fn section_type(name: &str, kind: SectionKind) -> u32 {
         SHT_PREINIT_ARRAY
     } else if name.starts_with(".note") {
         SHT_NOTE
+    } else if name == ".gnu.attributes" && kind == SectionKind::Other {
+        // GNU object attributes (PowerPC's Tag_GNU_Power_ABI_FP ...), which the linker merges.
+        SHT_GNU_ATTRIBUTES
     } else {
         SHT_PROGBITS
     }
@@ -168,7 +175,7 @@ impl<'a> Layout<'a> {
         if arch.is_wasm() {
             return Err(Error::unsupported(
                 Place::Target,
-                format!("objforge writes ELF for x86_64, i386, aarch64 and riscv64, not {arch}; WebAssembly objects are format wasm"),
+                format!("objforge writes ELF for x86_64, i386, aarch64, riscv64 and ppc64le, not {arch}; WebAssembly objects are format wasm"),
             ));
         }
         let class = Class {
