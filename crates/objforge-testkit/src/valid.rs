@@ -57,6 +57,9 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         RvJal => &[0x6f, 0x00, 0x00, 0x00],
         RvRvcBranch => &[0x01, 0xc0],
         RvRvcJump => &[0x01, 0xa0],
+        // bl 0; bc 12, 2, 0 (beq)
+        PpcRel24 => &[0x01, 0x00, 0x00, 0x48],
+        PpcRel14 => &[0x00, 0x00, 0x82, 0x41],
         _ => return None,
     })
 }
@@ -90,6 +93,8 @@ fn reach(kind: RelocKind) -> Option<(i64, i64, i64)> {
         RvJal => bits(21, 2),
         RvRvcBranch => bits(9, 2),
         RvRvcJump => bits(12, 2),
+        PpcRel24 => bits(26, 4),
+        PpcRel14 => bits(16, 4),
         _ => None,
     }
 }
@@ -382,6 +387,15 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         }
     }
     align_ldst_targets(&mut obj);
+    // PowerPC64 ELFv2: some defined symbols get a local entry point.
+    if arch == Architecture::Ppc64le {
+        for i in 0..obj.symbols.len() {
+            let defined = matches!(obj.symbols[i].definition, SymbolDefinition::Defined { .. });
+            if defined && obj.symbols[i].kind != SymbolKind::Section && src.one_in(4) {
+                obj.set_local_entry(SymbolId(i), src.pick(&[1, 4, 8, 16, 32, 64]));
+            }
+        }
+    }
     obj
 }
 

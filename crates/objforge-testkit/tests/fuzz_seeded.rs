@@ -127,6 +127,9 @@ const TOKENS: &[&str] = &[
     "\"x86_64-pc-windows-msvc\"",
     "\"arm64-apple-macos\"",
     "\"riscv64gc-unknown-linux-gnu\"",
+    "\"powerpc64le-unknown-linux-gnu\"",
+    "\"ppc_rel24\"",
+    "\"local_entry\"",
     "\"associative\"",
     "\"wasm\"",
 ];
