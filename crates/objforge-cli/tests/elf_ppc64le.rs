@@ -5,7 +5,9 @@
 //!
 //! The fixtures are in `tests/fixtures/ppc64le/`: `every_reloc.json` is the spec,
 //! `every_reloc.s` the assembly it encodes (documentation only; `make_spec.py` turned gas's
-//! output into the JSON), `program.c` the C program.
+//! output into the JSON), `program.c` the C program; `unwind.json` two functions with `unwind`
+//! entries, `unwind.s` the same with `.cfi_*` directives, `unwind_main.c` the program that walks
+//! the stack through them.
 
 mod common;
 
@@ -294,4 +296,77 @@ fn gcc_program_round_trips_and_runs_the_same() {
         );
         assert!(symbols.contains("Tag_GNU_Power_ABI_FP"), "{name}:\n{symbols}");
     }
+}
+
+/// The `.eh_frame` rows llvm-dwarfdump derives from objforge's `unwind` entries (CFA and saved
+/// registers at each address; the CIE's factors 4 / -8 and return column 65) are the ones it
+/// derives from GNU as's for the same `.cfi_*` directives.
+#[test]
+fn ppc64le_unwind_rows_match_gas() {
+    let dir = common::scratch("ppc64le_unwind_rows");
+    let ours = build_checked(&dir, &fixture("unwind.json"), "unwind");
+    let theirs = dir.join("gas.o");
+    common::run_ok(
+        Command::new("powerpc64le-linux-gnu-as")
+            .arg(fixture("unwind.s"))
+            .arg("-o")
+            .arg(&theirs),
+    );
+    let rows = |obj: &Path| -> Vec<String> {
+        common::run_ok(Command::new("llvm-dwarfdump-19").arg("--eh-frame").arg(obj))
+            .lines()
+            .filter(|l| {
+                l.starts_with("  0x")
+                    || l.contains("Augmentation:")
+                    || l.contains("alignment factor")
+                    || l.contains("Return address column")
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, b) = (rows(&ours), rows(&theirs));
+    assert!(a.iter().any(|l| l.contains("Return address column: 65")), "{a:?}");
+    assert!(a.len() > 10, "{a:?}");
+    assert_eq!(a, b);
+}
+
+/// libgcc's unwinder walks from a callback through both objforge functions into main; without
+/// their `unwind` entries it stops at them.
+#[test]
+fn ppc64le_unwinder_walks_through_objforge_frames() {
+    let dir = common::scratch("ppc64le_unwind_walk");
+    let walk = |spec: &Path, name: &str| -> (String, i32) {
+        let obj = build_checked(&dir, spec, name);
+        let exe = dir.join(format!("{name}-main"));
+        common::run_ok(
+            Command::new("powerpc64le-linux-gnu-gcc")
+                .args(["-O2", "-rdynamic"])
+                .arg(fixture("unwind_main.c"))
+                .arg(&obj)
+                .arg("-o")
+                .arg(&exe),
+        );
+        run_ppc64le(&exe)
+    };
+    let spec = fixture("unwind.json");
+    assert_eq!(
+        walk(&spec, "unwind"),
+        (
+            "backtrace: callback through_fp main\nbacktrace: callback through_frameless main\n"
+                .to_string(),
+            0
+        )
+    );
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("unwind");
+    let bare = dir.join("bare.json");
+    std::fs::write(&bare, doc.to_string()).unwrap();
+    assert_eq!(
+        walk(&bare, "bare"),
+        (
+            "backtrace: callback through_fp\nbacktrace: callback through_frameless\n".to_string(),
+            0
+        )
+    );
 }
