@@ -370,3 +370,34 @@ fn ppc64le_unwinder_walks_through_objforge_frames() {
         )
     );
 }
+
+/// A C++ exception thrown by a callback passes through both objforge functions to main's
+/// handler, running the destructors on its way and restoring the callee-saved registers
+/// through_frameless clobbers (r29, r30); the program is `tests/fixtures/unwind/main.cpp`,
+/// the one every architecture's unwind test runs, linked statically.
+#[test]
+fn ppc64le_exception_passes_through_objforge_frames() {
+    let dir = common::scratch("ppc64le_unwind_throw");
+    let obj = build_checked(&dir, &fixture("unwind.json"), "unwind");
+    let exe = dir.join("main");
+    common::run_ok(
+        Command::new("powerpc64le-linux-gnu-g++")
+            .args(["-O2", "-static"])
+            .arg(common::fixture("unwind/main.cpp"))
+            .arg(&obj)
+            .arg("-o")
+            .arg(&exe),
+    );
+    let caught = "\
+backtrace: objforge frame, then its callers
+~Guard callback
+~Guard fp
+caught boom through fp
+backtrace: objforge frame, then its callers
+~Guard callback
+~Guard frameless
+caught boom through frameless
+a=11 b=22 seen=2
+";
+    assert_eq!(run_ppc64le(&exe), (caught.to_string(), 0));
+}
