@@ -6,8 +6,9 @@
 //! The fixtures are in `tests/fixtures/ppc64le/`: `every_reloc.json` is the spec,
 //! `every_reloc.s` the assembly it encodes (documentation only; `make_spec.py` turned gas's
 //! output into the JSON), `program.c` the C program; `unwind.json` two functions with `unwind`
-//! entries, `unwind.s` the same with `.cfi_*` directives, `unwind_main.c` the program that walks
-//! the stack through them.
+//! entries, `unwind.s` the same with `.cfi_*` directives, `unwind_main.c` a C program that walks
+//! the stack through them (C++ exceptions go through them with `unwind/main.cpp`, the program
+//! every architecture's unwind test runs).
 
 mod common;
 
@@ -343,6 +344,8 @@ fn ppc64le_unwinder_walks_through_objforge_frames() {
                 .args(["-O2", "-rdynamic"])
                 .arg(fixture("unwind_main.c"))
                 .arg(&obj)
+                // through_frameless names __gxx_personality_v0.
+                .arg("-lstdc++")
                 .arg("-o")
                 .arg(&exe),
         );
