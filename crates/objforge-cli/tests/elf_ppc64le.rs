@@ -5,7 +5,7 @@
 //!
 //! The fixtures are in `tests/fixtures/ppc64le/`: `every_reloc.json` is the spec,
 //! `every_reloc.s` the assembly it encodes (documentation only; `make_spec.py` turned gas's
-//! output into the JSON), `program.c` the C program; `unwind.json` two functions with `unwind`
+//! output into the JSON), `program.c` and `tls.c` the C programs; `unwind.json` two functions with `unwind`
 //! entries, `unwind.s` the same with `.cfi_*` directives, `unwind_main.c` a C program that walks
 //! the stack through them (C++ exceptions go through them with `unwind/main.cpp`, the program
 //! every architecture's unwind test runs).
@@ -260,14 +260,18 @@ fn link_and_run_gcc(object: &Path, exe: &Path) -> (String, i32) {
 #[test]
 fn gcc_program_round_trips_and_runs_the_same() {
     let dir = common::scratch("ppc64le_gcc_round_trip");
-    let source = fixture("program.c");
-    for (name, flags) in [
-        ("O0", &["-O0"][..]),
-        ("O2", &["-O2"][..]),
-        ("O2-fPIC", &["-O2", "-fPIC"][..]),
-        ("O2-g", &["-O2", "-g"][..]),
-        ("O2-fno-plt", &["-O2", "-fno-plt"][..]),
+    // program.c five ways; tls.c (thread-locals, through `native`: local-exec and
+    // initial-exec, general- and local-dynamic with -fPIC) two.
+    for (source, name, flags) in [
+        ("program.c", "O0", &["-O0"][..]),
+        ("program.c", "O2", &["-O2"][..]),
+        ("program.c", "O2-fPIC", &["-O2", "-fPIC"][..]),
+        ("program.c", "O2-g", &["-O2", "-g"][..]),
+        ("program.c", "O2-fno-plt", &["-O2", "-fno-plt"][..]),
+        ("tls.c", "tls-O2", &["-O2"][..]),
+        ("tls.c", "tls-O2-fPIC", &["-O2", "-fPIC"][..]),
     ] {
+        let source = fixture(source);
         let object = dir.join(format!("{name}.o"));
         common::run_ok(
             Command::new("powerpc64le-linux-gnu-gcc")
@@ -283,19 +287,29 @@ fn gcc_program_round_trips_and_runs_the_same() {
         assert_eq!(original.1, 0, "{name}: the original program fails:\n{}", original.0);
         let again = link_and_run_gcc(&rebuilt, &dir.join(format!("{name}.re")));
         assert_eq!(again, original, "{name}: rebuilt program");
-        // The round trip keeps main's local entry and the ABI attributes.
-        let symbols = common::run_ok(
-            Command::new("powerpc64le-linux-gnu-readelf")
-                .args(["-sW", "-A"])
-                .arg(&rebuilt),
-        );
+        // The round trip keeps main's local entry and GCC's ABI attributes (program.c's
+        // floating point: Tag_GNU_Power_ABI_FP).
+        let readelf = |args: &[&str], object: &Path| {
+            common::run_ok(
+                Command::new("powerpc64le-linux-gnu-readelf")
+                    .args(args)
+                    .arg(object),
+            )
+        };
+        let symbols = readelf(&["-sW"], &rebuilt);
         assert!(
             symbols
                 .lines()
                 .any(|l| l.ends_with(" main") && l.contains("[<localentry>: 8]")),
             "{name}:\n{symbols}"
         );
-        assert!(symbols.contains("Tag_GNU_Power_ABI_FP"), "{name}:\n{symbols}");
+        let attributes = readelf(&["-A"], &rebuilt);
+        assert_eq!(attributes, readelf(&["-A"], &object), "{name}");
+        assert_eq!(
+            attributes.contains("Tag_GNU_Power_ABI_FP"),
+            source.ends_with("program.c"),
+            "{name}:\n{attributes}"
+        );
     }
 }
 
