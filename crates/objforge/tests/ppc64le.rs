@@ -127,9 +127,11 @@ fn bad_local_entries_name_the_symbol() {
 #[test]
 fn branches_within_the_section_are_checked_for_reach() {
     let mut obj = ppc64le();
-    let (text, f, _) = with_function(&mut obj);
-    // A conditional branch to f + 2: not a whole instruction away.
-    obj.add_relocation(Relocation::new(text, 4, f, RelocKind::PpcRel14).with_addend(2));
+    let (text, _, _) = with_function(&mut obj);
+    // A conditional branch to a local label + 2: not a whole instruction away (a global
+    // target could be preempted, so only the linker would know).
+    let l = obj.add_symbol(Symbol::defined(".Ll", text, 16));
+    obj.add_relocation(Relocation::new(text, 4, l, RelocKind::PpcRel14).with_addend(2));
     let e = error(&obj);
     assert!(e.starts_with("relocations[0]"), "{e}");
     // The same to f itself, and a call to g, are fine.
