@@ -219,7 +219,10 @@ fn round_trip(dir: &Path, object: &Path, name: &str) -> PathBuf {
     let rebuilt = dir.join(format!("{name}.re.o"));
     common::build(&spec, &rebuilt);
     let second = common::run_ok(common::objforge().arg("dump").arg(&rebuilt));
-    assert_eq!(first, second, "{name}: dump -> build -> dump is no fixed point");
+    assert_eq!(
+        first, second,
+        "{name}: dump -> build -> dump is no fixed point"
+    );
     rebuilt
 }
 
@@ -241,7 +244,9 @@ fn same_elflint_verdict(original: &Path, rebuilt: &Path) {
     assert_eq!(before, after, "{}", rebuilt.display());
     assert!(
         after.contains("No errors")
-            || after.lines().all(|l| l.is_empty() || l.ends_with(": invalid type")),
+            || after
+                .lines()
+                .all(|l| l.is_empty() || l.ends_with(": invalid type")),
         "{after}"
     );
 }
@@ -284,7 +289,11 @@ fn gcc_program_round_trips_and_runs_the_same() {
         let rebuilt = round_trip(&dir, &object, name);
         same_elflint_verdict(&object, &rebuilt);
         let original = link_and_run_gcc(&object, &dir.join(name));
-        assert_eq!(original.1, 0, "{name}: the original program fails:\n{}", original.0);
+        assert_eq!(
+            original.1, 0,
+            "{name}: the original program fails:\n{}",
+            original.0
+        );
         let again = link_and_run_gcc(&rebuilt, &dir.join(format!("{name}.re")));
         assert_eq!(again, original, "{name}: rebuilt program");
         // The round trip keeps main's local entry and GCC's ABI attributes (program.c's
@@ -340,7 +349,10 @@ fn ppc64le_unwind_rows_match_gas() {
             .collect()
     };
     let (a, b) = (rows(&ours), rows(&theirs));
-    assert!(a.iter().any(|l| l.contains("Return address column: 65")), "{a:?}");
+    assert!(
+        a.iter().any(|l| l.contains("Return address column: 65")),
+        "{a:?}"
+    );
     assert!(a.len() > 10, "{a:?}");
     assert_eq!(a, b);
 }

@@ -41,7 +41,11 @@ fn st_other(bytes: &[u8], name: &str) -> u8 {
         .find(|&h| u32_at(h + 4) == 2)
         .expect("a symbol table");
     let strtab = header(u32_at(symtab + 40));
-    let (off, size, str_off) = (u64_at(symtab + 24), u64_at(symtab + 32), u64_at(strtab + 24));
+    let (off, size, str_off) = (
+        u64_at(symtab + 24),
+        u64_at(symtab + 32),
+        u64_at(strtab + 24),
+    );
     for entry in (off..off + size).step_by(24) {
         let at = str_off + u32_at(entry);
         let end = at + bytes[at..].iter().position(|&b| b == 0).unwrap();
@@ -65,7 +69,10 @@ fn header_is_elfv2() {
         2,
         "e_flags: ELFv2"
     );
-    assert_eq!(Target::from_triple("ppc64le-linux-gnu").unwrap().arch, Architecture::Ppc64le);
+    assert_eq!(
+        Target::from_triple("ppc64le-linux-gnu").unwrap().arch,
+        Architecture::Ppc64le
+    );
 }
 
 #[test]
@@ -138,8 +145,24 @@ fn branches_within_the_section_are_checked_for_reach() {
     obj.relocations[0].addend = 0;
     obj.add_relocation(Relocation::new(text, 8, SymbolId(1), RelocKind::PpcRel24));
     obj.write().unwrap();
-    assert!(supports(Format::Elf, Architecture::Ppc64le, RelocKind::PpcToc16Ha));
-    assert!(supports(Format::Elf, Architecture::Ppc64le, RelocKind::Diff64));
-    assert!(!supports(Format::Elf, Architecture::Ppc64le, RelocKind::Abs8));
-    assert!(!supports(Format::MachO, Architecture::Ppc64le, RelocKind::Abs64));
+    assert!(supports(
+        Format::Elf,
+        Architecture::Ppc64le,
+        RelocKind::PpcToc16Ha
+    ));
+    assert!(supports(
+        Format::Elf,
+        Architecture::Ppc64le,
+        RelocKind::Diff64
+    ));
+    assert!(!supports(
+        Format::Elf,
+        Architecture::Ppc64le,
+        RelocKind::Abs8
+    ));
+    assert!(!supports(
+        Format::MachO,
+        Architecture::Ppc64le,
+        RelocKind::Abs64
+    ));
 }

@@ -388,12 +388,10 @@ fn machine(arch: Architecture) -> Result<u16, Error> {
         other @ (Architecture::Riscv64
         | Architecture::Ppc64le
         | Architecture::Wasm32
-        | Architecture::Wasm64) => {
-            Err(Error::unsupported(
-                Place::Target,
-                format!("objforge writes COFF for x86_64, i386 and aarch64 (arm64), not {other}"),
-            ))
-        }
+        | Architecture::Wasm64) => Err(Error::unsupported(
+            Place::Target,
+            format!("objforge writes COFF for x86_64, i386 and aarch64 (arm64), not {other}"),
+        )),
     }
 }
 
