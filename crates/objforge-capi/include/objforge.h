@@ -254,6 +254,11 @@ objforge_code objforge_reloc_set_pair(objforge_object *obj, uint32_t reloc, uint
 /* Makes diff8/16/32/64 relocation `reloc` subtract the address of symbol `minus`. */
 objforge_code objforge_reloc_set_minus(objforge_object *obj, uint32_t reloc, uint32_t minus, objforge_error *err);
 
+/* ppc64le (ELFv2): symbol `symbol`'s local entry point is `offset` bytes past it (0, 4, 8, 16,
+ * 32 or 64; 1: no separate local entry, r2 not preserved; 0 removes it), written in st_other.
+ * Checked when the object is written: only on ppc64le ELF, for a defined symbol. */
+objforge_code objforge_symbol_set_local_entry(objforge_object *obj, uint32_t symbol, uint32_t offset, objforge_error *err);
+
 /* Unwind information (docs/unwind.md): how to unwind through a function, for exceptions,
  * debuggers and profilers; ELF gets .eh_frame, COFF x86_64 .pdata/.xdata (derived from the
  * rules where Windows can describe the prologue). Adds the entry of the function of `size`
