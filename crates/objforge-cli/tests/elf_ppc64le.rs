@@ -5,7 +5,8 @@
 //!
 //! The fixtures are in `tests/fixtures/ppc64le/`: `every_reloc.json` is the spec,
 //! `every_reloc.s` the assembly it encodes (documentation only; `make_spec.py` turned gas's
-//! output into the JSON), `program.c` and `tls.c` the C programs; `unwind.json` two functions with `unwind`
+//! output into the JSON), `program.c` a C program, `tls.c` and `tls_ie.c` one with
+//! thread-locals; `unwind.json` two functions with `unwind`
 //! entries, `unwind.s` the same with `.cfi_*` directives, `unwind_main.c` a C program that walks
 //! the stack through them (C++ exceptions go through them with `unwind/main.cpp`, the program
 //! every architecture's unwind test runs).
@@ -265,18 +266,14 @@ fn link_and_run_gcc(object: &Path, exe: &Path) -> (String, i32) {
 #[test]
 fn gcc_program_round_trips_and_runs_the_same() {
     let dir = common::scratch("ppc64le_gcc_round_trip");
-    // program.c five ways; tls.c (thread-locals, through `native`: local-exec and
-    // initial-exec, general- and local-dynamic with -fPIC) two.
-    for (source, name, flags) in [
-        ("program.c", "O0", &["-O0"][..]),
-        ("program.c", "O2", &["-O2"][..]),
-        ("program.c", "O2-fPIC", &["-O2", "-fPIC"][..]),
-        ("program.c", "O2-g", &["-O2", "-g"][..]),
-        ("program.c", "O2-fno-plt", &["-O2", "-fno-plt"][..]),
-        ("tls.c", "tls-O2", &["-O2"][..]),
-        ("tls.c", "tls-O2-fPIC", &["-O2", "-fPIC"][..]),
+    for (name, flags) in [
+        ("O0", &["-O0"][..]),
+        ("O2", &["-O2"][..]),
+        ("O2-fPIC", &["-O2", "-fPIC"][..]),
+        ("O2-g", &["-O2", "-g"][..]),
+        ("O2-fno-plt", &["-O2", "-fno-plt"][..]),
     ] {
-        let source = fixture(source);
+        let source = fixture("program.c");
         let object = dir.join(format!("{name}.o"));
         common::run_ok(
             Command::new("powerpc64le-linux-gnu-gcc")
@@ -314,11 +311,7 @@ fn gcc_program_round_trips_and_runs_the_same() {
         );
         let attributes = readelf(&["-A"], &rebuilt);
         assert_eq!(attributes, readelf(&["-A"], &object), "{name}");
-        assert_eq!(
-            attributes.contains("Tag_GNU_Power_ABI_FP"),
-            source.ends_with("program.c"),
-            "{name}:\n{attributes}"
-        );
+        assert!(attributes.contains("Tag_GNU_Power_ABI_FP"), "{name}:\n{attributes}");
     }
 }
 
@@ -429,4 +422,99 @@ caught boom through frameless
 a=11 b=22 seen=2
 ";
     assert_eq!(run_ppc64le(&exe), (caught.to_string(), 0));
+}
+
+/// Links `objects` against glibc with ld.lld (through the cross GCC's driver, which finds
+/// `ld.lld` in `bin`) and runs the program under qemu.
+fn link_and_run_lld(objects: &[&Path], bin: &Path, exe: &Path) -> (String, i32) {
+    std::fs::create_dir_all(bin).unwrap();
+    let lld = bin.join("ld.lld");
+    if !lld.exists() {
+        std::os::unix::fs::symlink("/usr/bin/ld.lld-19", &lld).unwrap();
+    }
+    common::run_ok(
+        Command::new("powerpc64le-linux-gnu-gcc")
+            .arg(format!("-B{}", bin.display()))
+            .arg("-fuse-ld=lld")
+            .args(objects)
+            .arg("-o")
+            .arg(exe),
+    );
+    let comment = common::section_bytes(exe, ".comment");
+    assert!(
+        String::from_utf8_lossy(&comment).contains("LLD"),
+        "{} was not linked by ld.lld",
+        exe.display()
+    );
+    run_ppc64le(exe)
+}
+
+/// GCC's thread-local accesses round-trip and link with GNU ld and ld.lld: tls.c local-exec
+/// (`ppc_tprel16_ha`/`_lo`) and tls_ie.c initial-exec (`ppc_got_tprel16_ha`/`_lo_ds`, `ppc_tls`)
+/// in a program; with -fPIC general- and local-dynamic, which are `native`.
+#[test]
+fn ppc64le_thread_locals_round_trip_and_link() {
+    let dir = common::scratch("ppc64le_tls");
+    for (name, flags, kinds) in [
+        (
+            "O2",
+            &["-O2"][..],
+            &[
+                "ppc_tprel16_ha",
+                "ppc_tprel16_lo",
+                "ppc_got_tprel16_ha",
+                "ppc_got_tprel16_lo_ds",
+                "ppc_tls",
+            ][..],
+        ),
+        ("O2-fPIC", &["-O2", "-fPIC"][..], &[][..]),
+    ] {
+        let mut originals = Vec::new();
+        let mut rebuilt = Vec::new();
+        let mut specs = String::new();
+        for source in ["tls.c", "tls_ie.c"] {
+            let stem = format!("{name}-{}", source.trim_end_matches(".c"));
+            let object = dir.join(format!("{stem}.o"));
+            common::run_ok(
+                Command::new("powerpc64le-linux-gnu-gcc")
+                    .args(flags)
+                    .arg("-c")
+                    .arg(fixture(source))
+                    .arg("-o")
+                    .arg(&object),
+            );
+            let again = round_trip(&dir, &object, &stem);
+            common::check_elf(&again);
+            specs += &std::fs::read_to_string(dir.join(format!("{stem}.json"))).unwrap();
+            originals.push(object);
+            rebuilt.push(again);
+        }
+        for kind in kinds {
+            assert!(specs.contains(&format!("\"kind\":\"{kind}\"")), "{name}: no {kind}");
+        }
+        let expected = (String::from("14 19 80\n"), 0);
+        let exe = dir.join(format!("{name}-gcc"));
+        common::run_ok(
+            Command::new("powerpc64le-linux-gnu-gcc")
+                .args(&originals)
+                .arg("-o")
+                .arg(&exe),
+        );
+        assert_eq!(run_ppc64le(&exe), expected, "{name}: the original");
+        let exe = dir.join(format!("{name}-gnu"));
+        common::run_ok(
+            Command::new("powerpc64le-linux-gnu-gcc")
+                .args(&rebuilt)
+                .arg("-o")
+                .arg(&exe),
+        );
+        assert_eq!(run_ppc64le(&exe), expected, "{name}: GNU ld");
+        let objects: Vec<&Path> = rebuilt.iter().map(PathBuf::as_path).collect();
+        let exe = dir.join(format!("{name}-lld"));
+        assert_eq!(
+            link_and_run_lld(&objects, &dir.join("bin"), &exe),
+            expected,
+            "{name}: ld.lld"
+        );
+    }
 }

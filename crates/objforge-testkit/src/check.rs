@@ -180,6 +180,11 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             PpcRel16Lo => &[250],
             PpcGot16Ha => &[17],
             PpcGot16LoDs => &[59],
+            PpcTprel16Ha => &[72],
+            PpcTprel16Lo => &[70],
+            PpcGotTprel16Ha => &[90],
+            PpcGotTprel16LoDs => &[88],
+            PpcTls => &[67],
             _ => &[],
         },
         (Format::MachO, X86_64) => match kind {

@@ -712,7 +712,8 @@ fn relocation(
         }
         A64TlsieAdrp21 | A64TlsieLd64Lo12 | A64TlsgdAdrp21 | A64TlsgdAddLo12 | A64TlsdescAdrp21
         | A64TlsdescLd64Lo12 | A64TlsdescAddLo12 | A64TlsdescCall | X86TlsdescCall | RvTprelAdd
-        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 => addend = 0,
+        | RvTlsGotHi20 | RvTlsGdHi20 | A64TlsldAdrp21 | A64TlsldAddLo12 | PpcGotTprel16Ha
+        | PpcGotTprel16LoDs | PpcTls => addend = 0,
         _ => {}
     }
     if kind == Secrel32 && format == Format::MachO {

@@ -269,6 +269,21 @@ pub enum RelocKind {
     PpcGot16Ha,
     /// PowerPC64 `ld`: #lo(GOT(S) + A - .TOC.) >> 2 (`sym@got@l`; `R_PPC64_GOT16_LO_DS`).
     PpcGot16LoDs,
+    /// PowerPC64 local-exec `addis`: #ha(TPREL(S + A)) (`addis 9, 13, x@tprel@ha`;
+    /// `R_PPC64_TPREL16_HA`).
+    PpcTprel16Ha,
+    /// PowerPC64 local-exec D-form: #lo(TPREL(S + A)) (`addi 9, 9, x@tprel@l`;
+    /// `R_PPC64_TPREL16_LO`).
+    PpcTprel16Lo,
+    /// PowerPC64 initial-exec `addis`: #ha(GOT(S) + A - .TOC.), S's GOT slot holding TPREL(S)
+    /// (`addis 9, 2, x@got@tprel@ha`; `R_PPC64_GOT_TPREL16_HA`).
+    PpcGotTprel16Ha,
+    /// PowerPC64 initial-exec `ld`: #lo(GOT(S) + A - .TOC.) >> 2
+    /// (`ld 9, x@got@tprel@l(9)`; `R_PPC64_GOT_TPREL16_LO_DS`).
+    PpcGotTprel16LoDs,
+    /// PowerPC64 initial-exec `add`: marks the `add 9, 9, x@tls` that adds the thread pointer,
+    /// so the linker may relax the sequence; nothing is stored (`R_PPC64_TLS`).
+    PpcTls,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -455,6 +470,11 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::PpcRel16Lo,
     RelocKind::PpcGot16Ha,
     RelocKind::PpcGot16LoDs,
+    RelocKind::PpcTprel16Ha,
+    RelocKind::PpcTprel16Lo,
+    RelocKind::PpcGotTprel16Ha,
+    RelocKind::PpcGotTprel16LoDs,
+    RelocKind::PpcTls,
 ];
 
 impl RelocKind {
@@ -567,6 +587,11 @@ impl RelocKind {
             PpcRel16Lo => "ppc_rel16_lo",
             PpcGot16Ha => "ppc_got16_ha",
             PpcGot16LoDs => "ppc_got16_lo_ds",
+            PpcTprel16Ha => "ppc_tprel16_ha",
+            PpcTprel16Lo => "ppc_tprel16_lo",
+            PpcGotTprel16Ha => "ppc_got_tprel16_ha",
+            PpcGotTprel16LoDs => "ppc_got_tprel16_lo_ds",
+            PpcTls => "ppc_tls",
             Native(_) => "native",
         }
     }
@@ -624,9 +649,10 @@ impl RelocKind {
             }
             // Branches patch the whole word; the 16-bit kinds (`half16`, `half16ds`) the
             // instruction's low halfword, which little-endian puts at the instruction's address.
-            PpcRel24 | PpcRel14 => FieldShape::Instruction { size: 4, align: 4 },
+            PpcRel24 | PpcRel14 | PpcTls => FieldShape::Instruction { size: 4, align: 4 },
             PpcAddr16Ha | PpcAddr16Hi | PpcAddr16Lo | PpcAddr16LoDs | PpcToc16Ha | PpcToc16Lo
-            | PpcToc16LoDs | PpcRel16Ha | PpcRel16Lo | PpcGot16Ha | PpcGot16LoDs => {
+            | PpcToc16LoDs | PpcRel16Ha | PpcRel16Lo | PpcGot16Ha | PpcGot16LoDs | PpcTprel16Ha
+            | PpcTprel16Lo | PpcGotTprel16Ha | PpcGotTprel16LoDs => {
                 FieldShape::Instruction { size: 2, align: 2 }
             }
             Native(n) => FieldShape::Data(n.size),
@@ -720,6 +746,11 @@ impl RelocKind {
                 | A64TlsldAddLo12
                 | A64TlsldDtprelHi12
                 | A64TlsldDtprelLo12
+                | PpcTprel16Ha
+                | PpcTprel16Lo
+                | PpcGotTprel16Ha
+                | PpcGotTprel16LoDs
+                | PpcTls
         )
     }
 

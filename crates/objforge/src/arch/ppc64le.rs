@@ -19,6 +19,11 @@ pub(crate) mod elf {
     pub const R_TOC16_LO: u32 = 48;
     pub const R_TOC16_HA: u32 = 50;
     pub const R_ADDR16_LO_DS: u32 = 57;
+    pub const R_TLS: u32 = 67;
+    pub const R_TPREL16_LO: u32 = 70;
+    pub const R_TPREL16_HA: u32 = 72;
+    pub const R_GOT_TPREL16_LO_DS: u32 = 88;
+    pub const R_GOT_TPREL16_HA: u32 = 90;
     pub const R_GOT16_LO_DS: u32 = 59;
     pub const R_TOC16_LO_DS: u32 = 64;
     pub const R_REL16_LO: u32 = 250;
@@ -54,6 +59,11 @@ pub(crate) fn elf_type(kind: RelocKind) -> Option<u32> {
         PpcRel16Lo => elf::R_REL16_LO,
         PpcGot16Ha => elf::R_GOT16_HA,
         PpcGot16LoDs => elf::R_GOT16_LO_DS,
+        PpcTprel16Ha => elf::R_TPREL16_HA,
+        PpcTprel16Lo => elf::R_TPREL16_LO,
+        PpcGotTprel16Ha => elf::R_GOT_TPREL16_HA,
+        PpcGotTprel16LoDs => elf::R_GOT_TPREL16_LO_DS,
+        PpcTls => elf::R_TLS,
         _ => return None,
     })
 }
