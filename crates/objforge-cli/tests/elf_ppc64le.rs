@@ -39,7 +39,9 @@ ok ppc_rel14
 ok ppc_rel24 b
 ";
 
-/// Every portable kind ppc64le ELF can express, plus `native`: `every_reloc.json` uses each.
+/// Every portable kind ppc64le ELF can express but the thread-local ones
+/// (`ppc64le_thread_locals_round_trip_and_link` runs those), plus `native`: `every_reloc.json`
+/// uses each.
 const PPC64LE_KINDS: &[&str] = &[
     "abs16",
     "abs32",
