@@ -313,7 +313,10 @@ fn gcc_program_round_trips_and_runs_the_same() {
         );
         let attributes = readelf(&["-A"], &rebuilt);
         assert_eq!(attributes, readelf(&["-A"], &object), "{name}");
-        assert!(attributes.contains("Tag_GNU_Power_ABI_FP"), "{name}:\n{attributes}");
+        assert!(
+            attributes.contains("Tag_GNU_Power_ABI_FP"),
+            "{name}:\n{attributes}"
+        );
     }
 }
 
@@ -492,7 +495,10 @@ fn ppc64le_thread_locals_round_trip_and_link() {
             rebuilt.push(again);
         }
         for kind in kinds {
-            assert!(specs.contains(&format!("\"kind\":\"{kind}\"")), "{name}: no {kind}");
+            assert!(
+                specs.contains(&format!("\"kind\":\"{kind}\"")),
+                "{name}: no {kind}"
+            );
         }
         let expected = (String::from("14 19 80\n"), 0);
         let exe = dir.join(format!("{name}-gcc"));
