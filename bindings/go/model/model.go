@@ -192,6 +192,24 @@ const (
 	S390TlsLdm64          RelocKind = "s390_tls_ldm64"
 	S390TlsLdcall         RelocKind = "s390_tls_ldcall"
 	S390TlsLdo64          RelocKind = "s390_tls_ldo64"
+	PpcRel24              RelocKind = "ppc_rel24"
+	PpcRel14              RelocKind = "ppc_rel14"
+	PpcAddr16Ha           RelocKind = "ppc_addr16_ha"
+	PpcAddr16Hi           RelocKind = "ppc_addr16_hi"
+	PpcAddr16Lo           RelocKind = "ppc_addr16_lo"
+	PpcAddr16LoDs         RelocKind = "ppc_addr16_lo_ds"
+	PpcToc16Ha            RelocKind = "ppc_toc16_ha"
+	PpcToc16Lo            RelocKind = "ppc_toc16_lo"
+	PpcToc16LoDs          RelocKind = "ppc_toc16_lo_ds"
+	PpcRel16Ha            RelocKind = "ppc_rel16_ha"
+	PpcRel16Lo            RelocKind = "ppc_rel16_lo"
+	PpcGot16Ha            RelocKind = "ppc_got16_ha"
+	PpcGot16LoDs          RelocKind = "ppc_got16_lo_ds"
+	PpcTprel16Ha          RelocKind = "ppc_tprel16_ha"
+	PpcTprel16Lo          RelocKind = "ppc_tprel16_lo"
+	PpcGotTprel16Ha       RelocKind = "ppc_got_tprel16_ha"
+	PpcGotTprel16LoDs     RelocKind = "ppc_got_tprel16_lo_ds"
+	PpcTls                RelocKind = "ppc_tls"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -311,6 +329,24 @@ var AllKinds = []RelocKind{
 	S390TlsLdm64,
 	S390TlsLdcall,
 	S390TlsLdo64,
+	PpcRel24,
+	PpcRel14,
+	PpcAddr16Ha,
+	PpcAddr16Hi,
+	PpcAddr16Lo,
+	PpcAddr16LoDs,
+	PpcToc16Ha,
+	PpcToc16Lo,
+	PpcToc16LoDs,
+	PpcRel16Ha,
+	PpcRel16Lo,
+	PpcGot16Ha,
+	PpcGot16LoDs,
+	PpcTprel16Ha,
+	PpcTprel16Lo,
+	PpcGotTprel16Ha,
+	PpcGotTprel16LoDs,
+	PpcTls,
 }
 
 // Section flags (Section.Flags).

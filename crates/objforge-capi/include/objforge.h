@@ -200,6 +200,24 @@ enum objforge_reloc_kind {
     OBJFORGE_RELOC_S390_TLS_LDM64 = 110,
     OBJFORGE_RELOC_S390_TLS_LDCALL = 111,
     OBJFORGE_RELOC_S390_TLS_LDO64 = 112,
+    OBJFORGE_RELOC_PPC_REL24 = 113,
+    OBJFORGE_RELOC_PPC_REL14 = 114,
+    OBJFORGE_RELOC_PPC_ADDR16_HA = 115,
+    OBJFORGE_RELOC_PPC_ADDR16_HI = 116,
+    OBJFORGE_RELOC_PPC_ADDR16_LO = 117,
+    OBJFORGE_RELOC_PPC_ADDR16_LO_DS = 118,
+    OBJFORGE_RELOC_PPC_TOC16_HA = 119,
+    OBJFORGE_RELOC_PPC_TOC16_LO = 120,
+    OBJFORGE_RELOC_PPC_TOC16_LO_DS = 121,
+    OBJFORGE_RELOC_PPC_REL16_HA = 122,
+    OBJFORGE_RELOC_PPC_REL16_LO = 123,
+    OBJFORGE_RELOC_PPC_GOT16_HA = 124,
+    OBJFORGE_RELOC_PPC_GOT16_LO_DS = 125,
+    OBJFORGE_RELOC_PPC_TPREL16_HA = 126,
+    OBJFORGE_RELOC_PPC_TPREL16_LO = 127,
+    OBJFORGE_RELOC_PPC_GOT_TPREL16_HA = 128,
+    OBJFORGE_RELOC_PPC_GOT_TPREL16_LO_DS = 129,
+    OBJFORGE_RELOC_PPC_TLS = 130,
 };
 
 /* The library version ("0.1.0"), a static string. */
@@ -261,6 +279,11 @@ objforge_code objforge_reloc_set_pair(objforge_object *obj, uint32_t reloc, uint
 
 /* Makes diff8/16/32/64 relocation `reloc` subtract the address of symbol `minus`. */
 objforge_code objforge_reloc_set_minus(objforge_object *obj, uint32_t reloc, uint32_t minus, objforge_error *err);
+
+/* ppc64le (ELFv2): symbol `symbol`'s local entry point is `offset` bytes past it (0, 4, 8, 16,
+ * 32 or 64; 1: no separate local entry, r2 not preserved; 0 removes it), written in st_other.
+ * Checked when the object is written: only on ppc64le ELF, for a defined symbol. */
+objforge_code objforge_symbol_set_local_entry(objforge_object *obj, uint32_t symbol, uint32_t offset, objforge_error *err);
 
 /* Unwind information (docs/unwind.md): how to unwind through a function, for exceptions,
  * debuggers and profilers; ELF gets .eh_frame, COFF x86_64 .pdata/.xdata (derived from the

@@ -717,6 +717,26 @@ pub unsafe extern "C" fn objforge_reloc_set_minus(
     })
 }
 
+/// Records symbol `symbol`'s ppc64le (ELFv2) local entry point, `offset` bytes past it
+/// (`Object::set_local_entry`; checked when the object is written).
+///
+/// # Safety
+/// As the header says.
+#[no_mangle]
+pub unsafe extern "C" fn objforge_symbol_set_local_entry(
+    obj: *mut ObjforgeObject,
+    symbol: u32,
+    offset: u32,
+    err: *mut ObjforgeError,
+) -> ObjforgeCode {
+    guard(err, || {
+        let o = object(obj)?;
+        let id = symbol_id(o, symbol, &format!("symbols[{symbol}]"))?;
+        o.obj.set_local_entry(id, offset);
+        Ok(())
+    })
+}
+
 /// The unwind entry `id`, or an argument error.
 fn unwind_entry(
     o: &mut ObjforgeObject,
@@ -1143,6 +1163,42 @@ mod tests {
         assert_eq!((code, id), (OBJFORGE_OK, 0));
         let o = unsafe { &*obj };
         assert_eq!(o.obj.symbols[0].definition, SymbolDefinition::Undefined);
+        unsafe { objforge_free(obj) };
+    }
+
+    #[test]
+    fn local_entry_is_recorded_for_the_symbol() {
+        let mut obj = std::ptr::null_mut();
+        let code = unsafe {
+            objforge_new(
+                c"powerpc64le-unknown-linux-gnu".as_ptr(),
+                &mut obj,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(code, OBJFORGE_OK);
+        let mut id = u32::MAX;
+        let code = unsafe {
+            objforge_add_symbol(
+                obj,
+                c"f".as_ptr(),
+                OBJFORGE_NONE,
+                0,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                0,
+                &mut id,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!((code, id), (OBJFORGE_OK, 0));
+        let code = unsafe { objforge_symbol_set_local_entry(obj, 0, 8, std::ptr::null_mut()) };
+        assert_eq!(code, OBJFORGE_OK);
+        let code = unsafe { objforge_symbol_set_local_entry(obj, 1, 8, std::ptr::null_mut()) };
+        assert_ne!(code, OBJFORGE_OK, "no symbol 1");
+        let o = unsafe { &*obj };
+        assert_eq!(o.obj.local_entry(SymbolId(0)), 8);
         unsafe { objforge_free(obj) };
     }
 }

@@ -2,7 +2,7 @@
 //! cargo built for this run. Lua 5.4 and SQLite 3 (from the `lua-src` and `libsqlite3-sys`
 //! crates, which the script fetches with cargo), our C programs (`tests/fixtures/dump/c`) and
 //! our C++ program (`tests/fixtures/corpus/cxx`), compiled by gcc-12 and clang-19 for ELF
-//! x86_64, i386, aarch64, riscv64, s390x, COFF x86_64 and i386, and Mach-O arm64 and x86_64: every
+//! x86_64, i386, aarch64, riscv64, ppc64le, s390x, COFF x86_64 and i386, and Mach-O arm64 and x86_64: every
 //! object dumps, builds and dumps again to the same spec, and the programs linked from the
 //! originals and from the rebuilt objects run the same (natively, under qemu-user, under
 //! wine), with `addr2line` the same on every address of the line table where there is `-g`.

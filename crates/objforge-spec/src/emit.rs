@@ -129,8 +129,13 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     }
 
     let mut symbols = Vec::new();
-    for s in &object.symbols {
-        symbols.push(Value::Object(symbol_json(s, &section_ref)));
+    for (i, s) in object.symbols.iter().enumerate() {
+        let mut m = symbol_json(s, &section_ref);
+        let local_entry = object.local_entry(objforge::SymbolId(i));
+        if local_entry != 0 {
+            m.insert("local_entry".into(), Value::from(local_entry));
+        }
+        symbols.push(Value::Object(m));
     }
 
     let mut relocations = Vec::new();
@@ -388,6 +393,7 @@ fn triple(object: &Object) -> (String, Option<Platform>) {
             };
             format!("riscv64{ext}-unknown-linux-gnu")
         }
+        (_, Architecture::Ppc64le) => "powerpc64le-unknown-linux-gnu".to_string(),
         (_, arch) => format!("{arch}-unknown-linux-gnu"),
     };
     let platform = Platform::from_triple(&triple);

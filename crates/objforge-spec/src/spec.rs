@@ -76,6 +76,7 @@ const SYMBOL_FIELDS: &[&str] = &[
     "binding",
     "visibility",
     "common",
+    "local_entry",
     "comment",
 ];
 /// Keys of a symbol's `common`.
@@ -538,16 +539,29 @@ fn read_symbols(node: Node<'_>, sections: &Names, obj: &mut Object) -> Result<Na
     let mut names = Names::default();
     let items = node.array()?;
     for (i, item) in items.iter().enumerate() {
-        let symbol = read_symbol(item, sections)?;
+        let (symbol, local_entry) = read_symbol(item, sections)?;
         names.add(&symbol.name, i);
-        obj.add_symbol(symbol);
+        let id = obj.add_symbol(symbol);
+        obj.set_local_entry(id, local_entry);
     }
     Ok(names)
 }
 
-/// One symbol: defined, undefined, common, file or section symbol, from which fields are given.
-fn read_symbol(node: Node<'_>, sections: &Names) -> Result<Symbol, SpecError> {
+/// One symbol: defined, undefined, common, file or section symbol, from which fields are given;
+/// and its PowerPC64 local entry offset (`local_entry`, 0 if not given).
+fn read_symbol(node: Node<'_>, sections: &Names) -> Result<(Symbol, u32), SpecError> {
     let fields = node.object(SYMBOL_FIELDS, "field")?;
+    let local_entry = match fields.get("local_entry") {
+        Some(n) => {
+            let v = n.u64()?;
+            u32::try_from(v).map_err(|_| {
+                n.error(format!(
+                    "{v} is no local entry offset (0, 1, 4, 8, 16, 32 or 64)"
+                ))
+            })?
+        }
+        None => 0,
+    };
     let kind = match fields.get("kind") {
         Some(n) => Some(one_of(
             n,
@@ -627,7 +641,7 @@ fn read_symbol(node: Node<'_>, sections: &Names) -> Result<Symbol, SpecError> {
         )
     };
 
-    Ok(Symbol {
+    let symbol = Symbol {
         name,
         definition,
         kind: kind.unwrap_or(default_kind),
@@ -643,7 +657,8 @@ fn read_symbol(node: Node<'_>, sections: &Names) -> Result<Symbol, SpecError> {
             Some(n) => n.u64()?,
             None => default_size,
         },
-    })
+    };
+    Ok((symbol, local_entry))
 }
 
 /// Adds every relocation in array order, so `relocations[i]` is `RelocationId(i)`.

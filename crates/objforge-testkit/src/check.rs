@@ -190,6 +190,32 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             S390TlsLdo64 => &[53],
             _ => &[],
         },
+        (Format::Elf, Ppc64le) => match kind {
+            Abs16 => &[3],
+            Abs32 | Secrel32 => &[1],
+            Abs64 => &[38],
+            Pcrel32 | Diff32 => &[26],
+            Pcrel64 | Diff64 => &[44],
+            PpcRel24 => &[10],
+            PpcRel14 => &[11],
+            PpcAddr16Ha => &[6],
+            PpcAddr16Hi => &[5],
+            PpcAddr16Lo => &[4],
+            PpcAddr16LoDs => &[57],
+            PpcToc16Ha => &[50],
+            PpcToc16Lo => &[48],
+            PpcToc16LoDs => &[64],
+            PpcRel16Ha => &[252],
+            PpcRel16Lo => &[250],
+            PpcGot16Ha => &[17],
+            PpcGot16LoDs => &[59],
+            PpcTprel16Ha => &[72],
+            PpcTprel16Lo => &[70],
+            PpcGotTprel16Ha => &[90],
+            PpcGotTprel16LoDs => &[88],
+            PpcTls => &[67],
+            _ => &[],
+        },
         (Format::MachO, X86_64) => match kind {
             Abs32 | Abs64 => &[0],
             Pcrel32 => &[1, 6, 7, 8],
@@ -452,7 +478,14 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
                 SymbolDefinition::Absolute => s.kind == SymbolKind::File,
                 _ => false,
             };
-            binding_ok && place_ok
+            // ppc64le: the local entry in st_other bits 5..7 (0 elsewhere).
+            let local_entry_ok = match r.flags() {
+                object::SymbolFlags::Elf { st_other, .. } => {
+                    st_other >> 5 == local_entry_code(obj.local_entry(objforge::SymbolId(i)))
+                }
+                _ => true,
+            };
+            binding_ok && place_ok && local_entry_ok
         });
         if !ok {
             return Err(format!(
@@ -887,5 +920,14 @@ fn minus_offset(obj: &Object, r: &objforge::Relocation) -> Result<i128, String> 
         other => Err(format!(
             "the subtracted symbol is not defined here: {other:?}"
         )),
+    }
+}
+
+/// The ELFv2 `st_other` code (bits 5..7) of a local entry `offset` bytes in: 1 stays 1, and
+/// 4 << (n - 2) is n.
+fn local_entry_code(offset: u32) -> u8 {
+    match offset {
+        0 | 1 => offset as u8,
+        _ => offset.trailing_zeros() as u8,
     }
 }

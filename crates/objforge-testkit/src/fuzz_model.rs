@@ -369,6 +369,12 @@ pub fn model(bytes: &[u8]) -> Object {
             );
         }
     }
+    // Local entries (PowerPC64 ELFv2), valid or not, on any target: last, so that the
+    // choices above read the bytes as before.
+    for _ in 0..src.u8() % 3 {
+        let symbol = SymbolId(usize::from(src.u8()) % (obj.symbols.len() + 2));
+        obj.set_local_entry(symbol, src.pick(&[0, 1, 3, 4, 8, 64, 128]));
+    }
     obj
 }
 

@@ -243,11 +243,11 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
             // TLS block.
             let ordinary: Vec<usize> = (0..nsymbols)
                 .filter(|&s| {
+                    // (An earlier break may have pointed a symbol past the sections.)
                     obj.symbols[s].section_id().is_some_and(|t| {
-                        !matches!(
-                            obj.sections[t.0].kind,
-                            SectionKind::TlsData | SectionKind::TlsBss
-                        )
+                        obj.sections.get(t.0).is_some_and(|t| {
+                            !matches!(t.kind, SectionKind::TlsData | SectionKind::TlsBss)
+                        })
                     })
                 })
                 .collect();

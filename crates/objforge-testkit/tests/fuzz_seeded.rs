@@ -129,6 +129,9 @@ const TOKENS: &[&str] = &[
     "\"riscv64gc-unknown-linux-gnu\"",
     "\"s390x-linux-gnu\"",
     "\"s390_pc32dbl\"",
+    "\"powerpc64le-unknown-linux-gnu\"",
+    "\"ppc_rel24\"",
+    "\"local_entry\"",
     "\"associative\"",
     "\"wasm\"",
 ];

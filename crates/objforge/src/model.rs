@@ -1,5 +1,6 @@
 //! The format-neutral object model a backend fills in: sections, symbols, relocations.
 
+pub(crate) mod local_entry;
 mod lookup;
 
 use crate::platform::Platform;
@@ -693,6 +694,8 @@ pub struct Object {
     /// How to unwind through the object's functions (see [`crate::unwind`]), written as the
     /// format's unwind tables.
     pub unwind: Vec<crate::unwind::FunctionUnwind>,
+    /// PowerPC64 ELFv2 local entry points, by symbol ([`Object::set_local_entry`]).
+    local_entries: local_entry::LocalEntries,
     /// The name index of [`Object::symbol_id`], made on the first lookup.
     lookup: std::sync::OnceLock<lookup::Lookup>,
 }
@@ -708,6 +711,7 @@ impl Object {
             relocations: Vec::new(),
             wasm: wasm::WasmModule::default(),
             unwind: Vec::new(),
+            local_entries: local_entry::LocalEntries::default(),
             lookup: std::sync::OnceLock::new(),
         }
     }

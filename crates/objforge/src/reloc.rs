@@ -306,6 +306,54 @@ pub enum RelocKind {
     /// IBM Z local-dynamic: DTPOFF(S + A), S's offset in its module's TLS block, in an 8-byte
     /// word (`.quad x@dtpoff`; `R_390_TLS_LDO64`).
     S390TlsLdo64,
+    /// PowerPC64 `bl`/`b`: (S + A - P) >> 2 in the 24-bit LI field (±32 MiB), through a
+    /// PLT stub or to the callee's local entry where the linker decides (`R_PPC64_REL24`).
+    PpcRel24,
+    /// PowerPC64 `bc` (conditional branch): (S + A - P) >> 2 in the 14-bit BD field (±32 KiB;
+    /// `R_PPC64_REL14`).
+    PpcRel14,
+    /// PowerPC64 `addis`: #ha(S + A), the high 16 bits adjusted for the signed low half
+    /// (`sym@ha`; `R_PPC64_ADDR16_HA`).
+    PpcAddr16Ha,
+    /// PowerPC64 `addis`/`oris`: #hi(S + A), the high 16 bits (`sym@h`; `R_PPC64_ADDR16_HI`).
+    PpcAddr16Hi,
+    /// PowerPC64 D-form (`addi`, `lwz`, `stw`): #lo(S + A) (`sym@l`; `R_PPC64_ADDR16_LO`).
+    PpcAddr16Lo,
+    /// PowerPC64 DS-form (`ld`, `std`): #lo(S + A) >> 2 in the 14-bit DS field, S + A a
+    /// multiple of 4 (`sym@l`; `R_PPC64_ADDR16_LO_DS`).
+    PpcAddr16LoDs,
+    /// PowerPC64 `addis rX, r2`: #ha(S + A - .TOC.) (`sym@toc@ha`; `R_PPC64_TOC16_HA`).
+    PpcToc16Ha,
+    /// PowerPC64 D-form: #lo(S + A - .TOC.) (`sym@toc@l`; `R_PPC64_TOC16_LO`).
+    PpcToc16Lo,
+    /// PowerPC64 DS-form (`ld`): #lo(S + A - .TOC.) >> 2 (`sym@toc@l`; `R_PPC64_TOC16_LO_DS`).
+    PpcToc16LoDs,
+    /// PowerPC64 `addis`: #ha(S + A - P), the global entry prologue's
+    /// `addis r2, r12, .TOC.-func@ha` (`R_PPC64_REL16_HA`).
+    PpcRel16Ha,
+    /// PowerPC64 `addi`: #lo(S + A - P), the prologue's `addi r2, r2, .TOC.-func@l`
+    /// (`R_PPC64_REL16_LO`).
+    PpcRel16Lo,
+    /// PowerPC64 `addis rX, r2`: #ha(GOT(S) + A - .TOC.), S's GOT slot (`sym@got@ha`;
+    /// `R_PPC64_GOT16_HA`).
+    PpcGot16Ha,
+    /// PowerPC64 `ld`: #lo(GOT(S) + A - .TOC.) >> 2 (`sym@got@l`; `R_PPC64_GOT16_LO_DS`).
+    PpcGot16LoDs,
+    /// PowerPC64 local-exec `addis`: #ha(TPREL(S + A)) (`addis 9, 13, x@tprel@ha`;
+    /// `R_PPC64_TPREL16_HA`).
+    PpcTprel16Ha,
+    /// PowerPC64 local-exec D-form: #lo(TPREL(S + A)) (`addi 9, 9, x@tprel@l`;
+    /// `R_PPC64_TPREL16_LO`).
+    PpcTprel16Lo,
+    /// PowerPC64 initial-exec `addis`: #ha(GOT(S) + A - .TOC.), S's GOT slot holding TPREL(S)
+    /// (`addis 9, 2, x@got@tprel@ha`; `R_PPC64_GOT_TPREL16_HA`).
+    PpcGotTprel16Ha,
+    /// PowerPC64 initial-exec `ld`: #lo(GOT(S) + A - .TOC.) >> 2
+    /// (`ld 9, x@got@tprel@l(9)`; `R_PPC64_GOT_TPREL16_LO_DS`).
+    PpcGotTprel16LoDs,
+    /// PowerPC64 initial-exec `add`: marks the `add 9, 9, x@tls` that adds the thread pointer,
+    /// so the linker may relax the sequence; nothing is stored (`R_PPC64_TLS`).
+    PpcTls,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -500,6 +548,24 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::S390TlsLdm64,
     RelocKind::S390TlsLdcall,
     RelocKind::S390TlsLdo64,
+    RelocKind::PpcRel24,
+    RelocKind::PpcRel14,
+    RelocKind::PpcAddr16Ha,
+    RelocKind::PpcAddr16Hi,
+    RelocKind::PpcAddr16Lo,
+    RelocKind::PpcAddr16LoDs,
+    RelocKind::PpcToc16Ha,
+    RelocKind::PpcToc16Lo,
+    RelocKind::PpcToc16LoDs,
+    RelocKind::PpcRel16Ha,
+    RelocKind::PpcRel16Lo,
+    RelocKind::PpcGot16Ha,
+    RelocKind::PpcGot16LoDs,
+    RelocKind::PpcTprel16Ha,
+    RelocKind::PpcTprel16Lo,
+    RelocKind::PpcGotTprel16Ha,
+    RelocKind::PpcGotTprel16LoDs,
+    RelocKind::PpcTls,
 ];
 
 impl RelocKind {
@@ -620,6 +686,24 @@ impl RelocKind {
             S390TlsLdm64 => "s390_tls_ldm64",
             S390TlsLdcall => "s390_tls_ldcall",
             S390TlsLdo64 => "s390_tls_ldo64",
+            PpcRel24 => "ppc_rel24",
+            PpcRel14 => "ppc_rel14",
+            PpcAddr16Ha => "ppc_addr16_ha",
+            PpcAddr16Hi => "ppc_addr16_hi",
+            PpcAddr16Lo => "ppc_addr16_lo",
+            PpcAddr16LoDs => "ppc_addr16_lo_ds",
+            PpcToc16Ha => "ppc_toc16_ha",
+            PpcToc16Lo => "ppc_toc16_lo",
+            PpcToc16LoDs => "ppc_toc16_lo_ds",
+            PpcRel16Ha => "ppc_rel16_ha",
+            PpcRel16Lo => "ppc_rel16_lo",
+            PpcGot16Ha => "ppc_got16_ha",
+            PpcGot16LoDs => "ppc_got16_lo_ds",
+            PpcTprel16Ha => "ppc_tprel16_ha",
+            PpcTprel16Lo => "ppc_tprel16_lo",
+            PpcGotTprel16Ha => "ppc_got_tprel16_ha",
+            PpcGotTprel16LoDs => "ppc_got_tprel16_lo_ds",
+            PpcTls => "ppc_tls",
             Native(_) => "native",
         }
     }
@@ -681,6 +765,14 @@ impl RelocKind {
             // The `brasl`'s opcode halfword: its PLT32DBL field follows.
             S390TlsGdcall | S390TlsLdcall => FieldShape::Instruction { size: 2, align: 2 },
             S390Pc16Dbl | S390Plt16Dbl => FieldShape::Instruction { size: 2, align: 2 },
+            // Branches patch the whole word; the 16-bit kinds (`half16`, `half16ds`) the
+            // instruction's low halfword, which little-endian puts at the instruction's address.
+            PpcRel24 | PpcRel14 | PpcTls => FieldShape::Instruction { size: 4, align: 4 },
+            PpcAddr16Ha | PpcAddr16Hi | PpcAddr16Lo | PpcAddr16LoDs | PpcToc16Ha | PpcToc16Lo
+            | PpcToc16LoDs | PpcRel16Ha | PpcRel16Lo | PpcGot16Ha | PpcGot16LoDs | PpcTprel16Ha
+            | PpcTprel16Lo | PpcGotTprel16Ha | PpcGotTprel16LoDs => {
+                FieldShape::Instruction { size: 2, align: 2 }
+            }
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -711,6 +803,9 @@ impl RelocKind {
             RvJal => Reach::signed_bits(21, 2),
             RvRvcBranch => Reach::signed_bits(9, 2),
             RvRvcJump => Reach::signed_bits(12, 2),
+            // LI (24 bits) and BD (14 bits) count words.
+            PpcRel24 => Reach::signed_bits(26, 4),
+            PpcRel14 => Reach::signed_bits(16, 4),
             // AUIPC's hi20 plus the sign-extended lo12 of the instruction after it.
             RvCall | RvPcrelHi20 => Reach {
                 min: -(1 << 31) - (1 << 11),
@@ -781,6 +876,11 @@ impl RelocKind {
                 | S390TlsLdm64
                 | S390TlsLdcall
                 | S390TlsLdo64
+                | PpcTprel16Ha
+                | PpcTprel16Lo
+                | PpcGotTprel16Ha
+                | PpcGotTprel16LoDs
+                | PpcTls
         )
     }
 

@@ -18,6 +18,8 @@ pub enum Architecture {
     Riscv64,
     /// IBM Z (z/Architecture, `s390x`): 64-bit and big-endian.
     S390x,
+    /// 64-bit little-endian PowerPC, ELFv2 ABI (`powerpc64le`).
+    Ppc64le,
     /// WebAssembly with 32-bit linear memory addresses.
     Wasm32,
     /// WebAssembly with 64-bit linear memory addresses (the memory64 proposal).
@@ -31,6 +33,7 @@ impl Architecture {
         Architecture::I386,
         Architecture::Aarch64,
         Architecture::Riscv64,
+        Architecture::Ppc64le,
         Architecture::Wasm32,
         Architecture::Wasm64,
         Architecture::S390x,
@@ -44,12 +47,13 @@ impl Architecture {
             | Architecture::Aarch64
             | Architecture::Riscv64
             | Architecture::S390x
+            | Architecture::Ppc64le
             | Architecture::Wasm64 => 8,
         }
     }
 
-    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `wasm32`,
-    /// `wasm64`, `s390x`).
+    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `ppc64le`,
+    /// `s390x`, `wasm32`, `wasm64`).
     pub fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
@@ -57,6 +61,7 @@ impl Architecture {
             Architecture::Aarch64 => "aarch64",
             Architecture::Riscv64 => "riscv64",
             Architecture::S390x => "s390x",
+            Architecture::Ppc64le => "ppc64le",
             Architecture::Wasm32 => "wasm32",
             Architecture::Wasm64 => "wasm64",
         }
@@ -216,12 +221,13 @@ impl Target {
             "aarch64" | "arm64" => Architecture::Aarch64,
             a if a.starts_with("riscv64") => Architecture::Riscv64,
             "s390x" | "systemz" => Architecture::S390x,
+            "powerpc64le" | "ppc64le" => Architecture::Ppc64le,
             "wasm32" => Architecture::Wasm32,
             "wasm64" => Architecture::Wasm64,
             "" => return Err(bad("the triple is empty".into())),
             other => {
                 return Err(bad(format!(
-                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, s390x, wasm32, wasm64)"
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, powerpc64le/ppc64le, s390x, wasm32, wasm64)"
                 )))
             }
         };

@@ -84,6 +84,7 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
     check_sections(obj)?;
     check_comdat_selections(obj)?;
     let (names, section_symbols) = check_symbols(obj)?;
+    crate::model::local_entry::check(obj)?;
     let (relocs, reach) = check_relocations(obj)?;
     crate::limits::check_total_size(obj)?;
     rules(obj)?;

@@ -486,6 +486,7 @@ impl<'a> Decoder<'a> {
             Architecture::Aarch64 => (31, 0, None),
             Architecture::Riscv64 => (2, 0, None),
             Architecture::S390x => (15, 160, None),
+            Architecture::Ppc64le => (1, 0, None),
             _ => return None,
         };
         // The return address is where the call left it, whichever column the CIE names.
@@ -598,6 +599,7 @@ fn default_column(arch: Architecture) -> u16 {
         Architecture::I386 => 8,
         Architecture::Aarch64 => 30,
         Architecture::S390x => 14,
+        Architecture::Ppc64le => 65,
         _ => 1,
     }
 }

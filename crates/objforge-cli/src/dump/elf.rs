@@ -1,5 +1,5 @@
-//! ELF relocatable objects (`ET_REL`: x86_64, i386, aarch64, riscv64, s390x) back into the
-//! model. Either byte order: s390x objects are big-endian.
+//! ELF relocatable objects (`ET_REL`: x86_64, i386, aarch64, riscv64, ppc64le, s390x) back
+//! into the model. Either byte order: s390x objects are big-endian.
 //!
 //! The inverse of objforge's ELF writer: the section header table minus what the writer
 //! makes by itself (the null section, `SHT_GROUP`s, relocation sections, `.note.GNU-stack`,
@@ -127,6 +127,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             (elf::EM_AARCH64, true) => Architecture::Aarch64,
             (elf::EM_RISCV, true) => Architecture::Riscv64,
             (elf::EM_S390, true) => Architecture::S390x,
+            (elf::EM_PPC64, true) => Architecture::Ppc64le,
             (m, is64) => {
                 let name = match m {
                     elf::EM_X86_64 => "x32 (32-bit x86_64)",
@@ -142,7 +143,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 };
                 let bits = if is64 { 64 } else { 32 };
                 return Err(DumpError::new(format!(
-                    "unsupported machine {}(e_machine {m}, ELFCLASS{bits}): objforge reads x86_64, i386, aarch64, riscv64 and s390x ELF objects",
+                    "unsupported machine {}(e_machine {m}, ELFCLASS{bits}): objforge reads x86_64, i386, aarch64, riscv64, ppc64le and s390x ELF objects",
                     if name.is_empty() { String::new() } else { format!("{name} ") }
                 )));
             }
@@ -170,6 +171,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 elf::EF_RISCV_FLOAT_ABI_DOUBLE => FloatAbi::Double,
                 _ => FloatAbi::Soft,
             };
+        } else if arch == Architecture::Ppc64le {
+            if flags != PPC64_EF_ABI_V2 {
+                return Err(DumpError::new(format!(
+                    "ELF header flags {flags:#x}: objforge writes ppc64le objects for the ELFv2 ABI (e_flags 2)"
+                )));
+            }
         } else if flags != 0 {
             return Err(DumpError::new(format!(
                 "ELF header flags {flags:#x}: objforge writes 0 for {arch}"
@@ -729,8 +736,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             }
             let symbol = self.symbol(sym)?;
             self.object.symbols.push(symbol);
+            let id = SymbolId(self.object.symbols.len() - 1);
             if let Some(slot) = id_of.get_mut(i) {
-                *slot = Some(SymbolId(self.object.symbols.len() - 1));
+                *slot = Some(id);
+            }
+            if self.arch == Architecture::Ppc64le {
+                self.object.set_local_entry(id, ppc64_local_entry(sym)?);
             }
         }
 
@@ -771,6 +782,13 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         for r in &mut self.object.relocations {
             r.symbol = r.symbol.map(remap);
             r.minus = r.minus.map(remap);
+        }
+        let local_entries: Vec<(SymbolId, u32)> = self.object.local_entries().collect();
+        for &(id, _) in &local_entries {
+            self.object.set_local_entry(id, 0);
+        }
+        for (id, offset) in local_entries {
+            self.object.set_local_entry(remap(id), offset);
         }
     }
 
@@ -818,7 +836,13 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             elf::STV_PROTECTED => Visibility::Protected,
             _ => Visibility::Internal,
         };
-        if sym.other & !3 != 0 {
+        let flags = if self.arch == Architecture::Ppc64le {
+            // ELFv2: bits 5..7 are the local entry, which `local_entry` reads.
+            sym.other & !3 & !PPC64_STO_LOCAL_MASK
+        } else {
+            sym.other & !3
+        };
+        if flags != 0 {
             return Err(err(format!(
                 "st_other {:#x} carries processor flags (such as a variant calling convention) objforge does not write",
                 sym.other
@@ -1202,6 +1226,24 @@ const R_RISCV_PCREL_LO12_S: u32 = 25;
 const R_RISCV_ALIGN: u32 = 43;
 const R_RISCV_RELAX: u32 = 51;
 
+/// ppc64le `e_flags`: the ELFv2 ABI.
+const PPC64_EF_ABI_V2: u32 = 2;
+/// ppc64le `st_other` bits 5..7: the local entry point (`STO_PPC64_LOCAL_MASK`).
+const PPC64_STO_LOCAL_MASK: u8 = 7 << 5;
+
+/// The local entry offset `st_other` gives a ppc64le symbol (`.localentry`): 0 or 1 as they
+/// are, 2..6 as 4..64 bytes; 7 is reserved.
+fn ppc64_local_entry(sym: &ElfSymbol) -> Result<u32> {
+    match (sym.other & PPC64_STO_LOCAL_MASK) >> 5 {
+        7 => Err(DumpError::symbol(
+            &sym.name,
+            "st_other's local entry field is 7, which the ELFv2 ABI reserves".to_string(),
+        )),
+        code @ (0 | 1) => Ok(u32::from(code)),
+        code => Ok(1 << code >> 2 << 2),
+    }
+}
+
 /// RISC-V relocations a `%pcrel_lo` may complete.
 fn is_rv_hi20(arch: Architecture, r_type: u32) -> bool {
     arch == Architecture::Riscv64
@@ -1364,6 +1406,32 @@ fn portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             53 => S390TlsLdo64,
             _ => return None,
         },
+        Architecture::Ppc64le => match r_type {
+            1 => Abs32,
+            3 => Abs16,
+            4 => PpcAddr16Lo,
+            5 => PpcAddr16Hi,
+            6 => PpcAddr16Ha,
+            10 => PpcRel24,
+            11 => PpcRel14,
+            17 => PpcGot16Ha,
+            26 => Pcrel32,
+            38 => Abs64,
+            44 => Pcrel64,
+            48 => PpcToc16Lo,
+            50 => PpcToc16Ha,
+            57 => PpcAddr16LoDs,
+            59 => PpcGot16LoDs,
+            64 => PpcToc16LoDs,
+            67 => PpcTls,
+            70 => PpcTprel16Lo,
+            72 => PpcTprel16Ha,
+            88 => PpcGotTprel16LoDs,
+            90 => PpcGotTprel16Ha,
+            250 => PpcRel16Lo,
+            252 => PpcRel16Ha,
+            _ => return None,
+        },
         _ => return None,
     })
 }
@@ -1440,6 +1508,8 @@ fn writer_section_type(name: &str, kind: SectionKind) -> u32 {
         elf::SHT_PREINIT_ARRAY
     } else if name.starts_with(".note") {
         elf::SHT_NOTE
+    } else if name == ".gnu.attributes" && kind == SectionKind::Other {
+        elf::SHT_GNU_ATTRIBUTES
     } else {
         elf::SHT_PROGBITS
     }
@@ -1460,6 +1530,7 @@ fn type_name(sh_type: u32) -> String {
         elf::SHT_GNU_HASH => "SHT_GNU_HASH",
         elf::SHT_X86_64_UNWIND => "SHT_X86_64_UNWIND",
         elf::SHT_GROUP => "SHT_GROUP",
+        elf::SHT_GNU_ATTRIBUTES => "SHT_GNU_ATTRIBUTES",
         0x7000_0003 => "SHT_LOPROC+3 (processor-specific attributes)",
         _ => "",
     };

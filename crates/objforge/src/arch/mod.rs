@@ -2,6 +2,7 @@
 
 pub(crate) mod aarch64;
 pub(crate) mod i386;
+pub(crate) mod ppc64le;
 pub(crate) mod riscv64;
 pub(crate) mod s390x;
 pub(crate) mod x86_64;
@@ -37,6 +38,7 @@ pub(crate) fn elf_encoding(
         Architecture::Aarch64 => aarch64::elf_type(kind).map(ElfEncoding::One),
         Architecture::Riscv64 => riscv64::elf_encoding(kind),
         Architecture::S390x => s390x::elf_type(kind).map(ElfEncoding::One),
+        Architecture::Ppc64le => ppc64le::elf_type(kind).map(ElfEncoding::One),
         Architecture::Wasm32 | Architecture::Wasm64 => None,
     }
 }
@@ -120,6 +122,7 @@ pub(crate) fn macho_encoding(
         Architecture::I386
         | Architecture::Riscv64
         | Architecture::S390x
+        | Architecture::Ppc64le
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }
@@ -135,6 +138,7 @@ pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Opt
         Architecture::Aarch64 => aarch64::coff_type(kind),
         Architecture::Riscv64
         | Architecture::S390x
+        | Architecture::Ppc64le
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }

@@ -387,6 +387,7 @@ fn machine(arch: Architecture) -> Result<u16, Error> {
         Architecture::Aarch64 => Ok(IMAGE_FILE_MACHINE_ARM64),
         other @ (Architecture::Riscv64
         | Architecture::S390x
+        | Architecture::Ppc64le
         | Architecture::Wasm32
         | Architecture::Wasm64) => Err(Error::unsupported(
             Place::Target,

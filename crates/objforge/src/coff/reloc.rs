@@ -79,6 +79,7 @@ fn field(arch: Architecture, type_: u16) -> Option<Field> {
         },
         Architecture::Riscv64
         | Architecture::S390x
+        | Architecture::Ppc64le
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }
@@ -128,6 +129,7 @@ fn type_name(arch: Architecture, type_: u16) -> String {
         },
         Architecture::Riscv64
         | Architecture::S390x
+        | Architecture::Ppc64le
         | Architecture::Wasm32
         | Architecture::Wasm64 => "",
     };

@@ -11,6 +11,7 @@ pub const ET_REL: u16 = 1;
 
 pub const EM_386: u16 = 3;
 pub const EM_X86_64: u16 = 62;
+pub const EM_PPC64: u16 = 21;
 pub const EM_AARCH64: u16 = 183;
 pub const EM_RISCV: u16 = 243;
 pub const EM_S390: u16 = 22;
@@ -26,6 +27,7 @@ pub const SHT_SYMTAB: u32 = 2;
 pub const SHT_STRTAB: u32 = 3;
 pub const SHT_RELA: u32 = 4;
 pub const SHT_NOTE: u32 = 7;
+pub const SHT_GNU_ATTRIBUTES: u32 = 0x6fff_fff5;
 pub const SHT_NOBITS: u32 = 8;
 pub const SHT_REL: u32 = 9;
 pub const SHT_INIT_ARRAY: u32 = 14;

@@ -77,6 +77,7 @@ fn machine(arch: Architecture) -> u16 {
         Architecture::Aarch64 => EM_AARCH64,
         Architecture::Riscv64 => EM_RISCV,
         Architecture::S390x => EM_S390,
+        Architecture::Ppc64le => EM_PPC64,
         // Refused at the top of `write`: WebAssembly has its own object format.
         Architecture::Wasm32 | Architecture::Wasm64 => 0,
     }
@@ -84,6 +85,9 @@ fn machine(arch: Architecture) -> u16 {
 
 fn e_flags(obj: &Object) -> u32 {
     use crate::arch::riscv64::elf as rv;
+    if obj.target.arch == Architecture::Ppc64le {
+        return crate::arch::ppc64le::elf::EF_ABI_V2;
+    }
     if obj.target.arch != Architecture::Riscv64 {
         return 0;
     }
@@ -116,6 +120,9 @@ fn section_type(name: &str, kind: SectionKind) -> u32 {
         SHT_PREINIT_ARRAY
     } else if name.starts_with(".note") {
         SHT_NOTE
+    } else if name == ".gnu.attributes" && kind == SectionKind::Other {
+        // GNU object attributes (PowerPC's Tag_GNU_Power_ABI_FP ...), which the linker merges.
+        SHT_GNU_ATTRIBUTES
     } else {
         SHT_PROGBITS
     }
@@ -169,7 +176,7 @@ impl<'a> Layout<'a> {
         if arch.is_wasm() {
             return Err(Error::unsupported(
                 Place::Target,
-                format!("objforge writes ELF for x86_64, i386, aarch64, riscv64 and s390x, not {arch}; WebAssembly objects are format wasm"),
+                format!("objforge writes ELF for x86_64, i386, aarch64, riscv64, ppc64le and s390x, not {arch}; WebAssembly objects are format wasm"),
             ));
         }
         let class = Class {

@@ -286,7 +286,7 @@ impl SymbolTable {
                 Visibility::Hidden => STV_HIDDEN,
                 Visibility::Protected => STV_PROTECTED,
                 Visibility::Internal => STV_INTERNAL,
-            };
+            } | local_entry_bits(obj, i);
             let (shndx, value, size) = match s.definition {
                 SymbolDefinition::Defined { section, offset } => (
                     Index(section_shndx.get(section.0).copied().unwrap_or(0)),
@@ -370,4 +370,15 @@ impl SymbolTable {
             out.u32(section.extended());
         });
     }
+}
+
+/// PowerPC64 ELFv2: user symbol `i`'s local entry in `st_other` bits 5..7 (validated: only
+/// a ppc64le object has any).
+fn local_entry_bits(obj: &Object, i: usize) -> u8 {
+    use crate::arch::ppc64le::{elf, local_entry_code};
+    let offset = obj.local_entry(crate::model::SymbolId(i));
+    if offset == 0 {
+        return 0;
+    }
+    (local_entry_code(offset).unwrap_or(0) << elf::STO_LOCAL_BIT) & elf::STO_LOCAL_MASK
 }

@@ -49,6 +49,7 @@ fn cpu(arch: Architecture) -> Option<(u32, u32)> {
         Architecture::I386
         | Architecture::Riscv64
         | Architecture::S390x
+        | Architecture::Ppc64le
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }

@@ -94,6 +94,7 @@ impl Register {
             Architecture::Aarch64 => arch::aarch64::dwarf::register(name),
             Architecture::Riscv64 => arch::riscv64::dwarf::register(name),
             Architecture::S390x => arch::s390x::dwarf::register(name),
+            Architecture::Ppc64le => arch::ppc64le::dwarf::register(name),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
         .map(Register)
@@ -108,6 +109,7 @@ impl Register {
             Architecture::Aarch64 => arch::aarch64::dwarf::name(self.0),
             Architecture::Riscv64 => arch::riscv64::dwarf::name(self.0),
             Architecture::S390x => arch::s390x::dwarf::name(self.0),
+            Architecture::Ppc64le => arch::ppc64le::dwarf::name(self.0),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
@@ -120,6 +122,7 @@ impl Register {
             Architecture::Aarch64 => Some(arch::aarch64::dwarf::LAST),
             Architecture::Riscv64 => Some(arch::riscv64::dwarf::LAST),
             Architecture::S390x => Some(arch::s390x::dwarf::LAST),
+            Architecture::Ppc64le => Some(arch::ppc64le::dwarf::LAST),
             Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
@@ -654,6 +657,16 @@ impl ArchFacts {
                 cfa_offset: 160,
                 return_address_at: None,
             },
+            // ELFv2: instructions are words, saves are doublewords, the return address
+            // arrives in the link register and the CFA is r1 at a call.
+            Architecture::Ppc64le => ArchFacts {
+                code_align: 4,
+                data_align: -8,
+                return_column: arch::ppc64le::dwarf::RA,
+                cfa_register: arch::ppc64le::dwarf::SP,
+                cfa_offset: 0,
+                return_address_at: None,
+            },
             Architecture::Wasm32 | Architecture::Wasm64 => return None,
         })
     }
@@ -672,6 +685,7 @@ mod tests {
             Architecture::Aarch64,
             Architecture::Riscv64,
             Architecture::S390x,
+            Architecture::Ppc64le,
         ] {
             let last = Register::last(arch).unwrap();
             let mut named = 0;
@@ -702,6 +716,11 @@ mod tests {
         assert_eq!(reg(Architecture::Riscv64, "s1"), Some(9));
         assert_eq!(reg(Architecture::Riscv64, "fs0"), Some(40));
         assert_eq!(reg(Architecture::Riscv64, "x8"), Some(8));
+        assert_eq!(reg(Architecture::Ppc64le, "r31"), Some(31));
+        assert_eq!(reg(Architecture::Ppc64le, "sp"), Some(1));
+        assert_eq!(reg(Architecture::Ppc64le, "lr"), Some(65));
+        assert_eq!(reg(Architecture::Ppc64le, "f14"), Some(46));
+        assert_eq!(reg(Architecture::Ppc64le, "r32"), None);
     }
 
     /// Random entries, valid or not, on every format that takes them: writing gives bytes or
