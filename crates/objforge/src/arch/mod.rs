@@ -1,6 +1,7 @@
 //! One relocation table per architecture: how each portable kind is spelled in each format.
 
 pub(crate) mod aarch64;
+pub(crate) mod arm;
 pub(crate) mod i386;
 pub(crate) mod riscv64;
 pub(crate) mod x86_64;
@@ -35,6 +36,7 @@ pub(crate) fn elf_encoding(
         Architecture::I386 => i386::elf_type(kind).map(ElfEncoding::One),
         Architecture::Aarch64 => aarch64::elf_type(kind).map(ElfEncoding::One),
         Architecture::Riscv64 => riscv64::elf_encoding(kind),
+        Architecture::Arm => arm::elf_type(kind).map(ElfEncoding::One),
         Architecture::Wasm32 | Architecture::Wasm64 => None,
     }
 }
@@ -117,6 +119,7 @@ pub(crate) fn macho_encoding(
         Architecture::Aarch64 => aarch64::macho_encoding(kind, tls),
         Architecture::I386
         | Architecture::Riscv64
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }
@@ -130,6 +133,8 @@ pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Opt
         Architecture::X86_64 => x86_64::coff_type(kind, addend),
         Architecture::I386 => i386::coff_type(kind),
         Architecture::Aarch64 => aarch64::coff_type(kind),
-        Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64 => None,
+        Architecture::Riscv64 | Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => {
+            None
+        }
     }
 }

@@ -385,7 +385,9 @@ fn machine(arch: Architecture) -> Result<u16, Error> {
         Architecture::X86_64 => Ok(IMAGE_FILE_MACHINE_AMD64),
         Architecture::I386 => Ok(IMAGE_FILE_MACHINE_I386),
         Architecture::Aarch64 => Ok(IMAGE_FILE_MACHINE_ARM64),
-        other @ (Architecture::Riscv64 | Architecture::Wasm32 | Architecture::Wasm64) => {
+        other @ (Architecture::Riscv64
+        | Architecture::Arm
+        | Architecture::Wasm32 | Architecture::Wasm64) => {
             Err(Error::unsupported(
                 Place::Target,
                 format!("objforge writes COFF for x86_64, i386 and aarch64 (arm64), not {other}"),

@@ -48,6 +48,7 @@ fn cpu(arch: Architecture) -> Option<(u32, u32)> {
         Architecture::Aarch64 => Some((CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_ALL)),
         Architecture::I386
         | Architecture::Riscv64
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }

@@ -93,7 +93,7 @@ impl Register {
             Architecture::I386 => arch::i386::dwarf::register(name),
             Architecture::Aarch64 => arch::aarch64::dwarf::register(name),
             Architecture::Riscv64 => arch::riscv64::dwarf::register(name),
-            Architecture::Wasm32 | Architecture::Wasm64 => None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
         .map(Register)
     }
@@ -106,7 +106,7 @@ impl Register {
             Architecture::I386 => arch::i386::dwarf::name(self.0),
             Architecture::Aarch64 => arch::aarch64::dwarf::name(self.0),
             Architecture::Riscv64 => arch::riscv64::dwarf::name(self.0),
-            Architecture::Wasm32 | Architecture::Wasm64 => None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
 
@@ -117,7 +117,7 @@ impl Register {
             Architecture::I386 => Some(arch::i386::dwarf::LAST),
             Architecture::Aarch64 => Some(arch::aarch64::dwarf::LAST),
             Architecture::Riscv64 => Some(arch::riscv64::dwarf::LAST),
-            Architecture::Wasm32 | Architecture::Wasm64 => None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
 }
@@ -641,7 +641,7 @@ impl ArchFacts {
                 cfa_offset: 0,
                 return_address_at: None,
             },
-            Architecture::Wasm32 | Architecture::Wasm64 => return None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => return None,
         })
     }
 }
