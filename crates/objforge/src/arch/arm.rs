@@ -201,12 +201,11 @@ pub(crate) fn store_addend(field: Field, word: u32, addend: i64) -> Result<u32, 
 }
 
 /// The `.ARM.attributes` contents the ELF writer adds when the object has none: the
-/// `aeabi` subsection with one file-scope tag, `Tag_ABI_VFP_args` (28) = 1 (arguments in
-/// VFP registers) for the hard-float ABI; empty of tags for the soft-float one, whose
-/// values are the defaults. GNU ld refuses to link a hard-float object without that tag
-/// against glibc's (`uses VFP register arguments, ... does not`).
+/// `aeabi` subsection with one file-scope tag, `Tag_ABI_VFP_args` (28): 1 (arguments in VFP
+/// registers) for the hard-float ABI, 0 (the base standard) for the soft-float one. Nothing
+/// about the instruction set: the backend that knows it gives its own section.
 pub(crate) fn default_attributes(hard_float: bool) -> Vec<u8> {
-    let tags: &[u8] = if hard_float { &[28, 1] } else { &[] };
+    let tags: &[u8] = &[28, hard_float as u8];
     // Tag_File (1), then its size (4 bytes, counting the tag and size), then the tags.
     let file_len = 1 + 4 + tags.len() as u32;
     let vendor = b"aeabi\0";
