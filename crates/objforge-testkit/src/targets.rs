@@ -13,6 +13,7 @@ pub const ARCHITECTURES: &[Architecture] = &[
     Architecture::I386,
     Architecture::Aarch64,
     Architecture::Riscv64,
+    Architecture::Arm,
     Architecture::Wasm32,
     Architecture::Wasm64,
 ];
