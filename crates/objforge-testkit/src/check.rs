@@ -171,6 +171,7 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             ArmGotoff32 => &[24],
             ArmBasePrel => &[25],
             ArmGotBrel => &[26],
+            ArmGotPrel => &[96],
             ArmCall => &[28],
             ArmJump24 => &[29],
             ArmThmJump24 => &[30],

@@ -1097,6 +1097,15 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 );
                 continue;
             }
+            // Arm: R_ARM_NONE and R_ARM_V4BX as GNU as writes them, with no symbol, which
+            // the linker does not read: the section's own symbol stands in.
+            if self.arch == Architecture::Arm && r.sym == 0 && matches!(r.r_type, 0 | 40) {
+                let symbol = self.section_symbol(k);
+                self.object
+                    .relocations
+                    .push(Relocation::new(SectionId(k), r.offset, symbol, native(r.r_type)));
+                continue;
+            }
             // RISC-V: ADD/SUB and SET/SUB pairs are differences.
             if self.arch == Architecture::Riscv64 {
                 if let Some(next) = list.get(i) {
