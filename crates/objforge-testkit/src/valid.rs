@@ -774,6 +774,16 @@ fn relocation(
             return None;
         }
     }
+    // Arm REL: whatever the adjustments above made of it, a branch's addend must be what its
+    // field counts in.
+    let arm_step = match kind {
+        ArmCall | ArmJump24 => 4,
+        ArmThmCall | ArmThmJump24 | ArmThmJump19 => 2,
+        _ => 1,
+    };
+    if addend % arm_step != 0 {
+        return None;
+    }
     Some(Relocation {
         section: sid,
         offset: at,
