@@ -203,7 +203,11 @@ fn arm_abs8_and_abs16_link_with_gnu_ld() {
         "{relocs}"
     );
     // The spec has no .ARM.attributes: the writer's states the hard-float ABI.
-    let attributes = common::run_ok(Command::new("arm-linux-gnueabihf-readelf").arg("-A").arg(&obj));
+    let attributes = common::run_ok(
+        Command::new("arm-linux-gnueabihf-readelf")
+            .arg("-A")
+            .arg(&obj),
+    );
     assert!(
         attributes.contains("Tag_ABI_VFP_args: VFP registers"),
         "{attributes}"
@@ -290,6 +294,13 @@ fn arm_soft_float_triple_sets_e_flags() {
     let obj = build_checked(&dir, &spec, "soft");
     let headers = common::readobj(&["--file-headers"], &obj);
     assert!(headers.contains("Flags [ (0x5000200)"), "{headers}");
-    let attributes = common::run_ok(Command::new("arm-linux-gnueabihf-readelf").arg("-A").arg(&obj));
-    assert!(attributes.contains("Tag_ABI_VFP_args: AAPCS"), "{attributes}");
+    let attributes = common::run_ok(
+        Command::new("arm-linux-gnueabihf-readelf")
+            .arg("-A")
+            .arg(&obj),
+    );
+    assert!(
+        attributes.contains("Tag_ABI_VFP_args: AAPCS"),
+        "{attributes}"
+    );
 }

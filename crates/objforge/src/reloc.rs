@@ -645,10 +645,10 @@ impl RelocKind {
             }
             // Arm instructions are words; Thumb-2 ones two halfwords on a 2-byte boundary.
             ArmCall | ArmJump24 | ArmMovwAbsNc | ArmMovtAbs | ArmMovwPrelNc | ArmMovtPrel => a64,
-            ArmThmCall | ArmThmJump24 | ArmThmJump19 | ArmThmMovwAbsNc | ArmThmMovtAbs | ArmThmMovwPrelNc | ArmThmMovtPrel => {
-                FieldShape::Instruction { size: 4, align: 2 }
-            }
-            ArmPrel31 | ArmGotPrel | ArmGotBrel | ArmGotoff32 | ArmBasePrel | ArmTarget1 | ArmTarget2 => FieldShape::Data(4),
+            ArmThmCall | ArmThmJump24 | ArmThmJump19 | ArmThmMovwAbsNc | ArmThmMovtAbs
+            | ArmThmMovwPrelNc | ArmThmMovtPrel => FieldShape::Instruction { size: 4, align: 2 },
+            ArmPrel31 | ArmGotPrel | ArmGotBrel | ArmGotoff32 | ArmBasePrel | ArmTarget1
+            | ArmTarget2 => FieldShape::Data(4),
             Native(n) => FieldShape::Data(n.size),
         }
     }

@@ -1101,9 +1101,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             // the linker does not read: the section's own symbol stands in.
             if self.arch == Architecture::Arm && r.sym == 0 && matches!(r.r_type, 0 | 40) {
                 let symbol = self.section_symbol(k);
-                self.object
-                    .relocations
-                    .push(Relocation::new(SectionId(k), r.offset, symbol, native(r.r_type)));
+                self.object.relocations.push(Relocation::new(
+                    SectionId(k),
+                    r.offset,
+                    symbol,
+                    native(r.r_type),
+                ));
                 continue;
             }
             // RISC-V: ADD/SUB and SET/SUB pairs are differences.

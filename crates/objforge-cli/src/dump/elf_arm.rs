@@ -105,14 +105,16 @@ pub fn take_addend(kind: RelocKind, word: u32) -> Option<(i64, u32)> {
             let j2 = (hw2 >> 11) & 1;
             let i1 = (j1 ^ s) ^ 1;
             let i2 = (j2 ^ s) ^ 1;
-            let imm = (s << 24) | (i1 << 23) | (i2 << 22) | ((hw1 & 0x3ff) << 12) | ((hw2 & 0x7ff) << 1);
+            let imm =
+                (s << 24) | (i1 << 23) | (i2 << 22) | ((hw1 & 0x3ff) << 12) | ((hw2 & 0x7ff) << 1);
             (sext(imm, 25), (hw1 & 0xf800) | ((hw2 & 0xd000) << 16))
         }
         ArmThmJump19 => {
             let s = (hw1 >> 10) & 1;
             let j1 = (hw2 >> 13) & 1;
             let j2 = (hw2 >> 11) & 1;
-            let imm = (s << 20) | (j2 << 19) | (j1 << 18) | ((hw1 & 0x3f) << 12) | ((hw2 & 0x7ff) << 1);
+            let imm =
+                (s << 20) | (j2 << 19) | (j1 << 18) | ((hw1 & 0x3f) << 12) | ((hw2 & 0x7ff) << 1);
             (sext(imm, 21), (hw1 & 0xfbc0) | ((hw2 & 0xd000) << 16))
         }
         ArmMovwAbsNc | ArmMovtAbs | ArmMovwPrelNc | ArmMovtPrel => {
@@ -120,7 +122,10 @@ pub fn take_addend(kind: RelocKind, word: u32) -> Option<(i64, u32)> {
             (sext(imm, 16), word & 0xfff0_f000)
         }
         ArmThmMovwAbsNc | ArmThmMovtAbs | ArmThmMovwPrelNc | ArmThmMovtPrel => {
-            let imm = ((hw1 & 0xf) << 12) | (((hw1 >> 10) & 1) << 11) | (((hw2 >> 12) & 7) << 8) | (hw2 & 0xff);
+            let imm = ((hw1 & 0xf) << 12)
+                | (((hw1 >> 10) & 1) << 11)
+                | (((hw2 >> 12) & 7) << 8)
+                | (hw2 & 0xff);
             (sext(imm, 16), (hw1 & 0xfbf0) | ((hw2 & 0x8f00) << 16))
         }
         _ => return None,
@@ -141,7 +146,10 @@ mod tests {
 
     #[test]
     fn gnu_as_addends_come_back() {
-        assert_eq!(take_addend(RelocKind::ArmCall, 0xebff_fffe), Some((-8, 0xeb00_0000)));
+        assert_eq!(
+            take_addend(RelocKind::ArmCall, 0xebff_fffe),
+            Some((-8, 0xeb00_0000))
+        );
         assert_eq!(
             take_addend(RelocKind::ArmThmCall, 0xfffe_f7ff),
             Some((-4, 0xd000_f000))
@@ -154,7 +162,13 @@ mod tests {
             take_addend(RelocKind::ArmThmMovwAbsNc, 0x2034_f241),
             Some((0x1234, 0x0000_f240))
         );
-        assert_eq!(take_addend(RelocKind::ArmMovtAbs, 0xe341_0234), Some((0x1234, 0xe340_0000)));
-        assert_eq!(take_addend(RelocKind::ArmPrel31, 0xffff_fffc), Some((-4, 0x8000_0000)));
+        assert_eq!(
+            take_addend(RelocKind::ArmMovtAbs, 0xe341_0234),
+            Some((0x1234, 0xe340_0000))
+        );
+        assert_eq!(
+            take_addend(RelocKind::ArmPrel31, 0xffff_fffc),
+            Some((-4, 0x8000_0000))
+        );
     }
 }

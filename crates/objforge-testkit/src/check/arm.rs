@@ -41,7 +41,10 @@ pub(super) fn addend(kind: RelocKind) -> Option<fn(u32) -> i64> {
         ArmThmMovwAbsNc | ArmThmMovtAbs | ArmThmMovwPrelNc | ArmThmMovtPrel => |w| {
             let (h1, h2) = (w & 0xffff, w >> 16);
             sext(
-                ((h1 & 0xf) << 12) | (((h1 >> 10) & 1) << 11) | (((h2 >> 12) & 7) << 8) | (h2 & 0xff),
+                ((h1 & 0xf) << 12)
+                    | (((h1 >> 10) & 1) << 11)
+                    | (((h2 >> 12) & 7) << 8)
+                    | (h2 & 0xff),
                 16,
             )
         },

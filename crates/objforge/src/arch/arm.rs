@@ -226,7 +226,10 @@ mod tests {
     #[test]
     fn branch_fields_hold_gnu_as_addends() {
         // `bl x` as GNU as writes it: imm24 = -2 (addend -8).
-        assert_eq!(store_addend(Field::ArmBranch, 0xeb00_0000, -8), Ok(0xebff_fffe));
+        assert_eq!(
+            store_addend(Field::ArmBranch, 0xeb00_0000, -8),
+            Ok(0xebff_fffe)
+        );
         // Thumb-2 `bl x`: f7ff fffe (addend -4).
         assert_eq!(
             store_addend(Field::ThumbBranch24, 0xf800_f000, -4),
@@ -244,7 +247,10 @@ mod tests {
     #[test]
     fn mov_fields_split_the_immediate() {
         // movw r0, #0x1234 (Arm): e3010234.
-        assert_eq!(store_addend(Field::ArmMov, 0xe300_0000, 0x1234), Ok(0xe301_0234));
+        assert_eq!(
+            store_addend(Field::ArmMov, 0xe300_0000, 0x1234),
+            Ok(0xe301_0234)
+        );
         // movw r0, #0x1234 (Thumb-2): f241 2034.
         assert_eq!(
             store_addend(Field::ThumbMov, 0x0000_f240, 0x1234),

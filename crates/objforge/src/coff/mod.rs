@@ -387,12 +387,11 @@ fn machine(arch: Architecture) -> Result<u16, Error> {
         Architecture::Aarch64 => Ok(IMAGE_FILE_MACHINE_ARM64),
         other @ (Architecture::Riscv64
         | Architecture::Arm
-        | Architecture::Wasm32 | Architecture::Wasm64) => {
-            Err(Error::unsupported(
-                Place::Target,
-                format!("objforge writes COFF for x86_64, i386 and aarch64 (arm64), not {other}"),
-            ))
-        }
+        | Architecture::Wasm32
+        | Architecture::Wasm64) => Err(Error::unsupported(
+            Place::Target,
+            format!("objforge writes COFF for x86_64, i386 and aarch64 (arm64), not {other}"),
+        )),
     }
 }
 

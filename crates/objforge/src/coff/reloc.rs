@@ -72,7 +72,9 @@ fn field(arch: Architecture, type_: u16) -> Option<Field> {
             arm64::PAGEOFFSET_12L => Some(Field::Ldst12),
             _ => None,
         },
-        Architecture::Riscv64 | Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
+        Architecture::Riscv64 | Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => {
+            None
+        }
     }
 }
 
@@ -115,7 +117,9 @@ fn type_name(arch: Architecture, type_: u16) -> String {
             arm64::REL32 => "REL32",
             _ => "",
         },
-        Architecture::Riscv64 | Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => "",
+        Architecture::Riscv64 | Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => {
+            ""
+        }
     };
     let prefix = match arch {
         Architecture::X86_64 => "IMAGE_REL_AMD64_",

@@ -197,7 +197,8 @@ impl<'a> Layout<'a> {
         if arch == Architecture::Arm && obj.target.float_abi == FloatAbi::Single {
             return Err(Error::unsupported(
                 Place::Target,
-                "32-bit Arm has the hard-float (double) and soft-float ABIs, not single".to_string(),
+                "32-bit Arm has the hard-float (double) and soft-float ABIs, not single"
+                    .to_string(),
             ));
         }
         if arch == Architecture::Arm && obj.target.endianness == Endianness::Big {
