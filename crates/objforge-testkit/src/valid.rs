@@ -627,6 +627,11 @@ fn relocation(
                 // The final address must be aligned to the access: only symbols whose
                 // alignment is known (defined here, or resolved elsewhere).
                 A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12 => defined,
+                // ld.lld warns of an Arm branch to a section symbol (it cannot tell Arm from
+                // Thumb code there: "interworking not performed").
+                ArmCall | ArmJump24 | ArmThmCall | ArmThmJump24 | ArmThmJump19 => {
+                    s.kind != SymbolKind::Section
+                }
                 // A thread-local access reaches a thread-local variable (or its TLS section).
                 _ if kind.is_tls() => {
                     s.kind == SymbolKind::Tls

@@ -211,6 +211,30 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         reader.read_groups()?;
         if arch == Architecture::Arm {
             reader.check_exidx_links()?;
+            // No float flag in the header (GCC's way): the attributes say which ABI.
+            if flags & 0x600 == 0 {
+                let stated = reader
+                    .object
+                    .sections
+                    .iter()
+                    .find(|s| s.name == ".ARM.attributes")
+                    .and_then(|s| match &s.data {
+                        SectionData::Bytes(b) => elf_arm::vfp_args(b),
+                        SectionData::Zero(_) => None,
+                    });
+                if let Some(args) = stated {
+                    reader.object.target.float_abi = if args == 1 {
+                        FloatAbi::Double
+                    } else {
+                        FloatAbi::Soft
+                    };
+                    reader.notes.retain(|n| !n.starts_with("the ELF header names no float ABI"));
+                    reader.notes.push(format!(
+                        "the ELF header names no float ABI; .ARM.attributes says {} (Tag_ABI_VFP_args {args}), which the rebuilt header states",
+                        if args == 1 { "hard-float" } else { "soft-float" }
+                    ));
+                }
+            }
         }
         let relocations = reader.read_relocations()?;
         reader.convert(relocations)?;

@@ -11,13 +11,14 @@ const EF_ARM_EABI_VER5: u32 = 0x0500_0000;
 const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
 const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
 
-/// `SHT_ARM_EXIDX`, `SHT_ARM_ATTRIBUTES`.
+/// `SHT_ARM_EXIDX`: an exception index table.
 pub const SHT_ARM_EXIDX: u32 = 0x7000_0001;
+/// `SHT_ARM_ATTRIBUTES`: build attributes.
 pub const SHT_ARM_ATTRIBUTES: u32 = 0x7000_0003;
 
 /// The float ABI `e_flags` states, and a note when it states none (GCC's default for the
-/// configured ABI: GNU as then writes neither flag, and the build attributes say it); or why
-/// objforge cannot write these flags.
+/// configured ABI: GNU as then writes neither flag, and the build attributes say it; see
+/// [`vfp_args`]); or why objforge cannot write these flags.
 pub fn float_abi(flags: u32) -> Result<(FloatAbi, Option<String>), String> {
     let known = EF_ARM_EABIMASK | EF_ARM_ABI_FLOAT_SOFT | EF_ARM_ABI_FLOAT_HARD;
     if flags & EF_ARM_EABIMASK != EF_ARM_EABI_VER5 || flags & !known != 0 {
@@ -43,6 +44,70 @@ pub fn float_abi(flags: u32) -> Result<(FloatAbi, Option<String>), String> {
             }
         },
     )
+}
+
+/// `Tag_ABI_VFP_args` (28) of the `aeabi` file attributes in an `.ARM.attributes` section's
+/// bytes, if the section states it and reads as AAELF32's attribute format describes.
+pub fn vfp_args(bytes: &[u8]) -> Option<u64> {
+    fn uleb(b: &[u8], at: &mut usize) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *b.get(*at)?;
+            *at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    fn ntbs(b: &[u8], at: &mut usize) -> Option<()> {
+        let len = b.get(*at..)?.iter().position(|&c| c == 0)?;
+        *at += len + 1;
+        Some(())
+    }
+    let u32_at = |at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    if bytes.first() != Some(&b'A') {
+        return None;
+    }
+    let mut sub = 1;
+    while sub < bytes.len() {
+        let len = u32_at(sub)?;
+        let end = sub.checked_add(len).filter(|&e| e <= bytes.len() && len >= 4)?;
+        let mut at = sub + 4;
+        let vendor_len = bytes.get(at..end)?.iter().position(|&c| c == 0)?;
+        let vendor = bytes.get(at..at + vendor_len)?;
+        at += vendor_len + 1;
+        while vendor == b"aeabi" && at < end {
+            let tag = *bytes.get(at)?;
+            let size = u32_at(at + 1)?;
+            let part_end = at.checked_add(size).filter(|&e| e <= end && size >= 5)?;
+            let mut p = at + 5;
+            if tag == 1 {
+                // File attributes: (tag, value) pairs.
+                while p < part_end {
+                    let attr = uleb(bytes, &mut p)?;
+                    match attr {
+                        4 | 5 | 67 => ntbs(bytes, &mut p)?,
+                        32 => {
+                            uleb(bytes, &mut p)?;
+                            ntbs(bytes, &mut p)?;
+                        }
+                        a if a > 32 && a % 2 == 1 => ntbs(bytes, &mut p)?,
+                        28 => return uleb(bytes, &mut p),
+                        _ => {
+                            uleb(bytes, &mut p)?;
+                        }
+                    }
+                }
+            }
+            at = part_end;
+        }
+        sub = end;
+    }
+    None
 }
 
 /// The portable kind objforge's writer spells as `r_type` on Arm.
@@ -170,5 +235,25 @@ mod tests {
             take_addend(RelocKind::ArmPrel31, 0xffff_fffc),
             Some((-4, 0x8000_0000))
         );
+    }
+
+    #[test]
+    fn attributes_give_the_float_abi() {
+        // GCC 12's armhf attributes, in part: Tag_CPU_name "7-A", Tag_CPU_arch v7, profile A,
+        // Tag_ARM_ISA_use, Tag_THUMB_ISA_use, Tag_ABI_VFP_args 1, Tag_CPU_unaligned_access.
+        let mut file = vec![1, 0, 0, 0, 0];
+        file.extend_from_slice(&[5, b'7', b'-', b'A', 0, 6, 10, 7, b'A', 8, 1, 9, 2, 28, 1, 34, 1]);
+        let size = file.len() as u32;
+        file[1..5].copy_from_slice(&size.to_le_bytes());
+        let mut sub = vec![0, 0, 0, 0];
+        sub.extend_from_slice(b"aeabi\0");
+        sub.extend_from_slice(&file);
+        let len = sub.len() as u32;
+        sub[..4].copy_from_slice(&len.to_le_bytes());
+        let mut bytes = vec![b'A'];
+        bytes.extend_from_slice(&sub);
+        assert_eq!(vfp_args(&bytes), Some(1));
+        assert_eq!(vfp_args(&bytes[..bytes.len() - 3]), None);
+        assert_eq!(vfp_args(b""), None);
     }
 }
