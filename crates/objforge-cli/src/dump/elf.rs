@@ -220,7 +220,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     .find(|s| s.name == ".ARM.attributes")
                     .and_then(|s| match &s.data {
                         SectionData::Bytes(b) => elf_arm::vfp_args(b),
-                        SectionData::Zero(_) => None,
+                        _ => None,
                     });
                 if let Some(args) = stated {
                     reader.object.target.float_abi = if args == 1 {
