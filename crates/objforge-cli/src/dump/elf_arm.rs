@@ -47,7 +47,9 @@ pub fn float_abi(flags: u32) -> Result<(FloatAbi, Option<String>), String> {
 }
 
 /// `Tag_ABI_VFP_args` (28) of the `aeabi` file attributes in an `.ARM.attributes` section's
-/// bytes, if the section states it and reads as AAELF32's attribute format describes.
+/// bytes: its value, or 0 (the base procedure call standard, the tag's default) when the
+/// file attributes leave it out; `None` when there are no `aeabi` file attributes or they do
+/// not read as AAELF32's attribute format describes.
 pub fn vfp_args(bytes: &[u8]) -> Option<u64> {
     fn uleb(b: &[u8], at: &mut usize) -> Option<u64> {
         let mut value = 0u64;
@@ -73,6 +75,7 @@ pub fn vfp_args(bytes: &[u8]) -> Option<u64> {
         return None;
     }
     let mut sub = 1;
+    let mut file_attributes = false;
     while sub < bytes.len() {
         let len = u32_at(sub)?;
         let end = sub.checked_add(len).filter(|&e| e <= bytes.len() && len >= 4)?;
@@ -102,12 +105,13 @@ pub fn vfp_args(bytes: &[u8]) -> Option<u64> {
                         }
                     }
                 }
+                file_attributes = true;
             }
             at = part_end;
         }
         sub = end;
     }
-    None
+    file_attributes.then_some(0)
 }
 
 /// The portable kind objforge's writer spells as `r_type` on Arm.
@@ -254,6 +258,18 @@ mod tests {
         bytes.extend_from_slice(&sub);
         assert_eq!(vfp_args(&bytes), Some(1));
         assert_eq!(vfp_args(&bytes[..bytes.len() - 3]), None);
+        // GCC's soft-float objects leave the tag out.
+        let soft: Vec<u8> = bytes
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(i, _)| i != bytes.len() - 4 && i != bytes.len() - 3)
+            .map(|(_, b)| b)
+            .collect();
+        let mut soft = soft;
+        soft[1] -= 2;
+        soft[12] -= 2;
+        assert_eq!(vfp_args(&soft), Some(0));
         assert_eq!(vfp_args(b""), None);
     }
 }
