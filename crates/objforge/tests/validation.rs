@@ -207,7 +207,10 @@ fn triples() {
         ("arm-linux-gnueabi", FloatAbi::Soft),
     ] {
         let t = Target::from_triple(triple).unwrap();
-        assert_eq!((t.arch, t.format, t.float_abi), (Architecture::Arm, Format::Elf, abi));
+        assert_eq!(
+            (t.arch, t.format, t.float_abi),
+            (Architecture::Arm, Format::Elf, abi)
+        );
     }
     assert!(Target::from_triple("armeb-linux-gnueabi").is_err());
     for (triple, arch) in [

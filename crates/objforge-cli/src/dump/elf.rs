@@ -228,7 +228,9 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     } else {
                         FloatAbi::Soft
                     };
-                    reader.notes.retain(|n| !n.starts_with("the ELF header names no float ABI"));
+                    reader
+                        .notes
+                        .retain(|n| !n.starts_with("the ELF header names no float ABI"));
                     reader.notes.push(format!(
                         "the ELF header names no float ABI; .ARM.attributes says {} (Tag_ABI_VFP_args {args}), which the rebuilt header states",
                         if args == 1 { "hard-float" } else { "soft-float" }

@@ -78,7 +78,9 @@ pub fn vfp_args(bytes: &[u8]) -> Option<u64> {
     let mut file_attributes = false;
     while sub < bytes.len() {
         let len = u32_at(sub)?;
-        let end = sub.checked_add(len).filter(|&e| e <= bytes.len() && len >= 4)?;
+        let end = sub
+            .checked_add(len)
+            .filter(|&e| e <= bytes.len() && len >= 4)?;
         let mut at = sub + 4;
         let vendor_len = bytes.get(at..end)?.iter().position(|&c| c == 0)?;
         let vendor = bytes.get(at..at + vendor_len)?;
@@ -246,7 +248,9 @@ mod tests {
         // GCC 12's armhf attributes, in part: Tag_CPU_name "7-A", Tag_CPU_arch v7, profile A,
         // Tag_ARM_ISA_use, Tag_THUMB_ISA_use, Tag_ABI_VFP_args 1, Tag_CPU_unaligned_access.
         let mut file = vec![1, 0, 0, 0, 0];
-        file.extend_from_slice(&[5, b'7', b'-', b'A', 0, 6, 10, 7, b'A', 8, 1, 9, 2, 28, 1, 34, 1]);
+        file.extend_from_slice(&[
+            5, b'7', b'-', b'A', 0, 6, 10, 7, b'A', 8, 1, 9, 2, 28, 1, 34, 1,
+        ]);
         let size = file.len() as u32;
         file[1..5].copy_from_slice(&size.to_le_bytes());
         let mut sub = vec![0, 0, 0, 0];
