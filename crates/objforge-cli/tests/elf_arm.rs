@@ -304,3 +304,73 @@ fn arm_soft_float_triple_sets_e_flags() {
         "{attributes}"
     );
 }
+
+/// An exception index table is `SHT_ARM_EXIDX`, `SHF_ALLOC|SHF_LINK_ORDER`, linked to the
+/// text section its name gives; without that section it is an error naming the table.
+#[test]
+fn arm_exception_index_tables_link_to_their_text() {
+    let dir = common::scratch("arm_exidx");
+    let spec = |text: &str| {
+        format!(
+            r#"{{"target": "arm-linux-gnueabihf",
+  "sections": [
+    {{"name": "{text}", "kind": "text", "align": 4, "hex": "7047"}},
+    {{"name": ".ARM.exidx.text.f", "kind": "rodata", "align": 4, "hex": "0000000001000000"}}
+  ],
+  "symbols": [
+    {{"name": "f", "section": "{text}", "offset": 1, "kind": "func", "binding": "global"}},
+    {{"name": "__aeabi_unwind_cpp_pr0"}},
+    {{"name": "{text}", "section": "{text}", "kind": "section"}}
+  ],
+  "relocations": [
+    {{"section": ".ARM.exidx.text.f", "offset": 0, "symbol": "{text}", "kind": "arm_prel31"}},
+    {{"section": ".ARM.exidx.text.f", "offset": 0, "symbol": "__aeabi_unwind_cpp_pr0", "kind": "native", "native": {{"type": 0}}}}
+  ]}}"#
+        )
+    };
+    let good = dir.join("exidx.json");
+    std::fs::write(&good, spec(".text.f")).unwrap();
+    let obj = build_checked(&dir, &good, "exidx");
+    let sections = common::run_ok(
+        Command::new("arm-linux-gnueabihf-readelf")
+            .arg("-SW")
+            .arg(&obj),
+    );
+    let line = sections
+        .lines()
+        .find(|l| l.contains(".ARM.exidx.text.f") && !l.contains(".rel"))
+        .unwrap_or_else(|| panic!("{sections}"));
+    let text_index = sections
+        .lines()
+        .find(|l| l.contains(" .text.f "))
+        .and_then(|l| l.split(']').next())
+        .and_then(|l| l.rsplit('[').next())
+        .map(|n| n.trim().to_string())
+        .unwrap_or_else(|| panic!("{sections}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        fields.contains(&"ARM_EXIDX") && fields.contains(&"AL"),
+        "{line}"
+    );
+    assert!(
+        fields.contains(&text_index.as_str()),
+        "sh_link should be .text.f's index {text_index}: {line}"
+    );
+
+    let bad = dir.join("exidx-alone.json");
+    std::fs::write(&bad, spec(".text.g")).unwrap();
+    let out = common::run(
+        common::objforge()
+            .arg("build")
+            .arg(&bad)
+            .arg("-o")
+            .arg(dir.join("exidx-alone.o")),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains("sections[1].name")
+            && stderr.contains("text section .text.f"),
+        "{stderr}"
+    );
+}
