@@ -16,7 +16,9 @@ pub enum Architecture {
     Aarch64,
     /// 64-bit RISC-V.
     Riscv64,
-    /// 32-bit Arm (AArch32: Arm and Thumb-2 code, EABI version 5), little-endian.
+    /// 32-bit Arm (AArch32: Arm and Thumb-2 code, EABI version 5), little-endian; ELF only,
+    /// with REL relocations. A Thumb function's symbol has bit 0 of its offset set, as its
+    /// ELF value does (docs/relocations.md, "32-bit Arm").
     Arm,
     /// WebAssembly with 32-bit linear memory addresses.
     Wasm32,
