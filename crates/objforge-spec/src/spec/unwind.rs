@@ -150,6 +150,9 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
                     Architecture::I386 => "\"ebp\" or \"esi\"",
                     Architecture::Aarch64 => "\"x29\", \"fp\" or \"d8\"",
                     Architecture::Riscv64 => "\"ra\", \"s0\" or \"fs1\"",
+                    Architecture::Arm => {
+                        "none: 32-bit Arm takes no unwind entries (its EHABI tables are sections)"
+                    }
                     _ => "none: the architecture has no unwind registers",
                 }
             ))
