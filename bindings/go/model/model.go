@@ -210,6 +210,26 @@ const (
 	PpcGotTprel16Ha       RelocKind = "ppc_got_tprel16_ha"
 	PpcGotTprel16LoDs     RelocKind = "ppc_got_tprel16_lo_ds"
 	PpcTls                RelocKind = "ppc_tls"
+	ArmPrel31             RelocKind = "arm_prel31"
+	ArmCall               RelocKind = "arm_call"
+	ArmJump24             RelocKind = "arm_jump24"
+	ArmThmCall            RelocKind = "arm_thm_call"
+	ArmThmJump24          RelocKind = "arm_thm_jump24"
+	ArmThmJump19          RelocKind = "arm_thm_jump19"
+	ArmMovwAbsNc          RelocKind = "arm_movw_abs_nc"
+	ArmMovtAbs            RelocKind = "arm_movt_abs"
+	ArmMovwPrelNc         RelocKind = "arm_movw_prel_nc"
+	ArmMovtPrel           RelocKind = "arm_movt_prel"
+	ArmThmMovwAbsNc       RelocKind = "arm_thm_movw_abs_nc"
+	ArmThmMovtAbs         RelocKind = "arm_thm_movt_abs"
+	ArmThmMovwPrelNc      RelocKind = "arm_thm_movw_prel_nc"
+	ArmThmMovtPrel        RelocKind = "arm_thm_movt_prel"
+	ArmGotPrel            RelocKind = "arm_got_prel"
+	ArmGotBrel            RelocKind = "arm_got_brel"
+	ArmGotoff32           RelocKind = "arm_gotoff32"
+	ArmBasePrel           RelocKind = "arm_base_prel"
+	ArmTarget1            RelocKind = "arm_target1"
+	ArmTarget2            RelocKind = "arm_target2"
 	// Native is the format's own relocation; Reloc.Native gives its encoding.
 	Native RelocKind = "native"
 )
@@ -347,6 +367,26 @@ var AllKinds = []RelocKind{
 	PpcGotTprel16Ha,
 	PpcGotTprel16LoDs,
 	PpcTls,
+	ArmPrel31,
+	ArmCall,
+	ArmJump24,
+	ArmThmCall,
+	ArmThmJump24,
+	ArmThmJump19,
+	ArmMovwAbsNc,
+	ArmMovtAbs,
+	ArmMovwPrelNc,
+	ArmMovtPrel,
+	ArmThmMovwAbsNc,
+	ArmThmMovtAbs,
+	ArmThmMovwPrelNc,
+	ArmThmMovtPrel,
+	ArmGotPrel,
+	ArmGotBrel,
+	ArmGotoff32,
+	ArmBasePrel,
+	ArmTarget1,
+	ArmTarget2,
 }
 
 // Section flags (Section.Flags).

@@ -93,7 +93,8 @@ fn bad_input_is_one_line_a_failure_and_no_output() {
     std::fs::write(&empty, b"").expect("write");
     refused(&empty, &out);
 
-    // A machine objforge does not write: ELF for 32-bit Arm, COFF for ARMNT, Mach-O PowerPC.
+    // A machine objforge does not write: EM_ARM in an ELFCLASS64 file (32-bit Arm objects are
+    // ELFCLASS32), COFF for ARMNT, Mach-O PowerPC.
     let mut arm = bytes.clone();
     arm[18..20].copy_from_slice(&40u16.to_le_bytes()); // e_machine = EM_ARM
     let arm_path = dir.join("arm.o");

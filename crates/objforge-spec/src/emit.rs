@@ -394,6 +394,10 @@ fn triple(object: &Object) -> (String, Option<Platform>) {
             format!("riscv64{ext}-unknown-linux-gnu")
         }
         (_, Architecture::Ppc64le) => "powerpc64le-unknown-linux-gnu".to_string(),
+        (_, Architecture::Arm) if t.float_abi == FloatAbi::Soft => {
+            "arm-unknown-linux-gnueabi".to_string()
+        }
+        (_, Architecture::Arm) => "arm-unknown-linux-gnueabihf".to_string(),
         (_, arch) => format!("{arch}-unknown-linux-gnu"),
     };
     let platform = Platform::from_triple(&triple);

@@ -21,6 +21,7 @@ use objforge::{
 
 use crate::targets::Case;
 
+mod arm;
 mod wasm;
 
 /// What a relocation's field resolves to: a symbol of another object, or a place in this one
@@ -214,6 +215,33 @@ fn expected_types(format: Format, arch: Architecture, kind: RelocKind) -> &'stat
             PpcGotTprel16Ha => &[90],
             PpcGotTprel16LoDs => &[88],
             PpcTls => &[67],
+            _ => &[],
+        },
+        (Format::Elf, Arm) => match kind {
+            Abs8 => &[8],
+            Abs16 => &[5],
+            Abs32 | Secrel32 => &[2],
+            Pcrel32 | Diff32 => &[3],
+            ArmThmCall => &[10],
+            ArmGotoff32 => &[24],
+            ArmBasePrel => &[25],
+            ArmGotBrel => &[26],
+            ArmGotPrel => &[96],
+            ArmCall => &[28],
+            ArmJump24 => &[29],
+            ArmThmJump24 => &[30],
+            ArmTarget1 => &[38],
+            ArmTarget2 => &[41],
+            ArmPrel31 => &[42],
+            ArmMovwAbsNc => &[43],
+            ArmMovtAbs => &[44],
+            ArmMovwPrelNc => &[45],
+            ArmMovtPrel => &[46],
+            ArmThmMovwAbsNc => &[47],
+            ArmThmMovtAbs => &[48],
+            ArmThmMovwPrelNc => &[49],
+            ArmThmMovtPrel => &[50],
+            ArmThmJump19 => &[51],
             _ => &[],
         },
         (Format::MachO, X86_64) => match kind {
@@ -706,8 +734,14 @@ fn check_relocation(
             let e = one(here)?;
             check_type(&e, types)?;
             check_named(&e)?;
+            let arm_field = arm::addend(kind).filter(|_| arch == Architecture::Arm);
             let addend = match e.explicit {
                 Some(x) => i128::from(x),
+                // Arm REL: the addend is in the instruction's immediate (or PREL31's 31 bits).
+                None if arm_field.is_some() => {
+                    let decode = arm_field.ok_or("no Arm field")?;
+                    i128::from(decode(field(4)? as u32))
+                }
                 // REL: an instruction marker (`x86_tlsdesc_call`) holds no addend; the
                 // writer refuses one that is not 0.
                 None if matches!(kind.shape(), objforge::FieldShape::Instruction { .. }) => 0,

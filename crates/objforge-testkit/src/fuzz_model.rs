@@ -330,6 +330,10 @@ pub fn model(bytes: &[u8]) -> Object {
         obj.target.riscv_compressed = src.bool();
         obj.target.float_abi = src.pick(&[FloatAbi::Soft, FloatAbi::Single, FloatAbi::Double]);
     }
+    if arch == Architecture::Arm {
+        // Single is refused on Arm: the fuzzer sees that error too.
+        obj.target.float_abi = src.pick(&[FloatAbi::Double, FloatAbi::Soft, FloatAbi::Single]);
+    }
     obj.options.mangle = !src.one_in(4);
     obj.options.noexec_stack = !src.one_in(4);
     obj.options.bigobj = src.one_in(4);

@@ -14,6 +14,7 @@ pub const ARCHITECTURES: &[Architecture] = &[
     Architecture::Aarch64,
     Architecture::Riscv64,
     Architecture::Ppc64le,
+    Architecture::Arm,
     Architecture::Wasm32,
     Architecture::Wasm64,
     Architecture::S390x,
@@ -175,13 +176,19 @@ impl Case {
     /// The portable kinds this pair can express, but `x86_dtpoff64`: eu-elflint, the kit's
     /// oracle, calls `R_X86_64_DTPOFF64` invalid in a relocatable object (clang's own `-g`
     /// objects included, whose DWARF locates thread-locals with it), so a model using it
-    /// could not be checked.
+    /// could not be checked; nor, on 32-bit Arm, `abs8` and `abs16`, which ld.lld 19 does
+    /// not implement (`R_ARM_ABS8`/`R_ARM_ABS16`: "unknown relocation"), so `ld.lld -r`
+    /// would refuse the object (the CLI's elf_arm.rs links them with GNU ld).
     pub fn kinds(&self) -> Vec<RelocKind> {
+        let lld_lacks = |k: RelocKind| {
+            self.arch == objforge::Architecture::Arm
+                && matches!(k, RelocKind::Abs8 | RelocKind::Abs16)
+        };
         ALL_KINDS
             .iter()
             .copied()
             .filter(|&k| objforge::supports(self.profile.format, self.arch, k))
-            .filter(|&k| k != RelocKind::X86Dtpoff64)
+            .filter(|&k| k != RelocKind::X86Dtpoff64 && !lld_lacks(k))
             .collect()
     }
 

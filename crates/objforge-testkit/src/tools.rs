@@ -372,6 +372,7 @@ pub fn link_gnu(
         (Format::Elf, Architecture::Riscv64) => ("riscv64-linux-gnu-ld", &[]),
         (Format::Elf, Architecture::S390x) => ("s390x-linux-gnu-ld", &[]),
         (Format::Elf, Architecture::Ppc64le) => ("powerpc64le-linux-gnu-ld", &[]),
+        (Format::Elf, Architecture::Arm) => ("arm-linux-gnueabihf-ld", &[]),
         (Format::Coff, Architecture::X86_64) => ("x86_64-w64-mingw32-ld", &[]),
         (Format::Coff, Architecture::I386) => ("i686-w64-mingw32-ld", &[]),
         _ => return Vec::new(),

@@ -68,6 +68,17 @@ fn template(kind: RelocKind) -> Option<&'static [u8]> {
         // bl 0; bc 12, 2, 0 (beq)
         PpcRel24 => &[0x01, 0x00, 0x00, 0x48],
         PpcRel14 => &[0x00, 0x00, 0x82, 0x41],
+        // Arm: bl, b, movw r0, movt r0 (words, little-endian).
+        ArmCall => &[0x00, 0x00, 0x00, 0xeb],
+        ArmJump24 => &[0x00, 0x00, 0x00, 0xea],
+        ArmMovwAbsNc | ArmMovwPrelNc => &[0x00, 0x00, 0x00, 0xe3],
+        ArmMovtAbs | ArmMovtPrel => &[0x00, 0x00, 0x40, 0xe3],
+        // Thumb-2: bl, b.w, beq.w, movw r0, movt r0 (two halfwords, the first first).
+        ArmThmCall => &[0x00, 0xf0, 0x00, 0xf8],
+        ArmThmJump24 => &[0x00, 0xf0, 0x00, 0xb8],
+        ArmThmJump19 => &[0x00, 0xf0, 0x00, 0x80],
+        ArmThmMovwAbsNc | ArmThmMovwPrelNc => &[0x40, 0xf2, 0x00, 0x00],
+        ArmThmMovtAbs | ArmThmMovtPrel => &[0xc0, 0xf2, 0x00, 0x00],
         _ => return None,
     })
 }
@@ -106,6 +117,10 @@ fn reach(kind: RelocKind) -> Option<(i64, i64, i64)> {
         S390Pc16Dbl | S390Plt16Dbl => bits(17, 2),
         PpcRel24 => bits(26, 4),
         PpcRel14 => bits(16, 4),
+        ArmCall | ArmJump24 => bits(26, 4),
+        ArmThmCall | ArmThmJump24 => bits(25, 2),
+        ArmThmJump19 => bits(21, 2),
+        ArmPrel31 => bits(31, 1),
         _ => None,
     }
 }
@@ -626,7 +641,8 @@ fn relocation(
                 // rewrites that addend for a local target as sections merge: only external
                 // targets stay in reach.
                 Abs8 | Abs16 | Pcrel8 | Pcrel16
-                    if arch == Architecture::I386 && format == Format::Elf =>
+                    if matches!(arch, Architecture::I386 | Architecture::Arm)
+                        && format == Format::Elf =>
                 {
                     !defined
                 }
@@ -640,6 +656,11 @@ fn relocation(
                 // alignment is known (defined here, or resolved elsewhere).
                 A64Ldst16Lo12 | A64Ldst32Lo12 | A64Ldst64Lo12 | A64Ldst128Lo12
                 | A64SecrelLdstLo12 => defined,
+                // ld.lld warns of an Arm branch to a section symbol (it cannot tell Arm from
+                // Thumb code there: "interworking not performed").
+                ArmCall | ArmJump24 | ArmThmCall | ArmThmJump24 | ArmThmJump19 => {
+                    s.kind != SymbolKind::Section
+                }
                 // A thread-local access reaches a thread-local variable (or its TLS section).
                 _ if kind.is_tls() => {
                     s.kind == SymbolKind::Tls
@@ -742,8 +763,15 @@ fn relocation(
     if kind == Secrel32 && format == Format::MachO {
         addend = addend.abs();
     }
-    // i386 REL keeps the addend in the field.
-    if arch == Architecture::I386 && format == Format::Elf {
+    // Arm REL keeps the addend in the instruction: `bl`/`b` count words, Thumb-2 branches
+    // halfwords.
+    match kind {
+        ArmCall | ArmJump24 => addend -= addend.rem_euclid(4),
+        ArmThmCall | ArmThmJump24 | ArmThmJump19 => addend -= addend.rem_euclid(2),
+        _ => {}
+    }
+    // i386 and Arm REL keep the addend in the field.
+    if matches!(arch, Architecture::I386 | Architecture::Arm) && format == Format::Elf {
         let bits = 8 * u32::from(kind.shape().size());
         if bits < 64 {
             addend = addend.clamp(-(1 << (bits - 1)), (1 << (bits - 1)) - 1);
@@ -778,9 +806,9 @@ fn relocation(
             }
         }
     }
-    // i386 REL keeps the addend in the field, a difference's with the distance from M to the
-    // field folded in: it must fit.
-    if arch == Architecture::I386 && format == Format::Elf {
+    // i386 and Arm REL keep the addend in the field, a difference's with the distance from M
+    // to the field folded in: it must fit.
+    if matches!(arch, Architecture::I386 | Architecture::Arm) && format == Format::Elf {
         let stored = match minus.map(|m| sym(m).definition) {
             Some(SymbolDefinition::Defined { offset, .. }) => addend + at as i64 - offset as i64,
             _ => addend,
@@ -789,6 +817,16 @@ fn relocation(
         if bits < 64 && (stored < -(1 << (bits - 1)) || stored >= 1 << bits) {
             return None;
         }
+    }
+    // Arm REL: whatever the adjustments above made of it, a branch's addend must be what its
+    // field counts in.
+    let arm_step = match kind {
+        ArmCall | ArmJump24 => 4,
+        ArmThmCall | ArmThmJump24 | ArmThmJump19 => 2,
+        _ => 1,
+    };
+    if addend % arm_step != 0 {
+        return None;
     }
     Some(Relocation {
         section: sid,

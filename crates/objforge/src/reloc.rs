@@ -354,6 +354,46 @@ pub enum RelocKind {
     /// PowerPC64 initial-exec `add`: marks the `add 9, 9, x@tls` that adds the thread pointer,
     /// so the linker may relax the sequence; nothing is stored (`R_PPC64_TLS`).
     PpcTls,
+    /// Arm: (S + A - P) in the low 31 bits of a word, bit 31 kept (`.ARM.exidx`, `.ARM.extab`; `R_ARM_PREL31`).
+    ArmPrel31,
+    /// Arm `bl`/`blx`: (S + A - P) >> 2 in imm24 (±32 MiB; the linker turns `bl` into `blx` for a Thumb target; `R_ARM_CALL`).
+    ArmCall,
+    /// Arm `b`/`b<cond>`: (S + A - P) >> 2 in imm24 (±32 MiB; `R_ARM_JUMP24`).
+    ArmJump24,
+    /// Thumb-2 `bl`/`blx`: (S + A - P) >> 1 in S:J1:J2:imm10:imm11 (±16 MiB; `R_ARM_THM_CALL`).
+    ArmThmCall,
+    /// Thumb-2 `b.w`: (S + A - P) >> 1 in S:J1:J2:imm10:imm11 (±16 MiB; `R_ARM_THM_JUMP24`).
+    ArmThmJump24,
+    /// Thumb-2 `b<cond>.w`: (S + A - P) >> 1 in S:J2:J1:imm6:imm11 (±1 MiB; `R_ARM_THM_JUMP19`).
+    ArmThmJump19,
+    /// Arm `movw`: (S + A) & 0xffff in imm4:imm12 (`#:lower16:`; `R_ARM_MOVW_ABS_NC`).
+    ArmMovwAbsNc,
+    /// Arm `movt`: (S + A) >> 16 in imm4:imm12 (`#:upper16:`; `R_ARM_MOVT_ABS`).
+    ArmMovtAbs,
+    /// Arm `movw`: (S + A - P) & 0xffff in imm4:imm12 (`R_ARM_MOVW_PREL_NC`).
+    ArmMovwPrelNc,
+    /// Arm `movt`: (S + A - P) >> 16 in imm4:imm12 (`R_ARM_MOVT_PREL`).
+    ArmMovtPrel,
+    /// Thumb-2 `movw`: (S + A) & 0xffff in imm4:i:imm3:imm8 (`R_ARM_THM_MOVW_ABS_NC`).
+    ArmThmMovwAbsNc,
+    /// Thumb-2 `movt`: (S + A) >> 16 in imm4:i:imm3:imm8 (`R_ARM_THM_MOVT_ABS`).
+    ArmThmMovtAbs,
+    /// Thumb-2 `movw`: (S + A - P) & 0xffff in imm4:i:imm3:imm8 (`R_ARM_THM_MOVW_PREL_NC`).
+    ArmThmMovwPrelNc,
+    /// Thumb-2 `movt`: (S + A - P) >> 16 in imm4:i:imm3:imm8 (`R_ARM_THM_MOVT_PREL`).
+    ArmThmMovtPrel,
+    /// Arm: GOT(S) + A - P in a word (`.word x(GOT_PREL)`; `R_ARM_GOT_PREL`).
+    ArmGotPrel,
+    /// Arm: GOT(S) + A - GOT_ORG, the offset of S's GOT slot from the GOT, in a word (`.word x(GOT)`; `R_ARM_GOT_BREL`).
+    ArmGotBrel,
+    /// Arm: S + A - GOT_ORG in a word (`.word x(GOTOFF)`; `R_ARM_GOTOFF32`).
+    ArmGotoff32,
+    /// Arm: B(S) + A - P in a word, B(S) the GOT's address for `_GLOBAL_OFFSET_TABLE_` (`R_ARM_BASE_PREL`).
+    ArmBasePrel,
+    /// Arm: S + A in a word, or S + A - P where the platform says so (`.init_array`; `R_ARM_TARGET1`; GNU/Linux: absolute).
+    ArmTarget1,
+    /// Arm: the platform's data reference for exception tables (`R_ARM_TARGET2`; GNU/Linux: GOT(S) + A - P).
+    ArmTarget2,
     /// The format's own relocation, passed through unchanged.
     Native(NativeReloc),
 }
@@ -566,6 +606,26 @@ pub const ALL_KINDS: &[RelocKind] = &[
     RelocKind::PpcGotTprel16Ha,
     RelocKind::PpcGotTprel16LoDs,
     RelocKind::PpcTls,
+    RelocKind::ArmPrel31,
+    RelocKind::ArmCall,
+    RelocKind::ArmJump24,
+    RelocKind::ArmThmCall,
+    RelocKind::ArmThmJump24,
+    RelocKind::ArmThmJump19,
+    RelocKind::ArmMovwAbsNc,
+    RelocKind::ArmMovtAbs,
+    RelocKind::ArmMovwPrelNc,
+    RelocKind::ArmMovtPrel,
+    RelocKind::ArmThmMovwAbsNc,
+    RelocKind::ArmThmMovtAbs,
+    RelocKind::ArmThmMovwPrelNc,
+    RelocKind::ArmThmMovtPrel,
+    RelocKind::ArmGotPrel,
+    RelocKind::ArmGotBrel,
+    RelocKind::ArmGotoff32,
+    RelocKind::ArmBasePrel,
+    RelocKind::ArmTarget1,
+    RelocKind::ArmTarget2,
 ];
 
 impl RelocKind {
@@ -704,6 +764,26 @@ impl RelocKind {
             PpcGotTprel16Ha => "ppc_got_tprel16_ha",
             PpcGotTprel16LoDs => "ppc_got_tprel16_lo_ds",
             PpcTls => "ppc_tls",
+            ArmPrel31 => "arm_prel31",
+            ArmCall => "arm_call",
+            ArmJump24 => "arm_jump24",
+            ArmThmCall => "arm_thm_call",
+            ArmThmJump24 => "arm_thm_jump24",
+            ArmThmJump19 => "arm_thm_jump19",
+            ArmMovwAbsNc => "arm_movw_abs_nc",
+            ArmMovtAbs => "arm_movt_abs",
+            ArmMovwPrelNc => "arm_movw_prel_nc",
+            ArmMovtPrel => "arm_movt_prel",
+            ArmThmMovwAbsNc => "arm_thm_movw_abs_nc",
+            ArmThmMovtAbs => "arm_thm_movt_abs",
+            ArmThmMovwPrelNc => "arm_thm_movw_prel_nc",
+            ArmThmMovtPrel => "arm_thm_movt_prel",
+            ArmGotPrel => "arm_got_prel",
+            ArmGotBrel => "arm_got_brel",
+            ArmGotoff32 => "arm_gotoff32",
+            ArmBasePrel => "arm_base_prel",
+            ArmTarget1 => "arm_target1",
+            ArmTarget2 => "arm_target2",
             Native(_) => "native",
         }
     }
@@ -773,6 +853,12 @@ impl RelocKind {
             | PpcTprel16Lo | PpcGotTprel16Ha | PpcGotTprel16LoDs => {
                 FieldShape::Instruction { size: 2, align: 2 }
             }
+            // Arm instructions are words; Thumb-2 ones two halfwords on a 2-byte boundary.
+            ArmCall | ArmJump24 | ArmMovwAbsNc | ArmMovtAbs | ArmMovwPrelNc | ArmMovtPrel => a64,
+            ArmThmCall | ArmThmJump24 | ArmThmJump19 | ArmThmMovwAbsNc | ArmThmMovtAbs
+            | ArmThmMovwPrelNc | ArmThmMovtPrel => FieldShape::Instruction { size: 4, align: 2 },
+            ArmPrel31 | ArmGotPrel | ArmGotBrel | ArmGotoff32 | ArmBasePrel | ArmTarget1
+            | ArmTarget2 => FieldShape::Data(4),
             Native(n) => FieldShape::Data(n.size),
         }
     }
@@ -806,6 +892,13 @@ impl RelocKind {
             // LI (24 bits) and BD (14 bits) count words.
             PpcRel24 => Reach::signed_bits(26, 4),
             PpcRel14 => Reach::signed_bits(16, 4),
+            // Arm imm24 counts words (`blx` to a Thumb target adds a halfword bit); Thumb-2
+            // branches count halfwords.
+            ArmCall => Reach::signed_bits(26, 2),
+            ArmJump24 => Reach::signed_bits(26, 4),
+            ArmThmCall | ArmThmJump24 => Reach::signed_bits(25, 2),
+            ArmThmJump19 => Reach::signed_bits(21, 2),
+            ArmPrel31 => Reach::signed_bits(31, 1),
             // AUIPC's hi20 plus the sign-extended lo12 of the instruction after it.
             RvCall | RvPcrelHi20 => Reach {
                 min: -(1 << 31) - (1 << 11),

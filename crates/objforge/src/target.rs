@@ -20,6 +20,10 @@ pub enum Architecture {
     S390x,
     /// 64-bit little-endian PowerPC, ELFv2 ABI (`powerpc64le`).
     Ppc64le,
+    /// 32-bit Arm (AArch32: Arm and Thumb-2 code, EABI version 5), little-endian; ELF only,
+    /// with REL relocations. A Thumb function's symbol has bit 0 of its offset set, as its
+    /// ELF value does (docs/relocations.md, "32-bit Arm").
+    Arm,
     /// WebAssembly with 32-bit linear memory addresses.
     Wasm32,
     /// WebAssembly with 64-bit linear memory addresses (the memory64 proposal).
@@ -34,6 +38,7 @@ impl Architecture {
         Architecture::Aarch64,
         Architecture::Riscv64,
         Architecture::Ppc64le,
+        Architecture::Arm,
         Architecture::Wasm32,
         Architecture::Wasm64,
         Architecture::S390x,
@@ -42,7 +47,7 @@ impl Architecture {
     /// Width of an address in bytes.
     pub fn pointer_width(self) -> u8 {
         match self {
-            Architecture::I386 | Architecture::Wasm32 => 4,
+            Architecture::I386 | Architecture::Arm | Architecture::Wasm32 => 4,
             Architecture::X86_64
             | Architecture::Aarch64
             | Architecture::Riscv64
@@ -52,8 +57,8 @@ impl Architecture {
         }
     }
 
-    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `ppc64le`,
-    /// `s390x`, `wasm32`, `wasm64`).
+    /// The name objforge prints for it (`x86_64`, `i386`, `aarch64`, `riscv64`, `arm`,
+    /// `ppc64le`, `s390x`, `wasm32`, `wasm64`).
     pub fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
@@ -62,6 +67,7 @@ impl Architecture {
             Architecture::Riscv64 => "riscv64",
             Architecture::S390x => "s390x",
             Architecture::Ppc64le => "ppc64le",
+            Architecture::Arm => "arm",
             Architecture::Wasm32 => "wasm32",
             Architecture::Wasm64 => "wasm64",
         }
@@ -142,7 +148,9 @@ pub enum Endianness {
     Big,
 }
 
-/// The RISC-V floating-point calling convention, recorded in ELF `e_flags`.
+/// The floating-point calling convention, recorded in ELF `e_flags`: RISC-V's
+/// `EF_RISCV_FLOAT_ABI_*`; on Arm, [`FloatAbi::Double`] is the hard-float ABI
+/// (`EF_ARM_ABI_FLOAT_HARD`, `arm-linux-gnueabihf`) and [`FloatAbi::Soft`] the soft-float one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FloatAbi {
@@ -177,7 +185,8 @@ pub struct Target {
     pub endianness: Endianness,
     /// RISC-V: whether the compressed ("C") extension is in use (sets `EF_RISCV_RVC`).
     pub riscv_compressed: bool,
-    /// RISC-V: the float ABI (`EF_RISCV_FLOAT_ABI_*`).
+    /// The float ABI: RISC-V `EF_RISCV_FLOAT_ABI_*`; Arm `EF_ARM_ABI_FLOAT_HARD` (`Double`)
+    /// or `EF_ARM_ABI_FLOAT_SOFT` (`Soft`).
     pub float_abi: FloatAbi,
 }
 
@@ -190,7 +199,7 @@ impl Target {
             format,
             endianness: arch.endianness(),
             riscv_compressed: arch == Architecture::Riscv64,
-            float_abi: if arch == Architecture::Riscv64 {
+            float_abi: if matches!(arch, Architecture::Riscv64 | Architecture::Arm) {
                 FloatAbi::Double
             } else {
                 FloatAbi::Soft
@@ -199,8 +208,11 @@ impl Target {
     }
 
     /// Parses an LLVM-style triple such as `x86_64-unknown-linux-gnu`, `aarch64-apple-macos`,
-    /// `riscv64gc-unknown-linux-gnu`, `i686-pc-windows-msvc` or `wasm32-unknown-unknown` (every
-    /// `wasm32-*`/`wasm64-*` triple, `wasm32-wasi` included, is [`Format::Wasm`]).
+    /// `riscv64gc-unknown-linux-gnu`, `i686-pc-windows-msvc`, `arm-linux-gnueabihf`,
+    /// `thumbv7-unknown-linux-gnueabihf` or `wasm32-unknown-unknown` (every
+    /// `wasm32-*`/`wasm64-*` triple, `wasm32-wasi` included, is [`Format::Wasm`]). An Arm
+    /// triple's environment picks the float ABI: `*eabihf` hard ([`FloatAbi::Double`]), any
+    /// other `*eabi*` soft; without one, hard.
     ///
     /// ```
     /// use objforge::{Architecture, Format, Target};
@@ -222,12 +234,19 @@ impl Target {
             a if a.starts_with("riscv64") => Architecture::Riscv64,
             "s390x" | "systemz" => Architecture::S390x,
             "powerpc64le" | "ppc64le" => Architecture::Ppc64le,
+            // `arm`, `armv7`, `armv7a`, `armv7l`, `armv6`, `thumbv7` ... (little-endian only:
+            // `armeb`/`thumbeb` are refused below as unknown).
+            a if (a.starts_with("arm") && !a.starts_with("armeb") && a != "arm64")
+                || (a.starts_with("thumb") && !a.starts_with("thumbeb")) =>
+            {
+                Architecture::Arm
+            }
             "wasm32" => Architecture::Wasm32,
             "wasm64" => Architecture::Wasm64,
             "" => return Err(bad("the triple is empty".into())),
             other => {
                 return Err(bad(format!(
-                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, powerpc64le/ppc64le, s390x, wasm32, wasm64)"
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, arm/armv7/thumbv7 (little-endian), powerpc64le/ppc64le, s390x, wasm32, wasm64)"
                 )))
             }
         };
@@ -257,6 +276,14 @@ impl Target {
             let ext = &arch_part["riscv64".len()..];
             target.riscv_compressed = ext.is_empty() || ext.contains('c');
             if !(ext.is_empty() || ext.contains('g') || ext.contains('d')) {
+                target.float_abi = FloatAbi::Soft;
+            }
+        }
+        if arch == Architecture::Arm {
+            let soft = rest
+                .iter()
+                .any(|p| p.contains("eabi") && !p.contains("eabihf"));
+            if soft {
                 target.float_abi = FloatAbi::Soft;
             }
         }

@@ -197,8 +197,22 @@ fn triples() {
     assert_eq!((t.riscv_compressed, t.float_abi), (true, FloatAbi::Soft));
     assert_eq!(
         Target::from_triple("mips-unknown-linux-gnu").unwrap_err().to_string(),
-        "target: unknown architecture `mips` in `mips-unknown-linux-gnu` (known: x86_64, i386..i686, aarch64/arm64, riscv64, powerpc64le/ppc64le, s390x, wasm32, wasm64)"
+        "target: unknown architecture `mips` in `mips-unknown-linux-gnu` (known: x86_64, i386..i686, aarch64/arm64, riscv64, arm/armv7/thumbv7 (little-endian), powerpc64le/ppc64le, s390x, wasm32, wasm64)"
     );
+    for (triple, abi) in [
+        ("arm-linux-gnueabihf", FloatAbi::Double),
+        ("armv7-unknown-linux-gnueabihf", FloatAbi::Double),
+        ("thumbv7-unknown-linux-gnueabihf", FloatAbi::Double),
+        ("armv7a-none-eabi", FloatAbi::Soft),
+        ("arm-linux-gnueabi", FloatAbi::Soft),
+    ] {
+        let t = Target::from_triple(triple).unwrap();
+        assert_eq!(
+            (t.arch, t.format, t.float_abi),
+            (Architecture::Arm, Format::Elf, abi)
+        );
+    }
+    assert!(Target::from_triple("armeb-linux-gnueabi").is_err());
     for (triple, arch) in [
         ("wasm32-unknown-unknown", Architecture::Wasm32),
         ("wasm32-wasi", Architecture::Wasm32),

@@ -1,13 +1,14 @@
-//! ELF relocatable objects (`ET_REL`: x86_64, i386, aarch64, riscv64, ppc64le, s390x) back
-//! into the model. Either byte order: s390x objects are big-endian.
+//! ELF relocatable objects (`ET_REL`: x86_64, i386, aarch64, riscv64, arm, ppc64le, s390x)
+//! back into the model. Either byte order: s390x objects are big-endian.
 //!
 //! The inverse of objforge's ELF writer: the section header table minus what the writer
 //! makes by itself (the null section, `SHT_GROUP`s, relocation sections, `.note.GNU-stack`,
 //! the symbol and string tables); the symbol table minus the section symbols (made again for
 //! every section; a relocation against one names the model's section symbol) and the local
 //! signatures the writer adds to a group; the relocations with each type mapped back to the
-//! portable kind the writer spells with that type, or `native`. On i386 (REL) the addend is
-//! read out of the field, which is then cleared. RISC-V `ADD`/`SUB` and `SET`/`SUB` pairs
+//! portable kind the writer spells with that type, or `native`. On i386 and Arm (REL) the
+//! addend is read out of the field, which is then cleared (on Arm inside instructions too:
+//! `elf_arm`). RISC-V `ADD`/`SUB` and `SET`/`SUB` pairs
 //! become `diff*`, and `%pcrel_lo` relocations refer to their hi20 by offset (`pair`).
 
 use std::collections::HashMap;
@@ -22,7 +23,7 @@ use objforge::{
     SymbolKind, Target, Visibility,
 };
 
-use super::{bits, DumpError, Dumped, Result};
+use super::{bits, elf_arm, DumpError, Dumped, Result};
 
 /// Reads an ELF relocatable object.
 pub fn read(data: &[u8]) -> Result<Dumped> {
@@ -128,6 +129,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             (elf::EM_RISCV, true) => Architecture::Riscv64,
             (elf::EM_S390, true) => Architecture::S390x,
             (elf::EM_PPC64, true) => Architecture::Ppc64le,
+            (elf::EM_ARM, false) => Architecture::Arm,
             (m, is64) => {
                 let name = match m {
                     elf::EM_X86_64 => "x32 (32-bit x86_64)",
@@ -143,7 +145,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 };
                 let bits = if is64 { 64 } else { 32 };
                 return Err(DumpError::new(format!(
-                    "unsupported machine {}(e_machine {m}, ELFCLASS{bits}): objforge reads x86_64, i386, aarch64, riscv64, ppc64le and s390x ELF objects",
+                    "unsupported machine {}(e_machine {m}, ELFCLASS{bits}): objforge reads x86_64, i386, aarch64, riscv64, arm, ppc64le and s390x ELF objects",
                     if name.is_empty() { String::new() } else { format!("{name} ") }
                 )));
             }
@@ -156,7 +158,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         }
         let mut target = Target::new(arch, Format::Elf);
         let flags = header.e_flags(endian);
-        if arch == Architecture::Riscv64 {
+        let mut notes = Vec::new();
+        if arch == Architecture::Arm {
+            let (abi, note) = elf_arm::float_abi(flags).map_err(DumpError::new)?;
+            target.float_abi = abi;
+            notes.extend(note);
+        } else if arch == Architecture::Riscv64 {
             let known = elf::EF_RISCV_RVC | elf::EF_RISCV_FLOAT_ABI;
             if flags & !known != 0
                 || flags & elf::EF_RISCV_FLOAT_ABI == elf::EF_RISCV_FLOAT_ABI_QUAD
@@ -195,7 +202,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             object: Object::new(target),
             header_of: Vec::new(),
             section_symbol: Vec::new(),
-            notes: Vec::new(),
+            notes,
             fallback: Vec::new(),
             anchors: HashMap::new(),
         };
@@ -205,6 +212,35 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         let symtab_index = reader.classify(header)?;
         reader.read_symbols(symtab_index)?;
         reader.read_groups()?;
+        if arch == Architecture::Arm {
+            reader.check_exidx_links()?;
+            // No float flag in the header (GCC's way): the attributes say which ABI.
+            if flags & 0x600 == 0 {
+                let stated = reader
+                    .object
+                    .sections
+                    .iter()
+                    .find(|s| s.name == ".ARM.attributes")
+                    .and_then(|s| match &s.data {
+                        SectionData::Bytes(b) => elf_arm::vfp_args(b),
+                        _ => None,
+                    });
+                if let Some(args) = stated {
+                    reader.object.target.float_abi = if args == 1 {
+                        FloatAbi::Double
+                    } else {
+                        FloatAbi::Soft
+                    };
+                    reader
+                        .notes
+                        .retain(|n| !n.starts_with("the ELF header names no float ABI"));
+                    reader.notes.push(format!(
+                        "the ELF header names no float ABI; .ARM.attributes says {} (Tag_ABI_VFP_args {args}), which the rebuilt header states",
+                        if args == 1 { "hard-float" } else { "soft-float" }
+                    ));
+                }
+            }
+        }
         let relocations = reader.read_relocations()?;
         reader.convert(relocations)?;
         Ok(Dumped {
@@ -279,7 +315,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     ))
                 }
                 elf::SHT_REL | elf::SHT_RELA => {
-                    let rela = self.arch != Architecture::I386;
+                    let rela = !matches!(self.arch, Architecture::I386 | Architecture::Arm);
                     if (sh_type == elf::SHT_RELA) != rela {
                         return Err(DumpError::section(
                             &name,
@@ -323,6 +359,28 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     ));
                     Role::LeftOut
                 }
+                // The attributes objforge's writer adds to an Arm object that has none
+                // (Tag_ABI_VFP_args alone, as the header's float flag says): made again.
+                elf_arm::SHT_ARM_ATTRIBUTES
+                    if self.arch == Architecture::Arm
+                        && name == ".ARM.attributes"
+                        && !self
+                            .notes
+                            .iter()
+                            .any(|n| n.starts_with("the ELF header names no float ABI"))
+                        && self
+                            .headers
+                            .section(SectionIndex(index))
+                            .ok()
+                            .and_then(|h| h.data(endian, self.data).ok())
+                            == Some(
+                                &elf_arm::writer_default_attributes(
+                                    self.object.target.float_abi != FloatAbi::Soft,
+                                )[..],
+                            ) =>
+                {
+                    Role::LeftOut
+                }
                 elf::SHT_PROGBITS
                     if name == ".note.GNU-stack"
                         && h.sh_size(endian).into() == 0
@@ -357,6 +415,50 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             }
         }
         Ok(symtab)
+    }
+
+    /// Every Arm exception index table links (`sh_link`) to the section the writer derives
+    /// from its name: the one of that name in its group, or else the first.
+    fn check_exidx_links(&self) -> Result<()> {
+        let sections = &self.object.sections;
+        for (i, s) in sections.iter().enumerate() {
+            let Some(&index) = self.header_of.get(i) else {
+                continue;
+            };
+            let h = self
+                .headers
+                .section(SectionIndex(index as usize))
+                .map_err(DumpError::malformed)?;
+            if h.sh_type(self.endian) != elf_arm::SHT_ARM_EXIDX {
+                continue;
+            }
+            let Some(text) = elf_arm::exidx_text(&s.name) else {
+                continue;
+            };
+            let candidates = || {
+                sections
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.name == text && t.kind == SectionKind::Text)
+            };
+            let linked = h.sh_link(self.endian);
+            let found = candidates()
+                .find(|(k, _)| self.header_of.get(*k) == Some(&linked))
+                .map(|(k, _)| k);
+            let first_in_group = candidates()
+                .find(|(_, t)| t.comdat == s.comdat)
+                .or_else(|| candidates().next())
+                .map(|(k, _)| k);
+            if found.is_none() || found != first_in_group {
+                return Err(DumpError::section(
+                    &s.name,
+                    format!(
+                        "the exception index table links to section #{linked}; objforge links it to the text section its name gives ({text}, in its group)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A model section from its header: the kind from the flags, checked against exactly
@@ -433,7 +535,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             | strings
             | u64::from(elf::SHF_GROUP)
             | u64::from(elf::SHF_EXCLUDE)
-            | u64::from(elf::SHF_GNU_RETAIN);
+            | u64::from(elf::SHF_GNU_RETAIN)
+            | if sh_type == elf_arm::SHT_ARM_EXIDX && self.arch == Architecture::Arm {
+                u64::from(elf::SHF_LINK_ORDER)
+            } else {
+                0
+            };
         if flags & !known != 0 {
             return Err(err(format!(
                 "flags {:#x} ({}) have no objforge equivalent",
@@ -444,7 +551,18 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         // The section type the writer gives this name and kind; processor-specific types of
         // sections that are just bytes to the linker are written as PROGBITS.
         let expected = writer_section_type(name, kind);
+        let arm_type = self.arch == Architecture::Arm
+            && match sh_type {
+                elf_arm::SHT_ARM_EXIDX => {
+                    elf_arm::exidx_text(name).is_some() && kind == SectionKind::Rodata
+                }
+                elf_arm::SHT_ARM_ATTRIBUTES => {
+                    name == ".ARM.attributes" && kind == SectionKind::Other
+                }
+                _ => false,
+            };
         let accepted = sh_type == expected
+            || arm_type
             || (sh_type == elf::SHT_X86_64_UNWIND
                 && self.arch == Architecture::X86_64
                 && expected == elf::SHT_PROGBITS);
@@ -456,7 +574,16 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 kind.name()
             )));
         }
-        if h.sh_link(endian) != 0 || h.sh_info(endian) != 0 {
+        let exidx = self.arch == Architecture::Arm && sh_type == elf_arm::SHT_ARM_EXIDX;
+        if exidx && flags & u64::from(elf::SHF_LINK_ORDER) == 0 {
+            return Err(err(
+                "an exception index table without SHF_LINK_ORDER, which objforge always sets"
+                    .into(),
+            ));
+        }
+        // An exception index table's sh_link is checked against its name once every
+        // section is read (`check_exidx_links`).
+        if (h.sh_link(endian) != 0 && !exidx) || h.sh_info(endian) != 0 {
             return Err(err(format!(
                 "sh_link {} / sh_info {}: objforge writes 0 for a section with contents",
                 h.sh_link(endian),
@@ -1047,6 +1174,18 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 );
                 continue;
             }
+            // Arm: R_ARM_NONE and R_ARM_V4BX as GNU as writes them, with no symbol, which
+            // the linker does not read: the section's own symbol stands in.
+            if self.arch == Architecture::Arm && r.sym == 0 && matches!(r.r_type, 0 | 40) {
+                let symbol = self.section_symbol(k);
+                self.object.relocations.push(Relocation::new(
+                    SectionId(k),
+                    r.offset,
+                    symbol,
+                    native(r.r_type),
+                ));
+                continue;
+            }
             // RISC-V: ADD/SUB and SET/SUB pairs are differences.
             if self.arch == Architecture::Riscv64 {
                 if let Some(next) = list.get(i) {
@@ -1077,7 +1216,31 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             let kind = self.kind(k, r, symbol);
             let mut addend = r.addend.unwrap_or(0);
             let mut kind = kind;
-            if r.addend.is_none() {
+            let arm_field = if self.arch == Architecture::Arm && r.addend.is_none() {
+                let word = match self.object.sections.get(k).map(|s| &s.data) {
+                    Some(SectionData::Bytes(b)) => bits::read_u32(b, r.offset),
+                    _ => None,
+                };
+                match (word, elf_arm::take_addend(kind, 0)) {
+                    (_, None) => None,
+                    (Some(word), Some(_)) => elf_arm::take_addend(kind, word),
+                    (None, Some(_)) => {
+                        return Err(at(format!(
+                            "the 4-byte {kind} field runs past the end of the section"
+                        )))
+                    }
+                }
+            } else {
+                None
+            };
+            if let Some((value, cleared)) = arm_field {
+                addend = value;
+                if let Some(SectionData::Bytes(b)) =
+                    self.object.sections.get_mut(k).map(|s| &mut s.data)
+                {
+                    bits::write_u32(b, r.offset, cleared);
+                }
+            } else if r.addend.is_none() {
                 // REL: the addend is in the field.
                 let size = match kind {
                     RelocKind::Native(n) => n.size,
@@ -1357,6 +1520,7 @@ fn portable(arch: Architecture, r_type: u32) -> Option<RelocKind> {
             569 => A64TlsdescCall,
             _ => return None,
         },
+        Architecture::Arm => return elf_arm::portable(r_type),
         Architecture::Riscv64 => match r_type {
             1 => Abs32,
             2 => Abs64,

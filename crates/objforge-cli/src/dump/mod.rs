@@ -19,6 +19,7 @@ pub mod command;
 mod dwarf;
 mod eh_frame;
 mod elf;
+mod elf_arm;
 mod macho;
 mod xdata;
 

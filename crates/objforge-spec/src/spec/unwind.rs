@@ -151,6 +151,9 @@ fn register(node: Node<'_>, arch: Architecture) -> Result<Register, SpecError> {
                     Architecture::Aarch64 => "\"x29\", \"fp\" or \"d8\"",
                     Architecture::Riscv64 => "\"ra\", \"s0\" or \"fs1\"",
                     Architecture::S390x => "\"r11\", \"r14\" or \"f8\"",
+                    Architecture::Arm => {
+                        "none: 32-bit Arm takes no unwind entries (its EHABI tables are sections)"
+                    }
                     _ => "none: the architecture has no unwind registers",
                 }
             ))

@@ -1,6 +1,7 @@
 //! One relocation table per architecture: how each portable kind is spelled in each format.
 
 pub(crate) mod aarch64;
+pub(crate) mod arm;
 pub(crate) mod i386;
 pub(crate) mod ppc64le;
 pub(crate) mod riscv64;
@@ -39,6 +40,7 @@ pub(crate) fn elf_encoding(
         Architecture::Riscv64 => riscv64::elf_encoding(kind),
         Architecture::S390x => s390x::elf_type(kind).map(ElfEncoding::One),
         Architecture::Ppc64le => ppc64le::elf_type(kind).map(ElfEncoding::One),
+        Architecture::Arm => arm::elf_type(kind).map(ElfEncoding::One),
         Architecture::Wasm32 | Architecture::Wasm64 => None,
     }
 }
@@ -123,6 +125,7 @@ pub(crate) fn macho_encoding(
         | Architecture::Riscv64
         | Architecture::S390x
         | Architecture::Ppc64le
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }
@@ -139,6 +142,7 @@ pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Opt
         Architecture::Riscv64
         | Architecture::S390x
         | Architecture::Ppc64le
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }

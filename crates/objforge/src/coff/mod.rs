@@ -388,6 +388,7 @@ fn machine(arch: Architecture) -> Result<u16, Error> {
         other @ (Architecture::Riscv64
         | Architecture::S390x
         | Architecture::Ppc64le
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64) => Err(Error::unsupported(
             Place::Target,

@@ -80,6 +80,7 @@ fn field(arch: Architecture, type_: u16) -> Option<Field> {
         Architecture::Riscv64
         | Architecture::S390x
         | Architecture::Ppc64le
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }
@@ -130,6 +131,7 @@ fn type_name(arch: Architecture, type_: u16) -> String {
         Architecture::Riscv64
         | Architecture::S390x
         | Architecture::Ppc64le
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => "",
     };

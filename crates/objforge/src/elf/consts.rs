@@ -15,6 +15,7 @@ pub const EM_PPC64: u16 = 21;
 pub const EM_AARCH64: u16 = 183;
 pub const EM_RISCV: u16 = 243;
 pub const EM_S390: u16 = 22;
+pub const EM_ARM: u16 = 40;
 
 pub const SHN_UNDEF: u32 = 0;
 pub const SHN_LORESERVE: u32 = 0xff00;
@@ -42,6 +43,7 @@ pub const SHF_EXECINSTR: u64 = 0x4;
 pub const SHF_MERGE: u64 = 0x10;
 pub const SHF_STRINGS: u64 = 0x20;
 pub const SHF_INFO_LINK: u64 = 0x40;
+pub const SHF_LINK_ORDER: u64 = 0x80;
 pub const SHF_GROUP: u64 = 0x200;
 pub const SHF_TLS: u64 = 0x400;
 pub const SHF_GNU_RETAIN: u64 = 0x20_0000;

@@ -1,14 +1,16 @@
 //! The ELF writer (ELFCLASS32 and ELFCLASS64, `ET_REL`).
 //!
 //! File order: ELF header, section contents, `SHT_GROUP` sections, relocation sections,
-//! `.note.GNU-stack` (empty), `.symtab`, `.symtab_shndx` (only with extended numbering),
+//! `.note.GNU-stack` (empty), `.ARM.attributes` (32-bit Arm, when the model has none; see
+//! [`arm`]), `.symtab`, `.symtab_shndx` (only with extended numbering),
 //! `.strtab`, `.shstrtab`, section header table. Section header order: null, groups, each user
-//! section followed by its relocation section, then the note and the tables.
+//! section followed by its relocation section, then the note, the Arm attributes and the tables.
 //!
 //! [`Layout::new`] finds every error, numbers every section and symbol, and fixes every offset
 //! and size; [`Layout::emit`](crate::emit::Layout::emit) then writes the file in that order,
 //! producing each symbol and relocation entry from the model as it goes.
 
+mod arm;
 mod consts;
 mod reloc;
 mod symtab;
@@ -78,6 +80,7 @@ fn machine(arch: Architecture) -> u16 {
         Architecture::Riscv64 => EM_RISCV,
         Architecture::S390x => EM_S390,
         Architecture::Ppc64le => EM_PPC64,
+        Architecture::Arm => EM_ARM,
         // Refused at the top of `write`: WebAssembly has its own object format.
         Architecture::Wasm32 | Architecture::Wasm64 => 0,
     }
@@ -87,6 +90,15 @@ fn e_flags(obj: &Object) -> u32 {
     use crate::arch::riscv64::elf as rv;
     if obj.target.arch == Architecture::Ppc64le {
         return crate::arch::ppc64le::elf::EF_ABI_V2;
+    }
+    if obj.target.arch == Architecture::Arm {
+        use crate::arch::arm::elf as arm;
+        return arm::EF_EABI_VER5
+            | if obj.target.float_abi == FloatAbi::Soft {
+                arm::EF_ABI_FLOAT_SOFT
+            } else {
+                arm::EF_ABI_FLOAT_HARD
+            };
     }
     if obj.target.arch != Architecture::Riscv64 {
         return 0;
@@ -104,8 +116,12 @@ fn e_flags(obj: &Object) -> u32 {
         }
 }
 
-/// The section type, from the kind and, for the special names the gABI reserves, the name.
-fn section_type(name: &str, kind: SectionKind) -> u32 {
+/// The section type, from the kind and, for the special names the gABI and the processor
+/// supplement reserve, the name.
+fn section_type(arch: Architecture, name: &str, kind: SectionKind) -> u32 {
+    if let Some(t) = arm::section_type(arch, name, kind) {
+        return t;
+    }
     let special = |base: &str| {
         name.strip_prefix(base)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
@@ -156,6 +172,9 @@ pub(crate) struct Layout<'a> {
     implicit: Vec<Option<bool>>,
     group_members: Vec<Vec<u32>>,
     groups_offset: usize,
+    /// 32-bit Arm: the build attributes the writer adds, and where.
+    attributes: Option<Vec<u8>>,
+    attributes_offset: usize,
     symtab_offset: usize,
     needs_xindex: bool,
     strtab_offset: usize,
@@ -176,13 +195,31 @@ impl<'a> Layout<'a> {
         if arch.is_wasm() {
             return Err(Error::unsupported(
                 Place::Target,
-                format!("objforge writes ELF for x86_64, i386, aarch64, riscv64, ppc64le and s390x, not {arch}; WebAssembly objects are format wasm"),
+                format!("objforge writes ELF for x86_64, i386, aarch64, riscv64, arm, ppc64le and s390x, not {arch}; WebAssembly objects are format wasm"),
             ));
         }
         let class = Class {
             is64: arch.pointer_width() == 8,
-            rela: arch != Architecture::I386,
+            rela: !matches!(arch, Architecture::I386 | Architecture::Arm),
         };
+        if arch == Architecture::Arm && obj.target.float_abi == FloatAbi::Single {
+            return Err(Error::unsupported(
+                Place::Target,
+                "32-bit Arm has the hard-float (double) and soft-float ABIs, not single"
+                    .to_string(),
+            ));
+        }
+        if arch == Architecture::Arm && obj.target.endianness == Endianness::Big {
+            return Err(Error::unsupported(
+                Place::Target,
+                "objforge writes little-endian 32-bit Arm only (not BE8/BE32)".to_string(),
+            ));
+        }
+        let exidx_links = arm::exidx_links(obj)?;
+        // 32-bit Arm: the backend's own build attributes, or the minimal ones.
+        let attributes = (arch == Architecture::Arm
+            && !obj.sections.iter().any(|s| s.name == arm::ATTRIBUTES))
+        .then(|| crate::arch::arm::default_attributes(obj.target.float_abi != FloatAbi::Soft));
         if !class.is64 {
             for (i, s) in obj.sections.iter().enumerate() {
                 if s.data.len() > u64::from(u32::MAX) {
@@ -233,7 +270,7 @@ impl<'a> Layout<'a> {
         // The backend may have given its own `.note.GNU-stack`; otherwise add the empty one
         // that tells the linker this code needs no executable stack.
         let add_note = !obj.sections.iter().any(|s| s.name == ".note.GNU-stack");
-        let symtab_shndx = next_index + u32::from(add_note);
+        let symtab_shndx = next_index + u32::from(add_note) + u32::from(attributes.is_some());
         let needs_xindex = symtab_shndx > SHN_LORESERVE;
         let strtab_shndx = symtab_shndx + 1 + u32::from(needs_xindex);
         let shstrtab_shndx = strtab_shndx + 1;
@@ -287,6 +324,7 @@ impl<'a> Layout<'a> {
             })
             .collect();
         let note_name = shstrtab.add(&b".note.GNU-stack"[..]);
+        let attributes_name = shstrtab.add(arm::ATTRIBUTES.as_bytes());
         let symtab_name = shstrtab.add(&b".symtab"[..]);
         let xindex_name = shstrtab.add(&b".symtab_shndx"[..]);
         let strtab_name = shstrtab.add(&b".strtab"[..]);
@@ -329,6 +367,8 @@ impl<'a> Layout<'a> {
             offset += n * class.rel_entsize();
         }
         let note_offset = offset;
+        let attributes_offset = offset;
+        offset += attributes.as_ref().map_or(0, Vec::len);
         offset = align_to(offset, class.word_align());
         let symtab_offset = offset;
         let nsyms = symbols.count as usize;
@@ -382,6 +422,13 @@ impl<'a> Layout<'a> {
         for (i, s) in obj.sections.iter().enumerate() {
             let group_flag = if s.comdat.is_some() { SHF_GROUP } else { 0 };
             let mut flags = section_flags(s.kind) | group_flag;
+            let link = match exidx_links.get(i).copied().flatten() {
+                Some(k) => {
+                    flags |= SHF_LINK_ORDER;
+                    section_shndx[k]
+                }
+                None => 0,
+            };
             let mut entsize = s.entsize;
             if s.flags.merge_strings {
                 flags |= SHF_MERGE | SHF_STRINGS;
@@ -398,11 +445,11 @@ impl<'a> Layout<'a> {
             }
             headers.push(SectionHeader {
                 name: section_names[i],
-                sh_type: section_type(&s.name, s.kind),
+                sh_type: section_type(arch, &s.name, s.kind),
                 flags,
                 offset: section_offsets[i] as u64,
                 size: s.data.len(),
-                link: 0,
+                link,
                 info: 0,
                 align: s.align,
                 entsize,
@@ -432,6 +479,19 @@ impl<'a> Layout<'a> {
                 },
                 offset: note_offset as u64,
                 size: 0,
+                link: 0,
+                info: 0,
+                align: 1,
+                entsize: 0,
+            });
+        }
+        if let Some(bytes) = &attributes {
+            headers.push(SectionHeader {
+                name: attributes_name,
+                sh_type: crate::arch::arm::elf::SHT_ARM_ATTRIBUTES,
+                flags: 0,
+                offset: attributes_offset as u64,
+                size: bytes.len() as u64,
                 link: 0,
                 info: 0,
                 align: 1,
@@ -495,6 +555,8 @@ impl<'a> Layout<'a> {
             implicit,
             group_members,
             groups_offset,
+            attributes,
+            attributes_offset,
             symtab_offset,
             needs_xindex,
             strtab_offset,
@@ -598,6 +660,10 @@ impl crate::emit::Layout for Layout<'_> {
             }
             out.pad_to(self.reloc_offsets[k]);
             self.write_relocations(out, k);
+        }
+        if let Some(bytes) = &self.attributes {
+            out.pad_to(self.attributes_offset);
+            out.bytes(bytes);
         }
         out.pad_to(self.symtab_offset);
         self.symbols

@@ -1,6 +1,6 @@
 //! How one model relocation becomes ELF relocation entries: one entry, or two at the same
-//! offset for a RISC-V symbol difference (`ADD*` then `SUB*`); and, for REL (i386), the addend
-//! stored in the field instead.
+//! offset for a RISC-V symbol difference (`ADD*` then `SUB*`); and, for REL (i386, 32-bit
+//! Arm), the addend stored in the field instead (on Arm inside the instruction's immediate).
 //!
 //! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model and the symbol table: the layout calls it
 //! for every relocation to find errors and count entries, and the writer calls it again while
@@ -147,7 +147,34 @@ impl RelocMapper for Mapper<'_> {
                 // REL: the field is the addend, so it is written even when the addend is 0 —
                 // bytes a JIT left there must not become one. A native kind of unknown size
                 // with addend 0 is left as given.
-                if !self.class.rela && (addend != 0 || size > 0) {
+                let arm_field = if arch == Architecture::Arm {
+                    crate::arch::arm::field(kind)
+                } else {
+                    None
+                };
+                if let (false, Some(field)) = (self.class.rela, arm_field) {
+                    let word = match &obj.sections[r.section.0].data {
+                        SectionData::Bytes(b) => usize::try_from(r.offset)
+                            .ok()
+                            .and_then(|o| b.get(o..o.checked_add(4)?))
+                            .map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
+                        SectionData::Zero(_) => 0,
+                    };
+                    match crate::arch::arm::store_addend(field, word, addend) {
+                        Ok(stored) => {
+                            out.patch(Patch::int(r.offset, 4, i64::from(stored), false));
+                        }
+                        Err(why) => {
+                            return Err(R::error(|| {
+                                Error::invalid(
+                                    at("addend"),
+                                    format!("{addend} {why}: the {kind} field cannot hold it (REL stores the addend there)"),
+                                )
+                            }))
+                        }
+                    }
+                    addend = 0;
+                } else if !self.class.rela && (addend != 0 || size > 0) {
                     if let Err(e) = check_implicit_addend(i, kind, size, addend) {
                         return Err(R::error(|| e));
                     }

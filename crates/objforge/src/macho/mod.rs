@@ -50,6 +50,7 @@ fn cpu(arch: Architecture) -> Option<(u32, u32)> {
         | Architecture::Riscv64
         | Architecture::S390x
         | Architecture::Ppc64le
+        | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
     }

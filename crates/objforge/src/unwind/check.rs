@@ -46,10 +46,12 @@ pub(crate) fn check(obj: &Object) -> Result<(), Error> {
         }
     };
     let Some(facts) = ArchFacts::of(arch) else {
-        return Err(Error::unsupported(
-            at(0, ""),
-            format!("{arch} has no unwind tables"),
-        ));
+        let why = if arch == Architecture::Arm {
+            "32-bit Arm unwinds through its EHABI tables (.ARM.exidx, .ARM.extab), which objforge does not make from unwind entries: give them as sections".to_string()
+        } else {
+            format!("{arch} has no unwind tables")
+        };
+        return Err(Error::unsupported(at(0, ""), why));
     };
     if let Some((k, s)) = obj
         .sections

@@ -95,7 +95,7 @@ impl Register {
             Architecture::Riscv64 => arch::riscv64::dwarf::register(name),
             Architecture::S390x => arch::s390x::dwarf::register(name),
             Architecture::Ppc64le => arch::ppc64le::dwarf::register(name),
-            Architecture::Wasm32 | Architecture::Wasm64 => None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
         .map(Register)
     }
@@ -110,7 +110,7 @@ impl Register {
             Architecture::Riscv64 => arch::riscv64::dwarf::name(self.0),
             Architecture::S390x => arch::s390x::dwarf::name(self.0),
             Architecture::Ppc64le => arch::ppc64le::dwarf::name(self.0),
-            Architecture::Wasm32 | Architecture::Wasm64 => None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
 
@@ -123,7 +123,7 @@ impl Register {
             Architecture::Riscv64 => Some(arch::riscv64::dwarf::LAST),
             Architecture::S390x => Some(arch::s390x::dwarf::LAST),
             Architecture::Ppc64le => Some(arch::ppc64le::dwarf::LAST),
-            Architecture::Wasm32 | Architecture::Wasm64 => None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => None,
         }
     }
 }
@@ -667,7 +667,7 @@ impl ArchFacts {
                 cfa_offset: 0,
                 return_address_at: None,
             },
-            Architecture::Wasm32 | Architecture::Wasm64 => return None,
+            Architecture::Arm | Architecture::Wasm32 | Architecture::Wasm64 => return None,
         })
     }
 }
