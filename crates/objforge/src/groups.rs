@@ -112,7 +112,7 @@ impl RelocGroups {
         let mut next = starts.clone();
         let mut order = vec![0u32; obj.relocations.len()];
         for (i, r) in obj.relocations.iter().enumerate() {
-            if let Some(slot) = next.get_mut(r.section.0) {
+            if let Some(slot) = next.get_mut(r.section().index()) {
                 if let Some(o) = order.get_mut(*slot) {
                     *o = i as u32;
                 }

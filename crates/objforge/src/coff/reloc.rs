@@ -151,10 +151,10 @@ impl RelocMapper for Mapper<'_> {
         {
             let r = &obj.relocations[i];
             let at = |field| Place::Relocation(i, Some(field));
-            let section = &obj.sections[r.section.0];
-            let mut kind = r.kind;
-            let mut addend = r.addend;
-            if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
+            let section = &obj.sections[r.section().index()];
+            let mut kind = r.kind();
+            let mut addend = r.addend();
+            if let (true, Some(minus)) = (kind.is_diff(), r.minus()) {
                 // No symbol-difference relocation: only one PC-relative in disguise.
                 let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
                     return Err(R::error(|| {
@@ -162,7 +162,7 @@ impl RelocMapper for Mapper<'_> {
                         at("minus"),
                         format!(
                             "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                            obj.symbols[minus.0].name, section.name
+                            obj.symbols[minus.index()].name, section.name
                         ),
                     )
                     }));
@@ -184,8 +184,8 @@ impl RelocMapper for Mapper<'_> {
                             at("kind"),
                             format!(
                                 "kind {} has no COFF encoding on {arch}{}",
-                                r.kind,
-                                if r.kind.is_tls() {
+                                r.kind(),
+                                if r.kind().is_tls() {
                                     ": Windows reaches thread-locals through `_tls_index` and secrel32 into `.tls$`"
                                 } else {
                                     ""
@@ -220,8 +220,8 @@ impl RelocMapper for Mapper<'_> {
                 _ => 4,
             };
             let len = section.data.len();
-            let offset = r.offset as usize;
-            if r.offset
+            let offset = r.offset() as usize;
+            if r.offset()
                 .checked_add(size as u64)
                 .is_none_or(|end| end > len)
             {
@@ -230,7 +230,7 @@ impl RelocMapper for Mapper<'_> {
                         at("offset"),
                         format!(
                     "{} is past the end of {} ({len} bytes) for the {size}-byte field of COFF {}",
-                    r.offset,
+                    r.offset(),
                     section.name,
                     type_name(arch, type_)
                 ),
@@ -266,7 +266,7 @@ impl RelocMapper for Mapper<'_> {
                         }));
                     };
                     Some(Patch {
-                        offset: r.offset,
+                        offset: r.offset(),
                         bytes: value.to_le_bytes(),
                         len: size,
                     })
@@ -277,7 +277,7 @@ impl RelocMapper for Mapper<'_> {
                         return Err(R::error(|| {
                             Error::unsupported(
                         at("addend"),
-                        format!("{} cannot carry an addend in COFF: the linker ORs the branch offset into the instruction; branch to a symbol at the target instead", r.kind),
+                        format!("{} cannot carry an addend in COFF: the linker ORs the branch offset into the instruction; branch to a symbol at the target instead", r.kind()),
                     )
                         }));
                     }
@@ -295,13 +295,13 @@ impl RelocMapper for Mapper<'_> {
                     let imm = addend as u32;
                     let insn = original(offset) & !((0x3 << 29) | (0x7ffff << 5));
                     Some(word(
-                        r.offset,
+                        r.offset(),
                         insn | ((imm & 0x3) << 29) | (((imm >> 2) & 0x7ffff) << 5),
                     ))
                 }
                 Field::Add12 => {
                     let insn = original(offset) & !(0xfff << 10);
-                    Some(word(r.offset, insn | (((addend as u32) & 0xfff) << 10)))
+                    Some(word(r.offset(), insn | (((addend as u32) & 0xfff) << 10)))
                 }
                 Field::Ldst12 => {
                     let insn = original(offset);
@@ -312,7 +312,7 @@ impl RelocMapper for Mapper<'_> {
                         } else {
                             0
                         };
-                    let wanted = match r.kind {
+                    let wanted = match r.kind() {
                         RelocKind::A64Ldst8Lo12 => Some(0),
                         RelocKind::A64Ldst16Lo12 => Some(1),
                         RelocKind::A64Ldst32Lo12 => Some(2),
@@ -326,8 +326,8 @@ impl RelocMapper for Mapper<'_> {
                         at("kind"),
                         format!(
                             "{} at {} of {}: the instruction there accesses {} bytes, and ARM64 COFF scales the offset by the instruction's size",
-                            r.kind,
-                            r.offset,
+                            r.kind(),
+                            r.offset(),
                             section.name,
                             1u32 << scale
                         ),
@@ -344,16 +344,16 @@ impl RelocMapper for Mapper<'_> {
                         }));
                     }
                     let insn = insn & !(0xfff << 10);
-                    Some(word(r.offset, insn | ((low >> scale) << 10)))
+                    Some(word(r.offset(), insn | ((low >> scale) << 10)))
                 }
             };
-            let symbol_table_index = r.symbol.map_or(0, |s| self.symbols.index_of_user(s.0));
+            let symbol_table_index = r.symbol().map_or(0, |s| self.symbols.index_of_user(s.index()));
             if let Some(p) = patch {
                 out.patch(p);
             }
             out.entry(RelocationEntry {
                 // Sections are at most 4 GiB (checked before), so the offset fits.
-                virtual_address: r.offset as u32,
+                virtual_address: r.offset() as u32,
                 symbol_table_index,
                 type_,
             });

@@ -44,10 +44,10 @@ impl RelocMapper for Mapper<'_> {
         let arch = obj.target.arch;
         let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
-        let mut kind = r.kind;
-        let mut addend = r.addend;
-        let symbol = match r.symbol {
-            Some(s) => self.symbols.index_of_user(s.0),
+        let mut kind = r.kind();
+        let mut addend = r.addend();
+        let symbol = match r.symbol() {
+            Some(s) => self.symbols.index_of_user(s.index()),
             None => 0,
         };
         if kind.is_pcrel_lo12() {
@@ -59,10 +59,10 @@ impl RelocMapper for Mapper<'_> {
                 )
                 }));
             }
-            let pair = r.pair.unwrap_or(0);
+            let pair = r.pair().unwrap_or(0);
             out.entry(Entry {
-                offset: r.offset,
-                symbol: self.symbols.pcrel_label(r.section.0, pair),
+                offset: r.offset(),
+                symbol: self.symbols.pcrel_label(r.section().index(), pair),
                 r_type: match elf_encoding(arch, kind, &[]) {
                     Some(ElfEncoding::One(t)) => t,
                     _ => return Err(R::error(|| no_encoding(i, kind, arch))),
@@ -75,11 +75,11 @@ impl RelocMapper for Mapper<'_> {
             // A TLS kind's value is an offset in a TLS block: a target in an ordinary section
             // has none, and the linker would refuse it far from here.
             let in_plain_section = r
-                .symbol
-                .and_then(|s| obj.symbols[s.0].section_id())
+                .symbol()
+                .and_then(|s| obj.symbols[s.index()].section_id())
                 .is_some_and(|s| {
                     !matches!(
-                        obj.sections[s.0].kind,
+                        obj.sections[s.index()].kind,
                         SectionKind::TlsData | SectionKind::TlsBss
                     )
                 });
@@ -94,9 +94,9 @@ impl RelocMapper for Mapper<'_> {
         }
         if kind == RelocKind::Secrel32 {
             let target_alloc = r
-                .symbol
-                .and_then(|s| obj.symbols[s.0].section_id())
-                .map(|s| obj.sections[s.0].kind.is_allocated());
+                .symbol()
+                .and_then(|s| obj.symbols[s.index()].section_id())
+                .map(|s| obj.sections[s.index()].kind.is_allocated());
             if target_alloc != Some(false) {
                 return Err(R::error(|| {
                     Error::unsupported(
@@ -106,7 +106,7 @@ impl RelocMapper for Mapper<'_> {
                 }));
             }
         }
-        if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
+        if let (true, Some(minus)) = (kind.is_diff(), r.minus()) {
             let add_sub = matches!(elf_encoding(arch, kind, &[]), Some(ElfEncoding::AddSub(..)));
             if !add_sub {
                 // No symbol-difference relocation: only one PC-relative in disguise.
@@ -116,7 +116,7 @@ impl RelocMapper for Mapper<'_> {
                             at("minus"),
                             format!(
                                 "ELF on {arch} has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                                obj.symbols[minus.0].name, obj.sections[r.section.0].name
+                                obj.symbols[minus.index()].name, obj.sections[r.section().index()].name
                             ),
                         )
                     }));
@@ -125,10 +125,10 @@ impl RelocMapper for Mapper<'_> {
             }
         }
         let before: &[u8] = if matches!(kind, RelocKind::X86GotPcrel32) {
-            match &obj.sections[r.section.0].data {
+            match &obj.sections[r.section().index()].data {
                 SectionData::Bytes(b) => {
-                    let start = r.offset.saturating_sub(3) as usize;
-                    b.get(start..r.offset as usize).unwrap_or(&[])
+                    let start = r.offset().saturating_sub(3) as usize;
+                    b.get(start..r.offset() as usize).unwrap_or(&[])
                 }
                 SectionData::Zero(_) => &[],
             }
@@ -151,11 +151,11 @@ impl RelocMapper for Mapper<'_> {
                     if let Err(e) = check_implicit_addend(i, kind, size, addend) {
                         return Err(R::error(|| e));
                     }
-                    out.patch(Patch::int(r.offset, size, addend, self.big_endian));
+                    out.patch(Patch::int(r.offset(), size, addend, self.big_endian));
                     addend = 0;
                 }
                 out.entry(Entry {
-                    offset: r.offset,
+                    offset: r.offset(),
                     symbol,
                     r_type,
                     addend,
@@ -163,17 +163,17 @@ impl RelocMapper for Mapper<'_> {
             }
             ElfEncoding::AddSub(add, sub) => {
                 let minus = r
-                    .minus
-                    .map(|m| self.symbols.index_of_user(m.0))
+                    .minus()
+                    .map(|m| self.symbols.index_of_user(m.index()))
                     .unwrap_or(0);
                 out.entry(Entry {
-                    offset: r.offset,
+                    offset: r.offset(),
                     symbol,
                     r_type: add,
                     addend,
                 });
                 out.entry(Entry {
-                    offset: r.offset,
+                    offset: r.offset(),
                     symbol: minus,
                     r_type: sub,
                     addend: 0,

@@ -120,7 +120,7 @@ impl SymbolTable {
             };
             let rank = match kind {
                 SECTION => {
-                    let k = s.section_id().map_or(0, |id| id.0);
+                    let k = s.section_id().map_or(0, |id| id.index());
                     if section_entry.is_empty() {
                         section_entry = vec![NONE; section_shndx.len()];
                     }
@@ -182,12 +182,12 @@ impl SymbolTable {
         let mut labels = Vec::new();
         if pcrel_lo12 {
             for r in &obj.relocations {
-                if let (true, Some(pair)) = (r.kind.is_pcrel_lo12(), r.pair) {
-                    let index = *pcrel_labels.entry((r.section.0, pair)).or_insert(next);
+                if let (true, Some(pair)) = (r.kind().is_pcrel_lo12(), r.pair()) {
+                    let index = *pcrel_labels.entry((r.section().index(), pair)).or_insert(next);
                     if index == next {
                         labels.push(Added {
                             name: strtab.add(format!(".Lpcrel_hi{next}").into_bytes()),
-                            shndx: section_shndx.get(r.section.0).copied().unwrap_or(0),
+                            shndx: section_shndx.get(r.section().index()).copied().unwrap_or(0),
                             value: pair,
                         });
                         next += 1;
@@ -289,7 +289,7 @@ impl SymbolTable {
             };
             let (shndx, value, size) = match s.definition {
                 SymbolDefinition::Defined { section, offset } => (
-                    Index(section_shndx.get(section.0).copied().unwrap_or(0)),
+                    Index(section_shndx.get(section.index()).copied().unwrap_or(0)),
                     offset,
                     s.size,
                 ),
