@@ -586,7 +586,7 @@ impl Symbol {
 /// assert_eq!((r.offset(), r.symbol(), r.addend()), (1, Some(SymbolId(2)), -4));
 /// assert_eq!(std::mem::size_of::<Relocation>(), 32);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Relocation {
     offset: u64,
     addend: i64,
@@ -598,14 +598,18 @@ pub struct Relocation {
     link: u32,
     /// [`RelocKind::code`].
     kind: u8,
-    /// Which of pair and minus was given ([`Link`]).
+    /// Which of pair and minus was given ([`Link`]), in bits 0-6; a native kind's `pcrel` in
+    /// bit 7.
     link_of: u8,
-    /// A native kind's `pcrel` (bit 7) and `length` (bits 0-6), and `size`.
+    /// A native kind's `length` and `size`.
     native: [u8; 2],
 }
 
 /// The symbol field's "none".
 const NO_ID: u32 = u32::MAX;
+
+/// A native kind's `pcrel`, in `link_of`.
+const PCREL: u8 = 0x80;
 
 /// What a relocation's `link` holds (`Relocation::link_of`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -622,6 +626,19 @@ enum Link {
     /// A minus was given that a native kind cannot keep: validation refuses it.
     MinusLost = 4,
 }
+
+/// Equal when every accessor agrees (what a field no longer used holds does not count).
+impl PartialEq for Relocation {
+    fn eq(&self, other: &Relocation) -> bool {
+        (self.section, self.offset, self.symbol, self.addend)
+            == (other.section, other.offset, other.symbol, other.addend)
+            && self.kind() == other.kind()
+            && self.pair() == other.pair()
+            && self.minus() == other.minus()
+    }
+}
+
+impl Eq for Relocation {}
 
 impl std::fmt::Debug for Relocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -702,8 +719,8 @@ impl Relocation {
             Some(kind) => kind,
             None => RelocKind::Native(crate::reloc::NativeReloc {
                 r_type: self.link,
-                pcrel: self.native[0] & 0x80 != 0,
-                length: self.native[0] & 0x7f,
+                pcrel: self.link_of & PCREL != 0,
+                length: self.native[0],
                 size: self.native[1],
             }),
         }
@@ -727,7 +744,7 @@ impl Relocation {
     /// which validation refuses.
     #[inline]
     pub fn pair(&self) -> Option<u64> {
-        match self.link_of {
+        match self.link_of & !PCREL {
             x if x == Link::Pair as u8 => Some(u64::from(self.link)),
             x if x == Link::PairLost as u8 => Some(u64::MAX),
             _ => None,
@@ -738,7 +755,7 @@ impl Relocation {
     /// `SymbolId(u32::MAX)`, which validation refuses.
     #[inline]
     pub fn minus(&self) -> Option<SymbolId> {
-        match self.link_of {
+        match self.link_of & !PCREL {
             x if x == Link::Minus as u8 => Some(SymbolId(self.link)),
             x if x == Link::MinusLost as u8 => Some(SymbolId(u32::MAX)),
             _ => None,
@@ -776,10 +793,13 @@ impl Relocation {
         let (pair, minus) = (self.pair(), self.minus());
         self.kind = kind.code();
         self.native = [0; 2];
+        self.link_of = Link::None as u8;
         if let RelocKind::Native(n) = kind {
             self.link = n.r_type;
-            self.native = [u8::from(n.pcrel) << 7 | (n.length & 0x7f), n.size];
-            self.link_of = Link::None as u8;
+            self.native = [n.length, n.size];
+            if n.pcrel {
+                self.link_of = PCREL;
+            }
         }
         if pair.is_some() {
             self.with_pair(pair)
@@ -794,17 +814,16 @@ impl Relocation {
     /// completes. Clears the minus (one field holds either).
     pub fn with_pair(mut self, pair: Option<u64>) -> Relocation {
         let native = self.kind == crate::reloc::NATIVE;
-        match pair.map(u32::try_from) {
-            None if self.link_of != Link::Minus as u8 && self.link_of != Link::MinusLost as u8 => {
-                self.link_of = Link::None as u8
-            }
-            None => {}
+        let link = match pair.map(u32::try_from) {
+            None if self.pair().is_some() => Link::None,
+            None => return self,
             Some(Ok(p)) if !native => {
                 self.link = p;
-                self.link_of = Link::Pair as u8;
+                Link::Pair
             }
-            Some(_) => self.link_of = Link::PairLost as u8,
-        }
+            Some(_) => Link::PairLost,
+        };
+        self.link_of = (self.link_of & PCREL) | link as u8;
         self
     }
 
@@ -812,17 +831,16 @@ impl Relocation {
     /// either).
     pub fn with_minus(mut self, minus: Option<SymbolId>) -> Relocation {
         let native = self.kind == crate::reloc::NATIVE;
-        match minus {
-            None if self.link_of != Link::Pair as u8 && self.link_of != Link::PairLost as u8 => {
-                self.link_of = Link::None as u8
-            }
-            None => {}
+        let link = match minus {
+            None if self.minus().is_some() => Link::None,
+            None => return self,
             Some(m) if !native => {
                 self.link = m.0;
-                self.link_of = Link::Minus as u8;
+                Link::Minus
             }
-            Some(_) => self.link_of = Link::MinusLost as u8,
-        }
+            Some(_) => Link::MinusLost,
+        };
+        self.link_of = (self.link_of & PCREL) | link as u8;
         self
     }
 

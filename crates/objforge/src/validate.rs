@@ -487,7 +487,8 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                     at("offset"),
                     format!(
                         "{} is not a multiple of {align}: {} patches an aligned instruction",
-                        r.offset(), r.kind()
+                        r.offset(),
+                        r.kind()
                     ),
                 ));
             }

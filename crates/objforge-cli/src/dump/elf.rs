@@ -734,7 +734,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             let symbol = self.symbol(sym)?;
             self.object.symbols.push(symbol);
             if let Some(slot) = id_of.get_mut(i) {
-                *slot = Some(SymbolId(self.object.symbols.len() - 1));
+                *slot = Some(SymbolId::from_index(self.object.symbols.len() - 1));
             }
         }
 
@@ -771,10 +771,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 self.object.symbols.push(symbol);
             }
         }
-        let remap = |id: SymbolId| SymbolId(new_id.get(id.0).copied().unwrap_or(id.0));
+        let remap = |id: SymbolId| {
+            SymbolId::from_index(new_id.get(id.index()).copied().unwrap_or(id.index()))
+        };
         for r in &mut self.object.relocations {
-            r.symbol = r.symbol.map(remap);
-            r.minus = r.minus.map(remap);
+            r.set_symbol(r.symbol().map(remap));
+            r.set_minus(r.minus().map(remap));
         }
     }
 
@@ -870,7 +872,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 // ELF lets a value lie past its section's end (GCC's RISC-V section anchors
                 // do); so does the model, on ELF.
                 SymbolDefinition::Defined {
-                    section: SectionId(k),
+                    section: SectionId::from_index(k),
                     offset: sym.value,
                 }
             }
@@ -903,10 +905,10 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             .get(k)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let mut symbol = Symbol::section(SectionId(k));
+        let mut symbol = Symbol::section(SectionId::from_index(k));
         symbol.name = name;
         self.object.symbols.push(symbol);
-        let id = SymbolId(self.object.symbols.len() - 1);
+        let id = SymbolId::from_index(self.object.symbols.len() - 1);
         if let Some(slot) = self.section_symbol.get_mut(k) {
             *slot = Some(id);
         }
@@ -996,7 +998,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     RelocKind::RvPcrelLo12S
                 };
                 self.object.relocations.push(Relocation::pcrel_lo12(
-                    SectionId(k),
+                    SectionId::from_index(k),
                     r.offset,
                     kind,
                     pair,
@@ -1013,7 +1015,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     _ => self.target(r, id_of, name)?,
                 };
                 self.object.relocations.push(
-                    Relocation::new(SectionId(k), r.offset, symbol, native(r.r_type))
+                    Relocation::new(SectionId::from_index(k), r.offset, symbol, native(r.r_type))
                         .with_addend(r.addend.unwrap_or(0)),
                 );
                 continue;
@@ -1035,8 +1037,14 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                                 }
                             }
                             self.object.relocations.push(
-                                Relocation::difference(SectionId(k), r.offset, kind, plus, minus)
-                                    .with_addend(r.addend.unwrap_or(0)),
+                                Relocation::difference(
+                                    SectionId::from_index(k),
+                                    r.offset,
+                                    kind,
+                                    plus,
+                                    minus,
+                                )
+                                .with_addend(r.addend.unwrap_or(0)),
                             );
                             i += 1;
                             continue;
@@ -1079,9 +1087,10 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     kind = RelocKind::Native(n);
                 }
             }
-            self.object
-                .relocations
-                .push(Relocation::new(SectionId(k), r.offset, symbol, kind).with_addend(addend));
+            self.object.relocations.push(
+                Relocation::new(SectionId::from_index(k), r.offset, symbol, kind)
+                    .with_addend(addend),
+            );
             self.fallback
                 .resize(self.object.relocations.len() - 1, None);
             self.fallback
@@ -1095,7 +1104,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
     /// when the target sits at a fixed place in the field's own section (where the library
     /// checks the reach); otherwise `addend`.
     fn within_reach(&self, k: usize, offset: u64, symbol: SymbolId, addend: i64, size: u8) -> i64 {
-        let Some(sym) = self.object.symbols.get(symbol.0) else {
+        let Some(sym) = self.object.symbols.get(symbol.index()) else {
             return addend;
         };
         let pinned = sym.binding == Binding::Local
@@ -1107,7 +1116,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         else {
             return addend;
         };
-        if section.0 != k || !pinned || addend >= 0 {
+        if section.index() != k || !pinned || addend >= 0 {
             return addend;
         }
         let half = 1i128 << (8 * u32::from(size) - 1);
@@ -1132,8 +1141,8 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         let name = format!(".Lalign.{offset}");
         self.object
             .symbols
-            .push(Symbol::defined(name, SectionId(k), offset));
-        let id = SymbolId(self.object.symbols.len() - 1);
+            .push(Symbol::defined(name, SectionId::from_index(k), offset));
+        let id = SymbolId::from_index(self.object.symbols.len() - 1);
         self.anchors.insert((k, offset), id);
         id
     }
@@ -1166,9 +1175,9 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
     fn in_unallocated(&self, symbol: SymbolId) -> bool {
         self.object
             .symbols
-            .get(symbol.0)
+            .get(symbol.index())
             .and_then(Symbol::section_id)
-            .and_then(|s| self.object.sections.get(s.0))
+            .and_then(|s| self.object.sections.get(s.index()))
             .is_some_and(|s| !s.kind.is_allocated())
     }
 

@@ -347,7 +347,9 @@ impl RelocMapper for Mapper<'_> {
                     Some(word(r.offset(), insn | ((low >> scale) << 10)))
                 }
             };
-            let symbol_table_index = r.symbol().map_or(0, |s| self.symbols.index_of_user(s.index()));
+            let symbol_table_index = r
+                .symbol()
+                .map_or(0, |s| self.symbols.index_of_user(s.index()));
             if let Some(p) = patch {
                 out.patch(p);
             }

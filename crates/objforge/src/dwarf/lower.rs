@@ -56,7 +56,9 @@ pub(super) fn append(
     let mut section_symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     for (i, s) in obj.symbols.iter().enumerate() {
         if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
-            section_symbols.entry(section).or_insert(SymbolId::from_index(i));
+            section_symbols
+                .entry(section)
+                .or_insert(SymbolId::from_index(i));
         }
     }
     let mut new_symbols: Vec<Symbol> = Vec::new();
@@ -133,7 +135,9 @@ pub(super) fn append(
     obj.sections.extend(new_sections);
     obj.symbols.extend(new_symbols);
     obj.relocations.extend(relocations);
-    Ok((first..obj.sections.len()).map(SectionId::from_index).collect())
+    Ok((first..obj.sections.len())
+        .map(SectionId::from_index)
+        .collect())
 }
 
 /// Whether one NUL-terminated string of `bytes` is a proper suffix of another.

@@ -183,7 +183,9 @@ impl SymbolTable {
         if pcrel_lo12 {
             for r in &obj.relocations {
                 if let (true, Some(pair)) = (r.kind().is_pcrel_lo12(), r.pair()) {
-                    let index = *pcrel_labels.entry((r.section().index(), pair)).or_insert(next);
+                    let index = *pcrel_labels
+                        .entry((r.section().index(), pair))
+                        .or_insert(next);
                     if index == next {
                         labels.push(Added {
                             name: strtab.add(format!(".Lpcrel_hi{next}").into_bytes()),

@@ -202,7 +202,8 @@ impl RelocMapper for Mapper<'_> {
         };
         match encoding {
             MachoEncoding::One(m) => {
-                let (is_extern, symbolnum, stored) = self.referent::<R>(i, &m, target, r.addend())?;
+                let (is_extern, symbolnum, stored) =
+                    self.referent::<R>(i, &m, target, r.addend())?;
                 match m.addend {
                     MachoAddend::Field { .. } => {
                         out.patch(self.field::<R>(i, 1 << m.length, stored)?);
@@ -280,7 +281,10 @@ impl RelocMapper for Mapper<'_> {
                         else {
                             return Err(R::error(|| missing_start(i)));
                         };
-                        (index, i128::from(r.addend()) - i128::from(r.offset() - start))
+                        (
+                            index,
+                            i128::from(r.addend()) - i128::from(r.offset() - start),
+                        )
                     }
                 };
                 let Ok(addend) = i64::try_from(addend) else {
@@ -358,7 +362,11 @@ impl Mapper<'_> {
                 } else {
                     s + addend
                 };
-                return Ok((false, u32::from(self.sections.n_sect(section.index())), stored));
+                return Ok((
+                    false,
+                    u32::from(self.sections.n_sect(section.index())),
+                    stored,
+                ));
             }
         }
         let index = self.symbol_index::<R>(i, target, "symbol")?;

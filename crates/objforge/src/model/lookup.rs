@@ -68,7 +68,10 @@ impl Lookup {
                 // index keeps the first of each name.
                 Some(s) if s.name == name => Some(SymbolId(id)),
                 // Renamed in place, or two names with one hash: look at every symbol.
-                _ => symbols.iter().position(|s| s.name == name).map(SymbolId::from_index),
+                _ => symbols
+                    .iter()
+                    .position(|s| s.name == name)
+                    .map(SymbolId::from_index),
             };
         }
         symbols[seen..]

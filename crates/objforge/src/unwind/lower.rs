@@ -111,7 +111,10 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
         } else {
             super::WindowsUnwind::Record(super::xdata::unwind_info(i, f.size, seh, handler)?)
         };
-        let key = obj.sections[f.section.index()].comdat.as_ref().map(|_| f.section);
+        let key = obj.sections[f.section.index()]
+            .comdat
+            .as_ref()
+            .map(|_| f.section);
         let slot = match tables.iter().position(|t| t.key == key) {
             Some(k) => k,
             None => {
@@ -174,7 +177,10 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
     } in tables
     {
         let group = key.map(|code| {
-            let group = obj.sections[code.index()].comdat.clone().unwrap_or_default();
+            let group = obj.sections[code.index()]
+                .comdat
+                .clone()
+                .unwrap_or_default();
             (group, code)
         });
         let table = |name: &str, bytes: Vec<u8>| {
@@ -361,7 +367,9 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
     let mut section_symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     for (i, s) in out.symbols.iter().enumerate() {
         if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
-            section_symbols.entry(section).or_insert(SymbolId::from_index(i));
+            section_symbols
+                .entry(section)
+                .or_insert(SymbolId::from_index(i));
         }
     }
     for fixup in records.fixups {

@@ -248,7 +248,8 @@ fn resolve_one(
             kind_at(i),
             format!(
                 "{} ({}) is for wasm64; this object is {arch}",
-                r.kind(), info.name
+                r.kind(),
+                info.name
             ),
         ));
     }
@@ -268,7 +269,9 @@ fn resolve_one(
             Place::Relocation(i, Some("offset")),
             format!(
                 "{} is past the end of {} ({len} bytes) for a {size}-byte {} field",
-                r.offset(), section.name, r.kind()
+                r.offset(),
+                section.name,
+                r.kind()
             ),
         ));
     }
@@ -302,7 +305,8 @@ fn resolve_one(
             Place::Relocation(i, Some("offset")),
             format!(
                 "{} patches a padded LEB128, but {} is zeros",
-                r.kind(), section.name
+                r.kind(),
+                section.name
             ),
         ));
     }
@@ -343,7 +347,9 @@ fn resolve_one(
             addend_at,
             format!(
                 "{} ({}) takes no addend, so {} cannot be expressed",
-                r.kind(), info.name, r.addend()
+                r.kind(),
+                info.name,
+                r.addend()
             ),
         ));
     }
@@ -353,7 +359,8 @@ fn resolve_one(
             addend_at,
             format!(
                 "{} does not fit the 32-bit addend of {}",
-                r.addend(), info.name
+                r.addend(),
+                info.name
             ),
         ));
     }

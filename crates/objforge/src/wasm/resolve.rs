@@ -289,7 +289,10 @@ fn section_roles(
         let Some(s) = obj.sections.get(f.section.index()) else {
             return Err(invalid(
                 place,
-                format!("there is no section {} (the object has {n})", f.section.index()),
+                format!(
+                    "there is no section {} (the object has {n})",
+                    f.section.index()
+                ),
             ));
         };
         if s.kind != SectionKind::Text {
