@@ -452,7 +452,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                 ),
             ));
         };
-        let k = facts.get(r.kind(), |kind| counter.see_kind(kind));
+        let k = facts.get(r, |kind| counter.see_kind(kind));
         counter.see_section(r.section().index());
         if sec.kind.is_zero_fill() {
             return Err(Error::invalid(
@@ -598,24 +598,29 @@ struct KindFacts {
 /// The facts of the last few kinds met, looked up by a short linear scan.
 #[derive(Default)]
 struct KindCache {
-    entries: [Option<KindFacts>; 4],
+    /// Each entry with its kind's one-byte code.
+    entries: [Option<(u8, KindFacts)>; 4],
     /// The slot the next new kind takes, in turn.
     next: usize,
 }
 
 impl KindCache {
-    /// The facts of `kind`; `new(kind)` runs when they are not cached.
+    /// The facts of `r`'s kind; `new(kind)` runs when they are not cached. Keyed by the
+    /// kind's code; native kinds (one code for every native encoding) are compared whole.
     #[inline]
-    fn get(&mut self, kind: RelocKind, new: impl FnOnce(RelocKind)) -> KindFacts {
-        for k in self.entries.iter().flatten() {
-            if k.kind == kind {
+    fn get(&mut self, r: &crate::model::Relocation, new: impl FnOnce(RelocKind)) -> KindFacts {
+        let code = r.kind_code();
+        let native = code == crate::reloc::NATIVE;
+        for (c, k) in self.entries.iter().flatten() {
+            if *c == code && (!native || k.kind == r.kind()) {
                 return *k;
             }
         }
+        let kind = r.kind();
         new(kind);
         let k = KindFacts::of(kind);
         if let Some(slot) = self.entries.get_mut(self.next) {
-            *slot = Some(k);
+            *slot = Some((code, k));
         }
         self.next = (self.next + 1) % self.entries.len();
         k
