@@ -691,7 +691,7 @@ pub unsafe extern "C" fn objforge_reloc_set_pair(
         let id = relocation_id(o, reloc)?;
         if o.obj.relocations[id.index()].minus().is_some() {
             return Err(argument(
-                &format!("relocations[{reloc}].pair"),
+                format!("relocations[{reloc}].pair"),
                 "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both",
             ));
         }
@@ -718,7 +718,7 @@ pub unsafe extern "C" fn objforge_reloc_set_minus(
         let minus = symbol_id(o, minus, &format!("relocations[{reloc}].minus"))?;
         if o.obj.relocations[id.index()].pair().is_some() {
             return Err(argument(
-                &format!("relocations[{reloc}].minus"),
+                format!("relocations[{reloc}].minus"),
                 "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both",
             ));
         }

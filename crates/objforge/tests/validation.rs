@@ -257,7 +257,10 @@ fn a_relocation_keeps_every_field_in_32_bytes() {
     // A native kind's encoding takes the pair/minus field: a minus given to one is refused.
     assert!(r.with_minus(Some(SymbolId(1))).minus().is_some());
     let d = Relocation::difference(SectionId(0), 0, RelocKind::Diff32, SymbolId(1), SymbolId(2));
-    assert_eq!((d.symbol(), d.minus(), d.pair()), (Some(SymbolId(1)), Some(SymbolId(2)), None));
+    assert_eq!(
+        (d.symbol(), d.minus(), d.pair()),
+        (Some(SymbolId(1)), Some(SymbolId(2)), None)
+    );
     assert_eq!(d.with_kind(RelocKind::Diff64).minus(), Some(SymbolId(2)));
     assert_eq!(d.with_minus(None).minus(), None);
 }

@@ -94,7 +94,7 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
         if let Some((data, relocs)) = &d.data {
             let base = bytes.len() as u64;
             bytes.extend_from_slice(data);
-            relocations.extend(relocs.iter().map(|(at, r)| (base + at, r.clone())));
+            relocations.extend(relocs.iter().map(|(at, r)| (base + at, *r)));
         }
     }
     let obj = &dumped.object;
@@ -107,7 +107,7 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
                 .relocations
                 .iter()
                 .filter(|r| r.section().index() == k)
-                .map(|r| (r.offset(), r.clone()))
+                .map(|r| (r.offset(), *r))
                 .collect();
             let mut ours = relocations.clone();
             let key = |(at, r): &(u64, Relocation)| (*at, format!("{r:?}"));
@@ -358,7 +358,7 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
                         let relocations: Vec<(u64, Relocation)> = (used_to..end)
                             .filter_map(|o| in_xdata.get(&(x, o)))
                             .map(|&k| {
-                                let r = obj.relocations[k].clone();
+                                let r = obj.relocations[k];
                                 (r.offset() - used_to, r)
                             })
                             .collect();
