@@ -106,7 +106,12 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
                 .with_binding(Binding::Global)
                 .with_size(FUNCTION_SIZE as u64),
         );
-        for r in function_relocations(text, at, SymbolId(first_data + i), SymbolId(import_of(i))) {
+        for r in function_relocations(
+            text,
+            at,
+            SymbolId::from_index(first_data + i),
+            SymbolId::from_index(import_of(i)),
+        ) {
             obj.add_relocation(r);
         }
     }
@@ -114,7 +119,7 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
         obj.add_relocation(Relocation::new(
             data,
             8 * i as u64,
-            SymbolId(first_function + i),
+            SymbolId::from_index(first_function + i),
             RelocKind::Abs64,
         ));
     }
@@ -209,7 +214,12 @@ impl Workload {
         for i in 0..self.functions {
             let at = (i * FUNCTION_SIZE) as u64;
             let (word, import) = (first_data + i, first_import + import_of(i));
-            for r in function_relocations(text, at, SymbolId(word), SymbolId(import)) {
+            for r in function_relocations(
+                text,
+                at,
+                SymbolId::from_index(word),
+                SymbolId::from_index(import),
+            ) {
                 obj.add_relocation(r);
             }
         }
@@ -217,7 +227,7 @@ impl Workload {
             obj.add_relocation(Relocation::new(
                 data,
                 8 * i as u64,
-                SymbolId(first_function + i),
+                SymbolId::from_index(first_function + i),
                 RelocKind::Abs64,
             ));
         }

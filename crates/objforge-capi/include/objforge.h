@@ -294,10 +294,12 @@ objforge_code objforge_add_reloc_named(objforge_object *obj, uint32_t section, u
 objforge_code objforge_add_reloc_native(objforge_object *obj, uint32_t section, uint64_t offset, uint32_t symbol, uint32_t r_type, int pcrel, uint8_t length, uint8_t size, int64_t addend, uint32_t *out_id, objforge_error *err);
 
 /* Makes rv_pcrel_lo12_i/s relocation `reloc` complete the hi20 relocation at `hi20_offset`
- * of the same section. */
+ * of the same section. A relocation holds a pair or a minus, not both:
+ * OBJFORGE_ERR_ARGUMENT if it has a minus. */
 objforge_code objforge_reloc_set_pair(objforge_object *obj, uint32_t reloc, uint64_t hi20_offset, objforge_error *err);
 
-/* Makes diff8/16/32/64 relocation `reloc` subtract the address of symbol `minus`. */
+/* Makes diff8/16/32/64 relocation `reloc` subtract the address of symbol `minus`.
+ * OBJFORGE_ERR_ARGUMENT if the relocation has a pair. */
 objforge_code objforge_reloc_set_minus(objforge_object *obj, uint32_t reloc, uint32_t minus, objforge_error *err);
 
 /* ppc64le (ELFv2): symbol `symbol`'s local entry point is `offset` bytes past it (0, 4, 8, 16,

@@ -239,7 +239,7 @@ fn section_id(
     place: &dyn std::fmt::Display,
 ) -> Result<SectionId, Fail> {
     if (id as usize) < o.obj.sections.len() {
-        Ok(SectionId(id as usize))
+        Ok(SectionId(id))
     } else {
         Err(argument(
             place,
@@ -250,7 +250,7 @@ fn section_id(
 
 fn symbol_id(o: &ObjforgeObject, id: u32, place: &dyn std::fmt::Display) -> Result<SymbolId, Fail> {
     if (id as usize) < o.obj.symbols.len() {
-        Ok(SymbolId(id as usize))
+        Ok(SymbolId(id))
     } else {
         Err(argument(
             place,
@@ -261,7 +261,7 @@ fn symbol_id(o: &ObjforgeObject, id: u32, place: &dyn std::fmt::Display) -> Resu
 
 fn relocation_id(o: &ObjforgeObject, id: u32) -> Result<RelocationId, Fail> {
     if (id as usize) < o.obj.relocations.len() {
-        Ok(RelocationId(id as usize))
+        Ok(RelocationId(id))
     } else {
         Err(argument(
             format!("relocations[{id}]"),
@@ -419,7 +419,7 @@ pub unsafe extern "C" fn objforge_section_set_flags(
                 format!("unknown flag bits {:#x}", flags & !known),
             ));
         }
-        let s = &mut o.obj.sections[id.0];
+        let s = &mut o.obj.sections[id.index()];
         s.flags = SectionFlags {
             merge_strings: flags & OBJFORGE_SECTION_MERGE_STRINGS != 0,
             merge: flags & OBJFORGE_SECTION_MERGE != 0,
@@ -463,7 +463,7 @@ pub unsafe extern "C" fn objforge_section_set_comdat(
                 ComdatSelection::from_name,
             )?,
         };
-        let s = &mut o.obj.sections[id.0];
+        let s = &mut o.obj.sections[id.index()];
         s.comdat = Some(group.to_string());
         s.comdat_selection = selection;
         Ok(())
@@ -573,15 +573,11 @@ fn add_relocation(
     } else {
         Some(symbol_id(o, symbol, &at("symbol"))?)
     };
-    o.obj.add_relocation(Relocation {
-        section,
-        offset,
-        symbol,
-        kind,
-        addend,
-        pair: None,
-        minus: None,
-    });
+    o.obj.add_relocation(
+        Relocation::new(section, offset, SymbolId(0), kind)
+            .with_symbol(symbol)
+            .with_addend(addend),
+    );
     put(out_id, id);
     Ok(())
 }
@@ -678,7 +674,8 @@ pub unsafe extern "C" fn objforge_add_reloc_native(
 }
 
 /// Makes a `rv_pcrel_lo12_*` relocation complete the hi20 relocation at `hi20_offset` in the
-/// same section.
+/// same section. A relocation holds a pair or a minus, not both: an argument error if it has
+/// a minus.
 ///
 /// # Safety
 /// As the header says.
@@ -692,12 +689,19 @@ pub unsafe extern "C" fn objforge_reloc_set_pair(
     guard(err, || {
         let o = object(obj)?;
         let id = relocation_id(o, reloc)?;
-        o.obj.relocations[id.0].pair = Some(hi20_offset);
+        if o.obj.relocations[id.index()].minus().is_some() {
+            return Err(argument(
+                format!("relocations[{reloc}].pair"),
+                "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both",
+            ));
+        }
+        o.obj.relocations[id.index()].set_pair(Some(hi20_offset));
         Ok(())
     })
 }
 
-/// Makes a `diff*` relocation subtract `minus`'s address.
+/// Makes a `diff*` relocation subtract `minus`'s address. An argument error if the relocation
+/// has a pair (it holds one or the other).
 ///
 /// # Safety
 /// As the header says.
@@ -712,7 +716,13 @@ pub unsafe extern "C" fn objforge_reloc_set_minus(
         let o = object(obj)?;
         let id = relocation_id(o, reloc)?;
         let minus = symbol_id(o, minus, &format!("relocations[{reloc}].minus"))?;
-        o.obj.relocations[id.0].minus = Some(minus);
+        if o.obj.relocations[id.index()].pair().is_some() {
+            return Err(argument(
+                format!("relocations[{reloc}].minus"),
+                "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both",
+            ));
+        }
+        o.obj.relocations[id.index()].set_minus(Some(minus));
         Ok(())
     })
 }
@@ -1007,7 +1017,7 @@ pub unsafe extern "C" fn objforge_debug_add_line(
                 format!("unknown flag bits {:#x}", flags & !known),
             ));
         }
-        let section = SectionId(section as usize);
+        let section = SectionId::from_index(section as usize);
         let row = if flags & OBJFORGE_LINE_END_SEQUENCE != 0 {
             if flags != OBJFORGE_LINE_END_SEQUENCE || file != 0 || line != 0 || column != 0 {
                 return Err(argument(
@@ -1047,7 +1057,7 @@ pub unsafe extern "C" fn objforge_debug_add_function(
         let d = debug(object(obj)?)?;
         let at = format!("debug.functions[{}].name", d.functions.len());
         let name = text(name, &at)?;
-        let function = Function::new(name, SectionId(section as usize), offset, size)
+        let function = Function::new(name, SectionId::from_index(section as usize), offset, size)
             .with_declaration(FileId(file as usize), line)
             .with_external(external != 0);
         d.add_function(function);

@@ -63,7 +63,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     };
     let symbol_names = unique_names(object.symbols.iter().map(|s| s.name.as_str()));
     let symbol_ref = |id: SymbolId| -> Value {
-        match object.symbols.get(id.0) {
+        match object.symbols.get(id.index()) {
             Some(s) if !s.name.is_empty() && symbol_names.get(s.name.as_str()) == Some(&1) => {
                 Value::from(s.name.clone())
             }
@@ -103,7 +103,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
             match s.comdat_selection {
                 ComdatSelection::Any => {}
                 ComdatSelection::Associative(target) => {
-                    m.insert("comdat_associate".into(), section_ref(target.0));
+                    m.insert("comdat_associate".into(), section_ref(target.index()));
                 }
                 other => {
                     m.insert("comdat_selection".into(), Value::from(other.name()));
@@ -131,7 +131,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let mut symbols = Vec::new();
     for (i, s) in object.symbols.iter().enumerate() {
         let mut m = symbol_json(s, &section_ref);
-        let local_entry = object.local_entry(objforge::SymbolId(i));
+        let local_entry = object.local_entry(objforge::SymbolId::from_index(i));
         if local_entry != 0 {
             m.insert("local_entry".into(), Value::from(local_entry));
         }
@@ -141,22 +141,22 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let mut relocations = Vec::new();
     for r in &object.relocations {
         let mut m = Map::new();
-        m.insert("section".into(), section_ref(r.section.0));
-        m.insert("offset".into(), Value::from(r.offset));
-        if let Some(symbol) = r.symbol {
+        m.insert("section".into(), section_ref(r.section().index()));
+        m.insert("offset".into(), Value::from(r.offset()));
+        if let Some(symbol) = r.symbol() {
             m.insert("symbol".into(), symbol_ref(symbol));
         }
-        m.insert("kind".into(), Value::from(r.kind.name()));
-        if r.addend != 0 {
-            m.insert("addend".into(), Value::from(r.addend));
+        m.insert("kind".into(), Value::from(r.kind().name()));
+        if r.addend() != 0 {
+            m.insert("addend".into(), Value::from(r.addend()));
         }
-        if let Some(pair) = r.pair {
+        if let Some(pair) = r.pair() {
             m.insert("pair".into(), Value::from(pair));
         }
-        if let Some(minus) = r.minus {
+        if let Some(minus) = r.minus() {
             m.insert("minus".into(), symbol_ref(minus));
         }
-        if let RelocKind::Native(n) = r.kind {
+        if let RelocKind::Native(n) = r.kind() {
             let mut native = Map::new();
             native.insert("type".into(), Value::from(n.r_type));
             if n.pcrel {
@@ -209,7 +209,7 @@ fn unwind_json(
 ) -> Value {
     let reg = |r: Register| r.name(arch).map_or(Value::from(r.0), Value::from);
     let mut m = Map::new();
-    m.insert("section".into(), section_ref(f.section.0));
+    m.insert("section".into(), section_ref(f.section.index()));
     m.insert("offset".into(), Value::from(f.offset));
     m.insert("size".into(), Value::from(f.size));
     if let Some(p) = f.personality {
@@ -221,7 +221,7 @@ fn unwind_json(
         }
         Some(Lsda::Section { section, offset }) => {
             let mut at = Map::new();
-            at.insert("section".into(), section_ref(section.0));
+            at.insert("section".into(), section_ref(section.index()));
             at.insert("offset".into(), Value::from(offset));
             m.insert("lsda".into(), Value::Object(at));
         }
@@ -339,7 +339,7 @@ fn symbol_json(s: &Symbol, section_ref: &dyn Fn(usize) -> Value) -> Map<String, 
     }
     let (default_kind, default_binding, default_size) = match s.definition {
         SymbolDefinition::Defined { section, offset } => {
-            m.insert("section".into(), section_ref(section.0));
+            m.insert("section".into(), section_ref(section.index()));
             if offset != 0 {
                 m.insert("offset".into(), Value::from(offset));
             }

@@ -390,7 +390,7 @@ fn read_sections(node: Node<'_>, base_dir: &Path, obj: &mut Object) -> Result<Na
             .object(SECTION_FIELDS, "field")?
             .get("comdat_associate")
         {
-            let target = SectionId(resolve(n, &names, "sections")?);
+            let target = SectionId::from_index(resolve(n, &names, "sections")?);
             if let Some(section) = obj.sections.get_mut(i) {
                 section.comdat_selection = ComdatSelection::Associative(target);
             }
@@ -606,7 +606,7 @@ fn read_symbol(node: Node<'_>, sections: &Names) -> Result<(Symbol, u32), SpecEr
             None => 0,
         };
         let definition = SymbolDefinition::Defined {
-            section: SectionId(index),
+            section: SectionId::from_index(index),
             offset,
         };
         (definition, Binding::Local, SymbolKind::None, 0)
@@ -684,11 +684,12 @@ fn read_relocation(
     symbols: &Names,
 ) -> Result<Relocation, SpecError> {
     let fields = node.object(RELOCATION_FIELDS, "field")?;
-    let section = SectionId(resolve(fields.required("section")?, sections, "sections")?);
+    let section =
+        SectionId::from_index(resolve(fields.required("section")?, sections, "sections")?);
     let offset = fields.required("offset")?.u64()?;
     let kind = read_kind(&fields)?;
     let symbol = match fields.get("symbol") {
-        Some(n) => Some(SymbolId(resolve(n, symbols, "symbols")?)),
+        Some(n) => Some(SymbolId::from_index(resolve(n, symbols, "symbols")?)),
         None => None,
     };
     let addend = match fields.get("addend") {
@@ -700,18 +701,19 @@ fn read_relocation(
         None => None,
     };
     let minus = match fields.get("minus") {
-        Some(n) => Some(SymbolId(resolve(n, symbols, "symbols")?)),
+        Some(n) if pair.is_some() => {
+            return Err(
+                n.error("a relocation takes `pair` (rv_pcrel_lo12_*) or `minus` (diff*), not both")
+            )
+        }
+        Some(n) => Some(SymbolId::from_index(resolve(n, symbols, "symbols")?)),
         None => None,
     };
-    Ok(Relocation {
-        section,
-        offset,
-        symbol,
-        kind,
-        addend,
-        pair,
-        minus,
-    })
+    Ok(Relocation::new(section, offset, SymbolId(0), kind)
+        .with_symbol(symbol)
+        .with_addend(addend)
+        .with_pair(pair)
+        .with_minus(minus))
 }
 
 /// A relocation's `kind`, with its `native` encoding when the kind is `native`.

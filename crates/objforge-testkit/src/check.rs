@@ -409,10 +409,10 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
                 match format {
                     Format::MachO => Loc {
                         base: Base::Section(usize::MAX),
-                        offset: i128::from(section_address(section.0)) + offset,
+                        offset: i128::from(section_address(section.index())) + offset,
                     },
                     _ => Loc {
-                        base: Base::Section(section.0),
+                        base: Base::Section(section.index()),
                         offset,
                     },
                 }
@@ -509,7 +509,8 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
             // ppc64le: the local entry in st_other bits 5..7 (0 elsewhere).
             let local_entry_ok = match r.flags() {
                 object::SymbolFlags::Elf { st_other, .. } => {
-                    st_other >> 5 == local_entry_code(obj.local_entry(objforge::SymbolId(i)))
+                    st_other >> 5
+                        == local_entry_code(obj.local_entry(objforge::SymbolId::from_index(i)))
                 }
                 _ => true,
             };
@@ -572,11 +573,11 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
             .relocations
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.section.0 == i)
+            .filter(|(_, r)| r.section().index() == i)
         {
-            let size = u64::from(r.kind.shape().size());
-            fields.push((r.offset, r.offset + size));
-            let here = by_offset.get(&r.offset).map(Vec::as_slice).unwrap_or(&[]);
+            let size = u64::from(r.kind().shape().size());
+            fields.push((r.offset(), r.offset() + size));
+            let here = by_offset.get(&r.offset()).map(Vec::as_slice).unwrap_or(&[]);
             let n = check_relocation(
                 case,
                 obj,
@@ -590,7 +591,9 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
             .map_err(|e| {
                 format!(
                     "relocations[{k}] ({} at {} of {}): {e}",
-                    r.kind, r.offset, s.name
+                    r.kind(),
+                    r.offset(),
+                    s.name
                 )
             })?;
             expected_count += n;
@@ -637,9 +640,9 @@ fn check_relocation(
     let format = case.format();
     let arch = case.arch;
     let r = &obj.relocations[k];
-    let kind = r.kind;
-    let p = r.offset;
-    let a = i128::from(r.addend);
+    let kind = r.kind();
+    let p = r.offset();
+    let a = i128::from(r.addend());
     let at = p as usize;
     let field =
         |size: usize| read_le(data, at, size).ok_or("the field is outside the section".to_string());
@@ -655,7 +658,7 @@ fn check_relocation(
             other => Err(format!("unexpected target {other:?}")),
         }
     };
-    let symbol = r.symbol.map(|s| s.0);
+    let symbol = r.symbol().map(|s| s.index());
     let want = |extra: i128| -> Result<Loc, String> {
         let s = symbol.ok_or("no symbol")?;
         Ok(model_loc(s).plus(a + extra))
@@ -708,8 +711,8 @@ fn check_relocation(
                 same(
                     label,
                     Loc {
-                        base: Base::Section(r.section.0),
-                        offset: i128::from(r.pair.unwrap_or(0)),
+                        base: Base::Section(r.section().index()),
+                        offset: i128::from(r.pair().unwrap_or(0)),
                     },
                 )?;
                 return Ok(1);
@@ -724,7 +727,7 @@ fn check_relocation(
                     entry_loc(add)?.plus(i128::from(add.explicit.unwrap_or(0))),
                     want(0)?,
                 )?;
-                let m = r.minus.ok_or("no minus")?.0;
+                let m = r.minus().ok_or("no minus")?.index();
                 same(
                     entry_loc(sub)?.plus(i128::from(sub.explicit.unwrap_or(0))),
                     model_loc(m),
@@ -836,7 +839,7 @@ fn check_relocation(
             Ok(1)
         }
         Format::MachO => {
-            let p_addr = i128::from(section_address(r.section.0)) + i128::from(p);
+            let p_addr = i128::from(section_address(r.section().index())) + i128::from(p);
             if kind == Secrel32 {
                 if !here.is_empty() {
                     return Err("Mach-O secrel32 is written as the offset, with no entry".into());
@@ -880,7 +883,7 @@ fn check_relocation(
                 };
                 // value = S' - M'
                 let (got, expected) = if kind.is_diff() {
-                    let mm = model_loc(r.minus.ok_or("no minus")?.0);
+                    let mm = model_loc(r.minus().ok_or("no minus")?.index());
                     if m != mm {
                         return Err(format!("SUBTRACTOR names {m:?}, expected {mm:?}"));
                     }
@@ -949,7 +952,7 @@ fn check_relocation(
 
 /// The offset of a `diff*` relocation's `minus` symbol in its section.
 fn minus_offset(obj: &Object, r: &objforge::Relocation) -> Result<i128, String> {
-    match r.minus.map(|m| obj.symbols[m.0].definition) {
+    match r.minus().map(|m| obj.symbols[m.index()].definition) {
         Some(SymbolDefinition::Defined { offset, .. }) => Ok(i128::from(offset)),
         other => Err(format!(
             "the subtracted symbol is not defined here: {other:?}"

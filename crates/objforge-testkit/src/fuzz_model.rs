@@ -137,7 +137,7 @@ fn section(src: &mut Source<'_>, count: usize) -> Section {
             1 => ComdatSelection::SameSize,
             2 => ComdatSelection::ExactMatch,
             3 => ComdatSelection::Largest,
-            4 => ComdatSelection::Associative(SectionId(src.below(count + 2))),
+            4 => ComdatSelection::Associative(SectionId::from_index(src.below(count + 2))),
             _ => ComdatSelection::Any,
         };
     }
@@ -157,7 +157,7 @@ fn symbol(src: &mut Source<'_>, sections: usize) -> Symbol {
         },
         2 => SymbolDefinition::Absolute,
         _ => SymbolDefinition::Defined {
-            section: SectionId(src.below(sections + 1)),
+            section: SectionId::from_index(src.below(sections + 1)),
             offset: if src.one_in(4) {
                 number(src)
             } else {
@@ -207,19 +207,24 @@ fn relocation(src: &mut Source<'_>, sections: usize, symbols: usize) -> Relocati
     } else {
         src.pick(ALL_KINDS)
     };
-    Relocation {
-        section: SectionId(src.below(sections + 1)),
-        offset: if src.one_in(6) {
-            number(src)
-        } else {
-            u64::from(src.u8() % 80)
-        },
-        symbol: (!src.one_in(10)).then(|| SymbolId(src.below(symbols + 1))),
-        kind,
-        addend: signed(src),
-        pair: src.one_in(4).then(|| u64::from(src.u8() % 80)),
-        minus: src.one_in(4).then(|| SymbolId(src.below(symbols + 1))),
-    }
+    let section = SectionId::from_index(src.below(sections + 1));
+    let offset = if src.one_in(6) {
+        number(src)
+    } else {
+        u64::from(src.u8() % 80)
+    };
+    let symbol = (!src.one_in(10)).then(|| SymbolId::from_index(src.below(symbols + 1)));
+    let addend = signed(src);
+    let pair = src.one_in(4).then(|| u64::from(src.u8() % 80));
+    let minus = src
+        .one_in(4)
+        .then(|| SymbolId::from_index(src.below(symbols + 1)));
+    // One field holds a pair or a minus: the minus wins when both were drawn.
+    Relocation::new(section, offset, SymbolId(0), kind)
+        .with_symbol(symbol)
+        .with_addend(addend)
+        .with_pair(pair)
+        .with_minus(minus)
 }
 
 fn block(src: &mut Source<'_>, depth: u8) -> LexicalBlock {
@@ -245,7 +250,7 @@ fn debug_info(src: &mut Source<'_>, sections: usize) -> DebugInfo {
         d.files.push(name(src, &["a.c", "b.h", "/abs/c.c", ""]));
     }
     for _ in 0..src.u8() % 12 {
-        let section = SectionId(src.below(sections + 1));
+        let section = SectionId::from_index(src.below(sections + 1));
         let offset = number(src) % 256;
         let row = if src.one_in(5) {
             LineRow::end_sequence(section, offset)
@@ -264,7 +269,7 @@ fn debug_info(src: &mut Source<'_>, sections: usize) -> DebugInfo {
     for _ in 0..src.u8() % 4 {
         let mut f = Function::new(
             name(src, &["main", "f", ""]),
-            SectionId(src.below(sections + 1)),
+            SectionId::from_index(src.below(sections + 1)),
             number(src) % 128,
             number(src) % 128,
         )
@@ -376,7 +381,7 @@ pub fn model(bytes: &[u8]) -> Object {
     // Local entries (PowerPC64 ELFv2), valid or not, on any target: last, so that the
     // choices above read the bytes as before.
     for _ in 0..src.u8() % 3 {
-        let symbol = SymbolId(usize::from(src.u8()) % (obj.symbols.len() + 2));
+        let symbol = SymbolId::from_index(usize::from(src.u8()) % (obj.symbols.len() + 2));
         obj.set_local_entry(symbol, src.pick(&[0, 1, 3, 4, 8, 64, 128]));
     }
     obj

@@ -38,7 +38,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
     match src.u8() % 21 {
         0 if nrelocs > 0 => {
             let i = src.below(nrelocs);
-            obj.relocations[i].symbol = Some(SymbolId(nsymbols + src.below(3)));
+            obj.relocations[i].set_symbol(Some(SymbolId::from_index(nsymbols + src.below(3))));
             broken(
                 "dangling relocation symbol",
                 format!("relocations[{i}].symbol"),
@@ -46,7 +46,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
         }
         1 if nrelocs > 0 => {
             let i = src.below(nrelocs);
-            obj.relocations[i].section = SectionId(nsections + src.below(3));
+            obj.relocations[i].set_section(SectionId::from_index(nsections + src.below(3)));
             broken(
                 "dangling relocation section",
                 format!("relocations[{i}].section"),
@@ -55,7 +55,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
         2 => {
             let i = obj.add_symbol(Symbol::defined(
                 "dangling",
-                SectionId(nsections + src.below(3)),
+                SectionId::from_index(nsections + src.below(3)),
                 0,
             ));
             broken(
@@ -65,8 +65,12 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
         }
         3 if nrelocs > 0 => {
             let i = src.below(nrelocs);
-            let len = obj.sections.get(obj.relocations[i].section.0)?.data.len();
-            obj.relocations[i].offset = len + src.range(0, 64);
+            let len = obj
+                .sections
+                .get(obj.relocations[i].section().index())?
+                .data
+                .len();
+            obj.relocations[i].set_offset(len + src.range(0, 64));
             broken(
                 "relocation past the end",
                 format!("relocations[{i}].offset"),
@@ -90,19 +94,19 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
         5 if nrelocs > 0 => {
             // A second field overlapping an existing one (one byte on).
             let j = src.below(nrelocs);
-            let mut r = obj.relocations[j].clone();
-            let size = u64::from(r.kind.shape().size());
-            if size < 2 || matches!(r.kind.shape(), FieldShape::Instruction { .. }) {
+            let mut r = obj.relocations[j];
+            let size = u64::from(r.kind().shape().size());
+            if size < 2 || matches!(r.kind().shape(), FieldShape::Instruction { .. }) {
                 return None;
             }
-            r.offset += 1;
-            r.kind = RelocKind::Abs8;
-            r.minus = None;
-            r.pair = None;
+            r.set_offset(r.offset() + 1);
+            r.set_kind(RelocKind::Abs8);
+            r.set_minus(None);
+            r.set_pair(None);
             if !objforge::supports(case.format(), case.arch, RelocKind::Abs8) {
-                r.kind = obj.relocations[j].kind;
-                r.minus = obj.relocations[j].minus;
-                r.offset = obj.relocations[j].offset;
+                r.set_kind(obj.relocations[j].kind());
+                r.set_minus(obj.relocations[j].minus());
+                r.set_offset(obj.relocations[j].offset());
             }
             let i = obj.add_relocation(r);
             broken("overlapping fields", format!("relocations[{}].offset", i.0))
@@ -133,7 +137,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
             let sym = obj.add_symbol(Symbol::undefined("inexpressible_target"));
             let mut r = Relocation::new(s, 0, sym, kind);
             if kind.is_diff() {
-                r.minus = Some(sym);
+                r.set_minus(Some(sym));
             }
             if kind.is_pcrel_lo12() {
                 return None;
@@ -153,7 +157,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
             let SymbolDefinition::Defined { section, .. } = obj.symbols[i].definition else {
                 return None;
             };
-            let len = obj.sections.get(section.0)?.data.len();
+            let len = obj.sections.get(section.index())?.data.len();
             // ELF lets a symbol lie past its section's end, up to what `st_value` holds here.
             let end = match case.format() {
                 Format::Elf if case.arch.pointer_width() == 4 => u64::from(u32::MAX),
@@ -204,7 +208,7 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
             let i = src.below(nsections);
             let s = &mut obj.sections[i];
             s.comdat = Some("selfassoc".into());
-            s.comdat_selection = ComdatSelection::Associative(SectionId(i));
+            s.comdat_selection = ComdatSelection::Associative(SectionId::from_index(i));
             broken(
                 "associative to itself",
                 format!("sections[{i}].comdat_associate"),
@@ -219,15 +223,15 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
         18 if nrelocs > 0 => {
             let i = src.below(nrelocs);
             let r = &mut obj.relocations[i];
-            if r.kind.is_diff() {
-                r.minus = None;
+            if r.kind().is_diff() {
+                r.set_minus(None);
                 broken("diff without minus", format!("relocations[{i}].minus"))
-            } else if r.kind.is_pcrel_lo12() {
-                r.pair = None;
+            } else if r.kind().is_pcrel_lo12() {
+                r.set_pair(None);
                 broken("pcrel_lo12 without pair", format!("relocations[{i}].pair"))
             } else {
                 // (A Wasm type index has no symbol: any id will do.)
-                r.minus = Some(r.symbol.unwrap_or(SymbolId(0)));
+                r.set_minus(Some(r.symbol().unwrap_or(SymbolId(0))));
                 broken(
                     "minus on a non-diff kind",
                     format!("relocations[{i}].minus"),
@@ -245,20 +249,22 @@ pub fn break_model(obj: &mut Object, case: &Case, src: &mut Source<'_>) -> Optio
                 .filter(|&s| {
                     // (An earlier break may have pointed a symbol past the sections.)
                     obj.symbols[s].section_id().is_some_and(|t| {
-                        obj.sections.get(t.0).is_some_and(|t| {
+                        obj.sections.get(t.index()).is_some_and(|t| {
                             !matches!(t.kind, SectionKind::TlsData | SectionKind::TlsBss)
                         })
                     })
                 })
                 .collect();
             let tls: Vec<usize> = (0..nrelocs)
-                .filter(|&i| obj.relocations[i].kind.is_tls())
+                .filter(|&i| obj.relocations[i].kind().is_tls())
                 .collect();
             if ordinary.is_empty() || tls.is_empty() {
                 return None;
             }
             let i = tls[src.below(tls.len())];
-            obj.relocations[i].symbol = Some(SymbolId(ordinary[src.below(ordinary.len())]));
+            obj.relocations[i].set_symbol(Some(SymbolId::from_index(
+                ordinary[src.below(ordinary.len())],
+            )));
             broken(
                 "thread-local access to an ordinary variable",
                 format!("relocations[{i}].symbol"),

@@ -350,7 +350,7 @@ pub fn gnu_ld_knows(obj: &objforge::Object) -> bool {
     use objforge::RelocKind::*;
     !obj.relocations.iter().any(|r| {
         matches!(
-            r.kind,
+            r.kind(),
             RvTlsdescHi20 | RvTlsdescLoadLo12 | RvTlsdescAddLo12 | RvTlsdescCall
         )
     })

@@ -288,11 +288,12 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                 if m == leader {
                     s.comdat_selection = selection;
                 } else if src.bool() {
-                    s.comdat_selection = ComdatSelection::Associative(SectionId(leader));
+                    s.comdat_selection =
+                        ComdatSelection::Associative(SectionId::from_index(leader));
                 }
             }
             if src.bool() && obj.sections[leader].kind.is_allocated() {
-                comdat_keys.push((group, SectionId(leader)));
+                comdat_keys.push((group, SectionId::from_index(leader)));
             }
         }
     }
@@ -304,7 +305,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
     }
     for i in 0..nsections {
         if src.one_in(3) {
-            let id = obj.add_symbol(Symbol::section(SectionId(i)));
+            let id = obj.add_symbol(Symbol::section(SectionId::from_index(i)));
             defined.push(id);
         }
     }
@@ -375,7 +376,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         let id = obj.add_symbol(Symbol {
             name,
             definition: SymbolDefinition::Defined {
-                section: SectionId(section),
+                section: SectionId::from_index(section),
                 offset,
             },
             kind,
@@ -419,7 +420,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         for i in 0..obj.symbols.len() {
             let defined = matches!(obj.symbols[i].definition, SymbolDefinition::Defined { .. });
             if defined && obj.symbols[i].kind != SymbolKind::Section && src.one_in(4) {
-                obj.set_local_entry(SymbolId(i), src.pick(&[4, 8, 16, 32, 64]));
+                obj.set_local_entry(SymbolId::from_index(i), src.pick(&[4, 8, 16, 32, 64]));
             }
         }
     }
@@ -431,10 +432,10 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
 fn align_ldst_targets(obj: &mut Object) {
     let mut wanted: Vec<(usize, u64)> = Vec::new();
     for r in &obj.relocations {
-        let size = access_size(r.kind) as u64;
+        let size = access_size(r.kind()) as u64;
         if size > 1 {
-            if let Some(section) = r.symbol.and_then(|s| obj.symbols[s.0].section_id()) {
-                wanted.push((section.0, size));
+            if let Some(section) = r.symbol().and_then(|s| obj.symbols[s.index()].section_id()) {
+                wanted.push((section.index(), size));
             }
         }
     }
@@ -447,14 +448,14 @@ fn align_ldst_targets(obj: &mut Object) {
 /// Whether the symbol's distance from a field in `section` is fixed when the object is
 /// written (objforge checks those against the field's reach).
 fn pinned_offset(obj: &Object, id: SymbolId, section: usize) -> Option<u64> {
-    let s = &obj.symbols[id.0];
+    let s = &obj.symbols[id.index()];
     let pinned = s.binding == Binding::Local
         || (s.binding == Binding::Global && s.visibility != Visibility::Default);
     match s.definition {
         SymbolDefinition::Defined {
             section: at,
             offset,
-        } if at.0 == section && pinned => Some(offset),
+        } if at.index() == section && pinned => Some(offset),
         _ => None,
     }
 }
@@ -501,15 +502,15 @@ fn relocations(
     // debug sections, Mach-O does not link them.
     let from_debug = obj.sections[section].kind == SectionKind::Debug;
     let reachable = |s: &SymbolId| {
-        obj.symbols[s.0].section_id().is_none_or(|at| {
-            let into = obj.sections[at.0].kind;
+        obj.symbols[s.index()].section_id().is_none_or(|at| {
+            let into = obj.sections[at.index()].kind;
             (into.is_allocated() || !allocated)
                 && (into != SectionKind::Debug || (from_debug && p.debug_targets))
         })
     };
     let targets: Vec<SymbolId> = (0..obj.symbols.len())
-        .map(SymbolId)
-        .filter(|&s| obj.symbols[s.0].kind != SymbolKind::File)
+        .map(SymbolId::from_index)
+        .filter(|&s| obj.symbols[s.index()].kind != SymbolKind::File)
         .filter(reachable)
         .collect();
     // `secrel32` reaches further (a Mach-O one is a plain value), but not into a section the
@@ -518,9 +519,9 @@ fn relocations(
         .iter()
         .copied()
         .filter(|s| {
-            obj.symbols[s.0]
+            obj.symbols[s.index()]
                 .section_id()
-                .is_none_or(|at| obj.sections[at.0].kind != SectionKind::Debug || from_debug)
+                .is_none_or(|at| obj.sections[at.index()].kind != SectionKind::Debug || from_debug)
         })
         .collect();
     let all_defined = &all_defined[..];
@@ -609,16 +610,16 @@ fn relocation(
     let p = case.profile;
     let format = case.format();
     let arch = case.arch;
-    let sid = SectionId(section);
+    let sid = SectionId::from_index(section);
     if kind.is_pcrel_lo12() {
         let pair = *hi20s.get(src.below(hi20s.len().max(1)))?;
         return Some(Relocation::pcrel_lo12(sid, at, kind, pair));
     }
-    let sym = |id: SymbolId| &obj.symbols[id.0];
+    let sym = |id: SymbolId| &obj.symbols[id.index()];
     let in_unallocated = |id: &SymbolId| {
         sym(*id)
             .section_id()
-            .is_some_and(|s| !obj.sections[s.0].kind.is_allocated())
+            .is_some_and(|s| !obj.sections[s.index()].kind.is_allocated())
     };
     // The target.
     let candidates: Vec<SymbolId> = match kind {
@@ -649,7 +650,7 @@ fn relocation(
                 // A difference written as PC-relative has an addend that points anywhere;
                 // a mergeable section is cut into pieces at S + A.
                 _ if kind.is_diff() => !s.section_id().is_some_and(|t| {
-                    let t = &obj.sections[t.0];
+                    let t = &obj.sections[t.index()];
                     t.flags.merge || t.flags.merge_strings
                 }),
                 // The final address must be aligned to the access: only symbols whose
@@ -667,7 +668,7 @@ fn relocation(
                         || (s.kind == SymbolKind::Section
                             && s.section_id().is_some_and(|t| {
                                 matches!(
-                                    obj.sections[t.0].kind,
+                                    obj.sections[t.index()].kind,
                                     SectionKind::TlsData | SectionKind::TlsBss
                                 )
                             }))
@@ -719,7 +720,7 @@ fn relocation(
     }
     // A mergeable section is split into pieces: S + A must stay inside it.
     let target_merges = sym(target).section_id().is_some_and(|t| {
-        let t = &obj.sections[t.0];
+        let t = &obj.sections[t.index()];
         t.flags.merge || t.flags.merge_strings
     });
     if target_merges {
@@ -792,10 +793,12 @@ fn relocation(
     }
     if let (Some(m), Diff8 | Diff16 | Diff32) = (minus, kind) {
         if let (Some(ms), Some(ss)) = (
-            sym(m).section_id().and_then(|s| pinned_offset(obj, m, s.0)),
+            sym(m)
+                .section_id()
+                .and_then(|s| pinned_offset(obj, m, s.index())),
             sym(target)
                 .section_id()
-                .and_then(|s| pinned_offset(obj, target, s.0)),
+                .and_then(|s| pinned_offset(obj, target, s.index())),
         ) {
             if sym(m).section_id() == sym(target).section_id() {
                 let bits = 8 * u32::from(kind.shape().size());
@@ -828,13 +831,10 @@ fn relocation(
     if addend % arm_step != 0 {
         return None;
     }
-    Some(Relocation {
-        section: sid,
-        offset: at,
-        symbol: Some(target),
-        kind,
-        addend,
-        pair: None,
-        minus,
-    })
+    Some(
+        Relocation::new(sid, at, SymbolId(0), kind)
+            .with_symbol(Some(target))
+            .with_addend(addend)
+            .with_minus(minus),
+    )
 }

@@ -111,9 +111,9 @@ fn the_comparison_notices_differences() {
             let obj = valid::model(&case, "t_", &mut Source::new(&bytes));
             let Ok(written) = obj.write() else { continue };
             if let Some(k) = obj.relocations.iter().position(|r| {
-                r.symbol.is_some()
+                r.symbol().is_some()
                     && !matches!(
-                        r.kind,
+                        r.kind(),
                         objforge::RelocKind::A64Call26
                             | objforge::RelocKind::A64Jump26
                             | objforge::RelocKind::A64Condbr19
@@ -123,20 +123,21 @@ fn the_comparison_notices_differences() {
                             | objforge::RelocKind::A64AddLo12
                             | objforge::RelocKind::A64Adrp21
                     )
-                    && r.kind.shape().size() >= 4
+                    && r.kind().shape().size() >= 4
             }) {
                 let mut changed = obj.clone();
-                changed.relocations[k].addend += 16;
+                let a = changed.relocations[k].addend();
+                changed.relocations[k].set_addend(a + 16);
                 tried[0] += 1;
                 caught[0] += usize::from(check::compare(&case, &changed, &written).is_err());
                 let mut changed = obj.clone();
-                let other =
-                    (changed.relocations[k].symbol.map_or(0, |s| s.0) + 1) % changed.symbols.len();
+                let other = (changed.relocations[k].symbol().map_or(0, |s| s.index()) + 1)
+                    % changed.symbols.len();
                 if changed.symbols[other].kind != objforge::SymbolKind::File
                     && changed.symbols[other]
-                        != changed.symbols[changed.relocations[k].symbol.map_or(0, |s| s.0)]
+                        != changed.symbols[changed.relocations[k].symbol().map_or(0, |s| s.index())]
                 {
-                    changed.relocations[k].symbol = Some(objforge::SymbolId(other));
+                    changed.relocations[k].set_symbol(Some(objforge::SymbolId::from_index(other)));
                     tried[1] += 1;
                     caught[1] += usize::from(check::compare(&case, &changed, &written).is_err());
                 }
@@ -262,16 +263,16 @@ fn the_wasm_comparison_notices_differences() {
         ("relocation kind", |o| {
             let Some(r) = o.relocations.iter_mut().find(|r| {
                 matches!(
-                    r.kind,
+                    r.kind(),
                     RelocKind::WasmFuncIndexLeb | RelocKind::WasmMemoryAddrI32
                 )
             }) else {
                 return false;
             };
-            r.kind = match r.kind {
+            r.set_kind(match r.kind() {
                 RelocKind::WasmFuncIndexLeb => RelocKind::WasmTableIndexSleb,
                 _ => RelocKind::WasmTableIndexI32,
-            };
+            });
             true
         }),
         ("feature", |o| {
@@ -357,7 +358,7 @@ fn the_generator_covers_every_kind() {
             if case.format() == objforge::Format::Wasm {
                 wasm_parts.extend(valid::wasm::parts(&obj));
             }
-            kinds.extend(obj.relocations.iter().map(|r| r.kind));
+            kinds.extend(obj.relocations.iter().map(|r| r.kind()));
             sections.extend(obj.sections.iter().map(|s| s.kind.name()));
             comdat |= obj.sections.iter().any(|s| s.comdat.is_some());
             for s in &obj.symbols {

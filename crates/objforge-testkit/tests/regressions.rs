@@ -83,7 +83,7 @@ fn macho_relocations_into_debug_sections_are_errors() {
             ),
             "{from:?}"
         );
-        obj.relocations[0].kind = RelocKind::Secrel32;
+        obj.relocations[0].set_kind(RelocKind::Secrel32);
         if from == SectionKind::Debug {
             let out = obj.write().expect("secrel32 into a debug section");
             // The offset itself, in the field.
@@ -276,7 +276,7 @@ fn differences_fit_their_fields() {
     assert!(error(&obj).starts_with(
         "relocations[0]: diff8: the difference of the two symbols plus the addend is 300"
     ));
-    obj.relocations[0].addend = -100;
+    obj.relocations[0].set_addend(-100);
     assert!(obj.write().is_ok());
 }
 

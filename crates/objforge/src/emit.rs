@@ -121,6 +121,54 @@ pub(crate) trait RelocMapper {
     ) -> Result<(), R::Error>;
 }
 
+/// What a format's mapper derives from a relocation's kind (its native encoding, which checks
+/// apply, the field's size), found once per kind rather than by large matches on the kind for
+/// every relocation: objects use a handful of kinds. Keyed by the kind's one-byte code; four
+/// kinds, the oldest replaced first. Native kinds (one code for every native encoding) are
+/// never cached.
+pub(crate) struct KindCache<T: Copy> {
+    slots: [std::cell::Cell<Option<(u8, T)>>; 4],
+    next: std::cell::Cell<usize>,
+}
+
+impl<T: Copy> Default for KindCache<T> {
+    fn default() -> Self {
+        KindCache {
+            slots: Default::default(),
+            next: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl<T: Copy> KindCache<T> {
+    /// The facts of `r`'s kind; `of(kind)` runs when they are not cached.
+    #[inline(always)]
+    pub(crate) fn get(
+        &self,
+        r: &crate::model::Relocation,
+        of: impl FnOnce(crate::reloc::RelocKind) -> T,
+    ) -> T {
+        let code = r.kind_code();
+        if code == crate::reloc::NATIVE {
+            return of(r.kind());
+        }
+        for slot in &self.slots {
+            if let Some((c, t)) = slot.get() {
+                if c == code {
+                    return t;
+                }
+            }
+        }
+        let t = of(r.kind());
+        let n = self.next.get();
+        if let Some(slot) = self.slots.get(n) {
+            slot.set(Some((code, t)));
+        }
+        self.next.set((n + 1) % self.slots.len());
+        t
+    }
+}
+
 /// Maps relocations `relocs` (one section's) while laying out: counts their entries, sees
 /// how their stored values come, and finds the first error (the unchecked mapping first;
 /// only for a relocation it refuses, the checked one again, for the message).

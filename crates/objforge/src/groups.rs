@@ -81,7 +81,7 @@ impl RelocGroups {
     pub(crate) fn new(obj: &Object) -> RelocGroups {
         let mut counter = Counter::new(obj.sections.len());
         for r in &obj.relocations {
-            counter.see(r.section.0, r.kind);
+            counter.see(r.section().index(), r.kind());
         }
         RelocGroups::from_counts(obj, counter)
     }
@@ -112,7 +112,7 @@ impl RelocGroups {
         let mut next = starts.clone();
         let mut order = vec![0u32; obj.relocations.len()];
         for (i, r) in obj.relocations.iter().enumerate() {
-            if let Some(slot) = next.get_mut(r.section.0) {
+            if let Some(slot) = next.get_mut(r.section().index()) {
                 if let Some(o) = order.get_mut(*slot) {
                     *o = i as u32;
                 }
@@ -202,7 +202,7 @@ mod tests {
         obj.add_symbol(Symbol::undefined("f"));
         for (k, &s) in sections.iter().enumerate() {
             obj.add_relocation(Relocation::new(
-                crate::SectionId(s),
+                crate::SectionId::from_index(s),
                 8 * k as u64,
                 SymbolId(0),
                 RelocKind::Abs64,

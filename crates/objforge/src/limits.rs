@@ -39,7 +39,7 @@ fn fixed_offset(obj: &Object, id: usize, section: usize) -> Option<u64> {
     let pinned = sym.binding == Binding::Local
         || (sym.binding == Binding::Global && sym.visibility != Visibility::Default);
     match sym.definition {
-        SymbolDefinition::Defined { section: s, offset } if s.0 == section && pinned => {
+        SymbolDefinition::Defined { section: s, offset } if s.index() == section && pinned => {
             Some(offset)
         }
         _ => None,
@@ -64,7 +64,7 @@ pub(crate) fn check_reach_of(
     let Some(r) = obj.relocations.get(i) else {
         return Ok(());
     };
-    let Some(symbol) = r.symbol else {
+    let Some(symbol) = r.symbol() else {
         return Ok(());
     };
     if diff {
@@ -73,18 +73,18 @@ pub(crate) fn check_reach_of(
     let Some(reach) = reach else {
         return Ok(());
     };
-    let Some(target) = fixed_offset(obj, symbol.0, r.section.0) else {
+    let Some(target) = fixed_offset(obj, symbol.index(), r.section().index()) else {
         return Ok(());
     };
     // 32-bit Arm: a Thumb function's value has bit 0 set (the linker switches instruction
     // sets on it); the branch reaches the address without it.
     let thumb = obj.target.arch == crate::target::Architecture::Arm
-        && obj.symbols[symbol.0].kind == crate::model::SymbolKind::Func;
+        && obj.symbols[symbol.index()].kind == crate::model::SymbolKind::Func;
     let target = if thumb { target & !1 } else { target };
-    let value = i128::from(target) + i128::from(r.addend) - i128::from(r.offset);
+    let value = i128::from(target) + i128::from(r.addend()) - i128::from(r.offset());
     let name = obj
         .sections
-        .get(r.section.0)
+        .get(r.section().index())
         .map_or("", |s| s.name.as_str());
     let (min, max, step) = (
         i128::from(reach.min),
@@ -96,7 +96,7 @@ pub(crate) fn check_reach_of(
             Place::Relocation(i, None),
             format!(
                 "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away; the field reaches {min}..={max}",
-                r.kind, r.offset, r.addend
+                r.kind(), r.offset(), r.addend()
             ),
         ));
     }
@@ -105,7 +105,7 @@ pub(crate) fn check_reach_of(
             Place::Relocation(i, None),
             format!(
                 "{} at {} of {name} reaches offset {target}{:+} of the same section, {value} bytes away, which is not a multiple of {step}: the field cannot hold it",
-                r.kind, r.offset, r.addend
+                r.kind(), r.offset(), r.addend()
             ),
         ));
     }
@@ -117,32 +117,32 @@ fn check_difference(obj: &Object, i: usize) -> Result<(), Error> {
     let Some(r) = obj.relocations.get(i) else {
         return Ok(());
     };
-    let (Some(plus), Some(minus)) = (r.symbol, r.minus) else {
+    let (Some(plus), Some(minus)) = (r.symbol(), r.minus()) else {
         return Ok(());
     };
-    let Some(section) = obj.symbols.get(plus.0).and_then(|s| s.section_id()) else {
+    let Some(section) = obj.symbols.get(plus.index()).and_then(|s| s.section_id()) else {
         return Ok(());
     };
     let (Some(s), Some(m)) = (
-        fixed_offset(obj, plus.0, section.0),
-        fixed_offset(obj, minus.0, section.0),
+        fixed_offset(obj, plus.index(), section.index()),
+        fixed_offset(obj, minus.index(), section.index()),
     ) else {
         return Ok(());
     };
-    let bits = match r.kind {
+    let bits = match r.kind() {
         RelocKind::Diff8 => 8,
         RelocKind::Diff16 => 16,
         RelocKind::Diff32 => 32,
         _ => return Ok(()),
     };
-    let value = i128::from(s) + i128::from(r.addend) - i128::from(m);
+    let value = i128::from(s) + i128::from(r.addend()) - i128::from(m);
     // The field may be read as signed or unsigned: either reading may hold it.
     if value < -(1 << (bits - 1)) || value >= 1 << bits {
         return Err(Error::invalid(
             Place::Relocation(i, None),
             format!(
                 "{}: the difference of the two symbols plus the addend is {value}, which does not fit the {}-byte field",
-                r.kind,
+                r.kind(),
                 bits / 8
             ),
         ));

@@ -11,15 +11,36 @@ pub(crate) mod wasm;
 
 /// Index of a section in its [`Object`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SectionId(pub usize);
+pub struct SectionId(pub u32);
 
 /// Index of a symbol in its [`Object`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SymbolId(pub usize);
+pub struct SymbolId(pub u32);
 
 /// Index of a relocation in its [`Object`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RelocationId(pub usize);
+pub struct RelocationId(pub u32);
+
+macro_rules! id_index {
+    ($($id:ident),*) => {$(
+        impl $id {
+            /// The id of the `index`-th entry: `u32::MAX` for any index past it, which no
+            /// valid object has (validation refuses more than `u32::MAX` sections, symbols or
+            /// relocations), so an id never wraps onto another entry.
+            #[inline]
+            pub fn from_index(index: usize) -> $id {
+                $id(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+
+            /// The index it names in its vector.
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+id_index!(SectionId, SymbolId, RelocationId);
 
 /// What a section holds; decides its format type and flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -553,36 +574,102 @@ impl Symbol {
 }
 
 /// A place in a section the linker patches with a symbol's address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// 32 bytes: ids are u32, the kind is one byte, and one field holds what some kinds take
+/// beside their symbol — the offset of the hi20 relocation a `rv_pcrel_lo12_*` completes
+/// ([`Relocation::pair`]), or the symbol a `diff*` subtracts ([`Relocation::minus`]). Build it
+/// with [`Relocation::new`], [`Relocation::difference`] or [`Relocation::pcrel_lo12`] and the
+/// `with_*` calls; read it with the accessors of the same names.
+///
+/// ```
+/// use objforge::*;
+/// let r = Relocation::new(SectionId(0), 1, SymbolId(2), RelocKind::X86Branch32).with_addend(-4);
+/// assert_eq!((r.offset(), r.symbol(), r.addend()), (1, Some(SymbolId(2)), -4));
+/// assert_eq!(std::mem::size_of::<Relocation>(), 32);
+/// ```
+#[derive(Clone, Copy)]
 pub struct Relocation {
-    /// The section holding the field.
-    pub section: SectionId,
-    /// Offset of the field (of the instruction, for instruction kinds).
-    pub offset: u64,
-    /// The symbol whose address goes in (optional only for `rv_pcrel_lo12_*`).
-    pub symbol: Option<SymbolId>,
-    /// What to compute and how to encode it.
-    pub kind: RelocKind,
-    /// The addend, always explicit (RELA meaning) whatever the format stores.
-    pub addend: i64,
-    /// `rv_pcrel_lo12_*`: offset, in the same section, of the hi20 relocation it completes.
-    pub pair: Option<u64>,
-    /// `diff*`: the symbol subtracted.
-    pub minus: Option<SymbolId>,
+    offset: u64,
+    addend: i64,
+    section: u32,
+    /// [`NO_ID`] for none.
+    symbol: u32,
+    /// What [`Self::link_of`] says: the pair's offset, the subtracted symbol, or for a native
+    /// kind its `r_type`.
+    link: u32,
+    /// [`RelocKind::code`].
+    kind: u8,
+    /// Which of pair and minus was given ([`Link`]), in bits 0-6; a native kind's `pcrel` in
+    /// bit 7.
+    link_of: u8,
+    /// A native kind's `length` and `size`.
+    native: [u8; 2],
+}
+
+/// The symbol field's "none".
+const NO_ID: u32 = u32::MAX;
+
+/// A native kind's `pcrel`, in `link_of`.
+const PCREL: u8 = 0x80;
+
+/// What a relocation's `link` holds (`Relocation::link_of`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Link {
+    None = 0,
+    /// `link` is the pair's offset.
+    Pair = 1,
+    /// `link` is the subtracted symbol.
+    Minus = 2,
+    /// A pair was given that does not fit `link` (past 4 GiB), or that a native kind, whose
+    /// `link` is its `r_type`, cannot keep: validation refuses it.
+    PairLost = 3,
+    /// A minus was given that a native kind cannot keep: validation refuses it.
+    MinusLost = 4,
+}
+
+/// Equal when every accessor agrees (what a field no longer used holds does not count).
+impl PartialEq for Relocation {
+    fn eq(&self, other: &Relocation) -> bool {
+        (self.section, self.offset, self.symbol, self.addend)
+            == (other.section, other.offset, other.symbol, other.addend)
+            && self.kind() == other.kind()
+            && self.pair() == other.pair()
+            && self.minus() == other.minus()
+    }
+}
+
+impl Eq for Relocation {}
+
+impl std::fmt::Debug for Relocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relocation")
+            .field("section", &self.section())
+            .field("offset", &self.offset)
+            .field("symbol", &self.symbol())
+            .field("kind", &self.kind())
+            .field("addend", &self.addend)
+            .field("pair", &self.pair())
+            .field("minus", &self.minus())
+            .finish()
+    }
 }
 
 impl Relocation {
     /// A relocation of `kind` at `offset` in `section` against `symbol`, addend 0.
+    #[inline]
     pub fn new(section: SectionId, offset: u64, symbol: SymbolId, kind: RelocKind) -> Relocation {
         Relocation {
-            section,
             offset,
-            symbol: Some(symbol),
-            kind,
             addend: 0,
-            pair: None,
-            minus: None,
+            section: section.0,
+            symbol: symbol.0,
+            link: 0,
+            kind: 0,
+            link_of: Link::None as u8,
+            native: [0; 2],
         }
+        .with_kind(kind)
     }
 
     /// A RISC-V `%pcrel_lo` completing the hi20 relocation at `hi20_offset`.
@@ -592,15 +679,9 @@ impl Relocation {
         kind: RelocKind,
         hi20_offset: u64,
     ) -> Relocation {
-        Relocation {
-            section,
-            offset,
-            symbol: None,
-            kind,
-            addend: 0,
-            pair: Some(hi20_offset),
-            minus: None,
-        }
+        Relocation::new(section, offset, SymbolId(NO_ID), kind)
+            .with_symbol(None)
+            .with_pair(Some(hi20_offset))
     }
 
     /// A `diff*` relocation: `plus` + addend - `minus`.
@@ -611,16 +692,192 @@ impl Relocation {
         plus: SymbolId,
         minus: SymbolId,
     ) -> Relocation {
-        Relocation {
-            minus: Some(minus),
-            ..Relocation::new(section, offset, plus, kind)
+        Relocation::new(section, offset, plus, kind).with_minus(Some(minus))
+    }
+
+    /// The section holding the field.
+    #[inline]
+    pub fn section(&self) -> SectionId {
+        SectionId(self.section)
+    }
+
+    /// Offset of the field (of the instruction, for instruction kinds).
+    #[inline]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The symbol whose address goes in (optional only for `rv_pcrel_lo12_*`).
+    #[inline]
+    pub fn symbol(&self) -> Option<SymbolId> {
+        (self.symbol != NO_ID).then_some(SymbolId(self.symbol))
+    }
+
+    /// What to compute and how to encode it.
+    #[inline]
+    pub fn kind(&self) -> RelocKind {
+        match crate::reloc::portable(self.kind) {
+            Some(kind) => kind,
+            None => RelocKind::Native(crate::reloc::NativeReloc {
+                r_type: self.link,
+                pcrel: self.link_of & PCREL != 0,
+                length: self.native[0],
+                size: self.native[1],
+            }),
+        }
+    }
+
+    /// The kind's one-byte code, for caches keyed by kind (a native kind's encoding is not
+    /// in it).
+    #[inline]
+    pub(crate) fn kind_code(&self) -> u8 {
+        self.kind
+    }
+
+    /// The addend, always explicit (RELA meaning) whatever the format stores.
+    #[inline]
+    pub fn addend(&self) -> i64 {
+        self.addend
+    }
+
+    /// `rv_pcrel_lo12_*`: offset, in the same section, of the hi20 relocation it completes.
+    /// A pair that could not be kept (past 4 GiB, or on a native kind) reads as `u64::MAX`,
+    /// which validation refuses.
+    #[inline]
+    pub fn pair(&self) -> Option<u64> {
+        match self.link_of & !PCREL {
+            x if x == Link::Pair as u8 => Some(u64::from(self.link)),
+            x if x == Link::PairLost as u8 => Some(u64::MAX),
+            _ => None,
+        }
+    }
+
+    /// `diff*`: the symbol subtracted. One that a native kind could not keep reads as
+    /// `SymbolId(u32::MAX)`, which validation refuses.
+    #[inline]
+    pub fn minus(&self) -> Option<SymbolId> {
+        match self.link_of & !PCREL {
+            x if x == Link::Minus as u8 => Some(SymbolId(self.link)),
+            x if x == Link::MinusLost as u8 => Some(SymbolId(u32::MAX)),
+            _ => None,
         }
     }
 
     /// Sets the addend.
+    #[inline]
     pub fn with_addend(mut self, addend: i64) -> Relocation {
         self.addend = addend;
         self
+    }
+
+    /// Sets the offset.
+    pub fn with_offset(mut self, offset: u64) -> Relocation {
+        self.offset = offset;
+        self
+    }
+
+    /// Sets the section.
+    pub fn with_section(mut self, section: SectionId) -> Relocation {
+        self.section = section.0;
+        self
+    }
+
+    /// Sets (or clears) the symbol.
+    pub fn with_symbol(mut self, symbol: Option<SymbolId>) -> Relocation {
+        self.symbol = symbol.map_or(NO_ID, |s| s.0);
+        self
+    }
+
+    /// Sets the kind (a pair or minus given before stays).
+    #[inline]
+    pub fn with_kind(mut self, kind: RelocKind) -> Relocation {
+        let (pair, minus) = (self.pair(), self.minus());
+        self.kind = kind.code();
+        self.native = [0; 2];
+        self.link_of = Link::None as u8;
+        if let RelocKind::Native(n) = kind {
+            self.link = n.r_type;
+            self.native = [n.length, n.size];
+            if n.pcrel {
+                self.link_of = PCREL;
+            }
+        }
+        if pair.is_some() {
+            self.with_pair(pair)
+        } else if minus.is_some() {
+            self.with_minus(minus)
+        } else {
+            self
+        }
+    }
+
+    /// Sets (or clears) the pair: the offset of the hi20 relocation a `rv_pcrel_lo12_*`
+    /// completes. Clears the minus (one field holds either).
+    pub fn with_pair(mut self, pair: Option<u64>) -> Relocation {
+        let native = self.kind == crate::reloc::NATIVE;
+        let link = match pair.map(u32::try_from) {
+            None if self.pair().is_some() => Link::None,
+            None => return self,
+            Some(Ok(p)) if !native => {
+                self.link = p;
+                Link::Pair
+            }
+            Some(_) => Link::PairLost,
+        };
+        self.link_of = (self.link_of & PCREL) | link as u8;
+        self
+    }
+
+    /// Sets (or clears) the symbol a `diff*` subtracts. Clears the pair (one field holds
+    /// either).
+    pub fn with_minus(mut self, minus: Option<SymbolId>) -> Relocation {
+        let native = self.kind == crate::reloc::NATIVE;
+        let link = match minus {
+            None if self.minus().is_some() => Link::None,
+            None => return self,
+            Some(m) if !native => {
+                self.link = m.0;
+                Link::Minus
+            }
+            Some(_) => Link::MinusLost,
+        };
+        self.link_of = (self.link_of & PCREL) | link as u8;
+        self
+    }
+
+    /// Sets the offset in place.
+    pub fn set_offset(&mut self, offset: u64) {
+        *self = self.with_offset(offset);
+    }
+
+    /// Sets the addend in place.
+    pub fn set_addend(&mut self, addend: i64) {
+        self.addend = addend;
+    }
+
+    /// Sets the section in place.
+    pub fn set_section(&mut self, section: SectionId) {
+        *self = self.with_section(section);
+    }
+
+    /// Sets (or clears) the symbol in place.
+    pub fn set_symbol(&mut self, symbol: Option<SymbolId>) {
+        *self = self.with_symbol(symbol);
+    }
+
+    /// Sets the kind in place.
+    pub fn set_kind(&mut self, kind: RelocKind) {
+        *self = self.with_kind(kind);
+    }
+
+    /// Sets (or clears) the pair in place.
+    pub fn set_pair(&mut self, pair: Option<u64>) {
+        *self = self.with_pair(pair);
+    }
+
+    /// Sets (or clears) the minus in place.
+    pub fn set_minus(&mut self, minus: Option<SymbolId>) {
+        *self = self.with_minus(minus);
     }
 }
 
@@ -719,7 +976,7 @@ impl Object {
     /// Adds a section and returns its id.
     pub fn add_section(&mut self, section: Section) -> SectionId {
         self.sections.push(section);
-        SectionId(self.sections.len() - 1)
+        SectionId::from_index(self.sections.len() - 1)
     }
 
     /// Adds a symbol and returns its id.
@@ -728,7 +985,7 @@ impl Object {
         if let Some(lookup) = self.lookup.get_mut() {
             lookup.catch_up(&self.symbols);
         }
-        SymbolId(self.symbols.len() - 1)
+        SymbolId::from_index(self.symbols.len() - 1)
     }
 
     /// Appends `data` to `section` at the next multiple of `align` (zeros fill the gap),
@@ -747,10 +1004,10 @@ impl Object {
     /// let f = obj.append_section_data(text, &[0xc3], 16); // ret
     /// let g = obj.append_section_data(text, &[0x31, 0xc0, 0xc3], 16); // xor eax, eax; ret
     /// assert_eq!((f, g), (0, 16));
-    /// assert_eq!(obj.sections[text.0].data.len(), 19);
+    /// assert_eq!(obj.sections[text.index()].data.len(), 19);
     /// ```
     pub fn append_section_data(&mut self, section: SectionId, data: &[u8], align: u64) -> u64 {
-        let s = &mut self.sections[section.0];
+        let s = &mut self.sections[section.index()];
         let align = align.max(1);
         s.align = s.align.max(align);
         match &mut s.data {
@@ -782,7 +1039,7 @@ impl Object {
     ///
     /// Panics if `section` is not one of this object's sections.
     pub fn append_section_zeros(&mut self, section: SectionId, size: u64, align: u64) -> u64 {
-        let s = &mut self.sections[section.0];
+        let s = &mut self.sections[section.index()];
         let align = align.max(1);
         s.align = s.align.max(align);
         match &mut s.data {
@@ -812,8 +1069,8 @@ impl Object {
     /// let answer = obj.add_symbol(Symbol::undefined("answer").with_kind(SymbolKind::Object)
     ///     .with_binding(Binding::Global));
     /// let offset = obj.add_symbol_data(answer, data, &42u32.to_le_bytes(), 4);
-    /// assert_eq!(obj.symbols[answer.0].section_id(), Some(data));
-    /// assert_eq!((offset, obj.symbols[answer.0].size), (0, 4));
+    /// assert_eq!(obj.symbols[answer.index()].section_id(), Some(data));
+    /// assert_eq!((offset, obj.symbols[answer.index()].size), (0, 4));
     /// ```
     pub fn add_symbol_data(
         &mut self,
@@ -823,7 +1080,7 @@ impl Object {
         align: u64,
     ) -> u64 {
         let offset = self.append_section_data(section, data, align);
-        let s = &mut self.symbols[symbol.0];
+        let s = &mut self.symbols[symbol.index()];
         s.definition = SymbolDefinition::Defined { section, offset };
         s.size = data.len() as u64;
         offset
@@ -867,33 +1124,33 @@ impl Object {
     /// Adds a relocation and returns its id.
     pub fn add_relocation(&mut self, relocation: Relocation) -> RelocationId {
         self.relocations.push(relocation);
-        RelocationId(self.relocations.len() - 1)
+        RelocationId::from_index(self.relocations.len() - 1)
     }
 
     /// The section with this id, if there is one.
     pub fn section(&self, id: SectionId) -> Option<&Section> {
-        self.sections.get(id.0)
+        self.sections.get(id.index())
     }
 
     /// The symbol with this id, if there is one.
     pub fn symbol(&self, id: SymbolId) -> Option<&Symbol> {
-        self.symbols.get(id.0)
+        self.symbols.get(id.index())
     }
 
     /// The section with this id, to change, if there is one.
     pub fn section_mut(&mut self, id: SectionId) -> Option<&mut Section> {
-        self.sections.get_mut(id.0)
+        self.sections.get_mut(id.index())
     }
 
     /// The symbol with this id, to change (define a declared symbol, set its size), if there
     /// is one. A name changed here is not seen by [`Object::symbol_id`] once indexed.
     pub fn symbol_mut(&mut self, id: SymbolId) -> Option<&mut Symbol> {
-        self.symbols.get_mut(id.0)
+        self.symbols.get_mut(id.index())
     }
 
     /// The relocation with this id, if there is one.
     pub fn relocation(&self, id: RelocationId) -> Option<&Relocation> {
-        self.relocations.get(id.0)
+        self.relocations.get(id.index())
     }
 
     /// Checks the model, then writes the object file in the target's format.

@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+mod code;
+pub(crate) use code::{portable, NATIVE};
+
 /// A portable relocation kind (named in JSON specs by [`RelocKind::name`]), or a native pass-through.
 ///
 /// In the formulas S is the symbol's address, A the addend, P the address of the field (of
@@ -1021,14 +1024,14 @@ pub(crate) fn difference_as_pcrel(
     obj: &crate::model::Object,
     r: &crate::model::Relocation,
 ) -> Option<(RelocKind, i64)> {
-    let kind = r.kind.diff_as_pcrel()?;
-    let minus = obj.symbols.get(r.minus?.0)?;
+    let kind = r.kind().diff_as_pcrel()?;
+    let minus = obj.symbols.get(r.minus()?.index())?;
     match minus.definition {
-        crate::model::SymbolDefinition::Defined { section, offset } if section == r.section => {
+        crate::model::SymbolDefinition::Defined { section, offset } if section == r.section() => {
             Some((
                 kind,
-                r.addend
-                    .wrapping_add(r.offset as i64)
+                r.addend()
+                    .wrapping_add(r.offset() as i64)
                     .wrapping_sub(offset as i64),
             ))
         }

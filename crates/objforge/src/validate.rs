@@ -81,6 +81,7 @@ pub(crate) type FormatRules = fn(&Object) -> Result<(), Error>;
 
 /// Checks every section, symbol and relocation of `obj`, with its format's own `rules`.
 pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Error> {
+    check_counts(obj)?;
     check_sections(obj)?;
     check_comdat_selections(obj)?;
     let (names, section_symbols) = check_symbols(obj)?;
@@ -98,6 +99,24 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
         relocs,
         section_symbols,
     })
+}
+
+/// Ids hold u32: more sections, symbols or relocations than that cannot be named.
+fn check_counts(obj: &Object) -> Result<(), Error> {
+    let max = u32::MAX as usize;
+    for (what, n) in [
+        ("sections", obj.sections.len()),
+        ("symbols", obj.symbols.len()),
+        ("relocations", obj.relocations.len()),
+    ] {
+        if n > max {
+            return Err(Error::invalid(
+                Place::Object,
+                format!("{n} {what}: an object holds at most {max} (ids are 32-bit)"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_sections(obj: &Object) -> Result<(), Error> {
@@ -164,7 +183,7 @@ fn check_comdat_selections(obj: &Object) -> Result<(), Error> {
         };
         if let ComdatSelection::Associative(target) = selection {
             let at = Place::Section(i, Some("comdat_associate"));
-            let Some(t) = obj.sections.get(target.0) else {
+            let Some(t) = obj.sections.get(target.index()) else {
                 return Err(Error::invalid(
                     at,
                     format!(
@@ -174,7 +193,7 @@ fn check_comdat_selections(obj: &Object) -> Result<(), Error> {
                     ),
                 ));
             };
-            let problem = if target.0 == i {
+            let problem = if target.index() == i {
                 Some("a section cannot be associative to itself".to_string())
             } else if t.comdat.as_deref() != Some(group) {
                 Some(format!(
@@ -308,7 +327,7 @@ fn check_symbol(obj: &Object, i: usize, sym: &Symbol) -> Result<(), Error> {
     check_name(&sym.name, at("name"))?;
     match sym.definition {
         SymbolDefinition::Defined { section, offset } => {
-            let Some(sec) = obj.sections.get(section.0) else {
+            let Some(sec) = obj.sections.get(section.index()) else {
                 return Err(Error::invalid(
                     at("section"),
                     format!(
@@ -424,18 +443,18 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
     let mut facts = KindCache::default();
     for (i, r) in obj.relocations.iter().enumerate() {
         let at = |field| Place::Relocation(i, Some(field));
-        let Some(sec) = obj.sections.get(r.section.0) else {
+        let Some(sec) = obj.sections.get(r.section().index()) else {
             return Err(Error::invalid(
                 at("section"),
                 format!(
                     "there is no section {} (the object has {})",
-                    r.section.0,
+                    r.section().index(),
                     obj.sections.len()
                 ),
             ));
         };
-        let k = facts.get(r.kind, |kind| counter.see_kind(kind));
-        counter.see_section(r.section.0);
+        let k = facts.get(r, |kind| counter.see_kind(kind));
+        counter.see_section(r.section().index());
         if sec.kind.is_zero_fill() {
             return Err(Error::invalid(
                 at("section"),
@@ -448,15 +467,15 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
         }
         let size = k.size;
         let len = sec.data.len();
-        if r.offset.checked_add(size).is_none_or(|end| end > len) || r.offset >= len {
+        if r.offset().checked_add(size).is_none_or(|end| end > len) || r.offset() >= len {
             return Err(Error::invalid(
                 at("offset"),
                 format!(
                     "{} is past the end of {} ({len} bytes){}",
-                    r.offset,
+                    r.offset(),
                     sec.name,
                     if size > 1 {
-                        format!(" for a {size}-byte {} field", r.kind)
+                        format!(" for a {size}-byte {} field", r.kind())
                     } else {
                         String::new()
                     }
@@ -464,18 +483,19 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
             ));
         }
         if let Some(align) = k.align {
-            if r.offset % u64::from(align) != 0 {
+            if r.offset() % u64::from(align) != 0 {
                 return Err(Error::invalid(
                     at("offset"),
                     format!(
                         "{} is not a multiple of {align}: {} patches an aligned instruction",
-                        r.offset, r.kind
+                        r.offset(),
+                        r.kind()
                     ),
                 ));
             }
         }
-        match r.symbol {
-            Some(s) if s.0 >= obj.symbols.len() => {
+        match r.symbol() {
+            Some(s) if s.index() >= obj.symbols.len() => {
                 return Err(Error::invalid(
                     at("symbol"),
                     format!(
@@ -488,23 +508,29 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
             None if k.needs_symbol => {
                 return Err(Error::invalid(
                     at("symbol"),
-                    format!("a {} relocation needs a symbol", r.kind),
+                    format!("a {} relocation needs a symbol", r.kind()),
                 ))
             }
             _ => {}
         }
         if k.pcrel_lo12 {
-            let Some(pair) = r.pair else {
+            let Some(pair) = r.pair() else {
                 return Err(Error::invalid(
                     at("pair"),
                     format!(
                         "a {} relocation needs `pair`: the offset of the hi20 relocation it completes",
-                        r.kind
+                        r.kind()
                     ),
                 ));
             };
+            if pair > u64::from(u32::MAX) {
+                return Err(Error::invalid(
+                    at("pair"),
+                    "the pair's offset is past 4 GiB: a relocation keeps it in 32 bits",
+                ));
+            }
             let hi20s = hi20s.get_or_insert_with(|| hi20_fields(obj));
-            if !hi20s.contains(&(r.section.0, pair)) {
+            if !hi20s.contains(&(r.section().index(), pair)) {
                 return Err(Error::invalid(
                     at("pair"),
                     format!(
@@ -513,20 +539,20 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
                     ),
                 ));
             }
-        } else if r.pair.is_some() {
+        } else if r.pair().is_some() {
             return Err(Error::invalid(
                 at("pair"),
                 "only rv_pcrel_lo12_i/_s and rv_tlsdesc_load_lo12/add_lo12/call relocations take `pair`",
             ));
         }
-        match (k.diff, r.minus) {
+        match (k.diff, r.minus()) {
             (true, None) => {
                 return Err(Error::invalid(
                     at("minus"),
-                    format!("a {} relocation needs `minus`", r.kind),
+                    format!("a {} relocation needs `minus`", r.kind()),
                 ))
             }
-            (true, Some(m)) if m.0 >= obj.symbols.len() => {
+            (true, Some(m)) if m.index() >= obj.symbols.len() => {
                 return Err(Error::invalid(
                     at("minus"),
                     format!(
@@ -545,7 +571,7 @@ fn check_relocations(obj: &Object) -> Result<(RelocGroups, Option<Error>), Error
             _ => {}
         }
         if size > 0 {
-            fields.push((r.section.0, r.offset, r.offset + size, i));
+            fields.push((r.section().index(), r.offset(), r.offset() + size, i));
         }
         // Only a difference or a kind with a reach can be out of reach.
         if reach.is_none() && (k.diff || k.reach.is_some()) {
@@ -573,24 +599,29 @@ struct KindFacts {
 /// The facts of the last few kinds met, looked up by a short linear scan.
 #[derive(Default)]
 struct KindCache {
-    entries: [Option<KindFacts>; 4],
+    /// Each entry with its kind's one-byte code.
+    entries: [Option<(u8, KindFacts)>; 4],
     /// The slot the next new kind takes, in turn.
     next: usize,
 }
 
 impl KindCache {
-    /// The facts of `kind`; `new(kind)` runs when they are not cached.
+    /// The facts of `r`'s kind; `new(kind)` runs when they are not cached. Keyed by the
+    /// kind's code; native kinds (one code for every native encoding) are compared whole.
     #[inline]
-    fn get(&mut self, kind: RelocKind, new: impl FnOnce(RelocKind)) -> KindFacts {
-        for k in self.entries.iter().flatten() {
-            if k.kind == kind {
+    fn get(&mut self, r: &crate::model::Relocation, new: impl FnOnce(RelocKind)) -> KindFacts {
+        let code = r.kind_code();
+        let native = code == crate::reloc::NATIVE;
+        for (c, k) in self.entries.iter().flatten() {
+            if *c == code && (!native || k.kind == r.kind()) {
                 return *k;
             }
         }
+        let kind = r.kind();
         new(kind);
         let k = KindFacts::of(kind);
         if let Some(slot) = self.entries.get_mut(self.next) {
-            *slot = Some(k);
+            *slot = Some((code, k));
         }
         self.next = (self.next + 1) % self.entries.len();
         k
@@ -622,7 +653,7 @@ fn hi20_fields(obj: &Object) -> FxHashSet<(usize, u64)> {
         .iter()
         .filter(|h| {
             matches!(
-                h.kind,
+                h.kind(),
                 crate::RelocKind::RvPcrelHi20
                     | crate::RelocKind::RvGotHi20
                     | crate::RelocKind::RvTlsGotHi20
@@ -631,7 +662,7 @@ fn hi20_fields(obj: &Object) -> FxHashSet<(usize, u64)> {
                     | crate::RelocKind::Native(_)
             )
         })
-        .map(|h| (h.section.0, h.offset))
+        .map(|h| (h.section().index(), h.offset()))
         .collect()
 }
 
@@ -679,8 +710,8 @@ impl Fields {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                let size = u64::from(r.kind.shape().size());
-                (size > 0).then(|| (r.section.0, r.offset, r.offset + size, i))
+                let size = u64::from(r.kind().shape().size());
+                (size > 0).then(|| (r.section().index(), r.offset(), r.offset() + size, i))
             })
             .collect();
         fields.sort_unstable();

@@ -39,12 +39,14 @@ fn names(obj: &Object, from: usize) -> Vec<&str> {
 fn relocations_in(obj: &Object, name: &str) -> Vec<(u64, RelocKind, String, i64)> {
     obj.relocations
         .iter()
-        .filter(|r| obj.sections[r.section.0].name == name)
+        .filter(|r| obj.sections[r.section().index()].name == name)
         .map(|r| {
-            let symbol = &obj.symbols[r.symbol.unwrap().0];
+            let symbol = &obj.symbols[r.symbol().unwrap().index()];
             assert_eq!(symbol.kind, SymbolKind::Section);
-            let target = obj.sections[symbol.section_id().unwrap().0].name.clone();
-            (r.offset, r.kind, target, r.addend)
+            let target = obj.sections[symbol.section_id().unwrap().index()]
+                .name
+                .clone();
+            (r.offset(), r.kind(), target, r.addend())
         })
         .collect()
 }
@@ -146,7 +148,7 @@ fn i386_addresses_are_four_bytes() {
     let kinds: Vec<RelocKind> = obj
         .relocations
         .iter()
-        .map(|r| r.kind)
+        .map(|r| r.kind())
         .filter(|k| *k != RelocKind::Secrel32)
         .collect();
     assert!(!kinds.is_empty());
@@ -171,7 +173,7 @@ fn macho_writes_offsets_in_place_in_the_dwarf_segment() {
         ]
     );
     // Only addresses are relocated; no merge flags.
-    assert!(obj.relocations.iter().all(|r| r.kind == RelocKind::Abs64));
+    assert!(obj.relocations.iter().all(|r| r.kind() == RelocKind::Abs64));
     assert!(!obj.relocations.is_empty());
     assert!(obj.sections.iter().all(|s| !s.flags.merge_strings));
     // DW_AT_str_offsets_base (8) and DW_AT_stmt_list (0) are in the unit's bytes; the first
@@ -213,8 +215,8 @@ fn an_existing_section_symbol_is_reused() {
     let text_symbols: Vec<SymbolId> = obj
         .relocations
         .iter()
-        .filter(|r| r.kind == RelocKind::Abs64)
-        .filter_map(|r| r.symbol)
+        .filter(|r| r.kind() == RelocKind::Abs64)
+        .filter_map(|r| r.symbol())
         .collect();
     assert!(text_symbols.iter().all(|&s| s == own), "{text_symbols:?}");
 }
@@ -338,7 +340,7 @@ fn a_unit_without_code_is_written() {
     assert!(obj
         .relocations
         .iter()
-        .all(|r| r.kind == RelocKind::Secrel32));
+        .all(|r| r.kind() == RelocKind::Secrel32));
     obj.write().unwrap();
 }
 
@@ -406,9 +408,11 @@ fn variables_get_location_lists_and_relocated_addresses() {
         // The global's DW_OP_addr is relocated against its symbol, not a section.
         let g = obj.symbols.iter().position(|s| s.name == "g").unwrap();
         assert!(
-            obj.relocations.iter().any(|r| r.symbol == Some(SymbolId(g))
-                && r.kind == RelocKind::Abs64
-                && obj.sections[r.section.0].name == ".debug_info"),
+            obj.relocations
+                .iter()
+                .any(|r| r.symbol() == Some(SymbolId::from_index(g))
+                    && r.kind() == RelocKind::Abs64
+                    && obj.sections[r.section().index()].name == ".debug_info"),
             "{version:?}"
         );
         let b = bytes(&obj, lists);

@@ -30,7 +30,7 @@ fn object_with(triple: &str, kind: RelocKind) -> Object {
     let target = if kind == RelocKind::Secrel32 { d } else { g };
     let mut r = Relocation::new(section, offset, target, kind);
     if kind.is_diff() {
-        r.minus = Some(f);
+        r.set_minus(Some(f));
     }
     obj.add_relocation(r);
     obj

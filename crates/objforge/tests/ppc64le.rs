@@ -80,7 +80,7 @@ fn local_entry_is_written_in_st_other() {
     for (offset, code) in [(1, 1), (4, 2), (8, 3), (16, 4), (32, 5), (64, 6)] {
         let mut obj = ppc64le();
         let (_, f, _) = with_function(&mut obj);
-        obj.symbols[f.0].visibility = Visibility::Hidden;
+        obj.symbols[f.index()].visibility = Visibility::Hidden;
         obj.set_local_entry(f, offset);
         let bytes = obj.write().unwrap();
         // Visibility keeps bits 0..1; the local entry is bits 5..7.
@@ -142,7 +142,7 @@ fn branches_within_the_section_are_checked_for_reach() {
     let e = error(&obj);
     assert!(e.starts_with("relocations[0]"), "{e}");
     // The same to f itself, and a call to g, are fine.
-    obj.relocations[0].addend = 0;
+    obj.relocations[0].set_addend(0);
     obj.add_relocation(Relocation::new(text, 8, SymbolId(1), RelocKind::PpcRel24));
     obj.write().unwrap();
     assert!(supports(

@@ -84,7 +84,7 @@ fn object(triple: &str, relocs: &[(RelocKind, i64, usize)]) -> Object {
         };
         let mut r = Relocation::new(sections[section], field, target, kind).with_addend(addend);
         if kind.is_diff() {
-            r.minus = Some(if section == 0 { f } else { g });
+            r.set_minus(Some(if section == 0 { f } else { g }));
         }
         obj.add_relocation(r);
     }
@@ -208,7 +208,7 @@ fn a_failing_writer_is_an_io_error() {
     }
     // A model error comes first, before any byte.
     let mut bad = obj.clone();
-    bad.relocations[0].offset = 1 << 40;
+    bad.relocations[0].set_offset(1 << 40);
     let mut out = Vec::new();
     let e = bad.write_to(&mut out).unwrap_err();
     assert_eq!(

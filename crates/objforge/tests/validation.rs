@@ -239,3 +239,42 @@ fn zero_filled_data_section_takes_file_space() {
         .expect(".data then .rodata");
     assert!(data_at >= 52);
 }
+
+#[test]
+fn a_pair_past_4_gib_is_an_error_not_a_wrap() {
+    let mut obj = Object::new(Target::from_triple("riscv64gc-unknown-linux-gnu").unwrap());
+    let t = text(&mut obj, 16);
+    let r = Relocation::pcrel_lo12(t, 4, RelocKind::RvPcrelLo12I, 1 << 32);
+    assert_eq!(r.pair(), Some(u64::MAX));
+    obj.add_relocation(r);
+    assert_eq!(
+        error(&obj),
+        "relocations[0].pair: the pair's offset is past 4 GiB: a relocation keeps it in 32 bits"
+    );
+}
+
+#[test]
+fn a_relocation_keeps_every_field_in_32_bytes() {
+    assert_eq!(std::mem::size_of::<Relocation>(), 32);
+    let native = RelocKind::Native(NativeReloc {
+        r_type: 0xdead_beef,
+        pcrel: true,
+        length: 200,
+        size: 7,
+    });
+    let r = Relocation::new(SectionId(3), 1 << 40, SymbolId(9), native).with_addend(-5);
+    assert_eq!(
+        (r.section(), r.offset(), r.symbol(), r.kind(), r.addend()),
+        (SectionId(3), 1 << 40, Some(SymbolId(9)), native, -5)
+    );
+    assert_eq!((r.pair(), r.minus()), (None, None));
+    // A native kind's encoding takes the pair/minus field: a minus given to one is refused.
+    assert!(r.with_minus(Some(SymbolId(1))).minus().is_some());
+    let d = Relocation::difference(SectionId(0), 0, RelocKind::Diff32, SymbolId(1), SymbolId(2));
+    assert_eq!(
+        (d.symbol(), d.minus(), d.pair()),
+        (Some(SymbolId(1)), Some(SymbolId(2)), None)
+    );
+    assert_eq!(d.with_kind(RelocKind::Diff64).minus(), Some(SymbolId(2)));
+    assert_eq!(d.with_minus(None).minus(), None);
+}

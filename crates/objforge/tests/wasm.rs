@@ -67,9 +67,9 @@ fn object_with(triple: &str, kind: RelocKind) -> Object {
         _ => (words, Some(f)),
     };
     let mut r = Relocation::new(section, 0, f, kind);
-    r.symbol = symbol;
+    r.set_symbol(symbol);
     if kind.is_diff() {
-        r.minus = Some(m);
+        r.set_minus(Some(m));
     }
     obj.add_relocation(r);
     obj

@@ -515,7 +515,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
             s.comdat_selection = if direct == leader {
                 ComdatSelection::Any
             } else {
-                ComdatSelection::Associative(SectionId(direct))
+                ComdatSelection::Associative(SectionId::from_index(direct))
             };
         }
     }
@@ -604,7 +604,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                 )));
             }
             Ok(SymbolDefinition::Defined {
-                section: SectionId(k),
+                section: SectionId::from_index(k),
                 offset: u64::from(value),
             })
         };
@@ -683,7 +683,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
         set(
             &mut mapped,
             i,
-            Mapped::Symbol(SymbolId(object.symbols.len() - 1)),
+            Mapped::Symbol(SymbolId::from_index(object.symbols.len() - 1)),
         );
     }
 
@@ -711,14 +711,14 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                 Some(Mapped::SectionSymbol(t)) => match section_symbol.get(t).copied().flatten() {
                     Some(id) => id,
                     None => {
-                        let mut sym = Symbol::section(SectionId(t));
+                        let mut sym = Symbol::section(SectionId::from_index(t));
                         sym.name = object
                             .sections
                             .get(t)
                             .map(|s| s.name.clone())
                             .unwrap_or_default();
                         object.symbols.push(sym);
-                        let id = SymbolId(object.symbols.len() - 1);
+                        let id = SymbolId::from_index(object.symbols.len() - 1);
                         if let Some(slot) = section_symbol.get_mut(t) {
                             *slot = Some(id);
                         }
@@ -735,9 +735,9 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                 }
             };
             let (kind, addend) = relocation(arch, &mut object, k, offset, r_type).map_err(at)?;
-            object
-                .relocations
-                .push(Relocation::new(SectionId(k), offset, symbol, kind).with_addend(addend));
+            object.relocations.push(
+                Relocation::new(SectionId::from_index(k), offset, symbol, kind).with_addend(addend),
+            );
         }
     }
     object.options.bigobj = bigobj && sections.len() <= 0xfeff;

@@ -73,11 +73,9 @@ pub fn decode_macho(dumped: &mut Dumped) {
     let mut remove = vec![k];
     if let Some(c) = obj.sections.iter().position(|s| s.name == MACHO_TABLES[1]) {
         // Symbols there would be lost with the section.
-        if obj
-            .symbols
-            .iter()
-            .any(|s| s.section_id() == Some(SectionId(c)) && s.kind != SymbolKind::Section)
-        {
+        if obj.symbols.iter().any(|s| {
+            s.section_id() == Some(SectionId::from_index(c)) && s.kind != SymbolKind::Section
+        }) {
             return;
         }
         remove.push(c);
@@ -95,7 +93,7 @@ type Tables = Vec<(Vec<u8>, Vec<(u64, RelocKind, String, i64, String)>)>;
 
 fn tables(obj: &Object) -> Tables {
     let name = |s: Option<SymbolId>| {
-        s.and_then(|s| obj.symbols.get(s.0))
+        s.and_then(|s| obj.symbols.get(s.index()))
             .map_or(String::new(), |s| s.name.clone())
     };
     MACHO_TABLES
@@ -106,8 +104,16 @@ fn tables(obj: &Object) -> Tables {
             let mut relocs: Vec<_> = obj
                 .relocations
                 .iter()
-                .filter(|r| r.section.0 == k)
-                .map(|r| (r.offset, r.kind, name(r.symbol), r.addend, name(r.minus)))
+                .filter(|r| r.section().index() == k)
+                .map(|r| {
+                    (
+                        r.offset(),
+                        r.kind(),
+                        name(r.symbol()),
+                        r.addend(),
+                        name(r.minus()),
+                    )
+                })
                 .collect();
             relocs.sort_by_key(|r| r.0);
             Some((bytes, relocs))
@@ -180,7 +186,7 @@ impl<'a> Decoder<'a> {
         // Symbols defined in the section would be lost with it; but for mapping symbols
         // (`$d`: data follows), which only disassemblers read.
         if obj.symbols.iter().any(|s| {
-            s.section_id() == Some(SectionId(k))
+            s.section_id() == Some(SectionId::from_index(k))
                 && s.kind != SymbolKind::Section
                 && !is_mapping_symbol(&s.name)
         }) {
@@ -192,10 +198,10 @@ impl<'a> Decoder<'a> {
         // Mach-O writes a PC-relative pointer as a difference from a symbol at the section's
         // start (read back as `diff64`): the field's own address is that plus its offset.
         let at_start = |s: Option<SymbolId>| {
-            s.and_then(|s| obj.symbols.get(s.0)).is_some_and(|s| {
+            s.and_then(|s| obj.symbols.get(s.index())).is_some_and(|s| {
                 s.definition
                     == SymbolDefinition::Defined {
-                        section: SectionId(k),
+                        section: SectionId::from_index(k),
                         offset: 0,
                     }
             })
@@ -205,27 +211,27 @@ impl<'a> Decoder<'a> {
         let mut six: HashMap<u64, (Half, Half)> = HashMap::new();
         for (i, r) in obj.relocations.iter().enumerate() {
             let target_here = |s: Option<SymbolId>| {
-                s.and_then(|s| obj.symbols.get(s.0))
-                    .is_some_and(|s| s.section_id() == Some(SectionId(k)))
+                s.and_then(|s| obj.symbols.get(s.index()))
+                    .is_some_and(|s| s.section_id() == Some(SectionId::from_index(k)))
             };
             let own_pointer = macho
-                && r.section.0 == k
-                && r.kind == RelocKind::Diff64
-                && at_start(r.minus)
-                && !target_here(r.symbol);
+                && r.section().index() == k
+                && r.kind() == RelocKind::Diff64
+                && at_start(r.minus())
+                && !target_here(r.symbol());
             if own_pointer {
-                let addend = r.addend.checked_add(i64::try_from(r.offset).ok()?)?;
-                relocs.insert(r.offset, (i, r.symbol?, addend));
+                let addend = r.addend().checked_add(i64::try_from(r.offset()).ok()?)?;
+                relocs.insert(r.offset(), (i, r.symbol()?, addend));
                 continue;
             }
-            if target_here(r.symbol) || target_here(r.minus) {
+            if target_here(r.symbol()) || target_here(r.minus()) {
                 return None;
             }
-            if r.section.0 != k {
+            if r.section().index() != k {
                 continue;
             }
             if macho {
-                let personality = match r.kind {
+                let personality = match r.kind() {
                     RelocKind::X86GotPcrel32 => true,
                     RelocKind::Native(n) => {
                         obj.target.arch == Architecture::Aarch64
@@ -238,24 +244,24 @@ impl<'a> Decoder<'a> {
                 if !personality {
                     return None;
                 }
-                got.insert(r.offset, (i, r.symbol?, r.addend));
+                got.insert(r.offset(), (i, r.symbol()?, r.addend()));
                 continue;
             }
             // GNU as measures RISC-V code with differences the linker recomputes after
             // relaxation; here they are the distances in the object.
             let riscv = obj.target.arch == Architecture::Riscv64;
-            match r.kind {
+            match r.kind() {
                 RelocKind::Pcrel32 => {
-                    relocs.insert(r.offset, (i, r.symbol?, r.addend));
+                    relocs.insert(r.offset(), (i, r.symbol()?, r.addend()));
                 }
                 RelocKind::Diff8 | RelocKind::Diff16 | RelocKind::Diff32 if riscv => {
-                    let n = match r.kind {
+                    let n = match r.kind() {
                         RelocKind::Diff8 => 1,
                         RelocKind::Diff16 => 2,
                         _ => 4,
                     };
-                    let value = distance(obj, (r.symbol?, r.addend), (r.minus?, 0))?;
-                    let at = r.offset as usize;
+                    let value = distance(obj, (r.symbol()?, r.addend()), (r.minus()?, 0))?;
+                    let at = r.offset() as usize;
                     let field = bytes.get_mut(at..at.checked_add(n)?)?;
                     if field.iter().any(|&b| b != 0) {
                         return None;
@@ -263,13 +269,13 @@ impl<'a> Decoder<'a> {
                     field.copy_from_slice(&value.to_le_bytes()[..n]);
                 }
                 RelocKind::Native(n) if riscv && (n.r_type == 52 || n.r_type == 53) => {
-                    let pair = six.entry(r.offset).or_default();
+                    let pair = six.entry(r.offset()).or_default();
                     let half = if n.r_type == 53 {
                         &mut pair.0
                     } else {
                         &mut pair.1
                     };
-                    if half.replace((r.symbol?, r.addend)).is_some() {
+                    if half.replace((r.symbol()?, r.addend())).is_some() {
                         return None;
                     }
                 }
@@ -350,7 +356,7 @@ impl<'a> Decoder<'a> {
 
     /// Where a symbol plus an addend points: (section, offset).
     fn place(&self, symbol: SymbolId, addend: i64) -> Option<(SectionId, u64)> {
-        match self.obj.symbols.get(symbol.0)?.definition {
+        match self.obj.symbols.get(symbol.index())?.definition {
             SymbolDefinition::Defined { section, offset } => {
                 Some((section, offset.checked_add_signed(addend)?))
             }
@@ -514,7 +520,7 @@ impl<'a> Decoder<'a> {
     /// The personality routine behind a `DW.ref.NAME` word: the symbol its relocation names,
     /// which must be called NAME.
     fn personality(&self, word: SymbolId) -> Option<SymbolId> {
-        let sym = self.obj.symbols.get(word.0)?;
+        let sym = self.obj.symbols.get(word.index())?;
         let name = sym.name.strip_prefix("DW.ref.")?;
         let SymbolDefinition::Defined { section, offset } = sym.definition else {
             return None;
@@ -523,9 +529,9 @@ impl<'a> Decoder<'a> {
             .obj
             .relocations
             .iter()
-            .find(|r| r.section == section && r.offset == offset)?;
-        let target = r.symbol?;
-        (r.addend == 0 && self.obj.symbols.get(target.0)?.name == name).then_some(target)
+            .find(|r| r.section() == section && r.offset() == offset)?;
+        let target = r.symbol()?;
+        (r.addend() == 0 && self.obj.symbols.get(target.index())?.name == name).then_some(target)
     }
 
     fn fde(&mut self, cie: &Cie, at: usize, end: usize) -> Option<FunctionUnwind> {
@@ -551,7 +557,7 @@ impl<'a> Decoder<'a> {
                 let is_section = self
                     .obj
                     .symbols
-                    .get(lsda.0)
+                    .get(lsda.index())
                     .is_some_and(|s| s.kind == SymbolKind::Section);
                 entry.lsda = Some(if addend == 0 && !is_section {
                     Lsda::Symbol(lsda)
@@ -580,7 +586,7 @@ impl<'a> Decoder<'a> {
 
 /// `a` minus `b`, two places (symbol, addend) in one section, as an unsigned number.
 fn distance(obj: &Object, a: (SymbolId, i64), b: (SymbolId, i64)) -> Option<u64> {
-    let at = |(s, addend): (SymbolId, i64)| match obj.symbols.get(s.0)?.definition {
+    let at = |(s, addend): (SymbolId, i64)| match obj.symbols.get(s.index())?.definition {
         SymbolDefinition::Defined { section, offset } => {
             Some((section, offset.checked_add_signed(addend)?))
         }
@@ -754,7 +760,7 @@ fn rebuilt_words(obj: &Object, k: usize, entries: &[FunctionUnwind]) -> Vec<usiz
     let width = u64::from(obj.target.arch.pointer_width());
     let mut words = Vec::new();
     for p in entries.iter().filter_map(|e| e.personality) {
-        let name = format!("DW.ref.{}", obj.symbols[p.0].name);
+        let name = format!("DW.ref.{}", obj.symbols[p.index()].name);
         let section_name = format!(".data.rel.local.{name}");
         let Some(w) = obj.sections.iter().position(|s| s.name == section_name) else {
             continue;
@@ -773,7 +779,7 @@ fn rebuilt_words(obj: &Object, k: usize, entries: &[FunctionUnwind]) -> Vec<usiz
             && obj.sections.iter().filter(|t| t.comdat == s.comdat).count() == 1;
         let symbols: Vec<usize> = (0..obj.symbols.len())
             .filter(|&i| {
-                obj.symbols[i].section_id() == Some(SectionId(w))
+                obj.symbols[i].section_id() == Some(SectionId::from_index(w))
                     && !is_mapping_symbol(&obj.symbols[i].name)
             })
             .collect();
@@ -783,7 +789,7 @@ fn rebuilt_words(obj: &Object, k: usize, entries: &[FunctionUnwind]) -> Vec<usiz
                 sym.name == name
                     && sym.definition
                         == (SymbolDefinition::Defined {
-                            section: SectionId(w),
+                            section: SectionId::from_index(w),
                             offset: 0,
                         })
                     && sym.kind == SymbolKind::Object
@@ -801,16 +807,16 @@ fn rebuilt_words(obj: &Object, k: usize, entries: &[FunctionUnwind]) -> Vec<usiz
         let relocs: Vec<&objforge::Relocation> = obj
             .relocations
             .iter()
-            .filter(|r| r.section.0 == w)
+            .filter(|r| r.section().index() == w)
             .collect();
-        let reloc_ok = matches!(relocs.as_slice(), [r] if r.offset == 0 && r.kind == address
-            && r.symbol == Some(p) && r.addend == 0);
+        let reloc_ok = matches!(relocs.as_slice(), [r] if r.offset() == 0 && r.kind() == address
+            && r.symbol() == Some(p) && r.addend() == 0);
         let named_elsewhere = obj.relocations.iter().any(|r| {
-            r.section.0 != k
-                && [r.symbol, r.minus]
+            r.section().index() != k
+                && [r.symbol(), r.minus()]
                     .into_iter()
                     .flatten()
-                    .any(|x| symbols.contains(&x.0))
+                    .any(|x| symbols.contains(&x.index()))
         });
         if plain && symbol_ok && reloc_ok && !named_elsewhere {
             words.push(w);
@@ -834,10 +840,10 @@ fn without_sections(
     let labels: Vec<usize> = obj
         .relocations
         .iter()
-        .filter(|r| remove.contains(&r.section.0))
-        .flat_map(|r| [r.symbol, r.minus])
+        .filter(|r| remove.contains(&r.section().index()))
+        .flat_map(|r| [r.symbol(), r.minus()])
         .flatten()
-        .map(|s| s.0)
+        .map(|s| s.index())
         .filter(|&i| {
             obj.symbols.get(i).is_some_and(|s| {
                 s.name.starts_with(".L")
@@ -847,11 +853,11 @@ fn without_sections(
         })
         .collect();
     let moved = |id: SectionId| -> Option<SectionId> {
-        if remove.contains(&id.0) {
+        if remove.contains(&id.index()) {
             return None;
         }
-        Some(SectionId(
-            id.0 - remove.iter().filter(|&&r| r < id.0).count(),
+        Some(SectionId::from_index(
+            id.index() - remove.iter().filter(|&&r| r < id.index()).count(),
         ))
     };
     let mut out = obj.clone();
@@ -868,11 +874,12 @@ fn without_sections(
     let kept: Vec<bool> = obj
         .relocations
         .iter()
-        .map(|r| !remove.contains(&r.section.0))
+        .map(|r| !remove.contains(&r.section().index()))
         .collect();
-    out.relocations.retain(|r| !remove.contains(&r.section.0));
+    out.relocations
+        .retain(|r| !remove.contains(&r.section().index()));
     for r in &mut out.relocations {
-        r.section = moved(r.section)?;
+        r.set_section(moved(r.section())?);
     }
     out.unwind = entries;
     for e in &mut out.unwind {
@@ -889,8 +896,8 @@ fn without_sections(
     // still named by a relocation, by section.
     let mut used = vec![false; out.symbols.len()];
     for r in &out.relocations {
-        for s in [r.symbol, r.minus].into_iter().flatten() {
-            used[s.0] = true;
+        for s in [r.symbol(), r.minus()].into_iter().flatten() {
+            used[s.index()] = true;
         }
     }
     for e in &out.unwind {
@@ -899,14 +906,14 @@ fn without_sections(
             _ => None,
         });
         for s in [e.personality, lsda].into_iter().flatten() {
-            used[s.0] = true;
+            used[s.index()] = true;
         }
     }
     let is_section = |i: usize| out.symbols[i].kind == SymbolKind::Section;
     let in_removed = |i: usize| {
         out.symbols[i]
             .section_id()
-            .is_some_and(|s| remove.contains(&s.0))
+            .is_some_and(|s| remove.contains(&s.index()))
     };
     let mut order: Vec<usize> = (0..out.symbols.len())
         .filter(|&i| !is_section(i) && !in_removed(i) && (used[i] || !labels.contains(&i)))
@@ -918,7 +925,7 @@ fn without_sections(
     order.extend(sections);
     let mut new_index = vec![None; out.symbols.len()];
     for (new, &old) in order.iter().enumerate() {
-        new_index[old] = Some(SymbolId(new));
+        new_index[old] = Some(SymbolId::from_index(new));
     }
     let old_symbols = std::mem::take(&mut out.symbols);
     for &old in &order {
@@ -932,21 +939,23 @@ fn without_sections(
         out.symbols.push(s);
     }
     for r in &mut out.relocations {
-        r.symbol = match r.symbol {
-            Some(s) => Some(new_index[s.0]?),
+        let symbol = match r.symbol() {
+            Some(s) => Some(new_index[s.index()]?),
             None => None,
         };
-        r.minus = match r.minus {
-            Some(s) => Some(new_index[s.0]?),
+        r.set_symbol(symbol);
+        let minus = match r.minus() {
+            Some(s) => Some(new_index[s.index()]?),
             None => None,
         };
+        r.set_minus(minus);
     }
     for e in &mut out.unwind {
         if let Some(p) = e.personality {
-            e.personality = Some(new_index[p.0]?);
+            e.personality = Some(new_index[p.index()]?);
         }
         if let Some(Lsda::Symbol(s)) = e.lsda {
-            e.lsda = Some(Lsda::Symbol(new_index[s.0]?));
+            e.lsda = Some(Lsda::Symbol(new_index[s.index()]?));
         }
     }
     Some((out, kept))
@@ -1069,7 +1078,7 @@ mod tests {
                 );
                 assert_eq!(a.lsda.is_some(), b.lsda.is_some());
                 let name = |o: &Object, f: &FunctionUnwind| {
-                    f.personality.map(|p| o.symbols[p.0].name.clone())
+                    f.personality.map(|p| o.symbols[p.index()].name.clone())
                 };
                 assert_eq!(name(&obj, a), name(&dumped.object, b));
             }

@@ -863,7 +863,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             }
             let symbol = self.symbol(sym)?;
             self.object.symbols.push(symbol);
-            let id = SymbolId(self.object.symbols.len() - 1);
+            let id = SymbolId::from_index(self.object.symbols.len() - 1);
             if let Some(slot) = id_of.get_mut(i) {
                 *slot = Some(id);
             }
@@ -905,10 +905,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 self.object.symbols.push(symbol);
             }
         }
-        let remap = |id: SymbolId| SymbolId(new_id.get(id.0).copied().unwrap_or(id.0));
+        let remap = |id: SymbolId| {
+            SymbolId::from_index(new_id.get(id.index()).copied().unwrap_or(id.index()))
+        };
         for r in &mut self.object.relocations {
-            r.symbol = r.symbol.map(remap);
-            r.minus = r.minus.map(remap);
+            r.set_symbol(r.symbol().map(remap));
+            r.set_minus(r.minus().map(remap));
         }
         let local_entries: Vec<(SymbolId, u32)> = self.object.local_entries().collect();
         for &(id, _) in &local_entries {
@@ -1024,7 +1026,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 // ELF lets a value lie past its section's end (GCC's RISC-V section anchors
                 // do); so does the model, on ELF.
                 SymbolDefinition::Defined {
-                    section: SectionId(k),
+                    section: SectionId::from_index(k),
                     offset: sym.value,
                 }
             }
@@ -1057,10 +1059,10 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             .get(k)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        let mut symbol = Symbol::section(SectionId(k));
+        let mut symbol = Symbol::section(SectionId::from_index(k));
         symbol.name = name;
         self.object.symbols.push(symbol);
-        let id = SymbolId(self.object.symbols.len() - 1);
+        let id = SymbolId::from_index(self.object.symbols.len() - 1);
         if let Some(slot) = self.section_symbol.get_mut(k) {
             *slot = Some(id);
         }
@@ -1152,7 +1154,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     _ => RelocKind::RvTlsdescCall,
                 };
                 self.object.relocations.push(Relocation::pcrel_lo12(
-                    SectionId(k),
+                    SectionId::from_index(k),
                     r.offset,
                     kind,
                     pair,
@@ -1169,7 +1171,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     _ => self.target(r, id_of, name)?,
                 };
                 self.object.relocations.push(
-                    Relocation::new(SectionId(k), r.offset, symbol, native(r.r_type))
+                    Relocation::new(SectionId::from_index(k), r.offset, symbol, native(r.r_type))
                         .with_addend(r.addend.unwrap_or(0)),
                 );
                 continue;
@@ -1179,7 +1181,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             if self.arch == Architecture::Arm && r.sym == 0 && matches!(r.r_type, 0 | 40) {
                 let symbol = self.section_symbol(k);
                 self.object.relocations.push(Relocation::new(
-                    SectionId(k),
+                    SectionId::from_index(k),
                     r.offset,
                     symbol,
                     native(r.r_type),
@@ -1203,8 +1205,14 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                                 }
                             }
                             self.object.relocations.push(
-                                Relocation::difference(SectionId(k), r.offset, kind, plus, minus)
-                                    .with_addend(r.addend.unwrap_or(0)),
+                                Relocation::difference(
+                                    SectionId::from_index(k),
+                                    r.offset,
+                                    kind,
+                                    plus,
+                                    minus,
+                                )
+                                .with_addend(r.addend.unwrap_or(0)),
                             );
                             i += 1;
                             continue;
@@ -1271,9 +1279,10 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                     kind = RelocKind::Native(n);
                 }
             }
-            self.object
-                .relocations
-                .push(Relocation::new(SectionId(k), r.offset, symbol, kind).with_addend(addend));
+            self.object.relocations.push(
+                Relocation::new(SectionId::from_index(k), r.offset, symbol, kind)
+                    .with_addend(addend),
+            );
             self.fallback
                 .resize(self.object.relocations.len() - 1, None);
             self.fallback
@@ -1287,7 +1296,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
     /// when the target sits at a fixed place in the field's own section (where the library
     /// checks the reach); otherwise `addend`.
     fn within_reach(&self, k: usize, offset: u64, symbol: SymbolId, addend: i64, size: u8) -> i64 {
-        let Some(sym) = self.object.symbols.get(symbol.0) else {
+        let Some(sym) = self.object.symbols.get(symbol.index()) else {
             return addend;
         };
         let pinned = sym.binding == Binding::Local
@@ -1299,7 +1308,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         else {
             return addend;
         };
-        if section.0 != k || !pinned || addend >= 0 {
+        if section.index() != k || !pinned || addend >= 0 {
             return addend;
         }
         let half = 1i128 << (8 * u32::from(size) - 1);
@@ -1324,8 +1333,8 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         let name = format!(".Lalign.{offset}");
         self.object
             .symbols
-            .push(Symbol::defined(name, SectionId(k), offset));
-        let id = SymbolId(self.object.symbols.len() - 1);
+            .push(Symbol::defined(name, SectionId::from_index(k), offset));
+        let id = SymbolId::from_index(self.object.symbols.len() - 1);
         self.anchors.insert((k, offset), id);
         id
     }
@@ -1358,9 +1367,9 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
     fn in_unallocated(&self, symbol: SymbolId) -> bool {
         self.object
             .symbols
-            .get(symbol.0)
+            .get(symbol.index())
             .and_then(Symbol::section_id)
-            .and_then(|s| self.object.sections.get(s.0))
+            .and_then(|s| self.object.sections.get(s.index()))
             .is_some_and(|s| !s.kind.is_allocated())
     }
 

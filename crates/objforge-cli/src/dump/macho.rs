@@ -350,7 +350,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
                     let allowed = if external { macho::N_WEAK_DEF } else { 0 };
                     (
                         SymbolDefinition::Defined {
-                            section: SectionId(l.model),
+                            section: SectionId::from_index(l.model),
                             offset,
                         },
                         binding,
@@ -424,7 +424,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
                 },
                 size,
             });
-            let id = SymbolId(object.symbols.len() - 1);
+            let id = SymbolId::from_index(object.symbols.len() - 1);
             mapped.push(Some(Mapped::Symbol(id)));
             if n_type & macho::N_TYPE == macho::N_SECT && !external {
                 if let Some(list) = locals.get_mut(usize::from(*n_sect).wrapping_sub(1)) {
@@ -708,7 +708,7 @@ impl Relocations<'_> {
         if let Some(Some(id)) = self.section_symbol.get(k) {
             return *id;
         }
-        let mut symbol = Symbol::section(SectionId(k));
+        let mut symbol = Symbol::section(SectionId::from_index(k));
         symbol.name = self
             .object
             .sections
@@ -716,7 +716,7 @@ impl Relocations<'_> {
             .map(|s| s.name.clone())
             .unwrap_or_default();
         self.object.symbols.push(symbol);
-        let id = SymbolId(self.object.symbols.len() - 1);
+        let id = SymbolId::from_index(self.object.symbols.len() - 1);
         if let Some(slot) = self.section_symbol.get_mut(k) {
             *slot = Some(id);
         }
@@ -744,7 +744,7 @@ impl Relocations<'_> {
                     continue;
                 }
                 if let Some(Some(Mapped::Symbol(id))) = self.mapped.get(r.symbolnum as usize) {
-                    let Some(s) = self.object.symbols.get_mut(id.0) else {
+                    let Some(s) = self.object.symbols.get_mut(id.index()) else {
                         continue;
                     };
                     if s.kind == SymbolKind::Tls || s.definition == SymbolDefinition::Undefined {
@@ -759,7 +759,7 @@ impl Relocations<'_> {
     fn is_tls(&self, id: SymbolId) -> bool {
         self.object
             .symbols
-            .get(id.0)
+            .get(id.index())
             .is_some_and(|s| s.kind == SymbolKind::Tls)
     }
 
@@ -817,7 +817,7 @@ impl Relocations<'_> {
         }
         // Mach-O lists a section's relocations from the highest address down; the spec
         // reads better in address order.
-        out.sort_by_key(|r: &Relocation| r.offset);
+        out.sort_by_key(|r: &Relocation| r.offset());
         self.object.relocations.extend(out);
         Ok(())
     }
@@ -874,7 +874,10 @@ impl Relocations<'_> {
         } else {
             RelocKind::Diff64
         };
-        Ok(Relocation::difference(SectionId(k), offset, kind, plus, minus).with_addend(addend))
+        Ok(
+            Relocation::difference(SectionId::from_index(k), offset, kind, plus, minus)
+                .with_addend(addend),
+        )
     }
 
     /// The symbol and addend of an `UNSIGNED` entry whose field holds `field`: the addend
@@ -1053,6 +1056,6 @@ impl Relocations<'_> {
                 _ => (self.extern_symbol(info.symbolnum)?, native, 0),
             },
         };
-        Ok(Relocation::new(SectionId(k), offset, symbol, kind).with_addend(addend))
+        Ok(Relocation::new(SectionId::from_index(k), offset, symbol, kind).with_addend(addend))
     }
 }

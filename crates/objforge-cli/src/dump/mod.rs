@@ -136,7 +136,7 @@ fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
     let mut symbol_map = Vec::with_capacity(object.symbols.len());
     let mut next = 0;
     for s in &object.symbols {
-        let removed = matches!(s.definition, SymbolDefinition::Defined { section, .. } if section_map[section.0].is_none());
+        let removed = matches!(s.definition, SymbolDefinition::Defined { section, .. } if section_map[section.index()].is_none());
         if removed {
             symbol_map.push(None);
         } else {
@@ -145,7 +145,7 @@ fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
         }
     }
     let symbol = |id: SymbolId, name: &str| -> Result<SymbolId> {
-        symbol_map[id.0].ok_or_else(|| {
+        symbol_map[id.index()].ok_or_else(|| {
             DumpError::symbol(
                 name,
                 "a relocation outside the debug sections refers to it, but it is defined in one",
@@ -154,24 +154,25 @@ fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
     };
     let mut relocations = Vec::new();
     for r in std::mem::take(&mut object.relocations) {
-        let Some(section) = section_map[r.section.0] else {
+        let Some(section) = section_map[r.section().index()] else {
             continue;
         };
-        let name =
-            |id: Option<SymbolId>| id.map_or(String::new(), |s| object.symbols[s.0].name.clone());
+        let name = |id: Option<SymbolId>| {
+            id.map_or(String::new(), |s| object.symbols[s.index()].name.clone())
+        };
         let mut r = r;
-        r.section = section;
-        if let Some(s) = r.symbol {
-            r.symbol = Some(symbol(s, &name(Some(s)))?);
+        r.set_section(section);
+        if let Some(s) = r.symbol() {
+            r.set_symbol(Some(symbol(s, &name(Some(s)))?));
         }
-        if let Some(s) = r.minus {
-            r.minus = Some(symbol(s, &name(Some(s)))?);
+        if let Some(s) = r.minus() {
+            r.set_minus(Some(symbol(s, &name(Some(s)))?));
         }
         relocations.push(r);
     }
     object.relocations = relocations;
     for u in &mut object.unwind {
-        u.section = section_map[u.section.0]
+        u.section = section_map[u.section.index()]
             .ok_or_else(|| DumpError::new("unwind information for code in a debug section"))?;
         if let Some(p) = u.personality {
             u.personality = Some(symbol(p, "personality")?);
@@ -179,7 +180,7 @@ fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
         match &mut u.lsda {
             Some(objforge::unwind::Lsda::Symbol(s)) => *s = symbol(*s, "lsda")?,
             Some(objforge::unwind::Lsda::Section { section, .. }) => {
-                *section = section_map[section.0].ok_or_else(|| {
+                *section = section_map[section.index()].ok_or_else(|| {
                     DumpError::new("a language-specific data area in a debug section")
                 })?;
             }
@@ -193,7 +194,7 @@ fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
         .filter(|(_, m)| m.is_some())
         .map(|(mut s, _)| {
             if let SymbolDefinition::Defined { section, .. } = &mut s.definition {
-                *section = section_map[section.0].unwrap_or(*section);
+                *section = section_map[section.index()].unwrap_or(*section);
             }
             s
         })
@@ -279,13 +280,13 @@ fn self_check(dumped: &mut Dumped) -> Result<()> {
             let native = dumped.fallback.get(*i).copied().flatten();
             let place = place_of(&dumped.object, e.place());
             if let (Some(native), Some(r)) = (native, dumped.object.relocations.get_mut(*i)) {
-                if r.kind != native {
+                if r.kind() != native {
                     dumped.notes.push(format!(
                         "{}: written as `native`: objforge refuses it as {} ({e})",
                         place.unwrap_or_default(),
-                        r.kind
+                        r.kind()
                     ));
-                    r.kind = native;
+                    r.set_kind(native);
                     continue;
                 }
             }
@@ -303,9 +304,9 @@ fn place_of(object: &Object, place: Option<&Place>) -> Option<String> {
         Some(Place::Relocation(i, _)) => object.relocations.get(*i).map(|r| {
             let section = object
                 .sections
-                .get(r.section.0)
+                .get(r.section().index())
                 .map_or("?", |s| s.name.as_str());
-            format!("section {section}, offset {:#x}", r.offset)
+            format!("section {section}, offset {:#x}", r.offset())
         }),
         Some(Place::Section(i, _)) => object
             .sections

@@ -94,7 +94,7 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
         if let Some((data, relocs)) = &d.data {
             let base = bytes.len() as u64;
             bytes.extend_from_slice(data);
-            relocations.extend(relocs.iter().map(|(at, r)| (base + at, r.clone())));
+            relocations.extend(relocs.iter().map(|(at, r)| (base + at, *r)));
         }
     }
     let obj = &dumped.object;
@@ -106,8 +106,8 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
             let mut theirs: Vec<(u64, Relocation)> = obj
                 .relocations
                 .iter()
-                .filter(|r| r.section.0 == k)
-                .map(|r| (r.offset, r.clone()))
+                .filter(|r| r.section().index() == k)
+                .map(|r| (r.offset(), *r))
                 .collect();
             let mut ours = relocations.clone();
             let key = |(at, r): &(u64, Relocation)| (*at, format!("{r:?}"));
@@ -116,15 +116,15 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
             let same_relocations = theirs.len() == ours.len()
                 && theirs.iter().zip(&ours).all(|((a, x), (b, y))| {
                     a == b
-                        && x.kind == y.kind
-                        && x.symbol == y.symbol
-                        && x.minus == y.minus
-                        && x.addend == y.addend
+                        && x.kind() == y.kind()
+                        && x.symbol() == y.symbol()
+                        && x.minus() == y.minus()
+                        && x.addend() == y.addend()
                 });
             if !same_bytes || !same_relocations {
                 return None;
             }
-            Some(SectionId(k))
+            Some(SectionId::from_index(k))
         }
         None => {
             let s = dumped.object.add_section(
@@ -133,8 +133,8 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
                     .with_bytes(bytes),
             );
             for (at, mut r) in relocations {
-                r.section = s;
-                r.offset = at;
+                r.set_section(s);
+                r.set_offset(at);
                 dumped.object.relocations.push(r);
                 dumped.fallback.push(None);
             }
@@ -161,7 +161,7 @@ fn place_handler_data(dumped: &mut Dumped, decoded: Vec<Decoded>) -> Option<Vec<
 
 /// Where a symbol plus an addend points: (section, offset).
 fn place(obj: &Object, symbol: SymbolId, addend: i64) -> Option<(SectionId, u64)> {
-    match obj.symbols.get(symbol.0)?.definition {
+    match obj.symbols.get(symbol.index())?.definition {
         SymbolDefinition::Defined { section, offset } => {
             Some((section, offset.checked_add_signed(addend)?))
         }
@@ -194,7 +194,7 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
     // Nothing but section symbols in the tables, no relocation elsewhere into them, and only
     // `imagerel32` relocations in `.pdata`.
     if obj.symbols.iter().any(|s| {
-        s.kind != SymbolKind::Section && s.section_id().is_some_and(|k| tables.contains(&k.0))
+        s.kind != SymbolKind::Section && s.section_id().is_some_and(|k| tables.contains(&k.index()))
     }) {
         return None;
     }
@@ -202,19 +202,19 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
     // `.xdata` relocations by place, each to be consumed as a handler field or handler data.
     let mut in_xdata: HashMap<(usize, u64), usize> = HashMap::new();
     for (k, r) in obj.relocations.iter().enumerate() {
-        let into_table = [r.symbol, r.minus].into_iter().flatten().any(|s| {
+        let into_table = [r.symbol(), r.minus()].into_iter().flatten().any(|s| {
             obj.symbols
-                .get(s.0)
+                .get(s.index())
                 .and_then(|s| s.section_id())
-                .is_some_and(|k| tables.contains(&k.0))
+                .is_some_and(|k| tables.contains(&k.index()))
         });
-        if xdata.contains(&r.section.0) {
-            in_xdata.insert((r.section.0, r.offset), k);
-        } else if pdata.contains(&r.section.0) {
-            if r.kind != RelocKind::Imagerel32 {
+        if xdata.contains(&r.section().index()) {
+            in_xdata.insert((r.section().index(), r.offset()), k);
+        } else if pdata.contains(&r.section().index()) {
+            if r.kind() != RelocKind::Imagerel32 {
                 return None;
             }
-            fields.insert((r.section.0, r.offset), (r.symbol?, r.addend));
+            fields.insert((r.section().index(), r.offset()), (r.symbol()?, r.addend()));
         } else if into_table {
             return None;
         }
@@ -255,10 +255,10 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
             let unwind = match field(info_field) {
                 Some(info) if word(info_field)? == 0 => {
                     let (x, at) = place(obj, info.0, info.1)?;
-                    if !xdata.contains(&x.0) {
+                    if !xdata.contains(&x.index()) {
                         return None;
                     }
-                    Info::Record(x.0, at)
+                    Info::Record(x.index(), at)
                 }
                 None if arm64 && word(info_field)? & 3 == 1 => Info::Packed(word(info_field)?),
                 _ => return None,
@@ -343,14 +343,14 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
                 if handler {
                     let &k = in_xdata.get(&(x, used_to))?;
                     let r = &obj.relocations[k];
-                    if r.kind != RelocKind::Imagerel32
-                        || r.addend != 0
-                        || r.minus.is_some()
+                    if r.kind() != RelocKind::Imagerel32
+                        || r.addend() != 0
+                        || r.minus().is_some()
                         || record.get(len as usize..len as usize + 4)? != [0; 4]
                     {
                         return None;
                     }
-                    f.personality = Some(r.symbol?);
+                    f.personality = Some(r.symbol()?);
                     consumed += 1;
                     used_to += 4;
                     if used_to < end {
@@ -358,8 +358,8 @@ fn entries(obj: &Object, pdata: &[usize], xdata: &[usize]) -> Option<Vec<Decoded
                         let relocations: Vec<(u64, Relocation)> = (used_to..end)
                             .filter_map(|o| in_xdata.get(&(x, o)))
                             .map(|&k| {
-                                let r = obj.relocations[k].clone();
-                                (r.offset - used_to, r)
+                                let r = obj.relocations[k];
+                                (r.offset() - used_to, r)
                             })
                             .collect();
                         consumed += relocations.len();

@@ -366,62 +366,67 @@ pub fn canonical(obj: &Object) -> Canon {
             Format::Coff => true,
             _ => false,
         };
-        if let (true, Some(minus)) = (r.kind.is_diff() && no_diff, r.minus) {
+        if let (true, Some(minus)) = (r.kind().is_diff() && no_diff, r.minus()) {
             if let Some(SymbolDefinition::Defined { offset, .. }) =
-                obj.symbols.get(minus.0).map(|m| m.definition)
+                obj.symbols.get(minus.index()).map(|m| m.definition)
             {
-                r.kind = r.kind.diff_as_pcrel().unwrap_or(r.kind);
-                r.addend = r
-                    .addend
-                    .wrapping_add(r.offset as i64)
-                    .wrapping_sub(offset as i64);
-                r.minus = None;
+                r.set_kind(r.kind().diff_as_pcrel().unwrap_or(r.kind()));
+                r.set_addend(
+                    r.addend()
+                        .wrapping_add(r.offset() as i64)
+                        .wrapping_sub(offset as i64),
+                );
+                r.set_minus(None);
             }
         }
-        if format == Format::Coff && r.kind == RelocKind::Abs32S {
-            r.kind = RelocKind::Abs32;
+        if format == Format::Coff && r.kind() == RelocKind::Abs32S {
+            r.set_kind(RelocKind::Abs32);
         }
         // Mach-O: section offsets are written as numbers, with no relocation.
-        if format == Format::MachO && r.kind == RelocKind::Secrel32 {
+        if format == Format::MachO && r.kind() == RelocKind::Secrel32 {
             let value = r
-                .symbol
-                .and_then(|s| obj.symbols.get(s.0))
+                .symbol()
+                .and_then(|s| obj.symbols.get(s.index()))
                 .and_then(|s| match s.definition {
                     SymbolDefinition::Defined { offset, .. } => Some(offset),
                     _ => None,
                 })
                 .unwrap_or(0) as i64
-                + r.addend;
-            if let Some(SectionData::Bytes(b)) =
-                obj.sections.get_mut(r.section.0).map(|s| &mut s.data)
+                + r.addend();
+            if let Some(SectionData::Bytes(b)) = obj
+                .sections
+                .get_mut(r.section().index())
+                .map(|s| &mut s.data)
             {
-                let at = r.offset as usize;
+                let at = r.offset() as usize;
                 if let Some(field) = b.get_mut(at..at + 4) {
                     field.copy_from_slice(&(value as u32).to_le_bytes());
                 }
             }
             continue;
         }
-        let store = stored(&obj, r.kind);
+        let store = stored(&obj, r.kind());
         if let (Some(store), Some(SectionData::Bytes(b))) = (
             store,
-            obj.sections.get_mut(r.section.0).map(|s| &mut s.data),
+            obj.sections
+                .get_mut(r.section().index())
+                .map(|s| &mut s.data),
         ) {
-            let at = r.offset as usize;
+            let at = r.offset() as usize;
             match store {
                 Stored::Int(n) => {
                     let rel = format == Format::Elf;
-                    if rel && r.addend == 0 {
+                    if rel && r.addend() == 0 {
                         // REL with addend 0: the field's own bytes are the addend.
                         let mut buf = [0u8; 8];
                         if let Some(f) = b.get(at..at + usize::from(n)) {
                             buf[..f.len()].copy_from_slice(f);
                         }
-                        r.addend = i64::from_le_bytes(buf);
+                        r.set_addend(i64::from_le_bytes(buf));
                     }
-                    r.addend = sign_extend(r.addend, n);
+                    r.set_addend(sign_extend(r.addend(), n));
                     if n < 8 {
-                        in_field.push((r.section.0, r.offset, n));
+                        in_field.push((r.section().index(), r.offset(), n));
                     }
                     if let Some(f) = b.get_mut(at..at + usize::from(n)) {
                         f.fill(0);
@@ -437,7 +442,7 @@ pub fn canonical(obj: &Object) -> Canon {
                         f.copy_from_slice(&cleared.to_le_bytes());
                     }
                     if store != Stored::Adr {
-                        r.addend &= 0xfff;
+                        r.set_addend(r.addend() & 0xfff);
                     }
                 }
             }
@@ -487,7 +492,7 @@ pub fn canonical(obj: &Object) -> Canon {
                 .iter()
                 .find(|s| s.binding != Binding::Local && s.name == *g);
             let leader = match global.and_then(Symbol::section_id) {
-                Some(s) if members.contains(&s.0) && !assoc(s.0) => s.0,
+                Some(s) if members.contains(&s.index()) && !assoc(s.index()) => s.index(),
                 _ => members
                     .iter()
                     .copied()
@@ -552,8 +557,8 @@ pub fn canonical(obj: &Object) -> Canon {
                         sel.name().to_string()
                     } else {
                         match s.comdat_selection {
-                            ComdatSelection::Associative(t) if Some(t.0) != leader => {
-                                format!("associative to {}", pos(t.0))
+                            ComdatSelection::Associative(t) if Some(t.index()) != leader => {
+                                format!("associative to {}", pos(t.index()))
                             }
                             _ => "associative to the leader".into(),
                         }
@@ -618,7 +623,7 @@ pub fn canonical(obj: &Object) -> Canon {
         let is_common = matches!(s.definition, SymbolDefinition::Common { .. });
         let def = match s.definition {
             SymbolDefinition::Defined { section, offset } => {
-                format!("in {}+{offset}", pos(section.0))
+                format!("in {}+{offset}", pos(section.index()))
             }
             SymbolDefinition::Undefined => "undefined".into(),
             SymbolDefinition::Common { size, align } => format!("common {size}/{align}"),
@@ -671,7 +676,7 @@ pub fn canonical(obj: &Object) -> Canon {
             {
                 let key = Symbol {
                     binding: Binding::Global,
-                    ..Symbol::defined(g.clone(), objforge::SectionId(leader), 0)
+                    ..Symbol::defined(g.clone(), objforge::SectionId::from_index(leader), 0)
                 };
                 symbols.extend(symbol_text(&key));
             }
@@ -681,12 +686,12 @@ pub fn canonical(obj: &Object) -> Canon {
 
     // --- Relocations as the format encodes them.
     let target_text = |id: Option<SymbolId>| -> String {
-        match id.and_then(|s| obj.symbols.get(s.0)) {
+        match id.and_then(|s| obj.symbols.get(s.index())) {
             None => "-".into(),
             Some(s) if s.kind == SymbolKind::Section => {
                 format!(
                     "section {}",
-                    s.section_id().map_or("?".into(), |i| pos(i.0))
+                    s.section_id().map_or("?".into(), |i| pos(i.index()))
                 )
             }
             Some(s) => symbol_text(s).unwrap_or_default(),
@@ -694,16 +699,16 @@ pub fn canonical(obj: &Object) -> Canon {
     };
     let mut relocations = Vec::new();
     for r in &obj.relocations {
-        let mut kind = r.kind;
-        let mut addend = r.addend;
-        let mut target = target_text(r.symbol);
-        let mut minus = r.minus.map(|m| target_text(Some(m)));
-        let bytes = match obj.sections.get(r.section.0).map(|s| &s.data) {
+        let mut kind = r.kind();
+        let mut addend = r.addend();
+        let mut target = target_text(r.symbol());
+        let mut minus = r.minus().map(|m| target_text(Some(m)));
+        let bytes = match obj.sections.get(r.section().index()).map(|s| &s.data) {
             Some(SectionData::Bytes(b)) => b.as_slice(),
             _ => &[],
         };
         let insn = bytes
-            .get(r.offset as usize..r.offset as usize + 4)
+            .get(r.offset() as usize..r.offset() as usize + 4)
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
         match format {
             Format::Elf => {
@@ -714,10 +719,10 @@ pub fn canonical(obj: &Object) -> Canon {
                     kind = k;
                 }
                 let unallocated = r
-                    .symbol
-                    .and_then(|s| obj.symbols.get(s.0))
+                    .symbol()
+                    .and_then(|s| obj.symbols.get(s.index()))
                     .and_then(Symbol::section_id)
-                    .and_then(|s| obj.sections.get(s.0))
+                    .and_then(|s| obj.sections.get(s.index()))
                     .is_some_and(|s| !s.kind.is_allocated());
                 if kind == RelocKind::Abs32 && unallocated {
                     kind = RelocKind::Secrel32;
@@ -735,7 +740,10 @@ pub fn canonical(obj: &Object) -> Canon {
                 if matches!(kind, RelocKind::Pcrel32 | RelocKind::X86Branch32)
                     && arch != Architecture::Aarch64
                 {
-                    let before = r.offset.checked_sub(1).and_then(|i| bytes.get(i as usize));
+                    let before = r
+                        .offset()
+                        .checked_sub(1)
+                        .and_then(|i| bytes.get(i as usize));
                     kind = if matches!(before, Some(0xe8 | 0xe9)) {
                         RelocKind::X86Branch32
                     } else {
@@ -776,17 +784,17 @@ pub fn canonical(obj: &Object) -> Canon {
                     ) | (Architecture::X86_64, RelocKind::Pcrel64)
                 );
                 if from_field {
-                    let (start, index) = subsection_start(&obj, r.section.0, r.offset);
+                    let (start, index) = subsection_start(&obj, r.section().index(), r.offset());
                     let text = match index.and_then(|i| obj.symbols.get(i)) {
                         Some(s) => symbol_text(s).unwrap_or_default(),
-                        None => format!("section {}", pos(r.section.0)),
+                        None => format!("section {}", pos(r.section().index())),
                     };
                     kind = if kind == RelocKind::Pcrel32 {
                         RelocKind::Diff32
                     } else {
                         RelocKind::Diff64
                     };
-                    addend = addend.wrapping_sub((r.offset - start) as i64);
+                    addend = addend.wrapping_sub((r.offset() - start) as i64);
                     minus = Some(text);
                 }
                 // A section-relative entry points at an address: compare that.
@@ -805,16 +813,20 @@ pub fn canonical(obj: &Object) -> Canon {
                     }
                     _ => None,
                 };
-                if let (Some((bias, extra)), Some(s)) =
-                    (local_field, r.symbol.and_then(|s| obj.symbols.get(s.0)))
-                {
+                if let (Some((bias, extra)), Some(s)) = (
+                    local_field,
+                    r.symbol().and_then(|s| obj.symbols.get(s.index())),
+                ) {
                     if let (Binding::Local, SymbolDefinition::Defined { section, offset }) =
                         (s.binding, s.definition)
                     {
-                        let size = obj.sections.get(section.0).map_or(0, |x| x.data.len()) as i64;
+                        let size = obj
+                            .sections
+                            .get(section.index())
+                            .map_or(0, |x| x.data.len()) as i64;
                         let referenced = offset as i64 + addend + bias + extra;
                         if (0..=size).contains(&referenced) {
-                            target = format!("section {}", pos(section.0));
+                            target = format!("section {}", pos(section.index()));
                             addend += offset as i64;
                         }
                     }
@@ -827,16 +839,16 @@ pub fn canonical(obj: &Object) -> Canon {
         }
         if let Some(&(_, _, n)) = in_field
             .iter()
-            .find(|&&(sec, off, _)| sec == r.section.0 && off == r.offset)
+            .find(|&&(sec, off, _)| sec == r.section().index() && off == r.offset())
         {
             addend &= (1i64 << (8 * u32::from(n))) - 1;
         }
         relocations.push(format!(
             "{}+{} {kind:?} {target} {addend:+} minus [{}] pair {:?}",
-            pos(r.section.0),
-            r.offset,
+            pos(r.section().index()),
+            r.offset(),
             minus.unwrap_or_default(),
-            r.pair,
+            r.pair(),
         ));
     }
     relocations.sort();
@@ -894,14 +906,14 @@ fn unwind_rows(obj: &Object) -> Vec<String> {
     use objforge::unwind::{CfiOp, Lsda};
     // Mach-O sections come back by their Mach-O names.
     let section = |id: objforge::SectionId| {
-        let s = &obj.sections[id.0];
+        let s = &obj.sections[id.index()];
         if obj.target.format == Format::MachO {
             macho_name(&s.name, s.flags.merge_strings)
         } else {
             s.name.clone()
         }
     };
-    let symbol = |id: SymbolId| obj.symbols[id.0].name.clone();
+    let symbol = |id: SymbolId| obj.symbols[id.index()].name.clone();
     let initial = match obj.target.arch {
         Architecture::X86_64 => 8,
         Architecture::I386 => 4,
@@ -1114,7 +1126,7 @@ fn subsection_start(obj: &Object, k: usize, offset: u64) -> (u64, Option<usize>)
             offset: at,
         } = s.definition
         {
-            if section.0 == k {
+            if section.index() == k {
                 if s.binding == Binding::Local {
                     locals.push((at, i));
                 } else {
@@ -1126,9 +1138,9 @@ fn subsection_start(obj: &Object, k: usize, offset: u64) -> (u64, Option<usize>)
     extdefs.sort_by_key(|&(_, i)| written_name(obj, &obj.symbols[i]));
     // The section has its `ltmpN` when a relocation names the section's symbol.
     let section_named = obj.relocations.iter().any(|r| {
-        [r.symbol, r.minus].into_iter().flatten().any(|id| {
-            obj.symbols.get(id.0).is_some_and(|s| {
-                s.kind == SymbolKind::Section && s.section_id().map(|x| x.0) == Some(k)
+        [r.symbol(), r.minus()].into_iter().flatten().any(|id| {
+            obj.symbols.get(id.index()).is_some_and(|s| {
+                s.kind == SymbolKind::Section && s.section_id().map(|x| x.index()) == Some(k)
             })
         })
     });

@@ -99,7 +99,7 @@ pub(super) fn wasm_json(
     let functions = w
         .functions
         .iter()
-        .map(|f| json!({"section": section_ref(f.section.0), "type": f.type_index}));
+        .map(|f| json!({"section": section_ref(f.section.index()), "type": f.type_index}));
     m.insert("functions".into(), Value::Array(functions.collect()));
     let tables = w.tables.iter().map(|t| {
         let mut e = table_type(&t.ty);
@@ -144,9 +144,9 @@ pub(super) fn wasm_json(
         .map(|e| json!({"table": e.table, "offset": e.offset, "functions": e.functions}));
     m.insert("elements".into(), Value::Array(elements.collect()));
     let data = w.data.iter().map(|d| match d.placement {
-        Placement::Active(at) => json!({"section": section_ref(d.section.0), "offset": at}),
-        Placement::Passive => json!({"section": section_ref(d.section.0), "passive": true}),
-        _ => json!({"section": section_ref(d.section.0)}),
+        Placement::Active(at) => json!({"section": section_ref(d.section.index()), "offset": at}),
+        Placement::Passive => json!({"section": section_ref(d.section.index()), "passive": true}),
+        _ => json!({"section": section_ref(d.section.index())}),
     });
     m.insert("data".into(), Value::Array(data.collect()));
     let inits = w

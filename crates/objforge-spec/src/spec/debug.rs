@@ -563,7 +563,7 @@ fn read_location(
                 let ef = e.object(ENTRY_FIELDS, "field")?;
                 let section =
                     match (ef.get("section"), code_section) {
-                        (Some(n), _) => SectionId(resolve(n, cx.sections, "sections")?),
+                        (Some(n), _) => SectionId::from_index(resolve(n, cx.sections, "sections")?),
                         (None, Some(section)) => section,
                         (None, None) => return Err(ef.missing(
                             "section",
@@ -635,7 +635,7 @@ fn read_op(node: Node<'_>, cx: &Context<'_>) -> Result<Op, SpecError> {
         Op::Fbreg(n.i64()?)
     } else if let Some(n) = fields.get("addr") {
         Op::Addr {
-            symbol: SymbolId(resolve(n, cx.symbols, "symbols")?),
+            symbol: SymbolId::from_index(resolve(n, cx.symbols, "symbols")?),
             addend: match fields.get("addend") {
                 Some(a) => a.i64()?,
                 None => 0,
@@ -748,7 +748,7 @@ fn read_row(node: Node<'_>, sections: &Names, files: &[String]) -> Result<LineRo
         Some(n) => n.bool()?,
         None => false,
     };
-    let section = SectionId(resolve(all.required("section")?, sections, "sections")?);
+    let section = SectionId::from_index(resolve(all.required("section")?, sections, "sections")?);
     let offset = all.required("offset")?.u64()?;
     if end_sequence {
         // Only the place where the sequence ends.
@@ -784,7 +784,7 @@ fn read_function(node: Node<'_>, cx: &mut Context<'_>) -> Result<Function, SpecE
     let fields = node.object(FUNCTION_FIELDS, "field")?;
     let mut function = Function::new(
         fields.required("name")?.str()?,
-        SectionId(resolve(fields.required("section")?, sections, "sections")?),
+        SectionId::from_index(resolve(fields.required("section")?, sections, "sections")?),
         fields.required("offset")?.u64()?,
         fields.required("size")?.u64()?,
     );
@@ -880,7 +880,11 @@ fn read_pieces(node: Node<'_>, sections: &Names) -> Result<Vec<CodeRange>, SpecE
     for item in node.array()?.iter() {
         let fields = item.object(PIECE_FIELDS, "field")?;
         pieces.push(CodeRange {
-            section: SectionId(resolve(fields.required("section")?, sections, "sections")?),
+            section: SectionId::from_index(resolve(
+                fields.required("section")?,
+                sections,
+                "sections",
+            )?),
             offset: fields.required("offset")?.u64()?,
             size: fields.required("size")?.u64()?,
         });
@@ -1020,7 +1024,7 @@ fn read_ranges(
         let rf = r.object(PIECE_FIELDS, "field")?;
         ranges.push(CodeRange {
             section: match rf.get("section") {
-                Some(n) => SectionId(resolve(n, cx.sections, "sections")?),
+                Some(n) => SectionId::from_index(resolve(n, cx.sections, "sections")?),
                 None => section,
             },
             offset: rf.required("offset")?.u64()?,

@@ -85,7 +85,8 @@ fn read_entry(
 ) -> Result<FunctionUnwind, SpecError> {
     let arch = obj.target.arch;
     let fields = node.object(ENTRY_FIELDS, "field")?;
-    let section = SectionId(resolve(fields.required("section")?, sections, "sections")?);
+    let section =
+        SectionId::from_index(resolve(fields.required("section")?, sections, "sections")?);
     let offset = fields.required("offset")?.u64()?;
     let size = fields.required("size")?.u64()?;
     let mut entry = FunctionUnwind::new(section, offset, size);
@@ -106,11 +107,15 @@ fn read_entry(
         entry.lsda = Some(if n.value().is_object() {
             let at = n.object(LSDA_FIELDS, "field")?;
             Lsda::Section {
-                section: SectionId(resolve(at.required("section")?, sections, "sections")?),
+                section: SectionId::from_index(resolve(
+                    at.required("section")?,
+                    sections,
+                    "sections",
+                )?),
                 offset: at.required("offset")?.u64()?,
             }
         } else {
-            Lsda::Symbol(SymbolId(resolve(n, symbols, "symbols")?))
+            Lsda::Symbol(SymbolId::from_index(resolve(n, symbols, "symbols")?))
         });
     }
     if let Some(n) = fields.get("signal_frame") {
@@ -131,11 +136,11 @@ fn personality(
     if let Some(name) = node.value().as_str() {
         if !symbols.by_name.contains_key(name) {
             let id = obj.add_symbol(Symbol::undefined(name));
-            symbols.add(name, id.0);
+            symbols.add(name, id.index());
             return Ok(id);
         }
     }
-    Ok(SymbolId(resolve(node, symbols, "symbols")?))
+    Ok(SymbolId::from_index(resolve(node, symbols, "symbols")?))
 }
 
 /// A register: its assembler name on `arch`, or its DWARF number.

@@ -90,7 +90,7 @@ pub(super) fn read_wasm(
             m.types.push(t);
         }
     }
-    let symbol = |n: Node<'_>| resolve(n, symbols, "symbols").map(SymbolId);
+    let symbol = |n: Node<'_>| resolve(n, symbols, "symbols").map(SymbolId::from_index);
     if let Some(n) = fields.get("imports") {
         for item in n.array()?.iter() {
             let import = read_import(item, &mut m.types, &symbol, symbols)?;
@@ -100,7 +100,8 @@ pub(super) fn read_wasm(
     if let Some(n) = fields.get("functions") {
         for item in n.array()?.iter() {
             let f = item.object(FUNCTION_FIELDS, "field")?;
-            let section = SectionId(resolve(f.required("section")?, sections, "sections")?);
+            let section =
+                SectionId::from_index(resolve(f.required("section")?, sections, "sections")?);
             let type_index = read_type_use(f.required("type")?, &mut m.types)?;
             m.functions.push(Function {
                 section,
@@ -161,7 +162,8 @@ pub(super) fn read_wasm(
     if let Some(n) = fields.get("data") {
         for item in n.array()?.iter() {
             let f = item.object(DATA_FIELDS, "field")?;
-            let section = SectionId(resolve(f.required("section")?, sections, "sections")?);
+            let section =
+                SectionId::from_index(resolve(f.required("section")?, sections, "sections")?);
             let passive = match f.get("passive") {
                 Some(p) => p.bool()?,
                 None => false,
@@ -344,7 +346,7 @@ fn read_import(
         (None, Some(s)) => match s.value() {
             crate::value::Value::String(name) => name.to_string(),
             _ => symbol
-                .and_then(|id| symbols.name_of(id.0))
+                .and_then(|id| symbols.name_of(id.index()))
                 .ok_or_else(|| f.missing("name", "missing: the import's field name"))?,
         },
         (None, None) => return Err(f.missing("name", "missing: the import's field name")),

@@ -555,7 +555,7 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
     let uses_table = obj.relocations.iter().any(|r| {
         use RelocKind::*;
         matches!(
-            r.kind,
+            r.kind(),
             WasmTableIndexSleb
                 | WasmTableIndexI32
                 | WasmTableIndexSleb64
@@ -613,17 +613,17 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
             _ => continue,
         };
         if let Some(s) = i.symbol {
-            classes[s.0] = Some(class);
+            classes[s.index()] = Some(class);
         }
     }
     for (j, g) in w.globals.iter().enumerate() {
         if let Some(s) = g.symbol {
-            classes[s.0] = Some(Class::Global(global_imports + j as u32, None));
+            classes[s.index()] = Some(Class::Global(global_imports + j as u32, None));
         }
     }
     for (j, t) in w.tables.iter().enumerate() {
         if let Some(s) = t.symbol {
-            classes[s.0] = Some(Class::Table(table_imports + j as u32, None));
+            classes[s.index()] = Some(Class::Table(table_imports + j as u32, None));
         }
     }
     let mut out = Vec::with_capacity(obj.symbols.len());
@@ -635,7 +635,7 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
             (None, SymbolDefinition::Absolute) => Class::Skip,
             (None, SymbolDefinition::Undefined) => Class::Data(None),
             (None, SymbolDefinition::Defined { section, offset }) => {
-                let kind = obj.sections[section.0].kind;
+                let kind = obj.sections[section.index()].kind;
                 if kind == SectionKind::Text {
                     let j = w
                         .functions
@@ -644,11 +644,11 @@ fn expect(case: &Case, obj: &Object) -> Result<Expected, String> {
                         .ok_or(format!("symbols[{i}] is in a text section no function has"))?;
                     Class::Function(func_imports + j as u32, None)
                 } else if is_custom(kind) {
-                    Class::Section(section.0)
+                    Class::Section(section.index())
                 } else {
                     let seg = segments
                         .iter()
-                        .position(|&(k, _)| k == section.0)
+                        .position(|&(k, _)| k == section.index())
                         .ok_or("no segment")?;
                     Class::Data(Some((seg as u32, offset, s.size)))
                 }
@@ -762,7 +762,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         let ExportTarget::Symbol(s) = x_.target else {
             return Err("an object exports by symbol".into());
         };
-        let (kind, index) = match x.classes[s.0] {
+        let (kind, index) = match x.classes[s.index()] {
             Class::Function(i, _) => (ExternalKind::Func, i),
             Class::Global(i, _) => (ExternalKind::Global, i),
             other => return Err(format!("exports {s:?}, which is {other:?}")),
@@ -786,7 +786,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         ));
     }
     for (f, body) in w.functions.iter().zip(&r.bodies) {
-        placed[f.section.0] = Some((r.code_payload, body.clone()));
+        placed[f.section.index()] = Some((r.code_payload, body.clone()));
     }
     if r.segments.len() != segments {
         return Err(format!(
@@ -840,18 +840,20 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         }
         let mut fields: Vec<Range<usize>> = Vec::new();
         for (k, rel) in obj.relocations.iter().enumerate() {
-            if rel.section.0 != i {
+            if rel.section().index() != i {
                 continue;
             }
             let here = |m: String| {
                 format!(
                     "relocations[{k}] ({} at {} of {}): {m}",
-                    rel.kind, rel.offset, s.name
+                    rel.kind(),
+                    rel.offset(),
+                    s.name
                 )
             };
             let (ty, field, has_addend) =
-                r_type(rel.kind).ok_or_else(|| here("not a Wasm kind".into()))?;
-            let at = rel.offset as usize;
+                r_type(rel.kind()).ok_or_else(|| here("not a Wasm kind".into()))?;
+            let at = rel.offset() as usize;
             let size = match field {
                 Field::Uleb(n) | Field::Sleb(n) | Field::Word(n) => n,
             };
@@ -859,27 +861,27 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
                 .get(at..at + size)
                 .ok_or_else(|| here("the field is outside the section".into()))?;
             fields.push(at..at + size);
-            let sym_class = rel.symbol.map(|sid: SymbolId| x.classes[sid.0]);
-            let value: i128 = match (rel.kind, sym_class) {
-                (RelocKind::WasmTypeIndexLeb, _) => i128::from(rel.addend),
-                (_, Some(Class::Function(index, import))) => match rel.kind {
+            let sym_class = rel.symbol().map(|sid: SymbolId| x.classes[sid.index()]);
+            let value: i128 = match (rel.kind(), sym_class) {
+                (RelocKind::WasmTypeIndexLeb, _) => i128::from(rel.addend()),
+                (_, Some(Class::Function(index, import))) => match rel.kind() {
                     RelocKind::WasmFuncIndexLeb | RelocKind::WasmFuncIndexI32 => i128::from(index),
                     RelocKind::WasmFunctionOffsetI32 | RelocKind::WasmFunctionOffsetI64 => {
                         if import.is_some() {
                             return Err(here("a function offset of an import".into()));
                         }
                         let j = (index - x.func_imports) as usize;
-                        let section = w.functions[j].section.0;
-                        i128::from(body_start(section)) + i128::from(rel.addend)
+                        let section = w.functions[j].section.index();
+                        i128::from(body_start(section)) + i128::from(rel.addend())
                     }
                     _ => 0,
                 },
                 (_, Some(Class::Global(index, _) | Class::Table(index, _))) => i128::from(index),
                 (_, Some(Class::Data(Some((seg, offset, _))))) => {
-                    i128::from(x.segments[seg as usize].1 + offset) + i128::from(rel.addend)
+                    i128::from(x.segments[seg as usize].1 + offset) + i128::from(rel.addend())
                 }
                 (_, Some(Class::Data(None))) => 0,
-                (_, Some(Class::Section(_))) => i128::from(rel.addend),
+                (_, Some(Class::Section(_))) => i128::from(rel.addend()),
                 _ => return Err(here(format!("names {sym_class:?}"))),
             };
             let bits = |n: usize| if n == 5 || n == 4 { 32 } else { 64 };
@@ -909,18 +911,18 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
             if read != wanted {
                 return Err(here(format!("the field holds {read}, expected {wanted}")));
             }
-            let index = match rel.symbol {
-                None if rel.kind == RelocKind::WasmTypeIndexLeb => rel.addend as u32,
+            let index = match rel.symbol() {
+                None if rel.kind() == RelocKind::WasmTypeIndexLeb => rel.addend() as u32,
                 Some(sid) => {
-                    x.symtab[sid.0].ok_or_else(|| here("a symbol with no entry".into()))?
+                    x.symtab[sid.index()].ok_or_else(|| here("a symbol with no entry".into()))?
                 }
                 None => return Err(here("no symbol".into())),
             };
-            let addend = if has_addend { rel.addend } else { 0 };
-            if !has_addend && rel.addend != 0 && rel.kind != RelocKind::WasmTypeIndexLeb {
+            let addend = if has_addend { rel.addend() } else { 0 };
+            if !has_addend && rel.addend() != 0 && rel.kind() != RelocKind::WasmTypeIndexLeb {
                 return Err(here(format!(
                     "addend {} on a type that has none",
-                    rel.addend
+                    rel.addend()
                 )));
             }
             let name = match s.kind {
@@ -1024,20 +1026,20 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         if import.is_some() || class == Class::Data(None) {
             flags |= UNDEFINED;
         }
-        if exported.contains(&SymbolId(i)) {
+        if exported.contains(&SymbolId::from_index(i)) {
             flags |= EXPORTED;
         }
         let said = obj
             .wasm
             .imports
             .iter()
-            .any(|m| m.symbol == Some(SymbolId(i)) && m.explicit_name);
+            .any(|m| m.symbol == Some(SymbolId::from_index(i)) && m.explicit_name);
         let explicit = import.is_some_and(|k| said || x.imports[k].1 != s.name);
         if explicit {
             flags |= EXPLICIT_NAME;
         }
         if let SymbolDefinition::Defined { section, .. } = s.definition {
-            let sec = &obj.sections[section.0];
+            let sec = &obj.sections[section.index()];
             if sec.flags.retain {
                 flags |= NO_STRIP;
             }
@@ -1139,7 +1141,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
     let init_funcs: Vec<(u32, u32)> = w
         .init_funcs
         .iter()
-        .map(|f| (f.priority, x.symtab[f.symbol.0].unwrap_or(u32::MAX)))
+        .map(|f| (f.priority, x.symtab[f.symbol.index()].unwrap_or(u32::MAX)))
         .collect();
     if r.init_funcs != init_funcs {
         return Err(format!(
@@ -1154,7 +1156,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
             let j = w
                 .functions
                 .iter()
-                .position(|f| f.section.0 == i)
+                .position(|f| f.section.index() == i)
                 .unwrap_or(0);
             (ComdatSymbolKind::Func, x.func_imports + j as u32)
         } else if is_custom(s.kind) {

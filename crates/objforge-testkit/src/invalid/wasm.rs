@@ -32,7 +32,7 @@ fn is_custom(kind: SectionKind) -> bool {
 /// The section a symbol is defined in, and its kind.
 fn home(obj: &Object, s: &Symbol) -> Option<(usize, SectionKind)> {
     let at = s.section_id()?;
-    Some((at.0, obj.sections.get(at.0)?.kind))
+    Some((at.index(), obj.sections.get(at.index())?.kind))
 }
 
 /// An element of `items` matching `f`, or `None`.
@@ -71,8 +71,8 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         2 if ntypes > 0 => {
             let data = pick_where(&obj.sections, src, |s| s.kind != SectionKind::Text);
             let section = match data {
-                Some(i) if src.bool() => SectionId(i),
-                _ => SectionId(nsections + src.below(3)),
+                Some(i) if src.bool() => SectionId::from_index(i),
+                _ => SectionId::from_index(nsections + src.below(3)),
             };
             obj.wasm.functions.push(Function {
                 section,
@@ -113,7 +113,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         }
         6 => {
             let i = pick_where(&obj.wasm.imports, src, |i| i.symbol.is_some())?;
-            obj.wasm.imports[i].symbol = Some(SymbolId(nsymbols + src.below(3)));
+            obj.wasm.imports[i].symbol = Some(SymbolId::from_index(nsymbols + src.below(3)));
             broken("import of a dangling symbol", format!("wasm.imports[{i}]"))
         }
         7 => {
@@ -129,7 +129,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         8 => {
             let i = pick_where(&obj.wasm.imports, src, |i| i.symbol.is_some())?;
             let d = pick_where(&obj.symbols, src, |s| s.section_id().is_some())?;
-            obj.wasm.imports[i].symbol = Some(SymbolId(d));
+            obj.wasm.imports[i].symbol = Some(SymbolId::from_index(d));
             broken(
                 "import of a defined symbol",
                 format!("symbols[{d}].section"),
@@ -168,7 +168,8 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         12 => {
             let c = pick_where(&obj.sections, src, |s| is_custom(s.kind))?;
             let i = obj.add_symbol(
-                Symbol::defined("in_custom", SectionId(c), 0).with_kind(SymbolKind::Object),
+                Symbol::defined("in_custom", SectionId::from_index(c), 0)
+                    .with_kind(SymbolKind::Object),
             );
             broken(
                 "data symbol in a custom section",
@@ -177,7 +178,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         }
         13 => {
             let d = pick_where(&obj.sections, src, |s| is_data(s.kind))?;
-            let i = obj.add_symbol(Symbol::section(SectionId(d)));
+            let i = obj.add_symbol(Symbol::section(SectionId::from_index(d)));
             broken(
                 "section symbol in a segment",
                 format!("symbols[{}].kind", i.0),
@@ -194,16 +195,16 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
             let SymbolDefinition::Defined { section, offset } = obj.symbols[i].definition else {
                 return None;
             };
-            let len = obj.sections.get(section.0)?.data.len();
+            let len = obj.sections.get(section.index())?.data.len();
             // (An earlier breakage may have moved the symbol past the end already.)
             obj.symbols[i].size = len.saturating_sub(offset) + 1 + src.below(4) as u64;
             broken("data symbol past its segment", format!("symbols[{i}].size"))
         }
         15 => {
-            let k = pick_where(&obj.relocations, src, |r| r.symbol.is_some())?;
+            let k = pick_where(&obj.relocations, src, |r| r.symbol().is_some())?;
             // A data kind gets a function nothing declares; any other a data symbol.
             let data_kind = matches!(
-                obj.relocations[k].kind,
+                obj.relocations[k].kind(),
                 WasmMemoryAddrLeb
                     | WasmMemoryAddrSleb
                     | WasmMemoryAddrI32
@@ -221,26 +222,26 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
                     .with_kind(kind)
                     .with_binding(Binding::Global),
             );
-            obj.relocations[k].symbol = Some(s);
+            obj.relocations[k].set_symbol(Some(s));
             broken(
                 "relocation against the wrong class of symbol",
                 format!("relocations[{k}].symbol"),
             )
         }
         16 => {
-            let k = pick_where(&obj.relocations, src, |r| r.kind == WasmTypeIndexLeb)?;
+            let k = pick_where(&obj.relocations, src, |r| r.kind() == WasmTypeIndexLeb)?;
             if nsymbols > 0 && src.bool() {
-                obj.relocations[k].symbol = Some(SymbolId(src.below(nsymbols)));
+                obj.relocations[k].set_symbol(Some(SymbolId::from_index(src.below(nsymbols))));
                 broken(
                     "type index with a symbol",
                     format!("relocations[{k}].symbol"),
                 )
             } else {
-                obj.relocations[k].addend = if src.bool() {
+                obj.relocations[k].set_addend(if src.bool() {
                     i64::from(ntypes) + src.below(3) as i64
                 } else {
                     -1
-                };
+                });
                 broken(
                     "type index past the types",
                     format!("relocations[{k}].addend"),
@@ -250,7 +251,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         17 => {
             let k = pick_where(&obj.relocations, src, |r| {
                 matches!(
-                    r.kind,
+                    r.kind(),
                     WasmFuncIndexLeb
                         | WasmFuncIndexI32
                         | WasmTableIndexSleb
@@ -262,7 +263,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
                         | WasmTableNumberLeb
                 )
             })?;
-            obj.relocations[k].addend = 1 + src.below(100) as i64;
+            obj.relocations[k].set_addend(1 + src.below(100) as i64);
             broken(
                 "addend on a kind without one",
                 format!("relocations[{k}].addend"),
@@ -270,10 +271,10 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         }
         18 => {
             let k = pick_where(&obj.relocations, src, |r| {
-                matches!(r.kind.shape(), FieldShape::PaddedLeb(_))
+                matches!(r.kind().shape(), FieldShape::PaddedLeb(_))
             })?;
-            let (section, offset) = (obj.relocations[k].section, obj.relocations[k].offset);
-            let SectionData::Bytes(bytes) = &mut obj.sections.get_mut(section.0)?.data else {
+            let (section, offset) = (obj.relocations[k].section(), obj.relocations[k].offset());
+            let SectionData::Bytes(bytes) = &mut obj.sections.get_mut(section.index())?.data else {
                 return None;
             };
             *bytes.get_mut(offset as usize)? &= 0x7f;
@@ -283,17 +284,17 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
             // An index immediate in code left without its relocation.
             let k = pick_where(&obj.relocations, src, |r| {
                 matches!(
-                    r.kind,
+                    r.kind(),
                     WasmFuncIndexLeb | WasmGlobalIndexLeb | WasmTypeIndexLeb
                 ) && obj
                     .sections
-                    .get(r.section.0)
+                    .get(r.section().index())
                     .is_some_and(|s| s.kind == SectionKind::Text)
             })?;
             let r = obj.relocations.remove(k);
             broken(
                 "unrelocated index in code",
-                format!("sections[{}]", r.section.0),
+                format!("sections[{}]", r.section().index()),
             )
         }
         20 => {
@@ -315,7 +316,11 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
             broken("body without its final end", format!("sections[{t}]"))
         }
         22 => {
-            let relocated: Vec<usize> = obj.relocations.iter().map(|r| r.section.0).collect();
+            let relocated: Vec<usize> = obj
+                .relocations
+                .iter()
+                .map(|r| r.section().index())
+                .collect();
             let t = pick_where(&obj.sections, src, |s| s.kind == SectionKind::Text)?;
             if relocated.contains(&t) {
                 return None;
@@ -350,7 +355,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         27 => {
             let d = pick_where(&obj.sections, src, |s| is_data(s.kind))?;
             obj.wasm.data.push(DataPlacement {
-                section: SectionId(d),
+                section: SectionId::from_index(d),
                 placement: Placement::Active(0),
             });
             broken("data placement in an object", "wasm.data[0]".into())
@@ -366,7 +371,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
                     })?;
                     obj.wasm.exports.push(Export {
                         name: "wasm_bad_export".into(),
-                        target: ExportTarget::Symbol(SymbolId(s)),
+                        target: ExportTarget::Symbol(SymbolId::from_index(s)),
                     });
                     broken(
                         "export of what cannot be exported",
@@ -393,8 +398,8 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
             let symbol = match pick_where(&obj.symbols, src, |s| {
                 home(obj, s).is_some_and(|(_, k)| is_data(k))
             }) {
-                Some(d) if src.bool() => SymbolId(d),
-                _ => SymbolId(nsymbols + src.below(3)),
+                Some(d) if src.bool() => SymbolId::from_index(d),
+                _ => SymbolId::from_index(nsymbols + src.below(3)),
             };
             obj.wasm.init_funcs.push(InitFunc {
                 priority: 1,
@@ -473,7 +478,7 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
                 i.symbol.is_some() && matches!(i.kind, ImportKind::Global(_) | ImportKind::Table(_))
             })?;
             let s = obj.wasm.imports[i].symbol?;
-            obj.symbols.get_mut(s.0)?.binding = Binding::Weak;
+            obj.symbols.get_mut(s.index())?.binding = Binding::Weak;
             broken(
                 "weak imported global or table",
                 format!("symbols[{}].binding", s.0),
@@ -481,14 +486,14 @@ pub(super) fn break_model(obj: &mut Object, src: &mut Source<'_>) -> Option<Brok
         }
         _ => {
             let k = pick_where(&obj.relocations, src, |r| {
-                matches!(r.kind.shape(), FieldShape::Data(4))
+                matches!(r.kind().shape(), FieldShape::Data(4))
             })?;
-            obj.relocations[k].kind = RelocKind::Native(NativeReloc {
+            obj.relocations[k].set_kind(RelocKind::Native(NativeReloc {
                 r_type: 99 + u32::from(src.u8()),
                 pcrel: false,
                 length: 2,
                 size: 4,
-            });
+            }));
             broken("unknown native type", format!("relocations[{k}].native"))
         }
     }

@@ -282,7 +282,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
     for &t in &texts {
         let type_index = src.below(ntypes) as u32;
         obj.wasm.functions.push(Function {
-            section: SectionId(t),
+            section: SectionId::from_index(t),
             type_index,
         });
     }
@@ -290,7 +290,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         obj.wasm
             .functions
             .iter()
-            .find(|f| f.section.0 == section)
+            .find(|f| f.section.index() == section)
             .map_or(0, |f| f.type_index)
     };
 
@@ -306,7 +306,8 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
             let s = &mut obj.sections[m];
             s.comdat = Some(group.clone());
             if k > 0 && associative {
-                s.comdat_selection = ComdatSelection::Associative(SectionId(members[0]));
+                s.comdat_selection =
+                    ComdatSelection::Associative(SectionId::from_index(members[0]));
             }
         }
     }
@@ -382,7 +383,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                 let id = obj.add_symbol(Symbol {
                     name,
                     definition: SymbolDefinition::Defined {
-                        section: SectionId(t),
+                        section: SectionId::from_index(t),
                         offset: 0,
                     },
                     kind: src.pick(&[SymbolKind::Func, SymbolKind::Func, SymbolKind::None]),
@@ -420,7 +421,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                 let id = obj.add_symbol(Symbol {
                     name,
                     definition: SymbolDefinition::Defined {
-                        section: SectionId(section),
+                        section: SectionId::from_index(section),
                         offset,
                     },
                     kind,
@@ -431,7 +432,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                 targets.data.push((id, merges));
             }
             Job::Section(i) => {
-                let id = obj.add_symbol(Symbol::section(SectionId(i)));
+                let id = obj.add_symbol(Symbol::section(SectionId::from_index(i)));
                 targets.sections.push((id, obj.sections[i].data.len()));
             }
             Job::File => {
@@ -548,13 +549,13 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         .filter(|f| f.2)
         .map(|f| f.0)
         .chain(obj.wasm.globals.iter().filter_map(|g| g.symbol))
-        .filter(|s| obj.symbols[s.0].binding != Binding::Local)
+        .filter(|s| obj.symbols[s.index()].binding != Binding::Local)
         .collect();
     shuffle(&mut exportable, src);
     // No function with aliases: wasm-ld keeps an export name per function, not per symbol,
     // and exports every alias under it (a duplicate export).
     let aliased = |s: SymbolId| {
-        let definition = obj.symbols[s.0].definition;
+        let definition = obj.symbols[s.index()].definition;
         definition != SymbolDefinition::Undefined
             && obj
                 .symbols
@@ -665,17 +666,13 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
             type_index,
             src,
         );
-        obj.sections[section.0].data = SectionData::Bytes(body.bytes);
+        obj.sections[section.index()].data = SectionData::Bytes(body.bytes);
         for (offset, kind, symbol, addend) in body.fields {
-            obj.add_relocation(Relocation {
-                section,
-                offset,
-                symbol,
-                kind,
-                addend,
-                pair: None,
-                minus: None,
-            });
+            obj.add_relocation(
+                Relocation::new(section, offset, SymbolId(0), kind)
+                    .with_symbol(symbol)
+                    .with_addend(addend),
+            );
         }
     }
     for (i, &merges) in merge.iter().enumerate() {
@@ -999,15 +996,11 @@ fn words(
             _ => field.fill(0),
         }
         touched = true;
-        obj.add_relocation(Relocation {
-            section: SectionId(section),
-            offset: at,
-            symbol,
-            kind,
-            addend,
-            pair: None,
-            minus: None,
-        });
+        obj.add_relocation(
+            Relocation::new(SectionId::from_index(section), at, SymbolId(0), kind)
+                .with_symbol(symbol)
+                .with_addend(addend),
+        );
         at += size;
     }
     if touched {
@@ -1055,7 +1048,10 @@ pub fn parts(obj: &Object) -> Vec<&'static str> {
         "function import",
     );
     add(
-        import(&|i| i.symbol.is_some_and(|s| obj.symbols[s.0].name != i.name)),
+        import(&|i| {
+            i.symbol
+                .is_some_and(|s| obj.symbols[s.index()].name != i.name)
+        }),
         "import under another name",
     );
     add(import(&|i| i.module != "env"), "import from another module");
@@ -1092,7 +1088,7 @@ pub fn parts(obj: &Object) -> Vec<&'static str> {
         .iter()
         .filter(|s| {
             s.section_id()
-                .is_some_and(|at| obj.sections[at.0].kind == SectionKind::Text)
+                .is_some_and(|at| obj.sections[at.index()].kind == SectionKind::Text)
         })
         .map(|s| s.definition)
         .collect();
@@ -1133,7 +1129,7 @@ pub fn parts(obj: &Object) -> Vec<&'static str> {
     let tables = !w.tables.is_empty() || import(&|i| matches!(i.kind, ImportKind::Table(_)));
     let slots = obj.relocations.iter().any(|r| {
         matches!(
-            r.kind,
+            r.kind(),
             RelocKind::WasmTableIndexSleb
                 | RelocKind::WasmTableIndexI32
                 | RelocKind::WasmTableIndexSleb64

@@ -111,8 +111,8 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
         if let (Binding::Local, SymbolDefinition::Defined { section, .. }) =
             (s.binding, s.definition)
         {
-            if member_of.get(&section.0) == Some(&s.name.as_str())
-                && !explicitly_associative(section.0)
+            if member_of.get(&section.index()) == Some(&s.name.as_str())
+                && !explicitly_associative(section.index())
                 && s.kind != crate::model::SymbolKind::Section
             {
                 locals.entry(s.name.as_str()).or_insert(i);
@@ -132,9 +132,9 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
                 let at = |field| Place::Symbol(k, Some(field));
                 let section = match sym.definition {
                     SymbolDefinition::Defined { section, .. }
-                        if members.contains(&section.0) && !explicitly_associative(section.0) =>
+                        if members.contains(&section.index()) && !explicitly_associative(section.index()) =>
                     {
-                        section.0
+                        section.index()
                     }
                     _ => {
                         return Err(Error::unsupported(
@@ -156,7 +156,7 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
             }
             None if locals.contains_key(group) => {
                 let k = locals[group];
-                let Some(section) = obj.symbols[k].section_id().map(|s| s.0) else {
+                let Some(section) = obj.symbols[k].section_id().map(|s| s.index()) else {
                     continue;
                 };
                 comdats.is_key[k] = true;
@@ -182,7 +182,7 @@ pub(super) fn plan(obj: &Object) -> Result<Comdats<'_>, Error> {
             }
             comdats.selection[i] = IMAGE_COMDAT_SELECT_ASSOCIATIVE;
             comdats.associated[i] = Some(match obj.sections[i].comdat_selection {
-                ComdatSelection::Associative(t) => t.0,
+                ComdatSelection::Associative(t) => t.index(),
                 _ => leader,
             });
         }

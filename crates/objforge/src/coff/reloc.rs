@@ -169,10 +169,10 @@ impl RelocMapper for Mapper<'_> {
         {
             let r = &obj.relocations[i];
             let at = |field| Place::Relocation(i, Some(field));
-            let section = &obj.sections[r.section.0];
-            let mut kind = r.kind;
-            let mut addend = r.addend;
-            if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
+            let section = &obj.sections[r.section().index()];
+            let mut kind = r.kind();
+            let mut addend = r.addend();
+            if let (true, Some(minus)) = (kind.is_diff(), r.minus()) {
                 // No symbol-difference relocation: only one PC-relative in disguise.
                 let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
                     return Err(R::error(|| {
@@ -180,7 +180,7 @@ impl RelocMapper for Mapper<'_> {
                         at("minus"),
                         format!(
                             "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                            obj.symbols[minus.0].name, section.name
+                            obj.symbols[minus.index()].name, section.name
                         ),
                     )
                     }));
@@ -202,8 +202,8 @@ impl RelocMapper for Mapper<'_> {
                             at("kind"),
                             format!(
                                 "kind {} has no COFF encoding on {arch}{}",
-                                r.kind,
-                                if r.kind.is_tls() {
+                                r.kind(),
+                                if r.kind().is_tls() {
                                     ": Windows reaches thread-locals through `_tls_index` and secrel32 into `.tls$`"
                                 } else {
                                     ""
@@ -238,8 +238,8 @@ impl RelocMapper for Mapper<'_> {
                 _ => 4,
             };
             let len = section.data.len();
-            let offset = r.offset as usize;
-            if r.offset
+            let offset = r.offset() as usize;
+            if r.offset()
                 .checked_add(size as u64)
                 .is_none_or(|end| end > len)
             {
@@ -248,7 +248,7 @@ impl RelocMapper for Mapper<'_> {
                         at("offset"),
                         format!(
                     "{} is past the end of {} ({len} bytes) for the {size}-byte field of COFF {}",
-                    r.offset,
+                    r.offset(),
                     section.name,
                     type_name(arch, type_)
                 ),
@@ -284,7 +284,7 @@ impl RelocMapper for Mapper<'_> {
                         }));
                     };
                     Some(Patch {
-                        offset: r.offset,
+                        offset: r.offset(),
                         bytes: value.to_le_bytes(),
                         len: size,
                     })
@@ -295,7 +295,7 @@ impl RelocMapper for Mapper<'_> {
                         return Err(R::error(|| {
                             Error::unsupported(
                         at("addend"),
-                        format!("{} cannot carry an addend in COFF: the linker ORs the branch offset into the instruction; branch to a symbol at the target instead", r.kind),
+                        format!("{} cannot carry an addend in COFF: the linker ORs the branch offset into the instruction; branch to a symbol at the target instead", r.kind()),
                     )
                         }));
                     }
@@ -313,25 +313,25 @@ impl RelocMapper for Mapper<'_> {
                     let imm = addend as u32;
                     let insn = original(offset) & !((0x3 << 29) | (0x7ffff << 5));
                     Some(word(
-                        r.offset,
+                        r.offset(),
                         insn | ((imm & 0x3) << 29) | (((imm >> 2) & 0x7ffff) << 5),
                     ))
                 }
                 Field::Add12 => {
                     let insn = original(offset) & !(0xfff << 10);
-                    Some(word(r.offset, insn | (((addend as u32) & 0xfff) << 10)))
+                    Some(word(r.offset(), insn | (((addend as u32) & 0xfff) << 10)))
                 }
                 Field::AddHi12 => {
                     if addend != 0 {
                         return Err(R::error(|| {
                             Error::unsupported(
                         at("addend"),
-                        format!("{} cannot carry an addend in COFF: the linker adds bits 23:12 of the offset to the immediate, losing the carry of an addend's low bits; use a symbol at the target", r.kind),
+                        format!("{} cannot carry an addend in COFF: the linker adds bits 23:12 of the offset to the immediate, losing the carry of an addend's low bits; use a symbol at the target", r.kind()),
                     )
                         }));
                     }
                     let insn = original(offset) & !(0xfff << 10);
-                    Some(word(r.offset, insn))
+                    Some(word(r.offset(), insn))
                 }
                 Field::Ldst12 => {
                     let insn = original(offset);
@@ -342,7 +342,7 @@ impl RelocMapper for Mapper<'_> {
                         } else {
                             0
                         };
-                    let wanted = match r.kind {
+                    let wanted = match r.kind() {
                         RelocKind::A64Ldst8Lo12 => Some(0),
                         RelocKind::A64Ldst16Lo12 => Some(1),
                         RelocKind::A64Ldst32Lo12 => Some(2),
@@ -356,8 +356,8 @@ impl RelocMapper for Mapper<'_> {
                         at("kind"),
                         format!(
                             "{} at {} of {}: the instruction there accesses {} bytes, and ARM64 COFF scales the offset by the instruction's size",
-                            r.kind,
-                            r.offset,
+                            r.kind(),
+                            r.offset(),
                             section.name,
                             1u32 << scale
                         ),
@@ -374,16 +374,18 @@ impl RelocMapper for Mapper<'_> {
                         }));
                     }
                     let insn = insn & !(0xfff << 10);
-                    Some(word(r.offset, insn | ((low >> scale) << 10)))
+                    Some(word(r.offset(), insn | ((low >> scale) << 10)))
                 }
             };
-            let symbol_table_index = r.symbol.map_or(0, |s| self.symbols.index_of_user(s.0));
+            let symbol_table_index = r
+                .symbol()
+                .map_or(0, |s| self.symbols.index_of_user(s.index()));
             if let Some(p) = patch {
                 out.patch(p);
             }
             out.entry(RelocationEntry {
                 // Sections are at most 4 GiB (checked before), so the offset fits.
-                virtual_address: r.offset as u32,
+                virtual_address: r.offset() as u32,
                 symbol_table_index,
                 type_,
             });

@@ -236,7 +236,7 @@ impl SymbolTable {
             count = index as usize + 1 + record.aux.count(record_size);
         });
         for i in section_kind {
-            let section = obj.symbols[i].section_id().map_or(0, |id| id.0);
+            let section = obj.symbols[i].section_id().map_or(0, |id| id.index());
             index_of_user[i] = section_symbol.get(section).copied().unwrap_or(0);
         }
         let Ok(number_of_symbols) = u32::try_from(count) else {

@@ -59,7 +59,7 @@ fn code_section(
     section: SectionId,
     place: impl Fn() -> Place,
 ) -> Result<&Section, Error> {
-    let Some(s) = obj.sections.get(section.0) else {
+    let Some(s) = obj.sections.get(section.index()) else {
         return Err(Error::invalid(
             place(),
             format!(
@@ -201,7 +201,7 @@ pub(super) fn check(obj: &Object, debug: &DebugInfo) -> Result<(), Error> {
         check_pieces(obj, &f.pieces, &path)?;
         scope.variables(&f.variables, &f.blocks, &path)?;
         scope.inlined(&f.inlined, &path, 1)?;
-        let len = obj.sections[f.section.0].data.len();
+        let len = obj.sections[f.section.index()].data.len();
         for (j, site) in f.call_sites.iter().enumerate() {
             scope.call_site(site, len, &format!("{path}.call_sites[{j}]"))?;
         }
@@ -587,7 +587,7 @@ impl Scope<'_> {
         for (k, op) in ops.iter().enumerate() {
             bytes += match op {
                 Op::Addr { symbol, .. } => {
-                    if symbol.0 >= self.obj.symbols.len() {
+                    if symbol.index() >= self.obj.symbols.len() {
                         return Err(Error::invalid(
                             at(format!("{path}[{k}]")),
                             format!(

@@ -51,12 +51,14 @@ pub(super) fn append(
     let ids: HashMap<DebugSection, SectionId> = sections
         .iter()
         .enumerate()
-        .map(|(i, (kind, _))| (*kind, SectionId(first + i)))
+        .map(|(i, (kind, _))| (*kind, SectionId::from_index(first + i)))
         .collect();
     let mut section_symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     for (i, s) in obj.symbols.iter().enumerate() {
         if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
-            section_symbols.entry(section).or_insert(SymbolId(i));
+            section_symbols
+                .entry(section)
+                .or_insert(SymbolId::from_index(i));
         }
     }
     let mut new_symbols: Vec<Symbol> = Vec::new();
@@ -64,7 +66,7 @@ pub(super) fn append(
     let mut symbol_of = |section: SectionId| -> SymbolId {
         *section_symbols.entry(section).or_insert_with(|| {
             new_symbols.push(Symbol::section(section));
-            SymbolId(first_new_symbol + new_symbols.len() - 1)
+            SymbolId::from_index(first_new_symbol + new_symbols.len() - 1)
         })
     };
 
@@ -75,7 +77,7 @@ pub(super) fn append(
     let mut new_sections = Vec::with_capacity(sections.len());
     let mut relocations = Vec::new();
     for (i, (kind, w)) in sections.into_iter().enumerate() {
-        let id = SectionId(first + i);
+        let id = SectionId::from_index(first + i);
         let mut bytes = w.bytes;
         for fixup in w.fixups {
             match fixup.target {
@@ -133,7 +135,9 @@ pub(super) fn append(
     obj.sections.extend(new_sections);
     obj.symbols.extend(new_symbols);
     obj.relocations.extend(relocations);
-    Ok((first..obj.sections.len()).map(SectionId).collect())
+    Ok((first..obj.sections.len())
+        .map(SectionId::from_index)
+        .collect())
 }
 
 /// Whether one NUL-terminated string of `bytes` is a proper suffix of another.

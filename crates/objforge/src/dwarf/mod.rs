@@ -47,7 +47,7 @@
 //! debug.add_row(LineRow::new(text, 3, file, 3)); // ret: line 3
 //! debug.add_function(Function::new("f", text, 0, 4).with_declaration(file, 1).with_external(true));
 //! let added = obj.add_debug_info(&debug).unwrap();
-//! assert_eq!(obj.sections[added[0].0].name, ".debug_abbrev");
+//! assert_eq!(obj.sections[added[0].index()].name, ".debug_abbrev");
 //! let bytes = obj.write().unwrap();
 //! assert_eq!(&bytes[..4], b"\x7fELF");
 //! ```

@@ -296,6 +296,7 @@ impl<'a> Layout<'a> {
             class: &class,
             symbols: &symbols,
             big_endian: obj.target.endianness == Endianness::Big,
+            kinds: Default::default(),
         };
         let mut reloc_entries = vec![0usize; obj.sections.len()];
         let mut implicit: Vec<Option<bool>> = vec![None; obj.sections.len()];
@@ -573,6 +574,7 @@ impl<'a> Layout<'a> {
             class: &self.class,
             symbols: &self.symbols,
             big_endian: self.big_endian,
+            kinds: Default::default(),
         }
     }
 

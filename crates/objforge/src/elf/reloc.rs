@@ -9,7 +9,7 @@
 use super::symtab::SymbolTable;
 use super::Class;
 use crate::arch::{elf_encoding, ElfEncoding};
-use crate::emit::{RelocMapper, RelocSink, Report};
+use crate::emit::{KindCache, RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData, SectionKind};
 use crate::out::Patch;
@@ -31,6 +31,42 @@ pub(super) struct Mapper<'a> {
     pub class: &'a Class,
     pub symbols: &'a SymbolTable,
     pub big_endian: bool,
+    /// What each kind needs, found once per kind.
+    pub kinds: KindCache<KindFacts>,
+}
+
+/// What mapping a relocation asks of its kind.
+#[derive(Clone, Copy)]
+pub(super) struct KindFacts {
+    kind: RelocKind,
+    pcrel_lo12: bool,
+    tls: bool,
+    diff: bool,
+    /// The encoding, unless it depends on the bytes before the field (`x86_gotpcrel32`).
+    encoding: Option<Option<ElfEncoding>>,
+    /// The field's size when it is plain data (what REL stores the addend in), else 0.
+    data_size: u8,
+}
+
+impl KindFacts {
+    fn of(arch: Architecture, kind: RelocKind) -> KindFacts {
+        KindFacts {
+            kind,
+            pcrel_lo12: kind.is_pcrel_lo12(),
+            tls: kind.is_tls(),
+            diff: kind.is_diff(),
+            encoding: (kind != RelocKind::X86GotPcrel32).then(|| elf_encoding(arch, kind, &[])),
+            data_size: data_size(kind),
+        }
+    }
+}
+
+/// The field's size when it is plain data, else 0.
+fn data_size(kind: RelocKind) -> u8 {
+    match kind.shape() {
+        FieldShape::Data(n) => n,
+        FieldShape::Instruction { .. } | FieldShape::PaddedLeb(_) => 0,
+    }
 }
 
 impl RelocMapper for Mapper<'_> {
@@ -44,13 +80,14 @@ impl RelocMapper for Mapper<'_> {
         let arch = obj.target.arch;
         let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
-        let mut kind = r.kind;
-        let mut addend = r.addend;
-        let symbol = match r.symbol {
-            Some(s) => self.symbols.index_of_user(s.0),
+        let facts = self.kinds.get(r, |kind| KindFacts::of(arch, kind));
+        let mut kind = facts.kind;
+        let mut addend = r.addend();
+        let symbol = match r.symbol() {
+            Some(s) => self.symbols.index_of_user(s.index()),
             None => 0,
         };
-        if kind.is_pcrel_lo12() {
+        if facts.pcrel_lo12 {
             if addend != 0 {
                 return Err(R::error(|| {
                     Error::invalid(
@@ -59,11 +96,11 @@ impl RelocMapper for Mapper<'_> {
                 )
                 }));
             }
-            let pair = r.pair.unwrap_or(0);
+            let pair = r.pair().unwrap_or(0);
             out.entry(Entry {
-                offset: r.offset,
-                symbol: self.symbols.pcrel_label(r.section.0, pair),
-                r_type: match elf_encoding(arch, kind, &[]) {
+                offset: r.offset(),
+                symbol: self.symbols.pcrel_label(r.section().index(), pair),
+                r_type: match facts.encoding.flatten() {
                     Some(ElfEncoding::One(t)) => t,
                     _ => return Err(R::error(|| no_encoding(i, kind, arch))),
                 },
@@ -71,15 +108,15 @@ impl RelocMapper for Mapper<'_> {
             });
             return Ok(());
         }
-        if kind.is_tls() {
+        if facts.tls {
             // A TLS kind's value is an offset in a TLS block: a target in an ordinary section
             // has none, and the linker would refuse it far from here.
             let in_plain_section = r
-                .symbol
-                .and_then(|s| obj.symbols[s.0].section_id())
+                .symbol()
+                .and_then(|s| obj.symbols[s.index()].section_id())
                 .is_some_and(|s| {
                     !matches!(
-                        obj.sections[s.0].kind,
+                        obj.sections[s.index()].kind,
                         SectionKind::TlsData | SectionKind::TlsBss
                     )
                 });
@@ -94,9 +131,9 @@ impl RelocMapper for Mapper<'_> {
         }
         if kind == RelocKind::Secrel32 {
             let target_alloc = r
-                .symbol
-                .and_then(|s| obj.symbols[s.0].section_id())
-                .map(|s| obj.sections[s.0].kind.is_allocated());
+                .symbol()
+                .and_then(|s| obj.symbols[s.index()].section_id())
+                .map(|s| obj.sections[s.index()].kind.is_allocated());
             if target_alloc != Some(false) {
                 return Err(R::error(|| {
                     Error::unsupported(
@@ -106,8 +143,9 @@ impl RelocMapper for Mapper<'_> {
                 }));
             }
         }
-        if let (true, Some(minus)) = (kind.is_diff(), r.minus) {
-            let add_sub = matches!(elf_encoding(arch, kind, &[]), Some(ElfEncoding::AddSub(..)));
+        let mut facts = facts;
+        if let (true, Some(minus)) = (facts.diff, r.minus()) {
+            let add_sub = matches!(facts.encoding.flatten(), Some(ElfEncoding::AddSub(..)));
             if !add_sub {
                 // No symbol-difference relocation: only one PC-relative in disguise.
                 let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
@@ -116,34 +154,35 @@ impl RelocMapper for Mapper<'_> {
                             at("minus"),
                             format!(
                                 "ELF on {arch} has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                                obj.symbols[minus.0].name, obj.sections[r.section.0].name
+                                obj.symbols[minus.index()].name, obj.sections[r.section().index()].name
                             ),
                         )
                     }));
                 };
                 (kind, addend) = pcrel;
+                facts = KindFacts::of(arch, kind);
             }
         }
-        let before: &[u8] = if matches!(kind, RelocKind::X86GotPcrel32) {
-            match &obj.sections[r.section.0].data {
-                SectionData::Bytes(b) => {
-                    let start = r.offset.saturating_sub(3) as usize;
-                    b.get(start..r.offset as usize).unwrap_or(&[])
-                }
-                SectionData::Zero(_) => &[],
+        let encoding = match facts.encoding {
+            Some(encoding) => encoding,
+            // x86_gotpcrel32: the instruction before the field picks the type.
+            None => {
+                let before: &[u8] = match &obj.sections[r.section().index()].data {
+                    SectionData::Bytes(b) => {
+                        let start = r.offset().saturating_sub(3) as usize;
+                        b.get(start..r.offset() as usize).unwrap_or(&[])
+                    }
+                    SectionData::Zero(_) => &[],
+                };
+                elf_encoding(arch, kind, before)
             }
-        } else {
-            &[]
         };
-        let Some(encoding) = elf_encoding(arch, kind, before) else {
+        let Some(encoding) = encoding else {
             return Err(R::error(|| no_encoding(i, kind, arch)));
         };
         match encoding {
             ElfEncoding::One(r_type) => {
-                let size = match kind.shape() {
-                    FieldShape::Data(n) => n,
-                    FieldShape::Instruction { .. } | FieldShape::PaddedLeb(_) => 0,
-                };
+                let size = facts.data_size;
                 // REL: the field is the addend, so it is written even when the addend is 0 —
                 // bytes a JIT left there must not become one. A native kind of unknown size
                 // with addend 0 is left as given.
@@ -153,8 +192,8 @@ impl RelocMapper for Mapper<'_> {
                     None
                 };
                 if let (false, Some(field)) = (self.class.rela, arm_field) {
-                    let word = match &obj.sections[r.section.0].data {
-                        SectionData::Bytes(b) => usize::try_from(r.offset)
+                    let word = match &obj.sections[r.section().index()].data {
+                        SectionData::Bytes(b) => usize::try_from(r.offset())
                             .ok()
                             .and_then(|o| b.get(o..o.checked_add(4)?))
                             .map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
@@ -162,7 +201,7 @@ impl RelocMapper for Mapper<'_> {
                     };
                     match crate::arch::arm::store_addend(field, word, addend) {
                         Ok(stored) => {
-                            out.patch(Patch::int(r.offset, 4, i64::from(stored), false));
+                            out.patch(Patch::int(r.offset(), 4, i64::from(stored), false));
                         }
                         Err(why) => {
                             return Err(R::error(|| {
@@ -178,11 +217,11 @@ impl RelocMapper for Mapper<'_> {
                     if let Err(e) = check_implicit_addend(i, kind, size, addend) {
                         return Err(R::error(|| e));
                     }
-                    out.patch(Patch::int(r.offset, size, addend, self.big_endian));
+                    out.patch(Patch::int(r.offset(), size, addend, self.big_endian));
                     addend = 0;
                 }
                 out.entry(Entry {
-                    offset: r.offset,
+                    offset: r.offset(),
                     symbol,
                     r_type,
                     addend,
@@ -190,17 +229,17 @@ impl RelocMapper for Mapper<'_> {
             }
             ElfEncoding::AddSub(add, sub) => {
                 let minus = r
-                    .minus
-                    .map(|m| self.symbols.index_of_user(m.0))
+                    .minus()
+                    .map(|m| self.symbols.index_of_user(m.index()))
                     .unwrap_or(0);
                 out.entry(Entry {
-                    offset: r.offset,
+                    offset: r.offset(),
                     symbol,
                     r_type: add,
                     addend,
                 });
                 out.entry(Entry {
-                    offset: r.offset,
+                    offset: r.offset(),
                     symbol: minus,
                     r_type: sub,
                     addend: 0,

@@ -120,7 +120,7 @@ impl SymbolTable {
             };
             let rank = match kind {
                 SECTION => {
-                    let k = s.section_id().map_or(0, |id| id.0);
+                    let k = s.section_id().map_or(0, |id| id.index());
                     if section_entry.is_empty() {
                         section_entry = vec![NONE; section_shndx.len()];
                     }
@@ -182,12 +182,14 @@ impl SymbolTable {
         let mut labels = Vec::new();
         if pcrel_lo12 {
             for r in &obj.relocations {
-                if let (true, Some(pair)) = (r.kind.is_pcrel_lo12(), r.pair) {
-                    let index = *pcrel_labels.entry((r.section.0, pair)).or_insert(next);
+                if let (true, Some(pair)) = (r.kind().is_pcrel_lo12(), r.pair()) {
+                    let index = *pcrel_labels
+                        .entry((r.section().index(), pair))
+                        .or_insert(next);
                     if index == next {
                         labels.push(Added {
                             name: strtab.add(format!(".Lpcrel_hi{next}").into_bytes()),
-                            shndx: section_shndx.get(r.section.0).copied().unwrap_or(0),
+                            shndx: section_shndx.get(r.section().index()).copied().unwrap_or(0),
                             value: pair,
                         });
                         next += 1;
@@ -289,7 +291,7 @@ impl SymbolTable {
             } | local_entry_bits(obj, i);
             let (shndx, value, size) = match s.definition {
                 SymbolDefinition::Defined { section, offset } => (
-                    Index(section_shndx.get(section.0).copied().unwrap_or(0)),
+                    Index(section_shndx.get(section.index()).copied().unwrap_or(0)),
                     offset,
                     s.size,
                 ),
@@ -376,7 +378,7 @@ impl SymbolTable {
 /// a ppc64le object has any).
 fn local_entry_bits(obj: &Object, i: usize) -> u8 {
     use crate::arch::ppc64le::{elf, local_entry_code};
-    let offset = obj.local_entry(crate::model::SymbolId(i));
+    let offset = obj.local_entry(crate::model::SymbolId::from_index(i));
     if offset == 0 {
         return 0;
     }

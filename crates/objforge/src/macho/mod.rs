@@ -164,7 +164,7 @@ impl<'a> Layout<'a> {
             let mut ascending = true;
             let mut prev: Option<u64> = None;
             for i in relocs.of(k) {
-                let offset = obj.relocations[i].offset;
+                let offset = obj.relocations[i].offset();
                 ascending &= prev.is_none_or(|p| p < offset);
                 prev = Some(offset);
             }
@@ -172,7 +172,7 @@ impl<'a> Layout<'a> {
                 Descending::Reversed
             } else {
                 let mut sorted: Vec<u32> = relocs.of(k).map(|i| i as u32).collect();
-                sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset));
+                sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset()));
                 Descending::Sorted(sorted)
             });
         }

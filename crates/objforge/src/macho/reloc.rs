@@ -97,16 +97,16 @@ pub(super) fn sections_needing_a_start(
     let mut lowest_field: Vec<Option<u64>> = vec![None; n];
     let mut any_field = false;
     for r in &obj.relocations {
-        for id in [r.symbol, r.minus].into_iter().flatten() {
-            let s = &obj.symbols[id.0];
+        for id in [r.symbol(), r.minus()].into_iter().flatten() {
+            let s = &obj.symbols[id.index()];
             if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
-                needs[section.0] = true;
+                needs[section.index()] = true;
             }
         }
-        if from_field(r.kind, r.addend) {
-            needs_subsections[r.section.0] = true;
-            let lowest = &mut lowest_field[r.section.0];
-            *lowest = Some(lowest.map_or(r.offset, |l| l.min(r.offset)));
+        if from_field(r.kind(), r.addend()) {
+            needs_subsections[r.section().index()] = true;
+            let lowest = &mut lowest_field[r.section().index()];
+            *lowest = Some(lowest.map_or(r.offset(), |l| l.min(r.offset())));
             any_field = true;
         }
     }
@@ -115,7 +115,7 @@ pub(super) fn sections_needing_a_start(
         let mut first_symbol: Vec<Option<u64>> = vec![None; n];
         for s in obj.symbols.iter().filter(|s| is_written(s.kind)) {
             if let SymbolDefinition::Defined { section, offset } = s.definition {
-                let first = &mut first_symbol[section.0];
+                let first = &mut first_symbol[section.index()];
                 *first = Some(first.map_or(offset, |f| f.min(offset)));
             }
         }
@@ -155,11 +155,11 @@ impl RelocMapper for Mapper<'_> {
         let arch = obj.target.arch;
         let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
-        let section = r.section.0;
-        let Some(target) = r.symbol else {
-            return Err(R::error(|| no_encoding(i, r.kind, arch, false)));
+        let section = r.section().index();
+        let Some(target) = r.symbol() else {
+            return Err(R::error(|| no_encoding(i, r.kind(), arch, false)));
         };
-        let sym = &obj.symbols[target.0];
+        let sym = &obj.symbols[target.index()];
         if sym.kind == SymbolKind::File {
             return Err(R::error(|| {
                 Error::invalid(
@@ -168,11 +168,11 @@ impl RelocMapper for Mapper<'_> {
                 )
             }));
         }
-        if r.kind == RelocKind::Secrel32 {
+        if r.kind() == RelocKind::Secrel32 {
             out.patch(self.section_offset::<R>(i)?);
             return Ok(());
         }
-        let Some(address) = u32::try_from(r.offset)
+        let Some(address) = u32::try_from(r.offset())
             .ok()
             .filter(|&a| a <= i32::MAX as u32)
         else {
@@ -181,42 +181,43 @@ impl RelocMapper for Mapper<'_> {
                     at("offset"),
                     format!(
                         "{} is past 2^31 - 1, the largest offset a Mach-O relocation holds",
-                        r.offset
+                        r.offset()
                     ),
                 )
             }));
         };
-        let before = if r.kind == RelocKind::X86GotPcrel32 {
+        let before = if r.kind() == RelocKind::X86GotPcrel32 {
             let bytes: &[u8] = match &obj.sections[section].data {
                 SectionData::Bytes(b) => b,
                 SectionData::Zero(_) => &[],
             };
-            let start = r.offset.saturating_sub(3) as usize;
+            let start = r.offset().saturating_sub(3) as usize;
             bytes.get(start..address as usize).unwrap_or(&[])
         } else {
             &[]
         };
         let tls = sym.kind == SymbolKind::Tls;
-        let Some(encoding) = arch::macho_encoding(arch, r.kind, r.addend, before, tls) else {
-            return Err(R::error(|| no_encoding(i, r.kind, arch, tls)));
+        let Some(encoding) = arch::macho_encoding(arch, r.kind(), r.addend(), before, tls) else {
+            return Err(R::error(|| no_encoding(i, r.kind(), arch, tls)));
         };
         match encoding {
             MachoEncoding::One(m) => {
-                let (is_extern, symbolnum, stored) = self.referent::<R>(i, &m, target, r.addend)?;
+                let (is_extern, symbolnum, stored) =
+                    self.referent::<R>(i, &m, target, r.addend())?;
                 match m.addend {
                     MachoAddend::Field { .. } => {
                         out.patch(self.field::<R>(i, 1 << m.length, stored)?);
                     }
-                    MachoAddend::Paired if r.addend != 0 => {
+                    MachoAddend::Paired if r.addend() != 0 => {
                         if !(aarch64::macho::ADDEND_MIN..=aarch64::macho::ADDEND_MAX)
-                            .contains(&r.addend)
+                            .contains(&r.addend())
                         {
                             return Err(R::error(|| {
                                 Error::unsupported(
                                     at("addend"),
                                     format!(
                                         "{} is out of range for ARM64_RELOC_ADDEND, which holds a signed 24-bit addend ({}..={})",
-                                        r.addend,
+                                        r.addend(),
                                         aarch64::macho::ADDEND_MIN,
                                         aarch64::macho::ADDEND_MAX
                                     ),
@@ -226,7 +227,7 @@ impl RelocMapper for Mapper<'_> {
                         out.entry(RelocationInfo::new(
                             address,
                             // Two's complement, cut to the 24 bits of r_symbolnum.
-                            r.addend as u32,
+                            r.addend() as u32,
                             false,
                             2,
                             false,
@@ -234,13 +235,13 @@ impl RelocMapper for Mapper<'_> {
                         ));
                     }
                     MachoAddend::Paired => {}
-                    MachoAddend::Zero if r.addend != 0 => {
+                    MachoAddend::Zero if r.addend() != 0 => {
                         return Err(R::error(|| {
                             Error::unsupported(
                                 at("addend"),
                                 format!(
                                     "kind {} takes no addend on Mach-O {arch} (ARM64_RELOC_ADDEND may only precede BRANCH26, PAGE21 and PAGEOFF12); got {}",
-                                    r.kind, r.addend
+                                    r.kind(), r.addend()
                                 ),
                             )
                         }));
@@ -264,23 +265,26 @@ impl RelocMapper for Mapper<'_> {
                 let (minus, addend) = match encoding {
                     MachoEncoding::Difference { .. } => {
                         // `validate` makes sure a diff* relocation has `minus`.
-                        let Some(minus) = r.minus else {
+                        let Some(minus) = r.minus() else {
                             return Err(R::error(|| {
                                 Error::invalid(
                                     at("minus"),
-                                    format!("a {} relocation needs `minus`", r.kind),
+                                    format!("a {} relocation needs `minus`", r.kind()),
                                 )
                             }));
                         };
-                        (self.subtrahend::<R>(i, minus)?, i128::from(r.addend))
+                        (self.subtrahend::<R>(i, minus)?, i128::from(r.addend()))
                     }
                     // S + A - P = S + (A - (P - M)) - M, M the start of P's subsection.
                     _ => {
-                        let Some((start, index)) = self.symbols.subsection_at(section, r.offset)
+                        let Some((start, index)) = self.symbols.subsection_at(section, r.offset())
                         else {
                             return Err(R::error(|| missing_start(i)));
                         };
-                        (index, i128::from(r.addend) - i128::from(r.offset - start))
+                        (
+                            index,
+                            i128::from(r.addend()) - i128::from(r.offset() - start),
+                        )
                     }
                 };
                 let Ok(addend) = i64::try_from(addend) else {
@@ -328,7 +332,7 @@ impl Mapper<'_> {
     ) -> Result<(bool, u32, i128), R::Error> {
         let obj = self.obj;
         let r = &obj.relocations[i];
-        let sym = &obj.symbols[target.0];
+        let sym = &obj.symbols[target.index()];
         let (pc_bias, extra) = match m.addend {
             MachoAddend::Field { pc_bias, extra } => (pc_bias, extra),
             _ => (0, 0),
@@ -338,10 +342,10 @@ impl Mapper<'_> {
             (m.local, sym.binding, sym.definition)
         {
             let referenced = i128::from(offset) + addend + i128::from(pc_bias) + i128::from(extra);
-            let size = i128::from(obj.sections[section.0].data.len());
+            let size = i128::from(obj.sections[section.index()].data.len());
             // ld64.lld finds the subsection by the referenced address; one at the very end
             // of a literal section is in no literal ("offset is outside the section").
-            let inside = if self.sections.of_model(section.0).is_literals() {
+            let inside = if self.sections.of_model(section.index()).is_literals() {
                 referenced < size
             } else {
                 referenced <= size
@@ -351,14 +355,18 @@ impl Mapper<'_> {
             // pc_begin as clang writes it, extern with a negative addend) stays extern, and
             // dumping the object again gives the same relocation.
             if referenced >= i128::from(offset) && inside {
-                let s = i128::from(self.sections.of_model(section.0).addr + offset);
+                let s = i128::from(self.sections.of_model(section.index()).addr + offset);
                 let stored = if m.pcrel {
-                    let p = self.sections.of_model(r.section.0).addr + r.offset;
+                    let p = self.sections.of_model(r.section().index()).addr + r.offset();
                     s + addend - i128::from(p)
                 } else {
                     s + addend
                 };
-                return Ok((false, u32::from(self.sections.n_sect(section.0)), stored));
+                return Ok((
+                    false,
+                    u32::from(self.sections.n_sect(section.index())),
+                    stored,
+                ));
             }
         }
         let index = self.symbol_index::<R>(i, target, "symbol")?;
@@ -373,20 +381,20 @@ impl Mapper<'_> {
         id: SymbolId,
         field: &'static str,
     ) -> Result<u32, R::Error> {
-        if let Some(index) = self.symbols.index_of_user(id.0) {
+        if let Some(index) = self.symbols.index_of_user(id.index()) {
             return Ok(index);
         }
         // A section symbol: the section's `ltmpN`, which `sections_needing_a_start` asked for.
-        self.obj.symbols[id.0]
+        self.obj.symbols[id.index()]
             .section_id()
-            .and_then(|s| self.symbols.section_start[s.0])
+            .and_then(|s| self.symbols.section_start[s.index()])
             .ok_or_else(|| {
                 R::error(|| {
                     Error::invalid(
                         Place::Relocation(i, Some(field)),
                         format!(
                             "`{}` has no Mach-O symbol to refer to",
-                            self.obj.symbols[id.0].name
+                            self.obj.symbols[id.index()].name
                         ),
                     )
                 })
@@ -395,7 +403,7 @@ impl Mapper<'_> {
 
     /// The `SUBTRACTOR`'s symbol: M must be defined here (the linker subtracts its address).
     fn subtrahend<R: Report>(&self, i: usize, minus: SymbolId) -> Result<u32, R::Error> {
-        let m = &self.obj.symbols[minus.0];
+        let m = &self.obj.symbols[minus.index()];
         if m.section_id().is_none() {
             return Err(R::error(|| {
                 Error::unsupported(
@@ -421,15 +429,15 @@ impl Mapper<'_> {
             4 => i32::try_from(value).is_ok(),
             _ => i64::try_from(value).is_ok(),
         };
-        let len = self.obj.sections[r.section.0].data.len();
+        let len = self.obj.sections[r.section().index()].data.len();
         let inside = r
-            .offset
+            .offset()
             .checked_add(u64::from(size))
             .is_some_and(|end| end <= len);
         if !fits || !inside {
             return Err(R::error(|| self.field_error(i, size, fits)));
         }
-        Ok(Patch::int(r.offset, size, value as i64, false))
+        Ok(Patch::int(r.offset(), size, value as i64, false))
     }
 
     #[cold]
@@ -441,16 +449,16 @@ impl Mapper<'_> {
                 Place::Relocation(i, Some("addend")),
                 format!(
                     "{} does not fit the {size}-byte field where Mach-O stores the addend",
-                    r.addend
+                    r.addend()
                 ),
             );
         }
-        let section = &self.obj.sections[r.section.0];
+        let section = &self.obj.sections[r.section().index()];
         Error::invalid(
             Place::Relocation(i, Some("offset")),
             format!(
                 "the {size}-byte field at {} is past the end of {} ({} bytes)",
-                r.offset,
+                r.offset(),
                 section.name,
                 section.data.len()
             ),
@@ -463,7 +471,7 @@ impl Mapper<'_> {
         let obj = self.obj;
         let r = &obj.relocations[i];
         let at = |field| Place::Relocation(i, Some(field));
-        let sym = r.symbol.map(|s| &obj.symbols[s.0]);
+        let sym = r.symbol().map(|s| &obj.symbols[s.index()]);
         let Some(SymbolDefinition::Defined { section, offset }) = sym.map(|s| s.definition) else {
             return Err(R::error(|| {
                 Error::unsupported(
@@ -472,7 +480,7 @@ impl Mapper<'_> {
             )
             }));
         };
-        if obj.sections[section.0].kind.is_allocated() {
+        if obj.sections[section.index()].kind.is_allocated() {
             return Err(R::error(|| {
                 Error::unsupported(
                 at("kind"),
@@ -480,7 +488,7 @@ impl Mapper<'_> {
             )
             }));
         }
-        let value = i128::from(offset) + i128::from(r.addend);
+        let value = i128::from(offset) + i128::from(r.addend());
         if u32::try_from(value).is_err() {
             return Err(R::error(|| {
                 Error::invalid(
@@ -489,7 +497,7 @@ impl Mapper<'_> {
                 )
             }));
         }
-        Ok(Patch::int(r.offset, 4, value as i64, false))
+        Ok(Patch::int(r.offset(), 4, value as i64, false))
     }
 }
 
@@ -551,14 +559,14 @@ pub(crate) fn check_debug_references(obj: &Object) -> Result<(), Error> {
         return Ok(());
     }
     for (i, r) in obj.relocations.iter().enumerate() {
-        if r.kind == RelocKind::Secrel32 {
+        if r.kind() == RelocKind::Secrel32 {
             continue;
         }
-        for (id, field) in [(r.symbol, "symbol"), (r.minus, "minus")] {
-            let Some(sym) = id.and_then(|id| obj.symbols.get(id.0)) else {
+        for (id, field) in [(r.symbol(), "symbol"), (r.minus(), "minus")] {
+            let Some(sym) = id.and_then(|id| obj.symbols.get(id.index())) else {
                 continue;
             };
-            let Some(into) = sym.section_id().and_then(|s| obj.sections.get(s.0)) else {
+            let Some(into) = sym.section_id().and_then(|s| obj.sections.get(s.index())) else {
                 continue;
             };
             if into.kind == SectionKind::Debug {

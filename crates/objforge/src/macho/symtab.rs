@@ -145,8 +145,8 @@ impl SymbolTable {
             for (i, s) in obj.symbols.iter().enumerate() {
                 if let SymbolDefinition::Defined { section, offset } = s.definition {
                     let index = index_of_user[i];
-                    if index != ABSENT && needs_subsections.get(section.0) == Some(&true) {
-                        starts[section.0].push((offset, index));
+                    if index != ABSENT && needs_subsections.get(section.index()) == Some(&true) {
+                        starts[section.index()].push((offset, index));
                     }
                 }
             }
@@ -282,13 +282,13 @@ fn nlist(obj: &Object, sections: &Sections, i: usize) -> Nlist {
     match s.definition {
         SymbolDefinition::Defined { section, offset } => Nlist {
             n_type: N_SECT | external | private,
-            n_sect: sections.n_sect(section.0),
+            n_sect: sections.n_sect(section.index()),
             n_desc: if s.binding == Binding::Weak {
                 N_WEAK_DEF
             } else {
                 0
             },
-            n_value: sections.of_model(section.0).addr + offset,
+            n_value: sections.of_model(section.index()).addr + offset,
         },
         SymbolDefinition::Undefined => Nlist {
             n_type: N_UNDF | N_EXT,

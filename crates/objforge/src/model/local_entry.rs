@@ -38,20 +38,27 @@ impl Object {
     /// ```
     pub fn set_local_entry(&mut self, symbol: SymbolId, offset: u32) {
         if offset == 0 {
-            self.local_entries.0.remove(&symbol.0);
+            self.local_entries.0.remove(&symbol.index());
         } else {
-            self.local_entries.0.insert(symbol.0, offset);
+            self.local_entries.0.insert(symbol.index(), offset);
         }
     }
 
     /// `symbol`'s local entry offset as [`Object::set_local_entry`] recorded it (0 if none).
     pub fn local_entry(&self, symbol: SymbolId) -> u32 {
-        self.local_entries.0.get(&symbol.0).copied().unwrap_or(0)
+        self.local_entries
+            .0
+            .get(&symbol.index())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Every recorded local entry, `(symbol, offset)`, by symbol index.
     pub fn local_entries(&self) -> impl Iterator<Item = (SymbolId, u32)> + '_ {
-        self.local_entries.0.iter().map(|(&s, &o)| (SymbolId(s), o))
+        self.local_entries
+            .0
+            .iter()
+            .map(|(&s, &o)| (SymbolId::from_index(s), o))
     }
 }
 
@@ -61,8 +68,8 @@ pub(crate) fn check(obj: &Object) -> Result<(), crate::Error> {
     use crate::error::{Error, Place};
     use crate::target::{Architecture, Format};
     for (symbol, offset) in obj.local_entries() {
-        let place = Place::Symbol(symbol.0, Some("local_entry"));
-        let Some(sym) = obj.symbols.get(symbol.0) else {
+        let place = Place::Symbol(symbol.index(), Some("local_entry"));
+        let Some(sym) = obj.symbols.get(symbol.index()) else {
             return Err(Error::invalid(
                 place,
                 format!(

@@ -53,9 +53,7 @@ impl Lookup {
                 self.by_name.entry(name_hash(&s.name)).or_insert(id);
             }
             if let Some(section) = section_of(s) {
-                if let Ok(section) = u32::try_from(section.0) {
-                    self.section_symbols.entry(section).or_insert(id);
-                }
+                self.section_symbols.entry(section.0).or_insert(id);
             }
             self.seen = i + 1;
         }
@@ -68,15 +66,18 @@ impl Lookup {
             return match symbols.get(id as usize) {
                 // Nothing before it can have the name unless one was renamed in place: the
                 // index keeps the first of each name.
-                Some(s) if s.name == name => Some(SymbolId(id as usize)),
+                Some(s) if s.name == name => Some(SymbolId(id)),
                 // Renamed in place, or two names with one hash: look at every symbol.
-                _ => symbols.iter().position(|s| s.name == name).map(SymbolId),
+                _ => symbols
+                    .iter()
+                    .position(|s| s.name == name)
+                    .map(SymbolId::from_index),
             };
         }
         symbols[seen..]
             .iter()
             .position(|s| s.name == name)
-            .map(|i| SymbolId(seen + i))
+            .map(|i| SymbolId::from_index(seen + i))
     }
 
     /// The first section symbol of `section`.
@@ -86,22 +87,19 @@ impl Lookup {
         section: SectionId,
     ) -> Option<SymbolId> {
         let seen = self.seen.min(symbols.len());
-        if let Some(&id) = u32::try_from(section.0)
-            .ok()
-            .and_then(|s| self.section_symbols.get(&s))
-        {
+        if let Some(&id) = self.section_symbols.get(&section.0) {
             return match symbols.get(id as usize).and_then(section_of) {
-                Some(s) if s == section => Some(SymbolId(id as usize)),
+                Some(s) if s == section => Some(SymbolId(id)),
                 _ => symbols
                     .iter()
                     .position(|s| section_of(s) == Some(section))
-                    .map(SymbolId),
+                    .map(SymbolId::from_index),
             };
         }
         symbols[seen..]
             .iter()
             .position(|s| section_of(s) == Some(section))
-            .map(|i| SymbolId(seen + i))
+            .map(|i| SymbolId::from_index(seen + i))
     }
 }
 

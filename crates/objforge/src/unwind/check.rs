@@ -124,12 +124,12 @@ pub(super) fn check_register(arch: Architecture, reg: Register, place: Place) ->
 /// The checks every format makes: the code range and the symbols and sections named.
 fn check_entry(obj: &Object, i: usize, f: &FunctionUnwind) -> Result<(), Error> {
     let at = |path: &str| Place::Unwind(i, path.to_string());
-    let Some(sec) = obj.sections.get(f.section.0) else {
+    let Some(sec) = obj.sections.get(f.section.index()) else {
         return Err(Error::invalid(
             at("section"),
             format!(
                 "there is no section {} (the object has {})",
-                f.section.0,
+                f.section.index(),
                 obj.sections.len()
             ),
         ));
@@ -169,7 +169,7 @@ fn check_entry(obj: &Object, i: usize, f: &FunctionUnwind) -> Result<(), Error> 
         ));
     }
     if let Some(p) = f.personality {
-        if p.0 >= obj.symbols.len() {
+        if p.index() >= obj.symbols.len() {
             return Err(Error::invalid(
                 at("personality"),
                 format!(
@@ -179,7 +179,7 @@ fn check_entry(obj: &Object, i: usize, f: &FunctionUnwind) -> Result<(), Error> 
                 ),
             ));
         }
-        if obj.symbols[p.0].name.is_empty() {
+        if obj.symbols[p.index()].name.is_empty() {
             return Err(Error::invalid(
                 at("personality"),
                 "the personality routine needs a named symbol",
@@ -187,7 +187,7 @@ fn check_entry(obj: &Object, i: usize, f: &FunctionUnwind) -> Result<(), Error> 
         }
     }
     match f.lsda {
-        Some(Lsda::Symbol(s)) if s.0 >= obj.symbols.len() => {
+        Some(Lsda::Symbol(s)) if s.index() >= obj.symbols.len() => {
             return Err(Error::invalid(
                 at("lsda"),
                 format!(
@@ -197,7 +197,7 @@ fn check_entry(obj: &Object, i: usize, f: &FunctionUnwind) -> Result<(), Error> 
                 ),
             ))
         }
-        Some(Lsda::Section { section, offset }) => match obj.sections.get(section.0) {
+        Some(Lsda::Section { section, offset }) => match obj.sections.get(section.index()) {
             None => {
                 return Err(Error::invalid(
                     at("lsda.section"),
@@ -264,9 +264,9 @@ fn check_elf_entry(
     if obj.target.arch == Architecture::Riscv64 {
         let end = f.offset + f.size;
         if let Some(k) = obj.relocations.iter().position(|r| {
-            r.section == f.section
-                && (f.offset..end).contains(&r.offset)
-                && matches!(r.kind, crate::RelocKind::Native(n) if n.r_type == R_RISCV_RELAX)
+            r.section() == f.section
+                && (f.offset..end).contains(&r.offset())
+                && matches!(r.kind(), crate::RelocKind::Native(n) if n.r_type == R_RISCV_RELAX)
         }) {
             return Err(Error::unsupported(
                 at(""),

@@ -47,7 +47,7 @@ pub(super) fn section_symbol(
     if cache.is_empty() {
         for (i, s) in out.symbols.iter().enumerate() {
             if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
-                cache.entry(section).or_insert(SymbolId(i));
+                cache.entry(section).or_insert(SymbolId::from_index(i));
             }
         }
     }
@@ -111,7 +111,10 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
         } else {
             super::WindowsUnwind::Record(super::xdata::unwind_info(i, f.size, seh, handler)?)
         };
-        let key = obj.sections[f.section.0].comdat.as_ref().map(|_| f.section);
+        let key = obj.sections[f.section.index()]
+            .comdat
+            .as_ref()
+            .map(|_| f.section);
         let slot = match tables.iter().position(|t| t.key == key) {
             Some(k) => k,
             None => {
@@ -174,7 +177,10 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
     } in tables
     {
         let group = key.map(|code| {
-            let group = obj.sections[code.0].comdat.clone().unwrap_or_default();
+            let group = obj.sections[code.index()]
+                .comdat
+                .clone()
+                .unwrap_or_default();
             (group, code)
         });
         let table = |name: &str, bytes: Vec<u8>| {
@@ -206,9 +212,9 @@ fn lower_coff(obj: &Object) -> Result<Object, Error> {
             out.add_relocation(Relocation::new(x, at, personality, RelocKind::Imagerel32));
         }
         for (r, at) in data_relocations {
-            let mut copy = obj.relocations[r].clone();
-            copy.section = x;
-            copy.offset = at;
+            let mut copy = obj.relocations[r];
+            copy.set_section(x);
+            copy.set_offset(at);
             out.add_relocation(copy);
         }
     }
@@ -223,7 +229,7 @@ type HandlerData = (Vec<u8>, Vec<(usize, u64)>);
 fn handler_data(obj: &Object, i: usize, lsda: Lsda) -> Result<HandlerData, Error> {
     let start = |l: Lsda| match l {
         Lsda::Section { section, offset } => Some((section, offset)),
-        Lsda::Symbol(s) => match obj.symbols.get(s.0)?.definition {
+        Lsda::Symbol(s) => match obj.symbols.get(s.index())?.definition {
             crate::model::SymbolDefinition::Defined { section, offset } => Some((section, offset)),
             _ => None,
         },
@@ -234,7 +240,7 @@ fn handler_data(obj: &Object, i: usize, lsda: Lsda) -> Result<HandlerData, Error
             "on COFF the LSDA is copied into .xdata as the handler data, so it must be defined in a section of this object",
         ));
     };
-    let data = match &obj.sections[section.0].data {
+    let data = match &obj.sections[section.index()].data {
         crate::model::SectionData::Bytes(b) => b.as_slice(),
         crate::model::SectionData::Zero(_) => &[],
     };
@@ -254,8 +260,8 @@ fn handler_data(obj: &Object, i: usize, lsda: Lsda) -> Result<HandlerData, Error
         .relocations
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.section == section && (from..to).contains(&r.offset))
-        .map(|(k, r)| (k, r.offset - from))
+        .filter(|(_, r)| r.section() == section && (from..to).contains(&r.offset()))
+        .map(|(k, r)| (k, r.offset() - from))
         .collect();
     Ok((bytes, relocations))
 }
@@ -285,9 +291,9 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
         if dw_refs.contains_key(&p) {
             continue;
         }
-        let name = format!("DW.ref.{}", obj.symbols[p.0].name);
+        let name = format!("DW.ref.{}", obj.symbols[p.index()].name);
         let word = match out.symbols.iter().position(|s| s.name == name) {
-            Some(existing) => SymbolId(existing),
+            Some(existing) => SymbolId::from_index(existing),
             None => {
                 let section = out.add_section(
                     Section::new(format!(".data.rel.local.{name}"), SectionKind::Data)
@@ -333,7 +339,7 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
         })
         .collect();
     // `.debug_frame` goes where the next section will be.
-    let own = SectionId(out.sections.len());
+    let own = SectionId::from_index(out.sections.len());
     let debug = obj.options.debug_frame;
     let style = if debug {
         Style::Debug { own }
@@ -361,7 +367,9 @@ fn lower_elf(obj: &Object) -> Result<Object, Error> {
     let mut section_symbols: HashMap<SectionId, SymbolId> = HashMap::new();
     for (i, s) in out.symbols.iter().enumerate() {
         if let (SymbolKind::Section, Some(section)) = (s.kind, s.section_id()) {
-            section_symbols.entry(section).or_insert(SymbolId(i));
+            section_symbols
+                .entry(section)
+                .or_insert(SymbolId::from_index(i));
         }
     }
     for fixup in records.fixups {

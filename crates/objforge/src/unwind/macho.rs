@@ -79,12 +79,12 @@ pub(crate) fn check_entry(
             at("offset"),
             format!(
                 "no symbol starts the function at {} in {}: Mach-O linkers attach unwind information to the symbol at a function's start (give it one)",
-                f.offset, obj.sections[f.section.0].name
+                f.offset, obj.sections[f.section.index()].name
             ),
         ));
     }
     if let Some(p) = f.personality {
-        if obj.symbols[p.0].kind == SymbolKind::Section {
+        if obj.symbols[p.index()].kind == SymbolKind::Section {
             return Err(Error::invalid(
                 at("personality"),
                 "the personality routine must be a named symbol, not a section",
@@ -112,7 +112,7 @@ pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
     let mut entries: Vec<u8> = Vec::new();
     let mut fields: Vec<(usize, FixupTarget)> = Vec::new();
     for f in &obj.unwind {
-        let code = match &obj.sections[f.section.0].data {
+        let code = match &obj.sections[f.section.index()].data {
             SectionData::Bytes(b) => b
                 .get(f.offset as usize..(f.offset + f.size) as usize)
                 .unwrap_or(&[]),
@@ -120,7 +120,7 @@ pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
         };
         // The name as written (the platform's `_` prefixed), which LLVM compares.
         let personality = f.personality.map(|p| {
-            let name = &obj.symbols[p.0].name;
+            let name = &obj.symbols[p.index()].name;
             if obj.options.mangle {
                 format!("_{name}")
             } else {
@@ -265,7 +265,7 @@ fn function_symbol(obj: &Object, f: &FunctionUnwind) -> Option<SymbolId> {
     candidates()
         .find(|(_, s)| s.binding != Binding::Local)
         .or_else(|| candidates().next())
-        .map(|(k, _)| SymbolId(k))
+        .map(|(k, _)| SymbolId::from_index(k))
 }
 
 #[cfg(test)]

@@ -217,7 +217,7 @@ pub(crate) fn check(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
         .relocations
         .iter()
         .filter_map(|r| {
-            let space = match r.kind {
+            let space = match r.kind() {
                 RelocKind::WasmFuncIndexLeb => Space::Function,
                 RelocKind::WasmTypeIndexLeb => Space::Type,
                 RelocKind::WasmGlobalIndexLeb => Space::Global,
@@ -229,7 +229,7 @@ pub(crate) fn check(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
                 },
                 _ => return None,
             };
-            Some((r.section.0, r.offset, space))
+            Some((r.section().index(), r.offset(), space))
         })
         .collect();
     let counts = |space| match space {
@@ -239,7 +239,7 @@ pub(crate) fn check(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
     };
     let mut uses = Vec::new();
     for f in &module.functions {
-        let i = f.section.0;
+        let i = f.section.index();
         let s = &obj.sections[i];
         let SectionData::Bytes(bytes) = &s.data else {
             continue;

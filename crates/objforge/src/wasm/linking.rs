@@ -61,7 +61,11 @@ pub(crate) fn linking_section(obj: &Object, resolved: &Resolved, custom_index: &
         uleb(&mut p, obj.wasm.init_funcs.len() as u64);
         for f in &obj.wasm.init_funcs {
             uleb(&mut p, u64::from(f.priority));
-            let index = resolved.symtab_index.get(f.symbol.0).copied().flatten();
+            let index = resolved
+                .symtab_index
+                .get(f.symbol.index())
+                .copied()
+                .flatten();
             uleb(&mut p, u64::from(index.unwrap_or(0)));
         }
         subsection(&mut out, WASM_INIT_FUNCS, &p);
@@ -108,7 +112,7 @@ fn symbol_flags(obj: &Object, resolved: &Resolved, i: usize) -> u32 {
         flags |= WASM_SYM_EXPLICIT_NAME;
     }
     if let SymbolDefinition::Defined { section, .. } = sym.definition {
-        let s = &obj.sections[section.0];
+        let s = &obj.sections[section.index()];
         if s.flags.retain {
             flags |= WASM_SYM_NO_STRIP;
         }

@@ -187,7 +187,7 @@ impl<'a> Layout<'a> {
                     .functions
                     .iter()
                     .zip(&body_offsets)
-                    .map(|(f, &base)| (f.section.0, base));
+                    .map(|(f, &base)| (f.section.index(), base));
                 let entries = gather(&mut pieces);
                 if !entries.is_empty() {
                     s.custom("reloc.CODE", linking::reloc_section(code, &entries));

@@ -161,7 +161,7 @@ pub(crate) fn exports(obj: &Object, resolved: &Resolved) -> Vec<(String, u8, u32
                 ExportTarget::Table(n) => (1, n),
                 ExportTarget::Memory(n) => (2, n),
                 ExportTarget::Global(n) => (3, n),
-                ExportTarget::Symbol(s) => match resolved.classes.get(s.0)? {
+                ExportTarget::Symbol(s) => match resolved.classes.get(s.index())? {
                     Class::Function { index, .. } => (0, *index),
                     Class::Global { index, .. } => (3, *index),
                     _ => return None,
@@ -211,7 +211,7 @@ pub(crate) fn body_offsets(obj: &Object) -> Vec<u64> {
     let mut at = uleb_len(functions.len() as u64) as u64;
     let mut offsets = Vec::with_capacity(functions.len());
     for f in functions {
-        let size = obj.sections[f.section.0].data.len();
+        let size = obj.sections[f.section.index()].data.len();
         at += uleb_len(size) as u64;
         offsets.push(at);
         at += size;
@@ -341,8 +341,8 @@ pub(crate) fn code_section(obj: &Object) -> Result<Payload, Error> {
     let mut p = Payload::default();
     uleb(&mut p.encoded, obj.wasm.functions.len() as u64);
     for f in &obj.wasm.functions {
-        uleb(&mut p.encoded, obj.sections[f.section.0].data.len());
-        p.object(obj, f.section.0)?;
+        uleb(&mut p.encoded, obj.sections[f.section.index()].data.len());
+        p.object(obj, f.section.index())?;
     }
     Ok(p)
 }

@@ -209,8 +209,8 @@ pub(crate) fn resolve(
     }
     for (i, r) in obj.relocations.iter().enumerate() {
         let (entry, field, value) = resolve_one(obj, resolved, body_offsets, i, r)?;
-        out.per_section[r.section.0].push(entry);
-        out.patches[r.section.0].push((r.offset, field, value));
+        out.per_section[r.section().index()].push(entry);
+        out.patches[r.section().index()].push((r.offset(), field, value));
     }
     for entries in &mut out.per_section {
         if !entries.is_sorted_by_key(|e| e.offset) {
@@ -228,12 +228,12 @@ fn resolve_one(
     r: &Relocation,
 ) -> Result<(Entry, Field, i64), Error> {
     let arch = obj.target.arch;
-    let Some(r_type) = wasm_type(r.kind) else {
+    let Some(r_type) = wasm_type(r.kind()) else {
         return Err(Error::unsupported(
             kind_at(i),
             format!(
                 "kind {} has no Wasm encoding: Wasm objects take the wasm_* kinds (see `objforge targets`)",
-                r.kind
+                r.kind()
             ),
         ));
     };
@@ -248,12 +248,13 @@ fn resolve_one(
             kind_at(i),
             format!(
                 "{} ({}) is for wasm64; this object is {arch}",
-                r.kind, info.name
+                r.kind(),
+                info.name
             ),
         ));
     }
-    let section = &obj.sections[r.section.0];
-    if matches!(resolved.roles[r.section.0], Role::Dropped) {
+    let section = &obj.sections[r.section().index()];
+    if matches!(resolved.roles[r.section().index()], Role::Dropped) {
         return Err(Error::invalid(
             Place::Relocation(i, Some("section")),
             format!("{} is not written to the module", section.name),
@@ -263,19 +264,21 @@ fn resolve_one(
     // The field: inside the section, and a padded LEB where the type patches one.
     let size = u64::from(info.field.size());
     let len = section.data.len();
-    if r.offset.checked_add(size).is_none_or(|end| end > len) {
+    if r.offset().checked_add(size).is_none_or(|end| end > len) {
         return Err(Error::invalid(
             Place::Relocation(i, Some("offset")),
             format!(
                 "{} is past the end of {} ({len} bytes) for a {size}-byte {} field",
-                r.offset, section.name, r.kind
+                r.offset(),
+                section.name,
+                r.kind()
             ),
         ));
     }
     if let (Field::Uleb(_) | Field::Sleb(_), SectionData::Bytes(bytes)) =
         (info.field, &section.data)
     {
-        let start = r.offset as usize;
+        let start = r.offset() as usize;
         let field = bytes.get(start..start + size as usize).unwrap_or(&[]);
         if !is_padded_leb(field) {
             let shown: Vec<String> = field.iter().map(|b| format!("{b:02x}")).collect();
@@ -288,8 +291,8 @@ fn resolve_one(
                 Place::Relocation(i, Some("offset")),
                 format!(
                     "{} patches a {size}-byte padded LEB128, but the bytes at {} in {} are {}: not padded (every byte but the last needs 0x80), so the linker could not rewrite it in place; write the immediate padded ({zero} for 0)",
-                    r.kind,
-                    r.offset,
+                    r.kind(),
+                    r.offset(),
                     section.name,
                     shown.join(" ")
                 ),
@@ -302,7 +305,8 @@ fn resolve_one(
             Place::Relocation(i, Some("offset")),
             format!(
                 "{} patches a padded LEB128, but {} is zeros",
-                r.kind, section.name
+                r.kind(),
+                section.name
             ),
         ));
     }
@@ -311,64 +315,67 @@ fn resolve_one(
     let addend_at = Place::Relocation(i, Some("addend"));
     if info.target == Target::Type {
         let ntypes = obj.wasm.types.len();
-        if r.symbol.is_some() {
+        if r.symbol().is_some() {
             return Err(Error::invalid(
                 Place::Relocation(i, Some("symbol")),
                 format!(
                     "{} names a type, not a symbol: leave `symbol` out and give the type's index as the addend",
-                    r.kind
+                    r.kind()
                 ),
             ));
         }
-        if r.addend < 0 || r.addend as u64 >= ntypes as u64 {
+        if r.addend() < 0 || r.addend() as u64 >= ntypes as u64 {
             return Err(Error::invalid(
                 addend_at,
                 format!(
                     "{} takes the type's index as its addend; there is no type {} (wasm.types has {ntypes})",
-                    r.kind, r.addend
+                    r.kind(), r.addend()
                 ),
             ));
         }
-        let index = r.addend as u32;
+        let index = r.addend() as u32;
         let entry = Entry {
             r_type: r_type as u8,
-            offset: r.offset,
+            offset: r.offset(),
             index,
             addend: None,
         };
         return Ok((entry, info.field, i64::from(index)));
     }
-    if !info.addend && r.addend != 0 {
+    if !info.addend && r.addend() != 0 {
         return Err(Error::invalid(
             addend_at,
             format!(
                 "{} ({}) takes no addend, so {} cannot be expressed",
-                r.kind, info.name, r.addend
+                r.kind(),
+                info.name,
+                r.addend()
             ),
         ));
     }
     let wide = matches!(info.field, Field::U64 | Field::Uleb(10) | Field::Sleb(10));
-    if info.addend && !wide && i32::try_from(r.addend).is_err() {
+    if info.addend && !wide && i32::try_from(r.addend()).is_err() {
         return Err(Error::invalid(
             addend_at,
             format!(
                 "{} does not fit the 32-bit addend of {}",
-                r.addend, info.name
+                r.addend(),
+                info.name
             ),
         ));
     }
 
     // The symbol, which must be the kind of thing the type indexes.
     let symbol_at = Place::Relocation(i, Some("symbol"));
-    let Some(s) = r.symbol else {
+    let Some(s) = r.symbol() else {
         return Err(Error::invalid(
             symbol_at,
-            format!("a {} relocation needs a symbol", r.kind),
+            format!("a {} relocation needs a symbol", r.kind()),
         ));
     };
-    let sym = &obj.symbols[s.0];
-    let class = resolved.classes[s.0];
-    let Some(index) = resolved.symtab_index[s.0] else {
+    let sym = &obj.symbols[s.index()];
+    let class = resolved.classes[s.index()];
+    let Some(index) = resolved.symtab_index[s.index()] else {
         return Err(Error::invalid(
             symbol_at,
             format!(
@@ -383,7 +390,7 @@ fn resolve_one(
             symbol_at.clone(),
             format!(
                 "{} needs {wanted}, but `{}` is {}",
-                r.kind,
+                r.kind(),
                 sym.name,
                 class.describe()
             ),
@@ -406,7 +413,7 @@ fn resolve_one(
         (Target::TableSlot, _) => return Err(wrong("a function (whose table slot it takes)")),
         (Target::Data, Class::Data { at: Some((seg, off, _)) }) => {
             let base = resolved.segments[seg as usize].address;
-            (base.wrapping_add(off) as i64).wrapping_add(r.addend)
+            (base.wrapping_add(off) as i64).wrapping_add(r.addend())
         }
         (Target::Data, Class::Data { at: None }) => 0,
         (Target::Data, _) => return Err(wrong("a data symbol")),
@@ -417,18 +424,18 @@ fn resolve_one(
         (Target::FunctionOffset, Class::Function { import: None, index }) => {
             let j = (index - resolved.func_imports) as usize;
             let at = body_offsets.get(j).copied().unwrap_or(0);
-            (at as i64).wrapping_add(r.addend)
+            (at as i64).wrapping_add(r.addend())
         }
         (Target::FunctionOffset, _) => return Err(wrong("a defined function")),
-        (Target::Section, Class::Section { .. }) => r.addend,
+        (Target::Section, Class::Section { .. }) => r.addend(),
         (Target::Section, _) => return Err(wrong("a custom section's symbol")),
         (Target::Type, _) => 0,
     };
     let entry = Entry {
         r_type: r_type as u8,
-        offset: r.offset,
+        offset: r.offset(),
         index,
-        addend: info.addend.then_some(r.addend),
+        addend: info.addend.then_some(r.addend()),
     };
     Ok((entry, info.field, value))
 }

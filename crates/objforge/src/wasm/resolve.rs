@@ -286,10 +286,13 @@ fn section_roles(
     let mut roles: Vec<Option<Role>> = vec![None; n];
     for (j, f) in module.functions.iter().enumerate() {
         let place = at(format!("functions[{j}].section"));
-        let Some(s) = obj.sections.get(f.section.0) else {
+        let Some(s) = obj.sections.get(f.section.index()) else {
             return Err(invalid(
                 place,
-                format!("there is no section {} (the object has {n})", f.section.0),
+                format!(
+                    "there is no section {} (the object has {n})",
+                    f.section.index()
+                ),
             ));
         };
         if s.kind != SectionKind::Text {
@@ -302,13 +305,13 @@ fn section_roles(
                 ),
             ));
         }
-        if let Some(Role::Function(k)) = roles[f.section.0] {
+        if let Some(Role::Function(k)) = roles[f.section.index()] {
             return Err(invalid(
                 place,
                 format!("{} is already the body of functions[{k}]", s.name),
             ));
         }
-        roles[f.section.0] = Some(Role::Function(j as u32));
+        roles[f.section.index()] = Some(Role::Function(j as u32));
     }
     let mut customs = Vec::new();
     let mut data_sections = Vec::new();
@@ -401,13 +404,13 @@ fn section_roles(
     } else {
         for (j, d) in module.data.iter().enumerate() {
             let place = at(format!("data[{j}].section"));
-            let Some(s) = obj.sections.get(d.section.0) else {
+            let Some(s) = obj.sections.get(d.section.index()) else {
                 return Err(invalid(
                     place,
                     format!("there is no section {} (the object has {n})", d.section.0),
                 ));
             };
-            match roles[d.section.0] {
+            match roles[d.section.index()] {
                 Some(Role::Segment(k)) => {
                     return Err(invalid(
                         place,
@@ -435,9 +438,9 @@ fn section_roles(
                     ),
                 ));
             }
-            roles[d.section.0] = Some(Role::Segment(segments.len() as u32));
+            roles[d.section.index()] = Some(Role::Segment(segments.len() as u32));
             segments.push(Segment {
-                section: d.section.0,
+                section: d.section.index(),
                 address,
                 passive,
             });
@@ -504,7 +507,7 @@ fn imports(obj: &Object, resolved: &Resolved) -> Result<Vec<Import>, Error> {
         let uses_table = obj.relocations.iter().any(|r| {
             use crate::reloc::RelocKind::*;
             matches!(
-                r.kind,
+                r.kind(),
                 WasmTableIndexSleb
                     | WasmTableIndexI32
                     | WasmTableIndexSleb64
@@ -610,7 +613,7 @@ fn classify_symbols(obj: &Object, resolved: &Resolved) -> Result<Vec<Class>, Err
     // Symbols that an import, a global or a table defines: (class, where it was claimed).
     let mut claimed: Vec<Option<(Class, String)>> = vec![None; nsym];
     let mut claim = |symbol: crate::model::SymbolId, class: Class, path: String| {
-        let Some(slot) = claimed.get_mut(symbol.0) else {
+        let Some(slot) = claimed.get_mut(symbol.index()) else {
             return Err(invalid(
                 at(path),
                 format!("there is no symbol {} (the object has {nsym})", symbol.0),
@@ -720,8 +723,8 @@ fn classify_symbols(obj: &Object, resolved: &Resolved) -> Result<Vec<Class>, Err
                 _ => Class::Data { at: None },
             },
             (SymbolDefinition::Defined { section, offset }, None) => {
-                let s = &obj.sections[section.0];
-                match (resolved.roles[section.0], sym.kind) {
+                let s = &obj.sections[section.index()];
+                match (resolved.roles[section.index()], sym.kind) {
                     (Role::Function(j), SymbolKind::Func | SymbolKind::None) => {
                         if offset != 0 {
                             return Err(invalid(
@@ -782,7 +785,7 @@ fn classify_symbols(obj: &Object, resolved: &Resolved) -> Result<Vec<Class>, Err
                 },
                 SymbolDefinition::Defined { section, .. },
             ) => {
-                let len = obj.sections[section.0].data.len();
+                let len = obj.sections[section.index()].data.len();
                 off.checked_add(size).is_none_or(|end| end > len)
             }
             _ => false,
@@ -857,7 +860,7 @@ fn check_exports(obj: &Object, resolved: &mut Resolved) -> Result<(), Error> {
             match e.target {
                 ExportTarget::Symbol(s) => {
                     let place = at(format!("exports[{i}].symbol"));
-                    let Some(class) = resolved.classes.get(s.0).copied() else {
+                    let Some(class) = resolved.classes.get(s.index()).copied() else {
                         return Err(invalid(
                             place,
                             format!(
@@ -876,27 +879,27 @@ fn check_exports(obj: &Object, resolved: &mut Resolved) -> Result<(), Error> {
                             place,
                             format!(
                             "`{}` is {}; an export by symbol names a defined function or global",
-                            obj.symbols[s.0].name,
+                            obj.symbols[s.index()].name,
                             class.describe()
                         ),
                         ));
                     }
-                    if resolved.relocatable && obj.symbols[s.0].binding == Binding::Local {
+                    if resolved.relocatable && obj.symbols[s.index()].binding == Binding::Local {
                         return Err(invalid(
                             place,
                             format!(
                                 "`{}` is local; the linker exports only global symbols",
-                                obj.symbols[s.0].name
+                                obj.symbols[s.index()].name
                             ),
                         ));
                     }
-                    if resolved.exported[s.0] {
+                    if resolved.exported[s.index()] {
                         return Err(invalid(
                             place,
-                            format!("`{}` is exported already", obj.symbols[s.0].name),
+                            format!("`{}` is exported already", obj.symbols[s.index()].name),
                         ));
                     }
-                    resolved.exported[s.0] = true;
+                    resolved.exported[s.index()] = true;
                     continue;
                 }
                 _ if resolved.relocatable => return Err(invalid(
@@ -1048,7 +1051,7 @@ fn check_init_funcs(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
                 "init functions are for the linker; a plain module has `start`",
             ));
         }
-        let Some(class) = resolved.classes.get(f.symbol.0) else {
+        let Some(class) = resolved.classes.get(f.symbol.index()) else {
             return Err(invalid(
                 place,
                 format!(
@@ -1063,7 +1066,7 @@ fn check_init_funcs(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
                 place,
                 format!(
                     "`{}` is {}; an init function is a function",
-                    obj.symbols[f.symbol.0].name,
+                    obj.symbols[f.symbol.index()].name,
                     class.describe()
                 ),
             ));
@@ -1076,7 +1079,7 @@ fn check_init_funcs(obj: &Object, resolved: &Resolved) -> Result<(), Error> {
                 place,
                 format!(
                     "`{}` takes or returns values; an init function is [] -> []",
-                    obj.symbols[f.symbol.0].name
+                    obj.symbols[f.symbol.index()].name
                 ),
             ));
         }

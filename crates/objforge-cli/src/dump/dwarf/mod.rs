@@ -102,10 +102,14 @@ fn relocate(object: &Object, index: usize) -> Result<Vec<u8>> {
         SectionData::Bytes(b) => b.clone(),
         other => vec![0; usize::try_from(other.len()).unwrap_or(0)],
     };
-    for r in object.relocations.iter().filter(|r| r.section.0 == index) {
+    for r in object
+        .relocations
+        .iter()
+        .filter(|r| r.section().index() == index)
+    {
         let target = r
-            .symbol
-            .and_then(|s| object.symbols.get(s.0))
+            .symbol()
+            .and_then(|s| object.symbols.get(s.index()))
             .map(|s| s.definition);
         let Some(SymbolDefinition::Defined {
             section: at,
@@ -114,27 +118,27 @@ fn relocate(object: &Object, index: usize) -> Result<Vec<u8>> {
         else {
             return Err(DumpError::at(
                 &section.name,
-                r.offset,
+                r.offset(),
                 "a relocation against a symbol with no section: DWARF cannot be read from it",
             ));
         };
-        let base = section_base(object, at.0);
-        let value = base.wrapping_add(offset).wrapping_add(r.addend as u64);
-        let size = match r.kind {
+        let base = section_base(object, at.index());
+        let value = base.wrapping_add(offset).wrapping_add(r.addend() as u64);
+        let size = match r.kind() {
             RelocKind::Abs64 => 8,
             RelocKind::Abs32 | RelocKind::Abs32S | RelocKind::Secrel32 => 4,
             _ => {
                 return Err(DumpError::at(
                     &section.name,
-                    r.offset,
-                    format!("a {} relocation, which DWARF does not use", r.kind),
+                    r.offset(),
+                    format!("a {} relocation, which DWARF does not use", r.kind()),
                 ))
             }
         };
-        let field = usize::try_from(r.offset)
+        let field = usize::try_from(r.offset())
             .ok()
             .and_then(|start| bytes.get_mut(start..start.checked_add(size)?))
-            .ok_or_else(|| DumpError::at(&section.name, r.offset, "relocation past the end"))?;
+            .ok_or_else(|| DumpError::at(&section.name, r.offset(), "relocation past the end"))?;
         field.copy_from_slice(&value.to_le_bytes()[..size]);
     }
     Ok(bytes)
@@ -238,7 +242,7 @@ impl<'a> Context<'a> {
         for (i, s) in object.symbols.iter().enumerate() {
             if let SymbolDefinition::Defined { section, offset } = s.definition {
                 symbols_by_section
-                    .entry(section.0)
+                    .entry(section.index())
                     .or_default()
                     .push((offset, i));
             }
