@@ -246,7 +246,7 @@ impl Target {
             "" => return Err(bad("the triple is empty".into())),
             other => {
                 return Err(bad(format!(
-                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, riscv64, arm/armv7/thumbv7 (little-endian), powerpc64le/ppc64le, s390x, wasm32, wasm64)"
+                    "unknown architecture `{other}` in `{triple}` (known: x86_64, i386..i686, aarch64/arm64, arm/thumb, riscv64, powerpc64le, s390x, wasm32, wasm64)"
                 )))
             }
         };

@@ -197,7 +197,7 @@ fn triples() {
     assert_eq!((t.riscv_compressed, t.float_abi), (true, FloatAbi::Soft));
     assert_eq!(
         Target::from_triple("mips-unknown-linux-gnu").unwrap_err().to_string(),
-        "target: unknown architecture `mips` in `mips-unknown-linux-gnu` (known: x86_64, i386..i686, aarch64/arm64, riscv64, arm/armv7/thumbv7 (little-endian), powerpc64le/ppc64le, s390x, wasm32, wasm64)"
+        "target: unknown architecture `mips` in `mips-unknown-linux-gnu` (known: x86_64, i386..i686, aarch64/arm64, arm/thumb, riscv64, powerpc64le, s390x, wasm32, wasm64)"
     );
     for (triple, abi) in [
         ("arm-linux-gnueabihf", FloatAbi::Double),
