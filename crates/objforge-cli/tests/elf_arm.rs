@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -136,14 +135,12 @@ fn assemble(dir: &Path, name: &str) -> PathBuf {
 /// The `secrel32` fields of `.objforge.strrefs` are offsets into `.debug_str` (which is not
 /// loaded, so the program cannot check them itself): check them in the linked file.
 fn check_secrel(exe: &Path) {
-    let refs = common::section_bytes(exe, ".objforge.strrefs");
-    let strings = common::section_bytes(exe, ".debug_str");
-    let at = |w: &[u8]| {
-        let rest = &strings[u32::from_le_bytes(w.try_into().unwrap()) as usize..];
-        String::from_utf8_lossy(&rest[..rest.iter().position(|&b| b == 0).unwrap()]).into_owned()
-    };
-    let found: Vec<String> = refs.chunks(4).map(at).collect();
-    assert_eq!(found, ["arm", "rm", "objforge"], "{}", exe.display());
+    assert_eq!(
+        common::strrefs(exe, false),
+        ["arm", "rm", "objforge"],
+        "{}",
+        exe.display()
+    );
 }
 
 #[test]
@@ -152,14 +149,8 @@ fn arm_every_relocation_kind_links_and_runs() {
     let spec = fixture("every_reloc.json");
 
     // The fixtures keep covering every kind.
-    let mut used = BTreeSet::new();
-    for name in ["every_reloc.json", "narrow.json"] {
-        let doc: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
-        for r in doc["relocations"].as_array().unwrap() {
-            used.insert(r["kind"].as_str().unwrap().to_string());
-        }
-    }
+    let mut used = common::kinds_used(&spec);
+    used.extend(common::kinds_used(&fixture("narrow.json")));
     for kind in ARM_KINDS.iter().chain(&["abs8", "abs16"]) {
         assert!(used.contains(*kind), "the arm fixtures use no {kind}");
     }

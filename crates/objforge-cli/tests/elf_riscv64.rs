@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -131,19 +130,12 @@ fn run_riscv64(exe: &Path) -> (String, i32) {
 /// The `secrel32` fields of `.objforge.strrefs` are offsets into `.debug_str` (which is not
 /// loaded, so the program cannot check them itself): check them in the linked file.
 fn check_secrel(exe: &Path) {
-    let refs = common::section_bytes(exe, ".objforge.strrefs");
-    let strings = common::section_bytes(exe, ".debug_str");
-    let offsets: Vec<u32> = refs
-        .chunks(4)
-        .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
-        .collect();
-    assert_eq!(offsets, [9, 14, 0], "{}", exe.display());
-    let at = |off: u32| {
-        let rest = &strings[off as usize..];
-        String::from_utf8_lossy(&rest[..rest.iter().position(|&b| b == 0).unwrap()]).into_owned()
-    };
-    let found: Vec<String> = offsets.iter().map(|&o| at(o)).collect();
-    assert_eq!(found, ["riscv64", "64", "objforge"], "{}", exe.display());
+    assert_eq!(
+        common::strrefs(exe, false),
+        ["riscv64", "64", "objforge"],
+        "{}",
+        exe.display()
+    );
 }
 
 #[test]
@@ -152,16 +144,9 @@ fn riscv64_every_relocation_kind_links_and_runs() {
     let spec = fixture("every_reloc.json");
 
     // The fixture keeps covering every kind.
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
-    let used: BTreeSet<&str> = doc["relocations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["kind"].as_str().unwrap())
-        .collect();
+    let used = common::kinds_used(&spec);
     for kind in RISCV64_KINDS {
-        assert!(used.contains(kind), "every_reloc.json uses no {kind}");
+        assert!(used.contains(*kind), "every_reloc.json uses no {kind}");
     }
 
     let obj = build_checked(&dir, &spec, "every_reloc");

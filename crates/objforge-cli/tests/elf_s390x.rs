@@ -126,18 +126,12 @@ fn expected_run() -> (String, i32) {
 /// loaded, so the program cannot check them itself): big-endian words, checked in the
 /// linked file.
 fn check_secrel(exe: &Path) {
-    let refs = common::section_bytes(exe, ".objforge.strrefs");
-    let strings = common::section_bytes(exe, ".debug_str");
-    let offsets: Vec<u32> = refs
-        .chunks(4)
-        .map(|w| u32::from_be_bytes(w.try_into().unwrap()))
-        .collect();
-    let at = |off: u32| {
-        let rest = &strings[off as usize..];
-        String::from_utf8_lossy(&rest[..rest.iter().position(|&b| b == 0).unwrap()]).into_owned()
-    };
-    let found: Vec<String> = offsets.iter().map(|&o| at(o)).collect();
-    assert_eq!(found, ["s390x", "90x", "objforge"], "{}", exe.display());
+    assert_eq!(
+        common::strrefs(exe, true),
+        ["s390x", "90x", "objforge"],
+        "{}",
+        exe.display()
+    );
 }
 
 #[test]
@@ -146,16 +140,9 @@ fn s390x_every_relocation_kind_links_and_runs() {
     let spec = fixture("every_reloc.json");
 
     // The fixture keeps covering every kind.
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
-    let used: BTreeSet<&str> = doc["relocations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["kind"].as_str().unwrap())
-        .collect();
+    let used = common::kinds_used(&spec);
     for kind in S390X_KINDS {
-        assert!(used.contains(kind), "every_reloc.json uses no {kind}");
+        assert!(used.contains(*kind), "every_reloc.json uses no {kind}");
     }
 
     let obj = build_checked(&dir, &spec, "every_reloc");

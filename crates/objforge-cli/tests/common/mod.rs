@@ -137,6 +137,42 @@ pub fn section_bytes(file: &Path, name: &str) -> Vec<u8> {
     std::fs::read(&dump).expect("read the dumped section")
 }
 
+/// The strings a linked file's `.objforge.strrefs` points at: each of its 4-byte words (in
+/// the target's byte order) is a `secrel32` offset into `.debug_str`, which is not loaded, so
+/// the every-kind programs cannot check them themselves.
+pub fn strrefs(exe: &Path, big_endian: bool) -> Vec<String> {
+    let refs = section_bytes(exe, ".objforge.strrefs");
+    let strings = section_bytes(exe, ".debug_str");
+    refs.chunks(4)
+        .map(|w| {
+            let w: [u8; 4] = w.try_into().expect("4-byte words");
+            let at = if big_endian {
+                u32::from_be_bytes(w)
+            } else {
+                u32::from_le_bytes(w)
+            } as usize;
+            let rest = &strings[at..];
+            let end = rest.iter().position(|&b| b == 0).expect("a NUL");
+            String::from_utf8_lossy(&rest[..end]).into_owned()
+        })
+        .collect()
+}
+
+/// The relocation kinds a spec's `relocations` use.
+pub fn kinds_used(spec: &Path) -> std::collections::BTreeSet<String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec).expect("read the spec"))
+            .expect("a JSON spec");
+    doc["relocations"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| r["kind"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The relocations of an object as `llvm-readobj-19 -r` sees them, one
 /// `SECTION: OFFSET TYPE SYMBOL ADDEND` line each (`.rela.text: 0x10 R_X86_64_PC32 msg 0xFFFFFFFFFFFFFFFC`).
 pub fn relocation_lines(obj: &Path) -> Vec<String> {
