@@ -319,18 +319,7 @@ fn ppc64le_unwind_rows_match_gas() {
             .arg("-o")
             .arg(&theirs),
     );
-    let rows = |obj: &Path| -> Vec<String> {
-        common::run_ok(Command::new("llvm-dwarfdump-19").arg("--eh-frame").arg(obj))
-            .lines()
-            .filter(|l| {
-                l.starts_with("  0x")
-                    || l.contains("Augmentation:")
-                    || l.contains("alignment factor")
-                    || l.contains("Return address column")
-            })
-            .map(str::to_string)
-            .collect()
-    };
+    let rows = |obj: &Path| common::frame_rows(obj, "--eh-frame");
     let (a, b) = (rows(&ours), rows(&theirs));
     assert!(
         a.iter().any(|l| l.contains("Return address column: 65")),

@@ -191,16 +191,7 @@ fn same_rows_as_gas(arch: &Arch) {
         if arch.name == "s390x" {
             return s390x_rows(obj);
         }
-        common::run_ok(Command::new("llvm-dwarfdump-19").arg("--eh-frame").arg(obj))
-            .lines()
-            .filter(|l| {
-                l.starts_with("  0x")
-                    || l.contains("Augmentation:")
-                    || l.contains("alignment factor")
-                    || l.contains("Return address column")
-            })
-            .map(str::to_string)
-            .collect()
+        common::frame_rows(obj, "--eh-frame")
     };
     let (a, b) = (rows(&ours), rows(&theirs));
     assert!(a.len() > 10, "{a:?}");
@@ -472,22 +463,7 @@ fn debug_frame_rows_as_gas() {
         std::fs::write(&s, format!(".cfi_sections .debug_frame\n{source}\n")).unwrap();
         let theirs = dir.join("gas.o");
         common::run_ok(Command::new(arch.gas).arg(&s).arg("-o").arg(&theirs));
-        let rows = |obj: &Path| -> Vec<String> {
-            common::run_ok(
-                Command::new("llvm-dwarfdump-19")
-                    .arg("--debug-frame")
-                    .arg(obj),
-            )
-            .lines()
-            .filter(|l| {
-                l.starts_with("  0x")
-                    || l.contains("Augmentation:")
-                    || l.contains("alignment factor")
-                    || l.contains("Return address column")
-            })
-            .map(str::to_string)
-            .collect()
-        };
+        let rows = |obj: &Path| common::frame_rows(obj, "--debug-frame");
         let ours_rows = rows(&ours);
         assert!(ours_rows.len() > 10, "{}: {ours_rows:?}", arch.name);
         assert_eq!(ours_rows, rows(&theirs), "{}", arch.name);

@@ -158,6 +158,22 @@ pub fn strrefs(exe: &Path, big_endian: bool) -> Vec<String> {
         .collect()
 }
 
+/// The call-frame rows `llvm-dwarfdump-19 FLAG` (`--eh-frame` or `--debug-frame`) prints
+/// for an object: each CIE's augmentation, alignment factors and return address column, and
+/// every row, to compare two writers' tables line for line.
+pub fn frame_rows(obj: &Path, flag: &str) -> Vec<String> {
+    run_ok(Command::new("llvm-dwarfdump-19").arg(flag).arg(obj))
+        .lines()
+        .filter(|l| {
+            l.starts_with("  0x")
+                || l.contains("Augmentation:")
+                || l.contains("alignment factor")
+                || l.contains("Return address column")
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 /// The relocation kinds a spec's `relocations` use.
 pub fn kinds_used(spec: &Path) -> std::collections::BTreeSet<String> {
     let doc: serde_json::Value =
