@@ -64,6 +64,22 @@ pub fn supports(format: Format, arch: Architecture, kind: RelocKind) -> bool {
     }
 }
 
+/// The `.ARM.attributes` contents the ELF writer adds to a 32-bit Arm object that has no
+/// section of that name (`Tag_ABI_VFP_args` as the target's float ABI says); `None` for every
+/// other target, which gets no attributes it was not given. A reader that wants to tell a
+/// backend's attributes from the writer's compares with this.
+///
+/// ```
+/// use objforge::{Architecture, Format, Target};
+/// let arm = Target::from_triple("arm-linux-gnueabihf").unwrap();
+/// assert_eq!(objforge::default_attributes(&arm).map(|a| a[0]), Some(b'A'));
+/// assert_eq!(objforge::default_attributes(&Target::new(Architecture::X86_64, Format::Elf)), None);
+/// ```
+pub fn default_attributes(target: &Target) -> Option<Vec<u8>> {
+    (target.format == Format::Elf && target.arch == Architecture::Arm)
+        .then(|| arch::arm::default_attributes(target.float_abi != FloatAbi::Soft))
+}
+
 /// Formats this build can write.
 pub const WRITABLE_FORMATS: &[Format] = &[Format::Elf, Format::MachO, Format::Coff, Format::Wasm];
 

@@ -373,11 +373,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                             .section(SectionIndex(index))
                             .ok()
                             .and_then(|h| h.data(endian, self.data).ok())
-                            == Some(
-                                &elf_arm::writer_default_attributes(
-                                    self.object.target.float_abi != FloatAbi::Soft,
-                                )[..],
-                            ) =>
+                            == objforge::default_attributes(&self.object.target).as_deref() =>
                 {
                     Role::LeftOut
                 }

@@ -46,20 +46,6 @@ pub fn float_abi(flags: u32) -> Result<(FloatAbi, Option<String>), String> {
     )
 }
 
-/// The `.ARM.attributes` objforge's ELF writer adds to an object that has none: the `aeabi`
-/// file attributes with `Tag_ABI_VFP_args` alone, 1 for hard float, 0 for soft (see
-/// docs/relocations.md). `dump` leaves exactly these bytes out, as the writer makes them.
-pub fn writer_default_attributes(hard_float: bool) -> Vec<u8> {
-    // 'A', the subsection's length, "aeabi\0", Tag_File (1) and its length, the tag.
-    let mut out = vec![b'A'];
-    out.extend_from_slice(&17u32.to_le_bytes());
-    out.extend_from_slice(b"aeabi\0");
-    out.push(1);
-    out.extend_from_slice(&7u32.to_le_bytes());
-    out.extend_from_slice(&[28, u8::from(hard_float)]);
-    out
-}
-
 /// `Tag_ABI_VFP_args` (28) of the `aeabi` file attributes in an `.ARM.attributes` section's
 /// bytes: its value, or 0 (the base procedure call standard, the tag's default) when the
 /// file attributes leave it out; `None` when there are no `aeabi` file attributes or they do
