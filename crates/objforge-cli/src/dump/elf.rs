@@ -215,7 +215,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
         if arch == Architecture::Arm {
             reader.check_exidx_links()?;
             // No float flag in the header (GCC's way): the attributes say which ABI.
-            if flags & 0x600 == 0 {
+            if !elf_arm::float_abi_stated(flags) {
                 let stated = reader
                     .object
                     .sections
@@ -364,10 +364,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
                 elf_arm::SHT_ARM_ATTRIBUTES
                     if self.arch == Architecture::Arm
                         && name == ".ARM.attributes"
-                        && !self
-                            .notes
-                            .iter()
-                            .any(|n| n.starts_with("the ELF header names no float ABI"))
+                        && elf_arm::float_abi_stated(header.e_flags(endian))
                         && self
                             .headers
                             .section(SectionIndex(index))

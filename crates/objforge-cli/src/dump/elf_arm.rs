@@ -46,6 +46,12 @@ pub fn float_abi(flags: u32) -> Result<(FloatAbi, Option<String>), String> {
     )
 }
 
+/// Whether the ELF header's flags state the float ABI (objforge always does; GNU as leaves
+/// it to the attributes).
+pub fn float_abi_stated(flags: u32) -> bool {
+    flags & (EF_ARM_ABI_FLOAT_SOFT | EF_ARM_ABI_FLOAT_HARD) != 0
+}
+
 /// `Tag_ABI_VFP_args` (28) of the `aeabi` file attributes in an `.ARM.attributes` section's
 /// bytes: its value, or 0 (the base procedure call standard, the tag's default) when the
 /// file attributes leave it out; `None` when there are no `aeabi` file attributes or they do
