@@ -33,6 +33,7 @@ mod macho;
 mod model;
 mod names;
 mod out;
+mod parallel;
 mod platform;
 mod reloc;
 mod strtab;

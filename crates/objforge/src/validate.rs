@@ -84,9 +84,16 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
     check_counts(obj)?;
     check_sections(obj)?;
     check_comdat_selections(obj)?;
-    let (names, section_symbols) = check_symbols(obj)?;
+    // The symbols and the relocations are checked apart (on two threads when both are many);
+    // the symbols' error, if any, still comes first.
+    let (symbols, relocations) = crate::parallel::join(
+        parallel_worth_it(obj),
+        || check_symbols(obj),
+        || check_relocations(obj),
+    );
+    let (names, section_symbols) = symbols?;
     crate::model::local_entry::check(obj)?;
-    let (relocs, reach) = check_relocations(obj)?;
+    let (relocs, reach) = relocations?;
     crate::limits::check_total_size(obj)?;
     rules(obj)?;
     crate::unwind::check(obj)?;
@@ -99,6 +106,13 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
         relocs,
         section_symbols,
     })
+}
+
+/// Whether the symbols' and the relocations' checks are long enough each to pay for a
+/// thread (tens of microseconds to start): both take about as long per item.
+fn parallel_worth_it(obj: &Object) -> bool {
+    const MIN_ITEMS: usize = 20_000;
+    obj.symbols.len().min(obj.relocations.len()) >= MIN_ITEMS
 }
 
 /// Ids hold u32: more sections, symbols or relocations than that cannot be named.
@@ -759,5 +773,50 @@ mod tests {
                 name[at] = b'a';
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use crate::*;
+
+    /// A model large enough that its symbols and relocations are checked on two threads.
+    fn large() -> Object {
+        let mut obj = Object::new(Target::new(Architecture::X86_64, Format::Elf));
+        let n = 30_000;
+        let text =
+            obj.add_section(Section::new(".text", SectionKind::Text).with_bytes(vec![0; 8 * n]));
+        for i in 0..n {
+            let s = obj.add_symbol(
+                Symbol::defined(format!("f{i}"), text, 8 * i as u64).with_binding(Binding::Global),
+            );
+            obj.add_relocation(Relocation::new(text, 8 * i as u64, s, RelocKind::Abs64));
+        }
+        assert!(super::parallel_worth_it(&obj));
+        obj
+    }
+
+    #[test]
+    fn a_large_model_reports_the_same_first_error_as_a_small_one() {
+        let good = large();
+        assert!(good.write().is_ok());
+
+        // Errors in both halves: the symbols' comes first, as when they run in turn.
+        let mut both = large();
+        both.symbols[20_000].name = "f7".into();
+        both.relocations[100].set_offset(1 << 40);
+        let e = both.write().unwrap_err().to_string();
+        assert!(
+            e.starts_with("symbols[20000].name: duplicate global symbol `f7`"),
+            "{e}"
+        );
+
+        let mut relocations_only = large();
+        relocations_only.relocations[29_999].set_symbol(Some(SymbolId(1 << 30)));
+        let e = relocations_only.write().unwrap_err().to_string();
+        assert!(
+            e.starts_with("relocations[29999].symbol: there is no symbol"),
+            "{e}"
+        );
     }
 }
