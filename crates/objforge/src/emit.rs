@@ -51,8 +51,24 @@ pub(crate) trait Layout {
     fn size(&self) -> usize;
     /// Whether integers are big-endian.
     fn big_endian(&self) -> bool;
-    /// Writes the whole file, [`Layout::size`] bytes.
-    fn emit(&self, out: &mut Out);
+    /// Writes the whole file, [`Layout::size`] bytes: the head, then the tail.
+    fn emit(&self, out: &mut Out) {
+        self.emit_head(out);
+        self.emit_tail(out);
+    }
+    /// Writes the file up to where its tail starts ([`Layout::tail`]; all of it if it has none).
+    fn emit_head(&self, out: &mut Out);
+    /// Where the file's tail starts, if it has one: its symbol and string tables and what
+    /// follows them, which depend on nothing written before them, so that they can be written
+    /// beside the head ([`Layout::emit_tail`] into [`Out::window`]).
+    fn tail(&self) -> Option<usize> {
+        None
+    }
+    /// Writes the tail, from [`Layout::tail`] to the end.
+    fn emit_tail(&self, _out: &mut Out) {}
+    /// Stores in the tail, once written beside the head and appended to it, what it needed
+    /// from the head (COFF: the sections' checksums).
+    fn finish_tail(&self, _out: &mut Out) {}
 }
 
 /// Receives what one model relocation is written as, as a format's mapping finds it: its

@@ -64,7 +64,38 @@ impl Out<'static> {
     }
 }
 
+impl Out<'static> {
+    /// A buffer for the part of the file from offset `start`, `capacity` bytes long, written
+    /// beside the part before it and then appended to it ([`Out::append`]). It holds the
+    /// bytes it writes as a file buffer does (they may be overwritten), at their offsets in
+    /// the file.
+    pub(crate) fn window(start: usize, capacity: usize, big_endian: bool) -> Result<Self, Error> {
+        let mut out = Out::try_with_capacity(capacity, big_endian)?;
+        out.flushed = start;
+        Ok(out)
+    }
+}
+
 impl<'w> Out<'w> {
+    /// Appends the bytes of a window ([`Out::window`], [`Out::into_window`]) that starts at
+    /// file offset `start`, where these end.
+    pub(crate) fn append(&mut self, start: usize, window: &[u8]) {
+        debug_assert_eq!(start, self.len(), "a window appended out of place");
+        self.bytes(window);
+    }
+
+    /// The bytes of a window ([`Out::window`]), to be appended where it starts.
+    pub(crate) fn into_window(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Where file offset `at` is in the buffer (the buffer holds the file, or a window of it
+    /// from `flushed`).
+    #[inline]
+    fn at(&self, at: usize) -> usize {
+        at.wrapping_sub(self.flushed)
+    }
+
     /// Output that goes to `stream` in chunks of at most 64 KiB.
     pub(crate) fn stream(stream: &'w mut dyn Write, big_endian: bool) -> Out<'w> {
         Out {
@@ -88,6 +119,7 @@ impl<'w> Out<'w> {
     #[inline]
     pub(crate) fn overwrite(&mut self, at: usize, bytes: &[u8]) {
         debug_assert!(self.holds_file(), "overwriting a stream");
+        let at = self.at(at);
         if let Some(field) = self.buf.get_mut(at..at.saturating_add(bytes.len())) {
             field.copy_from_slice(bytes);
         }
@@ -106,6 +138,7 @@ impl<'w> Out<'w> {
     #[inline]
     pub(crate) fn record_at(&mut self, at: usize, n: usize) -> Fields<'_> {
         debug_assert!(self.holds_file(), "overwriting a stream");
+        let at = self.at(at);
         Fields {
             bytes: self
                 .buf
@@ -119,7 +152,11 @@ impl<'w> Out<'w> {
     /// The checksum of bytes already written (the whole file in memory).
     pub(crate) fn crc_of(&self, range: std::ops::Range<usize>) -> u32 {
         let mut crc = Crc::default();
-        crc.update(self.buf.get(range).unwrap_or(&[]));
+        crc.update(
+            self.buf
+                .get(self.at(range.start)..self.at(range.end))
+                .unwrap_or(&[]),
+        );
         crc.value()
     }
 

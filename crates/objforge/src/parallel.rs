@@ -12,11 +12,11 @@ fn two_cores() -> bool {
     *TWO.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
-/// Runs `a` and `b`, on two threads if `worth_it` and the machine has two cores, and returns
+/// Runs `a` on this thread and `b`, on a second thread if `worth_it` and the machine has two cores, and returns
 /// both results. If the second thread cannot be started, `b` runs after `a` on this thread.
-pub(crate) fn join<A: Send, B: Send>(
+pub(crate) fn join<A, B: Send>(
     worth_it: bool,
-    a: impl FnOnce() -> A + Send,
+    a: impl FnOnce() -> A,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     if !(worth_it && two_cores()) {

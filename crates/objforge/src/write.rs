@@ -23,7 +23,7 @@ fn format_rules(format: Format) -> FormatRules {
 /// Validates `obj`, lays it out in its target's format and hands the layout to `go`.
 fn with_layout<T>(
     obj: &Object,
-    go: impl FnOnce(&dyn Layout) -> Result<T, Error>,
+    go: impl FnOnce(&(dyn Layout + Sync)) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let rules = format_rules(obj.target.format);
     // Unwind entries become sections, symbols and relocations of a copy, which is written.
@@ -57,12 +57,35 @@ fn with_layout<T>(
 /// Validates `obj` and writes it in its target's format, into a buffer of the final size.
 pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     with_layout(obj, |layout| {
-        let mut out = Out::try_with_capacity(layout.size(), layout.big_endian())?;
-        layout.emit(&mut out);
-        debug_assert_eq!(out.len(), layout.size(), "written != laid out");
+        let (size, big_endian) = (layout.size(), layout.big_endian());
+        let mut out = Out::try_with_capacity(size, big_endian)?;
+        match layout.tail().filter(|&at| size - at >= PARALLEL_TAIL) {
+            // The symbol and string tables are written beside the rest, then appended.
+            Some(at) => {
+                let ((), tail) = crate::parallel::join(
+                    true,
+                    || layout.emit_head(&mut out),
+                    || {
+                        let mut tail = Out::window(at, size - at, big_endian)?;
+                        layout.emit_tail(&mut tail);
+                        Ok::<_, Error>(tail.into_window())
+                    },
+                );
+                out.append(at, &tail?);
+                layout.finish_tail(&mut out);
+            }
+            None => layout.emit(&mut out),
+        }
+        debug_assert_eq!(out.len(), size, "written != laid out");
         out.into_vec()
     })
 }
+
+/// The smallest tail ([`Layout::tail`]) written on a thread of its own: some ten thousand
+/// symbols, whose entries take a millisecond or more to make, against tens of microseconds to
+/// start a thread and a copy of the tail. Debug builds (the tests) write every tail beside its
+/// head, so that every test object goes through that path.
+const PARALLEL_TAIL: usize = if cfg!(debug_assertions) { 0 } else { 1 << 18 };
 
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
 /// error in the model is found before the first byte goes out.

@@ -38,6 +38,7 @@ use crate::names::SameNames;
 use crate::out::Out;
 use crate::strtab::StringTable;
 use crate::target::Architecture;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// What a section header's raw data is.
 #[derive(Clone, Copy)]
@@ -103,6 +104,10 @@ pub(crate) struct Layout<'a> {
     pointer_to_symbol_table: u32,
     string_table_size: usize,
     total: usize,
+    /// Each section's checksum, found as its bytes are written (by [`Layout::emit_head`],
+    /// which may run beside [`Layout::emit_tail`]: the section definitions in the symbol
+    /// table get them then, or from [`Layout::finish_tail`]).
+    checksums: Vec<AtomicU32>,
 }
 
 impl<'a> Layout<'a> {
@@ -256,6 +261,7 @@ impl<'a> Layout<'a> {
                 "the string table would pass 4 GiB, the most COFF counts",
             ));
         }
+        let checksums = headers.iter().map(|_| AtomicU32::new(0)).collect();
         Ok(Layout {
             obj,
             machine,
@@ -269,6 +275,7 @@ impl<'a> Layout<'a> {
             pointer_to_symbol_table,
             string_table_size,
             total,
+            checksums,
         })
     }
 
@@ -342,8 +349,8 @@ impl crate::emit::Layout for Layout<'_> {
         false
     }
 
-    fn emit(&self, out: &mut Out) {
-        let (obj, headers) = (self.obj, &self.headers);
+    fn emit_head(&self, out: &mut Out) {
+        let headers = &self.headers;
         write_file_header(
             out,
             &self.shape,
@@ -355,28 +362,53 @@ impl crate::emit::Layout for Layout<'_> {
         for h in headers {
             write_section_header(out, &self.strtab, h);
         }
-        let mut checksums = vec![0u32; headers.len()];
-        for (k, (h, checksum)) in headers.iter().zip(&mut checksums).enumerate() {
+        for (k, (h, checksum)) in headers.iter().zip(&self.checksums).enumerate() {
             let with_entries = Self::patches_with_entries(out, h);
             let start = h.pointer_to_raw_data as usize;
             if h.pointer_to_raw_data != 0 {
                 debug_assert_eq!(out.len(), start);
-                *checksum = self.write_contents(out, k, h);
+                checksum.store(self.write_contents(out, k, h), Ordering::Relaxed);
             }
             if h.relocation_count > 0 {
                 debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
                 self.write_relocations(out, k, h, start);
             }
             if with_entries {
-                *checksum = out.crc_of(start..start + h.size_of_raw_data as usize);
+                let crc = out.crc_of(start..start + h.size_of_raw_data as usize);
+                checksum.store(crc, Ordering::Relaxed);
             }
         }
         debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);
-        self.symbols.walk(obj, &self.comdats, true, |_, _, record| {
-            write_symbol(out, &self.shape, &self.strtab, headers, &checksums, &record);
-        });
+    }
+
+    fn tail(&self) -> Option<usize> {
+        Some(self.pointer_to_symbol_table as usize)
+    }
+
+    /// The symbol table and the string table.
+    fn emit_tail(&self, out: &mut Out) {
+        let headers = &self.headers;
+        let checksums: Vec<u32> = (self.checksums.iter())
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        self.symbols
+            .walk(self.obj, &self.comdats, true, |_, _, record| {
+                write_symbol(out, &self.shape, &self.strtab, headers, &checksums, &record);
+            });
         out.u32(self.string_table_size as u32);
         self.strtab.emit(out);
+    }
+
+    /// The checksum of each section definition, which the tail had before the head was done.
+    fn finish_tail(&self, out: &mut Out) {
+        let table = self.pointer_to_symbol_table as usize;
+        let size = self.shape.record_size;
+        for (checksum, &index) in self.checksums.iter().zip(&self.symbols.section_symbol) {
+            // The definition is the record after the section's symbol; CheckSum follows
+            // Length, NumberOfRelocations and NumberOfLinenumbers.
+            let at = table + (index as usize + 1) * size + 8;
+            out.overwrite(at, &checksum.load(Ordering::Relaxed).to_le_bytes());
+        }
     }
 }
 

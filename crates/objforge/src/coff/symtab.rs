@@ -104,6 +104,9 @@ pub(super) struct SymbolTable {
     files: usize,
     /// Every section's name, the model's then `.drectve`'s; section `k` has number `k + 1`.
     pub section_names: Vec<Name>,
+    /// Symbol table index of each section's symbol (its section definition is the record
+    /// after it), the model's sections then `.drectve`.
+    pub section_symbol: Vec<u32>,
     /// Per model section leading a group no symbol names: its COMDAT symbol's name.
     key_names: Vec<Option<Name>>,
     /// The names of the weak symbols' defaults, in symbol order.
@@ -218,6 +221,7 @@ impl SymbolTable {
             feat,
             files,
             section_names: names,
+            section_symbol: Vec::new(),
             key_names,
             weak_defaults,
             record_size,
@@ -247,6 +251,7 @@ impl SymbolTable {
         };
         table.number_of_symbols = number_of_symbols;
         table.index_of_user = index_of_user;
+        table.section_symbol = section_symbol;
         Ok(table)
     }
 

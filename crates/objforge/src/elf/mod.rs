@@ -631,7 +631,7 @@ impl crate::emit::Layout for Layout<'_> {
         self.big_endian
     }
 
-    fn emit(&self, out: &mut Out) {
+    fn emit_head(&self, out: &mut Out) {
         let obj = self.obj;
         write_file_header(
             out,
@@ -668,6 +668,15 @@ impl crate::emit::Layout for Layout<'_> {
             out.bytes(bytes);
         }
         out.pad_to(self.symtab_offset);
+    }
+
+    fn tail(&self) -> Option<usize> {
+        Some(self.symtab_offset)
+    }
+
+    /// `.symtab`, `.symtab_shndx`, `.strtab`, `.shstrtab` and the section headers.
+    fn emit_tail(&self, out: &mut Out) {
+        let obj = self.obj;
         self.symbols
             .write(out, &self.class, obj, &self.strtab, &self.section_shndx);
         if self.needs_xindex {

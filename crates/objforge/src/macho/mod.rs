@@ -298,7 +298,7 @@ impl crate::emit::Layout for Layout<'_> {
         false
     }
 
-    fn emit(&self, out: &mut Out) {
+    fn emit_head(&self, out: &mut Out) {
         let (sections, symbols) = (&self.sections, &self.symbols);
         let nsects = sections.list.len();
         out.u32(MH_MAGIC_64);
@@ -362,7 +362,16 @@ impl crate::emit::Layout for Layout<'_> {
         }
 
         out.pad_to(self.symoff);
-        symbols.write(out, self.obj, sections, &self.strtab);
+    }
+
+    fn tail(&self) -> Option<usize> {
+        Some(self.symoff)
+    }
+
+    /// The symbol table and the string table.
+    fn emit_tail(&self, out: &mut Out) {
+        self.symbols
+            .write(out, self.obj, &self.sections, &self.strtab);
         self.strtab.emit(out);
         out.pad_to(self.total);
     }

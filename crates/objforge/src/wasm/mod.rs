@@ -321,7 +321,7 @@ impl crate::emit::Layout for Layout<'_> {
         false
     }
 
-    fn emit(&self, out: &mut Out) {
+    fn emit_head(&self, out: &mut Out) {
         out.bytes(b"\0asm");
         out.u32(1);
         let mut leb = Vec::with_capacity(10);
