@@ -112,8 +112,8 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
 /// thread (tens of microseconds to start): both take about as long per item. Debug builds (the
 /// tests) check every object on two threads, so that every test goes through that path.
 fn parallel_worth_it(obj: &Object) -> bool {
-    const MIN_ITEMS: usize = if cfg!(debug_assertions) { 0 } else { 20_000 };
-    obj.symbols.len().min(obj.relocations.len()) >= MIN_ITEMS
+    const MIN_ITEMS: usize = 20_000;
+    cfg!(debug_assertions) || obj.symbols.len().min(obj.relocations.len()) >= MIN_ITEMS
 }
 
 /// Ids hold u32: more sections, symbols or relocations than that cannot be named.

@@ -59,7 +59,8 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     with_layout(obj, |layout| {
         let (size, big_endian) = (layout.size(), layout.big_endian());
         let mut out = Out::try_with_capacity(size, big_endian)?;
-        match layout.tail().filter(|&at| size - at >= PARALLEL_TAIL) {
+        let worth_it = |at: usize| cfg!(debug_assertions) || size - at >= PARALLEL_TAIL;
+        match layout.tail().filter(|&at| worth_it(at)) {
             // The symbol and string tables are written beside the rest, then appended.
             Some(at) => {
                 let ((), tail) = crate::parallel::join(
@@ -85,7 +86,7 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
 /// symbols, whose entries take a millisecond or more to make, against tens of microseconds to
 /// start a thread and a copy of the tail. Debug builds (the tests) write every tail beside its
 /// head, so that every test object goes through that path.
-const PARALLEL_TAIL: usize = if cfg!(debug_assertions) { 0 } else { 1 << 18 };
+const PARALLEL_TAIL: usize = 1 << 18;
 
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
 /// error in the model is found before the first byte goes out.
