@@ -1154,6 +1154,11 @@ impl Object {
     }
 
     /// Checks the model, then writes the object file in the target's format.
+    ///
+    /// A large object (tens of thousands of symbols and relocations) is checked and written on
+    /// two threads where the machine has two cores: the symbols beside the relocations, the
+    /// symbol and string tables beside the rest (in a buffer of their own, appended at the
+    /// end). The bytes are the same either way; [`Object::write_to`] uses one thread.
     pub fn write(&self) -> Result<Vec<u8>, crate::Error> {
         crate::write::write(self)
     }
