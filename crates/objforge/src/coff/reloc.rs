@@ -48,6 +48,7 @@ enum Field {
 }
 
 /// The storage of COFF type `type_` on `arch`, or `None` for a type objforge does not know.
+#[inline(always)]
 fn field(arch: Architecture, type_: u16) -> Option<Field> {
     let data = |size, bias| Some(Field::Data { size, bias });
     match arch {
@@ -395,6 +396,7 @@ impl RelocMapper for Mapper<'_> {
 }
 
 /// Whether `value` fits a field of `size` bytes, read as signed or unsigned.
+#[inline(always)]
 fn fits(value: i64, size: u8) -> bool {
     match size {
         1 => (-0x80..=0xff).contains(&value),
