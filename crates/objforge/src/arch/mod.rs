@@ -131,6 +131,12 @@ pub(crate) fn macho_encoding(
     }
 }
 
+/// Whether the addend may pick `kind`'s COFF type on `arch` (AMD64 `REL32_k`, see
+/// [`coff_type`]); otherwise the type is the kind's whatever the addend.
+pub(crate) fn coff_addend_picks(arch: Architecture, kind: RelocKind) -> bool {
+    arch == Architecture::X86_64 && matches!(kind, RelocKind::Pcrel32 | RelocKind::X86Branch32)
+}
+
 /// The COFF relocation type of `kind` on `arch`, or `None` if COFF has none there. `addend`
 /// picks x86_64's `REL32_1`..`REL32_5`. (`diff*` is the caller's: it becomes PC-relative.)
 #[inline(always)]
@@ -145,5 +151,51 @@ pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Opt
         | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reloc::ALL_KINDS;
+
+    /// Where `coff_addend_picks` says the addend does not pick the type, no addend changes it.
+    #[test]
+    fn coff_addend_picks_names_every_kind_whose_type_the_addend_picks() {
+        let addends = [
+            i64::MIN,
+            -(1 << 40),
+            -10,
+            -9,
+            -8,
+            -7,
+            -6,
+            -5,
+            -4,
+            -3,
+            -1,
+            0,
+            1,
+            4,
+            i64::MAX,
+        ];
+        for arch in [
+            Architecture::X86_64,
+            Architecture::I386,
+            Architecture::Aarch64,
+        ] {
+            for &kind in ALL_KINDS {
+                if coff_addend_picks(arch, kind) {
+                    continue;
+                }
+                for addend in addends {
+                    assert_eq!(
+                        coff_type(arch, kind, addend),
+                        coff_type(arch, kind, 0),
+                        "{arch} {kind} {addend}"
+                    );
+                }
+            }
+        }
     }
 }
