@@ -11,8 +11,10 @@
 
 use crate::crc::Crc;
 use crate::error::Error;
-use crate::model::SectionData;
+use crate::model::{Relocation, SectionData};
 use crate::out::{Out, Patch, PatchOrder, Patcher};
+use crate::reloc::{RelocKind, NATIVE};
+use std::cell::Cell;
 
 /// How a writer's mapping function (one relocation to its entries, say) reports what it
 /// cannot write. [`Unchecked`], the copy of the function that runs for every relocation,
@@ -143,15 +145,22 @@ pub(crate) trait RelocMapper {
 /// kinds, the oldest replaced first. Native kinds (one code for every native encoding) are
 /// never cached.
 pub(crate) struct KindCache<T: Copy> {
-    slots: [std::cell::Cell<Option<(u8, T)>>; 4],
-    next: std::cell::Cell<usize>,
+    /// Per kind code, 1 + the slot holding its facts, or 0: finding a kind's facts is one
+    /// load, not a search of the slots.
+    slot_of: [Cell<u8>; 256],
+    /// The kind code each slot holds the facts of (`NATIVE`, never cached, when empty).
+    codes: [Cell<u8>; 4],
+    facts: [Cell<Option<T>>; 4],
+    next: Cell<usize>,
 }
 
 impl<T: Copy> Default for KindCache<T> {
     fn default() -> Self {
         KindCache {
-            slots: Default::default(),
-            next: std::cell::Cell::new(0),
+            slot_of: std::array::from_fn(|_| Cell::new(0)),
+            codes: std::array::from_fn(|_| Cell::new(NATIVE)),
+            facts: Default::default(),
+            next: Cell::new(0),
         }
     }
 }
@@ -159,28 +168,25 @@ impl<T: Copy> Default for KindCache<T> {
 impl<T: Copy> KindCache<T> {
     /// The facts of `r`'s kind; `of(kind)` runs when they are not cached.
     #[inline(always)]
-    pub(crate) fn get(
-        &self,
-        r: &crate::model::Relocation,
-        of: impl FnOnce(crate::reloc::RelocKind) -> T,
-    ) -> T {
+    pub(crate) fn get(&self, r: &Relocation, of: impl FnOnce(RelocKind) -> T) -> T {
         let code = r.kind_code();
-        if code == crate::reloc::NATIVE {
-            return of(r.kind());
-        }
-        for slot in &self.slots {
-            if let Some((c, t)) = slot.get() {
-                if c == code {
-                    return t;
-                }
-            }
+        let slot = usize::from(self.slot_of[usize::from(code)].get());
+        if let Some(t) = self.facts.get(slot.wrapping_sub(1)).and_then(Cell::get) {
+            return t;
         }
         let t = of(r.kind());
-        let n = self.next.get();
-        if let Some(slot) = self.slots.get(n) {
-            slot.set(Some((code, t)));
+        if code == NATIVE {
+            return t;
         }
-        self.next.set((n + 1) % self.slots.len());
+        let n = self.next.get();
+        if let (Some(c), Some(facts)) = (self.codes.get(n), self.facts.get(n)) {
+            // The oldest kind gives its slot up.
+            self.slot_of[usize::from(c.get())].set(0);
+            c.set(code);
+            facts.set(Some(t));
+            self.slot_of[usize::from(code)].set(n as u8 + 1);
+        }
+        self.next.set((n + 1) % self.facts.len());
         t
     }
 }

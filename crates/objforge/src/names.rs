@@ -290,4 +290,63 @@ mod sort_tests {
         });
         assert_eq!(ids, expected);
     }
+
+    /// The order `sort_by_name` promises: bytes, then id.
+    fn expected(ids: &[u32], names: &[String]) -> Vec<u32> {
+        let mut expected = ids.to_vec();
+        expected.sort_by(|&a, &b| {
+            names[a as usize]
+                .as_bytes()
+                .cmp(names[b as usize].as_bytes())
+                .then(a.cmp(&b))
+        });
+        expected
+    }
+
+    #[test]
+    fn sorts_like_bytes_from_any_order_with_repeats() {
+        // Names of every length around the keys' 8 and 16 bytes, repeated, sharing prefixes
+        // past 16 and past 64 bytes, with bytes above 0x7f; few (the comparison sort) and
+        // many, ids in order, reversed and shuffled.
+        let stems = [
+            "",
+            "a",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopqrstuvwxyz",
+            "\u{e9}t\u{e9}",
+            "\u{7f}",
+            "z",
+        ];
+        let long = "q".repeat(70);
+        let mut names: Vec<String> = Vec::new();
+        for i in 0..2500 {
+            let stem = stems[i % stems.len()];
+            names.push(match i % 5 {
+                0 => stem.to_string(),
+                1 => format!("{stem}{}", i % 37),
+                2 => format!("{long}{}", i % 11),
+                3 => format!("{stem}{long}{}", i % 3),
+                _ => format!("_{}", i % 400),
+            });
+        }
+        let n = names.len() as u32;
+        for count in [0, 1, 2, 40, 1000, n] {
+            let ascending: Vec<u32> = (0..count).collect();
+            let reversed: Vec<u32> = (0..count).rev().collect();
+            // A fixed shuffle: multiples of a number prime to `count`.
+            let shuffled: Vec<u32> = (0..count)
+                .map(|i| ((u64::from(i) * 7919) % u64::from(count.max(1))) as u32)
+                .collect();
+            for ids in [ascending, reversed, shuffled] {
+                let mut sorted = ids.clone();
+                sort_by_name(&mut sorted, |i| names[i as usize].as_bytes());
+                assert_eq!(sorted, expected(&ids, &names), "{count} names");
+            }
+        }
+    }
 }

@@ -131,6 +131,35 @@ pub(crate) fn macho_encoding(
     }
 }
 
+/// What picks `kind`'s Mach-O encoding on `arch` besides the kind and whether the symbol is
+/// thread-local (see [`macho_encoding`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MachoDepends {
+    /// Nothing more.
+    Kind,
+    /// The addend too (x86_64 `pcrel32`: `SIGNED_1/_2/_4`).
+    Addend,
+    /// The bytes before the field too (x86_64 `x86_gotpcrel32`: a `movq` load or not).
+    Before,
+}
+
+/// What picks `kind`'s Mach-O encoding on `arch`, besides the kind and the symbol's being
+/// thread-local.
+pub(crate) fn macho_depends(arch: Architecture, kind: RelocKind) -> MachoDepends {
+    match (arch, kind) {
+        (Architecture::X86_64, RelocKind::Pcrel32) => MachoDepends::Addend,
+        (Architecture::X86_64, RelocKind::X86GotPcrel32) => MachoDepends::Before,
+        // arm64's encoding takes neither the addend nor the instruction bytes.
+        _ => MachoDepends::Kind,
+    }
+}
+
+/// Whether the addend may pick `kind`'s COFF type on `arch` (AMD64 `REL32_k`, see
+/// [`coff_type`]); otherwise the type is the kind's whatever the addend.
+pub(crate) fn coff_addend_picks(arch: Architecture, kind: RelocKind) -> bool {
+    arch == Architecture::X86_64 && matches!(kind, RelocKind::Pcrel32 | RelocKind::X86Branch32)
+}
+
 /// The COFF relocation type of `kind` on `arch`, or `None` if COFF has none there. `addend`
 /// picks x86_64's `REL32_1`..`REL32_5`. (`diff*` is the caller's: it becomes PC-relative.)
 #[inline(always)]
@@ -145,5 +174,99 @@ pub(crate) fn coff_type(arch: Architecture, kind: RelocKind, addend: i64) -> Opt
         | Architecture::Arm
         | Architecture::Wasm32
         | Architecture::Wasm64 => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reloc::{NativeReloc, ALL_KINDS};
+
+    /// `macho_depends` is the whole truth: where it says an encoding depends on the kind alone,
+    /// no addend nor bytes before the field change it; where on the addend, no bytes do.
+    #[test]
+    fn macho_depends_names_everything_that_picks_an_encoding() {
+        let native = RelocKind::Native(NativeReloc {
+            r_type: 1,
+            size: 4,
+            length: 2,
+            pcrel: true,
+        });
+        let addends = [
+            i64::MIN,
+            -(1 << 40),
+            -9,
+            -8,
+            -7,
+            -6,
+            -5,
+            -4,
+            -3,
+            -2,
+            -1,
+            0,
+            1,
+            4,
+            i64::MAX,
+        ];
+        let befores: [&[u8]; 4] = [&[], &[0x48, 0x8b, 0x05], &[0x4c, 0x8b, 0x3d], &[0x90, 0x90]];
+        for arch in [Architecture::X86_64, Architecture::Aarch64] {
+            for &kind in ALL_KINDS.iter().chain([&native]) {
+                let depends = macho_depends(arch, kind);
+                for (tls, addend, before) in [false, true].into_iter().flat_map(|tls| {
+                    addends
+                        .into_iter()
+                        .flat_map(move |a| befores.into_iter().map(move |b| (tls, a, b)))
+                }) {
+                    let got = macho_encoding(arch, kind, addend, before, tls);
+                    let base = match depends {
+                        MachoDepends::Kind => macho_encoding(arch, kind, 0, &[], tls),
+                        MachoDepends::Addend => macho_encoding(arch, kind, addend, &[], tls),
+                        MachoDepends::Before => got,
+                    };
+                    assert_eq!(got, base, "{arch} {kind} {addend} {before:?} {tls}");
+                }
+            }
+        }
+    }
+
+    /// Where `coff_addend_picks` says the addend does not pick the type, no addend changes it.
+    #[test]
+    fn coff_addend_picks_names_every_kind_whose_type_the_addend_picks() {
+        let addends = [
+            i64::MIN,
+            -(1 << 40),
+            -10,
+            -9,
+            -8,
+            -7,
+            -6,
+            -5,
+            -4,
+            -3,
+            -1,
+            0,
+            1,
+            4,
+            i64::MAX,
+        ];
+        for arch in [
+            Architecture::X86_64,
+            Architecture::I386,
+            Architecture::Aarch64,
+        ] {
+            for &kind in ALL_KINDS {
+                if coff_addend_picks(arch, kind) {
+                    continue;
+                }
+                for addend in addends {
+                    assert_eq!(
+                        coff_type(arch, kind, addend),
+                        coff_type(arch, kind, 0),
+                        "{arch} {kind} {addend}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -170,6 +170,7 @@ impl<'a> Layout<'a> {
         let mapper = Mapper {
             obj,
             symbols: &symbols,
+            kinds: Default::default(),
         };
         let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
         for (i, s) in obj.sections.iter().enumerate() {
@@ -283,6 +284,7 @@ impl<'a> Layout<'a> {
         Mapper {
             obj: self.obj,
             symbols: &self.symbols,
+            kinds: Default::default(),
         }
     }
 

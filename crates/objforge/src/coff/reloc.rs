@@ -9,7 +9,7 @@
 
 use super::symtab::SymbolTable;
 use crate::arch::{aarch64::coff as arm64, i386::coff as i386, x86_64::coff as amd64};
-use crate::emit::{RelocMapper, RelocSink, Report};
+use crate::emit::{KindCache, RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
 use crate::model::{Object, SectionData};
 use crate::out::Patch;
@@ -48,6 +48,7 @@ enum Field {
 }
 
 /// The storage of COFF type `type_` on `arch`, or `None` for a type objforge does not know.
+#[inline(always)]
 fn field(arch: Architecture, type_: u16) -> Option<Field> {
     let data = |size, bias| Some(Field::Data { size, bias });
     match arch {
@@ -151,6 +152,8 @@ fn type_name(arch: Architecture, type_: u16) -> String {
 pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
     pub symbols: &'a SymbolTable,
+    /// What each kind is written as, found once per kind.
+    pub kinds: KindCache<KindFacts>,
 }
 
 impl RelocMapper for Mapper<'_> {
@@ -170,67 +173,15 @@ impl RelocMapper for Mapper<'_> {
             let r = &obj.relocations[i];
             let at = |field| Place::Relocation(i, Some(field));
             let section = &obj.sections[r.section().index()];
-            let mut kind = r.kind();
-            let mut addend = r.addend();
-            if let (true, Some(minus)) = (kind.is_diff(), r.minus()) {
-                // No symbol-difference relocation: only one PC-relative in disguise.
-                let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
-                    return Err(R::error(|| {
-                        Error::unsupported(
-                        at("minus"),
-                        format!(
-                            "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
-                            obj.symbols[minus.index()].name, section.name
-                        ),
-                    )
-                    }));
-                };
-                (kind, addend) = pcrel;
-            }
-            let type_ = match kind {
-                RelocKind::Native(native) => u16::try_from(native.r_type).map_err(|_| {
-                    R::error(|| {
-                        Error::invalid(
-                            at("native.type"),
-                            format!("COFF relocation types are 16-bit; {} is not", native.r_type),
-                        )
-                    })
-                })?,
-                _ => crate::arch::coff_type(arch, kind, addend).ok_or_else(|| {
-                    R::error(|| {
-                        Error::unsupported(
-                            at("kind"),
-                            format!(
-                                "kind {} has no COFF encoding on {arch}{}",
-                                r.kind(),
-                                if r.kind().is_tls() {
-                                    ": Windows reaches thread-locals through `_tls_index` and secrel32 into `.tls$`"
-                                } else {
-                                    ""
-                                }
-                            ),
-                        )
-                    })
-                })?,
-            };
-            let field = match (field(arch, type_), kind) {
-                (Some(f), _) => f,
-                // A type objforge does not know: the addend goes in the field as it is.
-                (None, _) if addend == 0 => Field::Opaque,
-                (None, RelocKind::Native(native)) if matches!(native.size, 1 | 2 | 4 | 8) => {
-                    Field::Data {
-                        size: native.size,
-                        bias: 0,
-                    }
+            let facts = self
+                .kinds
+                .get(r, |kind| KindFacts::of(arch, kind, r.addend()));
+            let addend = r.addend();
+            let (addend, type_, field) = match facts.typed {
+                Some((type_, field)) if !facts.by_addend || facts.addend == addend => {
+                    (addend, type_, field)
                 }
-                (None, _) => {
-                    return Err(R::error(|| {
-                        Error::unsupported(
-                    at("addend"),
-                    format!("COFF keeps the addend in the field, and objforge does not know how {} stores it: give `native.size` (1, 2, 4 or 8) to store it as an integer", type_name(arch, type_)),
-                )
-                    }))
-                }
+                _ => self.resolve::<R>(i)?,
             };
             let size = match field {
                 Field::Data { size, .. } => usize::from(size),
@@ -394,7 +345,111 @@ impl RelocMapper for Mapper<'_> {
     }
 }
 
+impl Mapper<'_> {
+    /// Relocation `i`'s addend (a `diff*` made PC-relative: its own), COFF type and how the
+    /// type keeps the addend, found from the relocation alone; or why it cannot be written.
+    #[inline(always)]
+    fn resolve<R: Report>(&self, i: usize) -> Result<(i64, u16, Field), R::Error> {
+        let obj = self.obj;
+        let arch = obj.target.arch;
+        let r = &obj.relocations[i];
+        let at = |field| Place::Relocation(i, Some(field));
+        let section = &obj.sections[r.section().index()];
+        let mut kind = r.kind();
+        let mut addend = r.addend();
+        if let (true, Some(minus)) = (kind.is_diff(), r.minus()) {
+            // No symbol-difference relocation: only one PC-relative in disguise.
+            let Some(pcrel) = crate::reloc::difference_as_pcrel(obj, r) else {
+                return Err(R::error(|| {
+                    Error::unsupported(
+                    at("minus"),
+                    format!(
+                        "COFF has no symbol-difference relocation: `{}` must be defined in {}, the field's section",
+                        obj.symbols[minus.index()].name, section.name
+                    ),
+                )
+                }));
+            };
+            (kind, addend) = pcrel;
+        }
+        let type_ = match kind {
+            RelocKind::Native(native) => u16::try_from(native.r_type).map_err(|_| {
+                R::error(|| {
+                    Error::invalid(
+                        at("native.type"),
+                        format!("COFF relocation types are 16-bit; {} is not", native.r_type),
+                    )
+                })
+            })?,
+            _ => crate::arch::coff_type(arch, kind, addend).ok_or_else(|| {
+                R::error(|| {
+                    Error::unsupported(
+                        at("kind"),
+                        format!(
+                            "kind {} has no COFF encoding on {arch}{}",
+                            r.kind(),
+                            if r.kind().is_tls() {
+                                ": Windows reaches thread-locals through `_tls_index` and secrel32 into `.tls$`"
+                            } else {
+                                ""
+                            }
+                        ),
+                    )
+                })
+            })?,
+        };
+        let field = match (field(arch, type_), kind) {
+            (Some(f), _) => f,
+            // A type objforge does not know: the addend goes in the field as it is.
+            (None, _) if addend == 0 => Field::Opaque,
+            (None, RelocKind::Native(native)) if matches!(native.size, 1 | 2 | 4 | 8) => {
+                Field::Data {
+                    size: native.size,
+                    bias: 0,
+                }
+            }
+            (None, _) => {
+                return Err(R::error(|| {
+                    Error::unsupported(
+                at("addend"),
+                format!("COFF keeps the addend in the field, and objforge does not know how {} stores it: give `native.size` (1, 2, 4 or 8) to store it as an integer", type_name(arch, type_)),
+            )
+                }))
+            }
+        };
+        Ok((addend, type_, field))
+    }
+}
+
+/// What mapping a relocation asks of its kind, found once per kind: its COFF type and how the
+/// type keeps the addend, for the first addend the kind came with (`typed`, unless the kind
+/// is a difference, a native one or has no COFF type), and whether another addend may pick
+/// another type (AMD64 `REL32_k`).
+#[derive(Clone, Copy)]
+pub(super) struct KindFacts {
+    addend: i64,
+    by_addend: bool,
+    typed: Option<(u16, Field)>,
+}
+
+impl KindFacts {
+    fn of(arch: Architecture, kind: RelocKind, addend: i64) -> KindFacts {
+        let typed = if kind.is_diff() || matches!(kind, RelocKind::Native(_)) {
+            None
+        } else {
+            crate::arch::coff_type(arch, kind, addend)
+                .and_then(|type_| field(arch, type_).map(|field| (type_, field)))
+        };
+        KindFacts {
+            addend,
+            by_addend: crate::arch::coff_addend_picks(arch, kind),
+            typed,
+        }
+    }
+}
+
 /// Whether `value` fits a field of `size` bytes, read as signed or unsigned.
+#[inline(always)]
 fn fits(value: i64, size: u8) -> bool {
     match size {
         1 => (-0x80..=0xff).contains(&value),

@@ -152,6 +152,7 @@ impl<'a> Layout<'a> {
             obj,
             sections: &sections,
             symbols: &symbols,
+            kinds: Default::default(),
         };
         let n = obj.sections.len();
         let mut order = Vec::with_capacity(n);
@@ -231,6 +232,7 @@ impl<'a> Layout<'a> {
             obj: self.obj,
             sections: &self.sections,
             symbols: &self.symbols,
+            kinds: Default::default(),
         }
     }
 

@@ -15,8 +15,8 @@
 
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
-use crate::arch::{self, aarch64, MachoAddend, MachoEncoding, MachoReloc};
-use crate::emit::{RelocMapper, RelocSink, Report};
+use crate::arch::{self, aarch64, MachoAddend, MachoDepends, MachoEncoding, MachoReloc};
+use crate::emit::{KindCache, RelocMapper, RelocSink, Report};
 use crate::error::{Error, Place};
 use crate::model::{
     Binding, Object, SectionData, SectionKind, SymbolDefinition, SymbolId, SymbolKind,
@@ -138,6 +138,31 @@ pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
     pub sections: &'a Sections,
     pub symbols: &'a SymbolTable,
+    /// What each kind is written as, found once per kind.
+    pub kinds: KindCache<KindFacts>,
+}
+
+/// What mapping a relocation asks of its kind, found once per kind: its encoding against a
+/// symbol that is not thread-local, for the first addend the kind came with (`encoding`,
+/// unless the bytes before the field pick it), and whether another addend may pick another
+/// (x86_64 `SIGNED_n`).
+#[derive(Clone, Copy)]
+pub(super) struct KindFacts {
+    addend: i64,
+    by_addend: bool,
+    encoding: Option<Option<MachoEncoding>>,
+}
+
+impl KindFacts {
+    fn of(arch: Architecture, kind: RelocKind, addend: i64) -> KindFacts {
+        let depends = arch::macho_depends(arch, kind);
+        KindFacts {
+            addend,
+            by_addend: depends == MachoDepends::Addend,
+            encoding: (depends != MachoDepends::Before)
+                .then(|| arch::macho_encoding(arch, kind, addend, &[], false)),
+        }
+    }
 }
 
 impl RelocMapper for Mapper<'_> {
@@ -186,18 +211,27 @@ impl RelocMapper for Mapper<'_> {
                 )
             }));
         };
-        let before = if r.kind() == RelocKind::X86GotPcrel32 {
-            let bytes: &[u8] = match &obj.sections[section].data {
-                SectionData::Bytes(b) => b,
-                SectionData::Zero(_) => &[],
-            };
-            let start = r.offset().saturating_sub(3) as usize;
-            bytes.get(start..address as usize).unwrap_or(&[])
-        } else {
-            &[]
-        };
         let tls = sym.kind == SymbolKind::Tls;
-        let Some(encoding) = arch::macho_encoding(arch, r.kind(), r.addend(), before, tls) else {
+        let facts = self
+            .kinds
+            .get(r, |kind| KindFacts::of(arch, kind, r.addend()));
+        let encoding = match facts.encoding {
+            Some(encoding) if !tls && (!facts.by_addend || facts.addend == r.addend()) => encoding,
+            _ => {
+                let before = if r.kind() == RelocKind::X86GotPcrel32 {
+                    let bytes: &[u8] = match &obj.sections[section].data {
+                        SectionData::Bytes(b) => b,
+                        SectionData::Zero(_) => &[],
+                    };
+                    let start = r.offset().saturating_sub(3) as usize;
+                    bytes.get(start..address as usize).unwrap_or(&[])
+                } else {
+                    &[]
+                };
+                arch::macho_encoding(arch, r.kind(), r.addend(), before, tls)
+            }
+        };
+        let Some(encoding) = encoding else {
             return Err(R::error(|| no_encoding(i, r.kind(), arch, tls)));
         };
         match encoding {
