@@ -2,6 +2,9 @@
 
 pub(crate) mod local_entry;
 mod lookup;
+mod name;
+
+pub use name::Name;
 
 use crate::platform::Platform;
 use crate::reloc::RelocKind;
@@ -470,7 +473,7 @@ pub enum SymbolDefinition {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
     /// The source-level name (the writer applies the platform's C prefix if mangling is on).
-    pub name: String,
+    pub name: Name,
     /// Where its value comes from.
     pub definition: SymbolDefinition,
     /// What it names.
@@ -485,7 +488,7 @@ pub struct Symbol {
 
 impl Symbol {
     /// A local symbol at `offset` in `section`.
-    pub fn defined(name: impl Into<String>, section: SectionId, offset: u64) -> Symbol {
+    pub fn defined(name: impl Into<Name>, section: SectionId, offset: u64) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Defined { section, offset },
@@ -497,7 +500,7 @@ impl Symbol {
     }
 
     /// An undefined (imported) global symbol.
-    pub fn undefined(name: impl Into<String>) -> Symbol {
+    pub fn undefined(name: impl Into<Name>) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Undefined,
@@ -509,7 +512,7 @@ impl Symbol {
     }
 
     /// A global common symbol of `size` bytes.
-    pub fn common(name: impl Into<String>, size: u64, align: u64) -> Symbol {
+    pub fn common(name: impl Into<Name>, size: u64, align: u64) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Common { size, align },
@@ -529,7 +532,7 @@ impl Symbol {
     }
 
     /// A source-file symbol.
-    pub fn file(name: impl Into<String>) -> Symbol {
+    pub fn file(name: impl Into<Name>) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Absolute,
