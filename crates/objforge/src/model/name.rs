@@ -86,7 +86,8 @@ impl Name {
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            Repr::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            // `min` (never below `len`) spares a bounds check.
+            Repr::Inline { len, bytes } => &bytes[..usize::from(*len).min(INLINE)],
             Repr::Heap(s) => s.as_bytes(),
         }
     }
@@ -340,16 +341,29 @@ impl fmt::Write for Writer {
                     room.copy_from_slice(s.as_bytes());
                     *len += s.len() as u8;
                 } else {
-                    // Whole `str`s went in, so this is UTF-8.
-                    let written = std::str::from_utf8(bytes.get(..at).unwrap_or(&[]))
-                        .map_err(|_| fmt::Error)?;
-                    let mut spilled = String::with_capacity(2 * (at + s.len()));
-                    spilled.push_str(written);
-                    spilled.push_str(s);
-                    *self = Writer::Spilled(spilled);
+                    self.spill(s)?;
                 }
             }
             Writer::Spilled(spilled) => spilled.push_str(s),
+        }
+        Ok(())
+    }
+}
+
+impl Writer {
+    /// Moves what was written into a `String`, then `s` after it. Out of line, so that the
+    /// inline path stays small.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self, s: &str) -> fmt::Result {
+        if let Writer::Inline { len, bytes } = self {
+            let written = bytes.get(..usize::from(*len)).unwrap_or(&[]);
+            // Whole `str`s went in, so this is UTF-8.
+            let written = std::str::from_utf8(written).map_err(|_| fmt::Error)?;
+            let mut spilled = String::with_capacity(2 * (written.len() + s.len()));
+            spilled.push_str(written);
+            spilled.push_str(s);
+            *self = Writer::Spilled(spilled);
         }
         Ok(())
     }
