@@ -472,7 +472,8 @@ pub enum SymbolDefinition {
 /// A named address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
-    /// The source-level name (the writer applies the platform's C prefix if mangling is on).
+    /// The source-level name (the writer applies the platform's C prefix if mangling is on):
+    /// a [`Name`], stored inline up to 22 bytes, so most names cost no allocation.
     pub name: Name,
     /// Where its value comes from.
     pub definition: SymbolDefinition,
@@ -488,6 +489,17 @@ pub struct Symbol {
 
 impl Symbol {
     /// A local symbol at `offset` in `section`.
+    ///
+    /// `name`, here and in the other constructors, is anything that converts into a
+    /// [`Name`]: a `&str`, a `String`, or `format_args!`, which is formatted straight into
+    /// the name (no allocation for a name of up to 22 bytes):
+    ///
+    /// ```
+    /// # use objforge::{SectionId, Symbol};
+    /// let (text, i) = (SectionId(0), 7);
+    /// let f = Symbol::defined(format_args!("function_{i}"), text, 64);
+    /// assert_eq!(f.name, "function_7");
+    /// ```
     pub fn defined(name: impl Into<Name>, section: SectionId, offset: u64) -> Symbol {
         Symbol {
             name: name.into(),
