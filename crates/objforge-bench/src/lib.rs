@@ -9,7 +9,12 @@
 //!
 //! Two ways to build the model, both timed by the benchmark:
 //! - *backend-driven* ([`objforge_backend`]): as a compiler backend does, formatting each name
-//!   and appending each function's bytes while it builds the model;
+//!   and appending each function's bytes while it builds the model. Each writer formats the
+//!   names the way its API invites: objforge's symbol constructors take `format_args!`, which
+//!   is formatted straight into the symbol's [`objforge::Name`] (inline, no allocation, for
+//!   names of up to 22 bytes: all of W1's); `object` 0.40 takes an owned `Vec<u8>` per name,
+//!   so its side is `format!(..).into_bytes()`. The formatting itself is the same work for
+//!   both;
 //! - *prepared* ([`Workload::objforge_model`]): from a [`Workload`] whose names and code were
 //!   made beforehand (outside the timed region), copied into the model.
 
@@ -77,6 +82,8 @@ fn function_relocations(
 /// 1,000 imports; then each data word (its name formatted, its 8 zero bytes appended, its
 /// symbol); then each function (its name formatted, its bytes appended to `.text`, its symbol,
 /// its two relocations); then each data word's relocation. Nothing is prepared beforehand.
+/// Names are formatted with `format_args!` into the symbol's [`objforge::Name`] (the same
+/// text as [`function_name`], [`data_name`], [`import_name`], without a `String` each).
 pub fn objforge_backend(scale: usize, format: Format) -> Object {
     let functions = FUNCTIONS * scale;
     let mut obj = Object::new(Target::new(Architecture::X86_64, format));
@@ -84,13 +91,13 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
     let text = obj.add_section(Section::new(".text", SectionKind::Text).with_align(16));
     let data = obj.add_section(Section::new(".data", SectionKind::Data).with_align(8));
     for i in 0..IMPORTS {
-        obj.add_symbol(Symbol::undefined(import_name(i)));
+        obj.add_symbol(Symbol::undefined(format_args!("import_{i}")));
     }
     let first_data = obj.symbols.len();
     for i in 0..functions {
         let at = obj.append_section_data(data, &[0; 8], 8);
         obj.add_symbol(
-            Symbol::defined(data_name(i), data, at)
+            Symbol::defined(format_args!("data_word_{i}"), data, at)
                 .with_kind(SymbolKind::Object)
                 .with_binding(Binding::Global)
                 .with_size(8),
@@ -101,7 +108,7 @@ pub fn objforge_backend(scale: usize, format: Format) -> Object {
     for i in 0..functions {
         let at = obj.append_section_data(text, &body, 16);
         obj.add_symbol(
-            Symbol::defined(function_name(i), text, at)
+            Symbol::defined(format_args!("function_{i}"), text, at)
                 .with_kind(SymbolKind::Func)
                 .with_binding(Binding::Global)
                 .with_size(FUNCTION_SIZE as u64),
@@ -232,5 +239,23 @@ impl Workload {
             ));
         }
         obj
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_formats_the_same_names_as_the_helpers() {
+        let obj = objforge_backend(1, Format::Elf);
+        let expected = (0..IMPORTS)
+            .map(import_name)
+            .chain((0..FUNCTIONS).map(data_name))
+            .chain((0..FUNCTIONS).map(function_name));
+        assert_eq!(obj.symbols.len(), IMPORTS + 2 * FUNCTIONS);
+        for (s, name) in obj.symbols.iter().zip(expected) {
+            assert_eq!(s.name, name);
+        }
     }
 }

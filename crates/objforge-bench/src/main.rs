@@ -5,6 +5,9 @@
 //! each writer, in two variants:
 //! - *backend*: as a compiler backend drives a writer, formatting every name and appending
 //!   every function's bytes inside the timed region ([`objforge_backend`], [`object_backend`]);
+//!   each formats its names as its API invites — objforge with `format_args!` into the
+//!   symbol's inline `Name`, `object` 0.40 (which takes an owned `Vec<u8>` per name) with
+//!   `format!(..).into_bytes()`: the same formatting work, different storage;
 //! - *prepared*: both fed from the same [`Workload`], names and code made beforehand, outside
 //!   the timed region; each writer takes them the cheapest way its API allows (objforge's model
 //!   owns its names and bytes, so they are copied; `object` copies the names and borrows the
@@ -225,6 +228,8 @@ mod peer {
 
 /// W1 at `scale` built with the `object` crate the way a backend builds it, in the order of
 /// [`objforge_backend`]: names formatted, bytes appended (`append_section_data`), then written.
+/// `object` takes each name as an owned `Vec<u8>`, so each is `format!(..).into_bytes()`
+/// ([`function_name`] and the others).
 fn object_backend(scale: usize, format: peer::BinaryFormat) -> Vec<u8> {
     use peer::*;
     let functions = FUNCTIONS * scale;

@@ -56,7 +56,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let section_ref = |i: usize| -> Value {
         match object.sections.get(i) {
             Some(s) if !s.name.is_empty() && section_names.get(s.name.as_str()) == Some(&1) => {
-                Value::from(s.name.clone())
+                Value::from(s.name.as_str())
             }
             _ => Value::from(i),
         }
@@ -65,7 +65,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let symbol_ref = |id: SymbolId| -> Value {
         match object.symbols.get(id.index()) {
             Some(s) if !s.name.is_empty() && symbol_names.get(s.name.as_str()) == Some(&1) => {
-                Value::from(s.name.clone())
+                Value::from(s.name.as_str())
             }
             _ => Value::from(id.0),
         }
@@ -74,7 +74,7 @@ pub fn emit(object: &Object, options: &EmitOptions) -> Emitted {
     let mut sections = Vec::new();
     for (i, s) in object.sections.iter().enumerate() {
         let mut m = Map::new();
-        m.insert("name".into(), Value::from(s.name.clone()));
+        m.insert("name".into(), Value::from(s.name.as_str()));
         if s.kind != crate::spec::default_section_kind(&s.name) {
             m.insert("kind".into(), Value::from(s.kind.name()));
         }
@@ -335,7 +335,7 @@ fn symbol_json(s: &Symbol, section_ref: &dyn Fn(usize) -> Value) -> Map<String, 
     let mut m = Map::new();
     // Only a section symbol may go unnamed in a spec.
     if !s.name.is_empty() || s.kind != SymbolKind::Section {
-        m.insert("name".into(), Value::from(s.name.clone()));
+        m.insert("name".into(), Value::from(s.name.as_str()));
     }
     let (default_kind, default_binding, default_size) = match s.definition {
         SymbolDefinition::Defined { section, offset } => {

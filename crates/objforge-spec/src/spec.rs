@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use objforge::{
-    AppleOs, Binding, ComdatSelection, FloatAbi, Format, NativeReloc, Object, Platform, RelocKind,
-    Relocation, Section, SectionData, SectionFlags, SectionId, SectionKind, Symbol,
+    AppleOs, Binding, ComdatSelection, FloatAbi, Format, Name, NativeReloc, Object, Platform,
+    RelocKind, Relocation, Section, SectionData, SectionFlags, SectionId, SectionKind, Symbol,
     SymbolDefinition, SymbolId, SymbolKind, Target, Version, Visibility, ALL_KINDS,
     WRITABLE_FORMATS,
 };
@@ -573,8 +573,8 @@ fn read_symbol(node: Node<'_>, sections: &Names) -> Result<(Symbol, u32), SpecEr
     };
     // A section symbol may go unnamed (the format gives it none); everything else needs one.
     let name = match (fields.get("name"), kind) {
-        (Some(n), _) => n.str()?.to_string(),
-        (None, Some(SymbolKind::Section)) => String::new(),
+        (Some(n), _) => Name::from(n.str()?),
+        (None, Some(SymbolKind::Section)) => Name::new(),
         (None, _) => return Err(fields.missing("name", "missing (this field is required)")),
     };
 

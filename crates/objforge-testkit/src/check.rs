@@ -418,7 +418,7 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
                 }
             }
             _ => Loc {
-                base: Base::Symbol(s.name.clone()),
+                base: Base::Symbol(s.name.to_string()),
                 offset: 0,
             },
         }
@@ -463,7 +463,7 @@ pub fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), String> {
             continue;
         }
         let name = if s.kind == SymbolKind::File {
-            s.name.clone()
+            s.name.to_string()
         } else {
             mangled(&s.name)
         };

@@ -166,7 +166,7 @@ fn symbol(src: &mut Source<'_>, sections: usize) -> Symbol {
         },
     };
     Symbol {
-        name: name(src, SYMBOL_NAMES),
+        name: name(src, SYMBOL_NAMES).into(),
         definition,
         kind: src.pick(&[
             SymbolKind::None,

@@ -374,7 +374,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         };
         let size = if src.bool() { len - offset } else { 0 };
         let id = obj.add_symbol(Symbol {
-            name,
+            name: name.into(),
             definition: SymbolDefinition::Defined {
                 section: SectionId::from_index(section),
                 offset,

@@ -45,9 +45,9 @@ mod write;
 
 pub use error::{clip_values, Error, Place, QUOTED_VALUE_CHARS};
 pub use model::{
-    Binding, ComdatSelection, Object, Options, Relocation, RelocationId, Section, SectionData,
-    SectionFlags, SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId, SymbolKind,
-    Visibility,
+    Binding, ComdatSelection, Name, Object, Options, Relocation, RelocationId, Section,
+    SectionData, SectionFlags, SectionId, SectionKind, Symbol, SymbolDefinition, SymbolId,
+    SymbolKind, Visibility,
 };
 pub use platform::{AppleOs, Platform, Version};
 pub use reloc::{FieldShape, NativeReloc, Reach, RelocKind, ALL_KINDS};

@@ -2,6 +2,9 @@
 
 pub(crate) mod local_entry;
 mod lookup;
+mod name;
+
+pub use name::Name;
 
 use crate::platform::Platform;
 use crate::reloc::RelocKind;
@@ -469,8 +472,9 @@ pub enum SymbolDefinition {
 /// A named address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
-    /// The source-level name (the writer applies the platform's C prefix if mangling is on).
-    pub name: String,
+    /// The source-level name (the writer applies the platform's C prefix if mangling is on):
+    /// a [`Name`], stored inline up to 22 bytes, so most names cost no allocation.
+    pub name: Name,
     /// Where its value comes from.
     pub definition: SymbolDefinition,
     /// What it names.
@@ -485,7 +489,18 @@ pub struct Symbol {
 
 impl Symbol {
     /// A local symbol at `offset` in `section`.
-    pub fn defined(name: impl Into<String>, section: SectionId, offset: u64) -> Symbol {
+    ///
+    /// `name`, here and in the other constructors, is anything that converts into a
+    /// [`Name`]: a `&str`, a `String`, or `format_args!`, which is formatted straight into
+    /// the name (no allocation for a name of up to 22 bytes):
+    ///
+    /// ```
+    /// # use objforge::{SectionId, Symbol};
+    /// let (text, i) = (SectionId(0), 7);
+    /// let f = Symbol::defined(format_args!("function_{i}"), text, 64);
+    /// assert_eq!(f.name, "function_7");
+    /// ```
+    pub fn defined(name: impl Into<Name>, section: SectionId, offset: u64) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Defined { section, offset },
@@ -497,7 +512,7 @@ impl Symbol {
     }
 
     /// An undefined (imported) global symbol.
-    pub fn undefined(name: impl Into<String>) -> Symbol {
+    pub fn undefined(name: impl Into<Name>) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Undefined,
@@ -509,7 +524,7 @@ impl Symbol {
     }
 
     /// A global common symbol of `size` bytes.
-    pub fn common(name: impl Into<String>, size: u64, align: u64) -> Symbol {
+    pub fn common(name: impl Into<Name>, size: u64, align: u64) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Common { size, align },
@@ -529,7 +544,7 @@ impl Symbol {
     }
 
     /// A source-file symbol.
-    pub fn file(name: impl Into<String>) -> Symbol {
+    pub fn file(name: impl Into<Name>) -> Symbol {
         Symbol {
             name: name.into(),
             definition: SymbolDefinition::Absolute,

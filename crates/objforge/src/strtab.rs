@@ -34,11 +34,11 @@ pub(crate) enum Prefix {
 impl Prefix {
     /// The bytes that go before `name`.
     #[inline]
-    pub(crate) fn of(self, name: &str) -> &'static [u8] {
+    pub(crate) fn of(self, name: &[u8]) -> &'static [u8] {
         let prefixed = match self {
             Prefix::None => false,
             Prefix::Underscore => !name.is_empty(),
-            Prefix::Windows32 => !name.is_empty() && !name.starts_with(['?', '@']),
+            Prefix::Windows32 => !matches!(name.first(), None | Some(b'?' | b'@')),
         };
         if prefixed {
             b"_"
@@ -111,7 +111,8 @@ impl<'a> StringTable<'a> {
         let start = self.size as u32;
         let mut size = self.size;
         for (i, s) in symbols.iter().enumerate() {
-            if s.name.is_empty() || !include(i) {
+            let name = s.name.as_bytes();
+            if name.is_empty() || !include(i) {
                 continue;
             }
             let first = same.first(i);
@@ -124,7 +125,7 @@ impl<'a> StringTable<'a> {
                 earlier
             } else {
                 let at = size as u32;
-                size += prefix.of(&s.name).len() + s.name.len() + 1;
+                size += prefix.of(name).len() + name.len() + 1;
                 at
             };
             if let Some(o) = offsets.get_mut(i) {
@@ -258,11 +259,12 @@ impl<'a> StringTable<'a> {
             let mut next = names.start;
             for (s, &at) in names.symbols.iter().zip(&names.offsets) {
                 if at == next {
-                    let prefix = names.prefix.of(&s.name);
+                    let name = s.name.as_bytes();
+                    let prefix = names.prefix.of(name);
                     put(prefix);
-                    put(s.name.as_bytes());
+                    put(name);
                     put(&[0]);
-                    next += (prefix.len() + s.name.len() + 1) as u32;
+                    next += (prefix.len() + name.len() + 1) as u32;
                 }
             }
         }

@@ -43,16 +43,17 @@ fn has_nul(bytes: &[u8]) -> bool {
 
 /// Inlined into the per-symbol loop; the message is built out of line.
 #[inline]
-fn check_name(name: &str, place: Place) -> Result<(), Error> {
-    if has_nul(name.as_bytes()) || name.len() > MAX_NAME_LEN {
+fn check_name(name: &(impl AsRef<[u8]> + ?Sized), place: Place) -> Result<(), Error> {
+    let name = name.as_ref();
+    if has_nul(name) || name.len() > MAX_NAME_LEN {
         return Err(name_error(name, place));
     }
     Ok(())
 }
 
 #[cold]
-fn name_error(name: &str, place: Place) -> Error {
-    if has_nul(name.as_bytes()) {
+fn name_error(name: &[u8], place: Place) -> Error {
+    if has_nul(name) {
         return Error::invalid(place, "the name contains a NUL byte");
     }
     Error::invalid(

@@ -669,7 +669,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
             _ => 0,
         };
         object.symbols.push(Symbol {
-            name: model_name(&s.name),
+            name: model_name(&s.name).into(),
             definition,
             kind: if matches!(definition, SymbolDefinition::Common { .. }) {
                 SymbolKind::Object
@@ -715,7 +715,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                         sym.name = object
                             .sections
                             .get(t)
-                            .map(|s| s.name.clone())
+                            .map(|s| s.name.as_str().into())
                             .unwrap_or_default();
                         object.symbols.push(sym);
                         let id = SymbolId::from_index(object.symbols.len() - 1);

@@ -94,7 +94,7 @@ type Tables = Vec<(Vec<u8>, Vec<(u64, RelocKind, String, i64, String)>)>;
 fn tables(obj: &Object) -> Tables {
     let name = |s: Option<SymbolId>| {
         s.and_then(|s| obj.symbols.get(s.index()))
-            .map_or(String::new(), |s| s.name.clone())
+            .map_or(String::new(), |s| s.name.to_string())
     };
     MACHO_TABLES
         .iter()

@@ -1032,7 +1032,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             }
         }
         Ok(Symbol {
-            name: sym.name.clone(),
+            name: sym.name.as_str().into(),
             definition,
             kind,
             binding,
@@ -1050,7 +1050,7 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             .object
             .sections
             .get(k)
-            .map(|s| s.name.clone())
+            .map(|s| s.name.as_str().into())
             .unwrap_or_default();
         let mut symbol = Symbol::section(SectionId::from_index(k));
         symbol.name = name;

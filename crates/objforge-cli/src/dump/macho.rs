@@ -413,7 +413,7 @@ pub fn read(data: &[u8]) -> Result<Dumped> {
                 _ => 0,
             };
             object.symbols.push(Symbol {
-                name: model_name,
+                name: model_name.into(),
                 definition,
                 kind,
                 binding,
@@ -713,7 +713,7 @@ impl Relocations<'_> {
             .object
             .sections
             .get(k)
-            .map(|s| s.name.clone())
+            .map(|s| s.name.as_str().into())
             .unwrap_or_default();
         self.object.symbols.push(symbol);
         let id = SymbolId::from_index(self.object.symbols.len() - 1);

@@ -158,7 +158,9 @@ fn remove_sections(object: &mut Object, gone: &[usize]) -> Result<()> {
             continue;
         };
         let name = |id: Option<SymbolId>| {
-            id.map_or(String::new(), |s| object.symbols[s.index()].name.clone())
+            id.map_or(String::new(), |s| {
+                object.symbols[s.index()].name.to_string()
+            })
         };
         let mut r = r;
         r.set_section(section);

@@ -197,7 +197,7 @@ fn written_name(obj: &Object, s: &Symbol) -> String {
         {
             format!("_{}", s.name)
         }
-        _ => s.name.clone(),
+        _ => s.name.to_string(),
     }
 }
 
@@ -913,7 +913,7 @@ fn unwind_rows(obj: &Object) -> Vec<String> {
             s.name.clone()
         }
     };
-    let symbol = |id: SymbolId| obj.symbols[id.index()].name.clone();
+    let symbol = |id: SymbolId| obj.symbols[id.index()].name.to_string();
     let initial = match obj.target.arch {
         Architecture::X86_64 => 8,
         Architecture::I386 => 4,

@@ -1055,7 +1055,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
         if matches!(class, Class::Table(..)) && s.name == INDIRECT_FUNCTION_TABLE {
             flags |= NO_STRIP;
         }
-        let name = (import.is_none() || explicit).then(|| s.name.clone());
+        let name = (import.is_none() || explicit).then(|| s.name.to_string());
         let sym = match class {
             Class::Function(index, _) => Sym {
                 kind: "function",
@@ -1082,7 +1082,7 @@ pub(crate) fn compare(case: &Case, obj: &Object, bytes: &[u8]) -> Result<(), Str
                 kind: "data",
                 flags,
                 index: 0,
-                name: Some(s.name.clone()),
+                name: Some(s.name.to_string()),
                 data,
             },
             Class::Section(section) => Sym {

@@ -381,7 +381,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                     _ => format!("{tag}f{k}"),
                 };
                 let id = obj.add_symbol(Symbol {
-                    name,
+                    name: name.into(),
                     definition: SymbolDefinition::Defined {
                         section: SectionId::from_index(t),
                         offset: 0,
@@ -419,7 +419,7 @@ pub(crate) fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
                     _ => format!("{tag}v{k}"),
                 };
                 let id = obj.add_symbol(Symbol {
-                    name,
+                    name: name.into(),
                     definition: SymbolDefinition::Defined {
                         section: SectionId::from_index(section),
                         offset,

@@ -467,7 +467,7 @@ fn drectve(obj: &Object) -> Result<Option<Vec<u8>>, Error> {
         if let SymbolDefinition::Common { align, .. } = s.definition {
             if align > 1 {
                 text.extend_from_slice(b" -aligncomm:\"");
-                text.extend_from_slice(&symtab::decorate(obj, &s.name));
+                text.extend_from_slice(&symtab::decorate(obj, s.name.as_bytes()));
                 text.extend_from_slice(format!("\",{}", align.trailing_zeros()).as_bytes());
             }
         }

@@ -40,11 +40,12 @@ impl Name {
 
     /// Model symbol `i`'s name, with `prefix`.
     fn of_symbol(prefix: Prefix, s: &Symbol, i: usize) -> Name {
-        let p = prefix.of(&s.name);
-        if p.len() + s.name.len() <= SHORT_NAME_LEN {
+        let name = s.name.as_bytes();
+        let p = prefix.of(name);
+        if p.len() + name.len() <= SHORT_NAME_LEN {
             let mut short = [0; SHORT_NAME_LEN];
             short[..p.len()].copy_from_slice(p);
-            short[p.len()..p.len() + s.name.len()].copy_from_slice(s.name.as_bytes());
+            short[p.len()..p.len() + name.len()].copy_from_slice(name);
             Name::Short(short)
         } else {
             Name::Symbol(i)
@@ -53,7 +54,8 @@ impl Name {
 
     /// Whether model symbol `s`'s name, with `prefix`, goes in the string table.
     pub(super) fn is_long(prefix: Prefix, s: &Symbol) -> bool {
-        prefix.of(&s.name).len() + s.name.len() > SHORT_NAME_LEN
+        let name = s.name.as_bytes();
+        prefix.of(name).len() + name.len() > SHORT_NAME_LEN
     }
 }
 
@@ -117,12 +119,12 @@ pub(super) struct SymbolTable {
 
 /// The name as the linker sees it: 32-bit Windows puts `_` before C names. Names that begin
 /// with `?` (MSVC C++) or `@` (fastcall, `@feat.00`) are already complete.
-pub(super) fn decorate<'a>(obj: &Object, name: &'a str) -> Cow<'a, [u8]> {
+pub(super) fn decorate<'a>(obj: &Object, name: &'a [u8]) -> Cow<'a, [u8]> {
     let p = prefix(obj).of(name);
     if p.is_empty() {
-        Cow::Borrowed(name.as_bytes())
+        Cow::Borrowed(name)
     } else {
-        Cow::Owned([p, name.as_bytes()].concat())
+        Cow::Owned([p, name].concat())
     }
 }
 
@@ -185,7 +187,9 @@ impl SymbolTable {
             .collect();
         let key_names = (0..section_names.len())
             .map(|k| match comdats.key.get(k).copied().flatten() {
-                Some(Key::Synthesized(group)) => Some(Name::new(decorate(obj, group), strtab)),
+                Some(Key::Synthesized(group)) => {
+                    Some(Name::new(decorate(obj, group.as_bytes()), strtab))
+                }
                 _ => None,
             })
             .collect();
@@ -199,7 +203,9 @@ impl SymbolTable {
                 s.binding == Binding::Global
                     && matches!(s.definition, SymbolDefinition::Defined { .. })
             })
-            .map_or(Cow::Borrowed(&b""[..]), |s| decorate(obj, &s.name));
+            .map_or(Cow::Borrowed(&b""[..]), |s| {
+                decorate(obj, s.name.as_bytes())
+            });
         if let Some(i) = too_big {
             return Err(Error::unsupported(
                 Place::Symbol(i, Some("common")),
@@ -209,7 +215,7 @@ impl SymbolTable {
         let mut weak_defaults = Vec::new();
         for (i, s) in obj.symbols.iter().enumerate() {
             if writes_own_record(comdats, i, s) && is_weak_external(s) {
-                let name = decorate(obj, &s.name);
+                let name = decorate(obj, s.name.as_bytes());
                 let default_name = [b".weak.", &name[..], b".default.", &suffix[..]].concat();
                 weak_defaults.push((i, Name::new(default_name, strtab)));
             }

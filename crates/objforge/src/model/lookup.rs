@@ -22,9 +22,9 @@ pub(super) struct Lookup {
     seen: usize,
 }
 
-fn name_hash(name: &str) -> u64 {
+fn name_hash(name: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    h.write(name.as_bytes());
+    h.write(name);
     h.finish()
 }
 
@@ -50,7 +50,9 @@ impl Lookup {
             // Ids past u32 are not indexed; `find` scans for them.
             let Ok(id) = u32::try_from(i) else { break };
             if !s.name.is_empty() {
-                self.by_name.entry(name_hash(&s.name)).or_insert(id);
+                self.by_name
+                    .entry(name_hash(s.name.as_bytes()))
+                    .or_insert(id);
             }
             if let Some(section) = section_of(s) {
                 self.section_symbols.entry(section.0).or_insert(id);
@@ -62,7 +64,7 @@ impl Lookup {
     /// The first symbol called `name`.
     pub(super) fn find(&self, symbols: &[Symbol], name: &str) -> Option<SymbolId> {
         let seen = self.seen.min(symbols.len());
-        if let Some(&id) = self.by_name.get(&name_hash(name)) {
+        if let Some(&id) = self.by_name.get(&name_hash(name.as_bytes())) {
             return match symbols.get(id as usize) {
                 // Nothing before it can have the name unless one was renamed in place: the
                 // index keeps the first of each name.

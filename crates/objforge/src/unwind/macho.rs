@@ -124,7 +124,7 @@ pub(crate) fn lower(obj: &Object) -> Result<Object, Error> {
             if obj.options.mangle {
                 format!("_{name}")
             } else {
-                name.clone()
+                name.to_string()
             }
         });
         let Some(encoding) = compact::encoding(arch, f, code, personality.as_deref()) else {

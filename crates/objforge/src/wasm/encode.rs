@@ -40,10 +40,11 @@ pub(crate) fn uleb_len(v: u64) -> usize {
     bits.div_ceil(7).max(1)
 }
 
-/// Appends a length-prefixed UTF-8 name.
-pub(crate) fn name(out: &mut Vec<u8>, s: &str) {
+/// Appends a length-prefixed UTF-8 name (a `str`, `String` or symbol [`Name`](crate::Name)).
+pub(crate) fn name(out: &mut Vec<u8>, s: &(impl AsRef<[u8]> + ?Sized)) {
+    let s = s.as_ref();
     uleb(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
+    out.extend_from_slice(s);
 }
 
 #[cfg(test)]

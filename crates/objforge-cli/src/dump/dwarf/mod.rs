@@ -394,7 +394,7 @@ impl<'a> Context<'a> {
             .count()
             == 1;
         let reference = if unique {
-            Value::from(name.clone())
+            Value::from(name.as_str())
         } else {
             Value::from(*index)
         };
