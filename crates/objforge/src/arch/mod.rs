@@ -182,6 +182,27 @@ mod tests {
     use super::*;
     use crate::reloc::{NativeReloc, ALL_KINDS};
 
+    /// Addends around the ones that pick an encoding (x86_64's -4..-9 and REL32_k's 0..-5),
+    /// and the extremes.
+    const TRIAL_ADDENDS: [i64; 16] = [
+        i64::MIN,
+        -(1 << 40),
+        -10,
+        -9,
+        -8,
+        -7,
+        -6,
+        -5,
+        -4,
+        -3,
+        -2,
+        -1,
+        0,
+        1,
+        4,
+        i64::MAX,
+    ];
+
     /// `macho_depends` is the whole truth: where it says an encoding depends on the kind alone,
     /// no addend nor bytes before the field change it; where on the addend, no bytes do.
     #[test]
@@ -192,23 +213,7 @@ mod tests {
             length: 2,
             pcrel: true,
         });
-        let addends = [
-            i64::MIN,
-            -(1 << 40),
-            -9,
-            -8,
-            -7,
-            -6,
-            -5,
-            -4,
-            -3,
-            -2,
-            -1,
-            0,
-            1,
-            4,
-            i64::MAX,
-        ];
+        let addends = TRIAL_ADDENDS;
         let befores: [&[u8]; 4] = [&[], &[0x48, 0x8b, 0x05], &[0x4c, 0x8b, 0x3d], &[0x90, 0x90]];
         for arch in [Architecture::X86_64, Architecture::Aarch64] {
             for &kind in ALL_KINDS.iter().chain([&native]) {
@@ -233,23 +238,7 @@ mod tests {
     /// Where `coff_addend_picks` says the addend does not pick the type, no addend changes it.
     #[test]
     fn coff_addend_picks_names_every_kind_whose_type_the_addend_picks() {
-        let addends = [
-            i64::MIN,
-            -(1 << 40),
-            -10,
-            -9,
-            -8,
-            -7,
-            -6,
-            -5,
-            -4,
-            -3,
-            -1,
-            0,
-            1,
-            4,
-            i64::MAX,
-        ];
+        let addends = TRIAL_ADDENDS;
         for arch in [
             Architecture::X86_64,
             Architecture::I386,
