@@ -204,7 +204,40 @@ mod tests {
 /// on all sixteen bytes read their names again, further on. So the usual sort is a few
 /// integer sorts, with no string comparisons and none of the random accesses to the names
 /// they would make.
-pub(crate) fn sort_by_name<'a>(ids: &mut [u32], name: impl Fn(u32) -> &'a [u8]) {
+///
+/// Many ids (32,768 or more; any number in debug builds, so that the tests take this path) are
+/// sorted in two halves on two threads ([`crate::parallel::join`]) and merged.
+pub(crate) fn sort_by_name<'a>(ids: &mut [u32], name: impl Fn(u32) -> &'a [u8] + Sync) {
+    const PARALLEL_SORT: usize = 1 << 15;
+    if ids.len() < 2 || !(cfg!(debug_assertions) || ids.len() >= PARALLEL_SORT) {
+        sort_keyed(ids, &name);
+        return;
+    }
+    let half = ids.len() / 2;
+    let (left, right) = ids.split_at_mut(half);
+    crate::parallel::join(
+        true,
+        || sort_keyed(left, &name),
+        || sort_keyed(right, &name),
+    );
+    let mut merged = Vec::with_capacity(ids.len());
+    let (mut i, mut j) = (0, half);
+    while let (Some(&a), Some(&b)) = (ids.get(i).filter(|_| i < half), ids.get(j)) {
+        if (name(b), b) < (name(a), a) {
+            merged.push(b);
+            j += 1;
+        } else {
+            merged.push(a);
+            i += 1;
+        }
+    }
+    merged.extend_from_slice(ids.get(i..half).unwrap_or(&[]));
+    merged.extend_from_slice(ids.get(j..).unwrap_or(&[]));
+    ids.copy_from_slice(&merged);
+}
+
+/// [`sort_by_name`] on one thread.
+fn sort_keyed<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) {
     let mut keyed: Vec<(u64, u64, u32)> = ids
         .iter()
         .map(|&id| {
@@ -212,7 +245,7 @@ pub(crate) fn sort_by_name<'a>(ids: &mut [u32], name: impl Fn(u32) -> &'a [u8]) 
             (key8(n, 0), key8(n, 8), id)
         })
         .collect();
-    sort_level(&mut keyed, 0, &name);
+    sort_level(&mut keyed, 0, name);
     for (slot, (_, _, id)) in ids.iter_mut().zip(keyed) {
         *slot = id;
     }
