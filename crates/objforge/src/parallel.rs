@@ -12,8 +12,9 @@ fn two_cores() -> bool {
     *TWO.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
-/// Runs `a` on this thread and `b`, on a second thread if `worth_it` and the machine has two cores, and returns
-/// both results. If the second thread cannot be started, `b` runs after `a` on this thread.
+/// Runs `a` on this thread and `b` on a second one if `worth_it` and the machine has two
+/// cores, and returns both results. If the second thread cannot be started, `b` runs after `a`
+/// on this thread.
 pub(crate) fn join<A, B: Send>(
     worth_it: bool,
     a: impl FnOnce() -> A,
