@@ -14,19 +14,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// What main.cpp prints when the exception passes through both objforge functions.
-const CAUGHT: &str = "\
-backtrace: objforge frame, then its callers
-~Guard callback
-~Guard fp
-caught boom through fp
-backtrace: objforge frame, then its callers
-~Guard callback
-~Guard frameless
-caught boom through frameless
-a=11 b=22 seen=2
-";
-
 /// What it prints before std::terminate when the objforge function has no unwind entry.
 const STUCK: &str = "backtrace: stops at the objforge frame\n";
 
@@ -129,7 +116,11 @@ fn throw_through(arch: &Arch) {
     let obj = dir.join("through.o");
     build_checked(&spec(arch), &obj);
     let (stdout, stderr, code) = run_main(arch, &obj, &dir);
-    assert_eq!((stdout.as_str(), code), (CAUGHT, 0), "stderr:\n{stderr}");
+    assert_eq!(
+        (stdout.as_str(), code),
+        (common::UNWIND_CAUGHT, 0),
+        "stderr:\n{stderr}"
+    );
 
     let mut doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(spec(arch)).unwrap()).unwrap();

@@ -7,6 +7,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// What `tests/fixtures/unwind/main.cpp` prints on Linux when the exception passes through both
+/// objforge functions (with glibc's `backtrace()` through them first).
+pub const UNWIND_CAUGHT: &str = "\
+backtrace: objforge frame, then its callers
+~Guard callback
+~Guard fp
+caught boom through fp
+backtrace: objforge frame, then its callers
+~Guard callback
+~Guard frameless
+caught boom through frameless
+a=11 b=22 seen=2
+";
+
 /// The `objforge` binary cargo built for this test run.
 pub fn objforge() -> Command {
     Command::new(env!("CARGO_BIN_EXE_objforge"))
