@@ -673,6 +673,11 @@ pub unsafe extern "C" fn objforge_add_reloc_native(
     })
 }
 
+/// What `objforge_reloc_set_pair` and `_set_minus` say of a relocation that has the other:
+/// a relocation holds one of them.
+const PAIR_OR_MINUS: &str =
+    "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both";
+
 /// Makes a `rv_pcrel_lo12_*` relocation complete the hi20 relocation at `hi20_offset` in the
 /// same section. A relocation holds a pair or a minus, not both: an argument error if it has
 /// a minus.
@@ -692,7 +697,7 @@ pub unsafe extern "C" fn objforge_reloc_set_pair(
         if o.obj.relocations[id.index()].minus().is_some() {
             return Err(argument(
                 format!("relocations[{reloc}].pair"),
-                "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both",
+                PAIR_OR_MINUS,
             ));
         }
         o.obj.relocations[id.index()].set_pair(Some(hi20_offset));
@@ -719,7 +724,7 @@ pub unsafe extern "C" fn objforge_reloc_set_minus(
         if o.obj.relocations[id.index()].pair().is_some() {
             return Err(argument(
                 format!("relocations[{reloc}].minus"),
-                "a relocation takes a pair (rv_pcrel_lo12_*) or a minus (diff*), not both",
+                PAIR_OR_MINUS,
             ));
         }
         o.obj.relocations[id.index()].set_minus(Some(minus));
