@@ -112,7 +112,7 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
 /// Whether the symbols' and the relocations' checks are long enough each to pay for a
 /// thread (tens of microseconds to start): both take about as long per item. Debug builds (the
 /// tests) check every object on two threads, so that every test goes through that path.
-fn parallel_worth_it(obj: &Object) -> bool {
+pub(crate) fn parallel_worth_it(obj: &Object) -> bool {
     const MIN_ITEMS: usize = 20_000;
     cfg!(debug_assertions) || obj.symbols.len().min(obj.relocations.len()) >= MIN_ITEMS
 }

@@ -147,39 +147,52 @@ impl<'a> Layout<'a> {
             },
         };
 
-        // --- COMDATs, symbols, relocations.
+        // --- COMDATs, symbols, relocations: the symbol and string tables on this thread,
+        // the relocation entries counted beside them (counting needs no symbol's index).
         let comdats = comdat::plan(obj)?;
-        let mut strtab = StringTable::new();
-        let prefix = symtab::prefix(obj);
-        strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
-            obj.symbols.get(i).is_some_and(|s| {
-                !matches!(s.kind, SymbolKind::File | SymbolKind::Section)
-                    && Name::is_long(prefix, s)
-            })
-        });
-        let symbols = SymbolTable::build(
-            obj,
-            &comdats,
-            &section_names,
-            &mut strtab,
-            shape.record_size,
-        )?;
-        strtab.finish();
+        let (tables, counts) = crate::parallel::join(
+            crate::validate::parallel_worth_it(obj),
+            || -> Result<_, Error> {
+                let mut strtab = StringTable::new();
+                let prefix = symtab::prefix(obj);
+                strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+                    obj.symbols.get(i).is_some_and(|s| {
+                        !matches!(s.kind, SymbolKind::File | SymbolKind::Section)
+                            && Name::is_long(prefix, s)
+                    })
+                });
+                let symbols = SymbolTable::build(
+                    obj,
+                    &comdats,
+                    &section_names,
+                    &mut strtab,
+                    shape.record_size,
+                )?;
+                strtab.finish();
+                Ok((symbols, strtab))
+            },
+            || {
+                let counting = Mapper {
+                    obj,
+                    symbols: None,
+                    kinds: Default::default(),
+                };
+                (0..obj.sections.len())
+                    .map(|i| emit::count_entries(&counting, relocs.of(i)))
+                    .collect::<Result<Vec<_>, Error>>()
+            },
+        );
+        let (symbols, strtab) = tables?;
+        let counts = counts?;
 
         // --- Section headers.
-        let mapper = Mapper {
-            obj,
-            symbols: &symbols,
-            kinds: Default::default(),
-        };
         let mut headers: Vec<SectionHeader> = Vec::with_capacity(section_names.len());
-        for (i, s) in obj.sections.iter().enumerate() {
+        for ((i, s), count) in obj.sections.iter().enumerate().zip(counts) {
             let (contents, size) = match (&s.data, s.kind) {
                 (SectionData::Zero(n), SectionKind::Bss) => (Contents::Uninitialized, *n),
                 (SectionData::Zero(n), _) => (Contents::Zeros(*n as usize), *n),
                 (SectionData::Bytes(b), _) => (Contents::Bytes(b), b.len() as u64),
             };
-            let count = emit::count_entries(&mapper, relocs.of(i))?;
             let relocation_count = count.entries;
             let mut characteristics = characteristics(s) | align_flag(s.align);
             let selection = comdats.selection.get(i).copied().unwrap_or(0);
@@ -283,7 +296,7 @@ impl<'a> Layout<'a> {
     fn mapper(&self) -> Mapper<'_> {
         Mapper {
             obj: self.obj,
-            symbols: &self.symbols,
+            symbols: Some(&self.symbols),
             kinds: Default::default(),
         }
     }

@@ -151,7 +151,8 @@ fn type_name(arch: Architecture, type_: u16) -> String {
 /// Maps the relocations of one object.
 pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
-    pub symbols: &'a SymbolTable,
+    /// The symbol table, for the entries' indices; `None` while the entries are only counted.
+    pub symbols: Option<&'a SymbolTable>,
     /// What each kind is written as, found once per kind.
     pub kinds: KindCache<KindFacts>,
 }
@@ -330,7 +331,8 @@ impl RelocMapper for Mapper<'_> {
             };
             let symbol_table_index = r
                 .symbol()
-                .map_or(0, |s| self.symbols.index_of_user(s.index()));
+                .zip(self.symbols)
+                .map_or(0, |(s, table)| table.index_of_user(s.index()));
             if let Some(p) = patch {
                 out.patch(p);
             }

@@ -276,35 +276,41 @@ impl<'a> Layout<'a> {
         let shstrtab_shndx = strtab_shndx + 1;
         let shnum = shstrtab_shndx + 1;
 
-        // --- Symbol table: the model's names first (equal ones once, as validation found).
-        let mut strtab = StringTable::new();
-        strtab.add_symbol_names(&obj.symbols, &names, Prefix::None, |i| {
-            obj.symbols.get(i).is_some_and(|s| has_entry(s.kind))
-        });
-        let symbols = SymbolTable::build(
-            obj,
-            &mut strtab,
-            &section_shndx,
-            &groups,
-            &group_shndx,
-            relocs.kinds().iter().any(|k| k.is_pcrel_lo12()),
+        // --- Symbol table (the model's names first, equal ones once, as validation found) on
+        // this thread; beside it, every relocation error and the number of entries per
+        // section (counting needs no symbol's index).
+        let ((mut strtab, symbols), counts) = crate::parallel::join(
+            crate::validate::parallel_worth_it(obj),
+            || {
+                let mut strtab = StringTable::new();
+                strtab.add_symbol_names(&obj.symbols, &names, Prefix::None, |i| {
+                    obj.symbols.get(i).is_some_and(|s| has_entry(s.kind))
+                });
+                let symbols = SymbolTable::build(
+                    obj,
+                    &mut strtab,
+                    &section_shndx,
+                    &groups,
+                    &group_shndx,
+                    relocs.kinds().iter().any(|k| k.is_pcrel_lo12()),
+                );
+                (strtab, symbols)
+            },
+            || {
+                let counting = Mapper {
+                    obj,
+                    class: &class,
+                    symbols: None,
+                    big_endian: obj.target.endianness == Endianness::Big,
+                    kinds: Default::default(),
+                };
+                (0..obj.sections.len())
+                    .map(|k| emit::count_entries(&counting, relocs.of(k)))
+                    .collect::<Result<Vec<_>, Error>>()
+            },
         );
-
-        // --- Relocations: every error now, and the number of entries per section.
-        let mapper = Mapper {
-            obj,
-            class: &class,
-            symbols: &symbols,
-            big_endian: obj.target.endianness == Endianness::Big,
-            kinds: Default::default(),
-        };
-        let mut reloc_entries = vec![0usize; obj.sections.len()];
-        let mut implicit: Vec<Option<bool>> = vec![None; obj.sections.len()];
-        for (k, (entries, implicit)) in reloc_entries.iter_mut().zip(&mut implicit).enumerate() {
-            let count = emit::count_entries(&mapper, relocs.of(k))?;
-            *entries = count.entries;
-            *implicit = count.patched();
-        }
+        let (reloc_entries, implicit): (Vec<usize>, Vec<Option<bool>>) =
+            counts?.iter().map(|c| (c.entries, c.patched())).unzip();
 
         // --- Section names.
         let mut shstrtab = StringTable::tail_merged();
@@ -572,7 +578,7 @@ impl<'a> Layout<'a> {
         Mapper {
             obj: self.obj,
             class: &self.class,
-            symbols: &self.symbols,
+            symbols: Some(&self.symbols),
             big_endian: self.big_endian,
             kinds: Default::default(),
         }

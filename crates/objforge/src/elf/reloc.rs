@@ -29,7 +29,8 @@ pub(super) struct Entry {
 pub(super) struct Mapper<'a> {
     pub obj: &'a Object,
     pub class: &'a Class,
-    pub symbols: &'a SymbolTable,
+    /// The symbol table, for the entries' indices; `None` while the entries are only counted.
+    pub symbols: Option<&'a SymbolTable>,
     pub big_endian: bool,
     /// What each kind needs, found once per kind.
     pub kinds: KindCache<KindFacts>,
@@ -69,6 +70,14 @@ fn data_size(kind: RelocKind) -> u8 {
     }
 }
 
+impl Mapper<'_> {
+    /// The symbol table index of model symbol `i` (0 while only counting).
+    #[inline]
+    fn index_of_user(&self, i: usize) -> u32 {
+        self.symbols.map_or(0, |t| t.index_of_user(i))
+    }
+}
+
 impl RelocMapper for Mapper<'_> {
     type Entry = Entry;
 
@@ -84,7 +93,7 @@ impl RelocMapper for Mapper<'_> {
         let mut kind = facts.kind;
         let mut addend = r.addend();
         let symbol = match r.symbol() {
-            Some(s) => self.symbols.index_of_user(s.index()),
+            Some(s) => self.index_of_user(s.index()),
             None => 0,
         };
         if facts.pcrel_lo12 {
@@ -99,7 +108,7 @@ impl RelocMapper for Mapper<'_> {
             let pair = r.pair().unwrap_or(0);
             out.entry(Entry {
                 offset: r.offset(),
-                symbol: self.symbols.pcrel_label(r.section().index(), pair),
+                symbol: (self.symbols).map_or(0, |t| t.pcrel_label(r.section().index(), pair)),
                 r_type: match facts.encoding.flatten() {
                     Some(ElfEncoding::One(t)) => t,
                     _ => return Err(R::error(|| no_encoding(i, kind, arch))),
@@ -230,7 +239,7 @@ impl RelocMapper for Mapper<'_> {
             ElfEncoding::AddSub(add, sub) => {
                 let minus = r
                     .minus()
-                    .map(|m| self.symbols.index_of_user(m.index()))
+                    .map(|m| self.index_of_user(m.index()))
                     .unwrap_or(0);
                 out.entry(Entry {
                     offset: r.offset(),
