@@ -351,7 +351,7 @@ impl Write for Sink {
 mod cli;
 
 /// How the model is built: see the crate's documentation.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Work {
     /// Names formatted and code appended inside the timed region.
     Backend,
@@ -360,6 +360,8 @@ enum Work {
 }
 
 impl Work {
+    const ALL: [Work; 2] = [Work::Backend, Work::Prepared];
+
     fn name(self) -> &'static str {
         match self {
             Work::Backend => "backend",
@@ -368,88 +370,139 @@ impl Work {
     }
 }
 
-/// One case: a scale and a way of building the model, with its prepared workload.
-struct Case {
-    label: &'static str,
-    scale: usize,
-    work: Work,
-    prepared: Option<Workload>,
-    ours_runs: usize,
-    theirs_runs: usize,
+/// The three timed things, each building its own model and writing it: objforge's `write()`,
+/// objforge's `write_to` (into a [`Sink`]), `object`'s `write()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Writer {
+    Objforge,
+    WriteTo,
+    Object,
 }
 
-impl Case {
+/// The formats both writers produce, as each names them.
+type FormatPair = (objforge::Format, peer::BinaryFormat);
+
+const FORMATS: [FormatPair; 3] = [
+    (objforge::Format::Elf, peer::BinaryFormat::Elf),
+    (objforge::Format::MachO, peer::BinaryFormat::MachO),
+    (objforge::Format::Coff, peer::BinaryFormat::Coff),
+];
+
+/// What a run builds its model from: for the backend variant only the scale (everything is
+/// made inside the timed region), for the prepared one a [`Workload`] made beforehand.
+enum Input {
+    Backend(usize),
+    Prepared(Workload),
+}
+
+impl Input {
+    /// The input of `work` at `scale`; for the prepared variant this makes the workload.
+    fn new(work: Work, scale: usize) -> Input {
+        match work {
+            Work::Backend => Input::Backend(scale),
+            Work::Prepared => Input::Prepared(Workload::new(scale)),
+        }
+    }
+
     fn objforge_model(&self, format: objforge::Format) -> objforge::Object {
-        match &self.prepared {
-            Some(w) => w.objforge_model(format),
-            None => objforge_backend(self.scale, format),
+        match self {
+            Input::Backend(scale) => objforge_backend(*scale, format),
+            Input::Prepared(w) => w.objforge_model(format),
         }
     }
 
     fn object(&self, format: peer::BinaryFormat) -> Vec<u8> {
-        match &self.prepared {
-            Some(w) => object_prepared(w, format),
-            None => object_backend(self.scale, format),
+        match self {
+            Input::Backend(scale) => object_backend(*scale, format),
+            Input::Prepared(w) => object_prepared(w, format),
         }
     }
 }
 
-/// One objforge run: build + `write`, then build + `write_to`.
-struct OursRun {
+/// What one timed run measured: its time, the size of its output, and its peak heap (from
+/// before the model is built to the end of the write).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Sample {
     time: Duration,
-    stream_time: Duration,
     size: usize,
     peak: usize,
-    stream_peak: usize,
 }
 
-fn objforge_run(case: &Case, format: objforge::Format) -> OursRun {
+/// The sample of a run that started at `start` with `base` bytes live and wrote `size` bytes.
+fn sample(start: Instant, base: usize, size: usize) -> Sample {
+    let time = start.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    Sample { time, size, peak }
+}
+
+/// One timed run of `writer` on `input`: build the model, write it.
+fn measure(writer: Writer, input: &Input, (ours, theirs): FormatPair) -> Sample {
+    match writer {
+        Writer::Objforge => objforge_write(input, ours),
+        Writer::WriteTo => objforge_write_to(input, ours),
+        Writer::Object => object_write(input, theirs),
+    }
+}
+
+/// objforge: build + `write()`. The model and the bytes are dropped after the clock stops.
+fn objforge_write(input: &Input, format: objforge::Format) -> Sample {
     let base = heap_mark();
     let start = Instant::now();
-    let obj = case.objforge_model(format);
+    let obj = input.objforge_model(format);
     let bytes = match obj.write() {
         Ok(bytes) => black_box(bytes),
         Err(e) => panic!("objforge: {e}"),
     };
-    let time = start.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
-    let size = bytes.len();
-    drop(bytes);
-    drop(obj);
+    sample(start, base, bytes.len())
+}
 
+/// objforge: build + `write_to` a [`Sink`]. The model is dropped after the clock stops.
+fn objforge_write_to(input: &Input, format: objforge::Format) -> Sample {
     let base = heap_mark();
     let start = Instant::now();
-    let obj = case.objforge_model(format);
+    let obj = input.objforge_model(format);
     let mut sink = Sink(0);
     if let Err(e) = obj.write_to(&mut sink) {
         panic!("objforge: {e}");
     }
-    let stream_time = start.elapsed();
-    let stream_peak = PEAK.load(Ordering::Relaxed) - base;
-    assert_eq!(sink.0, size, "write_to and write disagree on the size");
-    drop(obj);
-    OursRun {
-        time,
-        stream_time,
-        size,
-        peak,
-        stream_peak,
-    }
+    sample(start, base, sink.0)
 }
 
-/// One `object` run: build + write; its time, output size and peak heap.
-fn object_run(case: &Case, format: peer::BinaryFormat) -> (Duration, usize, usize) {
+/// `object`: build + write (its model is dropped inside the build function, before the clock
+/// stops; the bytes after).
+fn object_write(input: &Input, format: peer::BinaryFormat) -> Sample {
     let base = heap_mark();
     let start = Instant::now();
-    let bytes = black_box(case.object(format));
-    let time = start.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
-    (time, bytes.len(), peak)
+    let bytes = black_box(input.object(format));
+    sample(start, base, bytes.len())
 }
 
-fn median(mut times: Vec<Duration>) -> Option<Duration> {
+/// One case: a scale and a way of building the model.
+struct Case {
+    label: &'static str,
+    scale: usize,
+    work: Work,
+    /// The workload's raw bytes ([`Workload::input_bytes`]).
+    input: usize,
+    ours_runs: usize,
+    theirs_runs: usize,
+}
+
+/// The median time of `samples`.
+fn median(samples: &[Sample]) -> Option<Duration> {
+    let mut times: Vec<Duration> = samples.iter().map(|s| s.time).collect();
     times.sort();
     times.get(times.len() / 2).copied()
+}
+
+/// The highest peak heap of `samples`.
+fn peak(samples: &[Sample]) -> usize {
+    samples.iter().map(|s| s.peak).max().unwrap_or(0)
+}
+
+/// The output size of `samples` (every run of a case writes the same bytes).
+fn size(samples: &[Sample]) -> usize {
+    samples.last().map_or(0, |s| s.size)
 }
 
 fn mib(n: usize) -> f64 {
@@ -460,22 +513,20 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Samples, medians and peaks of one (case, format).
+/// The samples of one (case, format).
 struct Row {
     label: &'static str,
     work: Work,
     format: &'static str,
-    ours: Vec<Duration>,
-    stream: Vec<Duration>,
-    theirs: Vec<Duration>,
+    input: usize,
     ours_runs: usize,
     theirs_runs: usize,
-    ours_size: usize,
-    theirs_size: usize,
-    input: usize,
-    peak: usize,
-    stream_peak: usize,
-    theirs_peak: usize,
+    /// objforge's `write()`.
+    ours: Vec<Sample>,
+    /// objforge's `write_to`.
+    stream: Vec<Sample>,
+    /// `object`'s `write()`.
+    theirs: Vec<Sample>,
 }
 
 struct Options {
@@ -549,11 +600,6 @@ fn main() {
     if o.warm {
         keep_freed_memory();
     }
-    let formats = [
-        (objforge::Format::Elf, peer::BinaryFormat::Elf),
-        (objforge::Format::MachO, peer::BinaryFormat::MachO),
-        (objforge::Format::Coff, peer::BinaryFormat::Coff),
-    ];
     // (label, scale, objforge runs, object runs): the object crate takes seconds per W1×10
     // run, so it runs three times there.
     let scales: Vec<(&'static str, usize, usize, usize)> = match o.scale {
@@ -561,28 +607,30 @@ fn main() {
         None if o.quick => vec![("W1", 1, 9, 9)],
         None => vec![("W1", 1, 9, 9), ("W1x10", 10, 5, 3)],
     };
-    let works: Vec<Work> = [Work::Backend, Work::Prepared]
+    let works: Vec<Work> = Work::ALL
         .into_iter()
         .filter(|w| o.work.as_deref().is_none_or(|n| n == w.name()))
         .collect();
     let cases: Vec<Case> = scales
         .iter()
         .flat_map(|&(label, scale, ours_runs, theirs_runs)| {
+            let input = Workload::new(scale).input_bytes();
             works.iter().map(move |&work| Case {
                 label,
                 scale,
                 work,
-                prepared: (work == Work::Prepared).then(|| Workload::new(scale)),
+                input,
                 ours_runs,
                 theirs_runs,
             })
         })
         .collect();
+    let inputs: Vec<Input> = cases.iter().map(|c| Input::new(c.work, c.scale)).collect();
     let run_ours = o.only.as_deref() != Some("object");
     let run_theirs = o.only.as_deref() != Some("objforge");
     let mut rows = Vec::new();
-    for (ours, theirs) in formats {
-        if o.format.as_deref().is_some_and(|f| f != ours.name()) {
+    for format in FORMATS {
+        if o.format.as_deref().is_some_and(|f| f != format.0.name()) {
             continue;
         }
         // Every run of this format, both writers, both variants and both scales, interleaved:
@@ -592,18 +640,13 @@ fn main() {
             .map(|c| Row {
                 label: c.label,
                 work: c.work,
-                format: ours.name(),
+                format: format.0.name(),
+                input: c.input,
+                ours_runs: if run_ours { c.ours_runs } else { 0 },
+                theirs_runs: if run_theirs { c.theirs_runs } else { 0 },
                 ours: Vec::new(),
                 stream: Vec::new(),
                 theirs: Vec::new(),
-                ours_runs: if run_ours { c.ours_runs } else { 0 },
-                theirs_runs: if run_theirs { c.theirs_runs } else { 0 },
-                ours_size: 0,
-                theirs_size: 0,
-                input: Workload::new(c.scale).input_bytes(),
-                peak: 0,
-                stream_peak: 0,
-                theirs_peak: 0,
             })
             .collect();
         let rounds = cases
@@ -612,20 +655,19 @@ fn main() {
             .max()
             .unwrap_or(0);
         for round in 0..rounds {
-            for (row, case) in these.iter_mut().zip(&cases) {
+            for (row, input) in these.iter_mut().zip(&inputs) {
                 if round < row.ours_runs {
-                    let r = objforge_run(case, ours);
-                    row.ours.push(r.time);
-                    row.stream.push(r.stream_time);
-                    row.ours_size = r.size;
-                    row.peak = row.peak.max(r.peak);
-                    row.stream_peak = row.stream_peak.max(r.stream_peak);
+                    let written = measure(Writer::Objforge, input, format);
+                    let streamed = measure(Writer::WriteTo, input, format);
+                    assert_eq!(
+                        streamed.size, written.size,
+                        "write_to and write disagree on the size"
+                    );
+                    row.ours.push(written);
+                    row.stream.push(streamed);
                 }
                 if round < row.theirs_runs {
-                    let (t, size, peak) = object_run(case, theirs);
-                    row.theirs.push(t);
-                    row.theirs_size = size;
-                    row.theirs_peak = row.theirs_peak.max(peak);
+                    row.theirs.push(measure(Writer::Object, input, format));
                 }
             }
         }
@@ -671,19 +713,19 @@ fn print_report(rows: &[Row], warm: bool) {
         "obj MiB"
     );
     for r in rows {
-        let (ours, theirs) = (median(r.ours.clone()), median(r.theirs.clone()));
+        let (ours, theirs) = (median(&r.ours), median(&r.theirs));
         println!(
             "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8.1} {:>8.1}",
             r.label,
             r.work.name(),
             r.format,
             opt_ms(ours),
-            opt_ms(median(r.stream.clone())),
+            opt_ms(median(&r.stream)),
             opt_ms(theirs),
             ratio(ours, theirs),
             format!("{}/{}", r.ours_runs, r.theirs_runs),
-            mib(r.ours_size),
-            mib(r.theirs_size),
+            mib(size(&r.ours)),
+            mib(size(&r.theirs)),
         );
     }
     for work in [Work::Backend, Work::Prepared] {
@@ -697,8 +739,8 @@ fn print_report(rows: &[Row], warm: bool) {
                 let (one, ten) = (at("W1")?, at("W1x10")?);
                 Some(format!(
                     "{f} objforge {} object {}",
-                    ratio(median(one.ours.clone()), median(ten.ours.clone())),
-                    ratio(median(one.theirs.clone()), median(ten.theirs.clone())),
+                    ratio(median(&one.ours), median(&ten.ours)),
+                    ratio(median(&one.theirs), median(&ten.theirs)),
                 ))
             })
             .collect();
@@ -720,12 +762,12 @@ fn print_report(rows: &[Row], warm: bool) {
             r.work.name(),
             r.format,
             mib(r.input),
-            mib(r.ours_size),
-            mib(r.peak),
-            mib(r.stream_peak),
-            mib(r.input) + 1.3 * mib(r.ours_size),
+            mib(size(&r.ours)),
+            mib(peak(&r.ours)),
+            mib(peak(&r.stream)),
+            mib(r.input) + 1.3 * mib(size(&r.ours)),
             if r.theirs_runs > 0 {
-                format!("{:.1}", mib(r.theirs_peak))
+                format!("{:.1}", mib(peak(&r.theirs)))
             } else {
                 "-".into()
             },
