@@ -27,6 +27,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -379,6 +381,19 @@ enum Writer {
     Object,
 }
 
+impl Writer {
+    const ALL: [Writer; 3] = [Writer::Objforge, Writer::WriteTo, Writer::Object];
+
+    /// Its name, as the report's columns and `--child` spell it.
+    fn name(self) -> &'static str {
+        match self {
+            Writer::Objforge => "objforge",
+            Writer::WriteTo => "write_to",
+            Writer::Object => "object",
+        }
+    }
+}
+
 /// The formats both writers produce, as each names them.
 type FormatPair = (objforge::Format, peer::BinaryFormat);
 
@@ -428,6 +443,43 @@ struct Sample {
     peak: usize,
 }
 
+impl Sample {
+    /// The line a child prints for its parent: `ns=N size=N peak=N`.
+    fn line(&self) -> String {
+        format!(
+            "ns={} size={} peak={}",
+            self.time.as_nanos(),
+            self.size,
+            self.peak
+        )
+    }
+
+    /// Reads what a child printed: exactly one [`Self::line`].
+    fn parse(text: &str) -> Result<Sample, String> {
+        let garbage = || format!("expected one line `ns=N size=N peak=N`, got {text:?}");
+        let line = text.strip_suffix('\n').ok_or_else(garbage)?;
+        let mut fields = line.split(' ');
+        let mut field = |key: &str| {
+            fields
+                .next()
+                .and_then(|f| f.strip_prefix(key)?.strip_prefix('='))
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(garbage)
+        };
+        let (ns, size, peak) = (field("ns")?, field("size")?, field("peak")?);
+        let whole = |n: u64| usize::try_from(n).map_err(|_| garbage());
+        let sample = Sample {
+            time: Duration::from_nanos(ns),
+            size: whole(size)?,
+            peak: whole(peak)?,
+        };
+        match fields.next() {
+            None => Ok(sample),
+            Some(_) => Err(garbage()),
+        }
+    }
+}
+
 /// The sample of a run that started at `start` with `base` bytes live and wrote `size` bytes.
 fn sample(start: Instant, base: usize, size: usize) -> Sample {
     let time = start.elapsed();
@@ -475,6 +527,120 @@ fn object_write(input: &Input, format: peer::BinaryFormat) -> Sample {
     let start = Instant::now();
     let bytes = black_box(input.object(format));
     sample(start, base, bytes.len())
+}
+
+/// One timed run in a process of its own: the arguments `--child WRITER WORK FORMAT SCALE`.
+#[derive(Debug, PartialEq)]
+struct ChildRun {
+    writer: Writer,
+    work: Work,
+    format: FormatPair,
+    scale: usize,
+}
+
+impl ChildRun {
+    /// The arguments that make this program do this run.
+    fn args(&self) -> [String; 5] {
+        [
+            "--child".into(),
+            self.writer.name().into(),
+            self.work.name().into(),
+            self.format.0.name().into(),
+            self.scale.to_string(),
+        ]
+    }
+
+    /// Reads the arguments after `--child`.
+    fn parse(args: &[String]) -> Result<ChildRun, String> {
+        let [writer, work, format, scale] = args else {
+            return Err(format!(
+                "--child takes WRITER WORK FORMAT SCALE, not {args:?}"
+            ));
+        };
+        Ok(ChildRun {
+            writer: Writer::ALL
+                .into_iter()
+                .find(|w| w.name() == writer)
+                .ok_or(format!("--child: no writer {writer}"))?,
+            work: Work::ALL
+                .into_iter()
+                .find(|w| w.name() == work)
+                .ok_or(format!("--child: no variant {work}"))?,
+            format: FORMATS
+                .into_iter()
+                .find(|f| f.0.name() == format)
+                .ok_or(format!("--child: no format {format}"))?,
+            scale: scale
+                .parse()
+                .map_err(|_| format!("--child: the scale is a whole number, not {scale}"))?,
+        })
+    }
+}
+
+/// The child's side of the fresh mode: makes the input (the workload, for the prepared
+/// variant), then does the one timed run the arguments name and prints its [`Sample::line`].
+fn child(args: &[String]) -> Result<(), String> {
+    let run = ChildRun::parse(args)?;
+    let input = Input::new(run.work, run.scale);
+    let sample = measure(run.writer, &input, run.format);
+    println!("{}", sample.line());
+    Ok(())
+}
+
+/// Does `run` in a fresh process of `exe` (this program) and reads its sample; `case` names
+/// the run in an error.
+fn run_child(exe: &Path, run: &ChildRun, case: &str) -> Result<Sample, String> {
+    let args = run.args();
+    let what = format!("{case} ({} {})", exe.display(), args.join(" "));
+    let out = Command::new(exe)
+        .args(&args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("{what}: {}: {}", out.status, stderr.trim()));
+    }
+    Sample::parse(&String::from_utf8_lossy(&out.stdout)).map_err(|e| format!("{what}: {e}"))
+}
+
+/// Where the timed runs happen.
+enum Runner {
+    /// In this process, from every case's input, made once beforehand (`--in-process`).
+    InProcess(Vec<Input>),
+    /// Each in a fresh process: this program, run again with `--child` (the default).
+    Fresh(PathBuf),
+}
+
+impl Runner {
+    /// One timed run of `writer` on `case`, the `index`th of the cases, in `format`.
+    fn run(
+        &self,
+        writer: Writer,
+        index: usize,
+        case: &Case,
+        format: FormatPair,
+    ) -> Result<Sample, String> {
+        match self {
+            Runner::InProcess(inputs) => Ok(measure(writer, &inputs[index], format)),
+            Runner::Fresh(exe) => {
+                let run = ChildRun {
+                    writer,
+                    work: case.work,
+                    format,
+                    scale: case.scale,
+                };
+                let name = format!(
+                    "{} {} {}, {}",
+                    case.label,
+                    case.work.name(),
+                    format.0.name(),
+                    writer.name()
+                );
+                run_child(exe, &run, &name)
+            }
+        }
+    }
 }
 
 /// One case: a scale and a way of building the model.
@@ -531,6 +697,7 @@ struct Row {
 
 struct Options {
     quick: bool,
+    in_process: bool,
     warm: bool,
     only: Option<String>,
     format: Option<String>,
@@ -544,9 +711,10 @@ const HELP: &str = "objforge-bench [--quick] [--warm] [--only objforge|object] \
 [--format elf|macho|coff] [--work backend|prepared] [--scale N] [--runs N]
        objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)";
 
-fn options() -> Result<Options, String> {
+fn options(args: Vec<String>) -> Result<Options, String> {
     let mut o = Options {
         quick: false,
+        in_process: false,
         warm: false,
         only: None,
         format: None,
@@ -555,7 +723,7 @@ fn options() -> Result<Options, String> {
         runs: None,
         cli: None,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         let mut number = |name: &str| {
@@ -565,6 +733,7 @@ fn options() -> Result<Options, String> {
         };
         match a.as_str() {
             "--quick" => o.quick = true,
+            "--in-process" => o.in_process = true,
             "--warm" => o.warm = true,
             "--only" => o.only = Some(value("--only")?),
             "--format" => o.format = Some(value("--format")?),
@@ -583,7 +752,15 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() {
-    let o = match options() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(("--child", rest)) = args.split_first().map(|(a, rest)| (a.as_str(), rest)) {
+        if let Err(e) = child(rest) {
+            eprintln!("objforge-bench: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
+    let o = match options(args) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("objforge-bench: {e}");
@@ -597,6 +774,14 @@ fn main() {
         }
         return;
     }
+    if let Err(e) = bench(&o) {
+        eprintln!("objforge-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Times what the options ask for and prints the report.
+fn bench(o: &Options) -> Result<(), String> {
     if o.warm {
         keep_freed_memory();
     }
@@ -625,7 +810,12 @@ fn main() {
             })
         })
         .collect();
-    let inputs: Vec<Input> = cases.iter().map(|c| Input::new(c.work, c.scale)).collect();
+    let runner = if o.in_process || o.warm {
+        Runner::InProcess(cases.iter().map(|c| Input::new(c.work, c.scale)).collect())
+    } else {
+        let exe = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+        Runner::Fresh(exe)
+    };
     let run_ours = o.only.as_deref() != Some("object");
     let run_theirs = o.only.as_deref() != Some("objforge");
     let mut rows = Vec::new();
@@ -655,19 +845,26 @@ fn main() {
             .max()
             .unwrap_or(0);
         for round in 0..rounds {
-            for (row, input) in these.iter_mut().zip(&inputs) {
+            for (i, (row, case)) in these.iter_mut().zip(&cases).enumerate() {
                 if round < row.ours_runs {
-                    let written = measure(Writer::Objforge, input, format);
-                    let streamed = measure(Writer::WriteTo, input, format);
-                    assert_eq!(
-                        streamed.size, written.size,
-                        "write_to and write disagree on the size"
-                    );
+                    let written = runner.run(Writer::Objforge, i, case, format)?;
+                    let streamed = runner.run(Writer::WriteTo, i, case, format)?;
+                    if streamed.size != written.size {
+                        return Err(format!(
+                            "{} {} {}: write_to wrote {} bytes, write() {}",
+                            case.label,
+                            case.work.name(),
+                            format.0.name(),
+                            streamed.size,
+                            written.size
+                        ));
+                    }
                     row.ours.push(written);
                     row.stream.push(streamed);
                 }
                 if round < row.theirs_runs {
-                    row.theirs.push(measure(Writer::Object, input, format));
+                    row.theirs
+                        .push(runner.run(Writer::Object, i, case, format)?);
                 }
             }
         }
@@ -677,7 +874,15 @@ fn main() {
         let scale = scales.iter().position(|s| s.0 == r.label);
         (scale, r.work.name())
     });
-    print_report(&rows, o.warm);
+    let mode = match runner {
+        Runner::Fresh(_) => "fresh process per run (glibc malloc defaults)",
+        Runner::InProcess(_) if o.warm => "--warm: freed memory kept for the next run (mallopt)",
+        Runner::InProcess(_) => {
+            "cold: glibc malloc defaults, large blocks are fresh pages every run"
+        }
+    };
+    print_report(&rows, mode);
+    Ok(())
 }
 
 /// `b / a` as a ratio, or `-` where either is missing.
@@ -688,16 +893,12 @@ fn ratio(a: Option<Duration>, b: Option<Duration>) -> String {
     }
 }
 
-fn print_report(rows: &[Row], warm: bool) {
+/// Prints the times, then the peak heaps; `mode` says where and how the runs were done.
+fn print_report(rows: &[Row], mode: &str) {
     let opt_ms = |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.1}", ms(d)));
     println!(
-        "objforge {} vs object 0.40; {}; build the model + write the bytes, median ms",
+        "objforge {} vs object 0.40; {mode}; build the model + write the bytes, median ms",
         env!("CARGO_PKG_VERSION"),
-        if warm {
-            "--warm: freed memory kept for the next run (mallopt)"
-        } else {
-            "cold: glibc malloc defaults, large blocks are fresh pages every run"
-        }
     );
     println!(
         "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8} {:>8}",
