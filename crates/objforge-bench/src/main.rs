@@ -15,15 +15,29 @@
 //!
 //! Every run of both writers, both variants and both scales is interleaved, so that noise from
 //! the rest of the machine falls on all of them alike; each (work, variant, format) prints one
-//! line with the medians and `obj/of`, the `object` time over the objforge time. By default
-//! the allocator is left as glibc sets it (*cold*: a compiler writes one object per process,
-//! and large freed blocks go back to the kernel); `--warm` keeps freed memory for the next run
-//! (see [`keep_freed_memory`]). A counting global allocator measures each writer's peak heap.
+//! line with the medians and `obj/of`, the `object` time over the objforge time.
 //!
-//! Run: `cargo run --release -p objforge-bench` (`-- --quick` for W1 only, `-- --warm` for the
-//! warm mode). The results, and what they mean, are in `docs/performance.md`. For profiling,
-//! one writer on one format in a loop:
-//! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5`.
+//! By default every timed run is *fresh*: a process of its own, in which it is the first thing
+//! done (a compiler writes one object per process). The benchmark runs itself again for each:
+//! `objforge-bench --child WRITER WORK FORMAT SCALE` (WRITER is `objforge` for `write()`,
+//! `write_to`, or `object`) makes the prepared variant's workload if it needs one, does that one
+//! run, and prints one line, `ns=N size=N peak=N` (time, output bytes, peak heap bytes), which
+//! the parent collects ([`ChildRun`], [`Sample::line`]). objforge's `write()` and `write_to`
+//! runs are separate children. This matters: in one process, glibc raises its mmap threshold
+//! (up to 32 MiB) after the first large free, so later W1 runs reuse heap pages already
+//! faulted in while W1×10's blocks stay fresh mmaps, and W1 looks faster next to W1×10 than a
+//! compiler would see it.
+//!
+//! `--in-process` does every run in this process instead, with glibc's defaults (the mode
+//! this benchmark had before, which its header calls *cold*); `--warm` (in-process too) keeps
+//! freed memory for the next run (see [`keep_freed_memory`]). In every mode a counting global
+//! allocator measures each run's peak heap (in the child, in the fresh mode: the same numbers).
+//!
+//! Run: `cargo run --release -p objforge-bench` (`-- --quick` for W1 only, `-- --in-process`,
+//! `-- --warm`). The results, and what they mean, are in `docs/performance.md`. For profiling,
+//! one writer on one format in a loop in one process:
+//! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5 \
+//! --in-process`.
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
@@ -93,7 +107,7 @@ extern "C" {
 /// over 32 MiB, and the top of the heap, back to the kernel at once). Without this, each run
 /// at W1×10 pays for faulting in hundreds of MiB of fresh pages while each run at W1 reuses
 /// the previous run's, and the comparison measures the kernel rather than the writers.
-/// Only with `--warm`; the default leaves glibc's defaults (cold).
+/// Only with `--warm`; the other modes leave glibc's defaults.
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -707,9 +721,15 @@ struct Options {
     cli: Option<String>,
 }
 
-const HELP: &str = "objforge-bench [--quick] [--warm] [--only objforge|object] \
+const HELP: &str = "objforge-bench [--quick] [--in-process | --warm] [--only objforge|object] \
 [--format elf|macho|coff] [--work backend|prepared] [--scale N] [--runs N]
-       objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)";
+       objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)
+
+By default every timed run is a fresh process (this program, run again for that one run).
+  --quick       W1 only (not W1x10)
+  --in-process  every run in this process, with glibc's malloc defaults
+  --warm        in this process, freed memory kept for the next run (mallopt)
+  --scale N     only scale N (1 is W1), with --runs N runs of each writer (default 5)";
 
 fn options(args: Vec<String>) -> Result<Options, String> {
     let mut o = Options {
@@ -973,5 +993,121 @@ fn print_report(rows: &[Row], mode: &str) {
                 "-".into()
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_goes_through_its_line() {
+        let s = Sample {
+            time: Duration::from_nanos(83_012_345),
+            size: 22_313_440,
+            peak: 74_828_164,
+        };
+        assert_eq!(s.line(), "ns=83012345 size=22313440 peak=74828164");
+        assert_eq!(Sample::parse(&format!("{}\n", s.line())), Ok(s));
+    }
+
+    #[test]
+    fn anything_but_one_sample_line_is_refused() {
+        for garbage in [
+            "",
+            "\n",
+            "ns=1 size=2 peak=3",
+            "ns=1 size=2 peak=3\n\n",
+            "ns=1 size=2 peak=3\nns=1 size=2 peak=3\n",
+            "ns=1 size=2\n",
+            "ns=1 size=2 peak=3 more=4\n",
+            "ns=1 peak=3 size=2\n",
+            "ns=-1 size=2 peak=3\n",
+            "ns=1 size=2 peak=x\n",
+            "ns=1  size=2 peak=3\n",
+            "nsx=1 size=2 peak=3\n",
+            "thread 'main' panicked\n",
+        ] {
+            let e = Sample::parse(garbage).unwrap_err();
+            assert!(e.contains("ns=N size=N peak=N"), "{garbage:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_child_run_goes_through_its_arguments() {
+        for writer in Writer::ALL {
+            for work in Work::ALL {
+                for format in FORMATS {
+                    let run = ChildRun {
+                        writer,
+                        work,
+                        format,
+                        scale: 10,
+                    };
+                    let args = run.args();
+                    assert_eq!(args[0], "--child");
+                    assert_eq!(ChildRun::parse(&args[1..]), Ok(run));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_child_arguments_are_refused() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (given, expected) in [
+            (
+                &["objforge", "backend", "elf"][..],
+                "WRITER WORK FORMAT SCALE",
+            ),
+            (
+                &["objforge", "backend", "elf", "1", "2"],
+                "WRITER WORK FORMAT SCALE",
+            ),
+            (&["write", "backend", "elf", "1"], "no writer write"),
+            (&["objforge", "cold", "elf", "1"], "no variant cold"),
+            (&["objforge", "backend", "wasm", "1"], "no format wasm"),
+            (&["objforge", "backend", "elf", "ten"], "not ten"),
+        ] {
+            let e = ChildRun::parse(&args(given)).unwrap_err();
+            assert!(e.contains(expected), "{given:?}: {e}");
+        }
+    }
+
+    /// A run as [`Runner::Fresh`] would ask for it, for a child that is not this program.
+    #[cfg(unix)]
+    fn run_with(program: &str) -> Result<Sample, String> {
+        let run = ChildRun {
+            writer: Writer::WriteTo,
+            work: Work::Prepared,
+            format: FORMATS[2],
+            scale: 10,
+        };
+        run_child(Path::new(program), &run, "W1x10 prepared coff, write_to")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_child_that_fails_is_an_error_that_names_the_run() {
+        let e = run_with("false").unwrap_err();
+        assert!(
+            e.starts_with(
+                "W1x10 prepared coff, write_to (false --child write_to prepared coff 10)"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("exit status: 1"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_child_that_prints_garbage_is_an_error_that_names_the_run() {
+        // `echo` prints its arguments: one line, but not a sample.
+        let e = run_with("echo").unwrap_err();
+        assert!(
+            e.starts_with("W1x10 prepared coff, write_to (echo --child"),
+            "{e}"
+        );
+        assert!(e.contains("ns=N size=N peak=N"), "{e}");
     }
 }
