@@ -15,18 +15,34 @@
 //!
 //! Every run of both writers, both variants and both scales is interleaved, so that noise from
 //! the rest of the machine falls on all of them alike; each (work, variant, format) prints one
-//! line with the medians and `obj/of`, the `object` time over the objforge time. By default
-//! the allocator is left as glibc sets it (*cold*: a compiler writes one object per process,
-//! and large freed blocks go back to the kernel); `--warm` keeps freed memory for the next run
-//! (see [`keep_freed_memory`]). A counting global allocator measures each writer's peak heap.
+//! line with the medians and `obj/of`, the `object` time over the objforge time.
 //!
-//! Run: `cargo run --release -p objforge-bench` (`-- --quick` for W1 only, `-- --warm` for the
-//! warm mode). The results, and what they mean, are in `docs/performance.md`. For profiling,
-//! one writer on one format in a loop:
-//! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5`.
+//! By default every timed run is *fresh*: a process of its own, in which it is the first thing
+//! done (a compiler writes one object per process). The benchmark runs itself again for each:
+//! `objforge-bench --child WRITER WORK FORMAT SCALE` (WRITER is `objforge` for `write()`,
+//! `write_to`, or `object`) makes the prepared variant's workload if it needs one, does that one
+//! run, and prints one line, `ns=N size=N peak=N` (time, output bytes, peak heap bytes), which
+//! the parent collects ([`ChildRun`], [`Sample::line`]). objforge's `write()` and `write_to`
+//! runs are separate children. This matters: in one process, glibc raises its mmap threshold
+//! (up to 32 MiB) after the first large free, so later W1 runs reuse heap pages already
+//! faulted in while W1×10's blocks stay fresh mmaps, and W1 looks faster next to W1×10 than a
+//! compiler would see it.
+//!
+//! `--in-process` does every run in this process instead, with glibc's defaults (the mode
+//! this benchmark had before, which its header calls *cold*); `--warm` (in-process too) keeps
+//! freed memory for the next run (see [`keep_freed_memory`]). In every mode a counting global
+//! allocator measures each run's peak heap (in the child, in the fresh mode: the same numbers).
+//!
+//! Run: `cargo run --release -p objforge-bench` (`-- --quick` for W1 only, `-- --in-process`,
+//! `-- --warm`). The results, and what they mean, are in `docs/performance.md`. For profiling,
+//! one writer on one format in a loop in one process:
+//! `cargo run --release -p objforge-bench -- --only objforge --format elf --scale 10 --runs 5 \
+//! --in-process`.
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -91,7 +107,7 @@ extern "C" {
 /// over 32 MiB, and the top of the heap, back to the kernel at once). Without this, each run
 /// at W1×10 pays for faulting in hundreds of MiB of fresh pages while each run at W1 reuses
 /// the previous run's, and the comparison measures the kernel rather than the writers.
-/// Only with `--warm`; the default leaves glibc's defaults (cold).
+/// Only with `--warm`; the other modes leave glibc's defaults.
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -351,7 +367,7 @@ impl Write for Sink {
 mod cli;
 
 /// How the model is built: see the crate's documentation.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Work {
     /// Names formatted and code appended inside the timed region.
     Backend,
@@ -360,6 +376,8 @@ enum Work {
 }
 
 impl Work {
+    const ALL: [Work; 2] = [Work::Backend, Work::Prepared];
+
     fn name(self) -> &'static str {
         match self {
             Work::Backend => "backend",
@@ -368,88 +386,303 @@ impl Work {
     }
 }
 
-/// One case: a scale and a way of building the model, with its prepared workload.
-struct Case {
-    label: &'static str,
-    scale: usize,
-    work: Work,
-    prepared: Option<Workload>,
-    ours_runs: usize,
-    theirs_runs: usize,
+/// The three timed things, each building its own model and writing it: objforge's `write()`,
+/// objforge's `write_to` (into a [`Sink`]), `object`'s `write()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Writer {
+    Objforge,
+    WriteTo,
+    Object,
 }
 
-impl Case {
+impl Writer {
+    const ALL: [Writer; 3] = [Writer::Objforge, Writer::WriteTo, Writer::Object];
+
+    /// Its name, as the report's columns and `--child` spell it.
+    fn name(self) -> &'static str {
+        match self {
+            Writer::Objforge => "objforge",
+            Writer::WriteTo => "write_to",
+            Writer::Object => "object",
+        }
+    }
+}
+
+/// The formats both writers produce, as each names them.
+type FormatPair = (objforge::Format, peer::BinaryFormat);
+
+const FORMATS: [FormatPair; 3] = [
+    (objforge::Format::Elf, peer::BinaryFormat::Elf),
+    (objforge::Format::MachO, peer::BinaryFormat::MachO),
+    (objforge::Format::Coff, peer::BinaryFormat::Coff),
+];
+
+/// What a run builds its model from: for the backend variant only the scale (everything is
+/// made inside the timed region), for the prepared one a [`Workload`] made beforehand.
+enum Input {
+    Backend(usize),
+    Prepared(Workload),
+}
+
+impl Input {
+    /// The input of `work` at `scale`; for the prepared variant this makes the workload.
+    fn new(work: Work, scale: usize) -> Input {
+        match work {
+            Work::Backend => Input::Backend(scale),
+            Work::Prepared => Input::Prepared(Workload::new(scale)),
+        }
+    }
+
     fn objforge_model(&self, format: objforge::Format) -> objforge::Object {
-        match &self.prepared {
-            Some(w) => w.objforge_model(format),
-            None => objforge_backend(self.scale, format),
+        match self {
+            Input::Backend(scale) => objforge_backend(*scale, format),
+            Input::Prepared(w) => w.objforge_model(format),
         }
     }
 
     fn object(&self, format: peer::BinaryFormat) -> Vec<u8> {
-        match &self.prepared {
-            Some(w) => object_prepared(w, format),
-            None => object_backend(self.scale, format),
+        match self {
+            Input::Backend(scale) => object_backend(*scale, format),
+            Input::Prepared(w) => object_prepared(w, format),
         }
     }
 }
 
-/// One objforge run: build + `write`, then build + `write_to`.
-struct OursRun {
+/// What one timed run measured: its time, the size of its output, and its peak heap (from
+/// before the model is built to the end of the write).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Sample {
     time: Duration,
-    stream_time: Duration,
     size: usize,
     peak: usize,
-    stream_peak: usize,
 }
 
-fn objforge_run(case: &Case, format: objforge::Format) -> OursRun {
+impl Sample {
+    /// The line a child prints for its parent: `ns=N size=N peak=N`.
+    fn line(&self) -> String {
+        format!(
+            "ns={} size={} peak={}",
+            self.time.as_nanos(),
+            self.size,
+            self.peak
+        )
+    }
+
+    /// Reads what a child printed: exactly one [`Self::line`].
+    fn parse(text: &str) -> Result<Sample, String> {
+        let garbage = || format!("expected one line `ns=N size=N peak=N`, got {text:?}");
+        let line = text.strip_suffix('\n').ok_or_else(garbage)?;
+        let mut fields = line.split(' ');
+        let mut field = |key: &str| {
+            fields
+                .next()
+                .and_then(|f| f.strip_prefix(key)?.strip_prefix('='))
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(garbage)
+        };
+        let (ns, size, peak) = (field("ns")?, field("size")?, field("peak")?);
+        let whole = |n: u64| usize::try_from(n).map_err(|_| garbage());
+        let sample = Sample {
+            time: Duration::from_nanos(ns),
+            size: whole(size)?,
+            peak: whole(peak)?,
+        };
+        match fields.next() {
+            None => Ok(sample),
+            Some(_) => Err(garbage()),
+        }
+    }
+}
+
+/// The sample of a run that started at `start` with `base` bytes live and wrote `size` bytes.
+fn sample(start: Instant, base: usize, size: usize) -> Sample {
+    let time = start.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    Sample { time, size, peak }
+}
+
+/// One timed run of `writer` on `input`: build the model, write it.
+fn measure(writer: Writer, input: &Input, (ours, theirs): FormatPair) -> Sample {
+    match writer {
+        Writer::Objforge => objforge_write(input, ours),
+        Writer::WriteTo => objforge_write_to(input, ours),
+        Writer::Object => object_write(input, theirs),
+    }
+}
+
+/// objforge: build + `write()`. The model and the bytes are dropped after the clock stops.
+fn objforge_write(input: &Input, format: objforge::Format) -> Sample {
     let base = heap_mark();
     let start = Instant::now();
-    let obj = case.objforge_model(format);
+    let obj = input.objforge_model(format);
     let bytes = match obj.write() {
         Ok(bytes) => black_box(bytes),
         Err(e) => panic!("objforge: {e}"),
     };
-    let time = start.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
-    let size = bytes.len();
-    drop(bytes);
-    drop(obj);
+    sample(start, base, bytes.len())
+}
 
+/// objforge: build + `write_to` a [`Sink`]. The model is dropped after the clock stops.
+fn objforge_write_to(input: &Input, format: objforge::Format) -> Sample {
     let base = heap_mark();
     let start = Instant::now();
-    let obj = case.objforge_model(format);
+    let obj = input.objforge_model(format);
     let mut sink = Sink(0);
     if let Err(e) = obj.write_to(&mut sink) {
         panic!("objforge: {e}");
     }
-    let stream_time = start.elapsed();
-    let stream_peak = PEAK.load(Ordering::Relaxed) - base;
-    assert_eq!(sink.0, size, "write_to and write disagree on the size");
-    drop(obj);
-    OursRun {
-        time,
-        stream_time,
-        size,
-        peak,
-        stream_peak,
+    sample(start, base, sink.0)
+}
+
+/// `object`: build + write (its model is dropped inside the build function, before the clock
+/// stops; the bytes after).
+fn object_write(input: &Input, format: peer::BinaryFormat) -> Sample {
+    let base = heap_mark();
+    let start = Instant::now();
+    let bytes = black_box(input.object(format));
+    sample(start, base, bytes.len())
+}
+
+/// One timed run in a process of its own: the arguments `--child WRITER WORK FORMAT SCALE`.
+#[derive(Debug, PartialEq)]
+struct ChildRun {
+    writer: Writer,
+    work: Work,
+    format: FormatPair,
+    scale: usize,
+}
+
+impl ChildRun {
+    /// The arguments that make this program do this run.
+    fn args(&self) -> [String; 5] {
+        [
+            "--child".into(),
+            self.writer.name().into(),
+            self.work.name().into(),
+            self.format.0.name().into(),
+            self.scale.to_string(),
+        ]
+    }
+
+    /// Reads the arguments after `--child`.
+    fn parse(args: &[String]) -> Result<ChildRun, String> {
+        let [writer, work, format, scale] = args else {
+            return Err(format!(
+                "--child takes WRITER WORK FORMAT SCALE, not {args:?}"
+            ));
+        };
+        Ok(ChildRun {
+            writer: Writer::ALL
+                .into_iter()
+                .find(|w| w.name() == writer)
+                .ok_or(format!("--child: no writer {writer}"))?,
+            work: Work::ALL
+                .into_iter()
+                .find(|w| w.name() == work)
+                .ok_or(format!("--child: no variant {work}"))?,
+            format: FORMATS
+                .into_iter()
+                .find(|f| f.0.name() == format)
+                .ok_or(format!("--child: no format {format}"))?,
+            scale: scale
+                .parse()
+                .map_err(|_| format!("--child: the scale is a whole number, not {scale}"))?,
+        })
     }
 }
 
-/// One `object` run: build + write; its time, output size and peak heap.
-fn object_run(case: &Case, format: peer::BinaryFormat) -> (Duration, usize, usize) {
-    let base = heap_mark();
-    let start = Instant::now();
-    let bytes = black_box(case.object(format));
-    let time = start.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
-    (time, bytes.len(), peak)
+/// The child's side of the fresh mode: makes the input (the workload, for the prepared
+/// variant), then does the one timed run the arguments name and prints its [`Sample::line`].
+fn child(args: &[String]) -> Result<(), String> {
+    let run = ChildRun::parse(args)?;
+    let input = Input::new(run.work, run.scale);
+    let sample = measure(run.writer, &input, run.format);
+    println!("{}", sample.line());
+    Ok(())
 }
 
-fn median(mut times: Vec<Duration>) -> Option<Duration> {
+/// Does `run` in a fresh process of `exe` (this program) and reads its sample; `case` names
+/// the run in an error.
+fn run_child(exe: &Path, run: &ChildRun, case: &str) -> Result<Sample, String> {
+    let args = run.args();
+    let what = format!("{case} ({} {})", exe.display(), args.join(" "));
+    let out = Command::new(exe)
+        .args(&args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("{what}: {}: {}", out.status, stderr.trim()));
+    }
+    Sample::parse(&String::from_utf8_lossy(&out.stdout)).map_err(|e| format!("{what}: {e}"))
+}
+
+/// Where the timed runs happen.
+enum Runner {
+    /// In this process, from every case's input, made once beforehand (`--in-process`).
+    InProcess(Vec<Input>),
+    /// Each in a fresh process: this program, run again with `--child` (the default).
+    Fresh(PathBuf),
+}
+
+impl Runner {
+    /// One timed run of `writer` on `case`, the `index`th of the cases, in `format`.
+    fn run(
+        &self,
+        writer: Writer,
+        index: usize,
+        case: &Case,
+        format: FormatPair,
+    ) -> Result<Sample, String> {
+        match self {
+            Runner::InProcess(inputs) => Ok(measure(writer, &inputs[index], format)),
+            Runner::Fresh(exe) => {
+                let run = ChildRun {
+                    writer,
+                    work: case.work,
+                    format,
+                    scale: case.scale,
+                };
+                let name = format!(
+                    "{} {} {}, {}",
+                    case.label,
+                    case.work.name(),
+                    format.0.name(),
+                    writer.name()
+                );
+                run_child(exe, &run, &name)
+            }
+        }
+    }
+}
+
+/// One case: a scale and a way of building the model.
+struct Case {
+    label: &'static str,
+    scale: usize,
+    work: Work,
+    /// The workload's raw bytes ([`Workload::input_bytes`]).
+    input: usize,
+    ours_runs: usize,
+    theirs_runs: usize,
+}
+
+/// The median time of `samples`.
+fn median(samples: &[Sample]) -> Option<Duration> {
+    let mut times: Vec<Duration> = samples.iter().map(|s| s.time).collect();
     times.sort();
     times.get(times.len() / 2).copied()
+}
+
+/// The highest peak heap of `samples`.
+fn peak(samples: &[Sample]) -> usize {
+    samples.iter().map(|s| s.peak).max().unwrap_or(0)
+}
+
+/// The output size of `samples` (every run of a case writes the same bytes).
+fn size(samples: &[Sample]) -> usize {
+    samples.last().map_or(0, |s| s.size)
 }
 
 fn mib(n: usize) -> f64 {
@@ -460,26 +693,25 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Samples, medians and peaks of one (case, format).
+/// The samples of one (case, format).
 struct Row {
     label: &'static str,
     work: Work,
     format: &'static str,
-    ours: Vec<Duration>,
-    stream: Vec<Duration>,
-    theirs: Vec<Duration>,
+    input: usize,
     ours_runs: usize,
     theirs_runs: usize,
-    ours_size: usize,
-    theirs_size: usize,
-    input: usize,
-    peak: usize,
-    stream_peak: usize,
-    theirs_peak: usize,
+    /// objforge's `write()`.
+    ours: Vec<Sample>,
+    /// objforge's `write_to`.
+    stream: Vec<Sample>,
+    /// `object`'s `write()`.
+    theirs: Vec<Sample>,
 }
 
 struct Options {
     quick: bool,
+    in_process: bool,
     warm: bool,
     only: Option<String>,
     format: Option<String>,
@@ -489,13 +721,20 @@ struct Options {
     cli: Option<String>,
 }
 
-const HELP: &str = "objforge-bench [--quick] [--warm] [--only objforge|object] \
+const HELP: &str = "objforge-bench [--quick] [--in-process | --warm] [--only objforge|object] \
 [--format elf|macho|coff] [--work backend|prepared] [--scale N] [--runs N]
-       objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)";
+       objforge-bench --cli SPEC.json [--runs N]   (objforge build against object-json)
 
-fn options() -> Result<Options, String> {
+By default every timed run is a fresh process (this program, run again for that one run).
+  --quick       W1 only (not W1x10)
+  --in-process  every run in this process, with glibc's malloc defaults
+  --warm        in this process, freed memory kept for the next run (mallopt)
+  --scale N     only scale N (1 is W1), with --runs N runs of each writer (default 5)";
+
+fn options(args: Vec<String>) -> Result<Options, String> {
     let mut o = Options {
         quick: false,
+        in_process: false,
         warm: false,
         only: None,
         format: None,
@@ -504,7 +743,7 @@ fn options() -> Result<Options, String> {
         runs: None,
         cli: None,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         let mut number = |name: &str| {
@@ -514,6 +753,7 @@ fn options() -> Result<Options, String> {
         };
         match a.as_str() {
             "--quick" => o.quick = true,
+            "--in-process" => o.in_process = true,
             "--warm" => o.warm = true,
             "--only" => o.only = Some(value("--only")?),
             "--format" => o.format = Some(value("--format")?),
@@ -532,7 +772,15 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() {
-    let o = match options() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(("--child", rest)) = args.split_first().map(|(a, rest)| (a.as_str(), rest)) {
+        if let Err(e) = child(rest) {
+            eprintln!("objforge-bench: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
+    let o = match options(args) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("objforge-bench: {e}");
@@ -546,14 +794,17 @@ fn main() {
         }
         return;
     }
+    if let Err(e) = bench(&o) {
+        eprintln!("objforge-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Times what the options ask for and prints the report.
+fn bench(o: &Options) -> Result<(), String> {
     if o.warm {
         keep_freed_memory();
     }
-    let formats = [
-        (objforge::Format::Elf, peer::BinaryFormat::Elf),
-        (objforge::Format::MachO, peer::BinaryFormat::MachO),
-        (objforge::Format::Coff, peer::BinaryFormat::Coff),
-    ];
     // (label, scale, objforge runs, object runs): the object crate takes seconds per W1×10
     // run, so it runs three times there.
     let scales: Vec<(&'static str, usize, usize, usize)> = match o.scale {
@@ -561,28 +812,35 @@ fn main() {
         None if o.quick => vec![("W1", 1, 9, 9)],
         None => vec![("W1", 1, 9, 9), ("W1x10", 10, 5, 3)],
     };
-    let works: Vec<Work> = [Work::Backend, Work::Prepared]
+    let works: Vec<Work> = Work::ALL
         .into_iter()
         .filter(|w| o.work.as_deref().is_none_or(|n| n == w.name()))
         .collect();
     let cases: Vec<Case> = scales
         .iter()
         .flat_map(|&(label, scale, ours_runs, theirs_runs)| {
+            let input = Workload::new(scale).input_bytes();
             works.iter().map(move |&work| Case {
                 label,
                 scale,
                 work,
-                prepared: (work == Work::Prepared).then(|| Workload::new(scale)),
+                input,
                 ours_runs,
                 theirs_runs,
             })
         })
         .collect();
+    let runner = if o.in_process || o.warm {
+        Runner::InProcess(cases.iter().map(|c| Input::new(c.work, c.scale)).collect())
+    } else {
+        let exe = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+        Runner::Fresh(exe)
+    };
     let run_ours = o.only.as_deref() != Some("object");
     let run_theirs = o.only.as_deref() != Some("objforge");
     let mut rows = Vec::new();
-    for (ours, theirs) in formats {
-        if o.format.as_deref().is_some_and(|f| f != ours.name()) {
+    for format in FORMATS {
+        if o.format.as_deref().is_some_and(|f| f != format.0.name()) {
             continue;
         }
         // Every run of this format, both writers, both variants and both scales, interleaved:
@@ -592,18 +850,13 @@ fn main() {
             .map(|c| Row {
                 label: c.label,
                 work: c.work,
-                format: ours.name(),
+                format: format.0.name(),
+                input: c.input,
+                ours_runs: if run_ours { c.ours_runs } else { 0 },
+                theirs_runs: if run_theirs { c.theirs_runs } else { 0 },
                 ours: Vec::new(),
                 stream: Vec::new(),
                 theirs: Vec::new(),
-                ours_runs: if run_ours { c.ours_runs } else { 0 },
-                theirs_runs: if run_theirs { c.theirs_runs } else { 0 },
-                ours_size: 0,
-                theirs_size: 0,
-                input: Workload::new(c.scale).input_bytes(),
-                peak: 0,
-                stream_peak: 0,
-                theirs_peak: 0,
             })
             .collect();
         let rounds = cases
@@ -612,20 +865,26 @@ fn main() {
             .max()
             .unwrap_or(0);
         for round in 0..rounds {
-            for (row, case) in these.iter_mut().zip(&cases) {
+            for (i, (row, case)) in these.iter_mut().zip(&cases).enumerate() {
                 if round < row.ours_runs {
-                    let r = objforge_run(case, ours);
-                    row.ours.push(r.time);
-                    row.stream.push(r.stream_time);
-                    row.ours_size = r.size;
-                    row.peak = row.peak.max(r.peak);
-                    row.stream_peak = row.stream_peak.max(r.stream_peak);
+                    let written = runner.run(Writer::Objforge, i, case, format)?;
+                    let streamed = runner.run(Writer::WriteTo, i, case, format)?;
+                    if streamed.size != written.size {
+                        return Err(format!(
+                            "{} {} {}: write_to wrote {} bytes, write() {}",
+                            case.label,
+                            case.work.name(),
+                            format.0.name(),
+                            streamed.size,
+                            written.size
+                        ));
+                    }
+                    row.ours.push(written);
+                    row.stream.push(streamed);
                 }
                 if round < row.theirs_runs {
-                    let (t, size, peak) = object_run(case, theirs);
-                    row.theirs.push(t);
-                    row.theirs_size = size;
-                    row.theirs_peak = row.theirs_peak.max(peak);
+                    row.theirs
+                        .push(runner.run(Writer::Object, i, case, format)?);
                 }
             }
         }
@@ -635,7 +894,15 @@ fn main() {
         let scale = scales.iter().position(|s| s.0 == r.label);
         (scale, r.work.name())
     });
-    print_report(&rows, o.warm);
+    let mode = match runner {
+        Runner::Fresh(_) => "fresh process per run (glibc malloc defaults)",
+        Runner::InProcess(_) if o.warm => "--warm: freed memory kept for the next run (mallopt)",
+        Runner::InProcess(_) => {
+            "cold: glibc malloc defaults, large blocks are fresh pages every run"
+        }
+    };
+    print_report(&rows, mode);
+    Ok(())
 }
 
 /// `b / a` as a ratio, or `-` where either is missing.
@@ -646,16 +913,12 @@ fn ratio(a: Option<Duration>, b: Option<Duration>) -> String {
     }
 }
 
-fn print_report(rows: &[Row], warm: bool) {
+/// Prints the times, then the peak heaps; `mode` says where and how the runs were done.
+fn print_report(rows: &[Row], mode: &str) {
     let opt_ms = |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.1}", ms(d)));
     println!(
-        "objforge {} vs object 0.40; {}; build the model + write the bytes, median ms",
+        "objforge {} vs object 0.40; {mode}; build the model + write the bytes, median ms",
         env!("CARGO_PKG_VERSION"),
-        if warm {
-            "--warm: freed memory kept for the next run (mallopt)"
-        } else {
-            "cold: glibc malloc defaults, large blocks are fresh pages every run"
-        }
     );
     println!(
         "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8} {:>8}",
@@ -671,19 +934,19 @@ fn print_report(rows: &[Row], warm: bool) {
         "obj MiB"
     );
     for r in rows {
-        let (ours, theirs) = (median(r.ours.clone()), median(r.theirs.clone()));
+        let (ours, theirs) = (median(&r.ours), median(&r.theirs));
         println!(
             "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8.1} {:>8.1}",
             r.label,
             r.work.name(),
             r.format,
             opt_ms(ours),
-            opt_ms(median(r.stream.clone())),
+            opt_ms(median(&r.stream)),
             opt_ms(theirs),
             ratio(ours, theirs),
             format!("{}/{}", r.ours_runs, r.theirs_runs),
-            mib(r.ours_size),
-            mib(r.theirs_size),
+            mib(size(&r.ours)),
+            mib(size(&r.theirs)),
         );
     }
     for work in [Work::Backend, Work::Prepared] {
@@ -697,8 +960,8 @@ fn print_report(rows: &[Row], warm: bool) {
                 let (one, ten) = (at("W1")?, at("W1x10")?);
                 Some(format!(
                     "{f} objforge {} object {}",
-                    ratio(median(one.ours.clone()), median(ten.ours.clone())),
-                    ratio(median(one.theirs.clone()), median(ten.theirs.clone())),
+                    ratio(median(&one.ours), median(&ten.ours)),
+                    ratio(median(&one.theirs), median(&ten.theirs)),
                 ))
             })
             .collect();
@@ -720,15 +983,131 @@ fn print_report(rows: &[Row], warm: bool) {
             r.work.name(),
             r.format,
             mib(r.input),
-            mib(r.ours_size),
-            mib(r.peak),
-            mib(r.stream_peak),
-            mib(r.input) + 1.3 * mib(r.ours_size),
+            mib(size(&r.ours)),
+            mib(peak(&r.ours)),
+            mib(peak(&r.stream)),
+            mib(r.input) + 1.3 * mib(size(&r.ours)),
             if r.theirs_runs > 0 {
-                format!("{:.1}", mib(r.theirs_peak))
+                format!("{:.1}", mib(peak(&r.theirs)))
             } else {
                 "-".into()
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_goes_through_its_line() {
+        let s = Sample {
+            time: Duration::from_nanos(83_012_345),
+            size: 22_313_440,
+            peak: 74_828_164,
+        };
+        assert_eq!(s.line(), "ns=83012345 size=22313440 peak=74828164");
+        assert_eq!(Sample::parse(&format!("{}\n", s.line())), Ok(s));
+    }
+
+    #[test]
+    fn anything_but_one_sample_line_is_refused() {
+        for garbage in [
+            "",
+            "\n",
+            "ns=1 size=2 peak=3",
+            "ns=1 size=2 peak=3\n\n",
+            "ns=1 size=2 peak=3\nns=1 size=2 peak=3\n",
+            "ns=1 size=2\n",
+            "ns=1 size=2 peak=3 more=4\n",
+            "ns=1 peak=3 size=2\n",
+            "ns=-1 size=2 peak=3\n",
+            "ns=1 size=2 peak=x\n",
+            "ns=1  size=2 peak=3\n",
+            "nsx=1 size=2 peak=3\n",
+            "thread 'main' panicked\n",
+        ] {
+            let e = Sample::parse(garbage).unwrap_err();
+            assert!(e.contains("ns=N size=N peak=N"), "{garbage:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_child_run_goes_through_its_arguments() {
+        for writer in Writer::ALL {
+            for work in Work::ALL {
+                for format in FORMATS {
+                    let run = ChildRun {
+                        writer,
+                        work,
+                        format,
+                        scale: 10,
+                    };
+                    let args = run.args();
+                    assert_eq!(args[0], "--child");
+                    assert_eq!(ChildRun::parse(&args[1..]), Ok(run));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_child_arguments_are_refused() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (given, expected) in [
+            (
+                &["objforge", "backend", "elf"][..],
+                "WRITER WORK FORMAT SCALE",
+            ),
+            (
+                &["objforge", "backend", "elf", "1", "2"],
+                "WRITER WORK FORMAT SCALE",
+            ),
+            (&["write", "backend", "elf", "1"], "no writer write"),
+            (&["objforge", "cold", "elf", "1"], "no variant cold"),
+            (&["objforge", "backend", "wasm", "1"], "no format wasm"),
+            (&["objforge", "backend", "elf", "ten"], "not ten"),
+        ] {
+            let e = ChildRun::parse(&args(given)).unwrap_err();
+            assert!(e.contains(expected), "{given:?}: {e}");
+        }
+    }
+
+    /// A run as [`Runner::Fresh`] would ask for it, for a child that is not this program.
+    #[cfg(unix)]
+    fn run_with(program: &str) -> Result<Sample, String> {
+        let run = ChildRun {
+            writer: Writer::WriteTo,
+            work: Work::Prepared,
+            format: FORMATS[2],
+            scale: 10,
+        };
+        run_child(Path::new(program), &run, "W1x10 prepared coff, write_to")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_child_that_fails_is_an_error_that_names_the_run() {
+        let e = run_with("false").unwrap_err();
+        assert!(
+            e.starts_with(
+                "W1x10 prepared coff, write_to (false --child write_to prepared coff 10)"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("exit status: 1"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_child_that_prints_garbage_is_an_error_that_names_the_run() {
+        // `echo` prints its arguments: one line, but not a sample.
+        let e = run_with("echo").unwrap_err();
+        assert!(
+            e.starts_with("W1x10 prepared coff, write_to (echo --child"),
+            "{e}"
+        );
+        assert!(e.contains("ns=N size=N peak=N"), "{e}");
     }
 }
