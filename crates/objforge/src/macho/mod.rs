@@ -24,7 +24,7 @@ pub(crate) use self::reloc::{check_debug_references, supports};
 use self::consts::*;
 use self::reloc::{Mapper, RelocationInfo};
 use self::sections::{MachoSection, Sections};
-use self::symtab::{is_written, SymbolTable};
+use self::symtab::{is_written, Order, SymbolTable};
 use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
@@ -130,53 +130,51 @@ impl<'a> Layout<'a> {
 
         // --- Sections, symbols, relocations.
         let sections = Sections::lay_out(obj)?;
-        let mut strtab = StringTable::new();
-        let prefix = if obj.options.mangle {
-            Prefix::Underscore
-        } else {
-            Prefix::None
-        };
-        strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
-            obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
-        });
         let starts = reloc::sections_needing_a_start(obj, relocs.kinds(), section_symbols);
-        let symbols = SymbolTable::build(
-            obj,
-            &sections,
-            &starts.needs_start,
-            &starts.needs_subsections,
-            &mut strtab,
-        )?;
-        strtab.finish();
-        let mapper = Mapper {
-            obj,
-            sections: &sections,
-            symbols: &symbols,
-            kinds: Default::default(),
+        // The symbol and string tables on this thread; beside them, the relocation entries
+        // counted against a table with the same symbols in model order (only the indices
+        // differ, and counting needs none), which saves waiting for the name sort.
+        let build = |strtab: &mut StringTable<'a>, order| {
+            SymbolTable::build(
+                obj,
+                &sections,
+                &starts.needs_start,
+                &starts.needs_subsections,
+                strtab,
+                order,
+            )
         };
-        let n = obj.sections.len();
-        let mut order = Vec::with_capacity(n);
-        let mut entries = vec![0usize; n];
-        let mut patched = vec![None; n];
-        for k in 0..n {
-            let count = emit::count_entries(&mapper, relocs.of(k))?;
-            entries[k] = count.entries;
-            patched[k] = count.patched();
-            let mut ascending = true;
-            let mut prev: Option<u64> = None;
-            for i in relocs.of(k) {
-                let offset = obj.relocations[i].offset();
-                ascending &= prev.is_none_or(|p| p < offset);
-                prev = Some(offset);
-            }
-            order.push(if ascending {
-                Descending::Reversed
-            } else {
-                let mut sorted: Vec<u32> = relocs.of(k).map(|i| i as u32).collect();
-                sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset()));
-                Descending::Sorted(sorted)
-            });
-        }
+        let (tables, counted) = crate::parallel::join(
+            crate::validate::parallel_worth_it(obj),
+            || -> Result<_, Error> {
+                let mut strtab = StringTable::new();
+                let prefix = if obj.options.mangle {
+                    Prefix::Underscore
+                } else {
+                    Prefix::None
+                };
+                strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+                    obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
+                });
+                let symbols = build(&mut strtab, Order::ByName)?;
+                strtab.finish();
+                Ok((symbols, strtab))
+            },
+            || {
+                count_entries(
+                    obj,
+                    relocs,
+                    &sections,
+                    &build(&mut StringTable::new(), Order::Model)?,
+                )
+            },
+        );
+        let (symbols, strtab) = tables?;
+        let Counted {
+            order,
+            entries,
+            patched,
+        } = counted?;
 
         // --- Layout: every offset and size, once.
         let nsects = sections.list.len();
@@ -289,6 +287,56 @@ impl<'a> Layout<'a> {
             None => {}
         }
     }
+}
+
+/// Each model section's relocation entries: how many, whether values are stored in its
+/// fields (and by offset), and the order they are written in.
+struct Counted {
+    order: Vec<Descending>,
+    entries: Vec<usize>,
+    patched: Vec<Option<bool>>,
+}
+
+/// Counts the relocation entries of every model section (and finds every error in them)
+/// against `symbols`, which may be numbered in any order.
+fn count_entries(
+    obj: &Object,
+    relocs: &RelocGroups,
+    sections: &Sections,
+    symbols: &SymbolTable,
+) -> Result<Counted, Error> {
+    let mapper = Mapper {
+        obj,
+        sections,
+        symbols,
+        kinds: Default::default(),
+    };
+    let n = obj.sections.len();
+    let mut counted = Counted {
+        order: Vec::with_capacity(n),
+        entries: vec![0; n],
+        patched: vec![None; n],
+    };
+    for k in 0..n {
+        let count = emit::count_entries(&mapper, relocs.of(k))?;
+        counted.entries[k] = count.entries;
+        counted.patched[k] = count.patched();
+        let mut ascending = true;
+        let mut prev: Option<u64> = None;
+        for i in relocs.of(k) {
+            let offset = obj.relocations[i].offset();
+            ascending &= prev.is_none_or(|p| p < offset);
+            prev = Some(offset);
+        }
+        counted.order.push(if ascending {
+            Descending::Reversed
+        } else {
+            let mut sorted: Vec<u32> = relocs.of(k).map(|i| i as u32).collect();
+            sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset()));
+            Descending::Sorted(sorted)
+        });
+    }
+    Ok(counted)
 }
 
 impl crate::emit::Layout for Layout<'_> {

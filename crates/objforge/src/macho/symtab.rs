@@ -65,6 +65,17 @@ fn is_local(s: &crate::model::Symbol) -> bool {
     )
 }
 
+/// The order of the external definitions and of the undefined symbols in a [`SymbolTable`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    /// By name, as the format requires: the table that is written.
+    ByName,
+    /// As the model has them: a table with the same symbols, the same errors and the same
+    /// subsection starts, only numbered differently, for counting the relocation entries
+    /// beside the sort.
+    Model,
+}
+
 impl SymbolTable {
     /// `needs_start[s]`: model section `s` needs an `ltmpN` symbol at offset 0;
     /// `needs_subsections[s]`: a relocation in `s` refers to the start of its subsection.
@@ -75,6 +86,7 @@ impl SymbolTable {
         needs_start: &[bool],
         needs_subsections: &[bool],
         strtab: &mut StringTable<'a>,
+        order: Order,
     ) -> Result<SymbolTable, Error> {
         // The model's locals come first, in model order: they are numbered as they come.
         let mut index_of_user = vec![ABSENT; obj.symbols.len()];
@@ -112,8 +124,10 @@ impl SymbolTable {
                 .get(i as usize)
                 .map_or(&[][..], |s| s.name.as_bytes())
         };
-        sort_by_name(&mut extdefs, name);
-        sort_by_name(&mut undefs, name);
+        if order == Order::ByName {
+            sort_by_name(&mut extdefs, name);
+            sort_by_name(&mut undefs, name);
+        }
         for &i in &undefs {
             if let Some(SymbolDefinition::Common { align, .. }) =
                 obj.symbols.get(i as usize).map(|s| s.definition)
