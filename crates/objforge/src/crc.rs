@@ -148,6 +148,26 @@ impl Crc {
     }
 }
 
+/// Inputs at least this long are checksummed in two halves on two threads.
+const CRC_PARALLEL_MIN: usize = 1 << 20;
+
+/// The checksum of `bytes`, started from 0: a long input (any, in debug builds, so that the
+/// tests take this path) in two halves on two threads ([`crate::parallel::join`]), combined.
+pub(crate) fn checksum(bytes: &[u8]) -> u32 {
+    let one = |bytes: &[u8]| {
+        let mut crc = Crc::default();
+        crc.update(bytes);
+        crc.value()
+    };
+    let worth_it = cfg!(debug_assertions) || bytes.len() >= CRC_PARALLEL_MIN;
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    if !worth_it {
+        return one(bytes);
+    }
+    let (crc_a, crc_b) = crate::parallel::join(true, || one(a), || one(b));
+    shift(crc_a, b.len()) ^ crc_b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +200,12 @@ mod tests {
             c.update(&data[..cut]);
             c.update(&data[cut..len]);
             assert_eq!(c.value(), crc_bytewise(&data[..len]), "len {len} in pieces");
+            // In two halves, combined (tests are debug builds: on two threads).
+            assert_eq!(
+                checksum(&data[..len]),
+                crc_bytewise(&data[..len]),
+                "len {len}"
+            );
         }
     }
 }

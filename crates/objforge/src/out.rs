@@ -151,13 +151,11 @@ impl<'w> Out<'w> {
 
     /// The checksum of bytes already written (the whole file in memory).
     pub(crate) fn crc_of(&self, range: std::ops::Range<usize>) -> u32 {
-        let mut crc = Crc::default();
-        crc.update(
+        crate::crc::checksum(
             self.buf
                 .get(self.at(range.start)..self.at(range.end))
                 .unwrap_or(&[]),
-        );
-        crc.value()
+        )
     }
 
     /// Bytes written so far: the offset in the file of the next one.

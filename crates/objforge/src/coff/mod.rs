@@ -308,7 +308,8 @@ impl<'a> Layout<'a> {
     }
 
     /// Section `k`'s raw data, with the addends stored in place unless they come with the
-    /// entries; returns its checksum (valid only when they do not).
+    /// entries; streamed, returns its checksum (valid only when they do not). With the whole
+    /// file in memory the checksums are taken afterwards ([`Layout::checksum_sections`]).
     fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader) -> u32 {
         let contents = match h.contents {
             Contents::Bytes(b) => emit::Contents::Bytes(b),
@@ -324,15 +325,33 @@ impl<'a> Layout<'a> {
             h.patched
         };
         let relocs = self.relocs.of(k);
+        let streamed = !out.holds_file();
         emit::write_contents(
             out,
             contents,
             patched,
-            Some(&mut crc),
+            streamed.then_some(&mut crc),
             &self.mapper(),
             relocs,
         );
         crc.value()
+    }
+
+    /// Every section's checksum, from its raw data as written (the whole file in memory):
+    /// long ones on two threads ([`crate::crc::checksum`]).
+    fn checksum_sections(&self, out: &Out) {
+        for (h, checksum) in self.headers.iter().zip(&self.checksums) {
+            let crc = match h.contents {
+                Contents::Uninitialized => 0,
+                _ if h.pointer_to_raw_data == 0 => 0,
+                Contents::Zeros(_) if h.patched.is_none() => 0,
+                _ => {
+                    let start = h.pointer_to_raw_data as usize;
+                    out.crc_of(start..start + h.size_of_raw_data as usize)
+                }
+            };
+            checksum.store(crc, Ordering::Relaxed);
+        }
     }
 
     /// Section `k`'s relocation entries (after the overflow entry, if it has one), with its
@@ -377,23 +396,32 @@ impl crate::emit::Layout for Layout<'_> {
         for h in headers {
             write_section_header(out, &self.strtab, h);
         }
+        // Streamed, each section's checksum is taken as its bytes go out; with the whole file
+        // in memory, after the head ([`Layout::checksum_sections`]).
+        let streamed = !out.holds_file();
         for (k, (h, checksum)) in headers.iter().zip(&self.checksums).enumerate() {
-            let with_entries = Self::patches_with_entries(out, h);
             let start = h.pointer_to_raw_data as usize;
             if h.pointer_to_raw_data != 0 {
                 debug_assert_eq!(out.len(), start);
-                checksum.store(self.write_contents(out, k, h), Ordering::Relaxed);
+                let crc = self.write_contents(out, k, h);
+                if streamed {
+                    checksum.store(crc, Ordering::Relaxed);
+                }
             }
             if h.relocation_count > 0 {
                 debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
                 self.write_relocations(out, k, h, start);
             }
-            if with_entries {
-                let crc = out.crc_of(start..start + h.size_of_raw_data as usize);
-                checksum.store(crc, Ordering::Relaxed);
-            }
         }
         debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);
+    }
+
+    fn emit(&self, out: &mut Out) {
+        self.emit_head(out);
+        if out.holds_file() {
+            self.checksum_sections(out);
+        }
+        self.emit_tail(out);
     }
 
     fn tail(&self) -> Option<usize> {
@@ -416,6 +444,7 @@ impl crate::emit::Layout for Layout<'_> {
 
     /// The checksum of each section definition, which the tail had before the head was done.
     fn finish_tail(&self, out: &mut Out) {
+        self.checksum_sections(out);
         let table = self.pointer_to_symbol_table as usize;
         let size = self.shape.record_size;
         for (checksum, &index) in self.checksums.iter().zip(&self.symbols.section_symbol) {
