@@ -20,9 +20,11 @@ fn format_rules(format: Format) -> FormatRules {
     }
 }
 
-/// Validates `obj`, lays it out in its target's format and hands the layout to `go`.
+/// Validates `obj`, lays it out in its target's format (to be `streamed`, or written in
+/// memory) and hands the layout to `go`.
 fn with_layout<T>(
     obj: &Object,
+    streamed: bool,
     go: impl FnOnce(&(dyn Layout + Sync)) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let rules = format_rules(obj.target.format);
@@ -49,6 +51,7 @@ fn with_layout<T>(
             names,
             &relocs,
             section_symbols,
+            streamed,
         )?),
         Format::Wasm => go(&crate::wasm::Layout::new(obj)?),
     }
@@ -56,7 +59,7 @@ fn with_layout<T>(
 
 /// Validates `obj` and writes it in its target's format, into a buffer of the final size.
 pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    with_layout(obj, |layout| {
+    with_layout(obj, false, |layout| {
         let (size, big_endian) = (layout.size(), layout.big_endian());
         let mut out = Out::try_with_capacity(size, big_endian)?;
         let worth_it = |at: usize| cfg!(debug_assertions) || size - at >= PARALLEL_TAIL;
@@ -91,7 +94,7 @@ const PARALLEL_TAIL: usize = 1 << 18;
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
 /// error in the model is found before the first byte goes out.
 pub(crate) fn write_to(obj: &Object, stream: &mut dyn Write) -> Result<(), Error> {
-    with_layout(obj, |layout| {
+    with_layout(obj, true, |layout| {
         let mut out = Out::stream(stream, layout.big_endian());
         layout.emit(&mut out);
         debug_assert_eq!(out.len(), layout.size(), "written != laid out");

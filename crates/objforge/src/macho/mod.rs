@@ -110,12 +110,13 @@ pub(crate) struct Layout<'a> {
 
 impl<'a> Layout<'a> {
     /// Lays out `obj` (already validated; `names`, `relocs` and whether there is a section
-    /// symbol, from validation).
+    /// symbol, from validation), to be `streamed` (`write_to`) or written in memory.
     pub(crate) fn new(
         obj: &'a Object,
         names: SameNames,
         relocs: &'a RelocGroups,
         section_symbols: bool,
+        streamed: bool,
     ) -> Result<Layout<'a>, Error> {
         let Some((cputype, cpusubtype)) = cpu(obj.target.arch) else {
             return Err(Error::unsupported(
@@ -131,9 +132,10 @@ impl<'a> Layout<'a> {
         // --- Sections, symbols, relocations.
         let sections = Sections::lay_out(obj)?;
         let starts = reloc::sections_needing_a_start(obj, relocs.kinds(), section_symbols);
-        // The symbol and string tables on this thread; beside them, the relocation entries
-        // counted against a table with the same symbols in model order (only the indices
-        // differ, and counting needs none), which saves waiting for the name sort.
+        // The symbol and string tables; for a file written in memory, the relocation entries
+        // are counted beside them, against a table with the same symbols in model order (only
+        // the indices differ, and counting needs none), which saves waiting for the name sort.
+        // A streamed file (`write_to`, the low-memory path) does not hold both tables at once.
         let build = |strtab: &mut StringTable<'a>, order| {
             SymbolTable::build(
                 obj,
@@ -144,32 +146,31 @@ impl<'a> Layout<'a> {
                 order,
             )
         };
-        let (tables, counted) = crate::parallel::join(
-            crate::validate::parallel_worth_it(obj),
-            || -> Result<_, Error> {
-                let mut strtab = StringTable::new();
-                let prefix = if obj.options.mangle {
-                    Prefix::Underscore
-                } else {
-                    Prefix::None
-                };
-                strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
-                    obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
-                });
-                let symbols = build(&mut strtab, Order::ByName)?;
-                strtab.finish();
-                Ok((symbols, strtab))
-            },
-            || {
-                count_entries(
-                    obj,
-                    relocs,
-                    &sections,
-                    &build(&mut StringTable::new(), Order::Model)?,
-                )
-            },
-        );
-        let (symbols, strtab) = tables?;
+        let tables = || -> Result<_, Error> {
+            let mut strtab = StringTable::new();
+            let prefix = if obj.options.mangle {
+                Prefix::Underscore
+            } else {
+                Prefix::None
+            };
+            strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+                obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
+            });
+            let symbols = build(&mut strtab, Order::ByName)?;
+            strtab.finish();
+            Ok((symbols, strtab))
+        };
+        let ((symbols, strtab), counted) = if !streamed && crate::validate::parallel_worth_it(obj) {
+            let (tables, counted) = crate::parallel::join(true, tables, || {
+                let model_order = build(&mut StringTable::new(), Order::Model)?;
+                count_entries(obj, relocs, &sections, &model_order)
+            });
+            (tables?, counted)
+        } else {
+            let (symbols, strtab) = tables()?;
+            let counted = count_entries(obj, relocs, &sections, &symbols);
+            ((symbols, strtab), counted)
+        };
         let Counted {
             order,
             entries,
