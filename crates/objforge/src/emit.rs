@@ -62,13 +62,13 @@ pub(crate) trait Layout {
     fn emit_head(&self, out: &mut Out);
     /// Where the file's tail starts, if it has one: its symbol and string tables and what
     /// follows them, which depend on nothing written before them, so that they can be written
-    /// beside the head ([`Layout::emit_tail`] into [`Out::window`]).
+    /// beside the head ([`Layout::emit_tail`], each part in place: [`Out::in_place`]).
     fn tail(&self) -> Option<usize> {
         None
     }
     /// Writes the tail, from [`Layout::tail`] to the end.
     fn emit_tail(&self, _out: &mut Out) {}
-    /// Stores in the tail, once written beside the head and appended to it, what it needed
+    /// Stores in the tail, once it and the head are written, what it needed
     /// from the head (COFF: the sections' checksums).
     fn finish_tail(&self, _out: &mut Out) {}
 }

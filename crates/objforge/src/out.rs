@@ -1,5 +1,6 @@
-//! The output: one buffer allocated at the final size ([`Out::try_with_capacity`], for
-//! `Object::write`), or a small buffer handed to a `std::io::Write` each time it fills
+//! The output: one zeroed buffer of the final size ([`zeroed`]), of which each part is filled
+//! in place by its own `Out` ([`Out::in_place`], for `Object::write`: the head and the tail on
+//! two threads), or a small buffer handed to a `std::io::Write` each time it fills
 //! ([`Out::stream`], for `Object::write_to`). Either way the writers fill it front to back,
 //! every part once.
 //!
@@ -31,7 +32,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// The output, with integer writers in the target's byte order.
 pub(crate) struct Out<'w> {
-    buf: Vec<u8>,
+    buf: Buf<'w>,
     /// `buf` is handed on when it would grow past this (never, without a stream).
     limit: usize,
     /// Bytes already handed to `stream`.
@@ -42,6 +43,7 @@ pub(crate) struct Out<'w> {
     big_endian: bool,
 }
 
+#[cfg(test)]
 impl Out<'static> {
     /// An empty buffer with room for exactly `capacity` bytes; an allocation the machine
     /// cannot make is an error (at the object), not an abort.
@@ -54,7 +56,7 @@ impl Out<'static> {
             )
         })?;
         Ok(Out {
-            buf,
+            buf: Buf::Vec(buf),
             limit: usize::MAX,
             flushed: 0,
             stream: None,
@@ -64,32 +66,33 @@ impl Out<'static> {
     }
 }
 
-impl Out<'static> {
-    /// A buffer for the part of the file from offset `start`, `capacity` bytes long, written
-    /// beside the part before it and then appended to it ([`Out::append`]). It holds the
-    /// bytes it writes as a file buffer does (they may be overwritten), at their offsets in
-    /// the file.
-    pub(crate) fn window(start: usize, capacity: usize, big_endian: bool) -> Result<Self, Error> {
-        let mut out = Out::try_with_capacity(capacity, big_endian)?;
-        out.flushed = start;
-        Ok(out)
-    }
-}
-
 impl<'w> Out<'w> {
-    /// Appends the bytes of a window ([`Out::window`], [`Out::into_window`]) that starts at
-    /// file offset `start`, where these end.
-    pub(crate) fn append(&mut self, start: usize, window: &[u8]) {
-        debug_assert_eq!(start, self.len(), "a window appended out of place");
-        self.bytes(window);
+    /// Output into `part`, the bytes of the file from offset `start`, which are all zero (see
+    /// [`zeroed`]): written in place, so that two threads can each fill a part of one file
+    /// buffer. Bytes left zero (padding, fields not set) are not written again.
+    pub(crate) fn in_place(part: &'w mut [u8], start: usize, big_endian: bool) -> Self {
+        Out {
+            buf: Buf::Zeroed {
+                bytes: part,
+                len: 0,
+            },
+            limit: usize::MAX,
+            flushed: start,
+            stream: None,
+            error: None,
+            big_endian,
+        }
     }
 
-    /// The bytes of a window ([`Out::window`]), to be appended where it starts.
-    pub(crate) fn into_window(self) -> Vec<u8> {
-        self.buf
+    /// Takes the bytes up to file offset `at` as written (another [`Out`] wrote them in
+    /// place), so that they can be overwritten.
+    pub(crate) fn skip_to(&mut self, at: usize) {
+        if let Buf::Zeroed { bytes, len } = &mut self.buf {
+            *len = at.saturating_sub(self.flushed).min(bytes.len());
+        }
     }
 
-    /// Where file offset `at` is in the buffer (the buffer holds the file, or a window of it
+    /// Where file offset `at` is in the buffer (the buffer holds the file, or a part of it
     /// from `flushed`).
     #[inline]
     fn at(&self, at: usize) -> usize {
@@ -99,7 +102,7 @@ impl<'w> Out<'w> {
     /// Output that goes to `stream` in chunks of at most 64 KiB.
     pub(crate) fn stream(stream: &'w mut dyn Write, big_endian: bool) -> Out<'w> {
         Out {
-            buf: Vec::with_capacity(CHUNK),
+            buf: Buf::Vec(Vec::with_capacity(CHUNK)),
             limit: CHUNK,
             flushed: 0,
             stream: Some(stream),
@@ -120,7 +123,11 @@ impl<'w> Out<'w> {
     pub(crate) fn overwrite(&mut self, at: usize, bytes: &[u8]) {
         debug_assert!(self.holds_file(), "overwriting a stream");
         let at = self.at(at);
-        if let Some(field) = self.buf.get_mut(at..at.saturating_add(bytes.len())) {
+        if let Some(field) = self
+            .buf
+            .written_mut()
+            .get_mut(at..at.saturating_add(bytes.len()))
+        {
             field.copy_from_slice(bytes);
         }
     }
@@ -142,6 +149,7 @@ impl<'w> Out<'w> {
         Fields {
             bytes: self
                 .buf
+                .written_mut()
                 .get_mut(at..at.saturating_add(n))
                 .unwrap_or_default(),
             at: 0,
@@ -153,6 +161,7 @@ impl<'w> Out<'w> {
     pub(crate) fn crc_of(&self, range: std::ops::Range<usize>) -> u32 {
         crate::crc::checksum(
             self.buf
+                .written()
                 .get(self.at(range.start)..self.at(range.end))
                 .unwrap_or(&[]),
         )
@@ -164,9 +173,10 @@ impl<'w> Out<'w> {
     }
 
     /// The whole file, from a buffer made by [`Out::try_with_capacity`].
+    #[cfg(test)]
     pub(crate) fn into_vec(mut self) -> Result<Vec<u8>, Error> {
         self.finish()?;
-        Ok(self.buf)
+        Ok(self.buf.written().to_vec())
     }
 
     /// Hands the rest to the stream, if there is one; the first error the stream returned.
@@ -190,7 +200,7 @@ impl<'w> Out<'w> {
             return;
         };
         if self.error.is_none() {
-            if let Err(e) = stream.write_all(&self.buf) {
+            if let Err(e) = stream.write_all(self.buf.written()) {
                 self.error = Some(e);
             }
         }
@@ -220,7 +230,7 @@ impl<'w> Out<'w> {
             self.flushed += b.len();
             return;
         }
-        self.buf.extend_from_slice(b);
+        self.buf.extend(b);
     }
 
     /// A record of `n` bytes (at most 64 KiB) at the end of the output, its fields stored in
@@ -230,10 +240,8 @@ impl<'w> Out<'w> {
     #[inline]
     pub(crate) fn record(&mut self, n: usize) -> Fields<'_> {
         self.room(n);
-        let start = self.buf.len();
-        self.buf.resize(start + n, 0);
         Fields {
-            bytes: self.buf.get_mut(start..).unwrap_or_default(),
+            bytes: self.buf.grow_zeroed(n),
             at: 0,
             big_endian: self.big_endian,
         }
@@ -270,7 +278,7 @@ impl<'w> Out<'w> {
         while n > 0 {
             let step = n.min(self.limit);
             self.room(step);
-            self.buf.resize(self.buf.len() + step, 0);
+            self.buf.grow_zeroed(step);
             n -= step;
         }
     }
@@ -345,6 +353,103 @@ impl<'w> Out<'w> {
         }
         patcher.finish();
     }
+}
+
+/// Where [`Out`] keeps what it writes: a growing vector (the whole file, or a streamed chunk),
+/// or a part of a file buffer that is all zeros to begin with, filled in place.
+enum Buf<'w> {
+    Vec(Vec<u8>),
+    Zeroed { bytes: &'w mut [u8], len: usize },
+}
+
+impl Buf<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Buf::Vec(v) => v.len(),
+            Buf::Zeroed { len, .. } => *len,
+        }
+    }
+
+    /// The bytes written so far.
+    #[inline]
+    fn written(&self) -> &[u8] {
+        match self {
+            Buf::Vec(v) => v,
+            Buf::Zeroed { bytes, len } => bytes.get(..*len).unwrap_or_default(),
+        }
+    }
+
+    #[inline]
+    fn written_mut(&mut self) -> &mut [u8] {
+        match self {
+            Buf::Vec(v) => v,
+            Buf::Zeroed { bytes, len } => bytes.get_mut(..*len).unwrap_or_default(),
+        }
+    }
+
+    /// Appends `b`. Past the end of a part, nothing is stored (a writer's mistake, which
+    /// the final size check catches), but the length still counts it.
+    #[inline]
+    fn extend(&mut self, b: &[u8]) {
+        match self {
+            Buf::Vec(v) => v.extend_from_slice(b),
+            Buf::Zeroed { bytes, len } => {
+                if let Some(dst) = bytes.get_mut(*len..*len + b.len()) {
+                    dst.copy_from_slice(b);
+                }
+                *len += b.len();
+            }
+        }
+    }
+
+    /// Appends `n` zero bytes and returns them, to be filled.
+    #[inline]
+    fn grow_zeroed(&mut self, n: usize) -> &mut [u8] {
+        match self {
+            Buf::Vec(v) => {
+                let start = v.len();
+                v.resize(start + n, 0);
+                v.get_mut(start..).unwrap_or_default()
+            }
+            // Zero already.
+            Buf::Zeroed { bytes, len } => {
+                let start = *len;
+                *len += n;
+                bytes.get_mut(start..start + n).unwrap_or_default()
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Buf::Vec(v) => v.clear(),
+            Buf::Zeroed { len, .. } => *len = 0,
+        }
+    }
+}
+
+/// A file buffer of `size` zero bytes, for [`Out::in_place`]; an allocation the machine
+/// cannot make is an error (at the object), not an abort. The zeros cost nothing for a large
+/// buffer: it comes from the system as fresh pages, already zero, and each page is touched
+/// first by the thread that writes it.
+pub(crate) fn zeroed(size: usize) -> Result<Vec<u8>, Error> {
+    // `vec![0; n]` aborts when it cannot allocate. What the system refuses outright is an
+    // address range near the machine's memory, so a large buffer is asked for fallibly first
+    // (and given back). Smaller ones are not: freeing the probe would teach glibc to serve the
+    // next blocks of that size from its heap, which must clear them, rather than as fresh
+    // pages.
+    const PROBE_FROM: usize = 1 << 30;
+    if size >= PROBE_FROM {
+        let mut probe: Vec<u8> = Vec::new();
+        probe.try_reserve_exact(size).map_err(|_| {
+            Error::unsupported(
+                Place::Object,
+                format!("cannot allocate {size} bytes for the object file"),
+            )
+        })?;
+    }
+    Ok(vec![0; size])
 }
 
 /// A record's bytes in the output, filled field by field in the target's byte order (see
@@ -435,7 +540,7 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
     ) -> Self {
         let how = if out.stream.is_none() {
             let start = out.buf.len();
-            out.buf.extend_from_slice(data);
+            out.buf.extend(data);
             How::InPlace { start }
         } else if in_order {
             How::Merged { at: 0 }
@@ -462,7 +567,9 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
         };
         match &mut self.how {
             How::InPlace { start } => {
-                if let Some(field) = self.out.buf.get_mut(*start + offset..*start + end) {
+                if let Some(field) =
+                    (self.out.buf.written_mut()).get_mut(*start + offset..*start + end)
+                {
                     field.copy_from_slice(value);
                 }
             }
@@ -498,7 +605,7 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
         match how {
             How::InPlace { start } => {
                 if let Some(crc) = crc {
-                    crc.update(out.buf.get(start..).unwrap_or(&[]));
+                    crc.update(out.buf.written().get(start..).unwrap_or(&[]));
                 }
             }
             How::Merged { at } => {

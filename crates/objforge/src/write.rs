@@ -61,34 +61,42 @@ fn with_layout<T>(
 pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     with_layout(obj, false, |layout| {
         let (size, big_endian) = (layout.size(), layout.big_endian());
-        let mut out = Out::try_with_capacity(size, big_endian)?;
+        let mut file = crate::out::zeroed(size)?;
         let worth_it = |at: usize| cfg!(debug_assertions) || size - at >= PARALLEL_TAIL;
-        match layout.tail().filter(|&at| worth_it(at)) {
-            // The symbol and string tables are written beside the rest, then appended.
+        let written = match layout.tail().filter(|&at| worth_it(at) && at <= size) {
+            // The symbol and string tables are written beside the rest, each part in place.
             Some(at) => {
-                let ((), tail) = crate::parallel::join(
+                let (head, tail) = file.split_at_mut(at);
+                let (head_end, end) = crate::parallel::join(
                     true,
-                    || layout.emit_head(&mut out),
                     || {
-                        let mut tail = Out::window(at, size - at, big_endian)?;
-                        layout.emit_tail(&mut tail);
-                        Ok::<_, Error>(tail.into_window())
+                        let mut out = Out::in_place(head, 0, big_endian);
+                        layout.emit_head(&mut out);
+                        out.len()
+                    },
+                    || {
+                        let mut out = Out::in_place(tail, at, big_endian);
+                        layout.emit_tail(&mut out);
+                        out.len()
                     },
                 );
-                out.append(at, &tail?);
+                debug_assert_eq!(head_end, at, "head written != laid out");
+                let mut out = Out::in_place(&mut file, 0, big_endian);
+                out.skip_to(end);
                 layout.finish_tail(&mut out);
+                out.len()
             }
-            None => layout.emit(&mut out),
-        }
-        debug_assert_eq!(out.len(), size, "written != laid out");
-        out.into_vec()
+            None => {
+                let mut out = Out::in_place(&mut file, 0, big_endian);
+                layout.emit(&mut out);
+                out.len()
+            }
+        };
+        debug_assert_eq!(written, size, "written != laid out");
+        Ok(file)
     })
 }
 
-/// The smallest tail ([`Layout::tail`]) written on a thread of its own: some ten thousand
-/// symbols, whose entries take a millisecond or more to make, against tens of microseconds to
-/// start a thread and a copy of the tail. Debug builds (the tests) write every tail beside its
-/// head, so that every test object goes through that path.
 const PARALLEL_TAIL: usize = 1 << 18;
 
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
