@@ -1170,11 +1170,12 @@ impl Object {
 
     /// Checks the model, then writes the object file in the target's format.
     ///
-    /// A large object (tens of thousands of symbols and relocations) is checked and written on
-    /// two threads where the machine has two cores: the symbols beside the relocations, the
-    /// symbol and string tables beside the rest (in a buffer of their own, appended at the
-    /// end). The bytes are the same either way. [`Object::write_to`] checks the same way and
-    /// streams the file in order on the caller's thread.
+    /// A large object (tens of thousands of symbols and relocations) is checked, laid out and
+    /// written on two threads where the machine has two cores: the symbols beside the
+    /// relocations, then the symbol and string tables beside the rest, each written in place
+    /// in the one zeroed buffer that is returned. The bytes are the same either way.
+    /// [`Object::write_to`] checks the same way and streams the file in order on the caller's
+    /// thread.
     pub fn write(&self) -> Result<Vec<u8>, crate::Error> {
         crate::write::write(self)
     }
