@@ -51,8 +51,10 @@ impl SameNames {
         name: impl Fn(usize) -> &'a [u8],
         global: impl Fn(usize) -> bool,
     ) -> (SameNames, Option<Duplicate>) {
-        let mut first: Vec<u32> = (0..keys.len() as u32).collect();
         radix_sort_high32(&mut keys);
+        // Made after the sort has given its scratch back: the two are the peak of a streamed
+        // write.
+        let mut first: Vec<u32> = (0..keys.len() as u32).collect();
         let mut duplicate: Option<Duplicate> = None;
         let mut run: Vec<u32> = Vec::new();
         let mut start = 0;

@@ -99,11 +99,12 @@ impl<'a> StringTable<'a> {
 
     /// Stores the name of every model symbol `i` for which `include(i)` holds, `prefix` before
     /// it; equal names (as `same` has them) once. Call once, before [`StringTable::finish`].
-    /// Offsets are 32-bit: a table past 4 GiB is refused by the writers before this.
+    /// Offsets are 32-bit: a table past 4 GiB is refused by the writers before this. `same` is
+    /// used up: nothing needs it after, and freeing it here keeps it out of the layout's peak.
     pub(crate) fn add_symbol_names(
         &mut self,
         symbols: &'a [Symbol],
-        same: &SameNames,
+        same: SameNames,
         prefix: Prefix,
         include: impl Fn(usize) -> bool,
     ) {
@@ -332,7 +333,7 @@ mod tests {
         ];
         let (same, _) = SameNames::find(symbols.len(), |i| symbols[i].name.as_bytes(), |_| false);
         let mut t = StringTable::new();
-        t.add_symbol_names(&symbols, &same, Prefix::Underscore, |i| i != 4);
+        t.add_symbol_names(&symbols, same, Prefix::Underscore, |i| i != 4);
         let extra = t.add(&b"ltmp0"[..]);
         t.finish();
         let out = written(&t);

@@ -155,7 +155,7 @@ impl<'a> Layout<'a> {
             || -> Result<_, Error> {
                 let mut strtab = StringTable::new();
                 let prefix = symtab::prefix(obj);
-                strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+                strtab.add_symbol_names(&obj.symbols, names, prefix, |i| {
                     obj.symbols.get(i).is_some_and(|s| {
                         !matches!(s.kind, SymbolKind::File | SymbolKind::Section)
                             && Name::is_long(prefix, s)

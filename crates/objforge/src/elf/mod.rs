@@ -283,7 +283,7 @@ impl<'a> Layout<'a> {
             crate::validate::parallel_worth_it(obj),
             || {
                 let mut strtab = StringTable::new();
-                strtab.add_symbol_names(&obj.symbols, &names, Prefix::None, |i| {
+                strtab.add_symbol_names(&obj.symbols, names, Prefix::None, |i| {
                     obj.symbols.get(i).is_some_and(|s| has_entry(s.kind))
                 });
                 let symbols = SymbolTable::build(

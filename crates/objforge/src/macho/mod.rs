@@ -153,7 +153,7 @@ impl<'a> Layout<'a> {
             } else {
                 Prefix::None
             };
-            strtab.add_symbol_names(&obj.symbols, &names, prefix, |i| {
+            strtab.add_symbol_names(&obj.symbols, names, prefix, |i| {
                 obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
             });
             let symbols = build(&mut strtab, Order::ByName)?;
