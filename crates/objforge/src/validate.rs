@@ -85,14 +85,16 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
     check_counts(obj)?;
     check_sections(obj)?;
     check_comdat_selections(obj)?;
-    // The symbols and the relocations are checked apart (on two threads when both are many);
-    // the symbols' error, if any, still comes first.
-    let (symbols, relocations) = crate::parallel::join(
+    // The names are hashed and grouped (for the duplicate-global check and the string
+    // tables) apart from the symbols' and the relocations' other checks, on two threads when
+    // there are many: the two sides take about as long. The errors still come in the same
+    // order: the symbols', then the relocations'.
+    let ((symbols, relocations), grouped) = crate::parallel::join(
         parallel_worth_it(obj),
-        || check_symbols(obj),
-        || check_relocations(obj),
+        || (check_symbols(obj), check_relocations(obj)),
+        || group_names(obj),
     );
-    let (names, section_symbols) = symbols?;
+    let (names, section_symbols) = first_symbol_error(obj, symbols?, grouped)?;
     crate::model::local_entry::check(obj)?;
     let (relocs, reach) = relocations?;
     crate::limits::check_total_size(obj)?;
@@ -109,9 +111,9 @@ pub(crate) fn validate(obj: &Object, rules: FormatRules) -> Result<Validated, Er
     })
 }
 
-/// Whether the symbols' and the relocations' checks are long enough each to pay for a
-/// thread (tens of microseconds to start): both take about as long per item. Debug builds (the
-/// tests) check every object on two threads, so that every test goes through that path.
+/// Whether the work on the symbols and the work on the relocations are each long enough to
+/// pay for a thread (tens of microseconds to start): validation and the layouts split along
+/// those lines. Debug builds (the tests) take every such path for every object.
 pub(crate) fn parallel_worth_it(obj: &Object) -> bool {
     const MIN_ITEMS: usize = 20_000;
     cfg!(debug_assertions) || obj.symbols.len().min(obj.relocations.len()) >= MIN_ITEMS
@@ -244,14 +246,10 @@ fn check_comdat_selections(obj: &Object) -> Result<(), Error> {
     Ok(())
 }
 
-/// Also returns whether any symbol is a section symbol.
-///
-/// One pass: each symbol is checked, and its name hashed for [`SameNames`], as it comes. A
-/// duplicate global is found only once all names are in, so an error found on the way stops
-/// the pass, and the first duplicate among the symbols before it (if any) is reported
-/// instead — the same error a symbol-by-symbol check reports.
-fn check_symbols(obj: &Object) -> Result<(SameNames, bool), Error> {
-    let mut section_symbols = false;
+/// Every check of the symbols but the duplicate-global one ([`group_names`]), which
+/// [`first_symbol_error`] puts together with this into the error a symbol-by-symbol check
+/// reports. Stops at the first symbol that fails.
+fn check_symbols(obj: &Object) -> Result<SymbolsChecked, Error> {
     if u32::try_from(obj.symbols.len()).is_err() {
         return Err(Error::unsupported(
             Place::Object,
@@ -261,18 +259,36 @@ fn check_symbols(obj: &Object) -> Result<(SameNames, bool), Error> {
             ),
         ));
     }
-    let mut keys = Vec::with_capacity(obj.symbols.len());
-    let mut failure: Option<(usize, Error)> = None;
+    let mut section_symbols = false;
     for (i, sym) in obj.symbols.iter().enumerate() {
-        keys.push(SameNames::key(sym.name.as_bytes(), i));
         section_symbols |= sym.kind == SymbolKind::Section;
         if let Err(e) = check_symbol(obj, i, sym) {
-            failure = Some((i, e));
-            break;
+            return Ok(SymbolsChecked {
+                failure: Some((i, e)),
+                section_symbols,
+            });
         }
     }
-    // Every name hashed once, here; the writers' string tables reuse the grouping.
-    let (names, duplicate) = SameNames::group(
+    Ok(SymbolsChecked {
+        failure: None,
+        section_symbols,
+    })
+}
+
+/// What [`check_symbols`] found: the first symbol that fails a check (other than the
+/// duplicate-global one), and whether any symbol is a section symbol.
+struct SymbolsChecked {
+    failure: Option<(usize, Error)>,
+    section_symbols: bool,
+}
+
+/// Every name hashed once, here, and grouped: the duplicate-global check, and the writers'
+/// string tables, which reuse the grouping.
+fn group_names(obj: &Object) -> (SameNames, Option<crate::names::Duplicate>) {
+    let keys = (obj.symbols.iter().enumerate())
+        .map(|(i, sym)| SameNames::key(sym.name.as_bytes(), i))
+        .collect();
+    SameNames::group(
         keys,
         |i| obj.symbols.get(i).map_or(&[], |s| s.name.as_bytes()),
         |i| {
@@ -280,8 +296,21 @@ fn check_symbols(obj: &Object) -> Result<(SameNames, bool), Error> {
                 .get(i)
                 .is_some_and(|s| s.binding != Binding::Local)
         },
-    );
-    // At the failing symbol itself, its own error comes first.
+    )
+}
+
+/// The symbols' first error: a duplicate global before the first symbol that fails another
+/// check, else that symbol's own error (at the failing symbol itself, its own error comes
+/// first).
+fn first_symbol_error(
+    obj: &Object,
+    checked: SymbolsChecked,
+    (names, duplicate): (SameNames, Option<crate::names::Duplicate>),
+) -> Result<(SameNames, bool), Error> {
+    let SymbolsChecked {
+        failure,
+        section_symbols,
+    } = checked;
     if let Some(d) = duplicate.filter(|d| failure.as_ref().is_none_or(|(at, _)| d.second < *at)) {
         let name = obj.symbols.get(d.second).map_or("", |s| s.name.as_str());
         return Err(Error::invalid(
