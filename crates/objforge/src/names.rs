@@ -2,7 +2,7 @@
 //! duplicate global, and every writer's string table to store each name once — so no name is
 //! hashed twice.
 //!
-//! Each name is hashed once; the (hash, index) pairs are radix-sorted, which brings equal
+//! Each name is hashed once; the (hash, index) pairs are sorted (in place), which brings equal
 //! names together without the random memory accesses of a hash table of hundreds of
 //! thousands of entries; only names whose hashes collide are compared.
 
@@ -51,9 +51,10 @@ impl SameNames {
         name: impl Fn(usize) -> &'a [u8],
         global: impl Fn(usize) -> bool,
     ) -> (SameNames, Option<Duplicate>) {
-        radix_sort_high32(&mut keys);
-        // Made after the sort has given its scratch back: the two are the peak of a streamed
-        // write.
+        // By hash, then index (the low 32 bits), in place. An LSD radix sort of the hashes was
+        // as fast at 200,000 names but needs a second array of keys, and grew 17x from 200,000
+        // to 2,000,000 names against pdqsort's 12.5x on this machine.
+        keys.sort_unstable();
         let mut first: Vec<u32> = (0..keys.len() as u32).collect();
         let mut duplicate: Option<Duplicate> = None;
         let mut run: Vec<u32> = Vec::new();
@@ -120,40 +121,6 @@ fn hash32(bytes: &[u8]) -> u32 {
     let mut h = FxHasher::default();
     h.write(bytes);
     (h.finish() >> 32) as u32
-}
-
-/// Sorts by the high 32 bits, keeping the order of equal ones (LSD radix, three passes of 11,
-/// 11 and 10 bits: a quarter fewer passes over the keys than bytes would take, with counts
-/// that still fit the first-level cache).
-fn radix_sort_high32(keys: &mut Vec<u64>) {
-    if keys.len() < 256 {
-        // The low bits are the index, already ascending: sorting whole keys is the same.
-        keys.sort_unstable();
-        return;
-    }
-    let mut other = vec![0u64; keys.len()];
-    for shift in [32, 43, 54] {
-        const MASK: u64 = (1 << 11) - 1;
-        let mut counts = [0u32; 1 << 11];
-        for &k in keys.iter() {
-            counts[((k >> shift) & MASK) as usize] += 1;
-        }
-        if counts.contains(&(keys.len() as u32)) {
-            continue; // every key has the same digit here
-        }
-        let mut at = 0;
-        for c in counts.iter_mut() {
-            let n = *c;
-            *c = at;
-            at += n;
-        }
-        for &k in keys.iter() {
-            let slot = &mut counts[((k >> shift) & MASK) as usize];
-            other[*slot as usize] = k;
-            *slot += 1;
-        }
-        std::mem::swap(keys, &mut other);
-    }
 }
 
 #[cfg(test)]
