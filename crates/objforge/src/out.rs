@@ -688,6 +688,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_buffer_the_machine_cannot_give_is_an_error() {
+        let e = zeroed(usize::MAX).unwrap_err().to_string();
+        assert!(e.contains("cannot allocate"), "{e}");
+        assert_eq!(zeroed(3).unwrap(), [0, 0, 0]);
+    }
+
+    #[test]
+    fn parts_written_in_place_make_one_file() {
+        let mut file = zeroed(12).unwrap();
+        let (head, tail) = file.split_at_mut(8);
+        let mut out = Out::in_place(head, 0, true);
+        out.u32(0x0102_0304);
+        out.zeros(2);
+        out.record(2).u16(0x0506);
+        assert_eq!(out.len(), 8);
+        let mut out = Out::in_place(tail, 8, false);
+        out.u32(0x0708_090a);
+        assert_eq!(out.len(), 12);
+        // The whole file, its parts taken as written, for what is stored over them after.
+        let mut out = Out::in_place(&mut file, 0, false);
+        out.skip_to(12);
+        out.overwrite(4, &[0xff]);
+        assert_eq!(file, [1, 2, 3, 4, 0xff, 0, 5, 6, 0x0a, 9, 8, 7]);
+    }
+
+    #[test]
     fn patches_merge_or_copy_alike() {
         let data: Vec<u8> = (0..32).collect();
         let patches = [
