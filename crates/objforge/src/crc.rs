@@ -159,11 +159,10 @@ pub(crate) fn checksum(bytes: &[u8]) -> u32 {
         crc.update(bytes);
         crc.value()
     };
-    let worth_it = cfg!(debug_assertions) || bytes.len() >= CRC_PARALLEL_MIN;
-    let (a, b) = bytes.split_at(bytes.len() / 2);
-    if !worth_it {
+    if !(cfg!(debug_assertions) || bytes.len() >= CRC_PARALLEL_MIN) {
         return one(bytes);
     }
+    let (a, b) = bytes.split_at(bytes.len() / 2);
     let (crc_a, crc_b) = crate::parallel::join(true, || one(a), || one(b));
     shift(crc_a, b.len()) ^ crc_b
 }

@@ -11,6 +11,7 @@
 
 use crate::crc::Crc;
 use crate::error::Error;
+use crate::groups::RelocGroups;
 use crate::model::{Relocation, SectionData};
 use crate::out::{Out, Patch, PatchOrder, Patcher};
 use crate::reloc::{RelocKind, NATIVE};
@@ -206,6 +207,18 @@ pub(crate) fn count_entries<M: RelocMapper>(
         }
     }
     Ok(count)
+}
+
+/// [`count_entries`] for each of the `sections` model sections, in order: the first error
+/// is the first section's, as when they are counted in turn.
+pub(crate) fn count_sections<M: RelocMapper>(
+    mapper: &M,
+    relocs: &RelocGroups,
+    sections: usize,
+) -> Result<Vec<EntryCount>, Error> {
+    (0..sections)
+        .map(|k| count_entries(mapper, relocs.of(k)))
+        .collect()
 }
 
 /// A section's contents in the file.

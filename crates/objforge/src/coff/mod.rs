@@ -177,9 +177,7 @@ impl<'a> Layout<'a> {
                     symbols: None,
                     kinds: Default::default(),
                 };
-                (0..obj.sections.len())
-                    .map(|i| emit::count_entries(&counting, relocs.of(i)))
-                    .collect::<Result<Vec<_>, Error>>()
+                emit::count_sections(&counting, relocs, obj.sections.len())
             },
         );
         let (symbols, strtab) = tables?;

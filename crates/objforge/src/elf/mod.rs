@@ -304,9 +304,7 @@ impl<'a> Layout<'a> {
                     big_endian: obj.target.endianness == Endianness::Big,
                     kinds: Default::default(),
                 };
-                (0..obj.sections.len())
-                    .map(|k| emit::count_entries(&counting, relocs.of(k)))
-                    .collect::<Result<Vec<_>, Error>>()
+                emit::count_sections(&counting, relocs, obj.sections.len())
             },
         );
         let (reloc_entries, implicit): (Vec<usize>, Vec<Option<bool>>) =

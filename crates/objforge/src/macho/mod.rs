@@ -312,32 +312,32 @@ fn count_entries(
         symbols,
         kinds: Default::default(),
     };
-    let n = obj.sections.len();
-    let mut counted = Counted {
-        order: Vec::with_capacity(n),
-        entries: vec![0; n],
-        patched: vec![None; n],
-    };
-    for k in 0..n {
-        let count = emit::count_entries(&mapper, relocs.of(k))?;
-        counted.entries[k] = count.entries;
-        counted.patched[k] = count.patched();
-        let mut ascending = true;
-        let mut prev: Option<u64> = None;
-        for i in relocs.of(k) {
-            let offset = obj.relocations[i].offset();
-            ascending &= prev.is_none_or(|p| p < offset);
-            prev = Some(offset);
-        }
-        counted.order.push(if ascending {
-            Descending::Reversed
-        } else {
-            let mut sorted: Vec<u32> = relocs.of(k).map(|i| i as u32).collect();
-            sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset()));
-            Descending::Sorted(sorted)
-        });
+    let counts = emit::count_sections(&mapper, relocs, obj.sections.len())?;
+    Ok(Counted {
+        order: (0..counts.len())
+            .map(|k| descending(obj, relocs, k))
+            .collect(),
+        entries: counts.iter().map(|c| c.entries).collect(),
+        patched: counts.iter().map(|c| c.patched()).collect(),
+    })
+}
+
+/// The order model section `k`'s relocation entries are written in: by descending offset.
+fn descending(obj: &Object, relocs: &RelocGroups, k: usize) -> Descending {
+    let mut ascending = true;
+    let mut prev: Option<u64> = None;
+    for i in relocs.of(k) {
+        let offset = obj.relocations[i].offset();
+        ascending &= prev.is_none_or(|p| p < offset);
+        prev = Some(offset);
     }
-    Ok(counted)
+    if ascending {
+        Descending::Reversed
+    } else {
+        let mut sorted: Vec<u32> = relocs.of(k).map(|i| i as u32).collect();
+        sorted.sort_by_key(|&i| std::cmp::Reverse(obj.relocations[i as usize].offset()));
+        Descending::Sorted(sorted)
+    }
 }
 
 impl crate::emit::Layout for Layout<'_> {
