@@ -277,7 +277,8 @@ objforge_code objforge_section_set_comdat(objforge_object *obj, uint32_t section
  * defined, global when undefined; default. size: bytes, 0 if unknown. */
 objforge_code objforge_add_symbol(objforge_object *obj, const char *name, uint32_t section, uint64_t offset, const char *kind, const char *binding, const char *visibility, uint64_t size, uint32_t *out_id, objforge_error *err);
 
-/* Adds a global common (tentative) symbol the linker allocates. */
+/* Adds a global common (tentative) symbol the linker allocates. align: a power of two, at most
+ * 2^31. */
 objforge_code objforge_add_common(objforge_object *obj, const char *name, uint64_t size, uint64_t align, uint32_t *out_id, objforge_error *err);
 
 /* Adds a relocation of portable kind `kind` (enum objforge_reloc_kind) at `offset` in

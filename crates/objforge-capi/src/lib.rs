@@ -545,6 +545,12 @@ pub unsafe extern "C" fn objforge_add_common(
         let index = o.obj.symbols.len();
         let id = next_id(index, "symbols")?;
         let name = text(name, &format!("symbols[{index}].name"))?;
+        let align = u32::try_from(align).map_err(|_| {
+            argument(
+                &format!("symbols[{index}].common.align"),
+                format!("{align} is over 2^31, the most objforge writes"),
+            )
+        })?;
         o.obj.add_symbol(Symbol::common(name, size, align));
         put(out_id, id);
         Ok(())
@@ -1214,6 +1220,36 @@ mod tests {
         assert_ne!(code, OBJFORGE_OK, "no symbol 1");
         let o = unsafe { &*obj };
         assert_eq!(o.obj.local_entry(SymbolId(0)), 8);
+        unsafe { objforge_free(obj) };
+    }
+
+    #[test]
+    fn a_common_alignment_past_2_to_the_31_is_refused_with_its_place() {
+        let mut obj = std::ptr::null_mut();
+        let code = unsafe {
+            objforge_new(
+                c"x86_64-unknown-linux-gnu".as_ptr(),
+                &mut obj,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(code, OBJFORGE_OK);
+        let mut id = u32::MAX;
+        let mut err = ObjforgeError {
+            code: 0,
+            message: [0; OBJFORGE_MESSAGE_CAP],
+        };
+        let code =
+            unsafe { objforge_add_common(obj, c"big".as_ptr(), 8, 1 << 32, &mut id, &mut err) };
+        assert_ne!(code, OBJFORGE_OK);
+        let message = unsafe { CStr::from_ptr(err.message.as_ptr()) };
+        assert_eq!(
+            message.to_str().unwrap(),
+            "symbols[0].common.align: 4294967296 is over 2^31, the most objforge writes"
+        );
+        let code =
+            unsafe { objforge_add_common(obj, c"ok".as_ptr(), 8, 1 << 31, &mut id, &mut err) };
+        assert_eq!((code, id), (OBJFORGE_OK, 0));
         unsafe { objforge_free(obj) };
     }
 }

@@ -454,6 +454,14 @@ fn a_wrong_json_type_is_named() {
         "expected a power of two, got 3",
     );
     fails(
+        "cli_common_align_too_big",
+        &format!(
+            r#"{{{X86_64}, "symbols": [{{"name": "c", "common": {{"size": 8, "align": 4294967296}}}}]}}"#
+        ),
+        "symbols[0].common.align",
+        "4294967296 is over 2^31, the most objforge writes",
+    );
+    fails(
         "cli_sections_object",
         &format!(r#"{{{X86_64}, "sections": {{}}}}"#),
         "sections",

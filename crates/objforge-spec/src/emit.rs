@@ -350,7 +350,7 @@ fn symbol_json(s: &Symbol, section_ref: &dyn Fn(usize) -> Value) -> Map<String, 
             let mut c = Map::new();
             c.insert("size".into(), Value::from(size));
             if align != 1 {
-                c.insert("align".into(), Value::from(align));
+                c.insert("align".into(), Value::from(u64::from(align)));
             }
             m.insert("common".into(), Value::Object(c));
             (SymbolKind::Object, Binding::Global, size)

@@ -619,7 +619,9 @@ fn read_symbol(node: Node<'_>, sections: &Names) -> Result<(Symbol, u32), SpecEr
                 if !align.is_power_of_two() {
                     return Err(a.error(format!("expected a power of two, got {align}")));
                 }
-                align
+                u32::try_from(align).map_err(|_| {
+                    a.error(format!("{align} is over 2^31, the most objforge writes"))
+                })?
             }
             None => 1,
         };

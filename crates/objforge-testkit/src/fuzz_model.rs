@@ -150,7 +150,7 @@ fn symbol(src: &mut Source<'_>, sections: usize) -> Symbol {
         1 => SymbolDefinition::Common {
             size: number(src),
             align: if src.bool() {
-                number(src)
+                number(src) as u32
             } else {
                 1 << (src.u8() % 20)
             },

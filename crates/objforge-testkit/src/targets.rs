@@ -34,7 +34,7 @@ pub struct Profile {
     /// The largest section alignment.
     pub max_align: u64,
     /// The largest common-symbol alignment.
-    pub max_common_align: u64,
+    pub max_common_align: u32,
     /// How section names are spelled: [`Naming`].
     pub naming: Naming,
     /// `tls` symbols (in `tls_data`/`tls_bss` sections).

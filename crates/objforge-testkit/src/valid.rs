@@ -395,7 +395,7 @@ pub fn model(case: &Case, tag: &str, src: &mut Source<'_>) -> Object {
         );
     }
     for k in 0..src.below(3) {
-        let align = (1u64 << src.below(6)).min(p.max_common_align);
+        let align = (1u32 << src.below(6)).min(p.max_common_align);
         obj.add_symbol(Symbol::common(
             format!("{tag}c{k}"),
             1 + src.range(0, 63),

@@ -175,20 +175,33 @@ mod tests {
 /// they would make.
 ///
 /// Many ids (32,768 or more; any number in debug builds, so that the tests take this path) are
-/// sorted in two halves on two threads ([`crate::parallel::join`]) and merged.
-pub(crate) fn sort_by_name<'a>(ids: &mut [u32], name: impl Fn(u32) -> &'a [u8] + Sync) {
-    const PARALLEL_SORT: usize = 1 << 15;
-    if ids.len() < 2 || !(cfg!(debug_assertions) || ids.len() >= PARALLEL_SORT) {
+/// sorted in two halves and merged: the halves at once on two threads
+/// ([`crate::parallel::join`]) or, to hold half the keys (24 bytes per id) at a time, in turn.
+pub(crate) fn sort_by_name<'a>(
+    ids: &mut [u32],
+    name: impl Fn(u32) -> &'a [u8] + Sync,
+    halves: Halves,
+) {
+    const HALVES_FROM: usize = 1 << 15;
+    if ids.len() < 2 || !(cfg!(debug_assertions) || ids.len() >= HALVES_FROM) {
         sort_keyed(ids, &name);
         return;
     }
     let half = ids.len() / 2;
     let (left, right) = ids.split_at_mut(half);
-    crate::parallel::join(
-        true,
-        || sort_keyed(left, &name),
-        || sort_keyed(right, &name),
-    );
+    match halves {
+        Halves::AtOnce => {
+            crate::parallel::join(
+                true,
+                || sort_keyed(left, &name),
+                || sort_keyed(right, &name),
+            );
+        }
+        Halves::InTurn => {
+            sort_keyed(left, &name);
+            sort_keyed(right, &name);
+        }
+    }
     let mut merged = Vec::with_capacity(ids.len());
     let (mut i, mut j) = (0, half);
     while let (Some(&a), Some(&b)) = (ids.get(i).filter(|_| i < half), ids.get(j)) {
@@ -203,6 +216,15 @@ pub(crate) fn sort_by_name<'a>(ids: &mut [u32], name: impl Fn(u32) -> &'a [u8] +
     merged.extend_from_slice(ids.get(i..half).unwrap_or(&[]));
     merged.extend_from_slice(ids.get(j..).unwrap_or(&[]));
     ids.copy_from_slice(&merged);
+}
+
+/// How [`sort_by_name`] sorts the two halves of many ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Halves {
+    /// At once, on two threads.
+    AtOnce,
+    /// One after the other: half the memory (the streamed, low-memory path).
+    InTurn,
 }
 
 /// [`sort_by_name`] on one thread.
@@ -274,7 +296,7 @@ fn sort_level<'a>(v: &mut [(u64, u64, u32)], depth: usize, name: &impl Fn(u32) -
 
 #[cfg(test)]
 mod sort_tests {
-    use super::sort_by_name;
+    use super::{sort_by_name, Halves};
 
     #[test]
     fn sorts_like_bytes() {
@@ -282,7 +304,7 @@ mod sort_tests {
         names.extend((0..50).map(|i| format!("{}{i}", "p".repeat(100))));
         names.extend(["", "a", "ab", "a\u{1}", "function_", "zz", "function_1"].map(String::from));
         let mut ids: Vec<u32> = (0..names.len() as u32).collect();
-        sort_by_name(&mut ids, |i| names[i as usize].as_bytes());
+        sort_by_name(&mut ids, |i| names[i as usize].as_bytes(), Halves::AtOnce);
         let mut expected: Vec<u32> = (0..names.len() as u32).collect();
         expected.sort_by(|&a, &b| {
             names[a as usize]
@@ -345,9 +367,11 @@ mod sort_tests {
                 .map(|i| ((u64::from(i) * 7919) % u64::from(count.max(1))) as u32)
                 .collect();
             for ids in [ascending, reversed, shuffled] {
-                let mut sorted = ids.clone();
-                sort_by_name(&mut sorted, |i| names[i as usize].as_bytes());
-                assert_eq!(sorted, expected(&ids, &names), "{count} names");
+                for halves in [Halves::AtOnce, Halves::InTurn] {
+                    let mut sorted = ids.clone();
+                    sort_by_name(&mut sorted, |i| names[i as usize].as_bytes(), halves);
+                    assert_eq!(sorted, expected(&ids, &names), "{count} names");
+                }
             }
         }
     }

@@ -431,7 +431,7 @@ fn check_symbol(obj: &Object, i: usize, sym: &Symbol) -> Result<(), Error> {
             }
         }
         SymbolDefinition::Common { size, align } => {
-            if !is_power_of_two(align) {
+            if !is_power_of_two(u64::from(align)) {
                 return Err(Error::invalid(
                     at("common"),
                     format!("align {align} is not a power of two"),

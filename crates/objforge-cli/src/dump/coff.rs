@@ -643,7 +643,7 @@ fn read_with<Coff: CoffHeader>(data: &[u8], bigobj: bool) -> Result<Dumped> {
                 (
                     SymbolDefinition::Common {
                         size: u64::from(s.value),
-                        align: 1u64 << log2,
+                        align: 1u32 << log2,
                     },
                     Binding::Global,
                 )

@@ -1001,7 +1001,12 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Reader<'data, Elf> {
             }
             SHN_COMMON => SymbolDefinition::Common {
                 size: sym.size,
-                align: sym.value.max(1),
+                align: u32::try_from(sym.value.max(1)).map_err(|_| {
+                    err(format!(
+                        "common alignment {} is over 2^31, the most objforge writes",
+                        sym.value
+                    ))
+                })?,
             },
             SHN_ABS => {
                 return Err(err(format!(

@@ -296,7 +296,9 @@ impl SymbolTable {
                     s.size,
                 ),
                 SymbolDefinition::Undefined => (Undefined, 0, s.size),
-                SymbolDefinition::Common { size, align } => (SymbolSection::Common, align, size),
+                SymbolDefinition::Common { size, align } => {
+                    (SymbolSection::Common, u64::from(align), size)
+                }
                 SymbolDefinition::Absolute => (Absolute, 0, 0),
             };
             let name = strtab.symbol_offset(i);

@@ -68,8 +68,9 @@ fn is_local(s: &crate::model::Symbol) -> bool {
 /// The order of the external definitions and of the undefined symbols in a [`SymbolTable`].
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Order {
-    /// By name, as the format requires: the table that is written.
-    ByName,
+    /// By name, as the format requires: the table that is written, its name sort taking
+    /// its two halves as [`Halves`] says.
+    ByName(crate::names::Halves),
     /// As the model has them: a table with the same symbols, the same errors and the same
     /// subsection starts, only numbered differently, for counting the relocation entries
     /// beside the sort.
@@ -124,9 +125,9 @@ impl SymbolTable {
                 .get(i as usize)
                 .map_or(&[][..], |s| s.name.as_bytes())
         };
-        if order == Order::ByName {
-            sort_by_name(&mut extdefs, name);
-            sort_by_name(&mut undefs, name);
+        if let Order::ByName(halves) = order {
+            sort_by_name(&mut extdefs, name, halves);
+            sort_by_name(&mut undefs, name, halves);
         }
         for &i in &undefs {
             if let Some(SymbolDefinition::Common { align, .. }) =
@@ -268,7 +269,7 @@ impl SymbolTable {
 }
 
 /// The log2 alignment of a common symbol, which Mach-O keeps in 4 bits (at most 2^15).
-fn common_align(i: usize, align: u64) -> Result<u16, Error> {
+fn common_align(i: usize, align: u32) -> Result<u16, Error> {
     let log2 = align.trailing_zeros();
     if log2 > 15 {
         return Err(Error::unsupported(
