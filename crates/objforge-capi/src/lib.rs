@@ -547,7 +547,7 @@ pub unsafe extern "C" fn objforge_add_common(
         let name = text(name, &format!("symbols[{index}].name"))?;
         let align = u32::try_from(align).map_err(|_| {
             argument(
-                &format!("symbols[{index}].common.align"),
+                format!("symbols[{index}].common.align"),
                 format!("{align} is over 2^31, the most objforge writes"),
             )
         })?;
