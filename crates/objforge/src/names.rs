@@ -174,33 +174,30 @@ mod tests {
 /// integer sorts, with no string comparisons and none of the random accesses to the names
 /// they would make.
 ///
-/// Many ids (32,768 or more; any number in debug builds, so that the tests take this path) are
-/// sorted in two halves and merged: the halves at once on two threads
-/// ([`crate::parallel::join`]) or, to hold half the keys (24 bytes per id) at a time, in turn.
+/// `how` says what many ids (32,768 or more; any number in debug builds, so that the tests take
+/// these paths) cost: see [`Sorting`].
 pub(crate) fn sort_by_name<'a>(
     ids: &mut [u32],
     name: impl Fn(u32) -> &'a [u8] + Sync,
-    halves: Halves,
+    how: Sorting,
 ) {
     const HALVES_FROM: usize = 1 << 15;
-    if ids.len() < 2 || !(cfg!(debug_assertions) || ids.len() >= HALVES_FROM) {
+    let many = cfg!(debug_assertions) || ids.len() >= HALVES_FROM;
+    if ids.len() < 2 || !many || how == Sorting::OneThread {
         sort_keyed(ids, &name);
         return;
     }
     let half = ids.len() / 2;
     let (left, right) = ids.split_at_mut(half);
-    match halves {
-        Halves::AtOnce => {
-            crate::parallel::join(
-                true,
-                || sort_keyed(left, &name),
-                || sort_keyed(right, &name),
-            );
-        }
-        Halves::InTurn => {
-            sort_keyed(left, &name);
-            sort_keyed(right, &name);
-        }
+    if how == Sorting::TwoThreads {
+        crate::parallel::join(
+            true,
+            || sort_keyed(left, &name),
+            || sort_keyed(right, &name),
+        );
+    } else {
+        sort_keyed(left, &name);
+        sort_keyed(right, &name);
     }
     let mut merged = Vec::with_capacity(ids.len());
     let (mut i, mut j) = (0, half);
@@ -218,13 +215,16 @@ pub(crate) fn sort_by_name<'a>(
     ids.copy_from_slice(&merged);
 }
 
-/// How [`sort_by_name`] sorts the two halves of many ids.
+/// How [`sort_by_name`] spends threads and memory on many ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Halves {
-    /// At once, on two threads.
-    AtOnce,
-    /// One after the other: half the memory (the streamed, low-memory path).
-    InTurn,
+pub(crate) enum Sorting {
+    /// In two halves at once, on two threads, then merged.
+    TwoThreads,
+    /// Whole, on this thread (when another thread is busy beside it): no merge.
+    OneThread,
+    /// In two halves one after the other, then merged: half the keys (24 bytes per id) at a
+    /// time, for the streamed, low-memory path.
+    LowMemory,
 }
 
 /// [`sort_by_name`] on one thread.
@@ -296,7 +296,7 @@ fn sort_level<'a>(v: &mut [(u64, u64, u32)], depth: usize, name: &impl Fn(u32) -
 
 #[cfg(test)]
 mod sort_tests {
-    use super::{sort_by_name, Halves};
+    use super::{sort_by_name, Sorting};
 
     #[test]
     fn sorts_like_bytes() {
@@ -304,7 +304,11 @@ mod sort_tests {
         names.extend((0..50).map(|i| format!("{}{i}", "p".repeat(100))));
         names.extend(["", "a", "ab", "a\u{1}", "function_", "zz", "function_1"].map(String::from));
         let mut ids: Vec<u32> = (0..names.len() as u32).collect();
-        sort_by_name(&mut ids, |i| names[i as usize].as_bytes(), Halves::AtOnce);
+        sort_by_name(
+            &mut ids,
+            |i| names[i as usize].as_bytes(),
+            Sorting::TwoThreads,
+        );
         let mut expected: Vec<u32> = (0..names.len() as u32).collect();
         expected.sort_by(|&a, &b| {
             names[a as usize]
@@ -367,9 +371,9 @@ mod sort_tests {
                 .map(|i| ((u64::from(i) * 7919) % u64::from(count.max(1))) as u32)
                 .collect();
             for ids in [ascending, reversed, shuffled] {
-                for halves in [Halves::AtOnce, Halves::InTurn] {
+                for how in [Sorting::TwoThreads, Sorting::OneThread, Sorting::LowMemory] {
                     let mut sorted = ids.clone();
-                    sort_by_name(&mut sorted, |i| names[i as usize].as_bytes(), halves);
+                    sort_by_name(&mut sorted, |i| names[i as usize].as_bytes(), how);
                     assert_eq!(sorted, expected(&ids, &names), "{count} names");
                 }
             }

@@ -24,12 +24,12 @@ pub(crate) use self::reloc::{check_debug_references, supports};
 use self::consts::*;
 use self::reloc::{Mapper, RelocationInfo};
 use self::sections::{MachoSection, Sections};
-use self::symtab::{is_written, Order, SymbolTable};
+use self::symtab::{is_written, NameOrder, SymbolTable};
 use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::Object;
-use crate::names::{Halves, SameNames};
+use crate::names::{SameNames, Sorting};
 use crate::out::Out;
 use crate::platform::{AppleOs, Platform};
 use crate::strtab::{Prefix, StringTable};
@@ -132,20 +132,11 @@ impl<'a> Layout<'a> {
         // --- Sections, symbols, relocations.
         let sections = Sections::lay_out(obj)?;
         let starts = reloc::sections_needing_a_start(obj, relocs.kinds(), section_symbols);
-        // The symbol and string tables; for a file written in memory, the relocation entries
-        // are counted beside them, against a table with the same symbols in model order (only
-        // the indices differ, and counting needs none), which saves waiting for the name sort.
-        // A streamed file (`write_to`, the low-memory path) does not hold both tables at once.
-        let build = |strtab: &mut StringTable<'a>, order| {
-            SymbolTable::build(
-                obj,
-                &sections,
-                &starts.needs_start,
-                &starts.needs_subsections,
-                strtab,
-                order,
-            )
-        };
+        // The symbol and string tables, with the relocation entries counted against the
+        // table in model order (counting needs no symbol's index); then the external symbols
+        // in name order, which the format asks for. For a large file written in memory, the
+        // name sort (the longest part) runs beside the rest on a second thread; streamed
+        // (`write_to`, the low-memory path), it holds half its keys at a time.
         let tables = || -> Result<_, Error> {
             let mut strtab = StringTable::new();
             let prefix = if obj.options.mangle {
@@ -156,26 +147,32 @@ impl<'a> Layout<'a> {
             strtab.add_symbol_names(&obj.symbols, names, prefix, |i| {
                 obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
             });
-            // Streamed, the sort holds half its keys at a time (2.4 MiB less at W1).
-            let halves = if streamed {
-                Halves::InTurn
-            } else {
-                Halves::AtOnce
-            };
-            let symbols = build(&mut strtab, Order::ByName(halves))?;
+            let symbols = SymbolTable::build(
+                obj,
+                &sections,
+                &starts.needs_start,
+                &starts.needs_subsections,
+                &mut strtab,
+            )?;
             strtab.finish();
-            Ok((symbols, strtab))
-        };
-        let ((symbols, strtab), counted) = if !streamed && crate::validate::parallel_worth_it(obj) {
-            let (tables, counted) = crate::parallel::join(true, tables, || {
-                let model_order = build(&mut StringTable::new(), Order::Model)?;
-                count_entries(obj, relocs, &sections, &model_order)
-            });
-            (tables?, counted)
-        } else {
-            let (symbols, strtab) = tables()?;
             let counted = count_entries(obj, relocs, &sections, &symbols);
-            ((symbols, strtab), counted)
+            Ok((symbols, strtab, counted))
+        };
+        let (symbols, strtab, counted) = if !streamed && crate::validate::parallel_worth_it(obj) {
+            let (order, tables) =
+                crate::parallel::join(true, || NameOrder::of(obj, Sorting::OneThread), tables);
+            let (mut symbols, strtab, counted) = tables?;
+            symbols.take_name_order(order);
+            (symbols, strtab, counted)
+        } else {
+            let (mut symbols, strtab, counted) = tables()?;
+            let how = if streamed {
+                Sorting::LowMemory
+            } else {
+                Sorting::TwoThreads
+            };
+            symbols.sort_by_name(obj, how);
+            (symbols, strtab, counted)
         };
         let Counted {
             order,

@@ -14,7 +14,7 @@ use super::consts::*;
 use super::sections::Sections;
 use crate::error::{Error, Place};
 use crate::model::{Binding, Object, SymbolDefinition, SymbolKind};
-use crate::names::sort_by_name;
+use crate::names::{sort_by_name, Sorting};
 use crate::out::Out;
 use crate::strtab::{StringId, StringTable};
 
@@ -65,29 +65,63 @@ fn is_local(s: &crate::model::Symbol) -> bool {
     )
 }
 
-/// The order of the external definitions and of the undefined symbols in a [`SymbolTable`].
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Order {
-    /// By name, as the format requires: the table that is written, its name sort taking
-    /// its two halves as [`Halves`] says.
-    ByName(crate::names::Halves),
-    /// As the model has them: a table with the same symbols, the same errors and the same
-    /// subsection starts, only numbered differently, for counting the relocation entries
-    /// beside the sort.
-    Model,
+/// Whether a written model symbol is an external definition (the others are undefined or
+/// common).
+fn is_external_definition(s: &crate::model::Symbol) -> bool {
+    matches!(s.definition, SymbolDefinition::Defined { .. })
+}
+
+/// The external definitions and the undefined symbols of an object, by name: the order the
+/// format gives them, since the linker looks them up by name. Sorted on its own, beside the
+/// rest of the layout ([`SymbolTable::take_name_order`]).
+pub(super) struct NameOrder {
+    extdefs: Vec<u32>,
+    undefs: Vec<u32>,
+}
+
+impl NameOrder {
+    /// Sorts `obj`'s external definitions and undefined symbols, as `how` says.
+    pub(super) fn of(obj: &Object, how: Sorting) -> NameOrder {
+        let (mut extdefs, mut undefs) = (Vec::new(), Vec::new());
+        for (i, s) in obj.symbols.iter().enumerate() {
+            if is_written(s.kind) && !is_local(s) {
+                if is_external_definition(s) {
+                    extdefs.push(i as u32);
+                } else {
+                    undefs.push(i as u32);
+                }
+            }
+        }
+        sort_by_name(&mut extdefs, name_of(obj), how);
+        sort_by_name(&mut undefs, name_of(obj), how);
+        NameOrder { extdefs, undefs }
+    }
+}
+
+/// Model symbol `i`'s name.
+fn name_of<'a>(obj: &'a Object) -> impl Fn(u32) -> &'a [u8] + Sync + 'a {
+    |i| {
+        obj.symbols
+            .get(i as usize)
+            .map_or(&[][..], |s| s.name.as_bytes())
+    }
 }
 
 impl SymbolTable {
     /// `needs_start[s]`: model section `s` needs an `ltmpN` symbol at offset 0;
     /// `needs_subsections[s]`: a relocation in `s` refers to the start of its subsection.
     /// The model's names are in `strtab` already; this adds the `ltmpN` names.
+    ///
+    /// The table has the external definitions and undefined symbols in model order: it has
+    /// every entry and finds every error, and the relocation entries can be counted against
+    /// it (counting needs no symbol's index), but it is written only once they are put in
+    /// name order ([`SymbolTable::sort_by_name`], [`SymbolTable::take_name_order`]).
     pub(super) fn build<'a>(
         obj: &'a Object,
         sections: &Sections,
         needs_start: &[bool],
         needs_subsections: &[bool],
         strtab: &mut StringTable<'a>,
-        order: Order,
     ) -> Result<SymbolTable, Error> {
         // The model's locals come first, in model order: they are numbered as they come.
         let mut index_of_user = vec![ABSENT; obj.symbols.len()];
@@ -103,7 +137,7 @@ impl SymbolTable {
                     *index = nlocal;
                 }
                 nlocal += 1;
-            } else if matches!(s.definition, SymbolDefinition::Defined { .. }) {
+            } else if is_external_definition(s) {
                 extdefs.push(i as u32);
             } else {
                 undefs.push(i as u32);
@@ -119,16 +153,6 @@ impl SymbolTable {
             }
         }
         nlocal += starts_written.len() as u32;
-        // The linker looks external definitions and undefined symbols up by name.
-        let name = |i: u32| {
-            obj.symbols
-                .get(i as usize)
-                .map_or(&[][..], |s| s.name.as_bytes())
-        };
-        if let Order::ByName(halves) = order {
-            sort_by_name(&mut extdefs, name, halves);
-            sort_by_name(&mut undefs, name, halves);
-        }
         for &i in &undefs {
             if let Some(SymbolDefinition::Common { align, .. }) =
                 obj.symbols.get(i as usize).map(|s| s.definition)
@@ -187,6 +211,62 @@ impl SymbolTable {
             undefs,
             starts,
         })
+    }
+
+    /// Puts the external definitions and the undefined symbols in name order, sorting them
+    /// as `how` says, and numbers them again.
+    pub(super) fn sort_by_name(&mut self, obj: &Object, how: Sorting) {
+        let before = self.model_order_if_needed();
+        sort_by_name(&mut self.extdefs, name_of(obj), how);
+        sort_by_name(&mut self.undefs, name_of(obj), how);
+        self.renumber(before);
+    }
+
+    /// Puts the external definitions and the undefined symbols in `order` (sorted from the
+    /// same object) and numbers them again.
+    pub(super) fn take_name_order(&mut self, order: NameOrder) {
+        debug_assert_eq!(
+            (order.extdefs.len(), order.undefs.len()),
+            (self.extdefs.len(), self.undefs.len()),
+            "a name order of another object"
+        );
+        let before = self.model_order_if_needed();
+        self.extdefs = order.extdefs;
+        self.undefs = order.undefs;
+        self.renumber(before);
+    }
+
+    /// The external definitions and undefined symbols as they are numbered now, if the
+    /// subsection starts hold any of their indices (renumbering them needs it).
+    fn model_order_if_needed(&self) -> Option<Vec<u32>> {
+        let base = self.nlocal;
+        self.starts
+            .iter()
+            .flatten()
+            .any(|&(_, index)| index >= base)
+            .then(|| self.extdefs.iter().chain(&self.undefs).copied().collect())
+    }
+
+    /// Numbers the external definitions and undefined symbols as they now come, after the
+    /// locals, and the subsection starts with them (`before`: the order they were numbered
+    /// in, if a start holds one of their indices).
+    fn renumber(&mut self, before: Option<Vec<u32>>) {
+        let base = self.nlocal;
+        for (&i, index) in self.extdefs.iter().chain(&self.undefs).zip(base..) {
+            self.index_of_user[i as usize] = index;
+        }
+        let Some(before) = before else {
+            return;
+        };
+        for starts in &mut self.starts {
+            for (_, index) in starts.iter_mut() {
+                if let Some(&i) = index.checked_sub(base).and_then(|k| before.get(k as usize)) {
+                    *index = self.index_of_user[i as usize];
+                }
+            }
+            // As `build` orders them: by offset, then index.
+            starts.sort_unstable();
+        }
     }
 
     /// The symbol-table index of model symbol `i`, if it has an entry.
