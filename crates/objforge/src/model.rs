@@ -557,24 +557,28 @@ impl Symbol {
     }
 
     /// Sets the kind.
+    #[inline]
     pub fn with_kind(mut self, kind: SymbolKind) -> Symbol {
         self.kind = kind;
         self
     }
 
     /// Sets the binding.
+    #[inline]
     pub fn with_binding(mut self, binding: Binding) -> Symbol {
         self.binding = binding;
         self
     }
 
     /// Sets the visibility.
+    #[inline]
     pub fn with_visibility(mut self, visibility: Visibility) -> Symbol {
         self.visibility = visibility;
         self
     }
 
     /// Sets the size.
+    #[inline]
     pub fn with_size(mut self, size: u64) -> Symbol {
         self.size = size;
         self
@@ -787,12 +791,14 @@ impl Relocation {
     }
 
     /// Sets the offset.
+    #[inline]
     pub fn with_offset(mut self, offset: u64) -> Relocation {
         self.offset = offset;
         self
     }
 
     /// Sets the section.
+    #[inline]
     pub fn with_section(mut self, section: SectionId) -> Relocation {
         self.section = section.0;
         self
@@ -1016,6 +1022,7 @@ impl Object {
     }
 
     /// Adds a symbol and returns its id.
+    #[inline]
     pub fn add_symbol(&mut self, symbol: Symbol) -> SymbolId {
         make_room(&mut self.symbols, 1);
         self.symbols.push(symbol);
@@ -1043,6 +1050,7 @@ impl Object {
     /// assert_eq!((f, g), (0, 16));
     /// assert_eq!(obj.sections[text.index()].data.len(), 19);
     /// ```
+    #[inline]
     pub fn append_section_data(&mut self, section: SectionId, data: &[u8], align: u64) -> u64 {
         let s = &mut self.sections[section.index()];
         let align = align.max(1);
@@ -1161,6 +1169,7 @@ impl Object {
     }
 
     /// Adds a relocation and returns its id.
+    #[inline]
     pub fn add_relocation(&mut self, relocation: Relocation) -> RelocationId {
         make_room(&mut self.relocations, 1);
         self.relocations.push(relocation);
