@@ -1155,17 +1155,17 @@ mod tests {
     use super::*;
     use objforge::SymbolDefinition;
 
+    /// A new object for `triple`, which must succeed.
+    fn new_object(triple: &CStr) -> *mut ObjforgeObject {
+        let mut obj = std::ptr::null_mut();
+        let code = unsafe { objforge_new(triple.as_ptr(), &mut obj, std::ptr::null_mut()) };
+        assert_eq!(code, OBJFORGE_OK);
+        obj
+    }
+
     #[test]
     fn symbol_definition_is_copied() {
-        let mut obj = std::ptr::null_mut();
-        let code = unsafe {
-            objforge_new(
-                c"x86_64-unknown-linux-gnu".as_ptr(),
-                &mut obj,
-                std::ptr::null_mut(),
-            )
-        };
-        assert_eq!(code, OBJFORGE_OK);
+        let obj = new_object(c"x86_64-unknown-linux-gnu");
         let mut id = 0;
         let code = unsafe {
             objforge_add_symbol(
@@ -1189,15 +1189,7 @@ mod tests {
 
     #[test]
     fn local_entry_is_recorded_for_the_symbol() {
-        let mut obj = std::ptr::null_mut();
-        let code = unsafe {
-            objforge_new(
-                c"powerpc64le-unknown-linux-gnu".as_ptr(),
-                &mut obj,
-                std::ptr::null_mut(),
-            )
-        };
-        assert_eq!(code, OBJFORGE_OK);
+        let obj = new_object(c"powerpc64le-unknown-linux-gnu");
         let mut id = u32::MAX;
         let code = unsafe {
             objforge_add_symbol(
@@ -1225,15 +1217,7 @@ mod tests {
 
     #[test]
     fn a_common_alignment_past_2_to_the_31_is_refused_with_its_place() {
-        let mut obj = std::ptr::null_mut();
-        let code = unsafe {
-            objforge_new(
-                c"x86_64-unknown-linux-gnu".as_ptr(),
-                &mut obj,
-                std::ptr::null_mut(),
-            )
-        };
-        assert_eq!(code, OBJFORGE_OK);
+        let obj = new_object(c"x86_64-unknown-linux-gnu");
         let mut id = u32::MAX;
         let mut err = ObjforgeError {
             code: 0,
