@@ -371,3 +371,39 @@ fn pc_relative_word_to_a_c_string_at_the_end_of_its_section_links() {
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(checked, 2);
 }
+
+/// A PC-relative data field's `SUBTRACTOR` names the symbol that starts its subsection. When
+/// that symbol is external, its index changes as the external symbols are put in name order
+/// after the table is built; the entry must follow it, in memory (`write()`, which sorts on
+/// a second thread) and streamed (`write_to`) alike.
+#[test]
+fn a_subsection_start_renumbered_by_the_name_sort_is_still_the_subtractor() {
+    use objforge::{
+        Architecture, Binding, Format, Object as Model, RelocKind, Relocation, Section,
+        SectionKind, Symbol, Target,
+    };
+    let mut obj = Model::new(Target::new(Architecture::X86_64, Format::MachO));
+    let data =
+        obj.add_section(Section::new("__DATA,__data", SectionKind::Data).with_bytes(vec![0; 24]));
+    // In model order `zeta` comes before `alpha`; by name, after it.
+    obj.add_symbol(Symbol::defined("zeta", data, 0).with_binding(Binding::Global));
+    obj.add_symbol(Symbol::defined("alpha", data, 8).with_binding(Binding::Global));
+    let target = obj.add_symbol(Symbol::undefined("elsewhere"));
+    obj.add_relocation(Relocation::new(data, 16, target, RelocKind::Pcrel64));
+    let bytes = obj.write().expect("writes");
+    let mut streamed = Vec::new();
+    obj.write_to(&mut streamed).expect("streams");
+    assert!(bytes == streamed, "write() and write_to differ");
+
+    let dir = common::scratch("macho_renumbered_subsection_start");
+    let path = dir.join("renumbered.o");
+    std::fs::write(&path, &bytes).expect("writes the object");
+    macho_support::check_readobj(&path);
+    has_all(
+        &path,
+        &[
+            "__DATA,__data 00000010 False quad True SUB False _alpha",
+            "__DATA,__data 00000010 False quad True UNSIGND False _elsewhere",
+        ],
+    );
+}
