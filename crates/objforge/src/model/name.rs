@@ -385,7 +385,8 @@ mod tests {
     fn is_24_bytes_and_symbol_did_not_grow() {
         assert_eq!(std::mem::size_of::<Name>(), 24);
         assert_eq!(std::mem::size_of::<Option<Name>>(), 24);
-        assert_eq!(std::mem::size_of::<crate::model::Symbol>(), 56);
+        // 56 on 64-bit hosts; less where a u64 aligns to 4.
+        assert!(std::mem::size_of::<crate::model::Symbol>() <= 56);
     }
 
     #[test]
