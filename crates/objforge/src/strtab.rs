@@ -282,11 +282,11 @@ mod tests {
     use crate::model::{SectionId, Symbol};
 
     fn written(t: &StringTable) -> Vec<u8> {
-        let mut out = Out::try_with_capacity(t.size(), false).unwrap();
+        let mut out = Out::in_memory(false);
         t.emit(&mut out);
         let mut v = Vec::new();
         t.write(&mut v);
-        let out = out.into_vec().unwrap();
+        let out = out.into_vec();
         assert_eq!(out, v);
         out
     }

@@ -97,6 +97,10 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// The smallest tail ([`Layout::tail`]) written on a thread of its own: some ten thousand
+/// symbols, whose entries take a millisecond or more to make, against tens of microseconds to
+/// start a thread. Debug builds (the tests) write every tail beside its head, so that every
+/// test object goes through that path.
 const PARALLEL_TAIL: usize = 1 << 18;
 
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every

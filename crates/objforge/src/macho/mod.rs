@@ -159,8 +159,7 @@ impl<'a> Layout<'a> {
             Ok((symbols, strtab, counted))
         };
         let (symbols, strtab, counted) = if !streamed && crate::validate::parallel_worth_it(obj) {
-            let (order, tables) =
-                crate::parallel::join(true, || NameOrder::of(obj, Sorting::OneThread), tables);
+            let (order, tables) = crate::parallel::join(true, || NameOrder::of(obj), tables);
             let (mut symbols, strtab, counted) = tables?;
             symbols.take_name_order(order);
             (symbols, strtab, counted)

@@ -80,8 +80,9 @@ pub(super) struct NameOrder {
 }
 
 impl NameOrder {
-    /// Sorts `obj`'s external definitions and undefined symbols, as `how` says.
-    pub(super) fn of(obj: &Object, how: Sorting) -> NameOrder {
+    /// Sorts `obj`'s external definitions and undefined symbols, whole, on this thread (the
+    /// other one builds the table meanwhile).
+    pub(super) fn of(obj: &Object) -> NameOrder {
         let (mut extdefs, mut undefs) = (Vec::new(), Vec::new());
         for (i, s) in obj.symbols.iter().enumerate() {
             if is_written(s.kind) && !is_local(s) {
@@ -92,8 +93,8 @@ impl NameOrder {
                 }
             }
         }
-        sort_by_name(&mut extdefs, name_of(obj), how);
-        sort_by_name(&mut undefs, name_of(obj), how);
+        sort_by_name(&mut extdefs, name_of(obj), Sorting::OneThread);
+        sort_by_name(&mut undefs, name_of(obj), Sorting::OneThread);
         NameOrder { extdefs, undefs }
     }
 }

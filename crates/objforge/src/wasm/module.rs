@@ -391,9 +391,9 @@ mod tests {
         ];
         for data in [&bytes, &SectionData::Zero(32)] {
             let write = |patches: &[(u64, Field, i64)]| {
-                let mut out = Out::try_with_capacity(32, false).unwrap();
+                let mut out = Out::in_memory(false);
                 emit_patched(&mut out, data, patches);
-                out.into_vec().unwrap()
+                out.into_vec()
             };
             let in_order = write(&patches);
             let mut reversed = patches;
