@@ -167,10 +167,12 @@ mod tests {
 /// Sorts `ids` by the bytes of `name(id)`, a name before any longer name it begins; equal
 /// names by id. The names must hold no NUL byte (validation makes sure).
 ///
-/// Eight bytes at a time: each name's first sixteen bytes become two integer keys, read once,
-/// in symbol order. The entries are sorted by the first key; runs of equal first keys (names
-/// often share a prefix: `function_1`, `function_2`, ...) by the second; only runs that agree
-/// on all sixteen bytes read their names again, further on. So the usual sort is a few
+/// Each name's first sixteen bytes become two integer keys, read once, in symbol order. Where
+/// those bytes take few values at each place, as numbered names' do, the keys become one
+/// integer each, and a radix sort orders them ([`sort_coded`]). Otherwise, eight bytes at a
+/// time: the entries are sorted by the first key; runs of equal first keys (names often
+/// share a prefix: `function_1`, `function_2`, ...) by the second; only runs that agree on
+/// all sixteen bytes read their names again, further on. Either way the usual sort is
 /// integer sorts, with no string comparisons and none of the random accesses to the names
 /// they would make.
 ///
@@ -229,22 +231,174 @@ pub(crate) enum Sorting {
 
 /// [`sort_by_name`] on one thread.
 fn sort_keyed<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) {
+    // Debug builds code any number of ids, so that the tests take this path.
+    let coded = ids.len() >= 2 && (cfg!(debug_assertions) || ids.len() >= CODED_FROM);
+    if !(coded && sort_coded(ids, name)) {
+        sort_keyed_from(ids, 0, name);
+    }
+}
+
+/// Sorts `ids` whose names are equal before `depth` by the rest of their names, then id.
+fn sort_keyed_from<'a>(ids: &mut [u32], depth: usize, name: &impl Fn(u32) -> &'a [u8]) {
     let mut keyed: Vec<(u64, u64, u32)> = ids
         .iter()
         .map(|&id| {
             let n = name(id);
-            (key8(n, 0), key8(n, 8), id)
+            (key8(n, depth), key8(n, depth + 8), id)
         })
         .collect();
-    sort_level(&mut keyed, 0, name);
+    sort_level(&mut keyed, depth, name);
     for (slot, (_, _, id)) in ids.iter_mut().zip(keyed) {
         *slot = id;
+    }
+}
+
+/// From this many ids, [`sort_keyed`] tries [`sort_coded`] first.
+const CODED_FROM: usize = 1 << 12;
+
+/// The places [`sort_coded`] codes: a name's first sixteen bytes.
+const CODED_PLACES: usize = 16;
+
+/// Sorts `ids` as [`sort_keyed`] does, if the names' first bytes take few enough values;
+/// returns whether it did.
+///
+/// Names that share a prefix differ in few byte values at each place: the places after
+/// `function_` in `function_0` .. `function_999999` hold eleven values each (ten digits and
+/// the end of the name). Numbered by its rank among the values seen at its place, each byte
+/// becomes a digit of a mixed-radix number that orders the names as their bytes do. When the
+/// number for at least the first eight places fits in 64 bits beside the id, an LSD radix
+/// sort of those integers orders the names in a few linear passes over 8 bytes an id, with
+/// no comparison: pdqsort of the 24-byte keys grows as n log n. Ids whose names agree on
+/// every coded place are sorted further by [`sort_keyed_from`].
+///
+/// It holds at most 24 bytes an id at a time, as [`sort_keyed_from`] does.
+fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
+    let byte = |key: u64, place: usize| usize::from((key >> (56 - 8 * (place % 8))) as u8);
+    let keys: Vec<(u64, u64)> = ids
+        .iter()
+        .map(|&id| {
+            let n = name(id);
+            (key8(n, 0), key8(n, 8))
+        })
+        .collect();
+    // Which values each place holds.
+    let mut seen = [[false; 256]; CODED_PLACES];
+    for &(k0, k1) in &keys {
+        for place in 0..8 {
+            seen[place][byte(k0, place)] = true;
+            seen[place + 8][byte(k1, place)] = true;
+        }
+    }
+    // The first `places` places, whose numbers fit beside the ids.
+    let max_id = ids.iter().copied().max().unwrap_or(0);
+    let id_bits = u32::BITS - max_id.leading_zeros();
+    let room = 64 - id_bits;
+    let mut numbers = 1u64;
+    let mut places = 0;
+    for values in &seen {
+        let count = values.iter().filter(|&&v| v).count() as u64;
+        match numbers.checked_mul(count) {
+            Some(n) if room == 64 || n <= 1 << room => numbers = n,
+            _ => break,
+        }
+        places += 1;
+    }
+    if places < 8 {
+        return false;
+    }
+    // `digit[place][b]`: value b's rank at its place, times the place's weight (the product
+    // of the counts at the coded places after it); zero past the coded places.
+    let mut digit = [[0u64; 256]; CODED_PLACES];
+    let mut weight = 1u64;
+    for place in (0..places).rev() {
+        let mut rank = 0;
+        for (d, &present) in digit[place].iter_mut().zip(&seen[place]) {
+            if present {
+                *d = rank * weight;
+                rank += 1;
+            }
+        }
+        weight *= rank;
+    }
+    let number = |k: u64, digit: &[[u64; 256]]| -> u64 {
+        let mut n = 0;
+        for (place, digit) in digit.iter().enumerate().take(8) {
+            n += digit[(k >> (56 - 8 * place)) as u8 as usize];
+        }
+        n
+    };
+    let (high, low) = digit.split_at(8);
+    let mut coded: Vec<u64> = ids
+        .iter()
+        .zip(keys)
+        .map(|(&id, (k0, k1))| (number(k0, high) + number(k1, low)) << id_bits | u64::from(id))
+        .collect();
+    let number_bits = u64::BITS - (numbers - 1).leading_zeros();
+    radix_sort(&mut coded, id_bits, number_bits);
+
+    // Equal numbers are names equal in every coded place: equal names if they end there (put
+    // in id order), or names to compare further.
+    let id_mask = (1u64 << id_bits) - 1;
+    for (slot, &c) in ids.iter_mut().zip(&coded) {
+        *slot = (c & id_mask) as u32;
+    }
+    let mut start = 0;
+    while start < coded.len() {
+        let number = coded[start] >> id_bits;
+        let mut end = start + 1;
+        while coded.get(end).is_some_and(|&c| c >> id_bits == number) {
+            end += 1;
+        }
+        if end - start > 1 {
+            let run = &mut ids[start..end];
+            if name(run[0]).len() >= places {
+                sort_keyed_from(run, places, name);
+            } else {
+                run.sort_unstable();
+            }
+        }
+        start = end;
+    }
+    true
+}
+
+/// Sorts `keys` by their bits `from..from + bits`, stably: an LSD radix sort, eleven bits a
+/// pass, skipping a pass whose digit is the same in every key.
+fn radix_sort(keys: &mut Vec<u64>, from: u32, bits: u32) {
+    const DIGIT_BITS: u32 = 11;
+    let mut scratch = vec![0u64; keys.len()];
+    let mut shift = from;
+    while shift < from + bits {
+        let width = DIGIT_BITS.min(from + bits - shift);
+        let mask = (1u64 << width) - 1;
+        let mut at = vec![0usize; 1 << width];
+        for &k in keys.iter() {
+            at[(k >> shift & mask) as usize] += 1;
+        }
+        if !at.contains(&keys.len()) {
+            let mut start = 0;
+            for slot in at.iter_mut() {
+                let n = *slot;
+                *slot = start;
+                start += n;
+            }
+            for &k in keys.iter() {
+                let d = (k >> shift & mask) as usize;
+                scratch[at[d]] = k;
+                at[d] += 1;
+            }
+            std::mem::swap(keys, &mut scratch);
+        }
+        shift += width;
     }
 }
 
 /// Bytes `depth..depth + 8` of `name` as a big-endian integer, zero-padded.
 #[inline]
 fn key8(name: &[u8], depth: usize) -> u64 {
+    if let Some(&bytes) = name.get(depth..).and_then(|rest| rest.first_chunk::<8>()) {
+        return u64::from_be_bytes(bytes);
+    }
     let mut key = [0u8; 8];
     if let Some(rest) = name.get(depth..) {
         let n = rest.len().min(8);
@@ -296,7 +450,7 @@ fn sort_level<'a>(v: &mut [(u64, u64, u32)], depth: usize, name: &impl Fn(u32) -
 
 #[cfg(test)]
 mod sort_tests {
-    use super::{sort_by_name, Sorting};
+    use super::{sort_by_name, sort_coded, sort_keyed_from, Sorting};
 
     #[test]
     fn sorts_like_bytes() {
@@ -331,11 +485,9 @@ mod sort_tests {
         expected
     }
 
-    #[test]
-    fn sorts_like_bytes_from_any_order_with_repeats() {
-        // Names of every length around the keys' 8 and 16 bytes, repeated, sharing prefixes
-        // past 16 and past 64 bytes, with bytes above 0x7f; few (the comparison sort) and
-        // many, ids in order, reversed and shuffled.
+    /// Names of every length around the keys' 8 and 16 bytes, repeated, sharing prefixes
+    /// past 16 and past 64 bytes, with bytes above 0x7f.
+    fn awkward_names() -> Vec<String> {
         let stems = [
             "",
             "a",
@@ -362,6 +514,13 @@ mod sort_tests {
                 _ => format!("_{}", i % 400),
             });
         }
+        names
+    }
+
+    #[test]
+    fn sorts_like_bytes_from_any_order_with_repeats() {
+        // Few names and many, ids in order, reversed and shuffled.
+        let names = awkward_names();
         let n = names.len() as u32;
         for count in [0, 1, 2, 40, 1000, n] {
             let ascending: Vec<u32> = (0..count).collect();
@@ -378,5 +537,40 @@ mod sort_tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn coded_and_keyed_sorts_agree() {
+        let names = awkward_names();
+        let n = names.len() as u32;
+        let name = |i: u32| names[i as usize].as_bytes();
+        let shuffled: Vec<u32> = (0..n).map(|i| (i * 7919) % n).collect();
+        let mut coded = shuffled.clone();
+        assert!(sort_coded(&mut coded, &name));
+        let mut keyed = shuffled.clone();
+        sort_keyed_from(&mut keyed, 0, &name);
+        assert_eq!(coded, expected(&shuffled, &names));
+        assert_eq!(keyed, coded);
+    }
+
+    #[test]
+    fn coding_gives_way_to_names_of_many_values() {
+        // 94 values at each of the first eight places: 52 bits, more than the 51 that ids of
+        // 13 bits leave.
+        let names: Vec<String> = (0..5000u32)
+            .map(|i| {
+                (0..8u32)
+                    .map(|place| char::from(0x21 + ((i * (2 * place + 1) + place) % 94) as u8))
+                    .collect::<String>()
+                    + "tail"
+            })
+            .collect();
+        let ids: Vec<u32> = (0..names.len() as u32).rev().collect();
+        let name = |i: u32| names[i as usize].as_bytes();
+        let mut sorted = ids.clone();
+        assert!(!sort_coded(&mut sorted, &name));
+        assert_eq!(sorted, ids, "left as it was");
+        sort_by_name(&mut sorted, name, Sorting::OneThread);
+        assert_eq!(sorted, expected(&ids, &names));
     }
 }
