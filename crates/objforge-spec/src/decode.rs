@@ -42,7 +42,22 @@ pub fn hex(text: &str) -> Result<Vec<u8>, String> {
 fn hex_ascii(text: &[u8]) -> Option<Vec<u8>> {
     let mut bytes = Vec::with_capacity(text.len() / 2);
     let mut rest = text;
-    while let [first, tail @ ..] = rest {
+    loop {
+        // Sixteen digits at a time, while no whitespace or other byte comes among them: a
+        // section's contents are mostly long runs of digits.
+        while let Some((digits, tail)) = rest.split_first_chunk::<16>() {
+            let (first, second) = digits.split_at(8);
+            let (Some(first), Some(second)) = (four_bytes(first), four_bytes(second)) else {
+                break;
+            };
+            bytes.extend_from_slice(&first);
+            bytes.extend_from_slice(&second);
+            rest = tail;
+        }
+        // Then one byte (or whitespace) at a time, until the next run.
+        let [first, tail @ ..] = rest else {
+            return Some(bytes);
+        };
         let high = HEX_DIGITS[usize::from(*first)];
         if high == SPACE {
             rest = tail;
@@ -58,7 +73,36 @@ fn hex_ascii(text: &[u8]) -> Option<Vec<u8>> {
         bytes.push(high << 4 | low);
         rest = tail;
     }
-    Some(bytes)
+}
+
+/// Eight hex digits (either case) as four bytes, eight characters at once in a `u64`; `None`
+/// if any is not a hex digit.
+#[inline]
+fn four_bytes(digits: &[u8]) -> Option<[u8; 4]> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let x = u64::from_le_bytes(digits.try_into().ok()?);
+    if x & HIGH != 0 {
+        return None;
+    }
+    // The lanes whose byte lies in lo..=hi; with every byte below 0x80, no lane carries into
+    // the next.
+    let within = |x: u64, lo: u8, hi: u8| {
+        let above = x + ONES * u64::from(0x7f - hi);
+        let from = x + ONES * u64::from(0x80 - lo);
+        from & !above & HIGH
+    };
+    // `| 0x20` lowers `A`-`F` and changes no other byte into `a`-`f`.
+    if within(x, b'0', b'9') | within(x | (ONES * 0x20), b'a', b'f') != HIGH {
+        return None;
+    }
+    // A digit's value is its low four bits, plus 9 for a letter (bit 6 set).
+    let values = (x & (ONES * 0x0f)) + ((x >> 6) & ONES) * 9;
+    // The first character is the high half of each byte: pairs into the even lanes, then the
+    // even lanes together.
+    let pairs = (values << 4 | values >> 8) & 0x00ff_00ff_00ff_00ff;
+    let halves = (pairs | pairs >> 8) & 0x0000_ffff_0000_ffff;
+    Some(((halves | halves >> 16) as u32).to_le_bytes())
 }
 
 /// [`hex`], a character at a time, with the error messages.
@@ -195,6 +239,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn eight_digits_at_once_are_every_hex_digit_and_nothing_else() {
+        // Each byte value at each of the eight places, among valid digits.
+        for place in 0..8 {
+            for b in 0..=255u8 {
+                let mut digits = *b"0f9aA3Fc";
+                digits[place] = b;
+                let expected = std::str::from_utf8(&digits)
+                    .ok()
+                    .filter(|s| s.chars().all(|c| c.is_ascii_hexdigit()))
+                    .map(|s| {
+                        let v = u32::from_str_radix(s, 16).unwrap_or_default();
+                        v.to_be_bytes()
+                    });
+                assert_eq!(four_bytes(&digits), expected, "{digits:?}");
+            }
+        }
+    }
+
+    #[test]
     fn hex_allows_whitespace_between_bytes() {
         assert_eq!(hex("e8 00000000\n\tC3"), Ok(vec![0xe8, 0, 0, 0, 0, 0xc3]));
         assert_eq!(hex(""), Ok(vec![]));
@@ -221,6 +284,15 @@ mod tests {
         }
         for s in &strings {
             assert_eq!(hex(s), hex_chars(s), "{s:?}");
+        }
+        // Long runs (sixteen digits at a time), broken at every position by whitespace, a
+        // non-digit, a non-ASCII character or the end.
+        let run = "0123456789abcdefABCDEF0123456789abcdef0123";
+        for cut in 0..run.len() {
+            for breaker in ["", " ", "\n", "g", "\u{a0}", "0"] {
+                let s = format!("{}{breaker}{}", &run[..cut], &run[cut..]);
+                assert_eq!(hex(&s), hex_chars(&s), "{s:?}");
+            }
         }
         assert_eq!(hex_ascii(b"0a\x0b1F"), Some(vec![0x0a, 0x1f]));
     }

@@ -253,7 +253,12 @@ impl fmt::Display for Value<'_> {
 
 /// Parses `bytes` as one JSON document (serde_json's parser and its error messages).
 pub fn from_slice(bytes: &[u8]) -> Result<Value<'_>, serde_json::Error> {
-    serde_json::from_slice(bytes)
+    // Checked as UTF-8 once, whole, the text is parsed without checking each string again;
+    // text that is not UTF-8 goes to the parser as bytes, for its error and position.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
 }
 
 impl<'de> Deserialize<'de> for Value<'de> {
