@@ -271,22 +271,25 @@ const CODED_PLACES: usize = 16;
 /// no comparison: pdqsort of the 24-byte keys grows as n log n. Ids whose names agree on
 /// every coded place are sorted further by [`sort_keyed_from`].
 ///
-/// It holds at most 24 bytes an id at a time, as [`sort_keyed_from`] does.
+/// It holds 16 bytes an id, where [`sort_keyed_from`] holds 24.
 fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
     let byte = |key: u64, place: usize| usize::from((key >> (56 - 8 * (place % 8))) as u8);
-    let keys: Vec<(u64, u64)> = ids
-        .iter()
-        .map(|&id| {
-            let n = name(id);
-            (key8(n, 0), key8(n, 8))
-        })
-        .collect();
+    // Two words an id: first its two keys; then, in place, its number (in the first half),
+    // the second half serving as the radix sort's scratch. Fresh memory is slow to fault in,
+    // so the sort asks for it once.
+    let n = ids.len();
+    let mut words: Vec<u64> = Vec::with_capacity(2 * n);
+    for &id in ids.iter() {
+        let bytes = name(id);
+        words.push(key8(bytes, 0));
+        words.push(key8(bytes, 8));
+    }
     // Which values each place holds.
     let mut seen = [[false; 256]; CODED_PLACES];
-    for &(k0, k1) in &keys {
+    for keys in words.chunks_exact(2) {
         for place in 0..8 {
-            seen[place][byte(k0, place)] = true;
-            seen[place + 8][byte(k1, place)] = true;
+            seen[place][byte(keys[0], place)] = true;
+            seen[place + 8][byte(keys[1], place)] = true;
         }
     }
     // The first `places` places, whose numbers fit beside the ids.
@@ -328,18 +331,19 @@ fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
         n
     };
     let (high, low) = digit.split_at(8);
-    let mut coded: Vec<u64> = ids
-        .iter()
-        .zip(keys)
-        .map(|(&id, (k0, k1))| (number(k0, high) + number(k1, low)) << id_bits | u64::from(id))
-        .collect();
+    // Word `i` is read after words `2i` and `2i + 1`, which no earlier step overwrote.
+    for (i, &id) in ids.iter().enumerate() {
+        let (k0, k1) = (words[2 * i], words[2 * i + 1]);
+        words[i] = (number(k0, high) + number(k1, low)) << id_bits | u64::from(id);
+    }
     let number_bits = u64::BITS - (numbers - 1).leading_zeros();
-    radix_sort(&mut coded, id_bits, number_bits);
+    let (numbered, scratch) = words.split_at_mut(n);
+    let coded = radix_sort(numbered, scratch, id_bits, number_bits);
 
     // Equal numbers are names equal in every coded place: equal names if they end there (put
     // in id order), or names to compare further.
     let id_mask = (1u64 << id_bits) - 1;
-    for (slot, &c) in ids.iter_mut().zip(&coded) {
+    for (slot, &c) in ids.iter_mut().zip(coded) {
         *slot = (c & id_mask) as u32;
     }
     let mut start = 0;
@@ -363,10 +367,11 @@ fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
 }
 
 /// Sorts `keys` by their bits `from..from + bits`, stably: an LSD radix sort, eleven bits a
-/// pass, skipping a pass whose digit is the same in every key.
-fn radix_sort(keys: &mut Vec<u64>, from: u32, bits: u32) {
+/// pass, skipping a pass whose digit is the same in every key. The passes go back and forth
+/// between `keys` and `scratch` (as long); returns the one that holds the result.
+fn radix_sort<'k>(keys: &'k mut [u64], scratch: &'k mut [u64], from: u32, bits: u32) -> &'k [u64] {
     const DIGIT_BITS: u32 = 11;
-    let mut scratch = vec![0u64; keys.len()];
+    let (mut keys, mut scratch) = (keys, scratch);
     let mut shift = from;
     while shift < from + bits {
         let width = DIGIT_BITS.min(from + bits - shift);
@@ -387,10 +392,11 @@ fn radix_sort(keys: &mut Vec<u64>, from: u32, bits: u32) {
                 scratch[at[d]] = k;
                 at[d] += 1;
             }
-            std::mem::swap(keys, &mut scratch);
+            std::mem::swap(&mut keys, &mut scratch);
         }
         shift += width;
     }
+    keys
 }
 
 /// Bytes `depth..depth + 8` of `name` as a big-endian integer, zero-padded.
