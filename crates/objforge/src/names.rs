@@ -273,7 +273,8 @@ const CODED_PLACES: usize = 16;
 ///
 /// It holds 16 bytes an id, where [`sort_keyed_from`] holds 24.
 fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
-    let byte = |key: u64, place: usize| usize::from((key >> (56 - 8 * (place % 8))) as u8);
+    // Byte `place` (0..8) of a key.
+    let byte = |key: u64, place: usize| usize::from((key >> (56 - 8 * place)) as u8);
     // Two words an id: first its two keys; then, in place, its number (in the first half),
     // the second half serving as the radix sort's scratch. Fresh memory is slow to fault in,
     // so the sort asks for it once.
@@ -323,10 +324,10 @@ fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
         }
         weight *= rank;
     }
-    let number = |k: u64, digit: &[[u64; 256]]| -> u64 {
+    let number = |key: u64, digit: &[[u64; 256]]| -> u64 {
         let mut n = 0;
         for (place, digit) in digit.iter().enumerate().take(8) {
-            n += digit[(k >> (56 - 8 * place)) as u8 as usize];
+            n += digit[byte(key, place)];
         }
         n
     };
