@@ -189,6 +189,9 @@ pub(crate) fn sort_by_name<'a>(
         sort_keyed(ids, &name);
         return;
     }
+    if how == Sorting::LowMemory && sort_coded(ids, &name, true) {
+        return;
+    }
     let half = ids.len() / 2;
     let (left, right) = ids.split_at_mut(half);
     if how == Sorting::TwoThreads {
@@ -224,8 +227,9 @@ pub(crate) enum Sorting {
     TwoThreads,
     /// Whole, on this thread (when another thread is busy beside it): no merge.
     OneThread,
-    /// In two halves one after the other, then merged: half the keys (24 bytes per id) at a
-    /// time, for the streamed, low-memory path.
+    /// For the streamed, low-memory path: whole and in place if the names can be coded (8
+    /// bytes an id, see [`sort_coded`]); otherwise in two halves one after the other, then
+    /// merged, half the keys (24 bytes an id) at a time.
     LowMemory,
 }
 
@@ -233,7 +237,7 @@ pub(crate) enum Sorting {
 fn sort_keyed<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) {
     // Debug builds code any number of ids, so that the tests take this path.
     let coded = ids.len() >= 2 && (cfg!(debug_assertions) || ids.len() >= CODED_FROM);
-    if !(coded && sort_coded(ids, name)) {
+    if !(coded && sort_coded(ids, name, false)) {
         sort_keyed_from(ids, 0, name);
     }
 }
@@ -266,31 +270,33 @@ const CODED_PLACES: usize = 16;
 /// `function_` in `function_0` .. `function_999999` hold eleven values each (ten digits and
 /// the end of the name). Numbered by its rank among the values seen at its place, each byte
 /// becomes a digit of a mixed-radix number that orders the names as their bytes do. When the
-/// number for at least the first eight places fits in 64 bits beside the id, an LSD radix
-/// sort of those integers orders the names in a few linear passes over 8 bytes an id, with
-/// no comparison: pdqsort of the 24-byte keys grows as n log n. Ids whose names agree on
+/// number for at least the first eight places fits in 64 bits beside the id, a radix sort of
+/// those integers ([`radix_sort`]) orders the names in a few linear passes over 8 bytes an
+/// id: pdqsort of the 24-byte keys grows as n log n. Ids whose names agree on
 /// every coded place are sorted further by [`sort_keyed_from`].
 ///
-/// It holds 16 bytes an id, where [`sort_keyed_from`] holds 24.
-fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
+/// It holds 16 bytes an id, where [`sort_keyed_from`] holds 24: each name's two keys, read
+/// once, then its number and the radix sort's scratch. `in_place` (for [`Sorting::LowMemory`])
+/// halves that: the names are read again to be numbered, rather than their keys kept, and the
+/// numbers sorted in place ([`radix_sort_in_place`]), a little slower.
+fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8], in_place: bool) -> bool {
     // Byte `place` (0..8) of a key.
     let byte = |key: u64, place: usize| usize::from((key >> (56 - 8 * place)) as u8);
-    // Two words an id: first its two keys; then, in place, its number (in the first half),
-    // the second half serving as the radix sort's scratch. Fresh memory is slow to fault in,
-    // so the sort asks for it once.
+    // Two words an id (kept keys, then numbers and scratch), or one (numbers). Fresh memory
+    // is slow to fault in, so the sort asks for it once.
     let n = ids.len();
-    let mut words: Vec<u64> = Vec::with_capacity(2 * n);
-    for &id in ids.iter() {
-        let bytes = name(id);
-        words.push(key8(bytes, 0));
-        words.push(key8(bytes, 8));
-    }
+    let mut words: Vec<u64> = Vec::with_capacity(if in_place { n } else { 2 * n });
     // Which values each place holds.
     let mut seen = [[false; 256]; CODED_PLACES];
-    for keys in words.chunks_exact(2) {
+    for &id in ids.iter() {
+        let bytes = name(id);
+        let (k0, k1) = (key8(bytes, 0), key8(bytes, 8));
         for place in 0..8 {
-            seen[place][byte(keys[0], place)] = true;
-            seen[place + 8][byte(keys[1], place)] = true;
+            seen[place][byte(k0, place)] = true;
+            seen[place + 8][byte(k1, place)] = true;
+        }
+        if !in_place {
+            words.extend([k0, k1]);
         }
     }
     // The first `places` places, whose numbers fit beside the ids.
@@ -324,6 +330,7 @@ fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
         }
         weight *= rank;
     }
+    let (high, low) = digit.split_at(8);
     let number = |key: u64, digit: &[[u64; 256]]| -> u64 {
         let mut n = 0;
         for (place, digit) in digit.iter().enumerate().take(8) {
@@ -331,15 +338,24 @@ fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8]) -> bool {
         }
         n
     };
-    let (high, low) = digit.split_at(8);
-    // Word `i` is read after words `2i` and `2i + 1`, which no earlier step overwrote.
-    for (i, &id) in ids.iter().enumerate() {
-        let (k0, k1) = (words[2 * i], words[2 * i + 1]);
-        words[i] = (number(k0, high) + number(k1, low)) << id_bits | u64::from(id);
-    }
+    let code =
+        |k0: u64, k1: u64, id: u32| (number(k0, high) + number(k1, low)) << id_bits | u64::from(id);
     let number_bits = u64::BITS - (numbers - 1).leading_zeros();
-    let (numbered, scratch) = words.split_at_mut(n);
-    let coded = radix_sort(numbered, scratch, id_bits, number_bits);
+    let coded: &[u64] = if in_place {
+        words.extend(ids.iter().map(|&id| {
+            let bytes = name(id);
+            code(key8(bytes, 0), key8(bytes, 8), id)
+        }));
+        radix_sort_in_place(&mut words, id_bits, number_bits);
+        &words
+    } else {
+        // Word `i` is read after words `2i` and `2i + 1`, which no earlier step overwrote.
+        for (i, &id) in ids.iter().enumerate() {
+            words[i] = code(words[2 * i], words[2 * i + 1], id);
+        }
+        let (numbered, scratch) = words.split_at_mut(n);
+        radix_sort(numbered, scratch, id_bits, number_bits)
+    };
 
     // Equal numbers are names equal in every coded place: equal names if they end there (put
     // in id order), or names to compare further.
@@ -398,6 +414,61 @@ fn radix_sort<'k>(keys: &'k mut [u64], scratch: &'k mut [u64], from: u32, bits: 
         shift += width;
     }
     keys
+}
+
+/// Sorts `keys` by their bits `from..from + bits`, then whole, in place: an MSD radix sort
+/// (American flag sort) of up to eleven bits a level, each bucket sorted by the bits after
+/// its digit, and a bucket of a few hundred keys as integers. Going down rather than up, it
+/// needs no second array: at 16 bytes a key, an LSD sort's scratch took as much fresh memory
+/// again as the keys.
+fn radix_sort_in_place(keys: &mut [u64], from: u32, bits: u32) {
+    const DIGIT_BITS: u32 = 11;
+    const SMALL: usize = 256;
+    if keys.len() <= SMALL || bits == 0 || u32::try_from(keys.len()).is_err() {
+        keys.sort_unstable();
+        return;
+    }
+    // Fewer buckets than keys: a bucket's counters cost as much as its keys.
+    let width = DIGIT_BITS.min(bits).min(keys.len().ilog2() - 2);
+    let shift = from + bits - width;
+    let mask = (1u64 << width) - 1;
+    let digit = |k: u64| (k >> shift & mask) as usize;
+    let buckets = 1usize << width;
+    // Counts, then where each bucket ends; `next`, the next slot of each to fill.
+    let mut end = [0u32; 1 << DIGIT_BITS];
+    let mut next = [0u32; 1 << DIGIT_BITS];
+    for &k in keys.iter() {
+        end[digit(k)] += 1;
+    }
+    let mut at = 0;
+    for (next, end) in next.iter_mut().zip(end.iter_mut()).take(buckets) {
+        *next = at;
+        at += *end;
+        *end = at;
+    }
+    // Each key goes to its bucket's next slot, taking the key there on to its own bucket.
+    for d in 0..buckets {
+        while next[d] < end[d] {
+            let mut k = keys[next[d] as usize];
+            loop {
+                let e = digit(k);
+                if e == d {
+                    break;
+                }
+                std::mem::swap(&mut k, &mut keys[next[e] as usize]);
+                next[e] += 1;
+            }
+            keys[next[d] as usize] = k;
+            next[d] += 1;
+        }
+    }
+    let mut start = 0;
+    for &stop in end.iter().take(buckets) {
+        if stop - start > 1 {
+            radix_sort_in_place(&mut keys[start as usize..stop as usize], from, bits - width);
+        }
+        start = stop;
+    }
 }
 
 /// Bytes `depth..depth + 8` of `name` as a big-endian integer, zero-padded.
@@ -553,11 +624,47 @@ mod sort_tests {
         let name = |i: u32| names[i as usize].as_bytes();
         let shuffled: Vec<u32> = (0..n).map(|i| (i * 7919) % n).collect();
         let mut coded = shuffled.clone();
-        assert!(sort_coded(&mut coded, &name));
+        assert!(sort_coded(&mut coded, &name, false));
+        let mut in_place = shuffled.clone();
+        assert!(sort_coded(&mut in_place, &name, true));
         let mut keyed = shuffled.clone();
         sort_keyed_from(&mut keyed, 0, &name);
         assert_eq!(coded, expected(&shuffled, &names));
+        assert_eq!(in_place, coded);
         assert_eq!(keyed, coded);
+    }
+
+    #[test]
+    fn radix_sort_in_place_orders_like_a_plain_sort() {
+        // Numbers of 0 to 46 bits over ids of 18 bits: uniform, few distinct, and all in one
+        // top digit.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for bits in [0, 1, 5, 11, 12, 23, 33, 46] {
+            for n in [0, 1, 2, 255, 256, 257, 5000, 70_000] {
+                for spread in [bits, bits.min(3)] {
+                    let mut keys: Vec<u64> = (0..n as u64)
+                        .map(|id| {
+                            let number = if spread == 0 {
+                                0
+                            } else {
+                                next() >> (64 - spread)
+                            };
+                            (number << 18) | ((id * 40_503) % (1 << 18))
+                        })
+                        .collect();
+                    let mut expected = keys.clone();
+                    expected.sort_unstable();
+                    super::radix_sort_in_place(&mut keys, 18, bits);
+                    assert_eq!(keys, expected, "{n} keys of {bits} bits, {spread} spread");
+                }
+            }
+        }
     }
 
     #[test]
@@ -575,7 +682,8 @@ mod sort_tests {
         let ids: Vec<u32> = (0..names.len() as u32).rev().collect();
         let name = |i: u32| names[i as usize].as_bytes();
         let mut sorted = ids.clone();
-        assert!(!sort_coded(&mut sorted, &name));
+        assert!(!sort_coded(&mut sorted, &name, false));
+        assert!(!sort_coded(&mut sorted, &name, true));
         assert_eq!(sorted, ids, "left as it was");
         sort_by_name(&mut sorted, name, Sorting::OneThread);
         assert_eq!(sorted, expected(&ids, &names));

@@ -134,9 +134,9 @@ impl<'a> Layout<'a> {
         let starts = reloc::sections_needing_a_start(obj, relocs.kinds(), section_symbols);
         // The symbol and string tables, with the relocation entries counted against the
         // table in model order (counting needs no symbol's index); then the external symbols
-        // in name order, which the format asks for. For a large file written in memory, the
-        // name sort (the longest part) runs beside the rest on a second thread; streamed
-        // (`write_to`, the low-memory path), it holds half its keys at a time.
+        // in name order, which the format asks for. For a large file, the name sort (the
+        // longest part) runs beside the rest on a second thread; streamed (`write_to`, the
+        // low-memory path), it sorts in place, or holds half its keys at a time.
         let tables = || -> Result<_, Error> {
             let mut strtab = StringTable::new();
             let prefix = if obj.options.mangle {
@@ -158,8 +158,13 @@ impl<'a> Layout<'a> {
             let counted = count_entries(obj, relocs, &sections, &symbols);
             Ok((symbols, strtab, counted))
         };
-        let (symbols, strtab, counted) = if !streamed && crate::validate::parallel_worth_it(obj) {
-            let (order, tables) = crate::parallel::join(true, || NameOrder::of(obj), tables);
+        let (symbols, strtab, counted) = if crate::validate::parallel_worth_it(obj) {
+            let how = if streamed {
+                Sorting::LowMemory
+            } else {
+                Sorting::OneThread
+            };
+            let (order, tables) = crate::parallel::join(true, || NameOrder::of(obj, how), tables);
             let (mut symbols, strtab, counted) = tables?;
             symbols.take_name_order(order);
             (symbols, strtab, counted)

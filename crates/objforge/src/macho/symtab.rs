@@ -80,10 +80,27 @@ pub(super) struct NameOrder {
 }
 
 impl NameOrder {
-    /// Sorts `obj`'s external definitions and undefined symbols, whole, on this thread (the
-    /// other one builds the table meanwhile).
-    pub(super) fn of(obj: &Object) -> NameOrder {
+    /// Sorts `obj`'s external definitions and undefined symbols on this thread (the other one
+    /// builds the table meanwhile): whole, or as `how` says.
+    pub(super) fn of(obj: &Object, how: Sorting) -> NameOrder {
         let (mut extdefs, mut undefs) = (Vec::new(), Vec::new());
+        if how == Sorting::LowMemory {
+            // Counted first, so that the lists take no more than they hold.
+            let (mut defined, mut undefined) = (0, 0);
+            for s in obj
+                .symbols
+                .iter()
+                .filter(|s| is_written(s.kind) && !is_local(s))
+            {
+                if is_external_definition(s) {
+                    defined += 1;
+                } else {
+                    undefined += 1;
+                }
+            }
+            extdefs.reserve_exact(defined);
+            undefs.reserve_exact(undefined);
+        }
         for (i, s) in obj.symbols.iter().enumerate() {
             if is_written(s.kind) && !is_local(s) {
                 if is_external_definition(s) {
@@ -93,8 +110,8 @@ impl NameOrder {
                 }
             }
         }
-        sort_by_name(&mut extdefs, name_of(obj), Sorting::OneThread);
-        sort_by_name(&mut undefs, name_of(obj), Sorting::OneThread);
+        sort_by_name(&mut extdefs, name_of(obj), how);
+        sort_by_name(&mut undefs, name_of(obj), how);
         NameOrder { extdefs, undefs }
     }
 }
