@@ -15,7 +15,8 @@
 //!
 //! Every run of both writers, both variants and both scales is interleaved, so that noise from
 //! the rest of the machine falls on all of them alike; each (work, variant, format) prints one
-//! line with the medians and `obj/of`, the `object` time over the objforge time.
+//! line with the medians, `obj/of` (the `object` time over objforge's `write()` time) and
+//! `obj/wt` (over objforge's `write_to` time).
 //!
 //! By default every timed run is *fresh*: a process of its own, in which it is the first thing
 //! done (a compiler writes one object per process). The benchmark runs itself again for each:
@@ -922,7 +923,7 @@ fn print_report(rows: &[Row], mode: &str) {
         env!("CARGO_PKG_VERSION"),
     );
     println!(
-        "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8} {:>8}",
+        "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6} {:>8} {:>8}",
         "work",
         "variant",
         "format",
@@ -930,21 +931,23 @@ fn print_report(rows: &[Row], mode: &str) {
         "write_to",
         "object",
         "obj/of",
+        "obj/wt",
         "runs",
         "of MiB",
         "obj MiB"
     );
     for r in rows {
-        let (ours, theirs) = (median(&r.ours), median(&r.theirs));
+        let (ours, stream, theirs) = (median(&r.ours), median(&r.stream), median(&r.theirs));
         println!(
-            "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>6} {:>8.1} {:>8.1}",
+            "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6} {:>8.1} {:>8.1}",
             r.label,
             r.work.name(),
             r.format,
             opt_ms(ours),
-            opt_ms(median(&r.stream)),
+            opt_ms(stream),
             opt_ms(theirs),
             ratio(ours, theirs),
+            ratio(stream, theirs),
             format!("{}/{}", r.ours_runs, r.theirs_runs),
             mib(size(&r.ours)),
             mib(size(&r.theirs)),
@@ -960,8 +963,9 @@ fn print_report(rows: &[Row], mode: &str) {
                 };
                 let (one, ten) = (at("W1")?, at("W1x10")?);
                 Some(format!(
-                    "{f} objforge {} object {}",
+                    "{f} objforge {} write_to {} object {}",
                     ratio(median(&one.ours), median(&ten.ours)),
+                    ratio(median(&one.stream), median(&ten.stream)),
                     ratio(median(&one.theirs), median(&ten.theirs)),
                 ))
             })
