@@ -517,8 +517,9 @@ pub(crate) struct Patcher<'o, 'w, 'd, 'c> {
 enum How {
     /// In the file's buffer, from `start`.
     InPlace { start: usize },
-    /// Streamed; `data[..at]` is out.
-    Merged { at: usize },
+    /// Streamed; `data[..at]` is out, and `data[start..at]` (the piece) still in the buffer,
+    /// from `pos`, where later fields in it are stored.
+    Merged { at: usize, start: usize, pos: usize },
     /// Copied, to be streamed at the end.
     Copied(Vec<u8>),
 }
@@ -535,7 +536,11 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
             out.buf.extend(data);
             How::InPlace { start }
         } else if in_order {
-            How::Merged { at: 0 }
+            How::Merged {
+                at: 0,
+                start: 0,
+                pos: 0,
+            }
         } else {
             How::Copied(data.to_vec())
         };
@@ -565,18 +570,37 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                     field.copy_from_slice(value);
                 }
             }
-            How::Merged { at } => {
-                let Some(before) = self.data.get(*at..offset) else {
+            How::Merged { at, start, pos } => {
+                // The bytes go out a piece at a time, each field stored over them while its
+                // piece is still in the buffer: a few calls a piece, not two a field.
+                let Some(from) = offset.checked_sub(*start) else {
                     debug_assert!(false, "a patch out of order");
                     return;
                 };
-                if let Some(crc) = self.crc.as_deref_mut() {
+                let piece = *pos..*pos + (*at - *start);
+                store(&mut self.out.buf, piece.clone(), from, value);
+                if end <= *at {
+                    return;
+                }
+                // The field ends past the piece: the piece is done; the bytes up to the field
+                // go out as they are; a new piece holds (the rest of) the field.
+                let mut crc = self.crc.as_deref_mut();
+                if let Some(crc) = crc.as_deref_mut() {
+                    crc.update(self.out.buf.written().get(piece).unwrap_or_default());
+                }
+                let next = offset.max(*at);
+                let before = self.data.get(*at..next).unwrap_or_default();
+                if let Some(crc) = crc.as_deref_mut() {
                     crc.update(before);
-                    crc.update(value);
                 }
                 self.out.bytes(before);
-                self.out.bytes(value);
-                *at = end;
+                let stop = end.max(next + PIECE).min(self.data.len());
+                let piece = self.data.get(next..stop).unwrap_or_default();
+                self.out.bytes(piece);
+                let pos_now = self.out.buf.len() - piece.len();
+                (*at, *start, *pos) = (stop, next, pos_now);
+                let rest = value.get(next - offset..).unwrap_or_default();
+                store(&mut self.out.buf, pos_now..pos_now + piece.len(), 0, rest);
             }
             How::Copied(copy) => {
                 if let Some(field) = copy.get_mut(offset..end) {
@@ -600,9 +624,11 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                     crc.update(out.buf.written().get(start..).unwrap_or(&[]));
                 }
             }
-            How::Merged { at } => {
+            How::Merged { at, start, pos } => {
                 let rest = data.get(at..).unwrap_or(&[]);
                 if let Some(crc) = crc {
+                    let piece = pos..pos + (at - start);
+                    crc.update(out.buf.written().get(piece).unwrap_or_default());
                     crc.update(rest);
                 }
                 out.bytes(rest);
@@ -614,6 +640,21 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                 out.bytes(&copy);
             }
         }
+    }
+}
+
+/// The bytes of a section a streamed [`Patcher`] puts in the buffer at a time, to store the
+/// fields in them in place.
+const PIECE: usize = 4096;
+
+/// Stores `value` over `piece` of `buf`, `from` bytes in; what falls past the piece's end is
+/// left for the next piece.
+#[inline]
+fn store(buf: &mut Buf, piece: std::ops::Range<usize>, from: usize, value: &[u8]) {
+    let piece = buf.written_mut().get_mut(piece).unwrap_or_default();
+    let n = value.len().min(piece.len().saturating_sub(from));
+    if let (Some(field), Some(value)) = (piece.get_mut(from..from + n), value.get(..n)) {
+        field.copy_from_slice(value);
     }
 }
 
@@ -727,6 +768,56 @@ mod tests {
         assert_eq!(streamed(true), whole);
         assert_eq!(streamed(false), whole);
         assert_eq!(&whole.0[..6], &[0, 1, 0x11, 0x11, 4, 5]);
+    }
+
+    #[test]
+    fn streamed_patches_cross_pieces_chunks_and_gaps() {
+        // 300 KiB of bytes after a 100-byte header: fields every few bytes, fields across
+        // each piece's end, a gap longer than a chunk, a field in the last byte.
+        let data: Vec<u8> = (0..300 * 1024).map(|i| (i * 7 + i / 251) as u8).collect();
+        let mut offsets: Vec<u64> = (0..2000).map(|i| i * 13).collect();
+        offsets.extend((1..40).map(|k| k * PIECE as u64 - 2 + 26_000));
+        offsets.extend((0..500).map(|i| 200 * 1024 + i * 9));
+        offsets.push(data.len() as u64 - 1);
+        offsets.sort_unstable();
+        let patches: Vec<Patch> = offsets
+            .iter()
+            .enumerate()
+            .map(|(i, &at)| {
+                let size = if at == data.len() as u64 - 1 {
+                    1
+                } else {
+                    [1, 2, 4, 8][i % 4]
+                };
+                Patch::int(at, size.min(13), -(i as i64) - 1, false)
+            })
+            .filter({
+                let mut end = 0;
+                move |p| {
+                    let keep = p.offset >= end;
+                    end = end.max(p.end());
+                    keep
+                }
+            })
+            .collect();
+        let header: Vec<u8> = (0..100).collect();
+        let mut out = Out::in_memory(false);
+        out.bytes(&header);
+        let mut crc = Crc::default();
+        out.patched(&data, patches.iter().copied(), true, Some(&mut crc));
+        let whole = (out.into_vec(), crc.value());
+        let mut sink = Vec::new();
+        let mut out = Out::stream(&mut sink, false);
+        out.bytes(&header);
+        let mut crc = Crc::default();
+        out.patched(&data, patches.iter().copied(), true, Some(&mut crc));
+        out.finish().unwrap();
+        assert_eq!(sink.len(), whole.0.len());
+        assert!(sink == whole.0, "streamed bytes differ");
+        assert_eq!(crc.value(), whole.1);
+        let mut expected = Crc::default();
+        expected.update(&whole.0[100..]);
+        assert_eq!(crc.value(), expected.value());
     }
 
     #[test]
