@@ -584,13 +584,10 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                 }
                 // The field ends past the piece: the piece is done; the bytes up to the field
                 // go out as they are; a new piece holds (the rest of) the field.
-                let mut crc = self.crc.as_deref_mut();
-                if let Some(crc) = crc.as_deref_mut() {
-                    crc.update(self.out.buf.written().get(piece).unwrap_or_default());
-                }
                 let next = offset.max(*at);
                 let before = self.data.get(*at..next).unwrap_or_default();
-                if let Some(crc) = crc.as_deref_mut() {
+                if let Some(crc) = self.crc.as_deref_mut() {
+                    crc.update(self.out.buf.written().get(piece).unwrap_or_default());
                     crc.update(before);
                 }
                 self.out.bytes(before);
