@@ -257,6 +257,9 @@ fn sort_keyed_from<'a>(ids: &mut [u32], depth: usize, name: &impl Fn(u32) -> &'a
     }
 }
 
+/// Bits of a radix sort's digit: 2,048 counters, which stay in the first-level cache.
+const DIGIT_BITS: u32 = 11;
+
 /// From this many ids, [`sort_keyed`] tries [`sort_coded`] first.
 const CODED_FROM: usize = 1 << 12;
 
@@ -271,7 +274,7 @@ const CODED_PLACES: usize = 16;
 /// the end of the name). Numbered by its rank among the values seen at its place, each byte
 /// becomes a digit of a mixed-radix number that orders the names as their bytes do. When the
 /// number for at least the first eight places fits in 64 bits beside the id, a radix sort of
-/// those integers ([`radix_sort`]) orders the names in a few linear passes over 8 bytes an
+/// those integers ([`radix_sort`], or [`radix_sort_in_place`]) orders the names in a few linear passes over 8 bytes an
 /// id: pdqsort of the 24-byte keys grows as n log n. Ids whose names agree on
 /// every coded place are sorted further by [`sort_keyed_from`].
 ///
@@ -387,7 +390,6 @@ fn sort_coded<'a>(ids: &mut [u32], name: &impl Fn(u32) -> &'a [u8], in_place: bo
 /// pass, skipping a pass whose digit is the same in every key. The passes go back and forth
 /// between `keys` and `scratch` (as long); returns the one that holds the result.
 fn radix_sort<'k>(keys: &'k mut [u64], scratch: &'k mut [u64], from: u32, bits: u32) -> &'k [u64] {
-    const DIGIT_BITS: u32 = 11;
     let (mut keys, mut scratch) = (keys, scratch);
     let mut shift = from;
     while shift < from + bits {
@@ -419,10 +421,8 @@ fn radix_sort<'k>(keys: &'k mut [u64], scratch: &'k mut [u64], from: u32, bits: 
 /// Sorts `keys` by their bits `from..from + bits`, then whole, in place: an MSD radix sort
 /// (American flag sort) of up to eleven bits a level, each bucket sorted by the bits after
 /// its digit, and a bucket of a few hundred keys as integers. Going down rather than up, it
-/// needs no second array: at 16 bytes a key, an LSD sort's scratch took as much fresh memory
-/// again as the keys.
+/// needs no second array, where [`radix_sort`] needs a scratch array as long as the keys.
 fn radix_sort_in_place(keys: &mut [u64], from: u32, bits: u32) {
-    const DIGIT_BITS: u32 = 11;
     const SMALL: usize = 256;
     if keys.len() <= SMALL || bits == 0 || u32::try_from(keys.len()).is_err() {
         keys.sort_unstable();
