@@ -517,9 +517,9 @@ pub(crate) struct Patcher<'o, 'w, 'd, 'c> {
 enum How {
     /// In the file's buffer, from `start`.
     InPlace { start: usize },
-    /// Streamed; `data[..at]` is out, and `data[start..at]` (the piece) still in the buffer,
-    /// from `pos`, where later fields in it are stored.
-    Merged { at: usize, start: usize, pos: usize },
+    /// Streamed; `data[..at]` is out, and `data[start..at]` (the piece) is still at the end
+    /// of the buffer, where later fields in it are stored.
+    Merged { at: usize, start: usize },
     /// Copied, to be streamed at the end.
     Copied(Vec<u8>),
 }
@@ -536,11 +536,7 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
             out.buf.extend(data);
             How::InPlace { start }
         } else if in_order {
-            How::Merged {
-                at: 0,
-                start: 0,
-                pos: 0,
-            }
+            How::Merged { at: 0, start: 0 }
         } else {
             How::Copied(data.to_vec())
         };
@@ -570,14 +566,14 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                     field.copy_from_slice(value);
                 }
             }
-            How::Merged { at, start, pos } => {
+            How::Merged { at, start } => {
                 // The bytes go out a piece at a time, each field stored over them while its
                 // piece is still in the buffer: a few calls a piece, not two a field.
                 let Some(from) = offset.checked_sub(*start) else {
                     debug_assert!(false, "a patch out of order");
                     return;
                 };
-                let piece = *pos..*pos + (*at - *start);
+                let piece = last(&self.out.buf, *at - *start);
                 store(&mut self.out.buf, piece.clone(), from, value);
                 if end <= *at {
                     return;
@@ -594,10 +590,10 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                 let stop = end.max(next + PIECE).min(self.data.len());
                 let piece = self.data.get(next..stop).unwrap_or_default();
                 self.out.bytes(piece);
-                let pos_now = self.out.buf.len() - piece.len();
-                (*at, *start, *pos) = (stop, next, pos_now);
+                let piece = last(&self.out.buf, piece.len());
+                (*at, *start) = (stop, next);
                 let rest = value.get(next - offset..).unwrap_or_default();
-                store(&mut self.out.buf, pos_now..pos_now + piece.len(), 0, rest);
+                store(&mut self.out.buf, piece, 0, rest);
             }
             How::Copied(copy) => {
                 if let Some(field) = copy.get_mut(offset..end) {
@@ -621,10 +617,10 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
                     crc.update(out.buf.written().get(start..).unwrap_or(&[]));
                 }
             }
-            How::Merged { at, start, pos } => {
+            How::Merged { at, start } => {
                 let rest = data.get(at..).unwrap_or(&[]);
                 if let Some(crc) = crc {
-                    let piece = pos..pos + (at - start);
+                    let piece = last(&out.buf, at - start);
                     crc.update(out.buf.written().get(piece).unwrap_or_default());
                     crc.update(rest);
                 }
@@ -643,6 +639,12 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
 /// The bytes of a section a streamed [`Patcher`] puts in the buffer at a time, to store the
 /// fields in them in place.
 const PIECE: usize = 4096;
+
+/// The last `n` bytes written to `buf` (a streamed [`Patcher`]'s piece: nothing else is
+/// written while it patches).
+fn last(buf: &Buf, n: usize) -> std::ops::Range<usize> {
+    buf.len().saturating_sub(n)..buf.len()
+}
 
 /// Stores `value` over `piece` of `buf`, `from` bytes in; what falls past the piece's end is
 /// left for the next piece.
@@ -786,7 +788,7 @@ mod tests {
                 } else {
                     [1, 2, 4, 8][i % 4]
                 };
-                Patch::int(at, size.min(13), -(i as i64) - 1, false)
+                Patch::int(at, size, -(i as i64) - 1, false)
             })
             .filter({
                 let mut end = 0;

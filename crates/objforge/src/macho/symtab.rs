@@ -83,31 +83,28 @@ impl NameOrder {
     /// Sorts `obj`'s external definitions and undefined symbols on this thread (the other one
     /// builds the table meanwhile): whole, or as `how` says.
     pub(super) fn of(obj: &Object, how: Sorting) -> NameOrder {
+        // Written, non-local symbols: whether each is an external definition (or undefined).
+        let external = |s: &crate::model::Symbol| {
+            (is_written(s.kind) && !is_local(s)).then(|| is_external_definition(s))
+        };
         let (mut extdefs, mut undefs) = (Vec::new(), Vec::new());
         if how == Sorting::LowMemory {
             // Counted first, so that the lists take no more than they hold.
-            let (mut defined, mut undefined) = (0, 0);
-            for s in obj
+            let (defined, undefined) = obj
                 .symbols
                 .iter()
-                .filter(|s| is_written(s.kind) && !is_local(s))
-            {
-                if is_external_definition(s) {
-                    defined += 1;
-                } else {
-                    undefined += 1;
-                }
-            }
+                .filter_map(external)
+                .fold((0, 0), |(d, u), defined| {
+                    (d + usize::from(defined), u + usize::from(!defined))
+                });
             extdefs.reserve_exact(defined);
             undefs.reserve_exact(undefined);
         }
         for (i, s) in obj.symbols.iter().enumerate() {
-            if is_written(s.kind) && !is_local(s) {
-                if is_external_definition(s) {
-                    extdefs.push(i as u32);
-                } else {
-                    undefs.push(i as u32);
-                }
+            match external(s) {
+                Some(true) => extdefs.push(i as u32),
+                Some(false) => undefs.push(i as u32),
+                None => {}
             }
         }
         sort_by_name(&mut extdefs, name_of(obj), how);
