@@ -110,6 +110,11 @@ impl<'w> Out<'w> {
         self.stream.is_none()
     }
 
+    /// Whether integers go out big-endian.
+    pub(crate) fn big_endian(&self) -> bool {
+        self.big_endian
+    }
+
     /// Stores `bytes` at `at`, over bytes already written (the whole file in memory); a range
     /// not yet written is ignored.
     #[inline]

@@ -9,7 +9,7 @@ use crate::emit::Layout;
 use crate::error::Error;
 use crate::model::Object;
 use crate::out::Out;
-use crate::target::Format;
+use crate::target::{Endianness, Format};
 use crate::validate::{FormatRules, Validated};
 
 /// The rules of `format` that validation runs among the format-neutral ones.
@@ -20,12 +20,30 @@ fn format_rules(format: Format) -> FormatRules {
     }
 }
 
-/// Validates `obj`, lays it out in its target's format (to be `streamed`, or written in
-/// memory) and hands the layout to `go`.
-fn with_layout<T>(
+/// Where the file goes as it is laid out: to a stream, to which a layout may write the file's
+/// front while it finishes, or (`()`) nowhere yet, to be written in memory once laid out.
+trait Destination<'w> {
+    fn stream(&mut self) -> Option<&mut Out<'w>>;
+}
+
+impl<'w> Destination<'w> for () {
+    fn stream(&mut self) -> Option<&mut Out<'w>> {
+        None
+    }
+}
+
+impl<'w> Destination<'w> for Out<'w> {
+    fn stream(&mut self) -> Option<&mut Out<'w>> {
+        Some(self)
+    }
+}
+
+/// Validates `obj`, lays it out in its target's format for `to` and hands the layout and
+/// `to` to `go`.
+fn with_layout<'w, D: Destination<'w>, T>(
     obj: &Object,
-    streamed: bool,
-    go: impl FnOnce(&(dyn Layout + Sync)) -> Result<T, Error>,
+    to: &mut D,
+    go: impl FnOnce(&(dyn Layout + Sync), &mut D) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let rules = format_rules(obj.target.format);
     // Unwind entries become sections, symbols and relocations of a copy, which is written.
@@ -44,22 +62,20 @@ fn with_layout<T>(
         section_symbols,
     } = crate::validate::validate(obj, rules)?;
     match obj.target.format {
-        Format::Elf => go(&crate::elf::Layout::new(obj, names, &relocs)?),
-        Format::Coff => go(&crate::coff::Layout::new(obj, names, &relocs)?),
-        Format::MachO => go(&crate::macho::Layout::new(
-            obj,
-            names,
-            &relocs,
-            section_symbols,
-            streamed,
-        )?),
-        Format::Wasm => go(&crate::wasm::Layout::new(obj)?),
+        Format::Elf => go(&crate::elf::Layout::new(obj, names, &relocs)?, to),
+        Format::Coff => go(&crate::coff::Layout::new(obj, names, &relocs)?, to),
+        Format::MachO => {
+            let front = to.stream();
+            let layout = crate::macho::Layout::new(obj, names, &relocs, section_symbols, front)?;
+            go(&layout, to)
+        }
+        Format::Wasm => go(&crate::wasm::Layout::new(obj)?, to),
     }
 }
 
 /// Validates `obj` and writes it in its target's format, into a buffer of the final size.
 pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
-    with_layout(obj, false, |layout| {
+    with_layout(obj, &mut (), |layout, ()| {
         let (size, big_endian) = (layout.size(), layout.big_endian());
         let mut file = crate::out::zeroed(size)?;
         let worth_it = |at: usize| cfg!(debug_assertions) || size - at >= PARALLEL_TAIL;
@@ -106,9 +122,11 @@ const PARALLEL_TAIL: usize = 1 << 18;
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
 /// error in the model is found before the first byte goes out.
 pub(crate) fn write_to(obj: &Object, stream: &mut dyn Write) -> Result<(), Error> {
-    with_layout(obj, true, |layout| {
-        let mut out = Out::stream(stream, layout.big_endian());
-        layout.emit(&mut out);
+    let mut out = Out::stream(stream, obj.target.endianness == Endianness::Big);
+    with_layout(obj, &mut out, |layout, out| {
+        debug_assert_eq!(out.big_endian(), layout.big_endian());
+        // The layout may have written the file's front already.
+        layout.emit(out);
         debug_assert_eq!(out.len(), layout.size(), "written != laid out");
         out.finish()
     })

@@ -106,17 +106,66 @@ pub(crate) struct Layout<'a> {
     stroff: usize,
     strsize: usize,
     total: usize,
+    /// The front ([`Layout::emit_front`]) went out while laying out.
+    front_written: bool,
 }
 
 impl<'a> Layout<'a> {
     /// Lays out `obj` (already validated; `names`, `relocs` and whether there is a section
-    /// symbol, from validation), to be `streamed` (`write_to`) or written in memory.
+    /// symbol, from validation). Streamed (`write_to`), `front` is the stream: the file's
+    /// front goes out while the layout finishes.
+    ///
+    /// The external symbols come in name order, which the format asks for. Everything else
+    /// is laid out against the table in model order (no offset, count or stored value needs
+    /// a symbol's index), so for a large file the name sort (the longest part) runs on a
+    /// second thread beside the rest, and streamed, beside the front too. Streamed is the
+    /// low-memory path: the sort works in place, or holds half its keys at a time.
     pub(crate) fn new(
         obj: &'a Object,
         names: SameNames,
         relocs: &'a RelocGroups,
         section_symbols: bool,
-        streamed: bool,
+        front: Option<&mut Out>,
+    ) -> Result<Layout<'a>, Error> {
+        let streamed = front.is_some();
+        let in_model_order = || -> Result<_, Error> {
+            let mut layout = Layout::in_model_order(obj, names, relocs, section_symbols)?;
+            if let Some(out) = front {
+                layout.emit_front(out);
+                layout.front_written = true;
+            }
+            Ok(layout)
+        };
+        if crate::validate::parallel_worth_it(obj) {
+            let how = if streamed {
+                Sorting::LowMemory
+            } else {
+                Sorting::OneThread
+            };
+            let (layout, order) =
+                crate::parallel::join(true, in_model_order, || NameOrder::of(obj, how));
+            let mut layout = layout?;
+            layout.symbols.take_name_order(order);
+            Ok(layout)
+        } else {
+            let mut layout = in_model_order()?;
+            let how = if streamed {
+                Sorting::LowMemory
+            } else {
+                Sorting::TwoThreads
+            };
+            layout.symbols.sort_by_name(obj, how);
+            Ok(layout)
+        }
+    }
+
+    /// Lays out `obj` with the external symbols numbered in model order: every entry, error,
+    /// offset and size, ready to be written once they are put in name order.
+    fn in_model_order(
+        obj: &'a Object,
+        names: SameNames,
+        relocs: &'a RelocGroups,
+        section_symbols: bool,
     ) -> Result<Layout<'a>, Error> {
         let Some((cputype, cpusubtype)) = cpu(obj.target.arch) else {
             return Err(Error::unsupported(
@@ -133,56 +182,29 @@ impl<'a> Layout<'a> {
         let sections = Sections::lay_out(obj)?;
         let starts = reloc::sections_needing_a_start(obj, relocs.kinds(), section_symbols);
         // The symbol and string tables, with the relocation entries counted against the
-        // table in model order (counting needs no symbol's index); then the external symbols
-        // in name order, which the format asks for. For a large file, the name sort (the
-        // longest part) runs beside the rest on a second thread; streamed (`write_to`, the
-        // low-memory path), it sorts in place, or holds half its keys at a time.
-        let tables = || -> Result<_, Error> {
-            let mut strtab = StringTable::new();
-            let prefix = if obj.options.mangle {
-                Prefix::Underscore
-            } else {
-                Prefix::None
-            };
-            strtab.add_symbol_names(&obj.symbols, names, prefix, |i| {
-                obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
-            });
-            let symbols = SymbolTable::build(
-                obj,
-                &sections,
-                &starts.needs_start,
-                &starts.needs_subsections,
-                &mut strtab,
-            )?;
-            strtab.finish();
-            let counted = count_entries(obj, relocs, &sections, &symbols);
-            Ok((symbols, strtab, counted))
-        };
-        let (symbols, strtab, counted) = if crate::validate::parallel_worth_it(obj) {
-            let how = if streamed {
-                Sorting::LowMemory
-            } else {
-                Sorting::OneThread
-            };
-            let (order, tables) = crate::parallel::join(true, || NameOrder::of(obj, how), tables);
-            let (mut symbols, strtab, counted) = tables?;
-            symbols.take_name_order(order);
-            (symbols, strtab, counted)
+        // table (counting needs no symbol's index).
+        let mut strtab = StringTable::new();
+        let prefix = if obj.options.mangle {
+            Prefix::Underscore
         } else {
-            let (mut symbols, strtab, counted) = tables()?;
-            let how = if streamed {
-                Sorting::LowMemory
-            } else {
-                Sorting::TwoThreads
-            };
-            symbols.sort_by_name(obj, how);
-            (symbols, strtab, counted)
+            Prefix::None
         };
+        strtab.add_symbol_names(&obj.symbols, names, prefix, |i| {
+            obj.symbols.get(i).is_some_and(|s| is_written(s.kind))
+        });
+        let symbols = SymbolTable::build(
+            obj,
+            &sections,
+            &starts.needs_start,
+            &starts.needs_subsections,
+            &mut strtab,
+        )?;
+        strtab.finish();
         let Counted {
             order,
             entries,
             patched,
-        } = counted?;
+        } = count_entries(obj, relocs, &sections, &symbols)?;
 
         // --- Layout: every offset and size, once.
         let nsects = sections.list.len();
@@ -230,6 +252,7 @@ impl<'a> Layout<'a> {
             stroff,
             strsize,
             total,
+            front_written: false,
         })
     }
 
@@ -357,6 +380,37 @@ impl crate::emit::Layout for Layout<'_> {
     }
 
     fn emit_head(&self, out: &mut Out) {
+        if !self.front_written {
+            self.emit_front(out);
+        }
+        out.pad_to(align_to(out.len(), 8));
+        for s in &self.sections.list {
+            if self.entries.get(s.model).is_some_and(|&n| n > 0) {
+                self.write_relocations(out, s.model);
+            }
+        }
+
+        out.pad_to(self.symoff);
+    }
+
+    fn tail(&self) -> Option<usize> {
+        Some(self.symoff)
+    }
+
+    /// The symbol table and the string table.
+    fn emit_tail(&self, out: &mut Out) {
+        self.symbols
+            .write(out, self.obj, &self.sections, &self.strtab);
+        self.strtab.emit(out);
+        out.pad_to(self.total);
+    }
+}
+
+impl Layout<'_> {
+    /// Writes the file's front: the header, the load commands and the section contents (with
+    /// the values stored in their fields, unless they come with the entries), which need no
+    /// symbol's index.
+    fn emit_front(&self, out: &mut Out) {
         let (sections, symbols) = (&self.sections, &self.symbols);
         let nsects = sections.list.len();
         out.u32(MH_MAGIC_64);
@@ -411,27 +465,6 @@ impl crate::emit::Layout for Layout<'_> {
             out.pad_to(self.fileoff + s.addr as usize);
             self.write_contents(out, s.model);
         }
-
-        out.pad_to(align_to(out.len(), 8));
-        for s in &sections.list {
-            if self.entries.get(s.model).is_some_and(|&n| n > 0) {
-                self.write_relocations(out, s.model);
-            }
-        }
-
-        out.pad_to(self.symoff);
-    }
-
-    fn tail(&self) -> Option<usize> {
-        Some(self.symoff)
-    }
-
-    /// The symbol table and the string table.
-    fn emit_tail(&self, out: &mut Out) {
-        self.symbols
-            .write(out, self.obj, &self.sections, &self.strtab);
-        self.strtab.emit(out);
-        out.pad_to(self.total);
     }
 }
 
