@@ -201,11 +201,19 @@ impl std::io::Write for Full {
 
 #[test]
 fn a_failing_writer_is_an_io_error() {
-    let obj = object("x86_64-unknown-linux-gnu", &[(RelocKind::Abs64, 0, 1)]);
-    match obj.write_to(Full { room: 100 }) {
-        Err(Error::Io(e)) => assert_eq!(e.to_string(), "disk full"),
-        other => panic!("{other:?}"),
+    // Failing in the header, in the section contents (which Mach-O streams while it sorts its
+    // names), and in the tables after them.
+    for triple in TARGETS {
+        let (obj, bytes) = written(triple, &mut writable(triple));
+        let size = bytes.len();
+        for room in [0, 100, size / 2, size - 1] {
+            match obj.write_to(Full { room }) {
+                Err(Error::Io(e)) => assert_eq!(e.to_string(), "disk full", "{triple}"),
+                other => panic!("{triple}, {room} bytes of room: {other:?}"),
+            }
+        }
     }
+    let obj = object("x86_64-unknown-linux-gnu", &[(RelocKind::Abs64, 0, 1)]);
     // A model error comes first, before any byte.
     let mut bad = obj.clone();
     bad.relocations[0].set_offset(1 << 40);
