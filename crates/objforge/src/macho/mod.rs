@@ -22,7 +22,7 @@ mod symtab;
 pub(crate) use self::reloc::{check_debug_references, supports};
 
 use self::consts::*;
-use self::reloc::{Mapper, RelocationInfo};
+use self::reloc::{Mapper, RelocationInfo, Shortcuts};
 use self::sections::{MachoSection, Sections};
 use self::symtab::{is_written, NameOrder, SymbolTable};
 use crate::emit::{self, Contents};
@@ -98,6 +98,8 @@ pub(crate) struct Layout<'a> {
     order: Vec<Descending>,
     entries: Vec<usize>,
     patched: Vec<Option<bool>>,
+    /// The relocations written from a short form ([`Shortcuts`]).
+    shortcuts: Shortcuts,
     /// Per `section_64`: (reloff, nreloc).
     reloc_at: Vec<(usize, usize)>,
     sizeofcmds: usize,
@@ -204,6 +206,7 @@ impl<'a> Layout<'a> {
             order,
             entries,
             patched,
+            shortcuts,
         } = count_entries(obj, relocs, &sections, &symbols)?;
 
         // --- Layout: every offset and size, once.
@@ -245,6 +248,7 @@ impl<'a> Layout<'a> {
             order,
             entries,
             patched,
+            shortcuts,
             reloc_at,
             sizeofcmds,
             fileoff,
@@ -262,6 +266,7 @@ impl<'a> Layout<'a> {
             sections: &self.sections,
             symbols: &self.symbols,
             kinds: Default::default(),
+            shortcuts: Some(&self.shortcuts),
         }
     }
 
@@ -326,6 +331,7 @@ struct Counted {
     order: Vec<Descending>,
     entries: Vec<usize>,
     patched: Vec<Option<bool>>,
+    shortcuts: Shortcuts,
 }
 
 /// Counts the relocation entries of every model section (and finds every error in them)
@@ -341,14 +347,20 @@ fn count_entries(
         sections,
         symbols,
         kinds: Default::default(),
+        shortcuts: None,
     };
-    let counts = emit::count_sections(&mapper, relocs, obj.sections.len())?;
+    let mut shortcuts = Shortcuts::new(obj.relocations.len());
+    // Section by section, in order: the first error is the first section's.
+    let counts = (0..obj.sections.len())
+        .map(|k| mapper.count_noting_shortcuts(relocs.of(k), &mut shortcuts))
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(Counted {
         order: (0..counts.len())
             .map(|k| descending(obj, relocs, k))
             .collect(),
         entries: counts.iter().map(|c| c.entries).collect(),
         patched: counts.iter().map(|c| c.patched()).collect(),
+        shortcuts,
     })
 }
 

@@ -11,15 +11,19 @@
 //!
 //! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model and the layout: the layout calls it
 //! for every relocation to find errors and count entries, and the writer again while writing
-//! the entries and the fields, so neither is ever stored.
+//! the entries and the fields, so neither is ever stored. What the layout's pass keeps is a
+//! byte a relocation ([`Shortcuts`]): for the commonest case, one entry naming the
+//! relocation's own symbol and a value that is its addend plus a constant, which form it
+//! took, so that the writer's passes write it from the relocation alone, without reading its
+//! symbol again.
 
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
 use crate::arch::{self, aarch64, MachoAddend, MachoDepends, MachoEncoding, MachoReloc};
-use crate::emit::{KindCache, RelocMapper, RelocSink, Report};
+use crate::emit::{Checked, EntryCount, KindCache, RelocMapper, RelocSink, Report, Unchecked};
 use crate::error::{Error, Place};
 use crate::model::{
-    Binding, Object, SectionData, SectionKind, SymbolDefinition, SymbolId, SymbolKind,
+    Binding, Object, Relocation, SectionData, SectionKind, SymbolDefinition, SymbolId, SymbolKind,
 };
 use crate::out::Patch;
 use crate::reloc::RelocKind;
@@ -140,6 +144,144 @@ pub(super) struct Mapper<'a> {
     pub symbols: &'a SymbolTable,
     /// What each kind is written as, found once per kind.
     pub kinds: KindCache<KindFacts>,
+    /// The relocations the layout found a short form for (none while it looks).
+    pub shortcuts: Option<&'a Shortcuts>,
+}
+
+/// A relocation written as one entry naming its own symbol (`r_extern`), with nothing stored
+/// in its field or its addend plus `delta` (the pc bias) stored in `size` bytes: everything
+/// but the symbol's index and the relocation's own offset and addend.
+#[derive(Clone, Copy, PartialEq)]
+struct ShortForm {
+    /// The entry's `r_info`, with `r_symbolnum` zero.
+    info: u32,
+    /// Bytes stored in the field (0: none).
+    size: u8,
+    delta: i64,
+}
+
+/// The short form of each relocation that has one, found by the layout's pass.
+pub(super) struct Shortcuts {
+    /// Per relocation: 1 + its form in `forms`, or [`NO_SHORTCUT`].
+    of: Vec<u8>,
+    forms: Vec<ShortForm>,
+}
+
+/// A relocation mapped in full each time.
+const NO_SHORTCUT: u8 = 0;
+
+impl Shortcuts {
+    pub(super) fn new(relocations: usize) -> Shortcuts {
+        Shortcuts {
+            of: vec![NO_SHORTCUT; relocations],
+            forms: Vec::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn form(&self, i: usize) -> Option<ShortForm> {
+        let k = usize::from(*self.of.get(i)?);
+        self.forms.get(k.wrapping_sub(1)).copied()
+    }
+
+    /// Notes relocation `i`'s short form, if what it was mapped to (`seen`) has one: a single
+    /// entry naming the relocation's own symbol at its own offset (`own_index`, the symbol's
+    /// index in the table as numbered now), and at most one value, at its offset.
+    fn learn(&mut self, i: usize, r: &Relocation, own_index: Option<u32>, seen: &Seen) {
+        let (Some(entry), 1, Some(own)) = (seen.entry, seen.entries, own_index) else {
+            return;
+        };
+        let extern_bit = 1 << R_EXTERN_SHIFT;
+        if entry.info & extern_bit == 0
+            || entry.info & R_SYMBOLNUM_MASK != own
+            || u64::from(entry.address) != r.offset()
+        {
+            return;
+        }
+        let (size, delta) = match (seen.patches, seen.patch) {
+            (0, _) => (0, 0),
+            (1, Some(p)) if p.offset == r.offset() => {
+                (p.len, i64::from_le_bytes(p.bytes).wrapping_sub(r.addend()))
+            }
+            _ => return,
+        };
+        let form = ShortForm {
+            info: entry.info & !R_SYMBOLNUM_MASK,
+            size,
+            delta,
+        };
+        let k = match self.forms.iter().position(|f| *f == form) {
+            Some(k) => k,
+            None if self.forms.len() < usize::from(u8::MAX) => {
+                self.forms.push(form);
+                self.forms.len() - 1
+            }
+            None => return,
+        };
+        if let Some(slot) = self.of.get_mut(i) {
+            *slot = k as u8 + 1;
+        }
+    }
+}
+
+/// What the layout's pass saw one relocation mapped to, on its way to the entry count.
+pub(super) struct Seen<'c> {
+    count: &'c mut EntryCount,
+    entries: usize,
+    entry: Option<RelocationInfo>,
+    patches: usize,
+    patch: Option<Patch>,
+}
+
+impl<'c> Seen<'c> {
+    pub(super) fn new(count: &'c mut EntryCount) -> Seen<'c> {
+        Seen {
+            count,
+            entries: 0,
+            entry: None,
+            patches: 0,
+            patch: None,
+        }
+    }
+}
+
+impl RelocSink<RelocationInfo> for Seen<'_> {
+    #[inline]
+    fn entry(&mut self, e: RelocationInfo) {
+        RelocSink::<RelocationInfo>::entry(self.count, e);
+        self.entries += 1;
+        self.entry = Some(e);
+    }
+    #[inline]
+    fn patch(&mut self, p: Patch) {
+        RelocSink::<RelocationInfo>::patch(self.count, p);
+        self.patches += 1;
+        self.patch = Some(p);
+    }
+}
+
+impl Mapper<'_> {
+    /// Counts the entries of relocations `relocs` (one section's) and finds the first error,
+    /// as [`crate::emit::count_entries`] does, noting in `shortcuts` the short form of each
+    /// that has one.
+    pub(super) fn count_noting_shortcuts(
+        &self,
+        relocs: impl Iterator<Item = usize>,
+        shortcuts: &mut Shortcuts,
+    ) -> Result<EntryCount, Error> {
+        let mut count = EntryCount::default();
+        for i in relocs {
+            let mut seen = Seen::new(&mut count);
+            if self.map::<Unchecked, _>(i, &mut seen).is_err() {
+                self.map::<Checked, _>(i, &mut count)?;
+                continue;
+            }
+            let r = &self.obj.relocations[i];
+            let own = r.symbol().and_then(|s| self.symbols.index_of_user(s.index()));
+            shortcuts.learn(i, r, own, &seen);
+        }
+        Ok(count)
+    }
 }
 
 /// What mapping a relocation asks of its kind, found once per kind: its encoding against a
@@ -177,8 +319,24 @@ impl RelocMapper for Mapper<'_> {
         out: &mut S,
     ) -> Result<(), R::Error> {
         let obj = self.obj;
-        let arch = obj.target.arch;
         let r = &obj.relocations[i];
+        if let Some(form) = self.shortcuts.and_then(|s| s.form(i)) {
+            // Mapped by the layout, without error, to this form.
+            let index = r
+                .symbol()
+                .and_then(|s| self.symbols.index_of_user(s.index()))
+                .unwrap_or(0);
+            if form.size > 0 {
+                let value = r.addend().wrapping_add(form.delta);
+                out.patch(Patch::int(r.offset(), form.size, value, false));
+            }
+            out.entry(RelocationInfo {
+                address: r.offset() as u32,
+                info: form.info | index,
+            });
+            return Ok(());
+        }
+        let arch = obj.target.arch;
         let at = |field| Place::Relocation(i, Some(field));
         let section = r.section().index();
         let Some(target) = r.symbol() else {
