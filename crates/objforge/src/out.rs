@@ -230,6 +230,26 @@ impl<'w> Out<'w> {
         self.buf.extend(b);
     }
 
+    /// Appends `prefix`, `name` and a NUL: a string table's entry, in one step (its terminator
+    /// is already zero in a buffer grown with zeros).
+    #[inline]
+    pub(crate) fn terminated(&mut self, prefix: &[u8], name: &[u8]) {
+        let n = prefix.len() + name.len() + 1;
+        if n > CHUNK {
+            self.bytes(prefix);
+            self.bytes(name);
+            return self.bytes(&[0]);
+        }
+        self.room(n);
+        let entry = self.buf.grow_zeroed(n);
+        if let Some((head, rest)) = entry.split_at_mut_checked(prefix.len()) {
+            head.copy_from_slice(prefix);
+            if let Some(to) = rest.get_mut(..name.len()) {
+                to.copy_from_slice(name);
+            }
+        }
+    }
+
     /// A record of `n` bytes (at most 64 KiB) at the end of the output, its fields stored in
     /// place one by one. (A record assembled in a local array and then copied out would be
     /// read back with loads wider than the stores that wrote its fields, which the processor
@@ -843,6 +863,42 @@ mod tests {
         assert_eq!(&a[..6], &[0, 1, 0x11, 0x11, 4, 5]);
         assert_eq!(&a[10..14], &[0xff; 4]);
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn terminated_strings_stream_and_fill_in_place_alike() {
+        // Entries across chunk ends, one longer than a chunk, empty ones.
+        let long = vec![b'x'; CHUNK + 3];
+        let mut entries: Vec<(&[u8], &[u8])> = vec![(b"", b""), (b"_", b"main")];
+        for i in 0..20_000 {
+            entries.push(if i % 3 == 0 {
+                (b"_", b"function")
+            } else {
+                (b"", b"f")
+            });
+        }
+        entries.push((b"_", &long));
+        entries.push((b"", b""));
+        let mut expected = Vec::new();
+        for (prefix, name) in &entries {
+            expected.extend_from_slice(prefix);
+            expected.extend_from_slice(name);
+            expected.push(0);
+        }
+        let mut sink = Vec::new();
+        let mut out = Out::stream(&mut sink, false);
+        for (prefix, name) in &entries {
+            out.terminated(prefix, name);
+        }
+        out.finish().unwrap();
+        assert_eq!(sink, expected);
+        let mut file = zeroed(expected.len()).unwrap();
+        let mut out = Out::in_place(&mut file, 0, false);
+        for (prefix, name) in &entries {
+            out.terminated(prefix, name);
+        }
+        assert_eq!(out.len(), expected.len());
+        assert_eq!(file, expected);
     }
 
     #[test]

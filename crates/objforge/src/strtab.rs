@@ -245,33 +245,36 @@ impl<'a> StringTable<'a> {
 
     /// Writes the table: the leading NUL, each stored symbol name, each stored string.
     pub(crate) fn emit(&self, out: &mut Out) {
-        self.pieces(|piece| out.bytes(piece));
+        self.entries(|prefix, name| out.terminated(prefix, name));
     }
 
     /// Appends the table to `out` (as [`StringTable::emit`] writes it).
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         out.reserve(self.size);
-        self.pieces(|piece| out.extend_from_slice(piece));
+        self.entries(|prefix, name| {
+            out.extend_from_slice(prefix);
+            out.extend_from_slice(name);
+            out.push(0);
+        });
     }
 
-    fn pieces(&self, mut put: impl FnMut(&[u8])) {
-        put(&[0]);
+    /// Hands over each NUL-terminated entry in table order, as (prefix, name): the leading
+    /// empty string, each stored symbol name, each stored string.
+    fn entries(&self, mut put: impl FnMut(&[u8], &[u8])) {
+        put(&[], &[]);
         if let Some(names) = &self.names {
             let mut next = names.start;
             for (s, &at) in names.symbols.iter().zip(&names.offsets) {
                 if at == next {
                     let name = s.name.as_bytes();
                     let prefix = names.prefix.of(name);
-                    put(prefix);
-                    put(name);
-                    put(&[0]);
+                    put(prefix, name);
                     next += (prefix.len() + name.len() + 1) as u32;
                 }
             }
         }
         for &id in &self.placed {
-            put(self.get(id));
-            put(&[0]);
+            put(&[], self.get(id));
         }
     }
 }

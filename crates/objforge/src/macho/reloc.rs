@@ -277,7 +277,9 @@ impl Mapper<'_> {
                 continue;
             }
             let r = &self.obj.relocations[i];
-            let own = r.symbol().and_then(|s| self.symbols.index_of_user(s.index()));
+            let own = r
+                .symbol()
+                .and_then(|s| self.symbols.index_of_user(s.index()));
             shortcuts.learn(i, r, own, &seen);
         }
         Ok(count)
