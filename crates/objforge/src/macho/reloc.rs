@@ -165,6 +165,8 @@ pub(super) struct Shortcuts {
     /// Per relocation: 1 + its form in `forms`, or [`NO_SHORTCUT`].
     of: Vec<u8>,
     forms: Vec<ShortForm>,
+    /// The form noted last.
+    last: usize,
 }
 
 /// A relocation mapped in full each time.
@@ -175,6 +177,7 @@ impl Shortcuts {
         Shortcuts {
             of: vec![NO_SHORTCUT; relocations],
             forms: Vec::new(),
+            last: 0,
         }
     }
 
@@ -187,50 +190,61 @@ impl Shortcuts {
     /// Notes relocation `i`'s short form, if what it was mapped to (`seen`) has one: a single
     /// entry naming the relocation's own symbol at its own offset (`own_index`, the symbol's
     /// index in the table as numbered now), and at most one value, at its offset.
+    #[inline]
     fn learn(&mut self, i: usize, r: &Relocation, own_index: Option<u32>, seen: &Seen) {
-        let (Some(entry), 1, Some(own)) = (seen.entry, seen.entries, own_index) else {
+        let (1, Some(own)) = (seen.entries, own_index) else {
             return;
         };
-        let extern_bit = 1 << R_EXTERN_SHIFT;
-        if entry.info & extern_bit == 0
-            || entry.info & R_SYMBOLNUM_MASK != own
-            || u64::from(entry.address) != r.offset()
+        let info = seen.info;
+        if info & (1 << R_EXTERN_SHIFT) == 0
+            || info & R_SYMBOLNUM_MASK != own
+            || u64::from(seen.address) != r.offset()
         {
             return;
         }
-        let (size, delta) = match (seen.patches, seen.patch) {
-            (0, _) => (0, 0),
-            (1, Some(p)) if p.offset == r.offset() => {
-                (p.len, i64::from_le_bytes(p.bytes).wrapping_sub(r.addend()))
+        let (size, delta) = match seen.patches {
+            0 => (0, 0),
+            1 if seen.patch_offset == r.offset() => {
+                (seen.patch_len, seen.patch_value.wrapping_sub(r.addend()))
             }
             _ => return,
         };
         let form = ShortForm {
-            info: entry.info & !R_SYMBOLNUM_MASK,
+            info: info & !R_SYMBOLNUM_MASK,
             size,
             delta,
         };
-        let k = match self.forms.iter().position(|f| *f == form) {
-            Some(k) => k,
-            None if self.forms.len() < usize::from(u8::MAX) => {
-                self.forms.push(form);
-                self.forms.len() - 1
+        // Relocations come in runs of a form: the last one first.
+        let k = if self.forms.get(self.last) == Some(&form) {
+            self.last
+        } else {
+            match self.forms.iter().position(|f| *f == form) {
+                Some(k) => k,
+                None if self.forms.len() < usize::from(u8::MAX) => {
+                    self.forms.push(form);
+                    self.forms.len() - 1
+                }
+                None => return,
             }
-            None => return,
         };
+        self.last = k;
         if let Some(slot) = self.of.get_mut(i) {
             *slot = k as u8 + 1;
         }
     }
 }
 
-/// What the layout's pass saw one relocation mapped to, on its way to the entry count.
+/// What the layout's pass saw one relocation mapped to, on its way to the entry count: how
+/// many entries and values, and the last of each.
 pub(super) struct Seen<'c> {
     count: &'c mut EntryCount,
     entries: usize,
-    entry: Option<RelocationInfo>,
+    address: u32,
+    info: u32,
     patches: usize,
-    patch: Option<Patch>,
+    patch_offset: u64,
+    patch_len: u8,
+    patch_value: i64,
 }
 
 impl<'c> Seen<'c> {
@@ -238,9 +252,12 @@ impl<'c> Seen<'c> {
         Seen {
             count,
             entries: 0,
-            entry: None,
+            address: 0,
+            info: 0,
             patches: 0,
-            patch: None,
+            patch_offset: 0,
+            patch_len: 0,
+            patch_value: 0,
         }
     }
 }
@@ -250,13 +267,15 @@ impl RelocSink<RelocationInfo> for Seen<'_> {
     fn entry(&mut self, e: RelocationInfo) {
         RelocSink::<RelocationInfo>::entry(self.count, e);
         self.entries += 1;
-        self.entry = Some(e);
+        (self.address, self.info) = (e.address, e.info);
     }
     #[inline]
     fn patch(&mut self, p: Patch) {
-        RelocSink::<RelocationInfo>::patch(self.count, p);
         self.patches += 1;
-        self.patch = Some(p);
+        (self.patch_offset, self.patch_len) = (p.offset, p.len);
+        // Mach-O is little-endian: the value's eight bytes, whatever the field's size.
+        self.patch_value = i64::from_le_bytes(p.bytes);
+        RelocSink::<RelocationInfo>::patch(self.count, p);
     }
 }
 
