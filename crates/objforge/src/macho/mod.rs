@@ -519,3 +519,111 @@ fn write_build_version(out: &mut Out, platform: &Platform) {
 fn write_relocation(out: &mut Out, e: RelocationInfo) {
     out.record(RELOCATION_SIZE).u32(e.address).u32(e.info);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::Layout as _;
+    use crate::model::{Binding, Relocation, Section, SectionKind, Symbol, SymbolKind};
+    use crate::reloc::{RelocKind, ALL_KINDS};
+    use crate::target::Target;
+
+    /// `obj` written in memory and streamed, with the layout's short forms or (`shortcuts`
+    /// false) every relocation mapped in full; and how many relocations had a short form.
+    fn written(obj: &Object, shortcuts: bool) -> Result<([Vec<u8>; 2], usize), Error> {
+        let v = crate::validate::validate(obj, check_debug_references)?;
+        let mut layout = Layout::new(obj, v.names, &v.relocs, v.section_symbols, None)?;
+        let short = layout.shortcuts.count();
+        if !shortcuts {
+            layout.shortcuts = Shortcuts::new(obj.relocations.len());
+        }
+        let mut in_memory = Out::in_memory(false);
+        layout.emit(&mut in_memory);
+        let mut streamed = Vec::new();
+        let mut out = Out::stream(&mut streamed, false);
+        layout.emit(&mut out);
+        out.finish()?;
+        Ok(([in_memory.into_vec(), streamed], short))
+    }
+
+    /// An object with code, data and symbols of each kind, and relocations of every kind the
+    /// target writes, with addends, against each symbol, in a shuffled order: whichever of
+    /// them write.
+    fn object(triple: &str) -> Object {
+        let build = |relocs: &[(RelocKind, i64, usize, usize)]| {
+            let mut obj = Object::new(Target::from_triple(triple).unwrap());
+            // A `movq` GOT load before each 16-byte slot's field on x86_64.
+            let code = [0x48, 0x8b, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].repeat(200);
+            let text = obj.add_section(
+                Section::new(".text", SectionKind::Text)
+                    .with_align(16)
+                    .with_bytes(code),
+            );
+            let data = obj.add_section(
+                Section::new(".data", SectionKind::Data)
+                    .with_align(8)
+                    .with_bytes(vec![0; 16 * 200]),
+            );
+            let symbols = [
+                obj.add_symbol(
+                    Symbol::defined("f", text, 0)
+                        .with_kind(SymbolKind::Func)
+                        .with_binding(Binding::Global),
+                ),
+                obj.add_symbol(Symbol::defined("local_label", text, 16)),
+                obj.add_symbol(Symbol::defined("g", data, 8).with_binding(Binding::Global)),
+                obj.add_symbol(Symbol::defined("local_data", data, 16)),
+                obj.add_symbol(Symbol::undefined("ext")),
+                obj.add_symbol(Symbol::undefined("weak_ext").with_binding(Binding::Weak)),
+            ];
+            let sections = [text, data];
+            for (k, &(kind, addend, section, target)) in relocs.iter().enumerate() {
+                // Slots spread over the section, not in order.
+                let slot = (k * 37 % 199 + 1) as u64 * 16;
+                let at = slot
+                    + match kind {
+                        RelocKind::X86GotPcrel32 | RelocKind::X86Branch32 => 3,
+                        _ => 0,
+                    };
+                let mut r = Relocation::new(sections[section], at, symbols[target], kind)
+                    .with_addend(addend);
+                if kind.is_diff() {
+                    r.set_minus(Some(symbols[if section == 0 { 0 } else { 2 }]));
+                }
+                obj.add_relocation(r);
+            }
+            obj
+        };
+        let mut relocs = Vec::new();
+        for &kind in ALL_KINDS {
+            for section in [0, 1] {
+                for target in 0..6 {
+                    for addend in [0, 8, -4] {
+                        let one = [(kind, addend, section, target)];
+                        if build(&one).write().is_ok() && relocs.len() < 199 {
+                            relocs.push(one[0]);
+                        }
+                    }
+                }
+            }
+        }
+        build(&relocs)
+    }
+
+    #[test]
+    fn short_forms_write_what_the_full_mapping_writes() {
+        for triple in ["x86_64-apple-macos", "arm64-apple-macos"] {
+            let obj = object(triple);
+            let (short, count) = written(&obj, true).unwrap_or_else(|e| panic!("{triple}: {e}"));
+            let (full, _) = written(&obj, false).unwrap_or_else(|e| panic!("{triple}: {e}"));
+            // Both kinds of relocation are there.
+            assert!(
+                count > 10 && count + 10 < obj.relocations.len(),
+                "{triple}: {count} of {}",
+                obj.relocations.len()
+            );
+            assert!(short == full, "{triple}");
+            assert_eq!(short[0], short[1], "{triple}: streamed");
+        }
+    }
+}

@@ -181,6 +181,12 @@ impl Shortcuts {
         }
     }
 
+    /// How many relocations have a short form.
+    #[cfg(test)]
+    pub(super) fn count(&self) -> usize {
+        self.of.iter().filter(|&&k| k != NO_SHORTCUT).count()
+    }
+
     #[inline(always)]
     fn form(&self, i: usize) -> Option<ShortForm> {
         let k = usize::from(*self.of.get(i)?);
