@@ -12,7 +12,9 @@
 //!
 //! [`Layout::new`] finds every error, numbers every symbol and fixes every offset;
 //! [`Layout::emit`](crate::emit::Layout::emit) then writes the file, producing each
-//! relocation entry, stored field and `nlist_64` from the model as it goes.
+//! relocation entry, stored field and `nlist_64` from the model as it goes (a relocation from
+//! the short form the layout noted for it, where it has one). Streamed, the front (header,
+//! load commands, section contents) goes out while the layout sorts the external symbols.
 
 mod consts;
 mod reloc;
@@ -382,42 +384,6 @@ fn descending(obj: &Object, relocs: &RelocGroups, k: usize) -> Descending {
     }
 }
 
-impl crate::emit::Layout for Layout<'_> {
-    fn size(&self) -> usize {
-        self.total
-    }
-
-    fn big_endian(&self) -> bool {
-        false
-    }
-
-    fn emit_head(&self, out: &mut Out) {
-        if !self.front_written {
-            self.emit_front(out);
-        }
-        out.pad_to(align_to(out.len(), 8));
-        for s in &self.sections.list {
-            if self.entries.get(s.model).is_some_and(|&n| n > 0) {
-                self.write_relocations(out, s.model);
-            }
-        }
-
-        out.pad_to(self.symoff);
-    }
-
-    fn tail(&self) -> Option<usize> {
-        Some(self.symoff)
-    }
-
-    /// The symbol table and the string table.
-    fn emit_tail(&self, out: &mut Out) {
-        self.symbols
-            .write(out, self.obj, &self.sections, &self.strtab);
-        self.strtab.emit(out);
-        out.pad_to(self.total);
-    }
-}
-
 impl Layout<'_> {
     /// Writes the file's front: the header, the load commands and the section contents (with
     /// the values stored in their fields, unless they come with the entries), which need no
@@ -477,6 +443,42 @@ impl Layout<'_> {
             out.pad_to(self.fileoff + s.addr as usize);
             self.write_contents(out, s.model);
         }
+    }
+}
+
+impl crate::emit::Layout for Layout<'_> {
+    fn size(&self) -> usize {
+        self.total
+    }
+
+    fn big_endian(&self) -> bool {
+        false
+    }
+
+    fn emit_head(&self, out: &mut Out) {
+        if !self.front_written {
+            self.emit_front(out);
+        }
+        out.pad_to(align_to(out.len(), 8));
+        for s in &self.sections.list {
+            if self.entries.get(s.model).is_some_and(|&n| n > 0) {
+                self.write_relocations(out, s.model);
+            }
+        }
+
+        out.pad_to(self.symoff);
+    }
+
+    fn tail(&self) -> Option<usize> {
+        Some(self.symoff)
+    }
+
+    /// The symbol table and the string table.
+    fn emit_tail(&self, out: &mut Out) {
+        self.symbols
+            .write(out, self.obj, &self.sections, &self.strtab);
+        self.strtab.emit(out);
+        out.pad_to(self.total);
     }
 }
 

@@ -12,10 +12,10 @@
 //! [`Mapper`]'s [`map`](RelocMapper::map) is a pure function of the model and the layout: the layout calls it
 //! for every relocation to find errors and count entries, and the writer again while writing
 //! the entries and the fields, so neither is ever stored. What the layout's pass keeps is a
-//! byte a relocation ([`Shortcuts`]): for the commonest case, one entry naming the
-//! relocation's own symbol and a value that is its addend plus a constant, which form it
-//! took, so that the writer's passes write it from the relocation alone, without reading its
-//! symbol again.
+//! byte a relocation ([`Shortcuts`]): the short form it took, if it took one (one entry
+//! naming its own symbol, with nothing or its addend plus a constant stored in its field), so
+//! that the writer's passes write it from the relocation alone, without reading its symbol
+//! again.
 
 use super::sections::Sections;
 use super::symtab::{is_written, SymbolTable};
@@ -242,7 +242,7 @@ impl Shortcuts {
 
 /// What the layout's pass saw one relocation mapped to, on its way to the entry count: how
 /// many entries and values, and the last of each.
-pub(super) struct Seen<'c> {
+struct Seen<'c> {
     count: &'c mut EntryCount,
     entries: usize,
     address: u32,
@@ -254,7 +254,7 @@ pub(super) struct Seen<'c> {
 }
 
 impl<'c> Seen<'c> {
-    pub(super) fn new(count: &'c mut EntryCount) -> Seen<'c> {
+    fn new(count: &'c mut EntryCount) -> Seen<'c> {
         Seen {
             count,
             entries: 0,
