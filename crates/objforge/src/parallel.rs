@@ -33,7 +33,15 @@ pub(crate) fn join<A, B: Send>(
             .take()
     };
     std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new().spawn_scoped(scope, || take().map(|b| b()));
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, || {
+            // Linux places a new thread by the CPUs' load averages, which still count the
+            // last join's thread: it often starts on this thread's busy CPU and waits there
+            // for the load balancer's next tick (0.1 to 4 ms measured on a 2-core VM). A
+            // thread that wakes from a sleep is placed on an idle CPU instead, so it sleeps
+            // once first (~0.06 ms, the timer's slack).
+            std::thread::sleep(std::time::Duration::from_nanos(1));
+            take().map(|b| b())
+        });
         let a = a();
         let b = match spawned.map(|thread| thread.join()) {
             Ok(Ok(Some(b))) => b,
