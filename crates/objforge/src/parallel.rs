@@ -12,12 +12,6 @@ fn two_cores() -> bool {
     *TWO.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
-/// Whether [`join`] runs its two pieces of work on two threads, given whether it would be
-/// `worth_it`.
-pub(crate) fn two_threads(worth_it: bool) -> bool {
-    worth_it && two_cores()
-}
-
 /// Runs `a` on this thread and `b` on a second one if `worth_it` and the machine has two
 /// cores, and returns both results. If the second thread cannot be started, `b` runs after `a`
 /// on this thread.
@@ -26,7 +20,7 @@ pub(crate) fn join<A, B: Send>(
     a: impl FnOnce() -> A,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    if !two_threads(worth_it) {
+    if !(worth_it && two_cores()) {
         let a = a();
         return (a, b());
     }

@@ -306,10 +306,9 @@ impl<'a> Layout<'a> {
     }
 
     /// Section `k`'s raw data, with the addends stored in place unless they come with the
-    /// entries; streamed and `checksummed`, returns its checksum (valid only when they do
-    /// not). With the whole file in memory the checksums are taken afterwards
-    /// ([`Layout::checksum_sections`]).
-    fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader, checksummed: bool) -> u32 {
+    /// entries; streamed, returns its checksum (valid only when they do not). With the whole
+    /// file in memory the checksums are taken afterwards ([`Layout::checksum_sections`]).
+    fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader) -> u32 {
         let contents = match h.contents {
             Contents::Bytes(b) => emit::Contents::Bytes(b),
             Contents::Directives => emit::Contents::Bytes(self.drectve.as_deref().unwrap_or(&[])),
@@ -329,63 +328,11 @@ impl<'a> Layout<'a> {
             out,
             contents,
             patched,
-            (streamed && checksummed).then_some(&mut crc),
+            streamed.then_some(&mut crc),
             &self.mapper(),
             relocs,
         );
         crc.value()
-    }
-
-    /// Every section's checksum, from a second copy of its raw data as streamed (the same
-    /// bytes, the addends stored the same way), which goes nowhere: for a second thread,
-    /// while the first streams the head.
-    fn checksum_streamed(&self) {
-        let mut nowhere = std::io::sink();
-        let mut copy = Out::stream(&mut nowhere, false);
-        for (k, (h, checksum)) in self.headers.iter().zip(&self.checksums).enumerate() {
-            if h.pointer_to_raw_data != 0 {
-                checksum.store(
-                    self.write_contents(&mut copy, k, h, true),
-                    Ordering::Relaxed,
-                );
-            }
-        }
-    }
-
-    /// The head, as [`emit_head`](crate::emit::Layout::emit_head) writes it; streamed and
-    /// `checksummed`, with each section's checksum taken as its bytes go out.
-    fn write_head(&self, out: &mut Out, checksummed: bool) {
-        let headers = &self.headers;
-        write_file_header(
-            out,
-            &self.shape,
-            self.machine,
-            headers.len() as u32,
-            self.pointer_to_symbol_table,
-            self.symbols.number_of_symbols,
-        );
-        for h in headers {
-            write_section_header(out, &self.strtab, h);
-        }
-        // Streamed, each section's checksum is taken as its bytes go out (here, or from a
-        // copy on another thread: `checksum_streamed`); with the whole file in memory, after
-        // the head ([`Layout::checksum_sections`]).
-        let streamed = !out.holds_file();
-        for (k, (h, checksum)) in headers.iter().zip(&self.checksums).enumerate() {
-            let start = h.pointer_to_raw_data as usize;
-            if h.pointer_to_raw_data != 0 {
-                debug_assert_eq!(out.len(), start);
-                let crc = self.write_contents(out, k, h, checksummed);
-                if streamed && checksummed {
-                    checksum.store(crc, Ordering::Relaxed);
-                }
-            }
-            if h.relocation_count > 0 {
-                debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
-                self.write_relocations(out, k, h, start);
-            }
-        }
-        debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);
     }
 
     /// Every section's checksum, from its raw data as written (the whole file in memory):
@@ -435,23 +382,42 @@ impl crate::emit::Layout for Layout<'_> {
     }
 
     fn emit_head(&self, out: &mut Out) {
-        self.write_head(out, true);
+        let headers = &self.headers;
+        write_file_header(
+            out,
+            &self.shape,
+            self.machine,
+            headers.len() as u32,
+            self.pointer_to_symbol_table,
+            self.symbols.number_of_symbols,
+        );
+        for h in headers {
+            write_section_header(out, &self.strtab, h);
+        }
+        // Streamed, each section's checksum is taken as its bytes go out; with the whole file
+        // in memory, after the head ([`Layout::checksum_sections`]).
+        let streamed = !out.holds_file();
+        for (k, (h, checksum)) in headers.iter().zip(&self.checksums).enumerate() {
+            let start = h.pointer_to_raw_data as usize;
+            if h.pointer_to_raw_data != 0 {
+                debug_assert_eq!(out.len(), start);
+                let crc = self.write_contents(out, k, h);
+                if streamed {
+                    checksum.store(crc, Ordering::Relaxed);
+                }
+            }
+            if h.relocation_count > 0 {
+                debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
+                self.write_relocations(out, k, h, start);
+            }
+        }
+        debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);
     }
 
     fn emit(&self, out: &mut Out) {
+        self.emit_head(out);
         if out.holds_file() {
-            self.emit_head(out);
             self.checksum_sections(out);
-        } else {
-            // Streamed, a second thread takes the checksums from a copy of the raw data
-            // (one core's work against the other's head, which the checksums would lengthen
-            // by a third), if the object is large enough to pay for a thread.
-            let beside = crate::parallel::two_threads(crate::validate::parallel_worth_it(self.obj));
-            crate::parallel::join(
-                beside,
-                || self.write_head(out, !beside),
-                || beside.then(|| self.checksum_streamed()),
-            );
         }
         self.emit_tail(out);
     }
