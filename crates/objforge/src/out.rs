@@ -126,7 +126,7 @@ impl<'w> Out<'w> {
             .written_mut()
             .get_mut(at..at.saturating_add(bytes.len()))
         {
-            field.copy_from_slice(bytes);
+            copy_field(field, bytes);
         }
     }
 
@@ -678,7 +678,26 @@ fn store(buf: &mut Buf, piece: std::ops::Range<usize>, from: usize, value: &[u8]
     let piece = buf.written_mut().get_mut(piece).unwrap_or_default();
     let n = value.len().min(piece.len().saturating_sub(from));
     if let (Some(field), Some(value)) = (piece.get_mut(from..from + n), value.get(..n)) {
-        field.copy_from_slice(value);
+        copy_field(field, value);
+    }
+}
+
+/// Copies `value` over `field`, as long: the usual sizes as fixed-size moves rather than a
+/// call to copy a few bytes.
+#[inline(always)]
+fn copy_field(field: &mut [u8], value: &[u8]) {
+    match (value.len(), field.len()) {
+        (4, 4) => {
+            if let (Some(to), Some(from)) = (field.first_chunk_mut::<4>(), value.first_chunk()) {
+                *to = *from;
+            }
+        }
+        (8, 8) => {
+            if let (Some(to), Some(from)) = (field.first_chunk_mut::<8>(), value.first_chunk()) {
+                *to = *from;
+            }
+        }
+        _ => field.copy_from_slice(value),
     }
 }
 
