@@ -235,7 +235,8 @@ impl<'w> Out<'w> {
     #[inline]
     pub(crate) fn terminated(&mut self, prefix: &[u8], name: &[u8]) {
         let n = prefix.len() + name.len() + 1;
-        if n > CHUNK {
+        // Longer than a whole chunk (streamed): a piece at a time, as `bytes` takes it.
+        if n > self.limit {
             self.bytes(prefix);
             self.bytes(name);
             return self.bytes(&[0]);
