@@ -393,17 +393,24 @@ impl Work {
 enum Writer {
     Objforge,
     WriteTo,
+    IntoBytes,
     Object,
 }
 
 impl Writer {
-    const ALL: [Writer; 3] = [Writer::Objforge, Writer::WriteTo, Writer::Object];
+    const ALL: [Writer; 4] = [
+        Writer::Objforge,
+        Writer::WriteTo,
+        Writer::IntoBytes,
+        Writer::Object,
+    ];
 
     /// Its name, as the report's columns and `--child` spell it.
     fn name(self) -> &'static str {
         match self {
             Writer::Objforge => "objforge",
             Writer::WriteTo => "write_to",
+            Writer::IntoBytes => "into_bytes",
             Writer::Object => "object",
         }
     }
@@ -507,6 +514,7 @@ fn measure(writer: Writer, input: &Input, (ours, theirs): FormatPair) -> Sample 
     match writer {
         Writer::Objforge => objforge_write(input, ours),
         Writer::WriteTo => objforge_write_to(input, ours),
+        Writer::IntoBytes => objforge_into_bytes(input, ours),
         Writer::Object => object_write(input, theirs),
     }
 }
@@ -533,6 +541,19 @@ fn objforge_write_to(input: &Input, format: objforge::Format) -> Sample {
         panic!("objforge: {e}");
     }
     sample(start, base, sink.0)
+}
+
+/// objforge: build + `into_bytes()`, which frees the model as it writes. The bytes are
+/// dropped after the clock stops.
+fn objforge_into_bytes(input: &Input, format: objforge::Format) -> Sample {
+    let base = heap_mark();
+    let start = Instant::now();
+    let obj = input.objforge_model(format);
+    let bytes = match obj.into_bytes() {
+        Ok(bytes) => black_box(bytes),
+        Err(e) => panic!("objforge: {e}"),
+    };
+    sample(start, base, bytes.len())
 }
 
 /// `object`: build + write (its model is dropped inside the build function, before the clock

@@ -274,9 +274,10 @@ pub(crate) fn write_contents<M: RelocMapper>(
 /// Whether a section's stored values go out with its relocation entries, over its bytes
 /// already written, rather than with its bytes: with the whole file in memory, when there are
 /// values, they come by offset and there are entries to write them with. (One pass over the
-/// relocations fewer.)
+/// relocations fewer.) Not when the file is written a part at a time ([`Out::by_parts`]): the
+/// section's bytes, which some stored values are merged with, are gone by then.
 pub(crate) fn patches_with_entries(out: &Out, patched: Option<bool>, entries: usize) -> bool {
-    out.holds_file() && patched == Some(true) && entries > 0
+    out.holds_file() && !out.by_parts() && patched == Some(true) && entries > 0
 }
 
 /// Writes the entries of relocations `relocs`, in that order, each with `write`; and, when

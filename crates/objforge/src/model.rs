@@ -1214,6 +1214,53 @@ impl Object {
         crate::write::write(self)
     }
 
+    /// Like [`Object::write`], but takes the object, and frees each part of it once its part
+    /// of the file is written: a section's bytes once they are in the file, the relocations
+    /// once their entries are. The file grows part by part rather than being allocated whole
+    /// first, so the memory held at once is about the model plus one section, or the file
+    /// plus the symbols, rather than the model plus the file: what a compiler that writes an
+    /// object and is done with it wants. The bytes are the same as [`Object::write`]'s.
+    ///
+    /// ```
+    /// use objforge::*;
+    /// let mut obj = Object::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    /// let text = obj.add_section(Section::new(".text", SectionKind::Text));
+    /// obj.append_section_data(text, &[0xc3], 16); // ret
+    /// let written = obj.write().unwrap();
+    /// assert_eq!(obj.into_bytes().unwrap(), written);
+    /// ```
+    pub fn into_bytes(self) -> Result<Vec<u8>, crate::Error> {
+        crate::write::into_bytes(self)
+    }
+
+    /// Frees the bytes of section `k` (written already, by a consuming write). The section
+    /// keeps its size, which the relocations still written are checked against, as zero fill.
+    pub(crate) fn free_section_bytes(&mut self, k: usize) {
+        if let Some(s) = self.sections.get_mut(k) {
+            if let SectionData::Bytes(bytes) = &s.data {
+                s.data = SectionData::Zero(bytes.len() as u64);
+            }
+        }
+    }
+
+    /// Frees the relocations (their entries written already, by a consuming write).
+    pub(crate) fn free_relocations(&mut self) {
+        self.relocations = Vec::new();
+    }
+
+    /// Gives back what the vectors hold beyond their contents, before a consuming write: the
+    /// room [`Object::add_symbol`] and the others leave for growth (up to a quarter). For a
+    /// large vector the system takes back the pages past the end rather than copying.
+    pub(crate) fn release_room(&mut self) {
+        self.symbols.shrink_to_fit();
+        self.relocations.shrink_to_fit();
+        for s in &mut self.sections {
+            if let SectionData::Bytes(bytes) = &mut s.data {
+                bytes.shrink_to_fit();
+            }
+        }
+    }
+
     /// Like [`Object::write`], into any `std::io::Write`. ELF, Mach-O and COFF objects go out
     /// front to back in chunks of at most 64 KiB, never whole in memory (the chunks are large
     /// enough that a `BufWriter` adds nothing). Every error in the model is reported before

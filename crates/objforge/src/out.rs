@@ -41,6 +41,9 @@ pub(crate) struct Out<'w> {
     /// The first error `stream` returned; nothing more is written after it.
     error: Option<std::io::Error>,
     big_endian: bool,
+    /// Written a part at a time, each section's bytes freed once written ([`Growing`]): the
+    /// values stored in a section's fields go out with its bytes, not with its entries.
+    by_parts: bool,
 }
 
 #[cfg(test)]
@@ -55,6 +58,7 @@ impl Out<'static> {
             stream: None,
             error: None,
             big_endian,
+            by_parts: false,
         }
     }
 }
@@ -74,6 +78,7 @@ impl<'w> Out<'w> {
             stream: None,
             error: None,
             big_endian,
+            by_parts: false,
         }
     }
 
@@ -101,6 +106,7 @@ impl<'w> Out<'w> {
             stream: Some(stream),
             error: None,
             big_endian,
+            by_parts: false,
         }
     }
 
@@ -108,6 +114,12 @@ impl<'w> Out<'w> {
     /// written may be overwritten.
     pub(crate) fn holds_file(&self) -> bool {
         self.stream.is_none()
+    }
+
+    /// Whether the values stored in a section's fields must go out with its bytes (see
+    /// [`Growing`]).
+    pub(crate) fn by_parts(&self) -> bool {
+        self.by_parts
     }
 
     /// Whether integers go out big-endian.
@@ -468,6 +480,52 @@ pub(crate) fn zeroed(size: usize) -> Result<Vec<u8>, Error> {
         })?;
     }
     Ok(vec![0; size])
+}
+
+/// A file written a part at a time into a buffer that grows with it, for a write that frees
+/// each part of the model once its part of the file is written ([`crate::Object::into_bytes`]):
+/// the buffer never holds more than the parts written so far, so the model's freed parts and
+/// the file's new ones are never both held. Each part goes out through an [`Out::in_place`]
+/// over the whole buffer, so that a part may store values over bytes written before it.
+pub(crate) struct Growing {
+    file: Vec<u8>,
+    big_endian: bool,
+}
+
+impl Growing {
+    /// An empty file, of integers in that byte order.
+    pub(crate) fn new(big_endian: bool) -> Growing {
+        Growing {
+            file: Vec::new(),
+            big_endian,
+        }
+    }
+
+    /// Grows the file to `end` bytes (zeros) and has `emit` write them from where the last
+    /// part ended. The buffer grows by exactly the part: the system moves a large block's
+    /// pages rather than copying them.
+    pub(crate) fn part(&mut self, end: usize, emit: impl FnOnce(&mut Out)) -> Result<(), Error> {
+        let start = self.file.len();
+        let more = end.saturating_sub(start);
+        self.file.try_reserve_exact(more).map_err(|_| {
+            Error::unsupported(
+                Place::Object,
+                format!("cannot allocate {end} bytes for the object file"),
+            )
+        })?;
+        self.file.resize(start + more, 0);
+        let mut out = Out::in_place(&mut self.file, 0, self.big_endian);
+        out.by_parts = true;
+        out.skip_to(start);
+        emit(&mut out);
+        debug_assert_eq!(out.len(), self.file.len(), "part written != laid out");
+        Ok(())
+    }
+
+    /// The file.
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        self.file
+    }
 }
 
 /// A record's bytes in the output, filled field by field in the target's byte order (see

@@ -142,6 +142,27 @@ impl<'a> StringTable<'a> {
         });
     }
 
+    /// The same table, its symbol names now read from `symbols` (the same symbols, wherever
+    /// they are now) and its other strings owned: a consuming write frees parts of the model
+    /// between writing the file's parts, which the borrowed strings would forbid.
+    pub(crate) fn rebind<'b>(self, symbols: &'b [Symbol]) -> StringTable<'b> {
+        StringTable {
+            names: self.names.map(|n| SymbolNames {
+                symbols,
+                prefix: n.prefix,
+                start: n.start,
+                offsets: n.offsets,
+            }),
+            strings: (self.strings.into_iter())
+                .map(|s| Cow::Owned(s.into_owned()))
+                .collect(),
+            offsets: self.offsets,
+            placed: self.placed,
+            size: self.size,
+            tail_merge: self.tail_merge,
+        }
+    }
+
     /// Offset of symbol `i`'s name (0, the empty string, if it was not stored).
     #[inline]
     pub(crate) fn symbol_offset(&self, i: usize) -> u32 {

@@ -113,6 +113,30 @@ pub(crate) fn write(obj: &Object) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// Validates `obj` and writes it in its target's format, freeing each part of the model once
+/// it is written (ELF, Mach-O, COFF; a Wasm module is written whole, then freed).
+pub(crate) fn into_bytes(obj: Object) -> Result<Vec<u8>, Error> {
+    let rules = format_rules(obj.target.format);
+    let mut obj = if obj.unwind.is_empty() {
+        obj
+    } else {
+        crate::validate::validate(&obj, rules)?;
+        crate::unwind::lower(&obj)?
+    };
+    match obj.target.format {
+        Format::MachO => {
+            let Validated {
+                names,
+                relocs,
+                section_symbols,
+            } = crate::validate::validate(&obj, rules)?;
+            obj.release_room();
+            crate::macho::into_bytes(obj, names, relocs, section_symbols)
+        }
+        Format::Elf | Format::Coff | Format::Wasm => write(&obj),
+    }
+}
+
 /// The smallest tail ([`Layout::tail`]) written on a thread of its own: some ten thousand
 /// symbols, whose entries take a millisecond or more to make, against tens of microseconds to
 /// start a thread. Debug builds (the tests) write every tail beside its head, so that every

@@ -2,7 +2,8 @@
 //! format and architecture, an object holding every relocation kind the target supports
 //! (with addends, which several formats store in the field), its relocations out of order,
 //! one of its data sections given as zero fill — and the same object with its relocations in
-//! order. A writer that fails mid-file surfaces as `Error::Io`.
+//! order. A writer that fails mid-file surfaces as `Error::Io`. `Object::into_bytes`, which
+//! frees the model's parts as it writes them, writes the same bytes too.
 
 use objforge::*;
 
@@ -139,6 +140,11 @@ fn streamed(obj: &Object) -> Vec<u8> {
     out
 }
 
+/// The bytes of the consuming write, which frees the model's parts as it goes.
+fn consumed(obj: &Object) -> Vec<u8> {
+    obj.clone().into_bytes().unwrap()
+}
+
 #[test]
 fn write_to_streams_what_write_builds() {
     for triple in TARGETS {
@@ -146,6 +152,7 @@ fn write_to_streams_what_write_builds() {
         let (in_order, bytes) = written(triple, &mut relocs);
         assert!(relocs.len() > 3, "{triple}: only {relocs:?}");
         assert_eq!(streamed(&in_order), bytes, "{triple}, in order");
+        assert_eq!(consumed(&in_order), bytes, "{triple}, in order, into_bytes");
         // Backwards, and the sections interleaved: grouped and sorted by the writers.
         let mut shuffled = relocs.clone();
         shuffled.reverse();
@@ -153,6 +160,11 @@ fn write_to_streams_what_write_builds() {
         let (out_of_order, bytes) = written(triple, &mut shuffled);
         assert!(shuffled.len() > 3, "{triple}: only {shuffled:?}");
         assert_eq!(streamed(&out_of_order), bytes, "{triple}, out of order");
+        assert_eq!(
+            consumed(&out_of_order),
+            bytes,
+            "{triple}, out of order, into_bytes"
+        );
     }
 }
 
@@ -177,6 +189,7 @@ fn large_sections_stream_in_chunks() {
         }
         let bytes = obj.write().unwrap_or_else(|e| panic!("{triple}: {e}"));
         assert_eq!(streamed(&obj), bytes, "{triple}");
+        assert_eq!(consumed(&obj), bytes, "{triple}, into_bytes");
     }
 }
 

@@ -27,12 +27,12 @@ use self::consts::*;
 use self::reloc::{Mapper, RelocationInfo, Shortcuts};
 use self::sections::{MachoSection, Sections};
 use self::symtab::{is_written, NameOrder, SymbolTable};
-use crate::emit::{self, Contents};
+use crate::emit::{self, Contents, Layout as _};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::Object;
 use crate::names::{SameNames, Sorting};
-use crate::out::Out;
+use crate::out::{Growing, Out};
 use crate::platform::{AppleOs, Platform};
 use crate::strtab::{Prefix, StringTable};
 use crate::target::Architecture;
@@ -385,10 +385,8 @@ fn descending(obj: &Object, relocs: &RelocGroups, k: usize) -> Descending {
 }
 
 impl Layout<'_> {
-    /// Writes the file's front: the header, the load commands and the section contents (with
-    /// the values stored in their fields, unless they come with the entries), which need no
-    /// symbol's index.
-    fn emit_front(&self, out: &mut Out) {
+    /// Writes the header and the load commands.
+    fn emit_commands(&self, out: &mut Out) {
         let (sections, symbols) = (&self.sections, &self.symbols);
         let nsects = sections.list.len();
         out.u32(MH_MAGIC_64);
@@ -438,12 +436,85 @@ impl Layout<'_> {
             out.u32(0);
         }
         debug_assert_eq!(out.len(), self.fileoff);
+    }
 
-        for s in sections.list.iter().filter(|s| !s.zero_fill) {
-            out.pad_to(self.fileoff + s.addr as usize);
-            self.write_contents(out, s.model);
+    /// Writes section `s`'s contents at its place in the file (after the padding before it).
+    fn emit_contents(&self, out: &mut Out, s: &MachoSection) {
+        out.pad_to(self.fileoff + s.addr as usize);
+        self.write_contents(out, s.model);
+    }
+
+    /// Writes the file's front: the header, the load commands and the section contents (with
+    /// the values stored in their fields, unless they come with the entries), which need no
+    /// symbol's index.
+    fn emit_front(&self, out: &mut Out) {
+        self.emit_commands(out);
+        for s in self.sections.list.iter().filter(|s| !s.zero_fill) {
+            self.emit_contents(out, s);
         }
     }
+
+    /// The same layout over `obj`, which holds the same model, less the parts already written
+    /// ([`into_bytes`]).
+    fn rebind<'b>(self, obj: &'b Object, relocs: &'b RelocGroups) -> Layout<'b> {
+        Layout {
+            obj,
+            cputype: self.cputype,
+            cpusubtype: self.cpusubtype,
+            platform: self.platform,
+            sections: self.sections,
+            symbols: self.symbols,
+            strtab: self.strtab.rebind(&obj.symbols),
+            relocs,
+            order: self.order,
+            entries: self.entries,
+            patched: self.patched,
+            shortcuts: self.shortcuts,
+            reloc_at: self.reloc_at,
+            sizeofcmds: self.sizeofcmds,
+            fileoff: self.fileoff,
+            symoff: self.symoff,
+            stroff: self.stroff,
+            strsize: self.strsize,
+            total: self.total,
+            front_written: self.front_written,
+        }
+    }
+}
+
+/// Writes `obj` (validated: `names`, `relocs` and whether there is a section symbol) as
+/// [`crate::emit::Layout::emit`] does, a part at a time, freeing each section's bytes once they
+/// are written and the relocations once their entries are: the consuming write
+/// ([`crate::Object::into_bytes`]).
+pub(crate) fn into_bytes(
+    mut obj: Object,
+    names: SameNames,
+    relocs: RelocGroups,
+    section_symbols: bool,
+) -> Result<Vec<u8>, Error> {
+    // What the layout refers to while a part of `obj` is freed.
+    let parked_on = Object::new(obj.target.clone());
+    let mut layout = Layout::new(&obj, names, &relocs, section_symbols, None)?;
+    let mut file = Growing::new(false);
+    file.part(layout.fileoff, |out| layout.emit_commands(out))?;
+    for i in 0..layout.sections.list.len() {
+        let s = &layout.sections.list[i];
+        if s.zero_fill {
+            continue;
+        }
+        let (end, model) = (layout.fileoff + (s.addr + s.size) as usize, s.model);
+        file.part(end, |out| layout.emit_contents(out, s))?;
+        let parked = layout.rebind(&parked_on, &relocs);
+        obj.free_section_bytes(model);
+        layout = parked.rebind(&obj, &relocs);
+    }
+    layout.front_written = true;
+    file.part(layout.symoff, |out| layout.emit_head(out))?;
+    let parked = layout.rebind(&parked_on, &relocs);
+    obj.free_relocations();
+    let layout = parked.rebind(&obj, &relocs);
+    file.part(layout.total, |out| layout.emit_tail(out))?;
+    Ok(file.into_vec())
 }
 
 impl crate::emit::Layout for Layout<'_> {
