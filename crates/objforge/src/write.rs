@@ -133,7 +133,17 @@ pub(crate) fn into_bytes(obj: Object) -> Result<Vec<u8>, Error> {
             obj.release_room();
             crate::macho::into_bytes(obj, names, relocs, section_symbols)
         }
-        Format::Elf | Format::Coff | Format::Wasm => write(&obj),
+        Format::Elf => {
+            let Validated { names, relocs, .. } = crate::validate::validate(&obj, rules)?;
+            obj.release_room();
+            crate::elf::into_bytes(obj, names, relocs)
+        }
+        Format::Coff => {
+            let Validated { names, relocs, .. } = crate::validate::validate(&obj, rules)?;
+            obj.release_room();
+            crate::coff::into_bytes(obj, names, relocs)
+        }
+        Format::Wasm => write(&obj),
     }
 }
 

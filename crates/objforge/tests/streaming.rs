@@ -142,7 +142,20 @@ fn streamed(obj: &Object) -> Vec<u8> {
 
 /// The bytes of the consuming write, which frees the model's parts as it goes.
 fn consumed(obj: &Object) -> Vec<u8> {
-    obj.clone().into_bytes().unwrap()
+    let b = obj.clone().into_bytes().unwrap();
+    let a = obj.write().unwrap();
+    if let Some(d) = a.iter().zip(&b).position(|(x, y)| x != y) {
+        std::fs::write(format!("/tmp/dbg/a-{:?}", obj.target.arch), &a).unwrap();
+        std::fs::write(format!("/tmp/dbg/b-{:?}", obj.target.arch), &b).unwrap();
+        eprintln!(
+            "{:?} len {} first diff {d}: {:?} vs {:?}",
+            obj.target.arch,
+            a.len(),
+            &a[d.saturating_sub(4)..(d + 12).min(a.len())],
+            &b[d.saturating_sub(4)..(d + 12).min(b.len())]
+        );
+    }
+    b
 }
 
 #[test]

@@ -46,6 +46,35 @@ pub(super) struct Comdats<'a> {
     pub default_is_key: Vec<bool>,
 }
 
+impl Comdats<'_> {
+    /// The same plan over `obj`, which holds the same model, less the parts already written
+    /// (the consuming write): a synthesized key's name is the leader's group again, or empty
+    /// in a model without the section.
+    pub(super) fn rebind(self, obj: &Object) -> Comdats<'_> {
+        let key = (self.key.into_iter().enumerate())
+            .map(|(k, key)| {
+                key.map(|key| match key {
+                    Key::Synthesized(_) => Key::Synthesized(
+                        (obj.sections.get(k))
+                            .and_then(|s| s.comdat.as_deref())
+                            .unwrap_or(""),
+                    ),
+                    Key::Symbol(i) => Key::Symbol(i),
+                    Key::WeakDefault(i) => Key::WeakDefault(i),
+                    Key::Section => Key::Section,
+                })
+            })
+            .collect();
+        Comdats {
+            selection: self.selection,
+            associated: self.associated,
+            key,
+            is_key: self.is_key,
+            default_is_key: self.default_is_key,
+        }
+    }
+}
+
 fn select(selection: ComdatSelection) -> u8 {
     match selection {
         ComdatSelection::Any => IMAGE_COMDAT_SELECT_ANY,

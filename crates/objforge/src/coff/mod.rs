@@ -30,12 +30,12 @@ use reloc::Mapper;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
 use crate::crc::Crc;
-use crate::emit;
+use crate::emit::{self, Layout as _};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
 use crate::names::SameNames;
-use crate::out::Out;
+use crate::out::{Growing, Out};
 use crate::strtab::StringTable;
 use crate::target::Architecture;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -243,12 +243,7 @@ impl<'a> Layout<'a> {
         }
 
         // --- Layout: every offset, once.
-        let header_size = if shape.bigobj {
-            BIGOBJ_HEADER_SIZE
-        } else {
-            FILE_HEADER_SIZE
-        };
-        let mut offset = header_size + headers.len() * SECTION_HEADER_SIZE;
+        let mut offset = headers_size(&shape, headers.len());
         for h in &mut headers {
             let in_file = match h.contents {
                 Contents::Uninitialized => 0,
@@ -372,6 +367,133 @@ impl<'a> Layout<'a> {
     }
 }
 
+impl Layout<'_> {
+    /// The file header and the section headers.
+    fn emit_headers(&self, out: &mut Out) {
+        write_file_header(
+            out,
+            &self.shape,
+            self.machine,
+            self.headers.len() as u32,
+            self.pointer_to_symbol_table,
+            self.symbols.number_of_symbols,
+        );
+        for h in &self.headers {
+            write_section_header(out, &self.strtab, h);
+        }
+    }
+
+    /// Section `k`'s raw data, if it has any in the file. Streamed, its checksum is taken as
+    /// its bytes go out; with the whole file in memory, after the head
+    /// ([`Layout::checksum_sections`]).
+    fn emit_raw_data(&self, out: &mut Out, k: usize) {
+        let Some(h) = self.headers.get(k) else {
+            return;
+        };
+        if h.pointer_to_raw_data != 0 {
+            debug_assert_eq!(out.len(), h.pointer_to_raw_data as usize);
+            let crc = self.write_contents(out, k, h);
+            if !out.holds_file() {
+                self.checksums[k].store(crc, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Section `k`'s relocation entries, if it has any.
+    fn emit_relocations(&self, out: &mut Out, k: usize) {
+        let Some(h) = self.headers.get(k) else {
+            return;
+        };
+        if h.relocation_count > 0 {
+            debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
+            self.write_relocations(out, k, h, h.pointer_to_raw_data as usize);
+        }
+    }
+
+    /// The same layout over `obj`, which holds the same model, less the parts already written
+    /// ([`into_bytes`]).
+    fn rebind<'b>(self, obj: &'b Object, relocs: &'b RelocGroups) -> Layout<'b> {
+        let headers = (self.headers.into_iter().enumerate())
+            .map(|(k, h)| SectionHeader {
+                contents: match h.contents {
+                    Contents::Bytes(_) => Contents::Bytes(match obj.sections.get(k) {
+                        Some(Section {
+                            data: SectionData::Bytes(b),
+                            ..
+                        }) => b,
+                        _ => &[],
+                    }),
+                    Contents::Zeros(n) => Contents::Zeros(n),
+                    Contents::Uninitialized => Contents::Uninitialized,
+                    Contents::Directives => Contents::Directives,
+                },
+                name: h.name,
+                size_of_raw_data: h.size_of_raw_data,
+                pointer_to_raw_data: h.pointer_to_raw_data,
+                pointer_to_relocations: h.pointer_to_relocations,
+                relocation_count: h.relocation_count,
+                patched: h.patched,
+                characteristics: h.characteristics,
+                selection: h.selection,
+                associated: h.associated,
+            })
+            .collect();
+        Layout {
+            obj,
+            machine: self.machine,
+            shape: self.shape,
+            comdats: self.comdats.rebind(obj),
+            symbols: self.symbols,
+            strtab: self.strtab.rebind(&obj.symbols),
+            relocs,
+            headers,
+            drectve: self.drectve,
+            pointer_to_symbol_table: self.pointer_to_symbol_table,
+            string_table_size: self.string_table_size,
+            total: self.total,
+            checksums: self.checksums,
+        }
+    }
+}
+
+/// Writes `obj` (validated: `names`, `relocs`) as [`crate::emit::Layout::emit`] does, a part
+/// at a time, freeing each section's raw data once it is written and the relocations once
+/// their entries are: the consuming write ([`crate::Object::into_bytes`]).
+pub(crate) fn into_bytes(
+    mut obj: Object,
+    names: SameNames,
+    relocs: RelocGroups,
+) -> Result<Vec<u8>, Error> {
+    // What the layout refers to while a part of `obj` is freed.
+    let parked_on = Object::new(obj.target.clone());
+    let mut layout = Layout::new(&obj, names, &relocs)?;
+    let mut file = Growing::new(false);
+    let headers_end = headers_size(&layout.shape, layout.headers.len());
+    file.part(headers_end, |out| layout.emit_headers(out))?;
+    for k in 0..layout.headers.len() {
+        let h = &layout.headers[k];
+        if h.pointer_to_raw_data != 0 {
+            let end = (h.pointer_to_raw_data + h.size_of_raw_data) as usize;
+            file.part(end, |out| layout.emit_raw_data(out, k))?;
+            let parked = layout.rebind(&parked_on, &relocs);
+            obj.free_section_bytes(k);
+            layout = parked.rebind(&obj, &relocs);
+        }
+        let h = &layout.headers[k];
+        if h.relocation_count > 0 {
+            let end = h.pointer_to_relocations as usize + h.entries_in_file() * RELOCATION_SIZE;
+            file.part(end, |out| layout.emit_relocations(out, k))?;
+        }
+    }
+    let parked = layout.rebind(&parked_on, &relocs);
+    obj.free_relocations();
+    let layout = parked.rebind(&obj, &relocs);
+    let head_end = layout.pointer_to_symbol_table as usize;
+    file.part(head_end, |out| layout.checksum_sections(out))?;
+    file.part(layout.total, |out| layout.emit_tail(out))?;
+    Ok(file.into_vec())
+}
+
 impl crate::emit::Layout for Layout<'_> {
     fn size(&self) -> usize {
         self.total
@@ -382,34 +504,10 @@ impl crate::emit::Layout for Layout<'_> {
     }
 
     fn emit_head(&self, out: &mut Out) {
-        let headers = &self.headers;
-        write_file_header(
-            out,
-            &self.shape,
-            self.machine,
-            headers.len() as u32,
-            self.pointer_to_symbol_table,
-            self.symbols.number_of_symbols,
-        );
-        for h in headers {
-            write_section_header(out, &self.strtab, h);
-        }
-        // Streamed, each section's checksum is taken as its bytes go out; with the whole file
-        // in memory, after the head ([`Layout::checksum_sections`]).
-        let streamed = !out.holds_file();
-        for (k, (h, checksum)) in headers.iter().zip(&self.checksums).enumerate() {
-            let start = h.pointer_to_raw_data as usize;
-            if h.pointer_to_raw_data != 0 {
-                debug_assert_eq!(out.len(), start);
-                let crc = self.write_contents(out, k, h);
-                if streamed {
-                    checksum.store(crc, Ordering::Relaxed);
-                }
-            }
-            if h.relocation_count > 0 {
-                debug_assert_eq!(out.len(), h.pointer_to_relocations as usize);
-                self.write_relocations(out, k, h, start);
-            }
+        self.emit_headers(out);
+        for k in 0..self.headers.len() {
+            self.emit_raw_data(out, k);
+            self.emit_relocations(out, k);
         }
         debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);
     }
@@ -452,6 +550,16 @@ impl crate::emit::Layout for Layout<'_> {
             out.overwrite(at, &checksum.load(Ordering::Relaxed).to_le_bytes());
         }
     }
+}
+
+/// Bytes the file header and `n` section headers take.
+fn headers_size(shape: &Shape, n: usize) -> usize {
+    let header_size = if shape.bigobj {
+        BIGOBJ_HEADER_SIZE
+    } else {
+        FILE_HEADER_SIZE
+    };
+    header_size + n * SECTION_HEADER_SIZE
 }
 
 fn machine(arch: Architecture) -> Result<u16, Error> {

@@ -20,12 +20,12 @@ pub(crate) use self::reloc::supports;
 use self::consts::*;
 use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};
-use crate::emit::{self, Contents};
+use crate::emit::{self, Contents, Layout as _};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, SectionKind};
 use crate::names::SameNames;
-use crate::out::Out;
+use crate::out::{Growing, Out};
 use crate::strtab::{Prefix, StringId, StringTable};
 use crate::target::{Architecture, Endianness, FloatAbi};
 
@@ -624,6 +624,36 @@ impl<'a> Layout<'a> {
             },
         );
     }
+
+    /// The same layout over `obj`, which holds the same model, less the parts already written
+    /// ([`into_bytes`]).
+    fn rebind<'b>(self, obj: &'b Object, relocs: &'b RelocGroups) -> Layout<'b> {
+        Layout {
+            obj,
+            class: self.class,
+            big_endian: self.big_endian,
+            relocs,
+            symbols: self.symbols,
+            strtab: self.strtab.rebind(&obj.symbols),
+            shstrtab: self.shstrtab.rebind(&obj.symbols),
+            headers: self.headers,
+            section_shndx: self.section_shndx,
+            section_offsets: self.section_offsets,
+            reloc_offsets: self.reloc_offsets,
+            implicit: self.implicit,
+            group_members: self.group_members,
+            groups_offset: self.groups_offset,
+            attributes: self.attributes,
+            attributes_offset: self.attributes_offset,
+            symtab_offset: self.symtab_offset,
+            needs_xindex: self.needs_xindex,
+            strtab_offset: self.strtab_offset,
+            shoff: self.shoff,
+            shnum: self.shnum,
+            shstrtab_shndx: self.shstrtab_shndx,
+            total: self.total,
+        }
+    }
 }
 
 impl crate::emit::Layout for Layout<'_> {
@@ -695,6 +725,31 @@ impl crate::emit::Layout for Layout<'_> {
             write_section_header(out, &self.class, &self.shstrtab, h);
         }
     }
+}
+
+/// Writes `obj` (validated: `names`, `relocs`) as [`crate::emit::Layout::emit`] does, in two
+/// parts, freeing the sections' bytes and the relocations once the part before the symbol
+/// table is written: the consuming write ([`crate::Object::into_bytes`]). The bytes stay until
+/// the relocation sections are written, after all the contents: an x86-64 GOT load's entry
+/// depends on the instruction before its field (`R_X86_64_REX_GOTPCRELX`).
+pub(crate) fn into_bytes(
+    mut obj: Object,
+    names: SameNames,
+    relocs: RelocGroups,
+) -> Result<Vec<u8>, Error> {
+    // What the layout refers to while a part of `obj` is freed.
+    let parked_on = Object::new(obj.target.clone());
+    let layout = Layout::new(&obj, names, &relocs)?;
+    let mut file = Growing::new(layout.big_endian);
+    file.part(layout.symtab_offset, |out| layout.emit_head(out))?;
+    let parked = layout.rebind(&parked_on, &relocs);
+    for k in 0..obj.sections.len() {
+        obj.free_section_bytes(k);
+    }
+    obj.free_relocations();
+    let layout = parked.rebind(&obj, &relocs);
+    file.part(layout.total, |out| layout.emit_tail(out))?;
+    Ok(file.into_vec())
 }
 
 fn write_file_header(

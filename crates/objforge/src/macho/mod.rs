@@ -34,6 +34,7 @@ use crate::model::Object;
 use crate::names::{SameNames, Sorting};
 use crate::out::{Growing, Out};
 use crate::platform::{AppleOs, Platform};
+use crate::reloc::RelocKind;
 use crate::strtab::{Prefix, StringTable};
 use crate::target::Architecture;
 
@@ -454,6 +455,15 @@ impl Layout<'_> {
         }
     }
 
+    /// Whether writing model section `k`'s relocation entries reads its bytes: an x86-64 GOT
+    /// load's entry depends on the instruction before its field, unless it has a short form
+    /// (learned while the bytes were there).
+    fn entries_read_bytes(&self, k: usize) -> bool {
+        self.relocs.of(k).any(|i| {
+            self.obj.relocations[i].kind() == RelocKind::X86GotPcrel32 && !self.shortcuts.has(i)
+        })
+    }
+
     /// The same layout over `obj`, which holds the same model, less the parts already written
     /// ([`into_bytes`]).
     fn rebind<'b>(self, obj: &'b Object, relocs: &'b RelocGroups) -> Layout<'b> {
@@ -504,13 +514,18 @@ pub(crate) fn into_bytes(
         }
         let (end, model) = (layout.fileoff + (s.addr + s.size) as usize, s.model);
         file.part(end, |out| layout.emit_contents(out, s))?;
-        let parked = layout.rebind(&parked_on, &relocs);
-        obj.free_section_bytes(model);
-        layout = parked.rebind(&obj, &relocs);
+        if !layout.entries_read_bytes(model) {
+            let parked = layout.rebind(&parked_on, &relocs);
+            obj.free_section_bytes(model);
+            layout = parked.rebind(&obj, &relocs);
+        }
     }
     layout.front_written = true;
     file.part(layout.symoff, |out| layout.emit_head(out))?;
     let parked = layout.rebind(&parked_on, &relocs);
+    for k in 0..obj.sections.len() {
+        obj.free_section_bytes(k);
+    }
     obj.free_relocations();
     let layout = parked.rebind(&obj, &relocs);
     file.part(layout.total, |out| layout.emit_tail(out))?;

@@ -187,6 +187,11 @@ impl Shortcuts {
         self.of.iter().filter(|&&k| k != NO_SHORTCUT).count()
     }
 
+    /// Whether relocation `i` is written from a short form.
+    pub(super) fn has(&self, i: usize) -> bool {
+        self.of.get(i).is_some_and(|&k| k != NO_SHORTCUT)
+    }
+
     #[inline(always)]
     fn form(&self, i: usize) -> Option<ShortForm> {
         let k = usize::from(*self.of.get(i)?);
