@@ -66,15 +66,25 @@ pub fn run(bytes: &[u8]) -> Outcome {
             return Outcome::Refused;
         }
     };
-    match obj.write() {
+    let written = obj.write();
+    // The consuming write writes the same bytes, or fails the same way.
+    let consumed = obj.into_bytes();
+    match written {
         Ok(out) => {
             if let Err(e) = object::File::parse(&*out) {
                 panic!("objforge wrote an object the object crate cannot read: {e}");
             }
+            assert!(consumed.ok() == Some(out), "into_bytes differs from write");
             Outcome::Written
         }
         Err(e) => {
             assert!(e.place().is_some(), "an error without a place: {e}");
+            let consumed = consumed.err().map(|e| e.to_string());
+            assert_eq!(
+                consumed,
+                Some(e.to_string()),
+                "into_bytes fails differently"
+            );
             Outcome::Refused
         }
     }

@@ -430,6 +430,9 @@ pub fn run(bytes: &[u8]) {
             if obj.write_to(&mut streamed).is_err() || streamed != out {
                 panic!("{}: write_to differs from write", case.label());
             }
+            if obj.into_bytes().ok() != Some(out) {
+                panic!("{}: into_bytes differs from write", case.label());
+            }
             return;
         }
         Built::Any(obj) => obj,
@@ -446,6 +449,18 @@ pub fn run(bytes: &[u8]) {
         (Ok(out), Ok(())) => assert!(*out == streamed, "write_to differs from write"),
         (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "write_to fails differently"),
         (a, b) => panic!("write gives {:?}, write_to {:?}", a.as_ref().map(|_| ()), b),
+    }
+    // And the consuming write, the same bytes or the same error.
+    match (&written, &obj.clone().into_bytes()) {
+        (Ok(out), Ok(consumed)) => assert!(out == consumed, "into_bytes differs from write"),
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "into_bytes fails differently")
+        }
+        (a, b) => panic!(
+            "write gives {:?}, into_bytes {:?}",
+            a.as_ref().map(|_| ()),
+            b.as_ref().map(|_| ())
+        ),
     }
     match written {
         Ok(out) => {

@@ -464,22 +464,32 @@ impl Buf<'_> {
 /// buffer: it comes from the system as fresh pages, already zero, and each page is touched
 /// first by the thread that writes it.
 pub(crate) fn zeroed(size: usize) -> Result<Vec<u8>, Error> {
-    // `vec![0; n]` aborts when it cannot allocate. What the system refuses outright is an
-    // address range near the machine's memory, so a large buffer is asked for fallibly first
-    // (and given back). Smaller ones are not: freeing the probe would teach glibc to serve the
-    // next blocks of that size from its heap, which must clear them, rather than as fresh
-    // pages.
+    // `vec![0; n]` aborts when it cannot allocate.
+    probe(size)?;
+    Ok(vec![0; size])
+}
+
+/// Refuses a file of `size` bytes that the machine cannot allocate (at the object). What the
+/// system refuses outright is an address range near the machine's memory, so a large buffer
+/// is asked for fallibly (and given back). Smaller ones are not: freeing the probe would teach
+/// glibc to serve the next blocks of that size from its heap, which must clear them, rather
+/// than as fresh pages.
+fn probe(size: usize) -> Result<(), Error> {
     const PROBE_FROM: usize = 1 << 30;
     if size >= PROBE_FROM {
         let mut probe: Vec<u8> = Vec::new();
-        probe.try_reserve_exact(size).map_err(|_| {
-            Error::unsupported(
-                Place::Object,
-                format!("cannot allocate {size} bytes for the object file"),
-            )
-        })?;
+        probe
+            .try_reserve_exact(size)
+            .map_err(|_| cannot_allocate(size))?;
     }
-    Ok(vec![0; size])
+    Ok(())
+}
+
+fn cannot_allocate(size: usize) -> Error {
+    Error::unsupported(
+        Place::Object,
+        format!("cannot allocate {size} bytes for the object file"),
+    )
 }
 
 /// A file written a part at a time into a buffer that grows with it, for a write that frees
@@ -493,26 +503,24 @@ pub(crate) struct Growing {
 }
 
 impl Growing {
-    /// An empty file, of integers in that byte order.
-    pub(crate) fn new(big_endian: bool) -> Growing {
-        Growing {
+    /// An empty file that will grow to `size` bytes, of integers in that byte order; a size
+    /// the machine cannot allocate is refused now, before a part is written (as [`zeroed`]
+    /// refuses it).
+    pub(crate) fn new(size: usize, big_endian: bool) -> Result<Growing, Error> {
+        probe(size)?;
+        Ok(Growing {
             file: Vec::new(),
             big_endian,
-        }
+        })
     }
 
     /// Grows the file to `end` bytes (zeros) and has `emit` write them from where the last
-    /// part ended. The buffer grows by exactly the part: the system moves a large block's
-    /// pages rather than copying them.
+    /// part ended. The buffer grows by exactly the part (glibc moves a large block by
+    /// remapping its pages, not by copying them).
     pub(crate) fn part(&mut self, end: usize, emit: impl FnOnce(&mut Out)) -> Result<(), Error> {
         let start = self.file.len();
         let more = end.saturating_sub(start);
-        self.file.try_reserve_exact(more).map_err(|_| {
-            Error::unsupported(
-                Place::Object,
-                format!("cannot allocate {end} bytes for the object file"),
-            )
-        })?;
+        (self.file.try_reserve_exact(more)).map_err(|_| cannot_allocate(end))?;
         self.file.resize(start + more, 0);
         let mut out = Out::in_place(&mut self.file, 0, self.big_endian);
         out.by_parts = true;

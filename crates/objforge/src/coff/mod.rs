@@ -467,22 +467,28 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let mut layout = Layout::new(&obj, names, &relocs)?;
-    let mut file = Growing::new(false);
+    let mut file = Growing::new(layout.total, false)?;
     let headers_end = headers_size(&layout.shape, layout.headers.len());
     file.part(headers_end, |out| layout.emit_headers(out))?;
+    // An ARM64 entry checks the instruction in its field (a load's access size), so there a
+    // section's raw data is kept until its entries are written.
+    let entries_read_data = obj.target.arch == Architecture::Aarch64;
     for k in 0..layout.headers.len() {
-        let h = &layout.headers[k];
-        if h.pointer_to_raw_data != 0 {
-            let end = (h.pointer_to_raw_data + h.size_of_raw_data) as usize;
-            file.part(end, |out| layout.emit_raw_data(out, k))?;
-            let parked = layout.rebind(&parked_on, &relocs);
-            obj.free_section_bytes(k);
-            layout = parked.rebind(&obj, &relocs);
-        }
-        let h = &layout.headers[k];
-        if h.relocation_count > 0 {
-            let end = h.pointer_to_relocations as usize + h.entries_in_file() * RELOCATION_SIZE;
-            file.part(end, |out| layout.emit_relocations(out, k))?;
+        for entries in [false, true] {
+            let h = &layout.headers[k];
+            if !entries && h.pointer_to_raw_data != 0 {
+                let end = (h.pointer_to_raw_data + h.size_of_raw_data) as usize;
+                file.part(end, |out| layout.emit_raw_data(out, k))?;
+            }
+            if entries && h.relocation_count > 0 {
+                let end = h.pointer_to_relocations as usize + h.entries_in_file() * RELOCATION_SIZE;
+                file.part(end, |out| layout.emit_relocations(out, k))?;
+            }
+            if entries == entries_read_data {
+                let parked = layout.rebind(&parked_on, &relocs);
+                obj.free_section_bytes(k);
+                layout = parked.rebind(&obj, &relocs);
+            }
         }
     }
     let parked = layout.rebind(&parked_on, &relocs);

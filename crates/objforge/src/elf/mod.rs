@@ -740,7 +740,7 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let layout = Layout::new(&obj, names, &relocs)?;
-    let mut file = Growing::new(layout.big_endian);
+    let mut file = Growing::new(layout.total, layout.big_endian)?;
     file.part(layout.symtab_offset, |out| layout.emit_head(out))?;
     let parked = layout.rebind(&parked_on, &relocs);
     for k in 0..obj.sections.len() {

@@ -505,7 +505,7 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let mut layout = Layout::new(&obj, names, &relocs, section_symbols, None)?;
-    let mut file = Growing::new(false);
+    let mut file = Growing::new(layout.total, false)?;
     file.part(layout.fileoff, |out| layout.emit_commands(out))?;
     for i in 0..layout.sections.list.len() {
         let s = &layout.sections.list[i];
