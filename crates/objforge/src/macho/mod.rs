@@ -611,9 +611,8 @@ fn write_relocation(out: &mut Out, e: RelocationInfo) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::Layout as _;
     use crate::model::{Binding, Relocation, Section, SectionKind, Symbol, SymbolKind};
-    use crate::reloc::{RelocKind, ALL_KINDS};
+    use crate::reloc::ALL_KINDS;
     use crate::target::Target;
 
     /// `obj` written in memory and streamed, with the layout's short forms or (`shortcuts`
