@@ -727,6 +727,8 @@ struct Row {
     ours: Vec<Sample>,
     /// objforge's `write_to`.
     stream: Vec<Sample>,
+    /// objforge's `into_bytes()`.
+    consumed: Vec<Sample>,
     /// `object`'s `write()`.
     theirs: Vec<Sample>,
 }
@@ -879,6 +881,7 @@ fn bench(o: &Options) -> Result<(), String> {
                 theirs_runs: if run_theirs { c.theirs_runs } else { 0 },
                 ours: Vec::new(),
                 stream: Vec::new(),
+                consumed: Vec::new(),
                 theirs: Vec::new(),
             })
             .collect();
@@ -892,18 +895,22 @@ fn bench(o: &Options) -> Result<(), String> {
                 if round < row.ours_runs {
                     let written = runner.run(Writer::Objforge, i, case, format)?;
                     let streamed = runner.run(Writer::WriteTo, i, case, format)?;
-                    if streamed.size != written.size {
-                        return Err(format!(
-                            "{} {} {}: write_to wrote {} bytes, write() {}",
-                            case.label,
-                            case.work.name(),
-                            format.0.name(),
-                            streamed.size,
-                            written.size
-                        ));
+                    let consumed = runner.run(Writer::IntoBytes, i, case, format)?;
+                    for (other, name) in [(&streamed, "write_to"), (&consumed, "into_bytes")] {
+                        if other.size != written.size {
+                            return Err(format!(
+                                "{} {} {}: {name} wrote {} bytes, write() {}",
+                                case.label,
+                                case.work.name(),
+                                format.0.name(),
+                                other.size,
+                                written.size
+                            ));
+                        }
                     }
                     row.ours.push(written);
                     row.stream.push(streamed);
+                    row.consumed.push(consumed);
                 }
                 if round < row.theirs_runs {
                     row.theirs
@@ -944,31 +951,36 @@ fn print_report(rows: &[Row], mode: &str) {
         env!("CARGO_PKG_VERSION"),
     );
     println!(
-        "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6} {:>8} {:>8}",
+        "{:<6} {:<8} {:<6} {:>9} {:>9} {:>10} {:>9} {:>7} {:>7} {:>7} {:>6} {:>8} {:>8}",
         "work",
         "variant",
         "format",
         "objforge",
         "write_to",
+        "into_bytes",
         "object",
         "obj/of",
         "obj/wt",
+        "obj/ib",
         "runs",
         "of MiB",
         "obj MiB"
     );
     for r in rows {
         let (ours, stream, theirs) = (median(&r.ours), median(&r.stream), median(&r.theirs));
+        let consumed = median(&r.consumed);
         println!(
-            "{:<6} {:<8} {:<6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>6} {:>8.1} {:>8.1}",
+            "{:<6} {:<8} {:<6} {:>9} {:>9} {:>10} {:>9} {:>7} {:>7} {:>7} {:>6} {:>8.1} {:>8.1}",
             r.label,
             r.work.name(),
             r.format,
             opt_ms(ours),
             opt_ms(stream),
+            opt_ms(consumed),
             opt_ms(theirs),
             ratio(ours, theirs),
             ratio(stream, theirs),
+            ratio(consumed, theirs),
             format!("{}/{}", r.ours_runs, r.theirs_runs),
             mib(size(&r.ours)),
             mib(size(&r.theirs)),
@@ -984,9 +996,10 @@ fn print_report(rows: &[Row], mode: &str) {
                 };
                 let (one, ten) = (at("W1")?, at("W1x10")?);
                 Some(format!(
-                    "{f} objforge {} write_to {} object {}",
+                    "{f} objforge {} write_to {} into_bytes {} object {}",
                     ratio(median(&one.ours), median(&ten.ours)),
                     ratio(median(&one.stream), median(&ten.stream)),
+                    ratio(median(&one.consumed), median(&ten.consumed)),
                     ratio(median(&one.theirs), median(&ten.theirs)),
                 ))
             })
@@ -999,12 +1012,21 @@ fn print_report(rows: &[Row], mode: &str) {
     println!("Peak heap (MiB) while building + writing; input = the workload's raw bytes (code,");
     println!("data, names, 24 bytes per relocation); limit = input + 1.3 x output");
     println!(
-        "{:<6} {:<8} {:<6} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7}",
-        "work", "variant", "format", "input", "output", "write()", "write_to", "limit", "object"
+        "{:<6} {:<8} {:<6} {:>7} {:>7} {:>9} {:>9} {:>10} {:>7} {:>7}",
+        "work",
+        "variant",
+        "format",
+        "input",
+        "output",
+        "write()",
+        "write_to",
+        "into_bytes",
+        "limit",
+        "object"
     );
     for r in rows.iter().filter(|r| r.ours_runs > 0) {
         println!(
-            "{:<6} {:<8} {:<6} {:>7.1} {:>7.1} {:>9.1} {:>9.1} {:>7.1} {:>7}",
+            "{:<6} {:<8} {:<6} {:>7.1} {:>7.1} {:>9.1} {:>9.1} {:>10.1} {:>7.1} {:>7}",
             r.label,
             r.work.name(),
             r.format,
@@ -1012,6 +1034,7 @@ fn print_report(rows: &[Row], mode: &str) {
             mib(size(&r.ours)),
             mib(peak(&r.ours)),
             mib(peak(&r.stream)),
+            mib(peak(&r.consumed)),
             mib(r.input) + 1.3 * mib(size(&r.ours)),
             if r.theirs_runs > 0 {
                 format!("{:.1}", mib(peak(&r.theirs)))
