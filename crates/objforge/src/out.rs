@@ -492,6 +492,13 @@ fn cannot_allocate(size: usize) -> Error {
     )
 }
 
+/// The smallest tail ([`crate::emit::Layout::tail`]), or last part
+/// ([`Growing::part_beside`]), written on a thread of its own: some ten thousand symbols,
+/// whose entries take a millisecond or more to make, against tens of microseconds to start a
+/// thread. Debug builds (the tests) write every tail beside its head, so that every test
+/// object goes through that path.
+pub(crate) const PARALLEL_TAIL: usize = 1 << 18;
+
 /// A file written a part at a time into a buffer that grows with it, for a write that frees
 /// each part of the model once its part of the file is written ([`crate::Object::into_bytes`]):
 /// the buffer never holds more than the parts written so far, so the model's freed parts and
@@ -527,6 +534,45 @@ impl Growing {
         out.skip_to(start);
         emit(&mut out);
         debug_assert_eq!(out.len(), self.file.len(), "part written != laid out");
+        Ok(())
+    }
+
+    /// Like [`Growing::part`], in two pieces written side by side (on two threads, when the
+    /// part is large: [`PARALLEL_TAIL`]), each in place: `first` up to `at`, `second` from
+    /// `at` to `end`. For a file's last parts, whose values are never stored over by others.
+    pub(crate) fn part_beside(
+        &mut self,
+        at: usize,
+        end: usize,
+        first: impl FnOnce(&mut Out),
+        second: impl FnOnce(&mut Out) + Send,
+    ) -> Result<(), Error> {
+        let start = self.file.len();
+        let more = end.saturating_sub(start);
+        (self.file.try_reserve_exact(more)).map_err(|_| cannot_allocate(end))?;
+        self.file.resize(start + more, 0);
+        let at = at.clamp(start, start + more);
+        let (one, two) = self.file[start..].split_at_mut(at - start);
+        let big_endian = self.big_endian;
+        let worth_it = cfg!(debug_assertions) || more >= PARALLEL_TAIL;
+        let (first_end, second_end) = crate::parallel::join(
+            worth_it,
+            || {
+                let mut out = Out::in_place(one, start, big_endian);
+                first(&mut out);
+                out.len()
+            },
+            || {
+                let mut out = Out::in_place(two, at, big_endian);
+                second(&mut out);
+                out.len()
+            },
+        );
+        debug_assert_eq!(
+            (first_end, second_end),
+            (at, end),
+            "parts written != laid out"
+        );
         Ok(())
     }
 

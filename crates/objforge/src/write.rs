@@ -8,7 +8,7 @@ use std::io::Write;
 use crate::emit::Layout;
 use crate::error::Error;
 use crate::model::Object;
-use crate::out::Out;
+use crate::out::{Out, PARALLEL_TAIL};
 use crate::target::{Endianness, Format};
 use crate::validate::{FormatRules, Validated};
 
@@ -146,12 +146,6 @@ pub(crate) fn into_bytes(obj: Object) -> Result<Vec<u8>, Error> {
         Format::Wasm => write(&obj),
     }
 }
-
-/// The smallest tail ([`Layout::tail`]) written on a thread of its own: some ten thousand
-/// symbols, whose entries take a millisecond or more to make, against tens of microseconds to
-/// start a thread. Debug builds (the tests) write every tail beside its head, so that every
-/// test object goes through that path.
-const PARALLEL_TAIL: usize = 1 << 18;
 
 /// Validates `obj` and writes it in its target's format to `stream`, a chunk at a time. Every
 /// error in the model is found before the first byte goes out.

@@ -30,7 +30,7 @@ use reloc::Mapper;
 use symtab::{Aux, Name, SymbolRecord, SymbolTable};
 
 use crate::crc::Crc;
-use crate::emit::{self, Layout as _};
+use crate::emit;
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
 use crate::model::{Object, Section, SectionData, SectionKind, SymbolDefinition, SymbolKind};
@@ -410,6 +410,24 @@ impl Layout<'_> {
         }
     }
 
+    /// The symbol table.
+    fn emit_symbol_table(&self, out: &mut Out) {
+        let headers = &self.headers;
+        let checksums: Vec<u32> = (self.checksums.iter())
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        self.symbols
+            .walk(self.obj, &self.comdats, true, |_, _, record| {
+                write_symbol(out, &self.shape, &self.strtab, headers, &checksums, &record);
+            });
+    }
+
+    /// The string table, after its size.
+    fn emit_string_table(&self, out: &mut Out) {
+        out.u32(self.string_table_size as u32);
+        self.strtab.emit(out);
+    }
+
     /// The same layout over `obj`, which holds the same model, less the parts already written
     /// ([`into_bytes`]).
     fn rebind<'b>(self, obj: &'b Object, relocs: &'b RelocGroups) -> Layout<'b> {
@@ -496,7 +514,13 @@ pub(crate) fn into_bytes(
     let layout = parked.rebind(&obj, &relocs);
     let head_end = layout.pointer_to_symbol_table as usize;
     file.part(head_end, |out| layout.checksum_sections(out))?;
-    file.part(layout.total, |out| layout.emit_tail(out))?;
+    let string_table = layout.total - layout.string_table_size;
+    file.part_beside(
+        string_table,
+        layout.total,
+        |out| layout.emit_symbol_table(out),
+        |out| layout.emit_string_table(out),
+    )?;
     Ok(file.into_vec())
 }
 
@@ -532,16 +556,8 @@ impl crate::emit::Layout for Layout<'_> {
 
     /// The symbol table and the string table.
     fn emit_tail(&self, out: &mut Out) {
-        let headers = &self.headers;
-        let checksums: Vec<u32> = (self.checksums.iter())
-            .map(|c| c.load(Ordering::Relaxed))
-            .collect();
-        self.symbols
-            .walk(self.obj, &self.comdats, true, |_, _, record| {
-                write_symbol(out, &self.shape, &self.strtab, headers, &checksums, &record);
-            });
-        out.u32(self.string_table_size as u32);
-        self.strtab.emit(out);
+        self.emit_symbol_table(out);
+        self.emit_string_table(out);
     }
 
     /// The checksum of each section definition, which the tail had before the head was done.

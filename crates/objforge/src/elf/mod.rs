@@ -625,6 +625,28 @@ impl<'a> Layout<'a> {
         );
     }
 
+    /// `.symtab` and `.symtab_shndx`.
+    fn emit_symbol_table(&self, out: &mut Out) {
+        let obj = self.obj;
+        self.symbols
+            .write(out, &self.class, obj, &self.strtab, &self.section_shndx);
+        if self.needs_xindex {
+            self.symbols
+                .write_xindex(out, obj, &self.strtab, &self.section_shndx);
+        }
+        out.pad_to(self.strtab_offset);
+    }
+
+    /// `.strtab`, `.shstrtab` and the section headers.
+    fn emit_string_tables(&self, out: &mut Out) {
+        self.strtab.emit(out);
+        self.shstrtab.emit(out);
+        out.pad_to(self.shoff);
+        for h in &self.headers {
+            write_section_header(out, &self.class, &self.shstrtab, h);
+        }
+    }
+
     /// The same layout over `obj`, which holds the same model, less the parts already written
     /// ([`into_bytes`]).
     fn rebind<'b>(self, obj: &'b Object, relocs: &'b RelocGroups) -> Layout<'b> {
@@ -710,20 +732,8 @@ impl crate::emit::Layout for Layout<'_> {
 
     /// `.symtab`, `.symtab_shndx`, `.strtab`, `.shstrtab` and the section headers.
     fn emit_tail(&self, out: &mut Out) {
-        let obj = self.obj;
-        self.symbols
-            .write(out, &self.class, obj, &self.strtab, &self.section_shndx);
-        if self.needs_xindex {
-            self.symbols
-                .write_xindex(out, obj, &self.strtab, &self.section_shndx);
-        }
-        out.pad_to(self.strtab_offset);
-        self.strtab.emit(out);
-        self.shstrtab.emit(out);
-        out.pad_to(self.shoff);
-        for h in &self.headers {
-            write_section_header(out, &self.class, &self.shstrtab, h);
-        }
+        self.emit_symbol_table(out);
+        self.emit_string_tables(out);
     }
 }
 
@@ -748,7 +758,12 @@ pub(crate) fn into_bytes(
     }
     obj.free_relocations();
     let layout = parked.rebind(&obj, &relocs);
-    file.part(layout.total, |out| layout.emit_tail(out))?;
+    file.part_beside(
+        layout.strtab_offset,
+        layout.total,
+        |out| layout.emit_symbol_table(out),
+        |out| layout.emit_string_tables(out),
+    )?;
     Ok(file.into_vec())
 }
 

@@ -455,6 +455,18 @@ impl Layout<'_> {
         }
     }
 
+    /// The `nlist_64` entries.
+    fn emit_symbol_table(&self, out: &mut Out) {
+        self.symbols
+            .write(out, self.obj, &self.sections, &self.strtab);
+    }
+
+    /// The string table, padded to the file's end.
+    fn emit_string_table(&self, out: &mut Out) {
+        self.strtab.emit(out);
+        out.pad_to(self.total);
+    }
+
     /// Whether writing model section `k`'s relocation entries reads its bytes: an x86-64 GOT
     /// load's entry depends on the instruction before its field, unless it has a short form
     /// (learned while the bytes were there).
@@ -528,7 +540,12 @@ pub(crate) fn into_bytes(
     }
     obj.free_relocations();
     let layout = parked.rebind(&obj, &relocs);
-    file.part(layout.total, |out| layout.emit_tail(out))?;
+    file.part_beside(
+        layout.stroff,
+        layout.total,
+        |out| layout.emit_symbol_table(out),
+        |out| layout.emit_string_table(out),
+    )?;
     Ok(file.into_vec())
 }
 
@@ -561,10 +578,8 @@ impl crate::emit::Layout for Layout<'_> {
 
     /// The symbol table and the string table.
     fn emit_tail(&self, out: &mut Out) {
-        self.symbols
-            .write(out, self.obj, &self.sections, &self.strtab);
-        self.strtab.emit(out);
-        out.pad_to(self.total);
+        self.emit_symbol_table(out);
+        self.emit_string_table(out);
     }
 }
 
