@@ -121,28 +121,24 @@ pub(crate) fn into_bytes(obj: Object) -> Result<Vec<u8>, Error> {
         obj
     } else {
         crate::validate::validate(&obj, rules)?;
-        crate::unwind::lower(&obj)?
+        let lowered = crate::unwind::lower(&obj)?;
+        drop(obj);
+        lowered
     };
+    // A Wasm module is written whole, and validated there once.
+    if obj.target.format == Format::Wasm {
+        return write(&obj);
+    }
+    let Validated {
+        names,
+        relocs,
+        section_symbols,
+    } = crate::validate::validate(&obj, rules)?;
+    obj.release_room();
     match obj.target.format {
-        Format::MachO => {
-            let Validated {
-                names,
-                relocs,
-                section_symbols,
-            } = crate::validate::validate(&obj, rules)?;
-            obj.release_room();
-            crate::macho::into_bytes(obj, names, relocs, section_symbols)
-        }
-        Format::Elf => {
-            let Validated { names, relocs, .. } = crate::validate::validate(&obj, rules)?;
-            obj.release_room();
-            crate::elf::into_bytes(obj, names, relocs)
-        }
-        Format::Coff => {
-            let Validated { names, relocs, .. } = crate::validate::validate(&obj, rules)?;
-            obj.release_room();
-            crate::coff::into_bytes(obj, names, relocs)
-        }
+        Format::MachO => crate::macho::into_bytes(obj, names, relocs, section_symbols),
+        Format::Elf => crate::elf::into_bytes(obj, names, relocs),
+        Format::Coff => crate::coff::into_bytes(obj, names, relocs),
         Format::Wasm => write(&obj),
     }
 }
