@@ -737,11 +737,12 @@ impl crate::emit::Layout for Layout<'_> {
     }
 }
 
-/// Writes `obj` (validated: `names`, `relocs`) as [`crate::emit::Layout::emit`] does, in two
-/// parts, freeing the sections' bytes and the relocations once the part before the symbol
-/// table is written: the consuming write ([`crate::Object::into_bytes`]). The bytes stay until
-/// the relocation sections are written, after all the contents: an x86-64 GOT load's entry
-/// depends on the instruction before its field (`R_X86_64_REX_GOTPCRELX`).
+/// Writes `obj` (validated: `names`, `relocs`) as [`crate::emit::Layout::emit`] does: the part
+/// before the symbol table; then, the sections' bytes and the relocations freed, the symbol
+/// table beside the string tables and section headers. The consuming write
+/// ([`crate::Object::into_bytes`]). The bytes stay until the relocation sections, after all
+/// the contents, are written: an x86-64 GOT load's entry depends on the instruction before
+/// its field (`R_X86_64_REX_GOTPCRELX`).
 pub(crate) fn into_bytes(
     mut obj: Object,
     names: SameNames,
