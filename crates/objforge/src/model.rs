@@ -1215,11 +1215,14 @@ impl Object {
     }
 
     /// Like [`Object::write`], but takes the object, and frees each part of it once its part
-    /// of the file is written: a section's bytes once they are in the file, the relocations
-    /// once their entries are. The file grows part by part rather than being allocated whole
-    /// first, so the memory held at once is about the model plus one section, or the file
-    /// plus the symbols, rather than the model plus the file: what a compiler that writes an
-    /// object and is done with it wants. The bytes are the same as [`Object::write`]'s.
+    /// of the file is written: a section's bytes once they are in the file (ELF: once the
+    /// relocation sections after them are), the relocations once their entries are. The file
+    /// grows part by part rather than being allocated whole first, so the memory held at once
+    /// is never the whole model and the whole file: about a quarter less than
+    /// [`Object::write`] for an object of many small functions. For a compiler that writes an
+    /// object in memory and is done with the model; [`Object::write_to`] holds less still,
+    /// and is faster. The bytes are the same as [`Object::write`]'s; a Wasm module is written
+    /// whole.
     ///
     /// ```
     /// use objforge::*;
@@ -1243,8 +1246,12 @@ impl Object {
         }
     }
 
-    /// Frees the relocations (their entries written already, by a consuming write).
-    pub(crate) fn free_relocations(&mut self) {
+    /// Frees the relocations and what is left of the sections' bytes (all written already, by
+    /// a consuming write, which has only the symbol and string tables left to write).
+    pub(crate) fn free_all_but_symbols(&mut self) {
+        for k in 0..self.sections.len() {
+            self.free_section_bytes(k);
+        }
         self.relocations = Vec::new();
     }
 

@@ -510,7 +510,7 @@ pub(crate) fn into_bytes(
         }
     }
     let parked = layout.rebind(&parked_on, &relocs);
-    obj.free_relocations();
+    obj.free_all_but_symbols();
     let layout = parked.rebind(&obj, &relocs);
     let head_end = layout.pointer_to_symbol_table as usize;
     file.part(head_end, |out| layout.checksum_sections(out))?;

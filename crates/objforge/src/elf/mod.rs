@@ -754,10 +754,7 @@ pub(crate) fn into_bytes(
     let mut file = Growing::new(layout.total, layout.big_endian)?;
     file.part(layout.symtab_offset, |out| layout.emit_head(out))?;
     let parked = layout.rebind(&parked_on, &relocs);
-    for k in 0..obj.sections.len() {
-        obj.free_section_bytes(k);
-    }
-    obj.free_relocations();
+    obj.free_all_but_symbols();
     let layout = parked.rebind(&obj, &relocs);
     file.part_beside(
         layout.strtab_offset,

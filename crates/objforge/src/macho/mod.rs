@@ -535,10 +535,7 @@ pub(crate) fn into_bytes(
     layout.front_written = true;
     file.part(layout.symoff, |out| layout.emit_head(out))?;
     let parked = layout.rebind(&parked_on, &relocs);
-    for k in 0..obj.sections.len() {
-        obj.free_section_bytes(k);
-    }
-    obj.free_relocations();
+    obj.free_all_but_symbols();
     let layout = parked.rebind(&obj, &relocs);
     file.part_beside(
         layout.stroff,
