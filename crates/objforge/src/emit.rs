@@ -228,6 +228,9 @@ pub(crate) enum Contents<'a> {
     Bytes(&'a [u8]),
     /// This many zero bytes.
     Zeros(usize),
+    /// This many bytes, in the file's buffer at their place already (a consuming write's
+    /// section whose own vector became the buffer: [`crate::out::Growing::reusing`]).
+    Written(usize),
 }
 
 impl<'a> Contents<'a> {
@@ -257,6 +260,13 @@ pub(crate) fn write_contents<M: RelocMapper>(
     let zeros;
     let data: &[u8] = match (contents, patched) {
         (Contents::Bytes(b), _) => b,
+        (Contents::Written(n), _) => {
+            return out.section_bytes_written(n, patched, crc, |patcher| {
+                for i in relocs {
+                    let _ = mapper.map::<Unchecked, _>(i, patcher);
+                }
+            })
+        }
         (Contents::Zeros(n), None) => return out.zeros(n),
         // Zeros with values stored in them: patched like any bytes.
         (Contents::Zeros(n), Some(_)) => {

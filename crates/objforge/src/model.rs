@@ -1236,6 +1236,19 @@ impl Object {
         crate::write::into_bytes(self)
     }
 
+    /// Takes the bytes of section `k` (a consuming write makes them the file's buffer), which
+    /// keeps its size as zero fill.
+    pub(crate) fn take_section_bytes(&mut self, k: usize) -> Vec<u8> {
+        let Some(s) = self.sections.get_mut(k) else {
+            return Vec::new();
+        };
+        let size = s.data.len();
+        match std::mem::replace(&mut s.data, SectionData::Zero(size)) {
+            SectionData::Bytes(bytes) => bytes,
+            SectionData::Zero(_) => Vec::new(),
+        }
+    }
+
     /// Frees the bytes of section `k` (written already, by a consuming write). The section
     /// keeps its size, which the relocations still written are checked against, as zero fill.
     pub(crate) fn free_section_bytes(&mut self, k: usize) {

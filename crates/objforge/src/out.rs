@@ -303,6 +303,35 @@ impl<'w> Out<'w> {
         }
     }
 
+    /// Takes the next `size` bytes as a section's contents that are in the buffer already
+    /// (the whole file in memory, a part at a time: [`Growing::reusing`]), and, with
+    /// `patched`, hands `store` a [`Patcher`] that stores the values in their fields over
+    /// them. `crc`, if given, is fed the bytes as patched.
+    pub(crate) fn section_bytes_written(
+        &mut self,
+        size: usize,
+        patched: Option<bool>,
+        crc: Option<&mut Crc>,
+        store: impl FnOnce(&mut Patcher),
+    ) {
+        let mut patcher = Patcher::over_written(self, size, crc);
+        if patched.is_some() {
+            store(&mut patcher);
+        }
+        patcher.finish();
+    }
+
+    /// Takes the next `n` bytes of a buffer that holds the file as written: they are there
+    /// already.
+    fn skip_written(&mut self, n: usize) {
+        debug_assert!(
+            matches!(self.buf, Buf::Zeroed { .. }),
+            "skipping bytes not in the buffer"
+        );
+        // In a file buffer, only moves past them.
+        self.buf.grow_zeroed(n);
+    }
+
     /// Appends `n` zero bytes.
     pub(crate) fn zeros(&mut self, mut n: usize) {
         while n > 0 {
@@ -501,11 +530,15 @@ pub(crate) const PARALLEL_TAIL: usize = 1 << 18;
 
 /// A file written a part at a time into a buffer that grows with it, for a write that frees
 /// each part of the model once its part of the file is written ([`crate::Object::into_bytes`]):
-/// the buffer never holds more than the parts written so far, so the model's freed parts and
-/// the file's new ones are never both held. Each part goes out through an [`Out::in_place`]
-/// over the whole buffer, so that a part may store values over bytes written before it.
+/// the buffer holds the parts written so far (and the one section whose own vector it is, if
+/// any: [`Growing::reusing`]), so the model's freed parts and the file's new ones are never
+/// both held. Each part goes out through an [`Out::in_place`] over the whole buffer, so that a
+/// part may store values over bytes written before it.
 pub(crate) struct Growing {
     file: Vec<u8>,
+    /// Bytes written: the parts so far. The buffer may hold more: a section's bytes already
+    /// at their place ([`Growing::reusing`]).
+    written: usize,
     big_endian: bool,
 }
 
@@ -517,6 +550,32 @@ impl Growing {
         probe(size)?;
         Ok(Growing {
             file: Vec::new(),
+            written: 0,
+            big_endian,
+        })
+    }
+
+    /// Like [`Growing::new`], with `bytes`, a section's contents, at file offset `at`: the
+    /// section's own vector becomes the file's buffer, its bytes moved up past the room for
+    /// what goes before them. Its pages are in memory already (the model's), where a new
+    /// buffer's would be faulted in as they are first written; and it is never held twice.
+    /// The part that takes those bytes writes them with [`Out::section_bytes_written`].
+    pub(crate) fn reusing(
+        bytes: Vec<u8>,
+        at: usize,
+        size: usize,
+        big_endian: bool,
+    ) -> Result<Growing, Error> {
+        probe(size)?;
+        let mut file = bytes;
+        let n = file.len();
+        (file.try_reserve_exact(at)).map_err(|_| cannot_allocate(n + at))?;
+        file.resize(n + at, 0);
+        file.copy_within(..n, at);
+        file[..at].fill(0);
+        Ok(Growing {
+            file,
+            written: 0,
             big_endian,
         })
     }
@@ -525,15 +584,24 @@ impl Growing {
     /// part ended. The buffer grows by exactly the part (glibc moves a large block by
     /// remapping its pages, not by copying them).
     pub(crate) fn part(&mut self, end: usize, emit: impl FnOnce(&mut Out)) -> Result<(), Error> {
-        let start = self.file.len();
-        let more = end.saturating_sub(start);
-        (self.file.try_reserve_exact(more)).map_err(|_| cannot_allocate(end))?;
-        self.file.resize(start + more, 0);
-        let mut out = Out::in_place(&mut self.file, 0, self.big_endian);
+        self.grow_to(end)?;
+        let end = end.max(self.written);
+        let mut out = Out::in_place(&mut self.file[..end], 0, self.big_endian);
         out.by_parts = true;
-        out.skip_to(start);
+        out.skip_to(self.written);
         emit(&mut out);
-        debug_assert_eq!(out.len(), self.file.len(), "part written != laid out");
+        debug_assert_eq!(out.len(), end, "part written != laid out");
+        self.written = end;
+        Ok(())
+    }
+
+    /// Grows the buffer to at least `end` bytes, by exactly what is missing.
+    fn grow_to(&mut self, end: usize) -> Result<(), Error> {
+        let more = end.saturating_sub(self.file.len());
+        if more > 0 {
+            (self.file.try_reserve_exact(more)).map_err(|_| cannot_allocate(end))?;
+            self.file.resize(end, 0);
+        }
         Ok(())
     }
 
@@ -547,14 +615,12 @@ impl Growing {
         first: impl FnOnce(&mut Out),
         second: impl FnOnce(&mut Out) + Send,
     ) -> Result<(), Error> {
-        let start = self.file.len();
-        let more = end.saturating_sub(start);
-        (self.file.try_reserve_exact(more)).map_err(|_| cannot_allocate(end))?;
-        self.file.resize(start + more, 0);
-        let at = at.clamp(start, start + more);
-        let (one, two) = self.file[start..].split_at_mut(at - start);
+        self.grow_to(end)?;
+        let (start, end) = (self.written, end.max(self.written));
+        let at = at.clamp(start, end);
+        let (one, two) = self.file[start..end].split_at_mut(at - start);
         let big_endian = self.big_endian;
-        let worth_it = cfg!(debug_assertions) || more >= PARALLEL_TAIL;
+        let worth_it = cfg!(debug_assertions) || end - start >= PARALLEL_TAIL;
         let (first_end, second_end) = crate::parallel::join(
             worth_it,
             || {
@@ -573,11 +639,13 @@ impl Growing {
             (at, end),
             "parts written != laid out"
         );
+        self.written = end;
         Ok(())
     }
 
     /// The file.
     pub(crate) fn into_vec(self) -> Vec<u8> {
+        debug_assert_eq!(self.written, self.file.len(), "the file is not all written");
         self.file
     }
 }
@@ -648,6 +716,8 @@ impl Fields<'_> {
 pub(crate) struct Patcher<'o, 'w, 'd, 'c> {
     out: &'o mut Out<'w>,
     data: &'d [u8],
+    /// The section's size (`data`'s, unless its bytes were in the buffer already).
+    size: usize,
     how: How,
     crc: Option<&'c mut Crc>,
 }
@@ -681,7 +751,22 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
         Patcher {
             out,
             data,
+            size: data.len(),
             how,
+            crc,
+        }
+    }
+
+    /// A patcher for the next `size` bytes of a buffer that holds the whole file, which are
+    /// there already (see [`Out::section_bytes_written`]).
+    fn over_written(out: &'o mut Out<'w>, size: usize, crc: Option<&'c mut Crc>) -> Self {
+        let start = out.buf.len();
+        out.skip_written(size);
+        Patcher {
+            out,
+            data: &[],
+            size,
+            how: How::InPlace { start },
             crc,
         }
     }
@@ -692,7 +777,7 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
         let offset = usize::try_from(p.offset).unwrap_or(usize::MAX);
         let len = usize::from(p.len);
         let end = offset.saturating_add(len);
-        let (Some(value), true) = (p.bytes.get(..len), end <= self.data.len()) else {
+        let (Some(value), true) = (p.bytes.get(..len), end <= self.size) else {
             debug_assert!(false, "a patch past the end");
             return;
         };
@@ -748,6 +833,7 @@ impl<'o, 'w, 'd, 'c> Patcher<'o, 'w, 'd, 'c> {
             data,
             how,
             crc,
+            ..
         } = self;
         match how {
             How::InPlace { start } => {

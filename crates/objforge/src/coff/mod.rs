@@ -303,8 +303,10 @@ impl<'a> Layout<'a> {
     /// Section `k`'s raw data, with the addends stored in place unless they come with the
     /// entries; streamed, returns its checksum (valid only when they do not). With the whole
     /// file in memory the checksums are taken afterwards ([`Layout::checksum_sections`]).
-    fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader) -> u32 {
+    /// `in_buffer`: the bytes are in the file's buffer at their place already.
+    fn write_contents(&self, out: &mut Out, k: usize, h: &SectionHeader, in_buffer: bool) -> u32 {
         let contents = match h.contents {
+            Contents::Bytes(_) if in_buffer => emit::Contents::Written(h.size_of_raw_data as usize),
             Contents::Bytes(b) => emit::Contents::Bytes(b),
             Contents::Directives => emit::Contents::Bytes(self.drectve.as_deref().unwrap_or(&[])),
             // Zeros have a checksum of 0: the CRC starts at 0 and is not inverted.
@@ -386,13 +388,13 @@ impl Layout<'_> {
     /// Section `k`'s raw data, if it has any in the file. Streamed, its checksum is taken as
     /// its bytes go out; with the whole file in memory, after the head
     /// ([`Layout::checksum_sections`]).
-    fn emit_raw_data(&self, out: &mut Out, k: usize) {
+    fn emit_raw_data(&self, out: &mut Out, k: usize, in_buffer: bool) {
         let Some(h) = self.headers.get(k) else {
             return;
         };
         if h.pointer_to_raw_data != 0 {
             debug_assert_eq!(out.len(), h.pointer_to_raw_data as usize);
-            let crc = self.write_contents(out, k, h);
+            let crc = self.write_contents(out, k, h, in_buffer);
             if !out.holds_file() {
                 self.checksums[k].store(crc, Ordering::Relaxed);
             }
@@ -485,18 +487,38 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let mut layout = Layout::new(&obj, names, &relocs)?;
-    let mut file = Growing::new(layout.total, false)?;
-    let headers_end = headers_size(&layout.shape, layout.headers.len());
-    file.part(headers_end, |out| layout.emit_headers(out))?;
     // An ARM64 entry checks the instruction in its field (a load's access size), so there a
     // section's raw data is kept until its entries are written.
     let entries_read_data = obj.target.arch == Architecture::Aarch64;
+    // Elsewhere the largest section's own vector becomes the file's buffer
+    // (`Growing::reusing`).
+    let reused = (layout.headers.iter().enumerate())
+        .filter(|(k, h)| {
+            !entries_read_data
+                && h.pointer_to_raw_data != 0
+                && matches!(h.contents, Contents::Bytes(_))
+                && *k < obj.sections.len()
+        })
+        .max_by_key(|(_, h)| h.size_of_raw_data)
+        .map(|(k, h)| (k, h.pointer_to_raw_data as usize));
+    let mut file = match reused {
+        Some((k, at)) => {
+            let parked = layout.rebind(&parked_on, &relocs);
+            let bytes = obj.take_section_bytes(k);
+            layout = parked.rebind(&obj, &relocs);
+            Growing::reusing(bytes, at, layout.total, false)?
+        }
+        None => Growing::new(layout.total, false)?,
+    };
+    let headers_end = headers_size(&layout.shape, layout.headers.len());
+    file.part(headers_end, |out| layout.emit_headers(out))?;
     for k in 0..layout.headers.len() {
         for entries in [false, true] {
             let h = &layout.headers[k];
             if !entries && h.pointer_to_raw_data != 0 {
                 let end = (h.pointer_to_raw_data + h.size_of_raw_data) as usize;
-                file.part(end, |out| layout.emit_raw_data(out, k))?;
+                let in_buffer = reused.is_some_and(|(r, _)| r == k);
+                file.part(end, |out| layout.emit_raw_data(out, k, in_buffer))?;
             }
             if entries && h.relocation_count > 0 {
                 let end = h.pointer_to_relocations as usize + h.entries_in_file() * RELOCATION_SIZE;
@@ -536,7 +558,7 @@ impl crate::emit::Layout for Layout<'_> {
     fn emit_head(&self, out: &mut Out) {
         self.emit_headers(out);
         for k in 0..self.headers.len() {
-            self.emit_raw_data(out, k);
+            self.emit_raw_data(out, k, false);
             self.emit_relocations(out, k);
         }
         debug_assert_eq!(out.len(), self.pointer_to_symbol_table as usize);

@@ -20,12 +20,13 @@ pub(crate) use self::reloc::supports;
 use self::consts::*;
 use self::reloc::{Entry, Mapper};
 use self::symtab::{has_entry, SymbolTable};
-use crate::emit::{self, Contents, Layout as _};
+use crate::emit::{self, Contents};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
-use crate::model::{Object, SectionKind};
+use crate::model::{Object, SectionData, SectionKind};
 use crate::names::SameNames;
 use crate::out::{Growing, Out};
+use crate::reloc::RelocKind;
 use crate::strtab::{Prefix, StringId, StringTable};
 use crate::target::{Architecture, Endianness, FloatAbi};
 
@@ -583,11 +584,15 @@ impl<'a> Layout<'a> {
     }
 
     /// Section `k`'s contents, with REL addends stored in their fields.
-    fn write_contents(&self, out: &mut Out, k: usize) {
+    fn write_contents(&self, out: &mut Out, k: usize, in_buffer: bool) {
         let Some(s) = self.obj.sections.get(k) else {
             return;
         };
-        let contents = Contents::of(&s.data);
+        let contents = if in_buffer {
+            Contents::Written(s.data.len() as usize)
+        } else {
+            Contents::of(&s.data)
+        };
         let implicit = self.implicit.get(k).copied().flatten();
         emit::write_contents(
             out,
@@ -688,23 +693,51 @@ impl crate::emit::Layout for Layout<'_> {
     }
 
     fn emit_head(&self, out: &mut Out) {
-        let obj = self.obj;
+        self.emit_file_header(out);
+        for (k, s) in self.obj.sections.iter().enumerate() {
+            if !s.kind.is_zero_fill() {
+                self.emit_contents(out, k, false);
+            }
+        }
+        self.emit_after_contents(out);
+    }
+
+    fn tail(&self) -> Option<usize> {
+        Some(self.symtab_offset)
+    }
+
+    /// `.symtab`, `.symtab_shndx`, `.strtab`, `.shstrtab` and the section headers.
+    fn emit_tail(&self, out: &mut Out) {
+        self.emit_symbol_table(out);
+        self.emit_string_tables(out);
+    }
+}
+
+impl Layout<'_> {
+    /// The ELF header.
+    fn emit_file_header(&self, out: &mut Out) {
         write_file_header(
             out,
-            obj,
+            self.obj,
             &self.class,
             self.shoff,
             self.shnum,
             self.shstrtab_shndx,
             self.symbols.gnu_unique,
         );
-        for (k, s) in obj.sections.iter().enumerate() {
-            if s.kind.is_zero_fill() {
-                continue;
-            }
-            out.pad_to(self.section_offsets[k]);
-            self.write_contents(out, k);
-        }
+    }
+
+    /// Section `k`'s contents at their place (after the padding before them), or
+    /// (`in_buffer`) the values stored over them, already there.
+    fn emit_contents(&self, out: &mut Out, k: usize, in_buffer: bool) {
+        out.pad_to(self.section_offsets[k]);
+        self.write_contents(out, k, in_buffer);
+    }
+
+    /// What follows the contents, up to the symbol table: the groups, the relocation
+    /// sections and the build attributes.
+    fn emit_after_contents(&self, out: &mut Out) {
+        let obj = self.obj;
         out.pad_to(self.groups_offset);
         for members in &self.group_members {
             out.u32(GRP_COMDAT);
@@ -726,23 +759,21 @@ impl crate::emit::Layout for Layout<'_> {
         out.pad_to(self.symtab_offset);
     }
 
-    fn tail(&self) -> Option<usize> {
-        Some(self.symtab_offset)
-    }
-
-    /// `.symtab`, `.symtab_shndx`, `.strtab`, `.shstrtab` and the section headers.
-    fn emit_tail(&self, out: &mut Out) {
-        self.emit_symbol_table(out);
-        self.emit_string_tables(out);
+    /// Whether writing model section `k`'s relocations reads its bytes: an x86 GOT load's type
+    /// depends on the instruction before its field, and 32-bit Arm stores REL addends into
+    /// the instructions' own bits.
+    fn entries_read_bytes(&self, k: usize) -> bool {
+        self.obj.target.arch == Architecture::Arm
+            || (self.relocs.of(k))
+                .any(|i| self.obj.relocations[i].kind() == RelocKind::X86GotPcrel32)
     }
 }
 
-/// Writes `obj` (validated: `names`, `relocs`) as [`crate::emit::Layout::emit`] does: the part
-/// before the symbol table; then, the sections' bytes and the relocations freed, the symbol
-/// table beside the string tables and section headers. The consuming write
-/// ([`crate::Object::into_bytes`]). The bytes stay until the relocation sections, after all
-/// the contents, are written: an x86-64 GOT load's entry depends on the instruction before
-/// its field (`R_X86_64_REX_GOTPCRELX`).
+/// Writes `obj` (validated: `names`, `relocs`) as [`crate::emit::Layout::emit`] does, a part
+/// at a time, freeing each section's bytes once they are written (or, when its relocations
+/// read them, once those are) and the relocations once their entries are: the consuming write
+/// ([`crate::Object::into_bytes`]). The largest section whose relocations do not read its
+/// bytes lends its vector to the file.
 pub(crate) fn into_bytes(
     mut obj: Object,
     names: SameNames,
@@ -750,9 +781,39 @@ pub(crate) fn into_bytes(
 ) -> Result<Vec<u8>, Error> {
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
-    let layout = Layout::new(&obj, names, &relocs)?;
-    let mut file = Growing::new(layout.total, layout.big_endian)?;
-    file.part(layout.symtab_offset, |out| layout.emit_head(out))?;
+    let mut layout = Layout::new(&obj, names, &relocs)?;
+    let in_file = |k: usize| !obj.sections[k].kind.is_zero_fill();
+    let reused = (0..obj.sections.len())
+        .filter(|&k| in_file(k) && !layout.entries_read_bytes(k))
+        .filter(|&k| matches!(obj.sections[k].data, SectionData::Bytes(_)))
+        .max_by_key(|&k| obj.sections[k].data.len())
+        .map(|k| (k, layout.section_offsets[k]));
+    let mut file = match reused {
+        Some((k, at)) => {
+            let parked = layout.rebind(&parked_on, &relocs);
+            let bytes = obj.take_section_bytes(k);
+            layout = parked.rebind(&obj, &relocs);
+            Growing::reusing(bytes, at, layout.total, layout.big_endian)?
+        }
+        None => Growing::new(layout.total, layout.big_endian)?,
+    };
+    file.part(layout.class.pick(EHDR_SIZE), |out| {
+        layout.emit_file_header(out)
+    })?;
+    for k in 0..obj.sections.len() {
+        if obj.sections[k].kind.is_zero_fill() {
+            continue;
+        }
+        let end = layout.section_offsets[k] + obj.sections[k].data.len() as usize;
+        let in_buffer = reused.is_some_and(|(r, _)| r == k);
+        file.part(end, |out| layout.emit_contents(out, k, in_buffer))?;
+        if !layout.entries_read_bytes(k) {
+            let parked = layout.rebind(&parked_on, &relocs);
+            obj.free_section_bytes(k);
+            layout = parked.rebind(&obj, &relocs);
+        }
+    }
+    file.part(layout.symtab_offset, |out| layout.emit_after_contents(out))?;
     let parked = layout.rebind(&parked_on, &relocs);
     obj.free_all_but_symbols();
     let layout = parked.rebind(&obj, &relocs);

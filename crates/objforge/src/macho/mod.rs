@@ -30,7 +30,7 @@ use self::symtab::{is_written, NameOrder, SymbolTable};
 use crate::emit::{self, Contents, Layout as _};
 use crate::error::{Error, Place};
 use crate::groups::RelocGroups;
-use crate::model::Object;
+use crate::model::{Object, SectionData};
 use crate::names::{SameNames, Sorting};
 use crate::out::{Growing, Out};
 use crate::platform::{AppleOs, Platform};
@@ -284,7 +284,7 @@ impl<'a> Layout<'a> {
 
     /// Model section `k`'s contents, with the values stored in its fields unless they come
     /// with the entries.
-    fn write_contents(&self, out: &mut Out, k: usize) {
+    fn write_contents(&self, out: &mut Out, k: usize, in_buffer: bool) {
         let Some(s) = self.obj.sections.get(k) else {
             return;
         };
@@ -293,7 +293,11 @@ impl<'a> Layout<'a> {
         } else {
             self.patched.get(k).copied().flatten()
         };
-        let contents = Contents::of(&s.data);
+        let contents = if in_buffer {
+            Contents::Written(s.data.len() as usize)
+        } else {
+            Contents::of(&s.data)
+        };
         emit::write_contents(
             out,
             contents,
@@ -439,10 +443,11 @@ impl Layout<'_> {
         debug_assert_eq!(out.len(), self.fileoff);
     }
 
-    /// Writes section `s`'s contents at its place in the file (after the padding before it).
-    fn emit_contents(&self, out: &mut Out, s: &MachoSection) {
+    /// Writes section `s`'s contents at its place in the file (after the padding before it),
+    /// or (`in_buffer`) the values stored over them, already there.
+    fn emit_contents(&self, out: &mut Out, s: &MachoSection, in_buffer: bool) {
         out.pad_to(self.fileoff + s.addr as usize);
-        self.write_contents(out, s.model);
+        self.write_contents(out, s.model, in_buffer);
     }
 
     /// Writes the file's front: the header, the load commands and the section contents (with
@@ -451,7 +456,7 @@ impl Layout<'_> {
     fn emit_front(&self, out: &mut Out) {
         self.emit_commands(out);
         for s in self.sections.list.iter().filter(|s| !s.zero_fill) {
-            self.emit_contents(out, s);
+            self.emit_contents(out, s, false);
         }
     }
 
@@ -517,7 +522,22 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let mut layout = Layout::new(&obj, names, &relocs, section_symbols, None)?;
-    let mut file = Growing::new(layout.total, false)?;
+    // The largest section's own vector becomes the file's buffer (`Growing::reusing`), unless
+    // its entries read its bytes.
+    let reused = (layout.sections.list.iter())
+        .filter(|s| !s.zero_fill && !layout.entries_read_bytes(s.model))
+        .filter(|s| matches!(obj.sections[s.model].data, SectionData::Bytes(_)))
+        .max_by_key(|s| s.size)
+        .map(|s| (s.model, layout.fileoff + s.addr as usize));
+    let mut file = match reused {
+        Some((model, at)) => {
+            let parked = layout.rebind(&parked_on, &relocs);
+            let bytes = obj.take_section_bytes(model);
+            layout = parked.rebind(&obj, &relocs);
+            Growing::reusing(bytes, at, layout.total, false)?
+        }
+        None => Growing::new(layout.total, false)?,
+    };
     file.part(layout.fileoff, |out| layout.emit_commands(out))?;
     for i in 0..layout.sections.list.len() {
         let s = &layout.sections.list[i];
@@ -525,7 +545,8 @@ pub(crate) fn into_bytes(
             continue;
         }
         let (end, model) = (layout.fileoff + (s.addr + s.size) as usize, s.model);
-        file.part(end, |out| layout.emit_contents(out, s))?;
+        let in_buffer = reused.is_some_and(|(m, _)| m == model);
+        file.part(end, |out| layout.emit_contents(out, s, in_buffer))?;
         if !layout.entries_read_bytes(model) {
             let parked = layout.rebind(&parked_on, &relocs);
             obj.free_section_bytes(model);
