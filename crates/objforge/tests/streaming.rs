@@ -12,6 +12,9 @@ const TARGETS: &[&str] = &[
     "i686-unknown-linux-gnu",
     "aarch64-unknown-linux-gnu",
     "riscv64gc-unknown-linux-gnu",
+    "armv7-unknown-linux-gnueabihf",
+    "s390x-unknown-linux-gnu",
+    "powerpc64le-unknown-linux-gnu",
     "x86_64-apple-macos",
     "arm64-apple-macos",
     "x86_64-pc-windows-msvc",
@@ -251,4 +254,54 @@ fn a_failing_writer_is_an_io_error() {
         "{e}"
     );
     assert!(out.is_empty());
+}
+
+/// Relocations whose entries or stored values depend on the bytes of their section: the
+/// consuming write must keep those bytes until the relocations are written.
+#[test]
+fn into_bytes_keeps_the_bytes_relocations_read() {
+    // (triple, instruction bytes, field offset in them, kind)
+    let cases: &[(&str, &[u8], u64, RelocKind)] = &[
+        // mov rax, [rip+g@GOTPCREL]: the REX.W mov makes it R_X86_64_REX_GOTPCRELX.
+        (
+            "x86_64-unknown-linux-gnu",
+            &[0x48, 0x8b, 0x05, 0, 0, 0, 0],
+            3,
+            RelocKind::X86GotPcrel32,
+        ),
+        (
+            "x86_64-apple-macos",
+            &[0x48, 0x8b, 0x05, 0, 0, 0, 0],
+            3,
+            RelocKind::X86GotPcrel32,
+        ),
+        // bl g (REL): the addend goes into the instruction's own 24 bits, beside its opcode.
+        (
+            "armv7-unknown-linux-gnueabihf",
+            &[0xfe, 0xff, 0xff, 0xeb],
+            0,
+            RelocKind::ArmCall,
+        ),
+        // ldr x0, [x0, :lo12:g]: ARM64 COFF checks the access size in the instruction.
+        (
+            "aarch64-pc-windows-msvc",
+            &[0x00, 0x00, 0x40, 0xf9],
+            0,
+            RelocKind::A64Ldst64Lo12,
+        ),
+    ];
+    for &(triple, insn, field, kind) in cases {
+        let mut obj = Object::new(Target::from_triple(triple).unwrap());
+        let text = obj.add_section(Section::new(".text", SectionKind::Text).with_align(4));
+        let g = obj.add_symbol(Symbol::undefined("g"));
+        // Many copies, so that the section is the largest and its vector is worth reusing.
+        for _ in 0..1000 {
+            let at = obj.append_section_data(text, insn, 4);
+            let addend = if kind == RelocKind::ArmCall { -8 } else { 0 };
+            let r = Relocation::new(text, at + field, g, kind).with_addend(addend);
+            obj.add_relocation(r);
+        }
+        let written = obj.write().unwrap_or_else(|e| panic!("{triple}: {e}"));
+        assert_eq!(consumed(&obj), written, "{triple}");
+    }
 }
