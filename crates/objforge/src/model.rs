@@ -1215,14 +1215,14 @@ impl Object {
     }
 
     /// Like [`Object::write`], but takes the object, and frees each part of it once its part
-    /// of the file is written: a section's bytes once they are in the file (ELF: once the
-    /// relocation sections after them are), the relocations once their entries are. The file
-    /// grows part by part rather than being allocated whole first, so the memory held at once
-    /// is never the whole model and the whole file: about a quarter less than
-    /// [`Object::write`] for an object of many small functions. For a compiler that writes an
-    /// object in memory and is done with the model; [`Object::write_to`] holds less still,
-    /// and is faster. The bytes are the same as [`Object::write`]'s; a Wasm module is written
-    /// whole.
+    /// of the file is written: a section's bytes once they are in the file (or, where its
+    /// relocations read them, once those are written), the relocations once their entries
+    /// are. The file grows part by part rather than being allocated whole first, and the
+    /// largest section's own vector becomes its buffer, so the memory held at once is never
+    /// the whole model and the whole file: about a third less than [`Object::write`] for an
+    /// object of many small functions, as little as [`Object::write_to`] holds. For a compiler
+    /// that writes an object in memory and is done with the model. The bytes are the same as
+    /// [`Object::write`]'s; a Wasm module is written whole.
     ///
     /// ```
     /// use objforge::*;
