@@ -1209,7 +1209,9 @@ impl Object {
     /// relocations, then the symbol and string tables beside the rest, each written in place
     /// in the one zeroed buffer that is returned. The bytes are the same either way.
     /// [`Object::write_to`] checks the same way and streams the file in order on the caller's
-    /// thread.
+    /// thread. The model stays alive while the whole file is made, so the memory held at
+    /// once is the two together: [`Object::into_bytes`] (when the model is not needed after)
+    /// and [`Object::write_to`] hold about a third less.
     pub fn write(&self) -> Result<Vec<u8>, crate::Error> {
         crate::write::write(self)
     }
