@@ -257,16 +257,15 @@ pub(crate) fn write_contents<M: RelocMapper>(
     mapper: &M,
     relocs: impl Iterator<Item = usize>,
 ) {
+    let store = |patcher: &mut Patcher| {
+        for i in relocs {
+            let _ = mapper.map::<Unchecked, _>(i, patcher);
+        }
+    };
     let zeros;
     let data: &[u8] = match (contents, patched) {
         (Contents::Bytes(b), _) => b,
-        (Contents::Written(n), _) => {
-            return out.section_bytes_written(n, patched, crc, |patcher| {
-                for i in relocs {
-                    let _ = mapper.map::<Unchecked, _>(i, patcher);
-                }
-            })
-        }
+        (Contents::Written(n), _) => return out.section_bytes_written(n, patched, crc, store),
         (Contents::Zeros(n), None) => return out.zeros(n),
         // Zeros with values stored in them: patched like any bytes.
         (Contents::Zeros(n), Some(_)) => {
@@ -274,11 +273,7 @@ pub(crate) fn write_contents<M: RelocMapper>(
             &zeros
         }
     };
-    out.section_bytes(data, patched, crc, |patcher| {
-        for i in relocs {
-            let _ = mapper.map::<Unchecked, _>(i, patcher);
-        }
-    });
+    out.section_bytes(data, patched, crc, store);
 }
 
 /// Whether a section's stored values go out with its relocation entries, over its bytes

@@ -1254,11 +1254,7 @@ impl Object {
     /// Frees the bytes of section `k` (written already, by a consuming write). The section
     /// keeps its size, which the relocations still written are checked against, as zero fill.
     pub(crate) fn free_section_bytes(&mut self, k: usize) {
-        if let Some(s) = self.sections.get_mut(k) {
-            if let SectionData::Bytes(bytes) = &s.data {
-                s.data = SectionData::Zero(bytes.len() as u64);
-            }
-        }
+        drop(self.take_section_bytes(k));
     }
 
     /// Frees the relocations and what is left of the sections' bytes (all written already, by

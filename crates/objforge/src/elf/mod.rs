@@ -782,9 +782,13 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let mut layout = Layout::new(&obj, names, &relocs)?;
+    // Per section: its bytes are kept until its relocations are written.
+    let kept: Vec<bool> = (0..obj.sections.len())
+        .map(|k| layout.entries_read_bytes(k))
+        .collect();
     let in_file = |k: usize| !obj.sections[k].kind.is_zero_fill();
     let reused = (0..obj.sections.len())
-        .filter(|&k| in_file(k) && !layout.entries_read_bytes(k))
+        .filter(|&k| in_file(k) && !kept[k])
         .filter(|&k| matches!(obj.sections[k].data, SectionData::Bytes(_)))
         .max_by_key(|&k| obj.sections[k].data.len())
         .map(|k| (k, layout.section_offsets[k]));
@@ -800,14 +804,14 @@ pub(crate) fn into_bytes(
     file.part(layout.class.pick(EHDR_SIZE), |out| {
         layout.emit_file_header(out)
     })?;
-    for k in 0..obj.sections.len() {
+    for (k, kept) in kept.into_iter().enumerate() {
         if obj.sections[k].kind.is_zero_fill() {
             continue;
         }
         let end = layout.section_offsets[k] + obj.sections[k].data.len() as usize;
         let in_buffer = reused.is_some_and(|(r, _)| r == k);
         file.part(end, |out| layout.emit_contents(out, k, in_buffer))?;
-        if !layout.entries_read_bytes(k) {
+        if !kept {
             let parked = layout.rebind(&parked_on, &relocs);
             obj.free_section_bytes(k);
             layout = parked.rebind(&obj, &relocs);

@@ -522,10 +522,14 @@ pub(crate) fn into_bytes(
     // What the layout refers to while a part of `obj` is freed.
     let parked_on = Object::new(obj.target.clone());
     let mut layout = Layout::new(&obj, names, &relocs, section_symbols, None)?;
+    // Per model section: its bytes are kept until its entries are written.
+    let kept: Vec<bool> = (0..obj.sections.len())
+        .map(|k| layout.entries_read_bytes(k))
+        .collect();
     // The largest section's own vector becomes the file's buffer (`Growing::reusing`), unless
-    // its entries read its bytes.
+    // its bytes are kept.
     let reused = (layout.sections.list.iter())
-        .filter(|s| !s.zero_fill && !layout.entries_read_bytes(s.model))
+        .filter(|s| !s.zero_fill && !kept[s.model])
         .filter(|s| matches!(obj.sections[s.model].data, SectionData::Bytes(_)))
         .max_by_key(|s| s.size)
         .map(|s| (s.model, layout.fileoff + s.addr as usize));
@@ -547,7 +551,7 @@ pub(crate) fn into_bytes(
         let (end, model) = (layout.fileoff + (s.addr + s.size) as usize, s.model);
         let in_buffer = reused.is_some_and(|(m, _)| m == model);
         file.part(end, |out| layout.emit_contents(out, s, in_buffer))?;
-        if !layout.entries_read_bytes(model) {
+        if !kept[model] {
             let parked = layout.rebind(&parked_on, &relocs);
             obj.free_section_bytes(model);
             layout = parked.rebind(&obj, &relocs);
